@@ -1,0 +1,264 @@
+"""The one settings object: YAML file first, `STAGEMELD_<SECTION>__<KEY>` overrides on top.
+
+Every other module receives what it needs from here; none reads the environment itself.
+A bad config must stop start-up with one line that names the key and the fix, because
+the person reading it is an operator at a school, not a Python developer.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+ORG_ID = r"^[a-z0-9][a-z0-9-]{0,30}$"
+WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{16,256}$")
+
+
+class ConfigError(Exception):
+    """A config mistake an operator can fix: the key and how to fix it, on one line."""
+
+    def __init__(self, key: str, fix: str) -> None:
+        super().__init__(f"{key}: {fix}")
+        self.key = key
+        self.fix = fix
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DatabaseSettings(_Section):
+    url: str = "sqlite+aiosqlite:///var/stagemeld.db"
+
+
+class TelegramMode(StrEnum):
+    POLLING = "polling"
+    WEBHOOK = "webhook"
+
+
+class TelegramSettings(_Section):
+    # None means "on when a token is set", so that a token in the environment is enough.
+    enabled: bool | None = None
+    token: SecretStr | None = None
+    api_base: str = "https://api.telegram.org"
+    mode: TelegramMode = TelegramMode.POLLING
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_host: str = "127.0.0.1"
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    webhook_path: str = "/telegram/webhook"
+    polling_timeout: int = Field(default=30, ge=1, le=60)
+
+    @property
+    def active(self) -> bool:
+        return self.token is not None if self.enabled is None else self.enabled
+
+
+class Argon2Settings(_Section):
+    iterations: int = Field(default=3, ge=1)
+    lanes: int = Field(default=4, ge=1)
+    memory_kib: int = Field(default=65536, ge=8)
+
+
+class KeysSettings(_Section):
+    dir: Path = Path("var/keys")
+    argon2: Argon2Settings = Argon2Settings()
+
+
+class LoggingSettings(_Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    file: Path | None = Path("var/log/stagemeld.log")
+
+
+class ConversationSettings(_Section):
+    ttl_hours: int = Field(default=72, ge=1)
+    messages_per_minute: int = Field(default=30, ge=1)
+
+
+class StatusSettings(_Section):
+    max_failures: int = Field(default=5, ge=1)
+    lock_minutes: int = Field(default=15, ge=1)
+
+
+class ReportingSettings(_Section):
+    # The first choice is offered as the recommended one.
+    visibility: tuple[Literal["school", "school_and_workplace", "network"], ...] = (
+        "school",
+        "school_and_workplace",
+        "network",
+    )
+
+
+class OrgKind(StrEnum):
+    SCHOOL = "school"
+    WORKPLACE = "workplace"
+    SBB = "sbb"
+    NETWORK = "network"
+
+
+class AdviserSettings(_Section):
+    id: str = Field(pattern=ORG_ID)
+    name: str = Field(min_length=1)
+    email: str | None = None
+    telegram_chat_id: int | None = None
+
+
+class OrganizationSettings(_Section):
+    id: str = Field(pattern=ORG_ID)
+    name: str = Field(min_length=1, max_length=60)
+    kind: OrgKind
+    level: Literal["mbo", "hbo"] | None = None
+    advisers: tuple[AdviserSettings, ...] = ()
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="STAGEMELD_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        frozen=True,
+    )
+
+    database: DatabaseSettings = DatabaseSettings()
+    telegram: TelegramSettings = TelegramSettings()
+    keys: KeysSettings = KeysSettings()
+    logging: LoggingSettings = LoggingSettings()
+    conversation: ConversationSettings = ConversationSettings()
+    status: StatusSettings = StatusSettings()
+    reporting: ReportingSettings = ReportingSettings()
+    organizations: tuple[OrganizationSettings, ...] = ()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The file is passed as init values; the environment wins over it.
+        return (env_settings, init_settings)
+
+    @property
+    def network(self) -> OrganizationSettings:
+        return next(o for o in self.organizations if o.kind is OrgKind.NETWORK)
+
+    def organization(self, org_id: str) -> OrganizationSettings | None:
+        return next((o for o in self.organizations if o.id == org_id), None)
+
+
+def load_settings(path: Path) -> Settings:
+    """Read, validate and cross-check the config; raise ConfigError on the first problem."""
+    data = _read_yaml(path)
+    try:
+        settings = Settings(**data)
+    except ValidationError as exc:
+        raise _explain(exc) from None
+    check_consistency(settings)
+    return settings
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        raise ConfigError("--config", f"{path} does not exist; pass --config PATH to a config file")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark is not None else "somewhere"
+        raise ConfigError(str(path), f"is not valid YAML ({where}); check indentation") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(str(path), "must be a mapping of sections such as database: and telegram:")
+    return data
+
+
+def _explain(exc: ValidationError) -> ConfigError:
+    err = exc.errors()[0]
+    key = ".".join(str(p) for p in err["loc"]) or "config"
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        return ConfigError(key, "unknown key; remove it or check its spelling against config.yaml")
+    if kind == "missing":
+        return ConfigError(key, "is required; add it")
+    if kind == "string_pattern_mismatch":
+        return ConfigError(
+            key, "must be a short id of lower-case letters, digits and dashes (max 31)"
+        )
+    return ConfigError(key, f"{err['msg'][:1].lower()}{err['msg'][1:]}")
+
+
+def check_consistency(s: Settings) -> None:
+    """Cross-field rules pydantic's per-field checks cannot express."""
+    _check_telegram(s.telegram)
+    _check_database(s.database)
+    _check_organizations(s.organizations)
+
+
+def _check_telegram(t: TelegramSettings) -> None:
+    if t.enabled and t.token is None:
+        raise ConfigError(
+            "telegram.token",
+            "Telegram is enabled but has no token; set it (or STAGEMELD_TELEGRAM__TOKEN) "
+            "or set telegram.enabled: false",
+        )
+    if t.token is not None and not re.fullmatch(r"\d+:[A-Za-z0-9_-]+", t.token.get_secret_value()):
+        raise ConfigError("telegram.token", "does not look like a token from @BotFather (123:ABC…)")
+    if not t.api_base.startswith(("http://", "https://")):
+        raise ConfigError("telegram.api_base", "must start with http:// or https://")
+    if t.active and t.mode is TelegramMode.WEBHOOK:
+        if not t.webhook_url or not t.webhook_url.startswith("https://"):
+            raise ConfigError(
+                "telegram.webhook_url", "webhook mode needs the public https:// URL of this service"
+            )
+        secret = t.webhook_secret.get_secret_value() if t.webhook_secret else ""
+        if not WEBHOOK_SECRET.fullmatch(secret):
+            raise ConfigError(
+                "telegram.webhook_secret",
+                "webhook mode needs a random secret of 16-256 characters A-Z a-z 0-9 _ -",
+            )
+
+
+def _check_database(d: DatabaseSettings) -> None:
+    if not d.url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+        raise ConfigError(
+            "database.url",
+            "must start with sqlite+aiosqlite:/// or postgresql+asyncpg://",
+        )
+
+
+def _check_organizations(orgs: tuple[OrganizationSettings, ...]) -> None:
+    networks = [o for o in orgs if o.kind is OrgKind.NETWORK]
+    if len(networks) != 1:
+        raise ConfigError(
+            "organizations",
+            f"needs exactly one organization of kind network (the regional coordinator), "
+            f"found {len(networks)}",
+        )
+    _check_unique("organizations", [o.id for o in orgs])
+    _check_unique("organizations.advisers", [a.id for o in orgs for a in o.advisers])
+    for i, org in enumerate(orgs):
+        if org.kind is OrgKind.SCHOOL and org.level is None:
+            raise ConfigError(f"organizations.{i}.level", "a school needs level: mbo or hbo")
+        for j, adviser in enumerate(org.advisers):
+            if adviser.email is None and adviser.telegram_chat_id is None:
+                raise ConfigError(
+                    f"organizations.{i}.advisers.{j}",
+                    f"adviser {adviser.id} has no contact; add email or telegram_chat_id",
+                )
+
+
+def _check_unique(key: str, ids: list[str]) -> None:
+    seen: set[str] = set()
+    for ident in ids:
+        if ident in seen:
+            raise ConfigError(key, f"id {ident} is used twice; ids must be unique")
+        seen.add(ident)

@@ -1,0 +1,44 @@
+"""Who exists in the network, as plain data, so routing does not depend on the config format."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Adviser:
+    id: str
+    name: str
+    org_id: str
+    email: str | None = None
+    telegram_chat_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Organization:
+    id: str
+    name: str
+    kind: str  # school | workplace | sbb | network
+    level: str | None = None
+    advisers: tuple[Adviser, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Directory:
+    organizations: tuple[Organization, ...]
+
+    @property
+    def network(self) -> Organization:
+        return next(o for o in self.organizations if o.kind == "network")
+
+    def organization(self, org_id: str) -> Organization | None:
+        return next((o for o in self.organizations if o.id == org_id), None)
+
+    def adviser(self, adviser_id: str) -> Adviser | None:
+        return next(
+            (a for o in self.organizations for a in o.advisers if a.id == adviser_id), None
+        )
+
+    @property
+    def schools(self) -> tuple[Organization, ...]:
+        return tuple(o for o in self.organizations if o.kind == "school")

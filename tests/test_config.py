@@ -1,0 +1,148 @@
+"""Configuration: the shipped file loads, env overrides win, and every mistake an
+operator can make stops start-up with one line naming the key and the fix."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.config import ConfigError, TelegramMode, load_settings
+
+ROOT = Path(__file__).resolve().parents[1]
+SHIPPED = ROOT / "config.yaml"
+
+
+def write(tmp_path: Path, data: object) -> Path:
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return path
+
+
+def shipped() -> dict:
+    return yaml.safe_load(SHIPPED.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("STAGEMELD_"):
+            monkeypatch.delenv(name)
+
+
+def test_shipped_config_describes_the_den_haag_network() -> None:
+    s = load_settings(SHIPPED)
+    names = {o.name for o in s.organizations}
+    assert {"Hogeschool Inholland", "De Haagse Hogeschool", "ROC Mondriaan", "SBB"} <= names
+    assert s.network.name == "Gemeente Den Haag"
+    assert s.database.url == "sqlite+aiosqlite:///var/stagemeld.db"
+    assert s.telegram.active is False
+    assert s.keys.dir == Path("var/keys")
+
+
+def test_environment_overrides_the_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STAGEMELD_TELEGRAM__TOKEN", "123:abc")
+    monkeypatch.setenv("STAGEMELD_TELEGRAM__API_BASE", "http://127.0.0.1:9999")
+    monkeypatch.setenv("STAGEMELD_DATABASE__URL", "postgresql+asyncpg://u@127.0.0.1/db")
+    s = load_settings(SHIPPED)
+    assert s.telegram.active is True
+    assert s.telegram.token is not None and s.telegram.token.get_secret_value() == "123:abc"
+    assert s.telegram.api_base == "http://127.0.0.1:9999"
+    assert s.database.url.startswith("postgresql+asyncpg://")
+    assert len(s.organizations) == 5  # the rest of the file is kept
+
+
+def error_for(tmp_path: Path, data: dict) -> ConfigError:
+    with pytest.raises(ConfigError) as info:
+        load_settings(write(tmp_path, data))
+    return info.value
+
+
+def test_unknown_key_is_named(tmp_path: Path) -> None:
+    data = shipped()
+    data["telegram"]["tokn"] = "x"
+    err = error_for(tmp_path, data)
+    assert err.key == "telegram.tokn"
+    assert "unknown key" in str(err)
+
+
+def test_enabled_telegram_without_token(tmp_path: Path) -> None:
+    data = shipped()
+    data["telegram"]["enabled"] = True
+    err = error_for(tmp_path, data)
+    assert err.key == "telegram.token"
+    assert "STAGEMELD_TELEGRAM__TOKEN" in err.fix
+
+
+def test_two_network_organizations(tmp_path: Path) -> None:
+    data = shipped()
+    data["organizations"][0]["kind"] = "network"
+    err = error_for(tmp_path, data)
+    assert err.key == "organizations"
+    assert "exactly one" in err.fix and "found 2" in err.fix
+
+
+def test_adviser_without_contact(tmp_path: Path) -> None:
+    data = shipped()
+    data["organizations"][1]["advisers"][0].pop("email")
+    err = error_for(tmp_path, data)
+    assert err.key == "organizations.1.advisers.0"
+    assert "email or telegram_chat_id" in err.fix
+
+
+def test_webhook_needs_url_and_secret(tmp_path: Path) -> None:
+    data = shipped()
+    data["telegram"].update(token="123:abc", mode="webhook")
+    assert error_for(tmp_path, data).key == "telegram.webhook_url"
+    data["telegram"]["webhook_url"] = "https://bot.example.nl/hook"
+    assert error_for(tmp_path, data).key == "telegram.webhook_secret"
+    data["telegram"]["webhook_secret"] = "s" * 32
+    assert load_settings(write(tmp_path, data)).telegram.mode is TelegramMode.WEBHOOK
+
+
+@pytest.mark.parametrize(
+    ("mutate", "key"),
+    [
+        (lambda d: d["database"].update(url="mysql://x"), "database.url"),
+        (lambda d: d["organizations"][0].update(id="Bad Id!"), "organizations.0.id"),
+        (lambda d: d["organizations"][0].update(level=None), "organizations.0.level"),
+        (lambda d: d["organizations"][1].update(id="inholland"), "organizations"),
+        (lambda d: d["telegram"].update(mode="carrier-pigeon"), "telegram.mode"),
+        (lambda d: d["status"].update(max_failures=0), "status.max_failures"),
+    ],
+)
+def test_other_mistakes_name_their_key(tmp_path: Path, mutate, key: str) -> None:
+    data = shipped()
+    mutate(data)
+    assert error_for(tmp_path, data).key == key
+
+
+def test_broken_yaml_and_missing_file(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("database:\n  url: [\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_settings(bad)
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_settings(tmp_path / "nope.yaml")
+
+
+def test_cli_prints_one_line_and_exits_2(tmp_path: Path) -> None:
+    data = shipped()
+    data["organizations"].append(dict(data["organizations"][-1], id="second-network"))
+    path = write(tmp_path, data)
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "--config", str(path), "check-config"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("stagemeld: config error: organizations:")
