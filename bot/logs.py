@@ -1,0 +1,43 @@
+"""Logging that never carries report content or chat ids.
+
+Our own log calls only ever pass references, ids of advisers and type names. Exception
+*messages* can echo data (a driver quoting a parameter, a KeyError quoting a key), so
+tracebacks are written with the exception's type but without its message.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import traceback
+from pathlib import Path
+from types import TracebackType
+
+FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None] | tuple[None, None, None]
+
+
+class RedactingFormatter(logging.Formatter):
+    def formatException(self, ei: ExcInfo) -> str:  # noqa: N802 - logging's API
+        exc_type, _, tb = ei
+        frames = "".join(traceback.format_tb(tb))
+        name = exc_type.__name__ if exc_type else "Exception"
+        return f"Traceback (most recent call last):\n{frames}{name}: <message withheld>"
+
+
+def setup_logging(level: str, file: Path | None) -> None:
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    if file is not None:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        handlers.append(logging.FileHandler(file, encoding="utf-8"))
+    formatter = RedactingFormatter(FORMAT)
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    for handler in handlers:
+        handler.setFormatter(formatter)
+        root.addHandler(handler)
+    root.setLevel(level)
+    # aiogram's per-update INFO lines are noise at our scale; warnings still come through.
+    logging.getLogger("aiogram.event").setLevel(max(logging.WARNING, root.level))

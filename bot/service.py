@@ -1,0 +1,153 @@
+"""`stagemeld run`: the whole service in one process.
+
+Channels, the notification outbox and housekeeping run as tasks side by side; the
+first lines of the log say how to talk to the bot, because that is what a newcomer
+running `make run` needs to know first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+
+from aiogram import Bot
+
+from bot.config import Settings
+from bot.services import Services, build_services
+from bot.telegram.app import make_bot, run_telegram
+from bot.terminal import chat
+from bot.turns import Turns
+from escalation.directory import Adviser, Organization
+from escalation.notify import Sender, Undeliverable, deliver_due
+from storage.outbox import PendingNotification
+
+log = logging.getLogger(__name__)
+
+NOTIFY_EVERY = 1.0
+HOUSEKEEPING_EVERY = 600.0
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def serve(settings: Settings, stop: asyncio.Event, *, interactive: bool = False) -> None:
+    services = await build_services(settings)
+    bot = make_bot(settings.telegram) if settings.telegram.active else None
+    announce(settings, interactive=interactive and bot is None)
+    tasks = [
+        asyncio.create_task(_every(NOTIFY_EVERY, stop, _notifier(services, bot)), name="notify"),
+        asyncio.create_task(
+            _every(HOUSEKEEPING_EVERY, stop, _housekeeping(services)), name="housekeeping"
+        ),
+    ]
+    if bot is not None:
+        tasks.append(asyncio.create_task(run_telegram(services, bot, stop), name="telegram"))
+    elif interactive:
+        tasks.append(asyncio.create_task(_terminal(services, stop), name="terminal"))
+    try:
+        await _until_stopped(stop, tasks)
+    finally:
+        stop.set()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if bot is not None:
+            await bot.session.close()
+        await services.close()
+        log.info("stopped")
+
+
+def announce(settings: Settings, *, interactive: bool) -> None:
+    t = settings.telegram
+    if t.active:
+        log.info("stagemeld is running: open your bot in Telegram and send /start (%s)", t.mode)
+    elif interactive:
+        log.info("stagemeld is running without Telegram; the conversation starts below.")
+    else:
+        log.info(
+            "stagemeld is running without Telegram. Talk to it in a terminal with "
+            "`.venv/bin/stagemeld chat`, or set STAGEMELD_TELEGRAM__TOKEN to serve Telegram."
+        )
+    log.info("database: %s", _safe_url(settings.database.url))
+
+
+def _safe_url(url: str) -> str:
+    """Never log a database password."""
+    scheme, sep, rest = url.partition("://")
+    if "@" in rest:
+        rest = "***@" + rest.split("@", 1)[1]
+    return f"{scheme}{sep}{rest}"
+
+
+async def _until_stopped(stop: asyncio.Event, tasks: list[asyncio.Task[None]]) -> None:
+    waiter = asyncio.create_task(stop.wait())
+    done, _ = await asyncio.wait([waiter, *tasks], return_when=asyncio.FIRST_COMPLETED)
+    waiter.cancel()
+    for task in done:
+        if task is not waiter and not task.cancelled() and task.exception() is not None:
+            raise task.exception()  # type: ignore[misc]
+
+
+async def _every(
+    seconds: float, stop: asyncio.Event, job: Callable[[], Awaitable[object]]
+) -> None:
+    while not stop.is_set():
+        try:
+            await job()
+        except Exception:
+            log.exception("background job failed; it runs again in %.0fs", seconds)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), seconds)
+
+
+def _notifier(services: Services, bot: Bot | None) -> Callable[[], Awaitable[int]]:
+    senders: dict[str, Sender] = {}
+    if bot is not None:
+        senders["telegram"] = telegram_sender(bot)
+    texts = services.dialogue.texts("nl")
+
+    def render(item: PendingNotification, org: Organization) -> str:
+        return texts.get("notify_new_report", reference=item.reference, organization=org.name)
+
+    async def job() -> int:
+        if not senders:
+            return 0
+        return await deliver_due(services.outbox, services.directory, senders, render, now)
+
+    return job
+
+
+def telegram_sender(bot: Bot) -> Sender:
+    async def send(adviser: Adviser, text: str) -> None:
+        if adviser.telegram_chat_id is None:
+            raise Undeliverable(adviser.id)
+        await bot.send_message(adviser.telegram_chat_id, text)
+
+    return send
+
+
+def _housekeeping(services: Services) -> Callable[[], Awaitable[None]]:
+    async def job() -> None:
+        moment = now()
+        await services.conversations.purge_expired(moment)
+        await services.attempts.purge(moment)
+        await services.updates.purge(moment - timedelta(days=2))
+
+    return job
+
+
+async def _terminal(services: Services, stop: asyncio.Event) -> None:
+    await chat(Turns(services))
+    stop.set()
+
+
+def install_signal_handlers(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)

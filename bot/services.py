@@ -1,0 +1,136 @@
+"""Everything a channel needs, built once from the settings.
+
+Start-up creates what an embedded install lacks (database schema, server keys) so that
+`make run` works on a fresh clone; it says so in the log, and never prints a secret there.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.config import Settings
+from dialogues import Engine, FlowContext
+from escalation.directory import Adviser, Directory, Organization
+from storage.advisers import AdviserKeys
+from storage.attempts import StatusAttempts
+from storage.conversations import ConversationStore
+from storage.crypto import KdfParams
+from storage.db import make_engine, migrate, session_factory
+from storage.keys import KeyStore, KeysMissing
+from storage.outbox import Outbox
+from storage.reports import ReportStore
+from storage.updates import UpdateLog
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    keys: KeyStore
+    directory: Directory
+    dialogue: Engine
+    reports: ReportStore
+    conversations: ConversationStore
+    attempts: StatusAttempts
+    updates: UpdateLog
+    advisers: AdviserKeys
+    outbox: Outbox
+
+    async def close(self) -> None:
+        await self.db.dispose()
+
+
+def directory_from(settings: Settings) -> Directory:
+    return Directory(
+        tuple(
+            Organization(
+                id=o.id,
+                name=o.name,
+                kind=o.kind.value,
+                level=o.level,
+                advisers=tuple(
+                    Adviser(a.id, a.name, o.id, a.email, a.telegram_chat_id) for a in o.advisers
+                ),
+            )
+            for o in settings.organizations
+        )
+    )
+
+
+def kdf_params(settings: Settings) -> KdfParams:
+    a = settings.keys.argon2
+    return KdfParams(iterations=a.iterations, lanes=a.lanes, memory_kib=a.memory_kib)
+
+
+def ensure_keys(settings: Settings) -> KeyStore:
+    """Load the keys, or create them on first start and show the recovery key once."""
+    try:
+        return KeyStore.load(settings.keys.dir)
+    except KeysMissing:
+        pass
+    keys, recovery_private = KeyStore.init(settings.keys.dir, kdf_params(settings))
+    log.warning("created new server keys in %s (first start)", settings.keys.dir)
+    print(recovery_banner(recovery_private), flush=True)  # noqa: T201 - shown once, never logged
+    return keys
+
+
+def recovery_banner(recovery_private: str) -> str:
+    line = "=" * 72
+    return (
+        f"{line}\nRECOVERY KEY — shown this once. Store it offline (paper, a safe); it opens\n"
+        f"every report if an adviser loses their passphrase. It is not stored anywhere.\n\n"
+        f"{recovery_private}\n{line}"
+    )
+
+
+async def build_services(settings: Settings) -> Services:
+    keys = ensure_keys(settings)
+    db = make_engine(settings.database.url)
+    await migrate(db)
+    sessions = session_factory(db)
+    directory = directory_from(settings)
+    context = FlowContext(
+        schools=tuple((o.id, o.name) for o in directory.schools),
+        visibility=settings.reporting.visibility,
+    )
+    status = settings.status
+    services = Services(
+        settings=settings,
+        db=db,
+        sessions=sessions,
+        keys=keys,
+        directory=directory,
+        dialogue=Engine(context),
+        reports=ReportStore(sessions, keys),
+        conversations=ConversationStore(
+            sessions, keys.server, ttl=timedelta(hours=settings.conversation.ttl_hours)
+        ),
+        attempts=StatusAttempts(
+            sessions, limit=status.max_failures, window=timedelta(minutes=status.lock_minutes)
+        ),
+        updates=UpdateLog(sessions),
+        advisers=AdviserKeys(sessions),
+        outbox=Outbox(sessions),
+    )
+    await warn_about_keyless_advisers(services)
+    return services
+
+
+async def warn_about_keyless_advisers(services: Services) -> None:
+    ids = [a.id for o in services.directory.organizations for a in o.advisers]
+    have = await services.advisers.public_keys(ids)
+    for adviser_id in ids:
+        if adviser_id not in have:
+            log.warning(
+                "adviser %s has no key yet: reports for them are readable only with the "
+                "recovery key until `stagemeld adviser add --adviser %s`",
+                adviser_id,
+                adviser_id,
+            )

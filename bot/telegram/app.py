@@ -1,0 +1,141 @@
+"""Builds the aiogram bot and dispatcher, and runs them by polling or behind a webhook."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.types import BotCommand, ErrorEvent, Message, TelegramObject
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+from aiohttp import web
+
+from dialogues import lang_from_hint
+
+from bot.config import TelegramMode, TelegramSettings
+from bot.services import Services
+from bot.telegram.middlewares import FloodControl, OncePerUpdate
+from bot.telegram.respond import TelegramResponder
+from bot.telegram.retry import RetryMiddleware
+from bot.telegram.routers import all_routers
+from bot.turns import Turns
+
+log = logging.getLogger(__name__)
+
+COMMANDS = ("start", "report", "status", "help", "privacy", "language", "stop")
+
+
+def make_bot(t: TelegramSettings) -> Bot:
+    assert t.token is not None
+    session = AiohttpSession(api=TelegramAPIServer.from_base(t.api_base.rstrip("/")))
+    session.middleware(RetryMiddleware())
+    return Bot(t.token.get_secret_value(), session=session)
+
+
+def make_dispatcher(services: Services) -> Dispatcher:
+    responder = TelegramResponder(Turns(services))
+    dp = Dispatcher(responder=responder, services=services)
+    dp.update.outer_middleware(OncePerUpdate(services.updates))
+    flood = FloodControl(services.settings.conversation.messages_per_minute, _warn_flood(services))
+    dp.message.outer_middleware(flood)
+    dp.callback_query.outer_middleware(flood)
+    dp.include_routers(*all_routers())
+    dp.errors.register(_on_error(services))
+    return dp
+
+
+def _warn_flood(services: Services) -> Any:
+    async def warn(event: TelegramObject) -> None:
+        if isinstance(event, Message):
+            await event.answer(_texts(services, event).get("rate_limited"))
+
+    return warn
+
+
+def _texts(services: Services, message: Message) -> Any:
+    hint = message.from_user.language_code if message.from_user else None
+    return services.dialogue.texts(lang_from_hint(hint))
+
+
+def _on_error(services: Services) -> Any:
+    async def on_error(event: ErrorEvent) -> bool:
+        log.error("handling an update failed: %s", type(event.exception).__name__,
+                  exc_info=event.exception)
+        message = event.update.message or (
+            event.update.callback_query.message if event.update.callback_query else None
+        )
+        if isinstance(message, Message):
+            try:
+                await message.answer(_texts(services, message).get("error_try_again"))
+            except Exception:  # noqa: BLE001 - the apology itself may fail; nothing more to do
+                log.warning("could not tell the student about the failure")
+        return True
+
+    return on_error
+
+
+async def set_commands(bot: Bot, services: Services) -> None:
+    for lang in ("nl", "en"):
+        texts = services.dialogue.texts(lang)
+        commands = [BotCommand(command=c, description=texts.get(f"cmd_{c}")) for c in COMMANDS]
+        await bot.set_my_commands(commands, language_code=None if lang == "nl" else lang)
+
+
+async def run_telegram(services: Services, bot: Bot, stop: asyncio.Event) -> None:
+    dp = make_dispatcher(services)
+    await set_commands(bot, services)
+    t = services.settings.telegram
+    if t.mode is TelegramMode.WEBHOOK:
+        await _run_webhook(dp, bot, t, stop)
+    else:
+        await _run_polling(dp, bot, t, stop)
+
+
+async def _run_polling(dp: Dispatcher, bot: Bot, t: TelegramSettings, stop: asyncio.Event) -> None:
+    await bot.delete_webhook(drop_pending_updates=False)
+    log.info("Telegram: polling %s", t.api_base)
+    polling = asyncio.create_task(
+        dp.start_polling(
+            bot,
+            handle_signals=False,
+            close_bot_session=False,
+            polling_timeout=t.polling_timeout,
+            allowed_updates=dp.resolve_used_update_types(),
+        )
+    )
+    await _until(stop, polling)
+    if not polling.done():
+        await dp.stop_polling()
+        await polling
+
+
+async def _run_webhook(dp: Dispatcher, bot: Bot, t: TelegramSettings, stop: asyncio.Event) -> None:
+    assert t.webhook_url and t.webhook_secret
+    secret = t.webhook_secret.get_secret_value()
+    app = web.Application()
+    SimpleRequestHandler(dispatcher=dp, bot=bot, secret_token=secret).register(
+        app, path=t.webhook_path
+    )
+    setup_application(app, dp, bot=bot)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, t.webhook_host, t.webhook_port).start()
+    await bot.set_webhook(
+        t.webhook_url, secret_token=secret, allowed_updates=dp.resolve_used_update_types()
+    )
+    log.info("Telegram: webhook on %s:%d%s", t.webhook_host, t.webhook_port, t.webhook_path)
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+
+
+async def _until(stop: asyncio.Event, task: asyncio.Task[Any]) -> None:
+    waiter = asyncio.create_task(stop.wait())
+    done, _ = await asyncio.wait({waiter, task}, return_when=asyncio.FIRST_COMPLETED)
+    waiter.cancel()
+    if task in done:
+        task.result()

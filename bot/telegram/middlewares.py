@@ -1,0 +1,77 @@
+"""Cross-cutting concerns for every update: seen-once, flood control."""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict, deque
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import CallbackQuery, Message, TelegramObject, Update
+
+if TYPE_CHECKING:
+    from storage.updates import UpdateLog
+
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+class OncePerUpdate(BaseMiddleware):
+    """Telegram may deliver an update twice (webhook retries, a restart before the offset
+    was confirmed); the database remembers which ones were handled, across replicas."""
+
+    def __init__(self, log: UpdateLog) -> None:
+        self.log = log
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        assert isinstance(event, Update)
+        if not await self.log.first_time("telegram", event.update_id):
+            return None
+        return await handler(event, data)
+
+
+class FloodControl(BaseMiddleware):
+    """More than `limit` inputs a minute from one chat: warn once, then ignore until calm.
+
+    Kept in memory per replica: it protects the service, not a security boundary.
+    """
+
+    def __init__(self, limit: int, warn: Callable[[TelegramObject], Awaitable[None]]) -> None:
+        self.limit = limit
+        self.warn = warn
+        self.seen: defaultdict[int, deque[float]] = defaultdict(deque)
+        self.warned: set[int] = set()
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        chat_id = _chat_id(event)
+        if chat_id is None:
+            return await handler(event, data)
+        now = time.monotonic()
+        self._forget_quiet_chats(now)
+        window = self.seen[chat_id]
+        while window and now - window[0] > 60:
+            window.popleft()
+        window.append(now)
+        if len(window) <= self.limit:
+            self.warned.discard(chat_id)
+            return await handler(event, data)
+        if chat_id not in self.warned:
+            self.warned.add(chat_id)
+            await self.warn(event)
+        return None
+
+
+    def _forget_quiet_chats(self, now: float) -> None:
+        if len(self.seen) < 10_000:
+            return
+        for chat_id in [c for c, w in self.seen.items() if not w or now - w[-1] > 60]:
+            del self.seen[chat_id]
+            self.warned.discard(chat_id)
+
+
+def _chat_id(event: TelegramObject) -> int | None:
+    if isinstance(event, Message):
+        return event.chat.id
+    if isinstance(event, CallbackQuery) and event.message is not None:
+        return event.message.chat.id
+    return None

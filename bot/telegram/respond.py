@@ -1,0 +1,106 @@
+"""Runs one student turn for a Telegram chat and shows the result there."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiogram import Bot
+from aiogram.enums import ParseMode
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.types import CallbackQuery, Message
+
+from dialogues import Input, Press, Reply
+
+from bot.telegram.render import keyboard
+from bot.turns import Turns, TurnResult
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+DELETE_BATCH = 100
+
+
+class TelegramResponder:
+    def __init__(self, turns: Turns) -> None:
+        self.turns = turns
+
+    def chat_key(self, chat_id: int) -> str:
+        return self.turns.chat_key(CHANNEL, str(chat_id))
+
+    async def on_message(self, message: Message, bot: Bot, inp: Input) -> None:
+        lang = message.from_user.language_code if message.from_user else None
+        result = await self._run(message.chat.id, inp, lang, first_msg=message.message_id)
+        if result.hide_input:
+            await _quietly(bot.delete_message(message.chat.id, message.message_id))
+        await self._show(bot, message.chat.id, result, pressed=None)
+
+    async def on_press(self, query: CallbackQuery, bot: Bot, press: Press) -> None:
+        await _quietly(query.answer())
+        message = query.message
+        if not isinstance(message, Message):
+            return
+        lang = query.from_user.language_code
+        result = await self._run(message.chat.id, press, lang, first_msg=message.message_id)
+        await self._show(bot, message.chat.id, result, pressed=message)
+
+    async def _run(self, chat_id: int, inp: Input, lang: str | None, *, first_msg: int) -> TurnResult:
+        return await self.turns.run(
+            self.chat_key(chat_id), inp, lang_hint=lang, channel_notes={"first_msg": first_msg}
+        )
+
+    async def _show(
+        self, bot: Bot, chat_id: int, result: TurnResult, *, pressed: Message | None
+    ) -> None:
+        if result.erase_chat and pressed is not None:
+            await self._erase(bot, chat_id, result, last=pressed.message_id)
+            return
+        replies = list(result.replies)
+        if pressed is not None and result.replace_question and replies:
+            await self._replace(bot, pressed, replies.pop(0))
+        elif pressed is not None:
+            await _quietly(bot.edit_message_reply_markup(
+                chat_id=chat_id, message_id=pressed.message_id, reply_markup=None
+            ))
+        for reply in replies:
+            await send(bot, chat_id, reply)
+
+    async def _replace(self, bot: Bot, pressed: Message, reply: Reply) -> None:
+        """A multi-select toggle redraws its own message instead of adding a new one."""
+        await _quietly(bot.edit_message_text(
+            text=reply.text,
+            chat_id=pressed.chat.id,
+            message_id=pressed.message_id,
+            parse_mode=ParseMode.HTML,
+            reply_markup=keyboard(reply),
+        ))
+
+    async def _erase(self, bot: Bot, chat_id: int, result: TurnResult, *, last: int) -> None:
+        first = int(result.channel.get("first_msg", last))
+        ids = list(range(first, last + 1))
+        ok = True
+        for start in range(0, len(ids), DELETE_BATCH):
+            try:
+                await bot.delete_messages(chat_id, ids[start : start + DELETE_BATCH])
+            except TelegramBadRequest:
+                ok = False
+        texts = self.turns.s.dialogue.texts(result.lang)
+        await bot.send_message(chat_id, texts.get("chat_erased" if ok else "chat_erase_failed"))
+
+
+async def send(bot: Bot, chat_id: int, reply: Reply) -> Message:
+    return await bot.send_message(
+        chat_id,
+        reply.text,
+        parse_mode=ParseMode.HTML,
+        reply_markup=keyboard(reply),
+        protect_content=reply.protect,
+    )
+
+
+async def _quietly(call: Any) -> None:
+    """Cosmetic calls (answering a button, tidying a keyboard) must not break a turn."""
+    try:
+        await call
+    except TelegramBadRequest as exc:
+        log.debug("cosmetic Bot API call refused: %s", exc.message)

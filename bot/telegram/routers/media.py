@@ -1,0 +1,17 @@
+"""Anything that is not text (photos, voice, stickers, …): a kind word, nothing stored."""
+
+from aiogram import Bot, F, Router
+from aiogram.types import Message
+
+from dialogues import Unsupported
+
+from bot.telegram.respond import TelegramResponder
+
+router = Router(name="media")
+router.message.filter(F.chat.type == "private")
+
+
+@router.message()
+async def on_other(message: Message, bot: Bot, responder: TelegramResponder) -> None:
+    kind = str(message.content_type)
+    await responder.on_message(message, bot, Unsupported(kind=kind))

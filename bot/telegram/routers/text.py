@@ -1,0 +1,16 @@
+"""Free text: an answer to the current question, or an intent such as a status check."""
+
+from aiogram import Bot, F, Router
+from aiogram.types import Message
+
+from dialogues import Text
+
+from bot.telegram.respond import TelegramResponder
+
+router = Router(name="text")
+router.message.filter(F.chat.type == "private")
+
+
+@router.message(F.text)
+async def on_text(message: Message, bot: Bot, responder: TelegramResponder) -> None:
+    await responder.on_message(message, bot, Text(text=message.text or ""))

@@ -1,0 +1,49 @@
+"""Shared fixtures: a config in a temporary directory with cheap Argon2 parameters."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from bot.config import Settings, load_settings
+
+ROOT = Path(__file__).resolve().parents[1]
+FAST_ARGON2 = {"iterations": 1, "lanes": 1, "memory_kib": 1024}
+ADVISER_CHAT = 900001
+
+
+@pytest.fixture(autouse=True)
+def _no_stagemeld_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Tests see only the config they write, never the developer's environment."""
+    for name in list(os.environ):
+        if name.startswith("STAGEMELD_"):
+            monkeypatch.delenv(name)
+    yield
+
+
+def base_config(tmp_path: Path) -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
+    data["database"]["url"] = f"sqlite+aiosqlite:///{tmp_path / 'var' / 'stagemeld.db'}"
+    data["keys"] = {"dir": str(tmp_path / "var" / "keys"), "argon2": FAST_ARGON2}
+    data["logging"] = {"level": "INFO", "file": str(tmp_path / "var" / "log" / "stagemeld.log")}
+    hhs = next(o for o in data["organizations"] if o["id"] == "hhs")
+    hhs["advisers"][0]["telegram_chat_id"] = ADVISER_CHAT
+    return data
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path) -> Callable[..., Settings]:
+    def make(**sections: dict[str, Any]) -> Settings:
+        data = base_config(tmp_path)
+        for section, values in sections.items():
+            data.setdefault(section, {}).update(values)
+        path = tmp_path / "config.yaml"
+        path.write_text(yaml.safe_dump(data), encoding="utf-8")
+        return load_settings(path)
+
+    return make

@@ -1,0 +1,106 @@
+"""Runs the real service in-process against the Bot API stand-in, and plays a student.
+
+Buttons are pressed by their value (what the engine put in the callback data), not by
+their label, so the tests do not break when a text is reworded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from pathlib import Path
+from typing import Any
+
+from bot.config import Settings
+from bot.service import serve
+from bot.telegram.callbacks import FlowButton
+from tests.standin import BotAPIStandIn
+
+RECEIPT = re.compile(r"\b(\d{4}) (\d{4}) (\d{4}) (\d{4})\b")
+
+
+class RunningService:
+    """`async with RunningService(settings, api):` — the service polls the stand-in."""
+
+    def __init__(self, settings: Settings, api: BotAPIStandIn) -> None:
+        self.settings = settings
+        self.api = api
+        self.stop = asyncio.Event()
+        self.task: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> RunningService:
+        self.task = asyncio.create_task(serve(self.settings, self.stop))
+        await self.api.wait_for_calls(lambda c: c.method.lower() == "getupdates", timeout=20)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.stop.set()
+        assert self.task is not None
+        await asyncio.wait_for(self.task, 20)
+
+
+def keyboard_of(message: dict[str, Any]) -> list[dict[str, Any]]:
+    markup = message.get("reply_markup") or {}
+    return [b for row in markup.get("inline_keyboard", []) for b in row]
+
+
+def values_of(message: dict[str, Any]) -> list[str]:
+    return [FlowButton.unpack(b["callback_data"]).value for b in keyboard_of(message)]
+
+
+class Student:
+    """One student's chat with the bot."""
+
+    def __init__(self, api: BotAPIStandIn, chat_id: int, language: str = "nl") -> None:
+        self.api = api
+        self.chat_id = chat_id
+        self.language = language
+        self.inputs = 0
+
+    async def say(self, text: str) -> list[str]:
+        mark = self.api.mark(self.chat_id)
+        self.api.push_text(self.chat_id, text, language_code=self.language)
+        self.inputs += 1
+        await self.api.wait_idle(timeout=10)
+        return self.api.texts_to(self.chat_id)[mark:]
+
+    async def press(self, value: str) -> list[str]:
+        message = self.latest_with_buttons()
+        assert message is not None, "no message with buttons in this chat"
+        data = next(
+            (
+                b["callback_data"]
+                for b in keyboard_of(message)
+                if FlowButton.unpack(b["callback_data"]).value == value
+            ),
+            None,
+        )
+        assert data is not None, f"no button {value!r}; on offer: {values_of(message)}"
+        return await self.press_data(data, message_id=message["message_id"])
+
+    async def press_data(self, data: str, *, message_id: int | None = None) -> list[str]:
+        mark = self.api.mark(self.chat_id)
+        self.api.push_callback(
+            self.chat_id, data, message_id=message_id, language_code=self.language
+        )
+        self.inputs += 1
+        await self.api.wait_idle(timeout=10)
+        return self.api.texts_to(self.chat_id)[mark:]
+
+    def latest_with_buttons(self) -> dict[str, Any] | None:
+        for message in reversed(self.api.bot_messages(self.chat_id)):
+            if keyboard_of(message):
+                return message
+        return None
+
+    def offered(self) -> list[str]:
+        message = self.latest_with_buttons()
+        return values_of(message) if message else []
+
+
+def files_under(root: Path) -> list[Path]:
+    return [p for p in root.rglob("*") if p.is_file()]
+
+
+def grep_files(root: Path, needle: bytes) -> list[Path]:
+    return [p for p in files_under(root) if needle in p.read_bytes()]

@@ -1,0 +1,121 @@
+"""The Telegram layer's cross-cutting parts, each on its own."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pytest
+from aiogram.exceptions import (
+    ClientDecodeError,
+    TelegramBadRequest,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.methods import SendMessage
+from aiogram.types import Chat, Message
+
+from bot.logs import RedactingFormatter
+from bot.telegram.middlewares import FloodControl
+from bot.telegram.retry import RetryMiddleware
+
+METHOD = SendMessage(chat_id=1, text="hi")
+
+
+class Flaky:
+    def __init__(self, *failures: Exception) -> None:
+        self.failures = list(failures)
+        self.calls = 0
+
+    async def __call__(self, bot: Any, method: Any) -> str:
+        self.calls += 1
+        if self.failures:
+            raise self.failures.pop(0)
+        return "ok"
+
+
+def middleware(slept: list[float], attempts: int = 5) -> RetryMiddleware:
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    return RetryMiddleware(attempts=attempts, base_delay=0.5, sleep=sleep)
+
+
+async def test_429_waits_exactly_retry_after() -> None:
+    slept: list[float] = []
+    flaky = Flaky(TelegramRetryAfter(METHOD, "Too Many Requests", retry_after=7))
+    assert await middleware(slept)(flaky, None, METHOD) == "ok"  # type: ignore[arg-type]
+    assert (flaky.calls, slept) == (2, [7.0])
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        TelegramServerError(METHOD, "Bad Gateway"),
+        TelegramNetworkError(METHOD, "timeout"),
+        ClientDecodeError("Failed to decode object", ValueError(), "<html>502</html>"),
+    ],
+)
+async def test_transient_failures_back_off_and_recover(failure: Exception) -> None:
+    slept: list[float] = []
+    flaky = Flaky(failure, failure)
+    assert await middleware(slept)(flaky, None, METHOD) == "ok"  # type: ignore[arg-type]
+    assert flaky.calls == 3
+    assert slept[0] >= 0.5 and slept[1] >= 1.0  # grows
+
+
+async def test_gives_up_after_the_last_attempt() -> None:
+    slept: list[float] = []
+    flaky = Flaky(*[TelegramServerError(METHOD, "down")] * 3)
+    with pytest.raises(TelegramServerError):
+        await middleware(slept, attempts=3)(flaky, None, METHOD)  # type: ignore[arg-type]
+    assert flaky.calls == 3
+
+
+async def test_bad_request_is_never_retried() -> None:
+    slept: list[float] = []
+    flaky = Flaky(TelegramBadRequest(METHOD, "Bad Request: chat not found"))
+    with pytest.raises(TelegramBadRequest):
+        await middleware(slept)(flaky, None, METHOD)  # type: ignore[arg-type]
+    assert (flaky.calls, slept) == (1, [])
+
+
+def message(chat_id: int) -> Message:
+    return Message.model_construct(
+        message_id=1, date=0, chat=Chat(id=chat_id, type="private"), text="x"
+    )
+
+
+async def test_flood_control_warns_once_then_drops() -> None:
+    warned: list[int] = []
+
+    async def warn(event: Any) -> None:
+        warned.append(event.chat.id)
+
+    handled: list[int] = []
+
+    async def handler(event: Any, data: dict[str, Any]) -> None:
+        handled.append(event.chat.id)
+
+    flood = FloodControl(limit=3, warn=warn)
+    for _ in range(6):
+        await flood(handler, message(1), {})
+    await flood(handler, message(2), {})
+    assert handled == [1, 1, 1, 2]
+    assert warned == [1]
+
+
+def test_tracebacks_in_logs_withhold_the_exception_message() -> None:
+    formatter = RedactingFormatter("%(message)s")
+    secret = "-".join(["SECRET", "STORY", "TEXT"])  # not on the source line that raises
+    try:
+        raise KeyError(secret)
+    except KeyError:
+        record = logging.LogRecord("x", logging.ERROR, __file__, 1, "failed", None, None)
+        import sys
+
+        record.exc_info = sys.exc_info()
+    out = formatter.format(record)
+    assert "KeyError: <message withheld>" in out
+    assert "SECRET-STORY-TEXT" not in out
