@@ -1,0 +1,62 @@
+"""Advisers' key pairs: the public half seals reports to them; the private half is
+stored only under their passphrase (Argon2id)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage.clock import Clock, utcnow
+from storage.crypto import CryptoError, unprotect_private_key
+from storage.models import AdviserKey
+
+
+class AdviserKeys:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock = utcnow) -> None:
+        self.sessions = sessions
+        self.clock = clock
+
+    async def register(
+        self, adviser_id: str, org_id: str, public_key: bytes, protected_private: bytes
+    ) -> None:
+        async with self.sessions() as session, session.begin():
+            session.add(
+                AdviserKey(
+                    adviser_id=adviser_id,
+                    org_id=org_id,
+                    public_key=public_key,
+                    protected_private_key=protected_private,
+                    created_at=self.clock(),
+                )
+            )
+
+    async def public_keys(self, adviser_ids: Iterable[str]) -> dict[str, bytes]:
+        ids = list(adviser_ids)
+        if not ids:
+            return {}
+        async with self.sessions() as session:
+            rows = await session.execute(
+                select(AdviserKey.adviser_id, AdviserKey.public_key).where(
+                    AdviserKey.adviser_id.in_(ids)
+                )
+            )
+            return {adviser_id: key for adviser_id, key in rows}
+
+    async def has_key(self, adviser_id: str) -> bool:
+        return adviser_id in await self.public_keys([adviser_id])
+
+    async def unlock(self, adviser_id: str, passphrase: str) -> X25519PrivateKey | None:
+        async with self.sessions() as session:
+            row = await session.get(AdviserKey, adviser_id)
+        if row is None:
+            return None
+        try:
+            return await asyncio.to_thread(
+                unprotect_private_key, row.protected_private_key, passphrase
+            )
+        except CryptoError:
+            return None

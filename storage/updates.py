@@ -1,0 +1,34 @@
+"""Which Telegram updates were handled, so a redelivered one is handled once."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage.clock import Clock, utcnow
+from storage.models import ProcessedUpdate
+from storage.rows import deleted
+
+
+class UpdateLog:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock = utcnow) -> None:
+        self.sessions = sessions
+        self.clock = clock
+
+    async def first_time(self, source: str, update_id: int) -> bool:
+        try:
+            async with self.sessions() as session, session.begin():
+                session.add(ProcessedUpdate(source=source, update_id=update_id, at=self.clock()))
+        except IntegrityError:
+            return False
+        return True
+
+    async def purge(self, older_than: datetime) -> int:
+        async with self.sessions() as session, session.begin():
+            result = await session.execute(
+                delete(ProcessedUpdate).where(ProcessedUpdate.at < older_than)
+            )
+        return deleted(result)
