@@ -92,8 +92,10 @@ def _keys_init(settings: Settings) -> int:
     try:
         _, recovery_private = KeyStore.init(settings.keys.dir, kdf_params(settings))
     except FileExistsError:
-        print(f"stagemeld: keys already exist in {settings.keys.dir}; nothing changed",
-              file=sys.stderr)
+        print(
+            f"stagemeld: keys already exist in {settings.keys.dir}; nothing changed",
+            file=sys.stderr,
+        )
         return 1
     print(recovery_banner(recovery_private))
     return 0
@@ -103,11 +105,14 @@ async def _adviser_add(settings: Settings, adviser_id: str, *, from_stdin: bool)
     from bot.services import build_services, kdf_params
     from storage.crypto import generate_keypair, protect_private_key
 
-    org = next((o for o in settings.organizations if any(a.id == adviser_id for a in o.advisers)),
-               None)
+    org = next(
+        (o for o in settings.organizations if any(a.id == adviser_id for a in o.advisers)), None
+    )
     if org is None:
-        print(f"stagemeld: no adviser {adviser_id} in the config; add them under "
-              "organizations first", file=sys.stderr)
+        print(
+            f"stagemeld: no adviser {adviser_id} in the config; add them under organizations first",
+            file=sys.stderr,
+        )
         return 2
     passphrase = _read_passphrase(from_stdin)
     if passphrase is None:
@@ -137,8 +142,9 @@ def _read_passphrase(from_stdin: bool) -> str | None:
             print("stagemeld: the passphrases differ", file=sys.stderr)
             return None
     if len(passphrase) < MIN_PASSPHRASE:
-        print(f"stagemeld: a passphrase needs at least {MIN_PASSPHRASE} characters",
-              file=sys.stderr)
+        print(
+            f"stagemeld: a passphrase needs at least {MIN_PASSPHRASE} characters", file=sys.stderr
+        )
         return None
     return passphrase
 

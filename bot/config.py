@@ -177,7 +177,9 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise ConfigError(str(path), "must be a mapping of sections such as database: and telegram:")
+        raise ConfigError(
+            str(path), "must be a mapping of sections such as database: and telegram:"
+        )
     return data
 
 

@@ -19,7 +19,7 @@ ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None] | tupl
 
 
 class RedactingFormatter(logging.Formatter):
-    def formatException(self, ei: ExcInfo) -> str:  # noqa: N802 - logging's API
+    def formatException(self, ei: ExcInfo) -> str:
         exc_type, _, tb = ei
         frames = "".join(traceback.format_tb(tb))
         name = exc_type.__name__ if exc_type else "Exception"

@@ -6,11 +6,10 @@ the student said goes into `content`, which storage encrypts.
 
 from __future__ import annotations
 
+from bot.services import Services
 from dialogues import Draft
 from escalation.routing import Route, is_urgent, route
 from storage.reports import Filed, NewReport, Recipient
-
-from bot.services import Services
 
 
 async def file_draft(services: Services, draft: Draft) -> Filed:

@@ -93,9 +93,7 @@ async def _until_stopped(stop: asyncio.Event, tasks: list[asyncio.Task[None]]) -
             raise task.exception()  # type: ignore[misc]
 
 
-async def _every(
-    seconds: float, stop: asyncio.Event, job: Callable[[], Awaitable[object]]
-) -> None:
+async def _every(seconds: float, stop: asyncio.Event, job: Callable[[], Awaitable[object]]) -> None:
     while not stop.is_set():
         try:
             await job()

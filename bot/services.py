@@ -20,7 +20,7 @@ from storage.attempts import StatusAttempts
 from storage.conversations import ConversationStore
 from storage.crypto import KdfParams
 from storage.db import make_engine, migrate, session_factory
-from storage.keys import KeyStore, KeysMissing
+from storage.keys import KeysMissing, KeyStore
 from storage.outbox import Outbox
 from storage.reports import ReportStore
 from storage.updates import UpdateLog
@@ -77,7 +77,7 @@ def ensure_keys(settings: Settings) -> KeyStore:
         pass
     keys, recovery_private = KeyStore.init(settings.keys.dir, kdf_params(settings))
     log.warning("created new server keys in %s (first start)", settings.keys.dir)
-    print(recovery_banner(recovery_private), flush=True)  # noqa: T201 - shown once, never logged
+    print(recovery_banner(recovery_private), flush=True)
     return keys
 
 

@@ -11,9 +11,8 @@ import re
 import sys
 from collections.abc import Callable
 
-from dialogues import Button, Command, Input, Press, Reply, Text
-
 from bot.turns import Turns
+from dialogues import Button, Command, Input, Press, Reply, Text
 
 CHANNEL = "terminal"
 TAG = re.compile(r"</?[a-z][^>]*>")

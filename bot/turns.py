@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from bot.reporting import file_draft
+from bot.services import Services
 from dialogues import (
     CheckStatus,
     EraseChat,
@@ -26,9 +28,6 @@ from dialogues import (
     StatusResult,
     Submit,
 )
-
-from bot.reporting import file_draft
-from bot.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -151,7 +150,9 @@ class Turns:
             return StatusLocked(minutes=_minutes(locked))
         view = await self.s.reports.status(code)
         if view is not None:
-            return StatusFound(status=_student_status(view.status), changed_on=view.changed_at.date())
+            return StatusFound(
+                status=_student_status(view.status), changed_on=view.changed_at.date()
+            )
         left = await attempts.record_failure(chat_key)
         if left <= 0:
             return StatusLocked(minutes=self.s.settings.status.lock_minutes)

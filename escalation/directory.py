@@ -35,9 +35,7 @@ class Directory:
         return next((o for o in self.organizations if o.id == org_id), None)
 
     def adviser(self, adviser_id: str) -> Adviser | None:
-        return next(
-            (a for o in self.organizations for a in o.advisers if a.id == adviser_id), None
-        )
+        return next((a for o in self.organizations for a in o.advisers if a.id == adviser_id), None)
 
     @property
     def schools(self) -> tuple[Organization, ...]:

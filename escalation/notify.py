@@ -12,9 +12,8 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from storage.outbox import Outbox, PendingNotification
-
 from escalation.directory import Adviser, Directory, Organization
+from storage.outbox import Outbox, PendingNotification
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +61,7 @@ async def _deliver(
         return False
     try:
         await sender(adviser, render(item, org))
-    except Exception as exc:  # noqa: BLE001 - any failure is retried; the type is the record
+    except Exception as exc:
         delay = retry_delay(item.attempts)
         log.warning("notice to %s failed (%s); retry in %s", adviser.id, type(exc).__name__, delay)
         await outbox.mark_failed(item.id, type(exc).__name__, now() + delay)
@@ -73,4 +72,4 @@ async def _deliver(
 
 
 def retry_delay(attempts: int) -> timedelta:
-    return min(timedelta(seconds=30) * 2 ** min(attempts, 10), MAX_DELAY)
+    return min(timedelta(seconds=30) * (1 << min(attempts, 10)), MAX_DELAY)

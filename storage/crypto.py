@@ -135,16 +135,6 @@ def generate_receipt() -> str:
     return f"{secrets.randbelow(10**RECEIPT_DIGITS):0{RECEIPT_DIGITS}d}"
 
 
-def format_receipt(code: str) -> str:
-    return " ".join(code[i : i + 4] for i in range(0, len(code), 4))
-
-
-def normalize_receipt(text: str) -> str | None:
-    digits = "".join(ch for ch in text if ch not in " -.\t\u00a0")
-    ok = len(digits) == RECEIPT_DIGITS and digits.isascii() and digits.isdigit()
-    return digits if ok else None
-
-
 def _argon2(secret: bytes, salt: bytes, params: KdfParams) -> bytes:
     return Argon2id(
         salt=salt,

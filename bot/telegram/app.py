@@ -13,8 +13,6 @@ from aiogram.types import BotCommand, ErrorEvent, Message, TelegramObject
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 
-from dialogues import lang_from_hint
-
 from bot.config import TelegramMode, TelegramSettings
 from bot.services import Services
 from bot.telegram.middlewares import FloodControl, OncePerUpdate
@@ -22,6 +20,7 @@ from bot.telegram.respond import TelegramResponder
 from bot.telegram.retry import RetryMiddleware
 from bot.telegram.routers import all_routers
 from bot.turns import Turns
+from dialogues import lang_from_hint
 
 log = logging.getLogger(__name__)
 
@@ -62,15 +61,18 @@ def _texts(services: Services, message: Message) -> Any:
 
 def _on_error(services: Services) -> Any:
     async def on_error(event: ErrorEvent) -> bool:
-        log.error("handling an update failed: %s", type(event.exception).__name__,
-                  exc_info=event.exception)
+        log.error(
+            "handling an update failed: %s",
+            type(event.exception).__name__,
+            exc_info=event.exception,
+        )
         message = event.update.message or (
             event.update.callback_query.message if event.update.callback_query else None
         )
         if isinstance(message, Message):
             try:
                 await message.answer(_texts(services, message).get("error_try_again"))
-            except Exception:  # noqa: BLE001 - the apology itself may fail; nothing more to do
+            except Exception:
                 log.warning("could not tell the student about the failure")
         return True
 

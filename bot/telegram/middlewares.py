@@ -60,7 +60,6 @@ class FloodControl(BaseMiddleware):
             await self.warn(event)
         return None
 
-
     def _forget_quiet_chats(self, now: float) -> None:
         if len(self.seen) < 10_000:
             return

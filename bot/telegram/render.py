@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from dialogues import Reply
-
 from bot.telegram.callbacks import FlowButton
+from dialogues import Reply
 
 
 def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:

@@ -10,10 +10,9 @@ from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, Message
 
-from dialogues import Input, Press, Reply
-
 from bot.telegram.render import keyboard
-from bot.turns import Turns, TurnResult
+from bot.turns import TurnResult, Turns
+from dialogues import Input, Press, Reply
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +43,9 @@ class TelegramResponder:
         result = await self._run(message.chat.id, press, lang, first_msg=message.message_id)
         await self._show(bot, message.chat.id, result, pressed=message)
 
-    async def _run(self, chat_id: int, inp: Input, lang: str | None, *, first_msg: int) -> TurnResult:
+    async def _run(
+        self, chat_id: int, inp: Input, lang: str | None, *, first_msg: int
+    ) -> TurnResult:
         return await self.turns.run(
             self.chat_key(chat_id), inp, lang_hint=lang, channel_notes={"first_msg": first_msg}
         )
@@ -59,21 +60,25 @@ class TelegramResponder:
         if pressed is not None and result.replace_question and replies:
             await self._replace(bot, pressed, replies.pop(0))
         elif pressed is not None:
-            await _quietly(bot.edit_message_reply_markup(
-                chat_id=chat_id, message_id=pressed.message_id, reply_markup=None
-            ))
+            await _quietly(
+                bot.edit_message_reply_markup(
+                    chat_id=chat_id, message_id=pressed.message_id, reply_markup=None
+                )
+            )
         for reply in replies:
             await send(bot, chat_id, reply)
 
     async def _replace(self, bot: Bot, pressed: Message, reply: Reply) -> None:
         """A multi-select toggle redraws its own message instead of adding a new one."""
-        await _quietly(bot.edit_message_text(
-            text=reply.text,
-            chat_id=pressed.chat.id,
-            message_id=pressed.message_id,
-            parse_mode=ParseMode.HTML,
-            reply_markup=keyboard(reply),
-        ))
+        await _quietly(
+            bot.edit_message_text(
+                text=reply.text,
+                chat_id=pressed.chat.id,
+                message_id=pressed.message_id,
+                parse_mode=ParseMode.HTML,
+                reply_markup=keyboard(reply),
+            )
+        )
 
     async def _erase(self, bot: Bot, chat_id: int, result: TurnResult, *, last: int) -> None:
         first = int(result.channel.get("first_msg", last))

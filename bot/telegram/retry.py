@@ -76,7 +76,7 @@ class RetryMiddleware(BaseRequestMiddleware):
         raise AssertionError("unreachable")
 
     def _backoff(self, attempt: int) -> float:
-        delay = self.base_delay * 2 ** (attempt - 1)
+        delay = self.base_delay * 2.0 ** (attempt - 1)
         return min(delay * (1 + random.random() / 2), self.max_delay)  # noqa: S311 - jitter
 
 

@@ -3,10 +3,9 @@
 from aiogram import Bot, F, Router
 from aiogram.types import CallbackQuery
 
-from dialogues import Press
-
 from bot.telegram.callbacks import FlowButton
 from bot.telegram.respond import TelegramResponder
+from dialogues import Press
 
 router = Router(name="buttons")
 router.callback_query.filter(F.message.chat.type == "private")

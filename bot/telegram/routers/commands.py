@@ -3,9 +3,8 @@
 from aiogram import Bot, F, Router
 from aiogram.types import Message
 
-from dialogues import Command
-
 from bot.telegram.respond import TelegramResponder
+from dialogues import Command
 
 router = Router(name="commands")
 router.message.filter(F.chat.type == "private")

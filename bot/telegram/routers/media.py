@@ -3,9 +3,8 @@
 from aiogram import Bot, F, Router
 from aiogram.types import Message
 
-from dialogues import Unsupported
-
 from bot.telegram.respond import TelegramResponder
+from dialogues import Unsupported
 
 router = Router(name="media")
 router.message.filter(F.chat.type == "private")

@@ -3,9 +3,8 @@
 from aiogram import Bot, F, Router
 from aiogram.types import Message
 
-from dialogues import Text
-
 from bot.telegram.respond import TelegramResponder
+from dialogues import Text
 
 router = Router(name="text")
 router.message.filter(F.chat.type == "private")
