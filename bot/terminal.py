@@ -69,5 +69,6 @@ async def chat(
             inp = parse(line, buttons)
         result = await turns.run(key, inp)
         text, new_buttons = render(result.replies)
-        buttons = new_buttons or buttons
+        if result.replies:
+            buttons = new_buttons
         out(text)

@@ -30,7 +30,14 @@ class RunningService:
 
     async def __aenter__(self) -> RunningService:
         self.task = asyncio.create_task(serve(self.settings, self.stop))
-        await self.api.wait_for_calls(lambda c: c.method.lower() == "getupdates", timeout=20)
+        polling = asyncio.create_task(
+            self.api.wait_for_calls(lambda c: c.method.lower() == "getupdates", timeout=20)
+        )
+        await asyncio.wait({self.task, polling}, return_when=asyncio.FIRST_COMPLETED)
+        if self.task.done():
+            polling.cancel()
+            self.task.result()  # start-up failed: raise its error here
+        await polling
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -61,6 +68,11 @@ class Student:
         mark = self.api.mark(self.chat_id)
         self.api.push_text(self.chat_id, text, language_code=self.language)
         self.inputs += 1
+        return await self._answers(mark)
+
+    async def _answers(self, mark: int) -> list[str]:
+        """Every input gets at least one reply; wait for it, then for the bot to settle."""
+        await self.api.wait_for_texts(self.chat_id, 1, since=mark, timeout=10)
         await self.api.wait_idle(timeout=10)
         return self.api.texts_to(self.chat_id)[mark:]
 
@@ -84,8 +96,7 @@ class Student:
             self.chat_id, data, message_id=message_id, language_code=self.language
         )
         self.inputs += 1
-        await self.api.wait_idle(timeout=10)
-        return self.api.texts_to(self.chat_id)[mark:]
+        return await self._answers(mark)
 
     def latest_with_buttons(self) -> dict[str, Any] | None:
         for message in reversed(self.api.bot_messages(self.chat_id)):

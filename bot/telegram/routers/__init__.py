@@ -1,4 +1,8 @@
-"""One router per feature; the order of inclusion is the order of precedence."""
+"""One router per feature; the order of inclusion is the order of precedence.
+
+Routers are made fresh for each dispatcher (aiogram attaches a router to one parent),
+so the service can be restarted in the same process.
+"""
 
 from aiogram import Router
 
@@ -6,4 +10,4 @@ from bot.telegram.routers import buttons, commands, media, text
 
 
 def all_routers() -> list[Router]:
-    return [commands.router, buttons.router, text.router, media.router]
+    return [m.make_router() for m in (commands, buttons, text, media)]

@@ -6,14 +6,17 @@ from aiogram.types import Message
 from bot.telegram.respond import TelegramResponder
 from dialogues import Command
 
-router = Router(name="commands")
-router.message.filter(F.chat.type == "private")
-
 KNOWN = ("start", "report", "status", "help", "privacy", "language", "stop")
 
 
-@router.message(F.text.startswith("/"))
 async def on_command(message: Message, bot: Bot, responder: TelegramResponder) -> None:
     name, _, arg = (message.text or "").partition(" ")
     name = name[1:].split("@", 1)[0].lower()
     await responder.on_message(message, bot, Command(name=name, arg=arg.strip()))
+
+
+def make_router() -> Router:
+    router = Router(name="commands")
+    router.message.filter(F.chat.type == "private")
+    router.message.register(on_command, F.text.startswith("/"))
+    return router

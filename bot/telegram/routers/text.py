@@ -6,10 +6,13 @@ from aiogram.types import Message
 from bot.telegram.respond import TelegramResponder
 from dialogues import Text
 
-router = Router(name="text")
-router.message.filter(F.chat.type == "private")
 
-
-@router.message(F.text)
 async def on_text(message: Message, bot: Bot, responder: TelegramResponder) -> None:
     await responder.on_message(message, bot, Text(text=message.text or ""))
+
+
+def make_router() -> Router:
+    router = Router(name="text")
+    router.message.filter(F.chat.type == "private")
+    router.message.register(on_text, F.text)
+    return router
