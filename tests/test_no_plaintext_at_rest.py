@@ -1,0 +1,92 @@
+"""The promise: a stolen disk, database or log reveals no report content and no chat id.
+
+A report is filed through the real bot with a unique marker in its story and in the
+workplace's name; then every file the service wrote (database, WAL, keys, logs) and
+every column of every database row is searched for the marker, the receipt code and
+the student's chat id.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.config import Settings
+from bot.logs import setup_logging
+from tests.harness import RunningService, Student, files_under, grep_files
+from tests.standin import BotAPIStandIn
+from tests.test_telegram_e2e import TOKEN, file_report
+
+CHAT = 55512345
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[BotAPIStandIn]:
+    async with BotAPIStandIn(TOKEN) as standin:
+        yield standin
+
+
+@pytest.fixture
+def logged(tmp_path: Path) -> Iterator[Path]:
+    """Log as the real service does (file under var/log), at DEBUG to be thorough."""
+    log_file = tmp_path / "var" / "log" / "stagemeld.log"
+    root = logging.getLogger()
+    saved = (list(root.handlers), root.level)
+    setup_logging("DEBUG", log_file)
+    yield log_file
+    for handler in list(root.handlers):
+        handler.close()
+        root.removeHandler(handler)
+    for handler in saved[0]:
+        root.addHandler(handler)
+    root.setLevel(saved[1])
+
+
+def rows(db: Path) -> Iterator[tuple[str, object]]:
+    with sqlite3.connect(db) as conn:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        for table in tables:
+            for row in conn.execute(f'SELECT * FROM "{table}"'):
+                for value in row:
+                    yield table, value
+
+
+def contains(value: object, needle: str) -> bool:
+    if isinstance(value, bytes):
+        return needle.encode() in value
+    return needle in str(value)
+
+
+async def test_a_filed_report_leaves_nothing_readable(
+    api: BotAPIStandIn, make_settings: Callable[..., Settings], tmp_path: Path, logged: Path
+) -> None:
+    settings = make_settings(
+        telegram={"token": TOKEN, "api_base": api.base_url, "polling_timeout": 1}
+    )
+    marker = f"MARKER{uuid.uuid4().hex}"
+    student = Student(api, CHAT)
+    async with RunningService(settings, api):
+        code = await file_report(
+            student,
+            story=f"Bij de intake zei de manager iets over mijn naam. {marker}",
+            workplace=f"Bedrijf {marker} BV",
+        )
+        await student.say("/status " + code)
+    var = tmp_path / "var"
+    written = files_under(var)
+    assert any(p.name == "stagemeld.db" for p in written)
+    assert logged.exists() and logged.stat().st_size > 0
+
+    for needle in (marker, code, str(CHAT)):
+        assert grep_files(var, needle.encode()) == [], needle
+        found = [t for t, v in rows(var / "stagemeld.db") if contains(v, needle)]
+        assert found == [], (needle, found)
+
+    # The story did reach the database — encrypted: the report and its fields exist.
+    tables = {t for t, _ in rows(var / "stagemeld.db")}
+    assert {"reports", "report_fields", "sealed_keys"} <= tables

@@ -1,0 +1,196 @@
+"""The service as an operator runs it: a real process, started from the command line.
+
+- `stagemeld run` on the shipped config in an empty directory creates what it needs and
+  says how to talk to it (what `make run` does on a fresh clone);
+- killed with SIGKILL mid-conversation and started again, it lets the student go on
+  where they were;
+- in webhook mode, a call without the secret token is refused and changes nothing, and
+  the same update posted twice is handled once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import ROOT, base_config
+from tests.harness import Student
+from tests.standin import BotAPIStandIn
+from tests.test_telegram_e2e import TOKEN
+
+CHAT = 777
+
+
+def stagemeld() -> list[str]:
+    return [sys.executable, "-m", "bot.cli"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Process:
+    """`stagemeld run` in a child process, its output collected in a file."""
+
+    def __init__(self, cwd: Path, config: Path) -> None:
+        self.cwd = cwd
+        self.config = config
+        self.out = cwd / "stdout.txt"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("STAGEMELD_")}
+        with self.out.open("ab") as out:
+            self.proc = subprocess.Popen(
+                [*stagemeld(), "--config", str(self.config), "run", "--no-chat"],
+                cwd=self.cwd,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=env,
+            )
+
+    def output(self) -> str:
+        return self.out.read_text(encoding="utf-8", errors="replace")
+
+    async def wait_for(self, text: str, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while text not in self.output():
+            assert self.proc is not None and self.proc.poll() is None, self.output()
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{text!r} not in output:\n{self.output()}")
+            await asyncio.sleep(0.1)
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(10)
+
+    def stop(self) -> int:
+        assert self.proc is not None
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(20)
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    shutil.copy(ROOT / "config.yaml", tmp_path / "config.yaml")
+    return tmp_path
+
+
+async def test_run_on_a_fresh_directory_creates_what_it_needs(workdir: Path) -> None:
+    process = Process(workdir, workdir / "config.yaml")
+    process.start()
+    try:
+        await process.wait_for("stagemeld chat")
+    finally:
+        code = process.stop()
+    out = process.output()
+    assert code == 0, out
+    assert "RECOVERY KEY" in out and "stagemeld-recovery-key-v1" in out
+    assert (workdir / "var" / "stagemeld.db").exists()
+    assert {p.name for p in (workdir / "var" / "keys").iterdir()} >= {"server.key", "recovery.pub"}
+    assert oct((workdir / "var" / "keys" / "server.key").stat().st_mode)[-3:] == "600"
+    log = (workdir / "var" / "log" / "stagemeld.log").read_text(encoding="utf-8")
+    assert "stagemeld is running" in log
+    assert "stagemeld-recovery-key-v1" not in log  # shown once on the terminal, never logged
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[BotAPIStandIn]:
+    async with BotAPIStandIn(TOKEN) as standin:
+        yield standin
+    assert standin.violations == [], standin.violations
+
+
+def write_config(workdir: Path, telegram: dict[str, object]) -> Path:
+    data = base_config(workdir)
+    data["telegram"] = {"token": TOKEN, **telegram}
+    path = workdir / "test-config.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def running(workdir: Path) -> Iterator[list[Process]]:
+    processes: list[Process] = []
+    yield processes
+    for process in processes:
+        if process.proc is not None and process.proc.poll() is None:
+            process.kill()
+
+
+async def test_sigkill_mid_conversation_then_restart_resumes(
+    api: BotAPIStandIn, workdir: Path, running: list[Process]
+) -> None:
+    config = write_config(workdir, {"api_base": api.base_url, "polling_timeout": 1})
+    student = Student(api, CHAT)
+    first = Process(workdir, config)
+    running.append(first)
+    first.start()
+    await first.wait_for("Telegram: polling")
+    await student.say("/start")
+    await student.press("no")
+    await student.press("looking")
+    first.kill()
+
+    second = Process(workdir, config)
+    running.append(second)
+    second.start()
+    await second.wait_for("Telegram: polling")
+    await student.say("Ze namen iemand anders aan zodra ze mijn achternaam zagen.")
+    assert "done" in student.offered()  # the story step: the answers so far survived
+    await student.press("done")
+    assert "origin" in student.offered()
+    assert second.stop() == 0
+
+
+async def test_webhook_checks_the_secret_and_handles_an_update_once(
+    api: BotAPIStandIn, workdir: Path, running: list[Process]
+) -> None:
+    port = free_port()
+    secret = "s3cret-token-for-tests-0123456789"
+    config = write_config(
+        workdir,
+        {
+            "api_base": api.base_url,
+            "mode": "webhook",
+            "webhook_url": "https://bot.example.nl/telegram/webhook",
+            "webhook_secret": secret,
+            "webhook_host": "127.0.0.1",
+            "webhook_port": port,
+        },
+    )
+    process = Process(workdir, config)
+    running.append(process)
+    process.start()
+    await process.wait_for("Telegram: webhook")
+    url = f"http://127.0.0.1:{port}/telegram/webhook"
+    assert api.webhook_url == "https://bot.example.nl/telegram/webhook"
+
+    update_id = api.push_text(CHAT, "/help")
+    assert await api.post_update_to(url, update_id) == 401
+    assert await api.post_update_to(url, update_id, secret="wrong-" + secret) == 401
+    await asyncio.sleep(0.5)
+    assert api.texts_to(CHAT) == []  # nothing processed
+
+    assert await api.post_update_to(url, update_id, secret=secret) == 200
+    await api.wait_for_texts(CHAT, 1, timeout=10)
+    assert await api.post_update_to(url, update_id, secret=secret) == 200
+    await asyncio.sleep(0.5)
+    assert len(api.texts_to(CHAT)) == 1  # the duplicate was not handled again
+    assert process.stop() == 0

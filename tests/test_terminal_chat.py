@@ -1,0 +1,56 @@
+"""`stagemeld chat`: the same flow in a terminal, numbers for buttons, and a real report."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from bot.config import Settings
+from bot.services import build_services
+from bot.terminal import chat, parse, plain
+from bot.turns import Turns
+from dialogues import Button, Command, Press, Text
+
+
+def test_parse_numbers_commands_and_text() -> None:
+    buttons = [Button("Ja", "yes", 3), Button("Nee", "no", 3)]
+    assert parse("2\n", buttons) == Press(turn=3, value="no")
+    assert parse("/status 1234\n", buttons) == Command(name="status", arg="1234")
+    assert parse("7\n", buttons) == Text(text="7\n")  # not a button on offer: just text
+    assert plain("<b>Klopt</b> &amp; dit?") == "Klopt & dit?"
+
+
+async def test_a_whole_report_in_the_terminal(make_settings: Callable[..., Settings]) -> None:
+    services = await build_services(make_settings())
+    lines = iter(
+        [
+            "2",  # not in danger
+            "3",  # during the internship
+            "Mijn begeleider negeerde me en gaf alleen mijn collega's uitleg.",
+            "1",  # done
+            "1",  # origin
+            "9",  # next
+            "4",  # still going on
+            "3",  # ROC Mondriaan
+            "Bakkerij De Korst",
+            "2",  # no evidence
+            "2",  # talk to an adviser
+            "1",  # my school
+            "1",  # submit
+        ]
+    )
+    screen: list[str] = []
+
+    def read() -> str:
+        line = next(lines, None)
+        return "" if line is None else line + "\n"  # "" is end of input
+
+    try:
+        await chat(Turns(services), read=read, write=screen.append)
+    finally:
+        await services.close()
+    shown = "\n".join(screen)
+    assert "<b>" not in shown
+    code = re.search(r"\b\d{4} \d{4} \d{4} \d{4}\b", shown)
+    assert code is not None, shown[-2000:]
+    assert "Bakkerij De Korst" in shown  # the summary showed the answer
