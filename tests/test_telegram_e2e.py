@@ -89,6 +89,16 @@ async def test_a_student_files_a_report_and_checks_its_status(
         assert mark  # the chat had messages
 
 
+async def test_free_text_asks_for_the_status(api: BotAPIStandIn, settings: Settings) -> None:
+    student = Student(api, CHAT)
+    async with RunningService(settings, api):
+        asked = await student.say("hoe staat mijn melding ervoor?")
+        assert "16 cijfers" in asked[-1]
+        answer = await student.say("0000-0000-0000-0002")
+        assert "geen melding" in answer[-1]
+        assert api.deleted(CHAT)  # the message that held a code is gone
+
+
 async def test_wrong_code_is_refused_kindly_and_five_lock(
     api: BotAPIStandIn, settings: Settings
 ) -> None:
