@@ -17,7 +17,7 @@ from aiogram.methods import SendMessage
 from aiogram.types import Chat, Message
 
 from bot.logs import RedactingFormatter
-from bot.telegram.middlewares import FloodControl
+from bot.telegram.middlewares import FloodControl, OneTurnPerChat
 from bot.telegram.retry import RetryMiddleware
 
 METHOD = SendMessage(chat_id=1, text="hi")
@@ -104,6 +104,28 @@ async def test_flood_control_warns_once_then_drops() -> None:
     await flood(handler, message(2), {})
     assert handled == [1, 1, 1, 2]
     assert warned == [1]
+
+
+async def test_turns_of_one_chat_run_in_order_other_chats_alongside() -> None:
+    import asyncio
+
+    serial = OneTurnPerChat()
+    log: list[str] = []
+
+    async def handler(event: Any, data: dict[str, Any]) -> None:
+        log.append(f"start {event.chat.id}")
+        await asyncio.sleep(0.05)
+        log.append(f"end {event.chat.id}")
+
+    await asyncio.gather(
+        serial(handler, message(1), {}),
+        serial(handler, message(1), {}),
+        serial(handler, message(2), {}),
+    )
+    first_chat = [entry for entry in log if entry.endswith(" 1")]
+    assert first_chat == ["start 1", "end 1", "start 1", "end 1"]
+    assert log.index("start 2") < log.index("end 1")  # chat 2 did not wait for chat 1
+    assert serial.locks == {}  # nothing kept once idle
 
 
 def test_tracebacks_in_logs_withhold_the_exception_message() -> None:

@@ -15,7 +15,7 @@ from aiohttp import web
 
 from bot.config import TelegramMode, TelegramSettings
 from bot.services import Services
-from bot.telegram.middlewares import FloodControl, OncePerUpdate
+from bot.telegram.middlewares import FloodControl, OncePerUpdate, OneTurnPerChat
 from bot.telegram.respond import TelegramResponder
 from bot.telegram.retry import RetryMiddleware
 from bot.telegram.routers import all_routers
@@ -39,8 +39,10 @@ def make_dispatcher(services: Services) -> Dispatcher:
     dp = Dispatcher(responder=responder, services=services)
     dp.update.outer_middleware(OncePerUpdate(services.updates))
     flood = FloodControl(services.settings.conversation.messages_per_minute, _warn_flood(services))
-    dp.message.outer_middleware(flood)
-    dp.callback_query.outer_middleware(flood)
+    serial = OneTurnPerChat()
+    for observer in (dp.message, dp.callback_query):
+        observer.outer_middleware(flood)
+        observer.outer_middleware(serial)
     dp.include_routers(*all_routers())
     dp.errors.register(_on_error(services))
     return dp

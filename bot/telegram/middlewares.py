@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
@@ -28,6 +29,31 @@ class OncePerUpdate(BaseMiddleware):
         if not await self.log.first_time("telegram", event.update_id):
             return None
         return await handler(event, data)
+
+
+class OneTurnPerChat(BaseMiddleware):
+    """aiogram handles updates as concurrent tasks; two quick messages from one student
+    must not both load the same state and overwrite each other's answer. Turns of one chat
+    run in order; different chats still run side by side."""
+
+    def __init__(self) -> None:
+        self.locks: dict[int, asyncio.Lock] = {}
+        self.users: defaultdict[int, int] = defaultdict(int)
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        chat_id = _chat_id(event)
+        if chat_id is None:
+            return await handler(event, data)
+        lock = self.locks.setdefault(chat_id, asyncio.Lock())
+        self.users[chat_id] += 1
+        try:
+            async with lock:
+                return await handler(event, data)
+        finally:
+            self.users[chat_id] -= 1
+            if self.users[chat_id] == 0:  # nobody holds or awaits it: forget the chat
+                del self.users[chat_id]
+                del self.locks[chat_id]
 
 
 class FloodControl(BaseMiddleware):
