@@ -1,5 +1,5 @@
 """Advisers' key pairs: the public half seals reports to them; the private half is
-stored only under their passphrase (Argon2id)."""
+stored only under their passphrase (Argon2id), so the server cannot read reports."""
 
 from __future__ import annotations
 
@@ -8,11 +8,16 @@ from collections.abc import Iterable
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.clock import Clock, utcnow
-from storage.crypto import CryptoError, unprotect_private_key
+from storage.crypto import KEY_LEN, CryptoError, unprotect_private_key
 from storage.models import AdviserKey
+
+
+class AdviserAlreadyRegistered(Exception):
+    """That adviser has a key already; replacing it would orphan reports sealed to it."""
 
 
 class AdviserKeys:
@@ -23,18 +28,25 @@ class AdviserKeys:
     async def register(
         self, adviser_id: str, org_id: str, public_key: bytes, protected_private: bytes
     ) -> None:
-        async with self.sessions() as session, session.begin():
-            session.add(
-                AdviserKey(
-                    adviser_id=adviser_id,
-                    org_id=org_id,
-                    public_key=public_key,
-                    protected_private_key=protected_private,
-                    created_at=self.clock(),
+        """Store a new adviser's key pair. Raises AdviserAlreadyRegistered if one exists."""
+        if len(public_key) != KEY_LEN:
+            raise ValueError("an X25519 public key is 32 bytes")
+        try:
+            async with self.sessions() as session, session.begin():
+                session.add(
+                    AdviserKey(
+                        adviser_id=adviser_id,
+                        org_id=org_id,
+                        public_key=public_key,
+                        protected_private_key=protected_private,
+                        created_at=self.clock(),
+                    )
                 )
-            )
+        except IntegrityError as exc:
+            raise AdviserAlreadyRegistered(adviser_id) from exc
 
     async def public_keys(self, adviser_ids: Iterable[str]) -> dict[str, bytes]:
+        """The keys of those advisers that have one; the others are simply absent."""
         ids = list(adviser_ids)
         if not ids:
             return {}
@@ -50,13 +62,17 @@ class AdviserKeys:
         return adviser_id in await self.public_keys([adviser_id])
 
     async def unlock(self, adviser_id: str, passphrase: str) -> X25519PrivateKey | None:
+        """The adviser's private key, or None for a wrong passphrase or unknown adviser.
+
+        Argon2id runs in a thread so that the bot keeps answering meanwhile.
+        """
         async with self.sessions() as session:
-            row = await session.get(AdviserKey, adviser_id)
-        if row is None:
+            blob = await session.scalar(
+                select(AdviserKey.protected_private_key).where(AdviserKey.adviser_id == adviser_id)
+            )
+        if blob is None:
             return None
         try:
-            return await asyncio.to_thread(
-                unprotect_private_key, row.protected_private_key, passphrase
-            )
+            return await asyncio.to_thread(unprotect_private_key, blob, passphrase)
         except CryptoError:
             return None

@@ -2,19 +2,19 @@
 
 A receipt has ~53 bits; with Argon2id costing each guess and this limit per chat, a
 guesser needs millions of chats to make a dent. Kept in the database so that replicas
-and restarts agree.
+and restarts agree; keyed by the chat hash, never the chat id.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.clock import Clock, aware, utcnow
+from storage.clock import Clock, utcnow
 from storage.models import StatusAttempt
-from storage.rows import deleted
+from storage.rows import rowcount
 
 
 class StatusAttempts:
@@ -30,39 +30,41 @@ class StatusAttempts:
         self.window = window
         self.clock = clock
 
-    async def _recent(self, session: AsyncSession, chat_key: str) -> list[datetime]:
-        since = self.clock() - self.window
+    async def _recent(self, session: AsyncSession, chat_key: str, now: datetime) -> list[datetime]:
         rows = await session.scalars(
             select(StatusAttempt.at)
-            .where(StatusAttempt.chat_key == chat_key, StatusAttempt.at > since)
+            .where(StatusAttempt.chat_key == chat_key, StatusAttempt.at > now - self.window)
             .order_by(StatusAttempt.at)
         )
-        return [aware(at) for at in rows]
+        return list(rows)
 
     async def locked_for(self, chat_key: str) -> timedelta | None:
+        """How long this chat must still wait, or None if it may try a code now.
+
+        Locked while `limit` failures lie inside the window; it opens when the oldest
+        of the last `limit` failures leaves the window.
+        """
+        now = self.clock()
         async with self.sessions() as session:
-            recent = await self._recent(session, chat_key)
+            recent = await self._recent(session, chat_key, now)
         if len(recent) < self.limit:
             return None
-        unlock = recent[-self.limit] + self.window
-        remaining = unlock - self.clock()
+        remaining = recent[-self.limit] + self.window - now
         return remaining if remaining > timedelta(0) else None
 
     async def record_failure(self, chat_key: str) -> int:
-        """Returns how many tries are left before the lock."""
+        """Record a wrong code; returns how many tries are left before the lock."""
+        now = self.clock()
         async with self.sessions() as session, session.begin():
-            session.add(StatusAttempt(chat_key=chat_key, at=self.clock()))
+            session.add(StatusAttempt(chat_key=chat_key, at=now))
             await session.flush()
-            recent = await self._recent(session, chat_key)
+            recent = await self._recent(session, chat_key, now)
         return max(0, self.limit - len(recent))
 
     async def purge(self, now: datetime) -> int:
+        """Forget failures that can no longer count towards a lock."""
         async with self.sessions() as session, session.begin():
             result = await session.execute(
                 delete(StatusAttempt).where(StatusAttempt.at <= now - self.window)
             )
-        return deleted(result)
-
-    async def total(self) -> int:
-        async with self.sessions() as session:
-            return int(await session.scalar(select(func.count(StatusAttempt.id))) or 0)
+        return rowcount(result)

@@ -1,17 +1,24 @@
-"""Unfinished conversations, encrypted and keyed by the chat hash, gone after a while."""
+"""Unfinished conversations, encrypted and keyed by the chat hash, gone after a while.
+
+A draft holds what the student has typed so far, so it gets the same care as a report:
+sealed with the server key (AAD: the chat hash, so a blob can't be moved to another
+chat), never stored under the chat id itself, and dropped after `ttl` of silence.
+"""
 
 from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.clock import Clock, aware, utcnow
+from storage.clock import Clock, utcnow
 from storage.crypto import CryptoError, ServerKey
 from storage.models import Conversation
-from storage.rows import deleted
+from storage.rows import rowcount
 
 
 class ConversationStore:
@@ -28,9 +35,14 @@ class ConversationStore:
         self.clock = clock
 
     async def load(self, chat_key: str) -> dict[str, object] | None:
+        """None if there is no draft, it expired, or it no longer decrypts."""
         async with self.sessions() as session:
-            row = await session.get(Conversation, chat_key)
-        if row is None or aware(row.expires_at) <= self.clock():
+            row = await session.scalar(
+                select(Conversation).where(
+                    Conversation.chat_key == chat_key, Conversation.expires_at > self.clock()
+                )
+            )
+        if row is None:
             return None
         try:
             data = json.loads(self.server.open_state(row.blob, chat_key=chat_key))
@@ -39,30 +51,36 @@ class ConversationStore:
         return data if isinstance(data, dict) else None
 
     async def save(self, chat_key: str, data: dict[str, object]) -> None:
+        """Insert or replace in one statement (no read first, so no race between two)."""
         now = self.clock()
-        blob = self.server.seal_state(json.dumps(data).encode(), chat_key=chat_key)
+        values: dict[str, Any] = {
+            "chat_key": chat_key,
+            "blob": self.server.seal_state(json.dumps(data).encode(), chat_key=chat_key),
+            "updated_at": now,
+            "expires_at": now + self.ttl,
+        }
+        changes = {k: v for k, v in values.items() if k != "chat_key"}
         async with self.sessions() as session, session.begin():
-            row = await session.get(Conversation, chat_key, with_for_update=True)
-            if row is None:
-                session.add(
-                    Conversation(
-                        chat_key=chat_key, blob=blob, updated_at=now, expires_at=now + self.ttl
-                    )
+            dialect = (await session.connection()).dialect.name
+            if dialect == "postgresql":
+                pg = postgresql.insert(Conversation).values(values)
+                await session.execute(
+                    pg.on_conflict_do_update(index_elements=["chat_key"], set_=changes)
                 )
             else:
-                row.blob, row.updated_at, row.expires_at = blob, now, now + self.ttl
+                lite = sqlite.insert(Conversation).values(values)
+                await session.execute(
+                    lite.on_conflict_do_update(index_elements=["chat_key"], set_=changes)
+                )
 
     async def delete(self, chat_key: str) -> None:
         async with self.sessions() as session, session.begin():
             await session.execute(delete(Conversation).where(Conversation.chat_key == chat_key))
 
     async def purge_expired(self, now: datetime) -> int:
+        """Delete drafts whose time is up; returns how many."""
         async with self.sessions() as session, session.begin():
             result = await session.execute(
                 delete(Conversation).where(Conversation.expires_at <= now)
             )
-        return deleted(result)
-
-    async def count(self) -> int:
-        async with self.sessions() as session:
-            return len((await session.scalars(select(Conversation.chat_key))).all())
+        return rowcount(result)

@@ -5,11 +5,16 @@ seal per-report data keys to advisers and the recovery key, Argon2id to turn rec
 codes and passphrases into keys, HKDF and HMAC for sub-keys and the chat hash.
 Associated data binds every ciphertext to where it belongs, so nothing can be moved
 from one report, field or chat to another without failing to decrypt.
+
+Keeping it in one short module (as GlobaLeaks and SecureDrop do) means a reviewer reads
+one file to check every promise of the security model; the rest of storage only calls
+these functions and never touches a primitive.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
 import json
@@ -27,17 +32,36 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF, HKDFExpand
 VERSION = b"stagemeld/v1"
 KEY_LEN = 32
 NONCE_LEN = 12
+TAG_LEN = 16
+SALT_LEN = 16
 RECEIPT_DIGITS = 16
+RECEIPT_SEPARATORS = frozenset(" -.\t\u00a0")
 _SUITE = hpke.Suite(hpke.KEM.X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.AES_256_GCM)
-_PRIVATE_HEADER = "stagemeld-recovery-key-v1:"
+_RECOVERY_HEADER = "stagemeld-recovery-key-v1"
+_RECOVERY_CHECKSUM = 4
+_PROTECTED_VERSION = 1
+# A protected key names its own Argon2id cost; refuse absurd costs so that a tampered
+# row cannot make the console allocate gigabytes or spin for minutes.
+_MAX_ITERATIONS = 64
+_MAX_LANES = 64
+_MAX_MEMORY_KIB = 4 * 1024 * 1024
 
 
 class CryptoError(Exception):
     """Decryption or authentication failed: wrong key, or data moved or altered."""
 
 
-def _aad(*parts: str) -> bytes:
-    return b"|".join([VERSION, *(p.encode() for p in parts)])
+def _aad(*parts: str | bytes) -> bytes:
+    """Associated data / labels: the version, then each part length-prefixed.
+
+    Length prefixes make the encoding injective: ("r1|x", "y") and ("r1", "x|y") can
+    never produce the same bytes, whatever characters ids contain.
+    """
+    out = [VERSION]
+    for part in parts:
+        raw = part.encode() if isinstance(part, str) else part
+        out.append(len(raw).to_bytes(4, "big") + raw)
+    return b"".join(out)
 
 
 def _seal(key: bytes, plaintext: bytes, aad: bytes) -> bytes:
@@ -46,7 +70,7 @@ def _seal(key: bytes, plaintext: bytes, aad: bytes) -> bytes:
 
 
 def _open(key: bytes, blob: bytes, aad: bytes) -> bytes:
-    if len(blob) < NONCE_LEN + 16:
+    if len(blob) < NONCE_LEN + TAG_LEN:
         raise CryptoError("ciphertext too short")
     try:
         return AESGCM(key).decrypt(blob[:NONCE_LEN], blob[NONCE_LEN:], aad)
@@ -58,10 +82,12 @@ def _open(key: bytes, blob: bytes, aad: bytes) -> bytes:
 
 
 def new_data_key() -> bytes:
+    """A fresh AES-256 key per report, so one report's key opens nothing else."""
     return os.urandom(KEY_LEN)
 
 
 def encrypt_field(key: bytes, plaintext: bytes, *, report_id: str, field: str) -> bytes:
+    """nonce (12) || AES-256-GCM(ciphertext || tag); AAD binds version, report and field."""
     return _seal(key, plaintext, _aad("field", report_id, field))
 
 
@@ -78,12 +104,14 @@ def generate_keypair() -> tuple[X25519PrivateKey, bytes]:
 
 
 def public_bytes(private: X25519PrivateKey) -> bytes:
+    """The raw 32-byte public half, as stored and as passed to `seal_key`."""
     return private.public_key().public_bytes(
         serialization.Encoding.Raw, serialization.PublicFormat.Raw
     )
 
 
 def seal_key(data_key: bytes, public_key: bytes, *, report_id: str) -> bytes:
+    """HPKE base mode; `info` binds the report, so a sealed key cannot be re-filed."""
     recipient = X25519PublicKey.from_public_bytes(public_key)
     return _SUITE.encrypt(data_key, recipient, info=_aad("data-key", report_id))
 
@@ -91,29 +119,49 @@ def seal_key(data_key: bytes, public_key: bytes, *, report_id: str) -> bytes:
 def open_key(sealed: bytes, private_key: X25519PrivateKey, *, report_id: str) -> bytes:
     try:
         return _SUITE.decrypt(sealed, private_key, info=_aad("data-key", report_id))
-    except Exception as exc:  # the HPKE binding raises several types on bad input
+    except (InvalidTag, ValueError) as exc:
         raise CryptoError("cannot open sealed key") from exc
 
 
-def private_key_to_text(private: X25519PrivateKey) -> str:
-    raw = private.private_bytes(
-        serialization.Encoding.Raw,
-        serialization.PrivateFormat.Raw,
-        serialization.NoEncryption(),
+def _raw_private(private: X25519PrivateKey) -> bytes:
+    return private.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
     )
-    return _PRIVATE_HEADER + base64.b32encode(raw).decode().rstrip("=")
+
+
+def _checksum(raw: bytes) -> bytes:
+    return hashlib.sha256(_aad("recovery-text", raw)).digest()[:_RECOVERY_CHECKSUM]
+
+
+def private_key_to_text(private: X25519PrivateKey) -> str:
+    """The recovery key for paper: one line, a header then base32 in groups of four.
+
+    Base32 survives handwriting (no case, no 0/O 1/l confusion in its alphabet) and a
+    short checksum turns a typo into a clear error instead of a key that opens nothing.
+    """
+    raw = _raw_private(private)
+    body = base64.b32encode(raw + _checksum(raw)).decode().rstrip("=")
+    groups = " ".join(body[i : i + 4] for i in range(0, len(body), 4))
+    return f"{_RECOVERY_HEADER}: {groups}"
 
 
 def private_key_from_text(text: str) -> X25519PrivateKey:
-    body = "".join(text.split()).removeprefix(_PRIVATE_HEADER).upper()
+    """Inverse of `private_key_to_text`; tolerant of spaces, line breaks, dashes, case."""
+    compact = "".join(text.split())
+    if compact.lower().startswith(_RECOVERY_HEADER):
+        compact = compact[len(_RECOVERY_HEADER) :].removeprefix(":")
+    body = compact.replace("-", "").upper()
     try:
-        raw = base64.b32decode(body + "=" * (-len(body) % 8))
-        return X25519PrivateKey.from_private_bytes(raw)
-    except ValueError as exc:
+        decoded = base64.b32decode(body + "=" * (-len(body) % 8))
+    except (binascii.Error, ValueError) as exc:
         raise CryptoError("not a stagemeld recovery key") from exc
+    raw, check = decoded[:KEY_LEN], decoded[KEY_LEN:]
+    if len(raw) != KEY_LEN or not hmac.compare_digest(check, _checksum(raw)):
+        raise CryptoError("recovery key mistyped (checksum does not match)")
+    return X25519PrivateKey.from_private_bytes(raw)
 
 
-# --- receipts --------------------------------------------------------------------------
+# --- Argon2id ---------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -124,15 +172,9 @@ class KdfParams:
     lanes: int = 4
     memory_kib: int = 65536
 
-
-@dataclass(frozen=True)
-class ReceiptKeys:
-    lookup: bytes  # stored: finds the report
-    wrap_key: bytes  # never stored: opens the student's copy of the data key
-
-
-def generate_receipt() -> str:
-    return f"{secrets.randbelow(10**RECEIPT_DIGITS):0{RECEIPT_DIGITS}d}"
+    def __post_init__(self) -> None:
+        if self.iterations < 1 or self.lanes < 1 or self.memory_kib < 8 * self.lanes:
+            raise ValueError("Argon2id needs iterations >= 1, lanes >= 1, memory >= 8*lanes KiB")
 
 
 def _argon2(secret: bytes, salt: bytes, params: KdfParams) -> bytes:
@@ -149,8 +191,37 @@ def _expand(master: bytes, label: str) -> bytes:
     return HKDFExpand(hashes.SHA256(), KEY_LEN, _aad(label)).derive(master)
 
 
+# --- receipts --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReceiptKeys:
+    lookup: bytes  # stored: finds the report
+    wrap_key: bytes  # never stored: opens the student's copy of the data key
+
+
+def generate_receipt() -> str:
+    """16 digits (~53 bits) from `secrets`; leading zeros allowed."""
+    return f"{secrets.randbelow(10**RECEIPT_DIGITS):0{RECEIPT_DIGITS}d}"
+
+
+def format_receipt(code: str) -> str:
+    return " ".join(code[i : i + 4] for i in range(0, len(code), 4))
+
+
+def normalize_receipt(text: str) -> str | None:
+    """What the student typed -> the 16 digits, or None. Only ASCII digits count."""
+    digits = "".join(ch for ch in text if ch not in RECEIPT_SEPARATORS)
+    ok = len(digits) == RECEIPT_DIGITS and digits.isascii() and digits.isdigit()
+    return digits if ok else None
+
+
 def derive_receipt_keys(code: str, salt: bytes, params: KdfParams) -> ReceiptKeys:
-    """Blocking (by design, ~0.1-0.2 s): call it from a thread."""
+    """Argon2id once, then HKDF-Expand into two independent keys.
+
+    Blocking (~0.2 s with the default cost): call it from a thread. The lookup id is
+    stored, so it must not reveal the wrap key: separate HKDF labels guarantee that.
+    """
     master = _argon2(code.encode(), salt, params)
     return ReceiptKeys(
         lookup=_expand(master, "receipt-lookup"), wrap_key=_expand(master, "receipt-wrap")
@@ -168,38 +239,72 @@ def unwrap_data_key(blob: bytes, wrap_key: bytes, *, report_id: str) -> bytes:
 # --- advisers' private keys under a passphrase ------------------------------------------
 
 
-def protect_private_key(private: X25519PrivateKey, passphrase: str, params: KdfParams) -> bytes:
-    salt = os.urandom(16)
-    key = _argon2(passphrase.encode(), salt, params)
-    raw = private.private_bytes(
-        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
-    )
-    envelope = {
-        "v": 1,
+def _protect_header(params: KdfParams, salt: bytes, nonce: bytes) -> dict[str, object]:
+    return {
+        "v": _PROTECTED_VERSION,
         "kdf": asdict(params),
         "salt": base64.b64encode(salt).decode(),
-        "ct": base64.b64encode(_seal(key, raw, _aad("adviser-key"))).decode(),
+        "nonce": base64.b64encode(nonce).decode(),
     }
-    return json.dumps(envelope, sort_keys=True).encode()
+
+
+def _header_aad(header: dict[str, object]) -> bytes:
+    # The whole header is authenticated: cost, salt and nonce cannot be swapped.
+    return _aad("adviser-key", json.dumps(header, sort_keys=True, separators=(",", ":")))
+
+
+def protect_private_key(private: X25519PrivateKey, passphrase: str, params: KdfParams) -> bytes:
+    """A self-describing JSON blob: version, Argon2id params, salt, nonce, ciphertext."""
+    salt, nonce = os.urandom(SALT_LEN), os.urandom(NONCE_LEN)
+    header = _protect_header(params, salt, nonce)
+    key = _argon2(passphrase.encode(), salt, params)
+    ct = AESGCM(key).encrypt(nonce, _raw_private(private), _header_aad(header))
+    blob = {**header, "ct": base64.b64encode(ct).decode()}
+    return json.dumps(blob, sort_keys=True).encode()
+
+
+def _parse_protected(blob: bytes) -> tuple[KdfParams, bytes, bytes, bytes]:
+    try:
+        envelope = json.loads(blob)
+        if envelope["v"] != _PROTECTED_VERSION:
+            raise CryptoError(f"unknown protected-key version {envelope['v']!r}")
+        params = KdfParams(**envelope["kdf"])
+        salt = base64.b64decode(envelope["salt"], validate=True)
+        nonce = base64.b64decode(envelope["nonce"], validate=True)
+        ct = base64.b64decode(envelope["ct"], validate=True)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise CryptoError("not a protected key") from exc
+    sane = (
+        params.iterations <= _MAX_ITERATIONS
+        and params.lanes <= _MAX_LANES
+        and params.memory_kib <= _MAX_MEMORY_KIB
+        and len(salt) >= 8
+        and len(nonce) == NONCE_LEN
+    )
+    if not sane:
+        raise CryptoError("protected key has implausible parameters")
+    return params, salt, nonce, ct
 
 
 def unprotect_private_key(blob: bytes, passphrase: str) -> X25519PrivateKey:
-    try:
-        envelope = json.loads(blob)
-        params = KdfParams(**envelope["kdf"])
-        salt = base64.b64decode(envelope["salt"])
-        ct = base64.b64decode(envelope["ct"])
-    except (ValueError, KeyError, TypeError) as exc:
-        raise CryptoError("not a protected key") from exc
+    """Blocking (Argon2id): call it from a thread. CryptoError on a wrong passphrase."""
+    params, salt, nonce, ct = _parse_protected(blob)
     key = _argon2(passphrase.encode(), salt, params)
-    return X25519PrivateKey.from_private_bytes(_open(key, ct, _aad("adviser-key")))
+    try:
+        raw = AESGCM(key).decrypt(nonce, ct, _header_aad(_protect_header(params, salt, nonce)))
+    except InvalidTag as exc:
+        raise CryptoError("wrong passphrase") from exc
+    return X25519PrivateKey.from_private_bytes(raw)
 
 
 # --- the server's own key ----------------------------------------------------------------
 
 
 class ServerKey:
-    """The server's secret. It keys the chat hash and encrypts drafts; it opens no report."""
+    """The server's secret. It keys the chat hash and encrypts drafts; it opens no report.
+
+    Each use gets its own HKDF sub-key, so a flaw in one use cannot leak another's key.
+    """
 
     def __init__(self, secret: bytes) -> None:
         if len(secret) != KEY_LEN:
@@ -213,8 +318,8 @@ class ServerKey:
         return HKDF(hashes.SHA256(), KEY_LEN, salt=None, info=_aad(label)).derive(secret)
 
     def chat_key(self, channel: str, chat_id: str) -> str:
-        message = f"{channel}\x00{chat_id}".encode()
-        return hmac.new(self._chat, message, hashlib.sha256).hexdigest()
+        """HMAC-SHA256 hex of (channel, chat id): stable, but useless without the key."""
+        return hmac.new(self._chat, _aad(channel, chat_id), hashlib.sha256).hexdigest()
 
     def seal_state(self, plaintext: bytes, *, chat_key: str) -> bytes:
         return _seal(self._state, plaintext, _aad("state", chat_key))
@@ -223,6 +328,7 @@ class ServerKey:
         return _open(self._state, blob, _aad("state", chat_key))
 
     def seal_value(self, plaintext: bytes, *, purpose: str) -> bytes:
+        """For small secrets the server must read back itself (e.g. a chat id for push)."""
         return _seal(self._value, plaintext, _aad("value", purpose))
 
     def open_value(self, blob: bytes, *, purpose: str) -> bytes:

@@ -17,9 +17,12 @@ from sqlalchemy.ext.asyncio import (
 )
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# Any constant will do: it only has to be the same for every replica of this service.
+_MIGRATION_LOCK = 0x5354_4D45_4C44  # "STMELD"
 
 
 def make_engine(url: str) -> AsyncEngine:
+    """An async engine; for SQLite also the file's directory and the pragmas we rely on."""
     parsed = make_url(url)
     is_sqlite = parsed.get_backend_name() == "sqlite"
     if is_sqlite and parsed.database and parsed.database != ":memory:":
@@ -32,6 +35,9 @@ def make_engine(url: str) -> AsyncEngine:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """WAL lets readers run beside the one writer; busy_timeout makes writers queue
+    instead of failing; foreign keys are off in SQLite unless asked; secure_delete
+    overwrites deleted rows (drafts, attempts) instead of leaving them in free pages."""
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=5000")
@@ -45,17 +51,23 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 
 def alembic_config() -> Config:
+    """Built in code, so migrations run from an installed package without alembic.ini."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
 
 
 async def migrate(engine: AsyncEngine) -> None:
+    """Alembic `upgrade head` on this engine, in one transaction."""
     async with engine.begin() as conn:
         await conn.run_sync(_upgrade)
 
 
 def _upgrade(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        # Several replicas may start at once; the first migrates, the others wait and
+        # then find nothing to do. Released when the transaction ends.
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})")
     config = alembic_config()
     config.attributes["connection"] = connection
     command.upgrade(config, "head")

@@ -1,15 +1,25 @@
-"""Notifications waiting to be sent: references and ids only, never content."""
+"""Notifications waiting to be sent: references and ids only, never content.
+
+Rows are written with the report (same transaction), so a crash between filing and
+sending loses nothing. `due` claims rows with a short lease before handing them out,
+so two replicas (or two overlapping loops) never send the same notification twice;
+a sender that dies mid-way leaves the row to be picked up again when the lease ends.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.clock import Clock, utcnow
 from storage.models import Notification, Report
+from storage.rows import rowcount
+
+WAITING = ("pending", "failed")
+ERROR_MAX = 200
 
 
 @dataclass(frozen=True)
@@ -23,43 +33,73 @@ class PendingNotification:
 
 
 class Outbox:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock = utcnow) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock = utcnow,
+        lease: timedelta = timedelta(minutes=5),
+    ) -> None:
         self.sessions = sessions
         self.clock = clock
+        self.lease = lease
 
     async def due(self, limit: int = 50) -> list[PendingNotification]:
-        async with self.sessions() as session:
-            rows = await session.execute(
-                select(Notification, Report.reference, Report.org_id)
-                .join(Report, Report.id == Notification.report_id)
-                .where(
-                    Notification.state.in_(("pending", "failed")),
-                    Notification.next_attempt_at <= self.clock(),
+        """Claim and return up to `limit` notifications whose time has come."""
+        now = self.clock()
+        async with self.sessions() as session, session.begin():
+            rows = (
+                await session.execute(
+                    select(
+                        Notification.id,
+                        Notification.adviser_id,
+                        Notification.channel,
+                        Report.reference,
+                        Report.org_id,
+                        Notification.attempts,
+                    )
+                    .join(Report, Report.id == Notification.report_id)
+                    .where(Notification.state.in_(WAITING), Notification.next_attempt_at <= now)
+                    .order_by(Notification.next_attempt_at, Notification.id)
+                    .limit(limit)
                 )
-                .order_by(Notification.id)
-                .limit(limit)
-            )
-            return [
-                PendingNotification(n.id, n.adviser_id, n.channel, ref, org, n.attempts)
-                for n, ref, org in rows
-            ]
+            ).all()
+            claimed = []
+            for row in rows:
+                # Compare-and-set: only one claimer sees the row still due.
+                result = await session.execute(
+                    update(Notification)
+                    .where(
+                        Notification.id == row.id,
+                        Notification.state.in_(WAITING),
+                        Notification.next_attempt_at <= now,
+                    )
+                    .values(next_attempt_at=now + self.lease)
+                    .execution_options(synchronize_session=False)
+                )
+                if rowcount(result) == 1:
+                    claimed.append(PendingNotification(*row))
+        return claimed
 
     async def mark_sent(self, notification_id: int) -> None:
         async with self.sessions() as session, session.begin():
-            row = await session.get(Notification, notification_id)
-            if row is not None:
-                row.state, row.attempts, row.last_error = "sent", row.attempts + 1, None
+            await session.execute(
+                update(Notification)
+                .where(Notification.id == notification_id)
+                .values(state="sent", attempts=Notification.attempts + 1, last_error=None)
+                .execution_options(synchronize_session=False)
+            )
 
     async def mark_failed(self, notification_id: int, error: str, retry_at: datetime) -> None:
+        """`error` is for operators: a reason such as an exception name, never content."""
         async with self.sessions() as session, session.begin():
-            row = await session.get(Notification, notification_id)
-            if row is not None:
-                row.state, row.attempts = "failed", row.attempts + 1
-                row.last_error, row.next_attempt_at = error[:200], retry_at
-
-    async def states(self) -> list[tuple[str, str, int]]:
-        async with self.sessions() as session:
-            rows = await session.execute(
-                select(Notification.adviser_id, Notification.state, Notification.attempts)
+            await session.execute(
+                update(Notification)
+                .where(Notification.id == notification_id)
+                .values(
+                    state="failed",
+                    attempts=Notification.attempts + 1,
+                    last_error=error[:ERROR_MAX],
+                    next_attempt_at=retry_at,
+                )
+                .execution_options(synchronize_session=False)
             )
-            return [(a, s, n) for a, s, n in rows]

@@ -2,7 +2,8 @@
 
 `file` does everything in one transaction — report row, encrypted fields, sealed keys,
 the advisers' notification rows — and commits before it returns, because the caller
-tells the student "filed" right after.
+tells the student "filed" right after. Nothing the student wrote, and not the receipt,
+is ever written in the clear.
 """
 
 from __future__ import annotations
@@ -15,17 +16,27 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage import crypto
-from storage.clock import Clock, aware, utcnow
+from storage.clock import Clock, utcnow
 from storage.keys import KeyStore
 from storage.models import Notification, Report, ReportField, SealedKey
+from storage.rows import rowcount
 
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud on the phone
+STATUSES = ("received", "in_progress", "waiting", "closed", "withdrawn")
+ADVISER = "adviser"
 RECOVERY = "recovery"
+FIELD_MAX = 32
+# A lookup-id or reference collision is astronomically rare; a repeat means a bug.
+_FILE_TRIES = 3
+
+
+class ReportNotFound(LookupError):
+    """No report with that id."""
 
 
 @dataclass(frozen=True)
@@ -43,9 +54,9 @@ class NewReport:
     wants: str
     visibility: str
     urgent: bool
-    content: Mapping[str, str]
-    recipients: tuple[Recipient, ...] = ()
-    notify: tuple[tuple[str, str], ...] = ()
+    content: Mapping[str, str]  # field name -> what the student said; all encrypted
+    recipients: tuple[Recipient, ...] = ()  # empty: only the recovery key can read it
+    notify: tuple[tuple[str, str], ...] = ()  # (adviser_id, channel)
 
 
 @dataclass(frozen=True)
@@ -63,6 +74,7 @@ class StatusView:
 
 
 def new_reference() -> str:
+    """ "SM-7K3Q-XD9P": 40 bits, for people to quote; it opens nothing."""
     chars = [secrets.choice(REFERENCE_ALPHABET) for _ in range(8)]
     return f"SM-{''.join(chars[:4])}-{''.join(chars[4:])}"
 
@@ -81,13 +93,17 @@ class ReportStore:
         )
 
     async def file(self, new: NewReport) -> Filed:
-        while True:  # a lookup or reference collision (~never) just draws again
+        """Seal and store; committed when this returns. The receipt is in `Filed` only."""
+        _check(new)
+        for attempt in range(_FILE_TRIES):
             receipt = crypto.generate_receipt()
             derived = await self._receipt_keys(receipt)
             try:
                 return await self._insert(new, receipt, derived)
-            except IntegrityError:
-                continue
+            except IntegrityError:  # lookup id or reference taken: draw both again
+                if attempt == _FILE_TRIES - 1:
+                    raise
+        raise AssertionError("unreachable")
 
     async def _insert(self, new: NewReport, receipt: str, derived: crypto.ReceiptKeys) -> Filed:
         report_id = uuid.uuid4().hex
@@ -98,7 +114,7 @@ class ReportStore:
             reference=new_reference(),
             org_id=new.org_id,
             phase=new.phase,
-            grounds=",".join(sorted(new.grounds)),
+            grounds=",".join(sorted(set(new.grounds))),
             when_bucket=new.when_bucket,
             wants=new.wants,
             visibility=new.visibility,
@@ -113,13 +129,16 @@ class ReportStore:
         )
         async with self.sessions() as session, session.begin():
             session.add(report)
-            await session.flush()
+            await session.flush()  # the parent row first, for the foreign keys
             session.add_all(_fields(data_key, report_id, new.content))
             session.add_all(_sealed(data_key, report_id, new.recipients, self.keys.recovery_public))
             session.add_all(_notifications(report_id, new.notify, now))
         return Filed(report_id, report.reference, receipt)
 
-    async def _by_receipt(self, session: AsyncSession, code: str) -> tuple[Report, bytes] | None:
+    async def _by_receipt(self, session: AsyncSession, text: str) -> tuple[Report, bytes] | None:
+        code = crypto.normalize_receipt(text)
+        if code is None:
+            return None
         derived = await self._receipt_keys(code)
         report = await session.scalar(select(Report).where(Report.receipt_lookup == derived.lookup))
         if report is None:
@@ -133,14 +152,16 @@ class ReportStore:
         return report, key
 
     async def status(self, receipt: str) -> StatusView | None:
+        """None for a receipt that opens nothing (typo, guess, or a deleted report)."""
         async with self.sessions() as session:
             found = await self._by_receipt(session, receipt)
         if found is None:
             return None
         report, _ = found
-        return StatusView(report.reference, report.status, aware(report.updated_at))
+        return StatusView(report.reference, report.status, report.updated_at)
 
     async def read_with_receipt(self, receipt: str) -> dict[str, str] | None:
+        """The student's own copy: their receipt unwraps the data key."""
         async with self.sessions() as session:
             found = await self._by_receipt(session, receipt)
             if found is None:
@@ -151,31 +172,52 @@ class ReportStore:
     async def read_as_adviser(
         self, report_id: str, adviser_id: str, private_key: X25519PrivateKey
     ) -> dict[str, str] | None:
-        return await self._read_sealed(report_id, "adviser", adviser_id, private_key)
+        """None unless the report was sealed to this adviser and this is their key."""
+        async with self.sessions() as session:
+            key = await _open_sealed(session, report_id, ADVISER, adviser_id, private_key)
+            if key is None:
+                return None
+            return await _decrypt_all(session, report_id, key)
 
     async def read_with_recovery(
         self, report_id: str, recovery_private: X25519PrivateKey
-    ) -> dict[str, str] | None:
-        return await self._read_sealed(report_id, RECOVERY, RECOVERY, recovery_private)
+    ) -> dict[str, str]:
+        """For the operator holding the offline recovery key.
 
-    async def _read_sealed(
-        self, report_id: str, kind: str, recipient: str, private_key: X25519PrivateKey
-    ) -> dict[str, str] | None:
+        Raises ReportNotFound for an unknown id and CryptoError for a key that is not the
+        recovery key: an operator needs to know which of the two went wrong.
+        """
         async with self.sessions() as session:
-            sealed = await session.scalar(
-                select(SealedKey.sealed).where(
-                    SealedKey.report_id == report_id,
-                    SealedKey.recipient_kind == kind,
-                    SealedKey.recipient_id == recipient,
-                )
-            )
+            sealed = await _sealed_for(session, report_id, RECOVERY, RECOVERY)
             if sealed is None:
-                return None
-            try:
-                key = crypto.open_key(sealed, private_key, report_id=report_id)
-            except crypto.CryptoError:
-                return None
+                raise ReportNotFound(report_id)
+            key = crypto.open_key(sealed, recovery_private, report_id=report_id)
             return await _decrypt_all(session, report_id, key)
+
+    async def set_status(self, report_id: str, status: str) -> bool:
+        """Move a report to another status; False if there is no such report."""
+        if status not in STATUSES:
+            raise ValueError(f"unknown status {status!r}; one of {', '.join(STATUSES)}")
+        async with self.sessions() as session, session.begin():
+            result = await session.execute(
+                update(Report)
+                .where(Report.id == report_id)
+                .values(status=status, updated_at=self.clock())
+            )
+        return rowcount(result) == 1
+
+
+def _check(new: NewReport) -> None:
+    """Programming errors, caught before any Argon2id work or half-built transaction."""
+    ids = [r.adviser_id for r in new.recipients]
+    if len(ids) != len(set(ids)):
+        raise ValueError("an adviser is listed twice in recipients")
+    if RECOVERY in ids:
+        raise ValueError(f"{RECOVERY!r} is reserved for the recovery key")
+    if any("," in g for g in new.grounds):
+        raise ValueError("a grounds code contains a comma")
+    if any(not name or len(name) > FIELD_MAX for name in new.content):
+        raise ValueError(f"content field names must be 1-{FIELD_MAX} characters")
 
 
 def _fields(key: bytes, report_id: str, content: Mapping[str, str]) -> list[ReportField]:
@@ -192,24 +234,17 @@ def _fields(key: bytes, report_id: str, content: Mapping[str, str]) -> list[Repo
 def _sealed(
     key: bytes, report_id: str, recipients: tuple[Recipient, ...], recovery_public: bytes
 ) -> list[SealedKey]:
-    rows = [
+    targets = [(ADVISER, r.adviser_id, r.public_key) for r in recipients]
+    targets.append((RECOVERY, RECOVERY, recovery_public))
+    return [
         SealedKey(
             report_id=report_id,
-            recipient_kind="adviser",
-            recipient_id=r.adviser_id,
-            sealed=crypto.seal_key(key, r.public_key, report_id=report_id),
+            recipient_kind=kind,
+            recipient_id=recipient,
+            sealed=crypto.seal_key(key, public, report_id=report_id),
         )
-        for r in recipients
+        for kind, recipient, public in targets
     ]
-    rows.append(
-        SealedKey(
-            report_id=report_id,
-            recipient_kind=RECOVERY,
-            recipient_id=RECOVERY,
-            sealed=crypto.seal_key(key, recovery_public, report_id=report_id),
-        )
-    )
-    return rows
 
 
 def _notifications(
@@ -225,8 +260,33 @@ def _notifications(
             next_attempt_at=now,
             created_at=now,
         )
-        for adviser_id, channel in notify
+        for adviser_id, channel in dict.fromkeys(notify)
     ]
+
+
+async def _sealed_for(
+    session: AsyncSession, report_id: str, kind: str, recipient: str
+) -> bytes | None:
+    sealed: bytes | None = await session.scalar(
+        select(SealedKey.sealed).where(
+            SealedKey.report_id == report_id,
+            SealedKey.recipient_kind == kind,
+            SealedKey.recipient_id == recipient,
+        )
+    )
+    return sealed
+
+
+async def _open_sealed(
+    session: AsyncSession, report_id: str, kind: str, recipient: str, private: X25519PrivateKey
+) -> bytes | None:
+    sealed = await _sealed_for(session, report_id, kind, recipient)
+    if sealed is None:
+        return None
+    try:
+        return crypto.open_key(sealed, private, report_id=report_id)
+    except crypto.CryptoError:
+        return None
 
 
 async def _decrypt_all(session: AsyncSession, report_id: str, key: bytes) -> dict[str, str]:

@@ -1,4 +1,8 @@
-"""Which Telegram updates were handled, so a redelivered one is handled once."""
+"""Which Telegram updates were handled, so a redelivered one is handled once.
+
+The primary key does the deduplication: of two replicas inserting the same update at
+the same moment, the database lets exactly one succeed.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.clock import Clock, utcnow
 from storage.models import ProcessedUpdate
-from storage.rows import deleted
+from storage.rows import rowcount
 
 
 class UpdateLog:
@@ -19,6 +23,7 @@ class UpdateLog:
         self.clock = clock
 
     async def first_time(self, source: str, update_id: int) -> bool:
+        """True for the first caller with this (source, update_id); False ever after."""
         try:
             async with self.sessions() as session, session.begin():
                 session.add(ProcessedUpdate(source=source, update_id=update_id, at=self.clock()))
@@ -31,4 +36,4 @@ class UpdateLog:
             result = await session.execute(
                 delete(ProcessedUpdate).where(ProcessedUpdate.at < older_than)
             )
-        return deleted(result)
+        return rowcount(result)

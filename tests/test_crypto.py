@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import json
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from storage import crypto
 from storage.crypto import CryptoError, KdfParams, ServerKey
@@ -77,6 +82,28 @@ def test_receipt_codes_are_16_digits_and_vary() -> None:
     codes = {crypto.generate_receipt() for _ in range(200)}
     assert len(codes) == 200
     assert all(len(c) == 16 and c.isdigit() for c in codes)
+    assert crypto.format_receipt("4821093755218804") == "4821 0937 5521 8804"
+
+
+@given(st.text(alphabet="0123456789", min_size=16, max_size=16), st.sampled_from([" ", "-", "."]))
+def test_normalize_accepts_any_grouping(code: str, sep: str) -> None:
+    grouped = sep.join(code[i : i + 4] for i in range(0, 16, 4))
+    assert crypto.normalize_receipt(grouped) == code
+    assert crypto.normalize_receipt(f"  {crypto.format_receipt(code)} ") == code
+
+
+@given(st.text(max_size=40))
+def test_normalize_returns_16_ascii_digits_or_none(text: str) -> None:
+    result = crypto.normalize_receipt(text)
+    assert result is None or (len(result) == 16 and result.isascii() and result.isdigit())
+
+
+def test_normalize_rejects_non_ascii_digits_and_wrong_lengths() -> None:
+    assert crypto.normalize_receipt("١٢٣٤١٢٣٤١٢٣٤١٢٣٤") is None  # Arabic-Indic digits
+    assert crypto.normalize_receipt("１２３４１２３４１２３４１２３４") is None  # full-width
+    assert crypto.normalize_receipt("1234 5678 9012 345") is None
+    assert crypto.normalize_receipt("1234 5678 9012 34567") is None
+    assert crypto.normalize_receipt("1234_5678_9012_3456") is None
 
 
 def test_adviser_private_key_needs_the_passphrase() -> None:
@@ -88,16 +115,59 @@ def test_adviser_private_key_needs_the_passphrase() -> None:
         crypto.unprotect_private_key(blob, "verkeerde wachtzin")
     with pytest.raises(CryptoError):
         crypto.unprotect_private_key(b"not json", "x")
+    assert b"lange wachtzin" not in blob
+    assert crypto.private_key_to_text(private).split(": ")[1].encode() not in blob
 
 
-def test_recovery_key_text_round_trips() -> None:
+def test_protected_key_header_is_authenticated_and_sane() -> None:
+    private, _ = crypto.generate_keypair()
+    blob = json.loads(crypto.protect_private_key(private, "wachtzin", FAST))
+    assert {"v", "kdf", "salt", "nonce", "ct"} <= set(blob)
+    assert blob["kdf"] == {"iterations": 1, "lanes": 1, "memory_kib": 1024}
+
+    def tampered(**changes: object) -> bytes:
+        return json.dumps({**blob, **changes}).encode()
+
+    other_salt = base64.b64encode(b"x" * 16).decode()
+    for bad in (
+        tampered(salt=other_salt),
+        tampered(nonce=base64.b64encode(b"n" * 12).decode()),
+        tampered(kdf={"iterations": 2, "lanes": 1, "memory_kib": 1024}),
+        tampered(v=2),
+        tampered(kdf={"iterations": 1, "lanes": 1, "memory_kib": 1 << 30}),  # 1 TiB: refused
+        tampered(kdf={"iterations": 0, "lanes": 1, "memory_kib": 1024}),
+        tampered(ct="%%%"),
+        b"[]",
+    ):
+        with pytest.raises(CryptoError):
+            crypto.unprotect_private_key(bad, "wachtzin")
+
+
+def test_kdf_params_default_to_rfc9106_second_profile_and_reject_nonsense() -> None:
+    assert KdfParams() == KdfParams(iterations=3, lanes=4, memory_kib=65536)
+    with pytest.raises(ValueError):
+        KdfParams(iterations=0)
+    with pytest.raises(ValueError):
+        KdfParams(lanes=4, memory_kib=16)
+
+
+def test_recovery_key_text_round_trips_and_catches_typos() -> None:
     private, public = crypto.generate_keypair()
     text = crypto.private_key_to_text(private)
+    assert text.startswith("stagemeld-recovery-key-v1: ") and "\n" not in text
     assert crypto.public_bytes(crypto.private_key_from_text(text)) == public
-    spaced = " ".join(text[i : i + 8] for i in range(0, len(text), 8))
-    assert crypto.public_bytes(crypto.private_key_from_text(spaced)) == public
+    # retyped from paper: other line breaks, lower case, dashes instead of spaces
+    body = text.split(": ", 1)[1]
+    retyped = "stagemeld-recovery-key-v1:\n" + body.lower().replace(" ", "-")
+    assert crypto.public_bytes(crypto.private_key_from_text(retyped)) == public
+    assert crypto.public_bytes(crypto.private_key_from_text(body)) == public  # header optional
+    typo = body.replace(body[0], "A" if body[0] != "A" else "B", 1)
+    with pytest.raises(CryptoError, match="mistyped"):
+        crypto.private_key_from_text(typo)
     with pytest.raises(CryptoError):
         crypto.private_key_from_text("stagemeld-recovery-key-v1:@@@")
+    with pytest.raises(CryptoError):
+        crypto.private_key_from_text(body[:-4])
 
 
 def test_server_key_chat_hash_and_state() -> None:
@@ -115,3 +185,64 @@ def test_server_key_chat_hash_and_state() -> None:
         ServerKey(b"j" * 32).open_state(blob, chat_key=key)
     with pytest.raises(ValueError):
         ServerKey(b"short")
+
+
+def test_server_key_values_are_bound_to_their_purpose() -> None:
+    server = ServerKey(b"k" * 32)
+    blob = server.seal_value(b"4242", purpose="push-chat-id:r1")
+    assert server.open_value(blob, purpose="push-chat-id:r1") == b"4242"
+    assert b"4242" not in blob
+    with pytest.raises(CryptoError):
+        server.open_value(blob, purpose="push-chat-id:r2")
+    # a state blob is not a value blob, even with the same label text
+    state = server.seal_state(b"x", chat_key="p")
+    with pytest.raises(CryptoError):
+        server.open_value(state, purpose="p")
+
+
+def test_chat_key_is_unambiguous() -> None:
+    server = ServerKey(b"k" * 32)
+    assert server.chat_key("tele", "gram1") != server.chat_key("telegram", "1")
+    assert server.chat_key("a\x00b", "c") != server.chat_key("a", "b\x00c")
+
+
+def test_associated_data_cannot_be_confused_across_boundaries() -> None:
+    key = crypto.new_data_key()
+    blob = crypto.encrypt_field(key, b"x", report_id="r1|story", field="x")
+    with pytest.raises(CryptoError):
+        crypto.decrypt_field(key, blob, report_id="r1", field="story|x")
+
+
+def test_nonces_are_fresh() -> None:
+    key = crypto.new_data_key()
+    blobs = {crypto.encrypt_field(key, b"same", report_id="r", field="f") for _ in range(50)}
+    assert len({b[:12] for b in blobs}) == 50
+
+
+def test_sealed_key_does_not_contain_the_data_key() -> None:
+    data_key = crypto.new_data_key()
+    _, public = crypto.generate_keypair()
+    sealed = crypto.seal_key(data_key, public, report_id="r1")
+    assert data_key not in sealed
+    assert sealed != crypto.seal_key(data_key, public, report_id="r1")  # fresh ephemeral key
+
+
+def test_receipt_keys_are_independent_and_the_lookup_opens_nothing() -> None:
+    derived = crypto.derive_receipt_keys("0000000000000042", SALT, FAST)
+    assert len(derived.lookup) == len(derived.wrap_key) == 32
+    assert derived.lookup != derived.wrap_key
+    wrapped = crypto.wrap_data_key(crypto.new_data_key(), derived.wrap_key, report_id="r")
+    with pytest.raises(CryptoError):
+        crypto.unwrap_data_key(wrapped, derived.lookup, report_id="r")
+
+
+def test_receipts_may_start_with_zeros(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(crypto.secrets, "randbelow", lambda n: 42)
+    assert crypto.generate_receipt() == "0000000000000042"
+    assert crypto.format_receipt("0000000000000042") == "0000 0000 0000 0042"
+
+
+@given(st.integers(min_value=0, max_value=10**16 - 1))
+def test_format_then_normalize_round_trips(n: int) -> None:
+    code = f"{n:016d}"
+    assert crypto.normalize_receipt(crypto.format_receipt(code)) == code
