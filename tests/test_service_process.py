@@ -180,7 +180,7 @@ async def test_webhook_checks_the_secret_and_handles_an_update_once(
     process.start()
     await process.wait_for("Telegram: webhook")
     url = f"http://127.0.0.1:{port}/telegram/webhook"
-    assert api.webhook_url == "https://bot.example.nl/telegram/webhook"
+    assert api.webhook["url"] == "https://bot.example.nl/telegram/webhook"
 
     update_id = api.push_text(CHAT, "/help")
     assert await api.post_update_to(url, update_id) == 401
