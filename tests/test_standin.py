@@ -308,6 +308,16 @@ async def test_delete_messages(standin: BotAPIStandIn, bot: Bot) -> None:
     assert len(standin.violations) == 1
 
 
+async def test_copy_message(standin: BotAPIStandIn, bot: Bot) -> None:
+    standin.push_text(CHAT, "mijn verhaal")
+    copied = await bot.copy_message(900001, from_chat_id=CHAT, message_id=1)
+    assert copied.message_id == 1
+    assert standin.message(900001, 1)["text"] == "mijn verhaal"
+    with pytest.raises(TelegramBadRequest, match="message to copy not found"):
+        await bot.copy_message(900001, from_chat_id=CHAT, message_id=5)
+    assert standin.violations == []
+
+
 async def test_press_finds_the_button_and_the_callback_can_be_answered(
     standin: BotAPIStandIn, bot: Bot
 ) -> None:
@@ -364,6 +374,25 @@ async def test_limit_and_allowed_updates(standin: BotAPIStandIn, bot: Bot) -> No
     pressed = standin.press(CHAT, "Ja")
     updates = await bot.get_updates(allowed_updates=["callback_query"])
     assert [u.update_id for u in updates] == [pressed]
+
+
+async def test_allowed_updates_must_name_update_fields(standin: BotAPIStandIn, bot: Bot) -> None:
+    with pytest.raises(TelegramBadRequest, match="'callback' is no field of Update"):
+        await bot.get_updates(allowed_updates=["message", "callback"])
+    assert len(standin.violations) == 1
+
+
+async def test_stop_ends_a_waiting_long_poll() -> None:
+    standin = await BotAPIStandIn(TOKEN).start()
+    session = AiohttpSession(api=TelegramAPIServer.from_base(standin.base_url))
+    other = Bot(TOKEN, session=session)
+    poll = asyncio.create_task(other.get_updates(timeout=30))
+    await standin.wait_for_calls(lambda c: c.method == "getUpdates")
+    started = time.monotonic()
+    await standin.stop()
+    assert await poll == []
+    assert time.monotonic() - started < 3
+    await other.session.close()
 
 
 async def test_redeliver_repeats_the_same_update(standin: BotAPIStandIn, bot: Bot) -> None:

@@ -18,9 +18,9 @@ from typing import Any
 from . import updates as build
 from .chats import Chat, Chats
 from .html_check import parse_html
-from .queue import UpdateQueue
 from .records import ApiError
 from .spec import Spec
+from .update_queue import UpdateQueue
 
 NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly "
@@ -102,7 +102,9 @@ class Telegram:
             raise ApiError(403, "Forbidden: bot was blocked by the user")
         return self.chats(chat_id)
 
-    def bot_message(self, chat: Chat, content: dict[str, Any], params: dict[str, Any]) -> dict:
+    def bot_message(
+        self, chat: Chat, content: dict[str, Any], params: dict[str, Any]
+    ) -> dict[str, Any]:
         extra: dict[str, Any] = {}
         reply = params.get("reply_parameters")
         if isinstance(reply, dict):

@@ -81,7 +81,7 @@ class ApiError(Exception):
 class Upload:
     """A file part of a multipart request."""
 
-    field: str
+    name: str
     filename: str
     content_type: str
     data: bytes = field(repr=False)

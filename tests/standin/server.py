@@ -69,10 +69,10 @@ async def read_params(request: web.Request) -> tuple[dict[str, Any], dict[str, U
     if request.content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
         form = await request.post()
         for key, value in form.items():
-            if isinstance(value, str):
-                params[key] = value
-            else:
+            if isinstance(value, web.FileField):
                 files[key] = Upload(key, value.filename, value.content_type, value.file.read())
+            else:
+                params[key] = value if isinstance(value, str) else bytes(value).decode()
         return params, files
     raise ApiError.bad_request(f"unsupported Content-Type {request.content_type}", violation=True)
 

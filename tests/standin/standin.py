@@ -1,8 +1,19 @@
 """`BotAPIStandIn`: a Telegram Bot API on 127.0.0.1 for the real aiogram bot.
 
-Every call is checked against the spec (tests/standin/spec.py); a breach is answered
-400 "Bad Request: …" and appended to `violations`. The tests play the user with `push_*`
-and `press`, and read what the bot did from `calls`, `texts_to`, `bot_messages`, ….
+    async with BotAPIStandIn(TOKEN) as api:
+        bot = Bot(TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(api.base_url)))
+        api.push_text(chat_id, "/start")            # the user acts: push_*, press, redeliver
+        texts = await api.wait_for_texts(chat_id, 1)  # the bot reacts: calls, texts_to, …
+        assert api.violations == []
+
+Routes /bot<token>/<method> (GET or POST; method names case-insensitive). A wrong token is
+401, a method the spec lacks 404 (and a violation). Parameters come from the query string,
+urlencoded, multipart (aiogram: complex values as JSON strings, files as parts named by
+"attach://…") or JSON bodies, and are decoded by the spec's types. Every call is checked
+(tests/standin/validate.py); a breach is answered 400 "Bad Request: <what>" and appended
+to `violations`. Telegram's own refusals ("message to delete not found", "message is not
+modified", "chat not found", 409 conflicts) are answered the same way but are no violation.
+What each method does: tests/standin/methods.py.
 """
 
 from __future__ import annotations
@@ -187,8 +198,20 @@ class BotAPIStandIn:
     # --- what a user does -----------------------------------------------------------------
 
     def push_update(self, raw: dict[str, Any]) -> int:
-        """Queues an update (any `update_id` in `raw` is replaced); returns its update_id."""
-        update_id = self.telegram.queue.push(copy.deepcopy(raw))
+        """Queues an update (any `update_id` in `raw` is replaced); returns its update_id.
+        A callback query in it can be answered; a user's message in a chat is kept there."""
+        raw = copy.deepcopy(raw)
+        if isinstance(query := raw.get("callback_query"), dict) and "id" in query:
+            self.telegram.callback_queries[str(query["id"])] = query
+        message = raw.get("message")
+        if isinstance(message, dict) and isinstance(message.get("message_id"), int):
+            chat_id = (message.get("chat") or {}).get("id")
+            if isinstance(chat_id, int):
+                chat = self.telegram.chats(chat_id)
+                if message["message_id"] not in chat.alive:
+                    chat.last_id = max(chat.last_id, message["message_id"])
+                    chat.add(copy.deepcopy(message), from_bot=False)
+        update_id = self.telegram.queue.push(raw)
         self._notify()
         return update_id
 
@@ -279,7 +302,6 @@ class BotAPIStandIn:
         query_id = str(random.getrandbits(63))
         instance = str((chat_id * 2654435761) % (1 << 63))
         query = build.callback_query(query_id, sender, message, data, instance)
-        self.telegram.callback_queries[query_id] = query
         return self.push_update({"callback_query": query})
 
     def press(self, chat_id: int, button_text: str) -> int:
@@ -358,6 +380,11 @@ class BotAPIStandIn:
     def webhook(self) -> dict[str, Any]:
         """setWebhook's parameters while a webhook is set, else {}."""
         return self.telegram.webhook
+
+    @property
+    def webhook_url(self) -> str | None:
+        """The URL setWebhook set, or None in polling mode."""
+        return self.telegram.webhook.get("url") or None
 
     def calls_of(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method.lower() == method.lower()]

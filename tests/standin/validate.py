@@ -83,6 +83,11 @@ class Checker:
             raise problems[0]
         for name, value in out.items():
             self._rules(method, method.fields[name], value, out, name)
+        if isinstance(kinds := out.get("allowed_updates"), list):
+            known = set(self.spec.types["Update"].fields) - {"update_id"}
+            for index, kind in enumerate(kinds):
+                if kind not in known:
+                    raise Invalid(f"allowed_updates[{index}]", f"{kind!r} is no field of Update")
 
     def decode_param(self, raw: Any, spec: FieldSpec) -> Any:
         """A form value (str or Upload) read as the spec types it, and validated."""
