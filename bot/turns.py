@@ -93,13 +93,8 @@ class Turns:
             record.channel = {**channel_notes, **record.channel}
         outcome = self.s.dialogue.handle(record.state, inp, lang_hint=lang_hint)
         outcome = await self._act(chat_key, record.state, outcome)
-        notes = dict(record.channel)
-        previous_question = notes.pop("question", None)
-        asked = [r.key for r in outcome.replies if r.buttons]
-        if asked:
-            notes["question"] = asked[-1]
-        elif previous_question is not None:
-            notes["question"] = previous_question
+        previous_question = record.channel.get("question")
+        notes = _remember_question(record.channel, outcome)
         await self._save(chat_key, Record(outcome.state, notes))
         return TurnResult(
             outcome.replies,
@@ -109,9 +104,6 @@ class Turns:
             lang=_lang(outcome.state or record.state),
             channel=notes,
         )
-
-    async def forget(self, chat_key: str) -> None:
-        await self.s.conversations.delete(chat_key)
 
     async def _save(self, chat_key: str, record: Record) -> None:
         if record.state is None:
@@ -157,6 +149,12 @@ class Turns:
         if left <= 0:
             return StatusLocked(minutes=self.s.settings.status.lock_minutes)
         return StatusNotFound(attempts_left=left)
+
+
+def _remember_question(notes: dict[str, Any], outcome: Outcome) -> dict[str, Any]:
+    """The key of the last question shown with buttons, so a toggle can redraw it."""
+    asked = [r.key for r in outcome.replies if r.buttons]
+    return {**notes, "question": asked[-1]} if asked else dict(notes)
 
 
 def _redraws(inp: Input, outcome: Outcome, previous_question: object) -> bool:
