@@ -10,15 +10,18 @@ leaves the state exactly as it was.
 from __future__ import annotations
 
 from dataclasses import replace
+from html import escape
 from pathlib import Path
 
 from dialogues.answers import Answers
+from dialogues.checks import check_context, check_texts
 from dialogues.flow import FLOW_FILE, Step, load_flow
-from dialogues.intents import IntentMatcher
-from dialogues.questions import Questions, quote
+from dialogues.intents import IntentMatcher, normalise
+from dialogues.questions import Questions
 from dialogues.receipt import format_code, normalize_code
+from dialogues.repair import repair
 from dialogues.state import State
-from dialogues.summary import Summary, draft_of
+from dialogues.summary import Summary, check_draft_steps, draft_of
 from dialogues.texts import LOCALES, Texts, lang_from_hint, load_texts
 from dialogues.types import (
     CheckStatus,
@@ -34,11 +37,18 @@ from dialogues.types import (
     StatusResult,
     Submit,
     Text,
-    Unsupported,
 )
 
-GLOBAL_PRESSES = ("lang.nl", "lang.en", "privacy")
-MENU_STEPS = ("summary", "edit")
+IDLE_STEPS = (None, "done")
+INTENT_COMMANDS = {
+    "check_status": "status",
+    "start_report": "report",
+    "help": "help",
+    "privacy": "privacy",
+    "stop": "stop",
+    "greet": "start",
+    "change_language": "language",
+}
 
 
 class Engine:
@@ -48,147 +58,137 @@ class Engine:
         *,
         flow_path: Path | None = None,
         locales_dir: Path | None = None,
+        strict: bool = False,
     ) -> None:
+        """strict: no falling back to Dutch for a text a translation lacks (for tests)."""
         self.flow = load_flow(flow_path or FLOW_FILE)
-        self._texts = load_texts(locales_dir or LOCALES)
+        check_draft_steps(self.flow)
+        check_context(context)
+        self._texts = load_texts(locales_dir or LOCALES, strict=strict)
+        check_texts(self.flow, context, self._texts)
         self.q = Questions(self.flow, self._texts, context)
         self.summary = Summary(self.q)
         self.answers = Answers(self.q, self.summary)
         self.intents = IntentMatcher()
+        unknown = self.intents.names() - set(INTENT_COMMANDS)
+        if unknown:
+            names = ", ".join(sorted(unknown))
+            raise ValueError(f"nlu.yml: intents the engine has no meaning for: {names}")
 
     # --- public ----------------------------------------------------------------------
 
     def texts(self, lang: str) -> Texts:
-        return self._texts.get(lang, self._texts["nl"])
+        return self._texts.get(lang) or self._texts[lang_from_hint(lang)]
 
     def handle(self, state: State | None, inp: Input, *, lang_hint: str | None = None) -> Outcome:
-        current = state if state is not None else State.new(lang_from_hint(lang_hint))
+        if state is None:
+            current = State.new(lang_from_hint(lang_hint))
+        else:
+            current = repair(state, self.q, self.answers)
         if isinstance(inp, Command):
-            outcome = self._command(replace(current, awaiting_code=False), inp)
+            outcome = self._command(current, inp.name.strip().lstrip("/").lower(), inp.arg)
         elif isinstance(inp, Press):
             outcome = self._press(current, inp)
         elif isinstance(inp, Text):
-            outcome = self._text(current, inp.text)
+            outcome = self._text(current, inp.text, fresh=state is None)
         else:
-            outcome = self._unsupported(current, inp)
+            outcome = Outcome(
+                current, (self._say(current, "unsupported_media"), *self._prompt(current))
+            )
         return _forget_empty(state, outcome)
 
     def submitted(self, state: State, *, receipt: str, reference: str) -> Outcome:
         done = State(lang=state.lang, step="done", turn=state.turn + 1)
-        t = self.texts(state.lang)
-        code = format_code(receipt)
+        text = self.texts(done.lang).get(
+            "receipt", code=format_code(receipt), reference=_quote(reference)
+        )
         rows = (
             (self.q.button(done, "btn_erase", "erase"),),
             (self.q.button(done, "btn_keep", "keep"),),
         )
-        text = t.get("receipt", code=code, reference=quote(reference))
         return Outcome(done, (Reply("receipt", text, rows, protect=True),))
 
     def status_result(self, state: State | None, result: StatusResult) -> Outcome:
-        current = state or State.new()
+        current = State.new() if state is None else state
         t = self.texts(current.lang)
         if isinstance(result, StatusFound):
-            text = t.get(f"status_{result.status}", date=result.changed_on.strftime("%d-%m-%Y"))
-            reply = Reply(f"status_{result.status}", text, protect=True)
+            key = f"status_{result.status}"
+            if not t.has(key):
+                key = "status_in_progress"
+            date = result.changed_on.strftime("%d-%m-%Y")
+            reply = Reply(key, t.get(key, date=date), protect=True)
             current = replace(current, awaiting_code=False)
         elif isinstance(result, StatusNotFound):
-            reply = Reply("status_not_found", t.get("status_not_found", left=result.attempts_left))
-            current = replace(current, awaiting_code=True)
+            left = max(0, result.attempts_left)
+            reply = Reply("status_not_found", t.get("status_not_found", left=left))
+            return Outcome(replace(current, awaiting_code=True), (reply,))
         else:
-            reply = Reply("status_locked", t.get("status_locked", minutes=result.minutes))
+            minutes = max(1, result.minutes)
+            reply = Reply("status_locked", t.get("status_locked", minutes=minutes))
             current = replace(current, awaiting_code=False)
-        more = self._still_open(current) if not current.awaiting_code else ()
-        return Outcome(current, (reply, *more))
+        if current.step in IDLE_STEPS:
+            return Outcome(current, (reply,))
+        return Outcome(current, (reply, self._say(current, "still_open"), *self.reprompt(current)))
 
     def failure(self, state: State | None, *, key: str = "error_try_again") -> Outcome:
-        current = state or State.new()
+        current = State.new() if state is None else state
+        if not self.texts(current.lang).has(key):
+            key = "error_try_again"
         return Outcome(state, (self._say(current, key), *self.reprompt(current)))
 
     def stale(self, state: State | None) -> Outcome:
-        current = state or State.new()
-        return Outcome(state, (self._say(current, "button_stale"), *self.reprompt(current)))
+        current = State.new() if state is None else state
+        return Outcome(state, (self._say(current, "button_stale"), *self._prompt(current)))
 
     def reprompt(self, state: State) -> tuple[Reply, ...]:
+        """The question the student owes an answer to now; nothing when idle."""
+        if state.menu == "resume":
+            return (self.q.resume_prompt(state),)
+        if state.menu == "language":
+            return (self.q.language_picker(state),)
         if state.step == "summary":
             return (self.summary.render(state),)
         if state.step == "edit":
             return (self.summary.edit_menu(state),)
-        if self.flow.step(state.step or "") is not None:
-            return (self.q.ask(state, welcome=state.step == "safety" and not state.answers),)
+        if self.flow.step(state.step) is not None:
+            return (self.q.ask(state),)
         return ()
 
-    # --- inputs ------------------------------------------------------------------------
+    # --- commands ----------------------------------------------------------------------
 
-    def _command(self, state: State, cmd: Command) -> Outcome:
-        name = cmd.name
+    def _command(self, state: State, name: str, arg: str = "") -> Outcome:
+        if name == "stop" and state.awaiting_code:
+            cancelled = replace(state, awaiting_code=False)
+            return Outcome(
+                cancelled, (self._say(state, "code_cancelled"), *self._prompt(cancelled))
+            )
+        state = replace(state, awaiting_code=False)
         if name in ("start", "report"):
             return self._begin(state, welcome=name == "start")
         if name == "status":
-            return self._status(state, cmd.arg)
+            return self._status(state, arg)
         if name in ("help", "privacy"):
             return Outcome(state, (self._say(state, name), *self.reprompt(state)))
         if name == "language":
-            return Outcome(state, (self.q.language_picker(state),))
+            picking = state.advance(menu="language")
+            return Outcome(picking, (self.q.language_picker(picking),))
         if name == "stop":
-            return self._stop(state)
+            if _in_draft(state):
+                return Outcome(None, (self._say(state, "stopped"),))
+            return Outcome(state, (self._say(state, "nothing_to_stop"),))
         return Outcome(state, (self._say(state, "unknown_command"), *self.reprompt(state)))
 
-    def _press(self, state: State, press: Press) -> Outcome:
-        if press.turn != state.turn:
-            return self.stale(state)
-        state = replace(state, awaiting_code=False)
-        value = press.value
-        if value in GLOBAL_PRESSES:
-            return self._global_press(state, value)
-        if value.startswith("resume.") and _in_draft(state):
-            return self._resume(state, value)
-        if state.step == "done":
-            return self._after_receipt(state, value)
-        if state.step in MENU_STEPS:
-            return self._menu_press(state, value)
-        step = self.flow.step(state.step or "")
-        if step is None:
-            return self.stale(state)
-        return self._step_press(state, step, value)
-
-    def _text(self, state: State, text: str) -> Outcome:
-        if state.awaiting_code:
-            return self._code_text(state, text)
-        step = self.flow.step(state.step or "")
-        if step is not None and step.kind == "story":
-            return self.answers.story_text(state, step, text)
-        if step is not None and step.kind == "text":
-            return self.answers.free_text(state, step, text)
-        intent = self.intents.match(text)
-        if intent is not None:
-            return self._intent(state, intent)
-        if step is None and state.step not in MENU_STEPS:
-            return self._begin(state, welcome=True)
-        return Outcome(state, (self._say(state, "use_buttons"), *self.reprompt(state)))
-
-    def _unsupported(self, state: State, _: Unsupported) -> Outcome:
-        return Outcome(state, (self._say(state, "unsupported_media"), *self.reprompt(state)))
-
-    # --- actions -----------------------------------------------------------------------
-
     def _begin(self, state: State, *, welcome: bool) -> Outcome:
+        """Never silently drops a draft: with one in progress, ask first."""
         if _in_draft(state):
-            new = state.next_turn()
-            rows = (
-                (self.q.button(new, "btn_continue", "resume.continue"),),
-                (self.q.button(new, "btn_restart", "resume.restart"),),
-            )
-            return Outcome(
-                new, (Reply("resume_or_restart", self._t(new, "resume_or_restart"), rows),)
-            )
-        fresh = State(lang=state.lang, step="safety", turn=state.turn + 1)
-        return Outcome(fresh, (self.q.ask(fresh, welcome=welcome),))
-
-    def _resume(self, state: State, value: str) -> Outcome:
-        if value == "resume.restart":
-            return self._begin(State(lang=state.lang, turn=state.turn), welcome=True)
-        new = state.next_turn()
-        return Outcome(new, self.reprompt(new))
+            asking = state.advance(menu="resume")
+            return Outcome(asking, (self.q.resume_prompt(asking),))
+        first = self.flow.steps[0].id
+        fresh = State(lang=state.lang, step=first, turn=state.turn + 1, menu="welcome")
+        if welcome:
+            return Outcome(fresh, (self.q.welcome(fresh),))
+        plain = replace(fresh, menu="")
+        return Outcome(plain, (self.q.ask(plain),))
 
     def _status(self, state: State, arg: str) -> Outcome:
         if arg.strip():
@@ -201,94 +201,140 @@ class Engine:
             return Outcome(replace(state, awaiting_code=False), (), CheckStatus(code))
         intent = self.intents.match(text)
         if intent is not None and intent != "check_status":
-            return self._intent(replace(state, awaiting_code=False), intent)
+            return self._command(replace(state, awaiting_code=True), INTENT_COMMANDS[intent])
         return Outcome(replace(state, awaiting_code=True), (self._say(state, "code_format"),))
 
-    def _stop(self, state: State) -> Outcome:
-        if _in_draft(state):
-            return Outcome(None, (self._say(state, "stopped"),))
-        return Outcome(state, (self._say(state, "nothing_to_stop"),))
+    # --- buttons -----------------------------------------------------------------------
 
-    def _intent(self, state: State, intent: str) -> Outcome:
-        command = {
-            "check_status": "status",
-            "start_report": "report",
-            "help": "help",
-            "privacy": "privacy",
-            "stop": "stop",
-            "greet": "start",
-            "change_language": "language",
-        }[intent]
-        return self._command(state, Command(command))
-
-    def _global_press(self, state: State, value: str) -> Outcome:
+    def _press(self, state: State, press: Press) -> Outcome:
+        if press.turn != state.turn or press.value not in self._offered(state):
+            return self.stale(state)
+        state = replace(state, awaiting_code=False)
+        value = press.value
+        group, _, rest = value.partition(".")
+        if group == "lang" and rest:
+            return self._switch_language(state, rest)
         if value == "privacy":
             return Outcome(state, (self._say(state, "privacy"), *self.reprompt(state)))
-        new = state.next_turn(lang=value.removeprefix("lang."))
-        more = self.reprompt(new)
-        return Outcome(new, more or (self._say(new, "language_set"),))
-
-    def _after_receipt(self, state: State, value: str) -> Outcome:
-        if value == "erase":
-            return Outcome(None, (), EraseChat())
-        if value == "keep":
+        if group == "resume":
+            return self._resume(state, rest)
+        if group == "go":
+            return self._begin(state, welcome=True) if rest == "report" else self._status(state, "")
+        if value in ("erase", "keep"):
+            if value == "erase":
+                return Outcome(None, (), EraseChat())
             return Outcome(None, (self._say(state, "kept"),))
-        return self.stale(state)
-
-    def _menu_press(self, state: State, value: str) -> Outcome:
         if state.step == "summary":
-            if value == "submit":
-                return Outcome(state, (), Submit(draft_of(state)))
-            if value == "edit":
-                new = state.next_turn(step="edit")
-                return Outcome(new, (self.summary.edit_menu(new),))
-            if value == "stop":
-                return self._stop(state)
-            return self.stale(state)
+            return self._summary_press(state, value)
+        if state.step == "edit":
+            if value == "back":
+                return self.answers.enter(state, "summary")
+            return self.answers.enter(replace(state, editing=True), value.removeprefix("edit."))
         if value == "back":
-            return self.answers.enter(state, "summary")
-        target = value.removeprefix("edit.")
-        if value.startswith("edit.") and target in [s.id for s in self.summary.steps(state)]:
-            return self.answers.enter(replace(state, editing=True), target)
-        return self.stale(state)
+            return self.answers.cancel_edit(state)
+        step = self.flow.step(state.step)
+        assert step is not None  # only a flow step offers anything else
+        return self._step_press(state, step, value)
+
+    def _offered(self, state: State) -> set[str]:
+        """The values of the buttons drawn for this state: nothing else is accepted."""
+        values = {b.value for r in self._prompt(state) for row in r.buttons for b in row}
+        if state.step == "done":
+            values |= {"erase", "keep"}
+        return values
+
+    def _switch_language(self, state: State, lang: str) -> Outcome:
+        was_welcome = state.menu == "welcome"
+        new = state.advance(lang=lang, menu="welcome" if was_welcome else "")
+        if was_welcome:
+            return Outcome(new, (self.q.welcome(new),))
+        return Outcome(new, self.reprompt(new) or (self._say(new, "language_set"),))
+
+    def _resume(self, state: State, choice: str) -> Outcome:
+        if choice == "restart":
+            return self._begin(State(lang=state.lang, turn=state.turn), welcome=True)
+        going_on = state.advance()
+        return Outcome(going_on, self.reprompt(going_on))
+
+    def _summary_press(self, state: State, value: str) -> Outcome:
+        if value == "submit":
+            return Outcome(state, (), Submit(draft_of(state)))
+        if value == "edit":
+            menu = state.advance(step="edit")
+            return Outcome(menu, (self.summary.edit_menu(menu),))
+        return self._command(state, "stop")
 
     def _step_press(self, state: State, step: Step, value: str) -> Outcome:
-        options = self.q.options(step)
-        if step.kind == "choice" and value in options:
+        if step.kind == "choice":
             return self.answers.choose(state, step, value)
-        if step.kind == "multi" and value in options:
+        if step.kind == "multi":
+            if value == "next":
+                return self.answers.finish_multi(state, step)
             return self.answers.toggle(state, step, value)
-        if step.kind == "multi" and value == "next":
-            return self.answers.finish_multi(state, step)
-        if step.kind == "story" and value == "done":
+        if step.kind == "story":
             return self.answers.finish_story(state, step)
-        if step.kind == "text" and step.optional and value == "skip":
-            return self.answers.skip(state, step)
-        return self.stale(state)
+        return self.answers.skip(state, step)
+
+    # --- free text ---------------------------------------------------------------------
+
+    def _text(self, state: State, text: str, *, fresh: bool) -> Outcome:
+        if state.awaiting_code:
+            return self._code_text(state, text)
+        typed = self._typed_button(state, text)
+        if typed is not None:
+            return self._press(state, Press(state.turn, typed))
+        step = self.flow.step(state.step)
+        if step is not None and step.kind == "story":
+            return self.answers.story_text(state, step, text)
+        if step is not None and step.kind == "text":
+            return self.answers.free_text(state, step, text)
+        intent = self.intents.match(text)
+        if intent is not None:
+            return self._command(state, INTENT_COMMANDS[intent])
+        if fresh:
+            return self._begin(state, welcome=True)
+        if state.step in IDLE_STEPS:
+            return Outcome(state, (self.q.idle_help(state),))
+        return Outcome(state, (self._say(state, "use_buttons"), *self.reprompt(state)))
+
+    def _typed_button(self, state: State, text: str) -> str | None:
+        """A student who types a button's label ("nee") means that button."""
+        wanted = normalise(text)
+        if not wanted or len(wanted) > 64:
+            return None
+        hits = {
+            b.value
+            for r in self._prompt(state)
+            for row in r.buttons
+            for b in row
+            if normalise(b.label) == wanted
+        }
+        return hits.pop() if len(hits) == 1 else None
 
     # --- helpers -----------------------------------------------------------------------
 
-    def _t(self, state: State, key: str) -> str:
-        return self.texts(state.lang).get(key)
+    def _prompt(self, state: State) -> tuple[Reply, ...]:
+        """What to show after a reply that needs something to tap: the question, or when
+        idle the two things one can start."""
+        return self.reprompt(state) or (self.q.idle_help(state),)
 
     def _say(self, state: State, key: str) -> Reply:
-        return Reply(key, self._t(state, key))
-
-    def _still_open(self, state: State) -> tuple[Reply, ...]:
-        if not _in_draft(state):
-            return ()
-        return (self._say(state, "still_open"), *self.reprompt(state))
+        return self.q.say(state, key)
 
 
 def _in_draft(state: State) -> bool:
-    return state.step not in (None, "done")
+    return state.step not in IDLE_STEPS
+
+
+def _quote(text: str) -> str:
+    return escape(text, quote=False)
 
 
 def _forget_empty(before: State | None, outcome: Outcome) -> Outcome:
-    """A first message that starts nothing (/help, a wrong code) leaves no state behind."""
+    """A first message that starts nothing (/help, a photo) leaves no state behind."""
     after = outcome.state
-    if outcome.action is not None:
+    if outcome.action is not None or before is not None or after is None:
         return outcome
-    if before is None and after is not None and after == State(lang=after.lang):
+    if after == State(lang=after.lang):
         return replace(outcome, state=None)
     return outcome

@@ -1,8 +1,9 @@
 """The report flow, loaded from YAML and checked, so a typo fails at start-up, not in a
-student's conversation."""
+student's conversation. Every error names the step it is about."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +14,28 @@ import yaml
 KINDS = ("choice", "multi", "story", "text")
 SOURCES = ("schools", "visibility")
 FLOW_FILE = Path(__file__).resolve().parent / "flows" / "report.yaml"
+# Values the engine itself puts on buttons next to a step's options, and step names it
+# uses for its own screens: a flow may not reuse them.
+CONTROL_VALUES = frozenset(
+    {"next", "done", "skip", "back", "submit", "edit", "stop", "erase", "keep", "privacy", "none"}
+)
+RESERVED_STEPS = frozenset({"summary", "edit", "done"})
+STEP_ID = re.compile(r"^[a-z][a-z0-9_]{0,23}$")  # "edit.<id>" must fit a 32-byte value
+OPTION = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+STEP_KEYS = frozenset(
+    {
+        "id",
+        "kind",
+        "options",
+        "options_from",
+        "optional",
+        "max_length",
+        "max_total",
+        "only_if",
+        "extra",
+        "in_summary",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +56,7 @@ class Step:
 class Flow:
     steps: tuple[Step, ...]
 
-    def step(self, step_id: str) -> Step | None:
+    def step(self, step_id: str | None) -> Step | None:
         return next((s for s in self.steps if s.id == step_id), None)
 
     def ids(self) -> tuple[str, ...]:
@@ -42,8 +65,8 @@ class Flow:
 
 def load_flow(path: Path = FLOW_FILE) -> Flow:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    if not isinstance(data, dict) or not isinstance(data.get("steps"), list):
-        raise ValueError(f"{path}: needs a list under steps:")
+    if not isinstance(data, dict) or not isinstance(data.get("steps"), list) or not data["steps"]:
+        raise ValueError(f"{path}: needs a non-empty list under steps:")
     steps = tuple(_step(raw, i) for i, raw in enumerate(data["steps"]))
     _check_references(steps)
     return Flow(steps)
@@ -53,35 +76,90 @@ def _step(raw: Any, index: int) -> Step:
     if not isinstance(raw, dict) or not isinstance(raw.get("id"), str):
         raise ValueError(f"step {index}: needs an id")
     name = raw["id"]
+    if not STEP_ID.match(name) or name in RESERVED_STEPS:
+        raise ValueError(
+            f"step {name}: an id is a short lower-case name, not {sorted(RESERVED_STEPS)}"
+        )
+    unknown = set(raw) - STEP_KEYS
+    if unknown:
+        raise ValueError(f"step {name}: unknown key(s) {', '.join(sorted(unknown))}")
     kind = raw.get("kind")
     if kind not in KINDS:
         raise ValueError(f"step {name}: kind must be one of {', '.join(KINDS)}")
     source = raw.get("options_from")
     if source is not None and source not in SOURCES:
         raise ValueError(f"step {name}: options_from must be one of {', '.join(SOURCES)}")
-    options = tuple(str(o) for o in raw.get("options", ()))
+    options = _options(name, raw.get("options", []))
     if kind in ("choice", "multi") and not options and source is None:
         raise ValueError(f"step {name}: a {kind} step needs options or options_from")
-    return Step(
+    if kind in ("story", "text") and (options or source is not None):
+        raise ValueError(f"step {name}: a {kind} step takes text, not options")
+    step = Step(
         id=name,
         kind=kind,
         options=options,
         options_from=source,
-        optional=bool(raw.get("optional", False)),
-        max_length=int(raw.get("max_length", 4000)),
-        max_total=int(raw.get("max_total", 12000)),
-        only_if={str(k): str(v) for k, v in (raw.get("only_if") or {}).items()},
-        extra={str(k): str(v) for k, v in (raw.get("extra") or {}).items()},
-        in_summary=bool(raw.get("in_summary", True)),
+        optional=_flag(name, raw, "optional", default=False),
+        max_length=_positive(name, raw, "max_length", 4000),
+        max_total=_positive(name, raw, "max_total", 12000),
+        only_if=_pairs(name, raw, "only_if"),
+        extra=_pairs(name, raw, "extra"),
+        in_summary=_flag(name, raw, "in_summary", default=True),
     )
+    if step.max_total < step.max_length:
+        raise ValueError(f"step {name}: max_total is smaller than max_length")
+    for value in step.extra:
+        if value not in options:
+            raise ValueError(f"step {name}: extra names {value!r}, not one of its options")
+    return step
+
+
+def _options(name: str, raw: object) -> tuple[str, ...]:
+    if not isinstance(raw, list):
+        raise ValueError(f"step {name}: options must be a list")
+    options = tuple(str(o) for o in raw)
+    for option in options:
+        if not OPTION.match(option) or option in CONTROL_VALUES:
+            raise ValueError(f"step {name}: option {option!r} is not a short slug, or is reserved")
+    if len(set(options)) != len(options):
+        raise ValueError(f"step {name}: an option is listed twice")
+    return options
+
+
+def _flag(name: str, raw: dict[str, Any], key: str, *, default: bool) -> bool:
+    value = raw.get(key, default)
+    if not isinstance(value, bool):
+        raise ValueError(f"step {name}: {key} must be true or false")
+    return value
+
+
+def _positive(name: str, raw: dict[str, Any], key: str, default: int) -> int:
+    value = raw.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValueError(f"step {name}: {key} must be a positive whole number")
+    return value
+
+
+def _pairs(name: str, raw: dict[str, Any], key: str) -> dict[str, str]:
+    value = raw.get(key) or {}
+    if not isinstance(value, dict):
+        raise ValueError(f"step {name}: {key} must be a mapping")
+    return {str(k): str(v) for k, v in value.items()}
 
 
 def _check_references(steps: tuple[Step, ...]) -> None:
-    seen: set[str] = set()
+    seen: dict[str, Step] = {}
     for step in steps:
         if step.id in seen:
             raise ValueError(f"step {step.id}: defined twice")
-        for depends_on in step.only_if:
-            if depends_on not in seen:
+        for depends_on, value in step.only_if.items():
+            earlier = seen.get(depends_on)
+            if earlier is None:
                 raise ValueError(f"step {step.id}: only_if names {depends_on}, not asked before")
-        seen.add(step.id)
+            if earlier.options and value not in earlier.options:
+                raise ValueError(f"step {step.id}: only_if {depends_on} is never {value!r}")
+        seen[step.id] = step
+    if sum(s.kind == "story" for s in steps) > 1:
+        raise ValueError(
+            f"step {[s.id for s in steps if s.kind == 'story'][1]}: one story per flow"
+        )

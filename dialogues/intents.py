@@ -1,7 +1,8 @@
 """Free text to intent ("hoe staat mijn melding ervoor" → check_status), fuzzily.
 
-The examples live in Rasa's nlu.yml format, so a deployment that outgrows fuzzy
-matching can train Rasa on the same file.
+Students type rather than tap, with typos and without accents. The examples live in
+Rasa's nlu.yml format, so a deployment that outgrows fuzzy matching can train Rasa on
+the same file. Long texts are never matched: those are stories, not requests.
 """
 
 from __future__ import annotations
@@ -15,13 +16,18 @@ from rapidfuzz import fuzz, process
 
 NLU_FILE = Path(__file__).resolve().parent / "nlu.yml"
 THRESHOLD = 82.0
-MAX_LENGTH = 80  # longer texts are stories, not requests
+MAX_LENGTH = 80
 
 
 def normalise(text: str) -> str:
+    """Case, accents, punctuation and invisible characters do not change what is meant."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
-    letters = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(re.sub(r"[^\w\s]", " ", letters).split())
+    kept = "".join(
+        ch
+        for ch in decomposed
+        if not unicodedata.combining(ch) and unicodedata.category(ch) != "Cf"  # zero-width
+    )
+    return " ".join(re.sub(r"[^\w\s]|_", " ", kept).split())
 
 
 def _score(query: str, choice: str, **_: object) -> float:
@@ -31,26 +37,35 @@ def _score(query: str, choice: str, **_: object) -> float:
 class IntentMatcher:
     def __init__(self, path: Path = NLU_FILE) -> None:
         self.examples: list[str] = []
-        self.intents: list[str] = []
+        self.labels: list[str] = []
         for intent, examples in load_nlu(path).items():
             for example in examples:
                 self.examples.append(normalise(example))
-                self.intents.append(intent)
+                self.labels.append(intent)
+
+    def names(self) -> set[str]:
+        return set(self.labels)
 
     def match(self, text: str) -> str | None:
         query = normalise(text)
         if not query or len(query) > MAX_LENGTH:
             return None
         best = process.extractOne(query, self.examples, scorer=_score, score_cutoff=THRESHOLD)
-        return None if best is None else self.intents[best[2]]
+        return None if best is None else self.labels[best[2]]
 
 
 def load_nlu(path: Path) -> dict[str, list[str]]:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict) or not isinstance(data.get("nlu"), list):
+        raise ValueError(f"{path}: expected Rasa NLU data with an nlu: list")
     out: dict[str, list[str]] = {}
-    for entry in data.get("nlu", []):
+    for entry in data["nlu"]:
+        if not isinstance(entry, dict) or not isinstance(entry.get("intent"), str):
+            raise ValueError(f"{path}: every nlu entry needs an intent")
+        name = entry["intent"]
         lines = str(entry.get("examples", "")).splitlines()
-        out[str(entry["intent"])] = [
-            ln.strip()[2:].strip() for ln in lines if ln.strip().startswith("- ")
-        ]
+        examples = [ln.strip()[2:].strip() for ln in lines if ln.strip().startswith("- ")]
+        if not examples:
+            raise ValueError(f"{path}: intent {name} has no examples")
+        out.setdefault(name, []).extend(examples)
     return out

@@ -1,4 +1,6 @@
-"""Turns a step into the message that asks it: text and buttons, in the student's language."""
+"""Turns a state into the message that asks for its next input: text and buttons, in the
+student's language. The buttons drawn here are also the only ones the engine accepts,
+so what is shown and what is allowed cannot drift apart."""
 
 from __future__ import annotations
 
@@ -9,8 +11,9 @@ from dialogues.state import State
 from dialogues.texts import Texts
 from dialogues.types import Button, FlowContext, Reply
 
-CHECK = "✓ "
+Rows = tuple[tuple[Button, ...], ...]
 OTHER_LANG = {"nl": "en", "en": "nl"}
+ONE_ROW_MAX = 14  # up to three buttons this short share a row on a phone
 
 
 class Questions:
@@ -22,6 +25,12 @@ class Questions:
     def t(self, state: State) -> Texts:
         return self.texts.get(state.lang, self.texts["nl"])
 
+    def say(self, state: State, key: str, **values: object) -> Reply:
+        return Reply(key, self.t(state).get(key, **values))
+
+    def button(self, state: State, key: str, value: str) -> Button:
+        return Button(self.t(state).get(key), value, state.turn)
+
     def options(self, step: Step) -> tuple[str, ...]:
         if step.options_from == "schools":
             return (*(org_id for org_id, _ in self.context.schools), "none")
@@ -29,70 +38,102 @@ class Questions:
             return self.context.visibility
         return step.options
 
-    def label(self, state: State, step: Step, value: str, *, on_button: bool = False) -> str:
-        t = self.t(state)
+    def label(self, state: State, step: Step, value: str) -> str:
+        """Plain text: what a button says, and (escaped) what the summary says."""
         if step.options_from == "schools" and value != "none":
-            return dict(self.context.schools)[value]
-        text = t.get(f"opt_{step.id}_{value}")
-        if on_button and step.options_from == "visibility" and value == self.context.visibility[0]:
-            text = f"{text} {t.get('recommended')}"
-        return text
+            return dict(self.context.schools).get(value, value)
+        return self.t(state).get(f"opt_{step.id}_{value}")
 
-    def ask(self, state: State, *, welcome: bool = False) -> Reply:
-        step = self.flow.step(state.step or "")
-        assert step is not None, state.step
-        t = self.t(state)
+    # --- the current step's question ---------------------------------------------------
+
+    def ask(self, state: State, *, added: bool = False) -> Reply:
+        step = self.flow.step(state.step)
+        if step is None:
+            raise ValueError(f"no question for step {state.step!r}")
         if step.kind == "multi":
-            return self._multi(state, step)
-        if step.kind == "story":
-            return self._story(state)
-        if step.kind == "text":
+            reply = self._multi(state, step)
+        elif step.kind == "story":
+            reply = self._story(state, added=added)
+        elif step.kind == "text":
             rows = ((self.button(state, "btn_skip", "skip"),),) if step.optional else ()
-            return Reply(f"ask_{step.id}", t.get(f"ask_{step.id}"), rows)
-        return self._choice(state, step, welcome=welcome)
+            reply = Reply(f"ask_{step.id}", self.t(state).get(f"ask_{step.id}"), rows)
+        else:
+            reply = self._choice(state, step)
+        return _with_rows(reply, self._extra_rows(state))
 
-    def button(self, state: State, key: str, value: str) -> Button:
-        return Button(self.t(state).get(key), value, state.turn)
+    def welcome(self, state: State) -> Reply:
+        """One message: what is stored, who reads it, the receipt, and the safety question."""
+        question = self.ask(state)
+        text = f"{self.t(state).get('welcome')}\n\n{question.text}"
+        return Reply("welcome", text, question.buttons)
 
-    def _choice(self, state: State, step: Step, *, welcome: bool) -> Reply:
+    def _extra_rows(self, state: State) -> Rows:
+        if state.editing:
+            return ((self.button(state, "btn_back", "back"),),)
+        if state.menu == "welcome":
+            other = OTHER_LANG[state.lang]
+            return (
+                (
+                    self.button(state, "btn_privacy", "privacy"),
+                    self.button(state, f"lang_name_{other}", f"lang.{other}"),
+                ),
+            )
+        return ()
+
+    def _choice(self, state: State, step: Step) -> Reply:
         t = self.t(state)
-        buttons = [
-            Button(self.label(state, step, v, on_button=True), v, state.turn)
-            for v in self.options(step)
+        options = self.options(step)
+        buttons = [Button(self._choice_label(state, step, v), v, state.turn) for v in options]
+        short = all(len(b.label) <= ONE_ROW_MAX for b in buttons) and len(buttons) <= 3
+        rows = (tuple(buttons),) if short else tuple((b,) for b in buttons)
+        text = t.get(f"ask_{step.id}")
+        if step.options_from == "visibility":
+            text = "\n".join([text, *self._explanations(state, step, options)])
+        return Reply(f"ask_{step.id}", text, rows)
+
+    def _choice_label(self, state: State, step: Step, value: str) -> str:
+        label = self.label(state, step, value)
+        if step.options_from == "visibility" and value == self.context.visibility[0]:
+            return self.t(state).get("recommended", label=label)
+        return label
+
+    def _explanations(self, state: State, step: Step, options: tuple[str, ...]) -> list[str]:
+        t = self.t(state)
+        return [
+            t.get(
+                "explain_line",
+                label=escape(self._choice_label(state, step, v), quote=False),
+                explanation=t.get(f"explain_{step.id}_{v}"),
+            )
+            for v in options
         ]
-        short = all(len(b.label) <= 14 for b in buttons)
-        rows = (tuple(buttons),) if short and len(buttons) <= 3 else tuple((b,) for b in buttons)
-        if welcome:
-            return self._welcome(state, rows)
-        return Reply(f"ask_{step.id}", t.get(f"ask_{step.id}"), rows)
-
-    def _welcome(self, state: State, rows: tuple[tuple[Button, ...], ...]) -> Reply:
-        t = self.t(state)
-        other = OTHER_LANG[state.lang]
-        extra = (
-            self.button(state, "btn_privacy", "privacy"),
-            Button(t.get(f"lang_name_{other}"), f"lang.{other}", state.turn),
-        )
-        text = f"{t.get('welcome')}\n\n{t.get('ask_safety')}"
-        return Reply("welcome", text, (*rows, extra))
 
     def _multi(self, state: State, step: Step) -> Reply:
+        t = self.t(state)
         buttons = [
             Button(
-                (CHECK if v in state.selected else "") + self.label(state, step, v), v, state.turn
+                t.get("selected_mark", label=self.label(state, step, v))
+                if v in state.selected
+                else self.label(state, step, v),
+                v,
+                state.turn,
             )
             for v in self.options(step)
         ]
         rows = tuple(tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2))
         done = (self.button(state, "btn_next", "next"),)
-        return Reply(f"ask_{step.id}", self.t(state).get(f"ask_{step.id}"), (*rows, done))
+        return Reply(f"ask_{step.id}", t.get(f"ask_{step.id}"), (*rows, done))
 
-    def _story(self, state: State) -> Reply:
+    def _story(self, state: State, *, added: bool) -> Reply:
         t = self.t(state)
-        if not state.story:
-            return Reply("ask_story", t.get("ask_story"))
-        done = ((self.button(state, "btn_done", "done"),),)
-        return Reply("story_more", t.get("story_more"), done)
+        parts = state.rewrite if state.editing else state.story
+        if not parts:
+            key = "story_rewrite" if state.editing else "ask_story"
+            return Reply(key, t.get(key))
+        key = "story_added" if added else "story_more"
+        return Reply(key, t.get(key), ((self.button(state, "btn_done", "done"),),))
+
+    # --- overlays and idle -------------------------------------------------------------
 
     def language_picker(self, state: State) -> Reply:
         t = self.t(state)
@@ -101,6 +142,22 @@ class Questions:
         )
         return Reply("ask_language", t.get("ask_language"), (row,))
 
+    def resume_prompt(self, state: State) -> Reply:
+        rows = (
+            (self.button(state, "btn_continue", "resume.continue"),),
+            (self.button(state, "btn_restart", "resume.restart"),),
+        )
+        return Reply("resume_or_restart", self.t(state).get("resume_or_restart"), rows)
 
-def quote(text: str) -> str:
-    return escape(text, quote=False)
+    def idle_help(self, state: State) -> Reply:
+        row = (
+            self.button(state, "btn_go_report", "go.report"),
+            self.button(state, "btn_go_status", "go.status"),
+        )
+        return Reply("idle_help", self.t(state).get("idle_help"), (row,))
+
+
+def _with_rows(reply: Reply, rows: Rows) -> Reply:
+    if not rows:
+        return reply
+    return Reply(reply.key, reply.text, (*reply.buttons, *rows), reply.protect)

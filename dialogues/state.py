@@ -1,13 +1,27 @@
-"""A conversation's state: small, immutable, and safe to round-trip through JSON."""
+"""A conversation's state: small, immutable, and safe to round-trip through JSON.
+
+The channel persists it between messages (encrypted, by `storage`), so everything the
+engine needs to continue a conversation after a restart must live here, and anything
+read back from disk is checked before the engine trusts it.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 LANGS = ("nl", "en")
+# Overlays on top of the current step, each with its own buttons:
+#   welcome   the safety question came with the welcome (privacy and language row)
+#   language  the language picker is open
+#   resume    /start during a draft asked "continue or start over?"
+MENUS = ("", "welcome", "language", "resume")
 Answer = str | tuple[str, ...]
+
+_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+MAX_TURN = 2**31 - 1  # turns travel in callback data; keep them a plain int
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,16 +31,20 @@ class State:
     turn: int = 0
     answers: Mapping[str, Answer] = field(default_factory=dict)
     story: tuple[str, ...] = ()
-    selected: tuple[str, ...] = ()  # a multi-select being toggled
     editing: bool = False  # came from the summary: go back there after this answer
     awaiting_code: bool = False  # /status asked for a receipt code
+    selected: tuple[str, ...] = ()  # a multi-select being toggled, not yet confirmed
+    rewrite: tuple[str, ...] = ()  # a new story being written from the summary
+    menu: str = ""  # an overlay, see MENUS
 
     @classmethod
     def new(cls, lang: str = "nl") -> State:
         return cls(lang=lang if lang in LANGS else "nl")
 
-    def next_turn(self, **changes: Any) -> State:
-        return replace(self, turn=self.turn + 1, **changes)
+    def advance(self, **changes: Any) -> State:
+        """A new question or new buttons: older buttons must go stale, overlays close."""
+        changes.setdefault("menu", "")
+        return replace(self, turn=min(self.turn + 1, MAX_TURN), **changes)
 
     def with_answer(self, step: str, value: Answer) -> State:
         return replace(self, answers={**self.answers, step: value})
@@ -38,43 +56,53 @@ class State:
             "turn": self.turn,
             "answers": {k: list(v) if isinstance(v, tuple) else v for k, v in self.answers.items()},
             "story": list(self.story),
-            "selected": list(self.selected),
             "editing": self.editing,
             "awaiting_code": self.awaiting_code,
+            "selected": list(self.selected),
+            "rewrite": list(self.rewrite),
+            "menu": self.menu,
         }
 
     @classmethod
-    def from_json(cls, data: Mapping[str, object]) -> State:
+    def from_json(cls, data: object) -> State:
+        """Rejects anything this version could not have written, with ValueError."""
+        if not isinstance(data, Mapping):
+            raise ValueError("not a conversation state: expected a mapping")
         try:
             return cls(
                 lang=_choice(data["lang"], LANGS),
-                step=_optional_str(data["step"]),
-                turn=_int(data["turn"]),
+                step=_step(data["step"]),
+                turn=_turn(data["turn"]),
                 answers=_answers(data["answers"]),
                 story=_strings(data["story"]),
-                selected=_strings(data["selected"]),
                 editing=_bool(data["editing"]),
                 awaiting_code=_bool(data["awaiting_code"]),
+                # added after the first release: older states lack them
+                selected=_strings(data.get("selected", [])),
+                rewrite=_strings(data.get("rewrite", [])),
+                menu=_choice(data.get("menu", ""), MENUS),
             )
-        except (KeyError, TypeError) as exc:
-            raise ValueError(f"not a conversation state: {exc}") from exc
+        except KeyError as exc:
+            raise ValueError(f"not a conversation state: {exc} is missing") from exc
 
 
 def _choice(value: object, allowed: tuple[str, ...]) -> str:
-    if value not in allowed:
+    if not isinstance(value, str) or value not in allowed:
         raise ValueError(f"unexpected value {value!r}")
-    return str(value)
+    return value
 
 
-def _optional_str(value: object) -> str | None:
-    if value is None or isinstance(value, str):
+def _step(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str) and _NAME.match(value):
         return value
-    raise ValueError("expected a string")
+    raise ValueError("step: expected a step name or null")
 
 
-def _int(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError("expected an integer")
+def _turn(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_TURN:
+        raise ValueError("turn: expected a non-negative integer")
     return value
 
 
@@ -91,11 +119,11 @@ def _strings(value: object) -> tuple[str, ...]:
 
 
 def _answers(value: object) -> dict[str, Answer]:
-    if not isinstance(value, dict):
-        raise ValueError("expected a mapping of answers")
+    if not isinstance(value, Mapping):
+        raise ValueError("answers: expected a mapping")
     out: dict[str, Answer] = {}
     for key, answer in value.items():
-        if not isinstance(key, str):
-            raise ValueError("answer keys are strings")
+        if not isinstance(key, str) or not _NAME.match(key):
+            raise ValueError(f"answers: bad key {key!r}")
         out[key] = answer if isinstance(answer, str) else _strings(answer)
     return out

@@ -1,17 +1,68 @@
-"""The summary a student checks before submitting, and the draft that is submitted."""
+"""The summary a student checks before submitting, and the draft that is submitted.
+
+The summary echoes the student's own words, so every value is HTML-escaped, and it is
+clipped so the message stays within Telegram's 4096 characters whatever they typed.
+The full text still goes into the draft; only the preview is shortened.
+"""
 
 from __future__ import annotations
 
-from dialogues.flow import Step
-from dialogues.questions import Questions, quote
+from html import escape
+
+from dialogues.flow import Flow, Step
+from dialogues.questions import Questions
 from dialogues.state import State
 from dialogues.types import Button, Draft, Reply
 
-STORY_PREVIEW = 1500
+MESSAGE_LIMIT = 4096
+STORY_PREVIEW = 2000  # characters of escaped story at most
+VALUE_BUDGET = 500  # characters of escaped text per other answer
+ELLIPSIS = "…"
+# Draft field -> (flow step, expected kind). The flow must provide these.
+DRAFT_STEPS = {
+    "danger": ("safety", "choice"),
+    "phase": ("phase", "choice"),
+    "story": ("story", "story"),
+    "grounds": ("grounds", "multi"),
+    "when": ("when", "choice"),
+    "school": ("school", "choice"),
+    "workplace": ("workplace", "text"),
+    "evidence": ("evidence", "choice"),
+    "evidence_note": ("evidence_note", "text"),
+    "wants": ("wants", "choice"),
+    "visibility": ("visibility", "choice"),
+}
 
 
 def applies(step: Step, state: State) -> bool:
     return all(state.answers.get(k) == v for k, v in step.only_if.items())
+
+
+def answered(step: Step, state: State) -> bool:
+    return bool(state.story) if step.kind == "story" else step.id in state.answers
+
+
+def check_draft_steps(flow: Flow) -> None:
+    for field, (step_id, kind) in DRAFT_STEPS.items():
+        step = flow.step(step_id)
+        if step is None or step.kind != kind:
+            raise ValueError(f"step {step_id}: the draft's {field} needs a {kind} step {step_id}")
+
+
+def clip(text: str, budget: int) -> tuple[str, bool]:
+    """Escapes `text` and cuts it so the escaped form (with an ellipsis) fits `budget`."""
+    full = escape(text, quote=False)
+    if len(full) <= budget:
+        return full, False
+    out: list[str] = []
+    used = len(ELLIPSIS)
+    for ch in text:
+        piece = escape(ch, quote=False)
+        if used + len(piece) > budget:
+            break
+        out.append(piece)
+        used += len(piece)
+    return "".join(out).rstrip() + ELLIPSIS, True
 
 
 class Summary:
@@ -23,28 +74,45 @@ class Summary:
 
     def render(self, state: State) -> Reply:
         t = self.q.t(state)
-        lines = [t.get("summary")]
-        for step in self.steps(state):
-            lines.append(f"<b>{t.get(f'sum_{step.id}')}</b>: {self.value(state, step)}")
         rows = (
             (self.q.button(state, "btn_submit", "submit"),),
             (self.q.button(state, "btn_edit", "edit"), self.q.button(state, "btn_stop", "stop")),
         )
-        return Reply("summary", "\n".join(lines), rows, protect=True)
+        head = t.get("summary")
+        lines: list[tuple[Step, str]] = [
+            (s, t.get("sum_line", label=t.get(f"sum_{s.id}"), value=self._value(state, s)))
+            for s in self.steps(state)
+            if s.kind != "story"
+        ]
+        fixed = len(head) + sum(len(line) + 1 for _, line in lines)
+        story_line = self._story_line(state, MESSAGE_LIMIT - fixed - 1)
+        body = [line for _, line in lines]
+        story_at = next((i for i, s in enumerate(self.steps(state)) if s.kind == "story"), None)
+        if story_at is not None and story_line:
+            body.insert(story_at, story_line)
+        return Reply("summary", "\n".join([head, *body]), rows, protect=True)
 
-    def value(self, state: State, step: Step) -> str:
+    def _story_line(self, state: State, room: int) -> str:
         t = self.q.t(state)
-        if step.kind == "story":
-            story = "\n\n".join(state.story)
-            if len(story) > STORY_PREVIEW:
-                story = story[:STORY_PREVIEW].rstrip() + "…"
-            return quote(story)
+        story = next((s for s in self.steps(state) if s.kind == "story"), None)
+        if story is None:
+            return ""
+        note = t.get("sum_story_cut")
+        label = t.get(f"sum_{story.id}")
+        overhead = len(t.get("sum_line", label=label, value="")) + len(note) + 1
+        text, cut = clip("\n\n".join(state.story), max(0, min(STORY_PREVIEW, room - overhead)))
+        value = f"{text}\n{note}" if cut else text
+        return t.get("sum_line", label=label, value=value)
+
+    def _value(self, state: State, step: Step) -> str:
+        t = self.q.t(state)
         answer = state.answers.get(step.id, "")
-        if step.kind == "multi":
-            return ", ".join(quote(self.q.label(state, step, v)) for v in answer)
+        if isinstance(answer, tuple):
+            labels = ", ".join(self.q.label(state, step, v) for v in answer)
+            return clip(labels, VALUE_BUDGET)[0]
         if step.kind == "text":
-            return quote(str(answer)) if answer else t.get("sum_empty")
-        return quote(self.q.label(state, step, str(answer)))
+            return clip(answer, VALUE_BUDGET)[0] if answer else t.get("sum_empty")
+        return clip(self.q.label(state, step, answer), VALUE_BUDGET)[0]
 
     def edit_menu(self, state: State) -> Reply:
         t = self.q.t(state)

@@ -1,0 +1,37 @@
+"""Start-up checks of what the engine is given: the operator's organizations and choices,
+and the texts. A mistake here should stop the service with a sentence naming it, not
+surface as a broken button in a student's chat."""
+
+from __future__ import annotations
+
+from dialogues.flow import CONTROL_VALUES, OPTION, Flow
+from dialogues.keys import required_keys
+from dialogues.texts import DEFAULT, Texts
+from dialogues.types import FlowContext
+
+
+def check_context(context: FlowContext) -> None:
+    ids = [org_id for org_id, _ in context.schools]
+    for org_id, name in context.schools:
+        if not isinstance(org_id, str) or not OPTION.match(org_id) or org_id in CONTROL_VALUES:
+            raise ValueError(
+                f"school {org_id!r}: an id must be a slug of at most 32 characters "
+                f"([a-z0-9_-]) and not one of {', '.join(sorted(CONTROL_VALUES))}"
+            )
+        if not isinstance(name, str) or not name.strip():
+            raise ValueError(f"school {org_id}: needs a name")
+    if len(set(ids)) != len(ids):
+        raise ValueError("schools: an organization id is listed twice")
+    if not context.visibility:
+        raise ValueError("visibility: needs at least one choice")
+    if len(set(context.visibility)) != len(context.visibility):
+        raise ValueError("visibility: a choice is listed twice")
+    for choice in context.visibility:
+        if not isinstance(choice, str) or not OPTION.match(choice):
+            raise ValueError(f"visibility {choice!r}: not a valid choice name")
+
+
+def check_texts(flow: Flow, context: FlowContext, texts: dict[str, Texts]) -> None:
+    missing = sorted(k for k in required_keys(flow, context) if not texts[DEFAULT].has(k))
+    if missing:
+        raise ValueError(f"locales/{DEFAULT}.yaml lacks: {', '.join(missing)}")

@@ -1,0 +1,108 @@
+"""Which locale keys must exist, so a missing text stops start-up, not a conversation.
+
+Keys built from the flow (ask_<step>, opt_<step>_<value>, sum_<step>) are derived from
+it; the fixed ones the engine and the channels use are listed here.
+"""
+
+from __future__ import annotations
+
+from dialogues.flow import Flow
+from dialogues.types import FlowContext
+
+LANGS = ("nl", "en")
+
+ENGINE_KEYS = frozenset(
+    {
+        "welcome",
+        "btn_privacy",
+        *(f"lang_name_{lang}" for lang in LANGS),
+        "story_more",
+        "story_added",
+        "story_empty",
+        "story_rewrite",
+        "btn_done",
+        "btn_next",
+        "btn_skip",
+        "btn_back",
+        "pick_one",
+        "use_buttons",
+        "recommended",
+        "explain_line",
+        "selected_mark",
+        "summary",
+        "sum_line",
+        "sum_empty",
+        "sum_story_cut",
+        "btn_submit",
+        "btn_edit",
+        "btn_stop",
+        "ask_edit",
+        "resume_or_restart",
+        "btn_continue",
+        "btn_restart",
+        "receipt",
+        "btn_erase",
+        "btn_keep",
+        "kept",
+        "ask_code",
+        "code_format",
+        "code_cancelled",
+        *(f"status_{s}" for s in ("received", "in_progress", "waiting", "closed")),
+        "status_not_found",
+        "status_locked",
+        "still_open",
+        "help",
+        "idle_help",
+        "btn_go_report",
+        "btn_go_status",
+        "privacy",
+        "ask_language",
+        "language_set",
+        "stopped",
+        "nothing_to_stop",
+        "unknown_command",
+        "unsupported_media",
+        "button_stale",
+        "text_too_long",
+        "error_try_again",
+    }
+)
+
+COMMANDS = ("start", "report", "status", "help", "privacy", "language", "stop")
+
+# For the channels: what they may look up through Engine.texts(lang).get(key).
+CHANNEL_KEYS = frozenset(
+    {
+        "notify_new_report",
+        "error_try_again",
+        "rate_limited",
+        "unsupported_media",
+        "button_stale",
+        "unknown_command",
+        "text_too_long",
+        "chat_erased",
+        "chat_erase_failed",
+        *(f"cmd_{c}" for c in COMMANDS),
+    }
+)
+
+
+def flow_keys(flow: Flow, context: FlowContext) -> frozenset[str]:
+    keys: set[str] = set()
+    for step in flow.steps:
+        keys.add(f"ask_{step.id}")
+        if step.in_summary:
+            keys.add(f"sum_{step.id}")
+        keys.update(step.extra.values())
+        options = step.options
+        if step.options_from == "visibility":
+            options = context.visibility
+            keys.update(f"explain_{step.id}_{v}" for v in options)
+        elif step.options_from == "schools":
+            options = ("none",)
+        keys.update(f"opt_{step.id}_{v}" for v in options)
+    return frozenset(keys)
+
+
+def required_keys(flow: Flow, context: FlowContext) -> frozenset[str]:
+    return ENGINE_KEYS | CHANNEL_KEYS | flow_keys(flow, context)
