@@ -1,6 +1,10 @@
-"""The conversation, channel-neutral: flows as data, texts per language, a pure engine."""
+"""The conversation, channel-neutral: flows as data, texts per language, a pure engine.
+
+Channels code against the names exported here; everything else is the engine's own.
+"""
 
 from dialogues.engine import Engine
+from dialogues.keys import CHANNEL_KEYS, COMMANDS
 from dialogues.receipt import format_code, normalize_code
 from dialogues.state import State
 from dialogues.texts import Texts, lang_from_hint
@@ -26,6 +30,8 @@ from dialogues.types import (
 )
 
 __all__ = [
+    "CHANNEL_KEYS",
+    "COMMANDS",
     "Action",
     "Button",
     "CheckStatus",

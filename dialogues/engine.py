@@ -127,7 +127,7 @@ class Engine:
             reply = Reply("status_locked", t.get("status_locked", minutes=minutes))
             current = replace(current, awaiting_code=False)
         if current.step in IDLE_STEPS:
-            return Outcome(current, (reply,))
+            return _forget_empty(state, Outcome(current, (reply,)))
         return Outcome(current, (reply, self._say(current, "still_open"), *self.reprompt(current)))
 
     def failure(self, state: State | None, *, key: str = "error_try_again") -> Outcome:

@@ -12,6 +12,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class Button:
+    """The turn travels with the button so a tap on an old message can be recognised."""
+
     label: str
     value: str  # ASCII [a-z0-9_.-], at most 32 bytes: it travels in Telegram callback data
     turn: int  # the state's turn when the button was made; older turns are stale
@@ -19,6 +21,8 @@ class Button:
 
 @dataclass(frozen=True, slots=True)
 class Reply:
+    """The key is there so channels and tests can reason about a reply without its words."""
+
     key: str  # the locale key of the main text
     text: str  # Telegram-HTML: <b>/<i> from the locale files, user text escaped
     buttons: tuple[tuple[Button, ...], ...] = ()
@@ -52,6 +56,9 @@ Input = Command | Text | Press | Unsupported
 
 @dataclass(frozen=True, slots=True)
 class Draft:
+    """A finished report as the student gave it; the channel hands it to storage, which
+    seals it. Nothing in it identifies the chat."""
+
     lang: str
     phase: str
     story: str
@@ -86,6 +93,9 @@ Action = Submit | CheckStatus | EraseChat
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
+    """At most one action: the channel performs it, then reports back (submitted,
+    status_result) so that nothing is told to the student before it is true."""
+
     state: State | None  # None: forget the conversation
     replies: tuple[Reply, ...]
     action: Action | None = None
@@ -112,5 +122,7 @@ StatusResult = StatusFound | StatusNotFound | StatusLocked
 
 @dataclass(frozen=True, slots=True)
 class FlowContext:
+    """The operator's choices, passed in so the engine never reads configuration itself."""
+
     schools: tuple[tuple[str, str], ...]  # (organization id, display name)
     visibility: tuple[str, ...] = ("school", "school_and_workplace", "network")

@@ -509,7 +509,8 @@ def test_status_with_the_code_inline() -> None:
 def test_every_status_has_its_words(status: str) -> None:
     out = ENGINE.status_result(None, StatusFound(status, datetime.date(2025, 1, 2)))
     assert [r.key for r in out.replies] == [f"status_{status}"]
-    assert out.replies[0].protect
+    assert out.replies[0].protect and "02-01-2025" in out.replies[0].text
+    assert out.state is None  # nothing to remember for a student with no conversation
 
 
 def test_a_wrong_code_keeps_asking_and_a_lock_stops_asking() -> None:

@@ -1,0 +1,193 @@
+"""Random conversations: taps on what is on screen mixed with noise (commands, huge,
+unicode, right-to-left and zero-width texts, presses with random turns and values,
+photos) and with the channel's answers (filed, failed, status results). Whatever
+happens: nothing raises, every reply is non-empty Telegram-HTML within 4096 characters,
+the state survives JSON, and an answer once given stays unless the student changed it,
+started over or stopped."""
+
+from __future__ import annotations
+
+import datetime
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dialogues import (
+    CheckStatus,
+    Command,
+    Input,
+    Outcome,
+    Press,
+    State,
+    StatusFound,
+    StatusLocked,
+    StatusNotFound,
+    Submit,
+    Text,
+    Unsupported,
+)
+from dialogues.intents import normalise
+from dialogues.repair import repair
+from tests.test_dialogues_chat import ENGINE, check_outcome
+
+COMMANDS = ["start", "report", "status", "help", "privacy", "language", "stop", "xyzzy", "START"]
+VALUES = [
+    "yes", "no", "done", "next", "skip", "back", "submit", "edit", "stop", "erase", "keep",
+    "privacy", "lang.nl", "lang.en", "resume.continue", "resume.restart", "go.report",
+    "go.status", "edit.story", "edit.grounds", "hhs", "none", "origin", "looking", "school",
+]  # fmt: skip
+PHRASES = [
+    "klaar", "done", "nee", "Ja", "hoe staat mijn melding ervoor", "ik wil stoppen", "stop",
+    "hoi", "english please", "help", "is dit anoniem", "4821 0937 5521 8804",
+    "4821-0937-5521-880", "<b>x</b> & <script>", "مرحبا، تعرضت للتمييز", "\u200b\u200b\u200b",
+    "\u202egnirts desrever", "Zoë 👩🏽‍🎓 stage", "Opnieuw beginnen", "Stoppen", "Verder",
+    "", "   ", "\n",
+]  # fmt: skip
+CHARS = ["x", "&", "<", "é", "😀", "\u200b", "ש", " "]
+
+texts = st.one_of(
+    st.sampled_from(PHRASES),
+    st.text(max_size=300),
+    st.builds(lambda c, n: c * n, st.sampled_from(CHARS), st.integers(0, 13_000)),
+)
+statuses = st.one_of(
+    st.builds(
+        StatusFound,
+        st.sampled_from(["received", "in_progress", "waiting", "closed", "withdrawn"]),
+        st.dates(datetime.date(2024, 1, 1), datetime.date(2030, 12, 31)),
+    ),
+    st.builds(StatusNotFound, st.integers(-1, 5)),
+    st.builds(StatusLocked, st.integers(0, 60)),
+)
+KINDS = ["tap"] * 8 + ["story", "text", "cmd", "press", "media"]
+
+
+def _input(data: st.DataObject, state: State | None, on_screen: list[Press]) -> Input:
+    kind = data.draw(st.sampled_from(KINDS))
+    if kind == "tap" and on_screen:
+        return data.draw(st.sampled_from(on_screen))
+    if kind == "story":
+        return Text(data.draw(st.sampled_from(["Het gebeurde op maandag.", "Bakkerij X"])))
+    if kind == "cmd":
+        arg = data.draw(st.one_of(st.just(""), st.sampled_from(PHRASES), st.text(max_size=40)))
+        return Command(data.draw(st.sampled_from(COMMANDS)), arg)
+    if kind == "press":
+        turn = data.draw(st.one_of(st.integers(-3, 10**12), st.just(state.turn if state else 0)))
+        value = data.draw(st.one_of(st.sampled_from(VALUES), st.text(max_size=40)))
+        return Press(turn, value)
+    if kind == "media":
+        return Unsupported(data.draw(st.sampled_from(["photo", "sticker", "voice", "video"])))
+    return Text(data.draw(texts))
+
+
+def _is_stop(prev: State, inp: Input) -> bool:
+    if isinstance(inp, Command):
+        return inp.name.lower() == "stop"
+    if isinstance(inp, Press):
+        return inp.value == "stop"
+    if isinstance(inp, Text):
+        label = ENGINE.texts(prev.lang).get("btn_stop")
+        return ENGINE.intents.match(inp.text) == "stop" or normalise(inp.text) == normalise(label)
+    return False
+
+
+def _check_nothing_lost(prev: State | None, inp: Input, out: Outcome) -> None:
+    new = out.state
+    if prev is None:
+        return
+    if isinstance(inp, Unsupported) or (out.replies and out.replies[0].key == "button_stale"):
+        assert new == prev
+        return
+    had_content = bool(prev.answers or prev.story)
+    if new is None:
+        assert not had_content or _is_stop(prev, inp), inp
+        return
+    restarted = prev.menu == "resume" and new.answers == {} and new.story == ()
+    if restarted:
+        return
+    for key, value in prev.answers.items():
+        if new.answers.get(key) != value:
+            assert key == prev.step or (key == "evidence_note" and prev.step == "evidence"), (
+                key,
+                inp,
+            )
+    if new.story != prev.story:
+        assert prev.step == "story", inp
+        if not prev.editing:
+            assert new.story[: len(prev.story)] == prev.story
+
+
+def _channel(out: Outcome, data: st.DataObject) -> Outcome | None:
+    """What the channel does with an action, as it would: file, fail, or look up."""
+    if isinstance(out.action, Submit) and out.state is not None:
+        if data.draw(st.booleans()):
+            receipt = data.draw(st.from_regex(r"\A[0-9]{16}\Z"))
+            return ENGINE.submitted(out.state, receipt=receipt, reference="SM-2025-0001")
+        return ENGINE.failure(out.state)
+    if isinstance(out.action, CheckStatus):
+        return ENGINE.status_result(out.state, data.draw(statuses))
+    return None
+
+
+@settings(
+    max_examples=250,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(st.data())
+def test_random_conversations_never_break_and_never_lose_answers(data: st.DataObject) -> None:
+    hint = data.draw(st.sampled_from(["nl", "en-GB", "fr", None]))
+    state: State | None = None
+    on_screen: list[Press] = []
+    for _ in range(data.draw(st.integers(1, 60))):
+        inp = _input(data, state, on_screen)
+        out = ENGINE.handle(state, inp, lang_hint=hint)
+        check_outcome(out)
+        _check_nothing_lost(state, inp, out)
+        followed = _channel(out, data)
+        if followed is not None:
+            check_outcome(followed)
+            out = followed
+        if out.state is not None:
+            assert repair(out.state, ENGINE.q, ENGINE.answers) == out.state
+        drawn = [Press(b.turn, b.value) for r in out.replies for row in r.buttons for b in row]
+        if drawn:
+            on_screen = drawn
+        state = out.state
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.one_of(texts, st.sampled_from(["klaar"])), min_size=1, max_size=8))
+def test_any_story_gives_a_summary_within_limits(parts: list[str]) -> None:
+    state = State(
+        step="story",
+        turn=3,
+        answers={"safety": "no", "phase": "other"},
+    )
+    for part in parts:
+        out = ENGINE.handle(state, Text(part))
+        check_outcome(out)
+        assert out.state is not None
+        if out.state.step != "story":  # "klaar": the story is told
+            break
+        state = out.state
+    summary = ENGINE.summary.render(
+        State(
+            step="summary",
+            turn=9,
+            answers={
+                "safety": "no",
+                "phase": "other",
+                "grounds": ("origin", "unknown"),
+                "when": "week",
+                "school": "none",
+                "workplace": "&" * 200,
+                "evidence": "yes",
+                "evidence_note": "<" * 1000,
+                "wants": "advice",
+                "visibility": "network",
+            },
+            story=state.story or ("x",),
+        )
+    )
+    assert len(summary.text) <= 4096
