@@ -404,7 +404,7 @@ def test_the_summary_is_protected_and_shows_every_answer() -> None:
     )
     (summary,) = [r for r in chat.outcome.replies if r.key == "summary"]
     assert summary.protect
-    for shown in (STORY, "Applying or an interview", "Religion or belief", "This month"):
+    for shown in (STORY, "An application or interview", "Religion or belief", "This month"):
         assert shown in summary.text
     for shown in ("De Haagse Hogeschool", "Garage Jansen", "Texts", "Talk to a confidential"):
         assert shown in summary.text
