@@ -28,7 +28,21 @@ def make_engine(url: str) -> AsyncEngine:
     if is_sqlite and parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     # hide_parameters: a driver error must never print ciphertexts or ids into a log.
-    engine = create_async_engine(url, hide_parameters=True, pool_pre_ping=not is_sqlite)
+    options: dict[str, Any] = {"hide_parameters": True}
+    if is_sqlite:
+        # One connection per process. SQLite has one writer anyway, and with several
+        # connections a deadlock appears under concurrent writes: connection B waits
+        # for the write lock inside sqlite3_step (its worker thread holds B's mutex);
+        # the garbage collector, running in the event-loop thread, finalises an old
+        # cursor of B (sqlite3_reset) and blocks on that mutex; the loop stalls, so
+        # connection A never gets to COMMIT, and B fails with "database is locked"
+        # after busy_timeout (seen with gdb). Queuing for the one connection in
+        # asyncio never blocks the loop. Other processes (the CLI beside the service)
+        # still queue on busy_timeout.
+        options |= {"pool_size": 1, "max_overflow": 0, "pool_timeout": 60}
+    else:
+        options["pool_pre_ping"] = True
+    engine = create_async_engine(url, **options)
     if is_sqlite:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine
