@@ -14,8 +14,14 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from storage.crypto import KEY_LEN, SALT_LEN, KdfParams, ServerKey, generate_keypair
-from storage.crypto import private_key_to_text as _private_key_to_text
+from storage.crypto import (
+    KEY_LEN,
+    SALT_LEN,
+    KdfParams,
+    ServerKey,
+    generate_keypair,
+    private_key_to_text,
+)
 
 SERVER = "server.key"
 RECOVERY = "recovery.pub"
@@ -87,7 +93,7 @@ class KeyStore:
         _write(directory / RECEIPT, json.dumps(receipt, indent=2).encode() + b"\n")
         _write(directory / RECOVERY, base64.b64encode(recovery_public) + b"\n")
         _write(directory / SERVER, os.urandom(KEY_LEN))
-        return cls.load(directory), _private_key_to_text(recovery_private)
+        return cls.load(directory), private_key_to_text(recovery_private)
 
 
 def _write(path: Path, data: bytes) -> None:

@@ -246,3 +246,23 @@ def test_receipts_may_start_with_zeros(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_format_then_normalize_round_trips(n: int) -> None:
     code = f"{n:016d}"
     assert crypto.normalize_receipt(crypto.format_receipt(code)) == code
+
+
+def test_no_other_storage_module_touches_a_primitive() -> None:
+    """All crypto in storage/crypto.py: the one file a reviewer must read."""
+    import re
+    from pathlib import Path
+
+    storage_dir = Path(crypto.__file__).parent
+    primitive = re.compile(
+        r"^\s*(from|import)\s+(hashlib|hmac|"
+        r"cryptography\.hazmat\.primitives(\s+import|\.(ciphers|kdf|hpke|hashes|hmac|serialization)))",
+        re.MULTILINE,
+    )
+    offenders = [
+        p.name
+        for p in storage_dir.rglob("*.py")
+        if p.name != "crypto.py" and primitive.search(p.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []
+    assert primitive.search((storage_dir / "crypto.py").read_text(encoding="utf-8"))
