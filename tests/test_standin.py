@@ -6,6 +6,7 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -35,7 +36,7 @@ from aiohttp import web
 
 from tests.standin import BotAPIStandIn, Call
 from tests.standin.html_check import HtmlError, parse_html
-from tests.standin.spec import load_spec
+from tests.standin.spec import default_spec_path, load_spec
 from tests.standin.validate import Checker
 
 TOKEN = "123456:TEST-token"
@@ -614,3 +615,18 @@ async def test_a_dispatcher_polls_and_answers(standin: BotAPIStandIn, bot: Bot) 
         await dp.stop_polling()
         await polling
     assert standin.violations == []
+
+
+SHARED_SPEC = Path(__file__).resolve().parents[2] / "shared" / "telegram-bot-api"
+
+
+@pytest.mark.parametrize("name", ["api.json", "aiogram-butcher/schema.json"])
+def test_the_vendored_spec_is_the_shared_one(name: str) -> None:
+    vendored = default_spec_path().parent / name
+    assert (vendored.parent / "LICENSE").is_file(), "the MIT licence travels with the copy"
+    shared = SHARED_SPEC / name
+    if not shared.is_file():
+        pytest.skip(f"no shared spec at {shared} to compare with (a clean clone elsewhere)")
+    assert vendored.read_bytes() == shared.read_bytes(), (
+        f"tests/standin/botapi/{name} differs from {shared}; copy the shared one over"
+    )

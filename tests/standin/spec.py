@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import json
 import re
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ from typing import Any
 from .limits import Rules, rules_for
 
 PRIMITIVES = frozenset({"Integer", "Float", "String", "Boolean", "InputFile"})
-SPEC_RELATIVE = Path("shared/telegram-bot-api/api.json")
+VENDORED = Path(__file__).resolve().parent / "botapi" / "api.json"
 BUTCHER_RELATIVE = Path("aiogram-butcher/schema.json")
 
 
@@ -65,29 +64,12 @@ def array_item(expr: str) -> str | None:
 
 
 def default_spec_path() -> Path:
-    """api.json beside the repository: /work/shared for /work/main, else next to the git
-    top level (or the main checkout of a worktree)."""
-    here = Path(__file__).resolve()
-    candidates = [here.parents[3] / SPEC_RELATIVE]
-    for args in (["--show-toplevel"], ["--path-format=absolute", "--git-common-dir"]):
-        out = _git(here.parent, *args)
-        if out:
-            top = Path(out) if args == ["--show-toplevel"] else Path(out).parent
-            candidates.append(top.parent / SPEC_RELATIVE)
-    for candidate in candidates:
-        if candidate.is_file():
-            return candidate
-    return candidates[0]
+    """The copy of api.json kept in the repository, so a clean clone tests on its own.
 
-
-def _git(cwd: Path, *args: str) -> str | None:
-    try:
-        done = subprocess.run(
-            ["git", "rev-parse", *args], cwd=cwd, capture_output=True, text=True, timeout=10
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return done.stdout.strip() if done.returncode == 0 else None
+    `tests/test_standin.py` checks it against the project's shared copy when that is
+    present beside the checkout, so the two cannot drift apart unnoticed.
+    """
+    return VENDORED
 
 
 @functools.cache
