@@ -40,4 +40,6 @@ def setup_logging(level: str, file: Path | None) -> None:
         root.addHandler(handler)
     root.setLevel(level)
     # aiogram's per-update INFO lines are noise at our scale; warnings still come through.
-    logging.getLogger("aiogram.event").setLevel(max(logging.WARNING, root.level))
+    # Likewise alembic's plugin registry: the log's first lines must say how to reach us.
+    for noisy in ("aiogram.event", "alembic.runtime.plugins"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
