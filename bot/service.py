@@ -21,6 +21,8 @@ from bot.services import Services, build_services
 from bot.telegram.app import make_bot, run_telegram
 from bot.terminal import chat
 from bot.turns import Turns
+from bot.web.routes import web_routes
+from bot.web.server import WebServer, make_app
 from escalation.directory import Adviser, Organization
 from escalation.notify import Sender, Undeliverable, deliver_due
 from storage.outbox import PendingNotification
@@ -35,10 +37,20 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-async def serve(settings: Settings, stop: asyncio.Event, *, interactive: bool = False) -> None:
+async def serve(
+    settings: Settings,
+    stop: asyncio.Event,
+    *,
+    interactive: bool = False,
+    ready: asyncio.Future[str | None] | None = None,
+) -> None:
+    """Runs until `stop` is set. `ready` gets the web address (or None) once listening."""
     services = await build_services(settings)
     bot = make_bot(settings.telegram) if settings.telegram.active else None
-    announce(settings, interactive=interactive and bot is None)
+    web = await _start_web(services)
+    announce(settings, interactive=interactive and bot is None, web_url=web.url if web else None)
+    if ready is not None and not ready.done():
+        ready.set_result(web.url if web else None)
     tasks = [
         asyncio.create_task(_every(NOTIFY_EVERY, stop, _notifier(services, bot)), name="notify"),
         asyncio.create_task(
@@ -58,11 +70,23 @@ async def serve(settings: Settings, stop: asyncio.Event, *, interactive: bool = 
         await asyncio.gather(*tasks, return_exceptions=True)
         if bot is not None:
             await bot.session.close()
+        if web is not None:
+            await web.stop()
         await services.close()
         log.info("stopped")
 
 
-def announce(settings: Settings, *, interactive: bool) -> None:
+async def _start_web(services: Services) -> WebServer | None:
+    if not services.settings.web.enabled:
+        return None
+    web = WebServer(make_app(web_routes(services), services=services), services.settings.web)
+    await web.start()
+    return web
+
+
+def announce(settings: Settings, *, interactive: bool, web_url: str | None = None) -> None:
+    if web_url is not None:
+        log.info("stagemeld is running: open %s/ in a browser", web_url)
     t = settings.telegram
     if t.active:
         log.info("stagemeld is running: open your bot in Telegram and send /start (%s)", t.mode)

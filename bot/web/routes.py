@@ -1,0 +1,19 @@
+"""The routes each web feature contributes, gathered in one place for the server."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse
+from starlette.routing import BaseRoute, Route
+
+from bot.services import Services
+
+
+async def healthz(_: Request) -> PlainTextResponse:
+    """For a load balancer or an operator's check: says nothing but that we run."""
+    return PlainTextResponse("ok")
+
+
+def web_routes(services: Services) -> list[BaseRoute]:
+    del services  # each feature takes what it needs from it
+    return [Route("/healthz", healthz)]
