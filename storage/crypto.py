@@ -20,6 +20,7 @@ import hmac
 import json
 import os
 import secrets
+import threading
 from dataclasses import asdict, dataclass
 
 from cryptography.exceptions import InvalidTag
@@ -205,14 +206,27 @@ class KdfParams:
             raise ValueError("Argon2id needs iterations >= 1, lanes >= 1, memory >= 8*lanes KiB")
 
 
+# One Argon2id derivation at a time per process. `cryptography` runs a derivation's lanes
+# on OpenSSL's thread pool, which it caps at the machine's core count; two derivations
+# started at once each take part of the pool and wait for the rest forever (seen with
+# py-spy: every caller parked in ossl_crypto_thread_start), or one fails with a spurious
+# MemoryError. The service derives from worker threads (status checks, filing, the
+# console), so without this lock two students checking a receipt at the same moment
+# hang their turns for good. Serialising costs no throughput that existed: the lanes of
+# the one running derivation already use the cores the pool allows.
+_ARGON2_LOCK = threading.Lock()
+
+
 def _argon2(secret: bytes, salt: bytes, params: KdfParams) -> bytes:
-    return Argon2id(
+    kdf = Argon2id(
         salt=salt,
         length=KEY_LEN,
         iterations=params.iterations,
         lanes=params.lanes,
         memory_cost=params.memory_kib,
-    ).derive(secret)
+    )
+    with _ARGON2_LOCK:
+        return kdf.derive(secret)
 
 
 def _expand(master: bytes, label: str) -> bytes:

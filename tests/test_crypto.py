@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
 
 import pytest
 from hypothesis import given
@@ -302,3 +303,31 @@ def test_audit_mac_is_keyed_and_chained() -> None:
     assert first != b.audit_mac(b"", b"entry-1")  # a database-only attacker can't recompute
     assert a.audit_mac(first, b"entry-2") != a.audit_mac(b"", b"entry-2")  # depends on the chain
     assert len(first) == 32
+
+
+def test_concurrent_receipt_derivations_all_finish_with_the_right_keys() -> None:
+    """Status checks and filings derive in worker threads at the same time. With several
+    lanes, cryptography's Argon2id shares OpenSSL's capped thread pool, and two
+    derivations at once used to wait for each other forever (or one failed with a
+    spurious MemoryError). Lanes > 1 is what the shipped cost uses; memory is kept small.
+    The timeout only stops a hung test; it is no speed goal."""
+    params = KdfParams(iterations=1, lanes=4, memory_kib=1024)
+    codes = [f"{i:016d}" for i in range(6)]
+    expected = {c: crypto.derive_receipt_keys(c, SALT, params) for c in codes}
+    results: dict[str, crypto.ReceiptKeys] = {}
+    errors: list[BaseException] = []
+
+    def derive(code: str) -> None:
+        try:
+            results[code] = crypto.derive_receipt_keys(code, SALT, params)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=derive, args=(c,), daemon=True) for c in codes]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == []
+    assert not any(t.is_alive() for t in threads), "Argon2id derivations deadlocked"
+    assert results == expected
