@@ -17,6 +17,7 @@ from bot.config import TelegramMode, TelegramSettings
 from bot.services import Services
 from bot.telegram.middlewares import FloodControl, OncePerUpdate, OneTurnPerChat
 from bot.telegram.respond import TelegramResponder
+from bot.telegram.response_models import KeepResponseModels
 from bot.telegram.retry import RetryMiddleware
 from bot.telegram.routers import all_routers
 from bot.turns import Turns
@@ -31,6 +32,7 @@ def make_bot(t: TelegramSettings) -> Bot:
     assert t.token is not None
     session = AiohttpSession(api=TelegramAPIServer.from_base(t.api_base.rstrip("/")))
     session.middleware(RetryMiddleware())
+    session.middleware(KeepResponseModels())
     return Bot(t.token.get_secret_value(), session=session)
 
 
