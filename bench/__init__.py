@@ -1,0 +1,7 @@
+"""Load benchmarks: many students at once through the real `stagemeld run` process.
+
+`make bench` (or `python -m bench`) plays students against the Bot API stand-in of the
+tests (every call still validated against the spec) on 127.0.0.1, measures the service
+on SQLite and PostgreSQL and a minimal aiogram echo bot as the floor, and writes the
+table into docs/performance.md. See docs/performance.md for what each number means.
+"""
