@@ -18,6 +18,12 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Many students at once through `stagemeld run` (SQLite and PostgreSQL) and an echo bot;
+# writes the table into docs/performance.md. Under 10 minutes; BENCH_ARGS=--quick for a
+# short run that leaves the docs alone.
+bench: $(STAMP)
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

@@ -47,6 +47,17 @@ class Plan:
         return cls(200, 100.0, 6.0, 3.0, 20, 12.0, 4.0, 5.0)
 
 
+async def drain(api: BenchStandIn, quiet: float = 1.0, limit: float = 60.0) -> None:
+    """Between phases: until the bot has fetched every update and answered nothing for
+    `quiet` seconds, so no phase inherits the previous one's queue."""
+    deadline = time.perf_counter() + limit
+    while time.perf_counter() < deadline:
+        before = api.handled
+        await asyncio.sleep(quiet)
+        if api.handled == before and not api.telegram.queue.undelivered():
+            return
+
+
 def loadavg() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
@@ -265,9 +276,11 @@ async def _service_phases(
         crowd = Crowd(api, plan.conversations, flow_button)
         start = time.perf_counter()
         await ramp(crowd, child, result)
+        await drain(api)
         result["at_rate"] = await at_rate(crowd, child, plan)
         # Before any Argon2id: its 64 MiB working area is no per-conversation cost.
         live = memory.max_between(start, time.perf_counter())
+        await drain(api)
         result["memory"] = {
             "idle_rss_mib": idle / 2**20,
             "live_rss_mib": live / 2**20,
@@ -276,6 +289,7 @@ async def _service_phases(
         }
         capacity = result["ramp"]["updates_per_s"]
         result["status_storm"] = await status_storm(api, crowd, plan, capacity)
+        await drain(api)
         full = journeys(api, plan, flow_button)
         result["saturation"] = await saturate(full, child, plan)
         if spy:
@@ -293,6 +307,7 @@ async def run_echo(plan: Plan) -> dict[str, Any]:
             try:
                 crowd = Crowd(api, plan.conversations, any_button)
                 await ramp(crowd, child, result)
+                await drain(api)
                 result["saturation"] = await saturate(journeys(api, plan, any_button), child, plan)
                 result["memory"] = {"peak_rss_mib": procs.peak_rss_bytes(child.pid) / 2**20}
             finally:
