@@ -3,7 +3,6 @@ stored only under their passphrase (Argon2id), so the server cannot read reports
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
@@ -12,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.clock import Clock, utcnow
-from storage.crypto import KEY_LEN, CryptoError, unprotect_private_key
+from storage.crypto import KEY_LEN, CryptoError, in_kdf_thread, unprotect_private_key
 from storage.models import AdviserKey
 
 
@@ -73,6 +72,6 @@ class AdviserKeys:
         if blob is None:
             return None
         try:
-            return await asyncio.to_thread(unprotect_private_key, blob, passphrase)
+            return await in_kdf_thread(unprotect_private_key, blob, passphrase)
         except CryptoError:
             return None

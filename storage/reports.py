@@ -8,7 +8,6 @@ is ever written in the clear.
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 import uuid
 from collections.abc import Mapping
@@ -92,7 +91,7 @@ class ReportStore:
         self.clock = clock
 
     async def _receipt_keys(self, code: str) -> crypto.ReceiptKeys:
-        return await asyncio.to_thread(
+        return await crypto.in_kdf_thread(
             crypto.derive_receipt_keys, code, self.keys.receipt_salt, self.keys.kdf
         )
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
+import os
+import sys
 import threading
 
 import pytest
@@ -331,3 +334,28 @@ def test_concurrent_receipt_derivations_all_finish_with_the_right_keys() -> None
     assert errors == []
     assert not any(t.is_alive() for t in threads), "Argon2id derivations deadlocked"
     assert results == expected
+
+
+async def test_kdf_work_leaves_the_default_executor_free() -> None:
+    """Derivations queue on the KDF's own thread, so a burst of status checks cannot fill
+    asyncio's default executor (which aiohttp needs for DNS on new connections)."""
+    release = threading.Event()
+    waiting = [asyncio.ensure_future(crypto.in_kdf_thread(release.wait)) for _ in range(8)]
+    try:
+        results = await asyncio.wait_for(
+            asyncio.gather(*(asyncio.to_thread(lambda: 1) for _ in range(40))), 30
+        )
+        assert results == [1] * 40
+        assert not any(w.done() for w in waiting)  # still queued behind the first
+    finally:
+        release.set()
+        await asyncio.gather(*waiting)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="per-thread nice values are Linux's")
+async def test_the_kdf_thread_yields_the_cpu_to_the_event_loop() -> None:
+    def my_nice() -> int:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    assert await crypto.in_kdf_thread(my_nice) == crypto.KDF_NICENESS
+    assert my_nice() != crypto.KDF_NICENESS  # the loop's own thread keeps its priority
