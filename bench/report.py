@@ -148,7 +148,15 @@ def render(results: dict[str, Any]) -> str:
         ),
     )
     row(
-        "**memory per active conversation** (KiB)",
+        "memory per conversation, second half of the ramp (KiB)",
+        lambda r: (
+            _n(_get(r, "memory", "kib_per_conversation_slope"), 1)
+            if _get(r, "memory", "idle_rss_mib")
+            else "—"
+        ),
+    )
+    row(
+        "**memory per active conversation**: all growth since idle ÷ conversations (KiB)",
         lambda r: (
             _n(_get(r, "memory", "kib_per_conversation"), 1)
             if _get(r, "memory", "idle_rss_mib")
@@ -263,7 +271,7 @@ def _targets(results: dict[str, Any]) -> list[str]:
             _get(r, "memory", "kib_per_conversation"),
             (_get(r, "memory", "kib_per_conversation") or 1e9) < 50,
             1,
-            " KiB",
+            f" KiB (second half alone: {_n(_get(r, 'memory', 'kib_per_conversation_slope'), 1)})",
         ),
     )
     line(

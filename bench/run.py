@@ -62,14 +62,31 @@ def loadavg() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
 
-async def ramp(crowd: Crowd, child: procs.Child, result: dict[str, Any]) -> Record:
+async def ramp(
+    crowd: Crowd, child: procs.Child, result: dict[str, Any], api: BenchStandIn | None = None
+) -> Record:
     """Every slot starts its conversation and answers two questions: all conversations
-    are then live at once (drafts stored), as fast as the bot answers."""
+    are then live at once (drafts stored), as fast as the bot answers. With `api`, in
+    two halves, the service's memory taken after each (see `per_conversation`)."""
     record = Record()
     meter = procs.CpuMeter(child.pid)
     meter.start()
     bot_cpu = procs.cpu_seconds(child.pid)
-    elapsed = await crowd.run(record, Pacer(None), steps_each=RAMP_STEPS)
+    if api is None:
+        elapsed = await crowd.run(record, Pacer(None), steps_each=RAMP_STEPS)
+    else:
+        half = Crowd(api, 0, crowd.choose)
+        half.slots, rest = (
+            crowd.slots[: len(crowd.slots) // 2],
+            crowd.slots[len(crowd.slots) // 2 :],
+        )
+        elapsed = await half.run(record, Pacer(None), steps_each=RAMP_STEPS)
+        await drain(api)
+        result["rss_half"] = procs.rss_bytes(child.pid)
+        half.slots = rest
+        elapsed += await half.run(record, Pacer(None), steps_each=RAMP_STEPS)
+        await drain(api)
+        result["rss_full"] = procs.rss_bytes(child.pid)
     result["ramp"] = {
         "seconds": elapsed,
         "updates_per_s": len(record.turns) / elapsed,
@@ -275,8 +292,8 @@ async def _service_phases(
         idle = procs.rss_bytes(child.pid)
         crowd = Crowd(api, plan.conversations, flow_button)
         start = time.perf_counter()
-        await ramp(crowd, child, result)
-        await drain(api)
+        await ramp(crowd, child, result, api)
+        second_half = plan.conversations - plan.conversations // 2
         result["at_rate"] = await at_rate(crowd, child, plan)
         # Before any Argon2id: its 64 MiB working area is no per-conversation cost.
         live = memory.max_between(start, time.perf_counter())
@@ -285,7 +302,14 @@ async def _service_phases(
             "idle_rss_mib": idle / 2**20,
             "live_rss_mib": live / 2**20,
             "conversations": plan.conversations,
+            # Upper bound: all growth since idle, including the high-water mark of the
+            # ramp's burst (every conversation's /start in flight at once).
             "kib_per_conversation": (live - idle) / 1024 / plan.conversations,
+            # The slope: what the second half of the conversations added once the first
+            # half had already reached that burst's high-water mark.
+            "kib_per_conversation_slope": (
+                (result.pop("rss_full") - result.pop("rss_half")) / 1024 / second_half
+            ),
         }
         capacity = result["ramp"]["updates_per_s"]
         result["status_storm"] = await status_storm(api, crowd, plan, capacity)
