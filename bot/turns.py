@@ -105,6 +105,22 @@ class Turns:
             channel=notes,
         )
 
+    async def current(self, chat_key: str) -> TurnResult | None:
+        """The question the student owes an answer to, for a channel that reconnects or
+        reloads; nothing is changed or saved. None: no conversation is stored."""
+        record = await self.load(chat_key)
+        state = record.state
+        if state is None:
+            return None
+        engine = self.s.dialogue
+        replies = engine.reprompt(state) or (engine.q.idle_help(state),)
+        return TurnResult(replies, lang=state.lang, channel=record.channel)
+
+    async def forget(self, chat_key: str) -> None:
+        """Erase the stored conversation (an unfinished draft included); reports filed
+        are not touched."""
+        await self.s.conversations.delete(chat_key)
+
     async def _save(self, chat_key: str, record: Record) -> None:
         if record.state is None:
             await self.s.conversations.delete(chat_key)

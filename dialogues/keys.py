@@ -70,6 +70,35 @@ ENGINE_KEYS = frozenset(
 
 COMMANDS = ("start", "report", "status", "help", "privacy", "language", "stop")
 
+# The web chat's own page texts (plain text, no HTML): the page's chrome and notes.
+WEB_KEYS = frozenset(
+    {
+        "web_title",
+        "web_heading",
+        "web_tagline",
+        "web_log_label",
+        "web_bot",
+        "web_you",
+        "web_input_label",
+        "web_input_placeholder",
+        "web_send",
+        "web_quick_exit",
+        "web_quick_exit_hint",
+        "web_typing",
+        "web_connecting",
+        "web_connection_lost",
+        "web_reconnected",
+        "web_session_ended",
+        "web_not_sent",
+        "web_bad_frame",
+        "web_copy",
+        "web_copied",
+        "web_copy_failed",
+        "web_receipt_hint",
+        "web_noscript",
+    }
+)
+
 # For the channels: what they may look up through Engine.texts(lang).get(key).
 CHANNEL_KEYS = frozenset(
     {
@@ -83,6 +112,7 @@ CHANNEL_KEYS = frozenset(
         "chat_erased",
         "chat_erase_failed",
         *(f"cmd_{c}" for c in COMMANDS),
+        *WEB_KEYS,
     }
 )
 

@@ -7,6 +7,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import BaseRoute, Route
 
 from bot.services import Services
+from bot.webchat import chat_routes
 
 
 async def healthz(_: Request) -> PlainTextResponse:
@@ -15,5 +16,4 @@ async def healthz(_: Request) -> PlainTextResponse:
 
 
 def web_routes(services: Services) -> list[BaseRoute]:
-    del services  # each feature takes what it needs from it
-    return [Route("/healthz", healthz)]
+    return [Route("/healthz", healthz), *chat_routes(services)]
