@@ -90,7 +90,8 @@ async def test_quick_exit_leaves_nothing_in_page_history_or_storage(
     async with neutral_site() as elsewhere:
         settings = make_settings(web={"quick_exit_url": elsewhere})
         async with running(settings) as url, chromium() as browser:
-            context = await browser.new_context(viewport={"width": 360, "height": 640}, locale="nl-NL")
+            phone = {"width": 360, "height": 640}
+            context = await browser.new_context(viewport=phone, locale="nl-NL")
             page = await context.new_page()
             student = Student(page)
             await page.goto(url + "/")

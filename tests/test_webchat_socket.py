@@ -10,8 +10,8 @@ from typing import Any
 
 import aiohttp
 import pytest
-from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from bot.config import Settings
 from bot.turns import Turns

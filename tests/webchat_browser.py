@@ -49,9 +49,7 @@ def free_port() -> int:
 async def chromium() -> AsyncIterator[Browser]:
     need_chromium()
     async with async_playwright() as p:
-        browser = await p.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=ARGS
-        )
+        browser = await p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
         try:
             yield browser
         finally:
@@ -63,7 +61,8 @@ async def neutral_site() -> AsyncIterator[str]:
     """Where the quick exit goes in tests: a page on loopback that says nothing."""
 
     async def weather(_: web.Request) -> web.Response:
-        return web.Response(text="<!doctype html><title>Weer</title><p>Zon</p>", content_type="text/html")
+        page = "<!doctype html><title>Weer</title><p>Zon</p>"
+        return web.Response(text=page, content_type="text/html")
 
     app = web.Application()
     app.router.add_get("/", weather)
