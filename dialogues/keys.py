@@ -103,6 +103,9 @@ WEB_KEYS = frozenset(
 CHANNEL_KEYS = frozenset(
     {
         "notify_new_report",
+        "notify_handed_over",
+        "notify_subject",
+        "notify_console_link",
         "error_try_again",
         "rate_limited",
         "unsupported_media",

@@ -129,6 +129,34 @@ def _raw_private(private: X25519PrivateKey) -> bytes:
     )
 
 
+def private_key_bytes(private: X25519PrivateKey) -> bytes:
+    """Raw 32 bytes, for a private key that is itself stored encrypted (a report's key)."""
+    return _raw_private(private)
+
+
+def private_key_from_bytes(raw: bytes) -> X25519PrivateKey:
+    if len(raw) != KEY_LEN:
+        raise CryptoError("a private key is 32 bytes")
+    return X25519PrivateKey.from_private_bytes(raw)
+
+
+def seal_payload(payload: bytes, public_key: bytes, *, report_id: str, purpose: str) -> bytes:
+    """HPKE to a report's own public key: what a student sends after filing (a message,
+    a file) is sealed without the server holding any secret; `purpose` (e.g. the message
+    id) is bound in `info`, so a sealed blob cannot be moved to another report or slot."""
+    recipient = X25519PublicKey.from_public_bytes(public_key)
+    return _SUITE.encrypt(payload, recipient, info=_aad("payload", report_id, purpose))
+
+
+def open_payload(
+    sealed: bytes, private_key: X25519PrivateKey, *, report_id: str, purpose: str
+) -> bytes:
+    try:
+        return _SUITE.decrypt(sealed, private_key, info=_aad("payload", report_id, purpose))
+    except (InvalidTag, ValueError) as exc:
+        raise CryptoError("cannot open sealed payload") from exc
+
+
 def _checksum(raw: bytes) -> bytes:
     return hashlib.sha256(_aad("recovery-text", raw)).digest()[:_RECOVERY_CHECKSUM]
 
@@ -297,6 +325,19 @@ def unprotect_private_key(blob: bytes, passphrase: str) -> X25519PrivateKey:
     return X25519PrivateKey.from_private_bytes(raw)
 
 
+# --- one-time links --------------------------------------------------------------------
+
+
+def new_token() -> str:
+    """256 bits, URL-safe: for one-time links (an adviser's enrolment)."""
+    return secrets.token_urlsafe(KEY_LEN)
+
+
+def token_hash(token: str) -> bytes:
+    """What is stored of a link: a stolen database gives no usable link."""
+    return hashlib.sha256(_aad("token", token)).digest()
+
+
 # --- the server's own key ----------------------------------------------------------------
 
 
@@ -312,6 +353,7 @@ class ServerKey:
         self._chat = self._derive(secret, "chat-hash")
         self._state = self._derive(secret, "conversation-state")
         self._value = self._derive(secret, "stored-value")
+        self._audit = self._derive(secret, "audit-chain")
 
     @staticmethod
     def _derive(secret: bytes, label: str) -> bytes:
@@ -333,3 +375,7 @@ class ServerKey:
 
     def open_value(self, blob: bytes, *, purpose: str) -> bytes:
         return _open(self._value, blob, _aad("value", purpose))
+
+    def audit_mac(self, previous: bytes, entry: bytes) -> bytes:
+        """One link of the audit chain: keyed, so only the server can extend it."""
+        return hmac.new(self._audit, _aad("audit", previous, entry), hashlib.sha256).digest()
