@@ -205,3 +205,27 @@ async def test_quick_exit_forgets_the_cookie_and_the_draft(
         async with chat(url, session_id) as client:  # even the old id finds nothing now
             frame = await client.until("turn")
             assert frame["resumed"] is False and keys(frame) == ["welcome"]
+
+
+async def test_switching_language_sends_the_pages_words_in_that_language_first(
+    make_settings: Callable[..., Settings],
+) -> None:
+    async with running(make_settings()) as url:
+        session_id = await new_session(url)
+        async with chat(url, session_id, **{"Accept-Language": "nl-NL"}) as client:
+            texts = await client.frame()
+            assert texts["lang"] == "nl" and texts["texts"]["web_quick_exit"] == "Snel weg"
+            first = await client.until("turn")
+            await client.send(
+                {"type": "press", "turn": buttons(first)["English"][1], "value": "lang.en"}
+            )
+            texts = await client.frame()
+            assert texts["type"] == "texts" and texts["lang"] == "en"
+            assert texts["texts"]["web_quick_exit"] == "Quick exit"
+            turn = await client.frame()
+            assert turn["type"] == "turn" and "Yes" in buttons(turn)
+        async with aiohttp.ClientSession() as http:  # a reload shows the page in English
+            cookie = {"Cookie": f"session={session_id}", "Accept-Language": "nl"}
+            async with http.get(url + "/", headers=cookie) as response:
+                page = await response.text()
+                assert '<html lang="en">' in page and "Set-Cookie" not in response.headers
