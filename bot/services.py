@@ -183,11 +183,11 @@ async def build_services(settings: Settings) -> Services:
 async def warn_about_keyless_advisers(services: Services) -> None:
     ids = [a.id for o in services.directory.organizations for a in o.advisers]
     have = await services.advisers.public_keys(ids)
-    for adviser_id in ids:
-        if adviser_id not in have:
-            log.warning(
-                "adviser %s has no key yet: reports for them are readable only with the "
-                "recovery key until `stagemeld adviser add --adviser %s`",
-                adviser_id,
-                adviser_id,
-            )
+    missing = [adviser_id for adviser_id in ids if adviser_id not in have]
+    if missing:
+        # One line, so the first lines of `make run` still say where to point the browser.
+        log.warning(
+            "advisers without a key yet (%s): reports for them are readable only with the "
+            "recovery key until `stagemeld adviser add --adviser ID`",
+            ", ".join(missing),
+        )
