@@ -9,7 +9,7 @@ CHROMIUM := /usr/bin/chromium
 TOOLS := .test-tools
 AXE := $(TOOLS)/node_modules/axe-core/axe.min.js
 
-.PHONY: run test lint bench clean browser
+.PHONY: run test lint bench clean browser axe
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/stagemeld run $(ARGS)
 
-test: $(STAMP) browser
+test: $(STAMP) browser axe
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Idempotent and quiet; a machine where this cannot work skips the browser tests with
@@ -30,6 +30,9 @@ browser:
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 		-o DPkg::Lock::Timeout=600 chromium) >/dev/null 2>&1 || \
 		echo "could not install chromium: the browser tests will be skipped"; }
+
+# axe-core (the accessibility check the web chat's browser test injects), from npm.
+axe:
 	@test -f $(AXE) || { command -v npm >/dev/null && \
 		npm install --prefix $(TOOLS) --no-save --no-audit --no-fund --silent \
 		--no-package-lock axe-core@4 >/dev/null 2>&1; } || \

@@ -179,6 +179,11 @@ async def test_keyboard_only_reaches_the_answers_and_the_input(
         student = Student(page)
         await page.goto(url + "/")
         await student.wait_for("welcome")
+        # New messages are announced; every control has a name a screen reader reads.
+        log = page.get_by_role("log", name=NL.get("web_log_label"))
+        assert await log.get_attribute("aria-live") == "polite"
+        assert await page.get_by_role("textbox", name=NL.get("web_input_label")).count() == 1
+        assert await page.get_by_role("button", name=NL.get("web_send")).count() == 1
         # Tab order: quick exit first, then the welcome's buttons.
         await page.keyboard.press("Tab")
         assert await page.evaluate("document.activeElement.id") == "exit"
