@@ -27,6 +27,7 @@ from escalation.deadlines import escalate_due
 from escalation.directory import Adviser, Organization
 from escalation.email import EmailSender
 from escalation.notify import Notice, Sender, Undeliverable, deliver_due
+from escalation.retention import apply_retention
 from storage.outbox import PendingNotification
 
 log = logging.getLogger(__name__)
@@ -178,6 +179,7 @@ def _housekeeping(services: Services) -> Callable[[], Awaitable[None]]:
         await services.conversations.purge_expired(moment)
         await services.attempts.purge(moment)
         await services.updates.purge(moment - timedelta(days=2))
+        await apply_retention(services.retention, services.directory)
 
     return job
 
