@@ -25,8 +25,11 @@ from storage.crypto import KdfParams
 from storage.db import make_engine, migrate, session_factory
 from storage.deadlines import DeadlineStore
 from storage.keys import KeysMissing, KeyStore
+from storage.nudges import Nudges
 from storage.outbox import Outbox
 from storage.reports import ReportStore
+from storage.retention import Retention
+from storage.student import StudentSide
 from storage.updates import UpdateLog
 
 log = logging.getLogger(__name__)
@@ -44,6 +47,9 @@ class Services:
     channels: frozenset[str]  # where notices can go: telegram, email
     smtp: SmtpConfig | None
     deadlines: DeadlineStore
+    student: StudentSide
+    nudges: Nudges
+    retention: Retention
     dialogue: Engine
     reports: ReportStore
     conversations: ConversationStore
@@ -153,6 +159,7 @@ async def build_services(settings: Settings) -> Services:
         visibility=settings.reporting.visibility,
     )
     status = settings.status
+    reports = ReportStore(sessions, keys)
     services = Services(
         settings=settings,
         db=db,
@@ -164,8 +171,15 @@ async def build_services(settings: Settings) -> Services:
         channels=notice_channels(settings),
         smtp=smtp_config(settings),
         deadlines=DeadlineStore(sessions),
+        student=StudentSide(sessions, reports),
+        nudges=Nudges(sessions, keys.server),
+        retention=Retention(
+            sessions,
+            keep=timedelta(days=settings.retention.days),
+            warn_before=timedelta(days=settings.retention.warn_days),
+        ),
         dialogue=Engine(context),
-        reports=ReportStore(sessions, keys),
+        reports=reports,
         conversations=ConversationStore(
             sessions, keys.server, ttl=timedelta(hours=settings.conversation.ttl_hours)
         ),

@@ -15,7 +15,8 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.clock import Clock, utcnow
-from storage.models import Deadline, Notification, Report, SealedKey
+from storage.models import Deadline, Notification, Report
+from storage.reports import report_recipients
 from storage.rows import rowcount
 
 LAST_LEVEL = 3
@@ -64,7 +65,7 @@ class DeadlineStore:
                     org_id,
                     d.kind,
                     d.level,
-                    await _recipients(session, d.report_id),
+                    await report_recipients(session, d.report_id),
                 )
                 for d, reference, org_id in rows
             ]
@@ -112,12 +113,3 @@ async def mark_met(session: AsyncSession, report_id: str, kind: str, at: datetim
         .values(met_at=at)
         .execution_options(synchronize_session=False)
     )
-
-
-async def _recipients(session: AsyncSession, report_id: str) -> tuple[str, ...]:
-    ids = await session.scalars(
-        select(SealedKey.recipient_id)
-        .where(SealedKey.report_id == report_id, SealedKey.recipient_kind == "adviser")
-        .order_by(SealedKey.recipient_id)
-    )
-    return tuple(ids)

@@ -336,3 +336,13 @@ async def report_private_key(
         return None
     raw = crypto.decrypt_field(data_key, blob, report_id=report_id, field=REPORT_KEY_FIELD)
     return crypto.private_key_from_bytes(bytes.fromhex(raw.decode()))
+
+
+async def report_recipients(session: AsyncSession, report_id: str) -> tuple[str, ...]:
+    """The advisers a report is sealed to: its readers, and the ones to tell about it."""
+    ids = await session.scalars(
+        select(SealedKey.recipient_id)
+        .where(SealedKey.report_id == report_id, SealedKey.recipient_kind == ADVISER)
+        .order_by(SealedKey.recipient_id)
+    )
+    return tuple(ids)

@@ -19,8 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage import crypto
 from storage.clock import Clock, utcnow
-from storage.models import Attachment, Message, Notification, Report, ReportField, SealedKey
-from storage.reports import ReportStore, report_private_key
+from storage.models import Attachment, Message, Notification, Report, ReportField
+from storage.reports import ReportStore, report_private_key, report_recipients
 from storage.rows import rowcount
 
 OPEN = ("received", "in_progress", "waiting")
@@ -69,12 +69,7 @@ class StudentSide:
     async def recipients(self, report_id: str) -> tuple[str, ...]:
         """The advisers a report is sealed to: the ones to tell about an answer."""
         async with self.sessions() as session:
-            ids = await session.scalars(
-                select(SealedKey.recipient_id).where(
-                    SealedKey.report_id == report_id, SealedKey.recipient_kind == "adviser"
-                )
-            )
-            return tuple(sorted(ids))
+            return await report_recipients(session, report_id)
 
     async def answer(
         self, report_id: str, text: str, notify: tuple[tuple[str, str], ...] = ()
