@@ -4,6 +4,7 @@ nothing, resuming after a dropped connection, and the quick exit forgetting the 
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Callable
 from typing import Any
@@ -229,3 +230,66 @@ async def test_switching_language_sends_the_pages_words_in_that_language_first(
             async with http.get(url + "/", headers=cookie) as response:
                 page = await response.text()
                 assert '<html lang="en">' in page and "Set-Cookie" not in response.headers
+
+
+async def _to_summary(client: Any) -> dict[str, Any]:
+    """The whole report over the socket, up to the summary."""
+    frame = await client.until("turn")
+    steps: list[tuple[str, str | None]] = [
+        ("Nee", None),
+        ("Tijdens mijn stage", None),
+        ("", "Mijn begeleider negeerde me."),
+        ("Klaar", None),
+        ("Afkomst of huidskleur", None),
+        ("Verder", None),
+        ("Het gebeurt nog steeds", None),
+        ("ROC Mondriaan", None),
+        ("", "Bakkerij De Korst"),
+        ("Nee", None),
+        ("Praten met een vertrouwenspersoon", None),
+        ("Mijn school (aanbevolen)", None),
+    ]
+    for label, text in steps:
+        if text is not None:
+            frame = await client.say(text)
+        else:
+            frame = await client.press(*buttons(frame)[label])
+    assert keys(frame) == ["summary"], keys(frame)
+    return frame
+
+
+async def test_a_receipt_the_page_missed_is_shown_when_it_comes_back(
+    make_settings: Callable[..., Settings], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The connection drops while the report is being filed: the report is committed,
+    and the receipt (never stored) still reaches the student on reconnecting."""
+    release = asyncio.Event()
+    started = asyncio.Event()
+    run = Turns.run
+
+    async def slow(self: Turns, *args: Any, **kwargs: Any) -> Any:
+        started.set()
+        await release.wait()
+        return await run(self, *args, **kwargs)
+
+    async with running(make_settings()) as url:
+        session_id = await new_session(url)
+        async with chat(url, session_id) as client:
+            summary = await _to_summary(client)
+            monkeypatch.setattr(Turns, "run", slow)
+            await client.send(
+                {"type": "press", "turn": buttons(summary)["Versturen"][1], "value": "submit"}
+            )
+            await asyncio.wait_for(started.wait(), 30)
+        release.set()  # the page is gone when the receipt is ready
+        async with chat(url, session_id) as client:
+            frame = await client.until("turn")
+            assert frame["resumed"] is True
+            assert keys(frame) == ["receipt"]
+            code = frame["replies"][0]["code"]
+            assert re.fullmatch(r"\d{4} \d{4} \d{4} \d{4}", code)
+        async with chat(url, session_id) as client:  # shown once, then gone from memory
+            frame = await client.until("turn")
+            assert keys(frame) != ["receipt"]
+            checked = await client.say(f"/status {code}")
+            assert "status_received" in keys(checked)

@@ -20,6 +20,7 @@ from bot.turns import TurnResult, Turns
 from bot.webchat import frames, session
 from bot.webchat.limits import Flood, OneAtATime
 from bot.webchat.origin import same_origin
+from bot.webchat.pending import Undelivered
 from dialogues import Command, Input, Texts, lang_from_hint
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,7 @@ class ChatSocket:
         self.secure = secure
         self.flood = Flood(web.messages_per_minute, time.monotonic)
         self.one = OneAtATime()
+        self.undelivered = Undelivered(time.monotonic)
         self.live: defaultdict[str, set[WebSocket]] = defaultdict(set)
 
     def chat_key(self, session_id: str) -> str:
@@ -79,17 +81,20 @@ class ChatSocket:
             lang = await self._frame(ws, key, raw if raw is not None else b"", hint, lang)
 
     async def _greet(self, ws: WebSocket, key: str, hint: str | None) -> str:
-        """Where the student is now; a first visit starts the conversation."""
+        """Where the student is now: replies the page missed, else the current question,
+        else (a first visit) the start of the conversation."""
         async with self.one.hold(key):
-            current = await self.turns.current(key)
-            if current is None:
-                result = await self.turns.run(key, Command(name="start"), lang_hint=hint)
+            pending = self.undelivered.take(key)
+            if pending is not None:
+                lang, frame = pending.lang, {**pending.frame, "resumed": True}
             else:
-                result = current
-        texts = self.texts(result.lang)
-        await ws.send_json(frames.page_texts(texts))
-        await ws.send_json(frames.turn(result, texts, resumed=current is not None))
-        return result.lang
+                current = await self.turns.current(key)
+                result = current or await self.turns.run(key, Command(name="start"), lang_hint=hint)
+                lang = result.lang
+                frame = frames.turn(result, self.texts(lang), resumed=current is not None)
+            await ws.send_json(frames.page_texts(self.texts(lang)))
+            await ws.send_json(frame)
+        return lang
 
     async def _frame(
         self, ws: WebSocket, key: str, raw: str | bytes, hint: str | None, lang: str
@@ -103,26 +108,37 @@ class ChatSocket:
         if isinstance(parsed, frames.Refusal):
             await ws.send_json(frames.notice(texts, parsed.key, **parsed.values))
             return lang
-        result = await self._turn(key, parsed, hint)
-        if result is None:
-            await ws.send_json(frames.notice(texts, "error_try_again"))
-            return lang
-        if result.lang != lang:
-            await ws.send_json(frames.page_texts(self.texts(result.lang)))
-        await ws.send_json(frames.turn(result, self.texts(result.lang)))
+        # The replies are sent under the same lock, so a page reconnecting meanwhile
+        # finds them among the undelivered rather than missing them.
+        async with self.one.hold(key):
+            result = await self._turn(key, parsed, hint)
+            if result is None:
+                await ws.send_json(frames.notice(texts, "error_try_again"))
+                return lang
+            await self._deliver(ws, key, result, lang)
         return result.lang
 
     async def _turn(self, key: str, inp: Input, hint: str | None) -> TurnResult | None:
         try:
-            async with self.one.hold(key):
-                return await self.turns.run(key, inp, lang_hint=hint)
+            return await self.turns.run(key, inp, lang_hint=hint)
         except Exception:
             # No content and no session in the log; the student is told to try again.
             log.exception("a web chat turn failed")
             return None
 
+    async def _deliver(self, ws: WebSocket, key: str, result: TurnResult, lang: str) -> None:
+        frame = frames.turn(result, self.texts(result.lang))
+        try:
+            if result.lang != lang:
+                await ws.send_json(frames.page_texts(self.texts(result.lang)))
+            await ws.send_json(frame)
+        except WebSocketDisconnect:
+            self.undelivered.keep(key, result.lang, frame)
+            raise
+
     async def drop(self, key: str) -> None:
         """Close every open page of a session (after a quick exit)."""
+        self.undelivered.take(key)
         for ws in list(self.live.get(key, ())):
             await _close_quietly(ws, SESSION_GONE)
 
