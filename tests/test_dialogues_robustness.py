@@ -271,7 +271,7 @@ def test_a_persisted_state_from_another_config_is_repaired_not_crashed() -> None
     chat = _chat_at("summary")
     before = chat.state
     assert before is not None
-    smaller = Engine(FlowContext(schools=(("inholland", "Hogeschool Inholland"),)))
+    smaller = Engine(FlowContext(schools=(("inholland", "Hogeschool Inholland", "hbo"),)))
     out: Outcome = smaller.handle(before, Command("help"))
     check_outcome(out)
     assert out.state is not None and out.state.step == "school"  # hhs is gone: ask again

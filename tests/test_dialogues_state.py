@@ -19,10 +19,12 @@ def _full() -> State:
         answers={"safety": "no", "phase": "during", "workplace": "", "grounds": ("age", "other")},
         story=("één", "twee 😀", "\u202eRTL"),
         editing=True,
-        awaiting_code=True,
+        expecting="code",
         selected=("age",),
         rewrite=("nieuw",),
         menu="language",
+        token="tok_ABC-123.xyz~",
+        can_push=True,
     )
 
 
