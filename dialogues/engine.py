@@ -21,6 +21,7 @@ from dialogues.checks import check_context, check_texts
 from dialogues.flow import FLOW_FILE, Step, load_flow
 from dialogues.followup import MAX_ATTACHMENT, MAX_REPLY, FollowUp
 from dialogues.intents import IntentMatcher, normalise
+from dialogues.keys import COMMANDS
 from dialogues.questions import Questions
 from dialogues.receipt import format_code, normalize_code
 from dialogues.repair import repair
@@ -212,6 +213,8 @@ class Engine:
     # --- commands ----------------------------------------------------------------------
 
     def _command(self, state: State, name: str, arg: str = "") -> Outcome:
+        if name not in COMMANDS:  # bad input changes nothing, not even an open reply
+            return Outcome(state, (self._say(state, "unknown_command"), *self.reprompt(state)))
         if name == "stop" and (state.expecting or state.menu in ("status", "withdraw")):
             return self._cancel(state)
         # Any command ends typing a code or a reply. /help and /privacy leave a status
@@ -236,7 +239,7 @@ class Engine:
             if _in_draft(state):
                 return Outcome(None, (self._say(state, "stopped"),))
             return Outcome(state, (self._say(state, "nothing_to_stop"),))
-        return Outcome(state, (self._say(state, "unknown_command"), *self.reprompt(state)))
+        raise AssertionError(f"command {name} has no meaning")  # COMMANDS and this disagree
 
     def _cancel(self, state: State) -> Outcome:
         """/stop while a code, a reply or a follow-up screen is open closes just that."""
