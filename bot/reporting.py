@@ -22,7 +22,7 @@ async def file_draft(services: Services, draft: Draft) -> Filed:
         when_bucket=draft.when,
         wants=draft.wants,
         visibility=draft.visibility,
-        urgent=is_urgent(danger=draft.danger),
+        urgent=is_urgent(danger=draft.danger or draft.threat),
         content=content_of(draft),
         recipients=tuple(Recipient(a, k) for a, k in keys.items()),
         notify=notifications_for(chosen),
@@ -39,6 +39,9 @@ def content_of(draft: Draft) -> dict[str, str]:
         "school_choice": draft.school,
         "lang": draft.lang,
         "danger": "yes" if draft.danger else "no",
+        "threat": "yes" if draft.threat else "no",
+        "workplace_org": draft.workplace_org,
+        "recognised": draft.recognised,
     }
 
 

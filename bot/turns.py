@@ -21,12 +21,15 @@ from dialogues import (
     Outcome,
     Press,
     Reply,
+    SendAttachment,
+    SendReply,
     State,
     StatusFound,
     StatusLocked,
     StatusNotFound,
     StatusResult,
     Submit,
+    Withdraw,
 )
 
 log = logging.getLogger(__name__)
@@ -87,11 +90,12 @@ class Turns:
         *,
         lang_hint: str | None = None,
         channel_notes: dict[str, Any] | None = None,
+        can_push: bool = False,
     ) -> TurnResult:
         record = await self.load(chat_key)
         if channel_notes:
             record.channel = {**channel_notes, **record.channel}
-        outcome = self.s.dialogue.handle(record.state, inp, lang_hint=lang_hint)
+        outcome = self.s.dialogue.handle(record.state, inp, lang_hint=lang_hint, can_push=can_push)
         outcome = await self._act(chat_key, record.state, outcome)
         previous_question = record.channel.get("question")
         notes = _remember_question(record.channel, outcome)
@@ -99,7 +103,8 @@ class Turns:
         return TurnResult(
             outcome.replies,
             erase_chat=isinstance(outcome.action, EraseChat),
-            hide_input=isinstance(outcome.action, CheckStatus),
+            hide_input=isinstance(outcome.action, CheckStatus)
+            or (isinstance(outcome.action, Withdraw) and bool(outcome.action.code)),
             replace_question=_redraws(inp, outcome, previous_question),
             lang=_lang(outcome.state or record.state),
             channel=notes,
@@ -120,6 +125,15 @@ class Turns:
             state = outcome.state if outcome.state is not None else before
             checked = self.s.dialogue.status_result(state, result)
             return Outcome(checked.state, outcome.replies + checked.replies, action)
+        state = outcome.state if outcome.state is not None else before
+        if isinstance(action, SendReply | SendAttachment):
+            # wired by the lead: seal the reply for the report's recipients
+            told = self.s.dialogue.reply_result(state, "failed")
+            return Outcome(told.state, outcome.replies + told.replies, action)
+        if isinstance(action, Withdraw):
+            # wired by the lead: mark the report withdrawn (by token, or by code with attempts)
+            told = self.s.dialogue.withdraw_result(state, "failed")
+            return Outcome(told.state, outcome.replies + told.replies, action)
         return outcome
 
     async def _submit(self, outcome: Outcome, action: Submit) -> Outcome:

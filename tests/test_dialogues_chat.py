@@ -100,9 +100,7 @@ class Chat:
 
     # inputs
     def send(self, inp: Input) -> Outcome:
-        out = self.engine.handle(
-            self.state, inp, lang_hint=self.lang_hint, can_push=self.can_push
-        )
+        out = self.engine.handle(self.state, inp, lang_hint=self.lang_hint, can_push=self.can_push)
         return self._take(out, counts=True)
 
     def cmd(self, name: str, arg: str = "") -> Outcome:

@@ -4,9 +4,9 @@ and within Telegram's limits."""
 
 from __future__ import annotations
 
-import pytest
-
 import datetime
+
+import pytest
 
 from dialogues import (
     Attachment,
