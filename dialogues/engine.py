@@ -168,6 +168,8 @@ class Engine:
         return self._then_draft(state, done, self._say(done, key))
 
     def withdraw_result(self, state: State | None, result: WithdrawResult) -> Outcome:
+        """After Withdraw. A wrong code asks again, as for /status; everything else ends
+        the withdrawal, and the token (if one was used) is gone either way."""
         current = replace(State.new() if state is None else state, token="")
         if isinstance(result, StatusNotFound):
             asking = replace(current, expecting="withdraw_code")
