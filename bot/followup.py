@@ -14,6 +14,7 @@ from datetime import timedelta
 from bot.reply_token import make_token, read_token
 from bot.services import Services
 from dialogues import (
+    MAX_ATTACHMENT,
     ReplyResult,
     StatusFound,
     StatusLocked,
@@ -27,7 +28,6 @@ from storage.student import StudentView
 log = logging.getLogger(__name__)
 
 FetchFile = Callable[[str], Awaitable[bytes]]
-MAX_FILE = 10 * 1024 * 1024
 OPEN = ("received", "in_progress", "waiting")
 
 
@@ -63,7 +63,7 @@ class FollowUp:
         if fetch is None:
             return "failed"
         data = await fetch(ref)
-        if len(data) > MAX_FILE:
+        if len(data) > MAX_ATTACHMENT:
             return "failed"
         notices = await self._notices(report_id)
         sent = await self.s.student.send_file(report_id, name, kind, data, notices)

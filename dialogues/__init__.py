@@ -4,6 +4,7 @@ Channels code against the names exported here; everything else is the engine's o
 """
 
 from dialogues.engine import Engine
+from dialogues.followup import MAX_ATTACHMENT
 from dialogues.keys import CHANNEL_KEYS, COMMANDS
 from dialogues.receipt import format_code, normalize_code
 from dialogues.state import State
@@ -41,6 +42,7 @@ __all__ = [
     "CHANNEL_KEYS",
     "COMMANDS",
     "EVENTS",
+    "MAX_ATTACHMENT",
     "Action",
     "Attachment",
     "Button",
