@@ -16,7 +16,7 @@ import pytest
 from aiohttp import web
 from playwright.async_api import Browser, BrowserContext, Page, Route, async_playwright
 
-from dialogues import Engine, FlowContext
+from dialogues.texts import load_texts
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -29,7 +29,7 @@ ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-NL = Engine(FlowContext(schools=(("x", "x"),))).texts("nl")
+NL = load_texts()["nl"]
 LOOPBACK = {"127.0.0.1", "localhost"}
 CODE = re.compile(r"^\d{4} \d{4} \d{4} \d{4}$")
 
