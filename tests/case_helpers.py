@@ -32,9 +32,7 @@ async def enrol(accounts: Accounts, adviser_id: str, org_id: str) -> Enrolled:
 
 
 async def login(accounts: Accounts, who: Enrolled, at: datetime) -> X25519PrivateKey:
-    result = await accounts.login(
-        who.adviser_id, PASSPHRASE, crypto.totp_code(who.totp_secret, at)
-    )
+    result = await accounts.login(who.adviser_id, PASSPHRASE, crypto.totp_code(who.totp_secret, at))
     assert isinstance(result, LoggedIn), result
     return result.private_key
 
