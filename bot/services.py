@@ -56,7 +56,8 @@ def directory_from(settings: Settings) -> Directory:
                 kind=o.kind.value,
                 level=o.level,
                 advisers=tuple(
-                    Adviser(a.id, a.name, o.id, a.email, a.telegram_chat_id) for a in o.advisers
+                    Adviser(a.id, a.name, o.id, a.email, a.telegram_chat_id, a.role)
+                    for a in o.advisers
                 ),
             )
             for o in settings.organizations

@@ -12,6 +12,7 @@ class Adviser:
     org_id: str
     email: str | None = None
     telegram_chat_id: int | None = None
+    role: str = "adviser"  # adviser | coordinator
 
 
 @dataclass(frozen=True, slots=True)

@@ -136,6 +136,17 @@ class FailedNotice:
     created_at: datetime
 
 
+@dataclass(frozen=True)
+class ReportMeta:
+    """What a hand-over decision needs: the student's choice, not the content."""
+
+    id: str
+    org_id: str | None
+    visibility: str
+    workplace_org_id: str | None
+    status: str
+
+
 @dataclass
 class _Access:
     report: Report
@@ -240,6 +251,16 @@ class Cases:
             file = thread.open_file(row.sealed, report_private, report_id, attachment_id)
             await self._audit(session, adviser_id, found.report, "download", attachment_id, now)
         return file
+
+    async def meta(self, adviser_id: str, report_id: str) -> ReportMeta | None:
+        """Plaintext columns of a report sealed to this adviser (None otherwise)."""
+        async with self.sessions() as session:
+            report = await session.get(Report, report_id)
+            if report is None or await _sealed(session, adviser_id, report_id) is None:
+                return None
+            return ReportMeta(
+                report.id, report.org_id, report.visibility, report.workplace_org_id, report.status
+            )
 
     async def audit_entries(self, adviser_id: str, report_id: str) -> list[audit.Entry] | None:
         """The report's audit entries, for those it is sealed to (and only them)."""
