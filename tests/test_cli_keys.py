@@ -1,4 +1,6 @@
-"""`stagemeld keys init`, `stagemeld adviser add` (a one-time link, or enrolment from\nstandard input) and `stagemeld audit verify`, and what they make possible: an adviser\nwho unlocks their key with their passphrase reads a report sealed to them and logs in."""
+"""`stagemeld keys init`, `stagemeld adviser add` (a one-time link, or enrolment from
+standard input) and `stagemeld audit verify`, and what they make possible: an adviser
+who unlocks their key with their passphrase reads a report sealed to them and logs in."""
 
 from __future__ import annotations
 
@@ -14,8 +16,8 @@ from sqlalchemy import select, update
 from bot.config import Settings
 from bot.reporting import file_draft
 from bot.services import build_services
-from dialogues import Draft
 from bot.web.routes import accounts_for
+from dialogues import Draft
 from storage import crypto
 from storage.accounts import LoggedIn
 from storage.crypto import private_key_from_text
