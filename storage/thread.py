@@ -1,10 +1,11 @@
 """How a report's thread is sealed: one convention for the console and the student side.
 
 Adviser messages and notes: AES-GCM under the report's data key, field name
-`message:<id>` in the associated data (the student opens them with the data key their
+`message/<id>` in the associated data (the student opens them with the data key their
 receipt unwraps). Student messages: HPKE-sealed to the report's public key with the
-message id as purpose. Attachments: HPKE-sealed likewise, purpose `attachment:<id>`,
-holding a small JSON header (name, type) and the bytes.
+message id as purpose. Attachments: HPKE-sealed likewise with the attachment id as
+purpose, holding a 4-byte length, a small JSON header (name, kind) and the bytes.
+The same conventions as `storage.student` (the student's side), which writes them.
 """
 
 from __future__ import annotations
@@ -26,11 +27,11 @@ def new_id() -> str:
 
 
 def message_field(message_id: str) -> str:
-    return f"message:{message_id}"
+    return f"message/{message_id}"
 
 
 def attachment_purpose(attachment_id: str) -> str:
-    return f"attachment:{attachment_id}"
+    return attachment_id
 
 
 def seal_adviser_text(data_key: bytes, report_id: str, message_id: str, text: str) -> bytes:
@@ -68,7 +69,7 @@ class FileContent:
 
 
 def seal_file(public_key: bytes, report_id: str, attachment_id: str, file: FileContent) -> bytes:
-    header = json.dumps({"name": file.name, "type": file.media_type}).encode()
+    header = json.dumps({"name": file.name, "kind": file.media_type}).encode()
     payload = len(header).to_bytes(_LENGTH, "big") + header + file.data
     return crypto.seal_payload(
         payload, public_key, report_id=report_id, purpose=attachment_purpose(attachment_id)
@@ -83,4 +84,4 @@ def open_file(
     )
     size = int.from_bytes(payload[:_LENGTH], "big")
     header = json.loads(payload[_LENGTH : _LENGTH + size])
-    return FileContent(str(header["name"]), str(header["type"]), payload[_LENGTH + size :])
+    return FileContent(str(header["name"]), str(header["kind"]), payload[_LENGTH + size :])
