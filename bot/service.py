@@ -23,8 +23,11 @@ from bot.terminal import chat
 from bot.turns import Turns
 from bot.web.routes import web_routes
 from bot.web.server import WebServer, make_app
+from escalation.deadlines import escalate_due
 from escalation.directory import Adviser, Organization
-from escalation.notify import Sender, Undeliverable, deliver_due
+from escalation.email import EmailSender
+from escalation.notify import Notice, Sender, Undeliverable, deliver_due
+from escalation.retention import apply_retention
 from storage.outbox import PendingNotification
 
 log = logging.getLogger(__name__)
@@ -55,6 +58,10 @@ async def serve(
         asyncio.create_task(_every(NOTIFY_EVERY, stop, _notifier(services, bot)), name="notify"),
         asyncio.create_task(
             _every(HOUSEKEEPING_EVERY, stop, _housekeeping(services)), name="housekeeping"
+        ),
+        asyncio.create_task(
+            _every(settings.deadlines.check_every_seconds, stop, _deadlines(services)),
+            name="deadlines",
         ),
     ]
     if bot is not None:
@@ -131,10 +138,16 @@ def _notifier(services: Services, bot: Bot | None) -> Callable[[], Awaitable[int
     senders: dict[str, Sender] = {}
     if bot is not None:
         senders["telegram"] = telegram_sender(bot)
+    if services.smtp is not None:
+        senders["email"] = EmailSender(services.smtp)
     texts = services.dialogue.texts("nl")
+    console = f"{services.settings.web.base_url}/console/"
 
-    def render(item: PendingNotification, org: Organization) -> str:
-        return texts.get("notify_new_report", reference=item.reference, organization=org.name)
+    def render(item: PendingNotification, org: Organization) -> Notice:
+        names = {"reference": item.reference, "organization": org.name}
+        body = texts.get(f"notify_{item.kind}", **names)
+        link = texts.get("notify_console_link", url=console)
+        return Notice(texts.get("notify_subject", **names), f"{body}\n\n{link}")
 
     async def job() -> int:
         if not senders:
@@ -145,12 +158,19 @@ def _notifier(services: Services, bot: Bot | None) -> Callable[[], Awaitable[int
 
 
 def telegram_sender(bot: Bot) -> Sender:
-    async def send(adviser: Adviser, text: str) -> None:
+    async def send(adviser: Adviser, notice: Notice) -> None:
         if adviser.telegram_chat_id is None:
             raise Undeliverable(adviser.id)
-        await bot.send_message(adviser.telegram_chat_id, text)
+        await bot.send_message(adviser.telegram_chat_id, notice.body)
 
     return send
+
+
+def _deadlines(services: Services) -> Callable[[], Awaitable[int]]:
+    async def job() -> int:
+        return await escalate_due(services.deadlines, services.directory, services.deadline_policy)
+
+    return job
 
 
 def _housekeeping(services: Services) -> Callable[[], Awaitable[None]]:
@@ -159,6 +179,7 @@ def _housekeeping(services: Services) -> Callable[[], Awaitable[None]]:
         await services.conversations.purge_expired(moment)
         await services.attempts.purge(moment)
         await services.updates.purge(moment - timedelta(days=2))
+        await apply_retention(services.retention, services.directory)
 
     return job
 

@@ -74,6 +74,9 @@ COMMANDS = ("start", "report", "status", "help", "privacy", "language", "stop")
 CHANNEL_KEYS = frozenset(
     {
         "notify_new_report",
+        "notify_handed_over",
+        "notify_subject",
+        "notify_console_link",
         "error_try_again",
         "rate_limited",
         "unsupported_media",

@@ -20,13 +20,3 @@ def allowed_organizations(
     if visibility == "school_and_workplace":
         return [o for o in others if o.id == workplace_org or o.kind == "sbb"]
     return []
-
-
-def channels(adviser_email: str | None, telegram_chat_id: int | None) -> tuple[str, ...]:
-    """Content-free notices go wherever the adviser can be reached."""
-    out = []
-    if telegram_chat_id is not None:
-        out.append("telegram")
-    if adviser_email:
-        out.append("email")
-    return tuple(out)

@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from escalation.console import pdf
-from escalation.console.handover import allowed_organizations, channels
+from escalation.console.handover import allowed_organizations
 from escalation.console.sessions import ConsoleSession
 from escalation.console.texts import Texts
 from escalation.console.web import checked_form, context, not_found, page, redirect, signed_in
@@ -190,7 +190,7 @@ async def handover_colleague(request: Request) -> Response:
     assert session.private_key is not None
     result = await console.cases.hand_over_colleague(
         me.id, session.private_key, report_id, Recipient(colleague.id, keys[colleague.id]),
-        channels(colleague.email, colleague.telegram_chat_id),
+        colleague.channels,
     )  # fmt: skip
     return _outcome(request, report_id, result, "handed_over")
 
@@ -214,7 +214,7 @@ async def handover_org(request: Request) -> Response:
     recipients = [Recipient(a, k) for a, k in keys.items()]
     notify = [
         (a.id, c) for a in target.advisers if a.id in keys
-        for c in channels(a.email, a.telegram_chat_id)
+        for c in a.channels
     ]  # fmt: skip
     assert session.private_key is not None
     result = await console.cases.hand_over_org(
