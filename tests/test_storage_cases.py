@@ -22,7 +22,7 @@ from storage.models import (
     StudentNudge,
 )
 from storage.nudges import Nudges
-from storage.reports import Recipient, ReportStore
+from storage.reports import NewReport, Recipient, ReportStore
 from tests import storage_backends
 from tests.case_helpers import enrol, file_for, login
 from tests.storage_backends import Backend, Clock
@@ -248,3 +248,38 @@ async def test_hand_over_to_a_colleague_adds_them(
         actions = list(await session.scalars(select(audit.AuditEntry.action)))
     assert verdict.ok
     assert "handover_colleague" in actions and "login" in actions
+
+
+async def test_the_student_side_and_the_console_read_each_other(
+    backend: Backend, keys: tuple[KeyStore, str]
+) -> None:
+    """Same sealing conventions on both sides: what the student sends the adviser reads,
+    what the adviser writes the student reads with the receipt, notes stay internal."""
+    from storage.student import StudentSide
+
+    w = World(backend, keys[0])
+    hhs = await enrol(w.accounts, "hhs-vp", "hhs")
+    filed = await w.reports.file(
+        NewReport(
+            org_id="hhs", phase="during", grounds=("origin",), when_bucket="week",
+            wants="talk", visibility="school", urgent=False, content={"story": "Verhaal"},
+            recipients=(Recipient("hhs-vp", hhs.public_key),),
+        )
+    )  # fmt: skip
+    student = StudentSide(backend.sessions, w.reports, w.clock)
+    assert await student.answer(filed.report_id, "Ik heb nog een vraag.")
+    assert await student.send_file(filed.report_id, "foto.jpg", "image/jpeg", b"\xff\xd8jpeg")
+    key = await login(w.accounts, hhs, w.clock())
+    view = await w.cases.open("hhs-vp", key, filed.report_id)
+    assert view is not None
+    assert "Ik heb nog een vraag." in [e.text for e in view.thread]
+    assert [(a.name, a.media_type) for a in view.attachments] == [("foto.jpg", "image/jpeg")]
+    file = await w.cases.attachment("hhs-vp", key, filed.report_id, view.attachments[0].id)
+    assert file is not None and file.data == b"\xff\xd8jpeg"
+    w.clock.advance(timedelta(minutes=1))
+    assert await w.cases.write("hhs-vp", key, filed.report_id, "Intern", internal=True) is None
+    assert await w.cases.write("hhs-vp", key, filed.report_id, "Bel me", internal=False) is None
+    seen = await student.view(filed.receipt)
+    assert seen is not None
+    texts = [e.text for e in seen.thread]
+    assert "Bel me" in texts and "Intern" not in texts
