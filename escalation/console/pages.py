@@ -254,7 +254,7 @@ async def report_pdf(request: Request) -> Response:
         raise not_found()
     data = await asyncio.to_thread(
         pdf.render, view, Texts(session.lang), adviser=me.name, made_at=console.clock(),
-        names=_names(request),
+        names=_names(request), font=pdf.unicode_font(),
     )  # fmt: skip
     return Response(
         data,

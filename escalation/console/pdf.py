@@ -3,16 +3,19 @@ field, the thread, and "confidential" on every page.
 
 Students write in many scripts. With a Unicode TrueType font (DejaVu Sans, Debian's
 `fonts-dejavu-core`, which `make test` installs where missing) the text is embedded as
-written; without one, the PDF falls back to a core font, replaces what Latin-1 cannot
-show with "?" and says so at the top, so the paper copy never silently differs.
+written; without one, the PDF falls back to a core font and replaces what Latin-1 cannot
+show with "?". Either way, characters the font lacks (DejaVu has no CJK, for instance)
+are named by a line at the top, so the paper copy never silently differs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 
+from fontTools.ttLib import TTFont
 from fpdf import FPDF
 
 from escalation.console.texts import Texts
@@ -79,26 +82,42 @@ def render(
     adviser: str,
     made_at: datetime,
     names: dict[str, str],
-    font: tuple[Path, Path] | None = None,
+    font: tuple[Path, Path] | None,
+    compress: bool = True,
 ) -> bytes:
-    """`names` maps adviser ids to display names for the thread."""
-    doc = _Document(t("pdf.confidential"), t, font if font is not None else unicode_font())
+    """`names` maps adviser ids to display names for the thread; `font` None means the
+    core-font fallback (see the module's docstring)."""
+    doc = _Document(t("pdf.confidential"), t, font)
+    doc.set_compression(compress)
     doc.set_title(t("pdf.title", reference=view.summary.reference))
     doc.add_page()
     body = _lines(view, t, names)
-    # Render once to learn whether anything was lost, then put the warning first.
-    scratch = _Document("", t, None) if not doc.unicode else None
-    if scratch is not None:
-        scratch.add_page()
-        for kind, text in body:
-            scratch.para(text) if kind == "p" else scratch.heading(text)
     doc.heading(t("pdf.title", reference=view.summary.reference), 16)
     doc.para(t("pdf.made", when=_when(made_at), adviser=adviser), 9)
-    if scratch is not None and scratch.lossy:
+    if missing("".join(text for _, text in body), font):
         doc.para(t("pdf.missing_glyphs"), 9)
     for kind, text in body:
         doc.para(text) if kind == "p" else doc.heading(text)
     return bytes(doc.output())
+
+
+def missing(text: str, font: tuple[Path, Path] | None) -> str:
+    """The characters of `text` this PDF cannot show (in order, once each)."""
+    shown = _covered(str(font[0])) if font is not None else None
+    out: dict[str, None] = {}
+    for ch in text:
+        if ch in "\n\t":
+            continue
+        ok = ord(ch) in shown if shown is not None else ord(ch) < 256
+        if not ok:
+            out[ch] = None
+    return "".join(out)
+
+
+@cache
+def _covered(path: str) -> frozenset[int]:
+    cmap = TTFont(path, lazy=True)["cmap"].getBestCmap()
+    return frozenset(cmap)
 
 
 def _when(moment: datetime) -> str:
