@@ -32,9 +32,16 @@ async def file_draft(services: Services, draft: Draft, *, push_target: str = "")
         recipients=tuple(Recipient(a, k) for a, k in keys.items()),
         notify=notifications_for(chosen, services.channels),
         level=school.level if school is not None and school.kind == "school" else None,
+        workplace_org_id=_received(chosen, draft.workplace_org),
         deadlines=due_dates(filed_at, urgent=chosen.urgent, policy=services.deadline_policy),
     )
     return await services.reports.file(new)
+
+
+def _received(chosen: Route, org_id: str) -> str | None:
+    """A known workplace is plaintext only when it received the report itself; otherwise
+    the student's pick stays inside the encrypted content like a typed name."""
+    return org_id if any(o.id == org_id for o in chosen.organizations) else None
 
 
 def facts_of(draft: Draft) -> Facts:
@@ -43,7 +50,9 @@ def facts_of(draft: Draft) -> Facts:
         visibility=draft.visibility,
         phase=draft.phase,
         wants=draft.wants,
-        safety="yes" if draft.danger else "no",
+        safety="yes" if draft.danger else "threat" if draft.threat else "no",
+        recognised=draft.recognised,
+        workplace_org=draft.workplace_org,
         text="\n".join((draft.story, draft.workplace, draft.evidence_note)),
     )
 
@@ -57,6 +66,9 @@ def content_of(draft: Draft, push_target: str = "") -> dict[str, str]:
         "school_choice": draft.school,
         "lang": draft.lang,
         "danger": "yes" if draft.danger else "no",
+        "threat": "yes" if draft.threat else "no",
+        "workplace_org": draft.workplace_org,
+        "recognised": draft.recognised,
     }
     if push_target:
         content["push_target"] = push_target

@@ -15,8 +15,10 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramNotFound
 
 from bot.config import Settings
+from bot.nudging import ChannelSend, GiveUp, deliver_nudges
 from bot.services import Services, build_services
 from bot.telegram.app import make_bot, run_telegram
 from bot.terminal import chat
@@ -56,6 +58,7 @@ async def serve(
         ready.set_result(web.url if web else None)
     tasks = [
         asyncio.create_task(_every(NOTIFY_EVERY, stop, _notifier(services, bot)), name="notify"),
+        asyncio.create_task(_every(NOTIFY_EVERY, stop, _nudger(services, bot)), name="nudge"),
         asyncio.create_task(
             _every(HOUSEKEEPING_EVERY, stop, _housekeeping(services)), name="housekeeping"
         ),
@@ -162,6 +165,31 @@ def telegram_sender(bot: Bot) -> Sender:
         if adviser.telegram_chat_id is None:
             raise Undeliverable(adviser.id)
         await bot.send_message(adviser.telegram_chat_id, notice.body)
+
+    return send
+
+
+def _nudger(services: Services, bot: Bot | None) -> Callable[[], Awaitable[int]]:
+    channels: dict[str, ChannelSend] = {}
+    if bot is not None:
+        channels["telegram"] = telegram_nudge(bot, services)
+
+    async def job() -> int:
+        return await deliver_nudges(services.nudges, channels, now)
+
+    return job
+
+
+def telegram_nudge(bot: Bot, services: Services) -> ChannelSend:
+    async def send(chat: str, lang: str) -> None:
+        try:
+            await bot.send_message(int(chat), services.dialogue.texts(lang).get("nudge_news"))
+        except (TelegramForbiddenError, TelegramNotFound) as exc:
+            raise GiveUp from exc
+        except TelegramBadRequest as exc:
+            if "chat not found" in exc.message.lower():
+                raise GiveUp from exc
+            raise
 
     return send
 

@@ -155,8 +155,9 @@ async def build_services(settings: Settings) -> Services:
     sessions = session_factory(db)
     directory = directory_from(settings)
     context = FlowContext(
-        schools=tuple((o.id, o.name) for o in directory.schools),
+        schools=tuple((o.id, o.name, o.level or "") for o in directory.schools),
         visibility=settings.reporting.visibility,
+        workplaces=tuple((o.id, o.name) for o in directory.organizations if o.kind == "workplace"),
     )
     status = settings.status
     reports = ReportStore(sessions, keys)

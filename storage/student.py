@@ -206,11 +206,39 @@ async def _thread(session: AsyncSession, report_id: str, data_key: bytes) -> tup
         )
     ).all()
     private = await report_private_key(session, report_id, data_key)
-    return tuple(_entry(row, report_id, data_key, private) for row in reversed(rows))
+    files = await _file_names(session, report_id, private)
+    return tuple(
+        _entry(row, report_id, data_key, private, files.get(row.id)) for row in reversed(rows)
+    )
+
+
+async def _file_names(
+    session: AsyncSession, report_id: str, private: X25519PrivateKey | None
+) -> dict[str, str]:
+    """message id -> the name of the file sent with it, for the student's own thread."""
+    if private is None:
+        return {}
+    names: dict[str, str] = {}
+    for row in await session.scalars(select(Attachment).where(Attachment.report_id == report_id)):
+        if row.message_id is not None:
+            names[row.message_id] = open_file(row, private)[0]["name"]
+    return names
+
+
+def open_file(row: Attachment, private: X25519PrivateKey) -> tuple[dict[str, str], bytes]:
+    """(header with name and kind, the bytes) of a file the student sent."""
+    blob = crypto.open_payload(row.sealed, private, report_id=row.report_id, purpose=row.id)
+    size = int.from_bytes(blob[:4], "big")
+    header = json.loads(blob[4 : 4 + size])
+    return {"name": str(header["name"]), "kind": str(header["kind"])}, blob[4 + size :]
 
 
 def _entry(
-    row: Message, report_id: str, data_key: bytes, private: X25519PrivateKey | None
+    row: Message,
+    report_id: str,
+    data_key: bytes,
+    private: X25519PrivateKey | None,
+    file_name: str | None,
 ) -> Entry:
     if row.scheme == "none" or row.ciphertext is None:
         return Entry("event", "", row.event or "", row.created_at)
@@ -222,7 +250,10 @@ def _entry(
         raw = crypto.decrypt_field(
             data_key, row.ciphertext, report_id=report_id, field=message_field(row.id)
         )
-    return Entry(row.author_kind, raw.decode(), "", row.created_at)
+    text = raw.decode()
+    if file_name is not None:  # a file: its name is what the student recognises
+        text = f"📎 {file_name}" + (f"\n{text}" if text else "")
+    return Entry(row.author_kind, text, "", row.created_at)
 
 
 def message_field(message_id: str) -> str:

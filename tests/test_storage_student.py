@@ -3,7 +3,6 @@ files are sealed so that only the report's readers open them, and withdrawing wo
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import timedelta
 
@@ -13,7 +12,7 @@ from storage import crypto
 from storage.keys import KeyStore
 from storage.models import Attachment, Message, Notification, Report, ReportField, SealedKey
 from storage.reports import NewReport, ReportStore, report_private_key
-from storage.student import StudentSide, message_field
+from storage.student import StudentSide, message_field, open_file
 from tests import storage_backends
 from tests.storage_backends import Backend, Clock
 
@@ -110,18 +109,28 @@ async def test_answers_and_files_open_only_for_the_reports_readers(
         attachment = await session.scalar(select(Attachment))
         private = await report_private_key(session, report_id, key)
     assert attachment is not None and private is not None
-    blob = crypto.open_payload(
-        attachment.sealed, private, report_id=report_id, purpose=attachment.id
+    assert open_file(attachment, private) == (
+        {"name": "screenshot.png", "kind": "photo"},
+        b"\x89PNG bytes",
     )
-    size = int.from_bytes(blob[:4], "big")
-    assert json.loads(blob[4 : 4 + size]) == {"name": "screenshot.png", "kind": "photo"}
-    assert blob[4 + size :] == b"\x89PNG bytes"
     stranger, _ = crypto.generate_keypair()
     try:
         crypto.open_payload(attachment.sealed, stranger, report_id=report_id, purpose=attachment.id)
         raise AssertionError("a stranger's key opened the file")
     except crypto.CryptoError:
         pass
+
+
+async def test_the_thread_shows_a_sent_file_by_its_name(
+    backend: Backend, keys: tuple[KeyStore, str]
+) -> None:
+    clock = Clock()
+    store, report_id, receipt = await filed(backend, keys[0], clock)
+    side = StudentSide(backend.sessions, store, clock=clock)
+    assert await side.send_file(report_id, "whatsapp.png", "photo", b"img")
+    view = await side.view(receipt)
+    assert view is not None
+    assert [(e.author, e.text) for e in view.thread] == [("student", "📎 whatsapp.png")]
 
 
 async def test_an_answer_takes_a_waiting_report_back_to_the_adviser(
