@@ -1,7 +1,7 @@
 """The console in a real browser (Debian's Chromium via Playwright): a report filed
 through the Telegram stand-in is enrolled for, logged into with TOTP, opened, answered,
-handed to a colleague, downloaded as PDF and closed — and the student's side reads the
-answer with the receipt."""
+handed to a colleague, downloaded as PDF and closed — and the student, nudged in the
+chat, reads the answer with /status and the receipt."""
 
 from __future__ import annotations
 
@@ -90,7 +90,9 @@ async def test_an_adviser_takes_a_report_from_enrolment_to_closing(
         secret = await _enrol(page, url, token)
         # Filed after enrolment: a report is sealed to the advisers who have a key then.
         student = Student(api, 4343)
-        receipt = await file_report(student, story="Ze wilden mij niet met mijn hoofddoek.")
+        receipt = await file_report(
+            student, story="Ze wilden mij niet met mijn hoofddoek.", submit="submit.push"
+        )
         # A colleague who enrols later does not have it until it is handed to them.
         colleague = await asyncio.to_thread(
             cli, config, "adviser", "add", "--passphrase-stdin", "--adviser", "hhs-vp2",
@@ -98,8 +100,15 @@ async def test_an_adviser_takes_a_report_from_enrolment_to_closing(
         )  # fmt: skip
         found = re.search(r"TOTP secret[^:]*: ([A-Z2-7]{32})", colleague.stdout)
         assert found, colleague.stdout
+        mark = api.mark(4343)
         await _adviser_flow(browser, page, url, secret, found.group(1))
         await context.close()
+        # The student asked to be told: a content-free nudge arrived in the chat...
+        nudges = await api.wait_for_texts(4343, 1, since=mark, timeout=15)
+        assert any("/status" in t for t in nudges) and not any(ANSWER in t for t in nudges)
+        # ... and /status with the receipt shows the adviser's answer.
+        shown = await student.say(f"/status {' '.join(receipt[i : i + 4] for i in (0, 4, 8, 12))}")
+        assert any(ANSWER in t for t in shown), shown
     finally:
         stop.set()
         await asyncio.wait_for(service, 30)
