@@ -6,6 +6,7 @@ STAMP := $(VENV)/.installed
 # The browser tests drive Debian's Chromium (never a downloaded browser) and check the
 # page with axe-core from the npm registry, kept in a git-ignored folder.
 CHROMIUM := /usr/bin/chromium
+DEJAVU := /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
 TOOLS := .test-tools
 AXE := $(TOOLS)/node_modules/axe-core/axe.min.js
 
@@ -24,11 +25,12 @@ test: $(STAMP) browser axe
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Idempotent and quiet; a machine where this cannot work skips the browser tests with
-# the reason, it does not fail here.
+# the reason, it does not fail here. DejaVu Sans: the console's PDF embeds it for text
+# beyond Latin-1.
 browser:
-	@test -x $(CHROMIUM) || { echo "installing chromium (apt-get) for the browser tests"; \
+	@test -x $(CHROMIUM) && test -f $(DEJAVU) || { echo "installing chromium and fonts (apt-get) for the browser tests"; \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-		-o DPkg::Lock::Timeout=600 chromium) >/dev/null 2>&1 || \
+		-o DPkg::Lock::Timeout=600 chromium fonts-dejavu-core) >/dev/null 2>&1 || \
 		echo "could not install chromium: the browser tests will be skipped"; }
 
 # axe-core (the accessibility check the web chat's browser test injects), from npm.
