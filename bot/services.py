@@ -171,11 +171,12 @@ async def build_services(settings: Settings) -> Services:
         deadline_policy=deadline_policy(settings),
         channels=notice_channels(settings),
         smtp=smtp_config(settings),
-        deadlines=DeadlineStore(sessions),
+        deadlines=DeadlineStore(sessions, keys.server),
         student=StudentSide(sessions, reports),
         nudges=Nudges(sessions, keys.server),
         retention=Retention(
             sessions,
+            keys.server,
             keep=timedelta(days=settings.retention.days),
             warn_before=timedelta(days=settings.retention.warn_days),
         ),

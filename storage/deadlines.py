@@ -14,7 +14,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage import audit
 from storage.clock import Clock, utcnow
+from storage.crypto import ServerKey
 from storage.models import Deadline, Notification, Report
 from storage.reports import report_recipients
 from storage.rows import rowcount
@@ -35,8 +37,11 @@ class DueStep:
 
 
 class DeadlineStore:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock = utcnow) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], server: ServerKey, clock: Clock = utcnow
+    ) -> None:
         self.sessions = sessions
+        self.server = server  # keys the audit chain
         self.clock = clock
 
     async def due(self, limit: int = 100) -> list[DueStep]:
@@ -101,6 +106,16 @@ class DeadlineStore:
                     created_at=now,
                 )
                 for adviser_id, channel, kind in dict.fromkeys(notices)
+            )
+            await audit.append(
+                session,
+                self.server,
+                at=now,
+                actor="system",
+                action="escalate",
+                report_id=step.report_id,
+                org_id=step.org_id,
+                detail=f"{step.kind} level {step.level + 1}",
             )
         return True
 

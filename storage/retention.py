@@ -15,7 +15,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage import audit
 from storage.clock import Clock, utcnow
+from storage.crypto import ServerKey
 from storage.models import (
     Attachment,
     Deadline,
@@ -48,11 +50,13 @@ class Retention:
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
+        server: ServerKey,
         keep: timedelta,
         warn_before: timedelta,
         clock: Clock = utcnow,
     ) -> None:
         self.sessions = sessions
+        self.server = server  # keys the audit chain
         self.keep = keep
         self.warn_before = warn_before
         self.clock = clock
@@ -99,7 +103,20 @@ class Retention:
                 )
                 for adviser_id, channel in dict.fromkeys(notices)
             )
+            await self._audit(session, report_id, "retention_warning")
         return True
+
+    async def _audit(self, session: AsyncSession, report_id: str, action: str) -> None:
+        org_id = await session.scalar(select(Report.org_id).where(Report.id == report_id))
+        await audit.append(
+            session,
+            self.server,
+            at=self.clock(),
+            actor="system",
+            action=action,
+            report_id=report_id,
+            org_id=org_id,
+        )
 
     async def erase_due(self, limit: int = 100) -> list[str]:
         """Erases what is past retention; returns the references erased."""
@@ -136,4 +153,5 @@ class Retention:
                 return False
             for table in CONTENT_TABLES:
                 await session.execute(delete(table).where(table.report_id == report_id))
+            await self._audit(session, report_id, "erase")
         return True

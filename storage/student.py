@@ -14,14 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage import crypto
+from storage import audit, crypto
 from storage.clock import Clock, utcnow
 from storage.models import Attachment, Message, Notification, Report, ReportField
 from storage.reports import ReportStore, report_private_key, report_recipients
-from storage.rows import rowcount
 
 OPEN = ("received", "in_progress", "waiting")
 PUSH_FIELD = "push_target"
@@ -110,26 +109,38 @@ class StudentSide:
                 report.status = "in_progress"
             report.updated_at = now
             session.add_all(_notices(report_id, notify, now))
+            action = "student_file" if file is not None else "student_message"
+            await self._audit(session, report, action, now)
         return True
+
+    async def _audit(
+        self, session: AsyncSession, report: Report, action: str, now: datetime
+    ) -> None:
+        await audit.append(
+            session,
+            self.reports.keys.server,
+            at=now,
+            actor="student",
+            action=action,
+            report_id=report.id,
+            org_id=report.org_id,
+        )
 
     async def withdraw(self, report_id: str) -> bool:
         """Withdrawn: advisers see it, the push address goes now, the rest with retention."""
         now = self.clock()
         async with self.sessions() as session, session.begin():
-            result = await session.execute(
-                update(Report)
-                .where(Report.id == report_id, Report.status.in_(OPEN))
-                .values(status="withdrawn", withdrawn_at=now, updated_at=now)
-                .execution_options(synchronize_session=False)
-            )
-            if rowcount(result) != 1:
+            report = await session.get(Report, report_id, with_for_update=True)
+            if report is None or report.status not in OPEN:
                 return False
+            report.status, report.withdrawn_at, report.updated_at = "withdrawn", now, now
             await session.execute(
                 delete(ReportField).where(
                     ReportField.report_id == report_id, ReportField.field == PUSH_FIELD
                 )
             )
             session.add(_event(report_id, "withdrawn", now))
+            await self._audit(session, report, "withdraw", now)
         return True
 
 

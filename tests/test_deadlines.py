@@ -17,7 +17,7 @@ from escalation.deadlines import (
     months_later,
 )
 from escalation.directory import Adviser, Directory, Organization
-from storage import crypto
+from storage import audit, crypto
 from storage.db import make_engine, session_factory
 from storage.deadlines import DeadlineStore, mark_met
 from storage.keys import KeyStore
@@ -96,8 +96,8 @@ async def test_each_step_exactly_once_across_a_restart(
     backend: Backend, keys: tuple[KeyStore, str]
 ) -> None:
     clock = Clock(at("2026-11-23T09:00"))  # a Monday
-    await file_one(backend, keys[0], clock)
-    store = DeadlineStore(backend.sessions, clock=clock)
+    report_id = await file_one(backend, keys[0], clock)
+    store = DeadlineStore(backend.sessions, keys[0].server, clock=clock)
     assert await escalate_due(store, DIRECTORY, POLICY) == 0  # nothing is due yet
 
     clock.now = at("2026-11-25T09:01")  # acknowledge (2 working days) missed
@@ -107,7 +107,7 @@ async def test_each_step_exactly_once_across_a_restart(
 
     await backend.engine.dispose()  # the service stops ...
     engine = make_engine(backend.url)  # ... and starts again
-    restarted = DeadlineStore(session_factory(engine), clock=clock)
+    restarted = DeadlineStore(session_factory(engine), keys[0].server, clock=clock)
     try:
         assert await escalate_due(restarted, DIRECTORY, POLICY) == 0
         clock.advance(timedelta(hours=24))
@@ -130,6 +130,15 @@ async def test_each_step_exactly_once_across_a_restart(
             ("escalated_network", "net-coord", "telegram"): 2,
         }
     )
+    async with backend.sessions() as session:
+        entries = await audit.for_report(session, report_id)
+        verdict = await audit.verify(session, keys[0].server)
+    assert [(e.actor, e.action, e.detail) for e in entries] == [
+        ("system", "escalate", f"{kind} level {level}")
+        for kind in ("acknowledge", "feedback")
+        for level in (1, 2, 3)
+    ]
+    assert verdict.ok
 
 
 async def test_a_met_deadline_stops_escalating(
@@ -140,7 +149,12 @@ async def test_a_met_deadline_stops_escalating(
     async with backend.sessions() as session, session.begin():
         await mark_met(session, report_id, "acknowledge", clock())
     clock.now = at("2026-11-26T09:00")
-    assert await escalate_due(DeadlineStore(backend.sessions, clock=clock), DIRECTORY, POLICY) == 0
+    assert (
+        await escalate_due(
+            DeadlineStore(backend.sessions, keys[0].server, clock=clock), DIRECTORY, POLICY
+        )
+        == 0
+    )
     assert await sent(backend) == Counter()
 
 
@@ -151,7 +165,7 @@ async def test_two_replicas_never_send_the_same_step_twice(
     for _ in range(5):
         await file_one(backend, keys[0], clock)
     clock.now = at("2026-11-25T10:00")
-    replicas = [DeadlineStore(backend.sessions, clock=clock) for _ in range(3)]
+    replicas = [DeadlineStore(backend.sessions, keys[0].server, clock=clock) for _ in range(3)]
     steps = await asyncio.gather(*(escalate_due(r, DIRECTORY, POLICY) for r in replicas))
     assert sum(steps) == 5
     assert await sent(backend) == Counter({("reminder", "hhs-vp", "email"): 5})

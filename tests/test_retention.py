@@ -9,7 +9,7 @@ from sqlalchemy import func, select, update
 
 from escalation.directory import Adviser, Directory, Organization
 from escalation.retention import apply_retention
-from storage import crypto
+from storage import audit, crypto
 from storage.keys import KeyStore
 from storage.models import Message, Notification, Report, ReportField, SealedKey
 from storage.reports import NewReport, Recipient, ReportStore
@@ -53,7 +53,9 @@ async def test_warned_once_then_erased_keeping_statistics(
     )
     student = StudentSide(backend.sessions, store, clock=clock)
     await student.answer(filed.report_id, "nog een bericht")
-    retention = Retention(backend.sessions, timedelta(days=365), timedelta(days=14), clock=clock)
+    retention = Retention(
+        backend.sessions, keys[0].server, timedelta(days=365), timedelta(days=14), clock=clock
+    )
     assert await apply_retention(retention, DIRECTORY) == (0, 0)  # still open
 
     async with backend.sessions() as session, session.begin():
@@ -83,3 +85,11 @@ async def test_warned_once_then_erased_keeping_statistics(
     )
     assert await student.view(filed.receipt) is None  # the code opens nothing any more
     assert await apply_retention(retention, DIRECTORY) == (0, 0)
+    async with backend.sessions() as session:
+        entries = await audit.for_report(session, filed.report_id)
+        assert (await audit.verify(session, keys[0].server)).ok
+    assert [(e.actor, e.action) for e in entries] == [
+        ("student", "student_message"),
+        ("system", "retention_warning"),
+        ("system", "erase"),
+    ]

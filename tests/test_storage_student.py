@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from storage import crypto
+from storage import audit, crypto
 from storage.keys import KeyStore
 from storage.models import Attachment, Message, Notification, Report, ReportField, SealedKey
 from storage.reports import NewReport, ReportStore, report_private_key
@@ -164,3 +164,6 @@ async def test_withdrawing_once_drops_the_push_address_and_closes_the_thread(
             )
         )
     assert "push_target" not in fields and "story" in fields
+    async with backend.sessions() as session:
+        entries = await audit.for_report(session, report_id)
+    assert [(e.actor, e.action, e.org_id) for e in entries] == [("student", "withdraw", "hhs")]
