@@ -38,7 +38,7 @@ def test_without_a_unicode_font_the_pdf_says_what_it_could_not_show() -> None:
         view(), Texts("nl"), adviser="VP HHS", made_at=WHEN, names={}, font=None, compress=False
     )
     assert data.startswith(b"%PDF")
-    assert b"SM-ABCD-EFGH" in data and b"2026-03-02 09:30 UTC" in data
+    assert b"SM-ABCD-EFGH" in data and b"02-03-2026 10:30 CET" in data  # Dutch time
     assert b"VERTROUWELIJK" in data and b"Dank voor je melding." in data
     assert b"Let op: sommige tekens" in data  # Arabic and Chinese became "?"
     assert "Łukasz".encode("latin-1", "replace") in data

@@ -18,6 +18,7 @@ from starlette.templating import Jinja2Templates
 
 from escalation.console import auth, pages
 from escalation.console.config import Console, ConsoleConfig
+from escalation.console.present import local
 from escalation.console.sessions import SessionStore
 from escalation.console.web import HERE, Context, current, page
 
@@ -63,6 +64,7 @@ def console_app(console: Console) -> Starlette:
     ]
     app = Starlette(routes=routes, exception_handlers={HTTPException: _error})
     templates = Jinja2Templates(directory=HERE / "templates")
+    templates.env.filters["local"] = local
     store = SessionStore(console.config.idle, console.config.max_sessions)
     app.state.console = Context(console, store, templates)
     return app

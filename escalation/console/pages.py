@@ -17,6 +17,7 @@ from starlette.responses import Response
 
 from escalation.console import pdf
 from escalation.console.handover import allowed_organizations
+from escalation.console.present import present
 from escalation.console.sessions import ConsoleSession
 from escalation.console.texts import Texts
 from escalation.console.web import checked_form, context, not_found, page, redirect, signed_in
@@ -108,11 +109,12 @@ async def report(request: Request) -> Response:
     if view is None:
         raise not_found()
     colleagues, orgs = await _handover_choices(request, me, view.summary.org_id, view)
+    org_names = _org_names(request)
     return page(
         request, "report.html", session, view=view, names=_names(request),
         colleagues=colleagues, orgs=orgs, settable=SETTABLE, outcomes=OUTCOMES,
         done=request.query_params.get("done"), error=request.query_params.get("error"),
-        org_names={o.id: o.name for o in console.directory.organizations},
+        org_names=org_names, answers=present(view.fields, Texts(session.lang), org_names),
     )  # fmt: skip
 
 
@@ -129,6 +131,10 @@ async def _handover_choices(
         workplace_org=view.workplace_org_id,
     )  # fmt: skip
     return colleagues, orgs
+
+
+def _org_names(request: Request) -> dict[str, str]:
+    return {o.id: o.name for o in context(request).console.directory.organizations}
 
 
 def _names(request: Request) -> dict[str, str]:
@@ -254,7 +260,7 @@ async def report_pdf(request: Request) -> Response:
         raise not_found()
     data = await asyncio.to_thread(
         pdf.render, view, Texts(session.lang), adviser=me.name, made_at=console.clock(),
-        names=_names(request), font=pdf.unicode_font(),
+        names=_names(request), org_names=_org_names(request), font=pdf.unicode_font(),
     )  # fmt: skip
     return Response(
         data,

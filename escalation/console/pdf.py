@@ -18,6 +18,7 @@ from pathlib import Path
 from fontTools.ttLib import TTFont
 from fpdf import FPDF
 
+from escalation.console.present import local, present
 from escalation.console.texts import Texts
 from storage.cases import CaseView
 
@@ -83,6 +84,7 @@ def render(
     made_at: datetime,
     names: dict[str, str],
     font: tuple[Path, Path] | None,
+    org_names: dict[str, str] | None = None,
     compress: bool = True,
 ) -> bytes:
     """`names` maps adviser ids to display names for the thread; `font` None means the
@@ -91,7 +93,7 @@ def render(
     doc.set_compression(compress)
     doc.set_title(t("pdf.title", reference=view.summary.reference))
     doc.add_page()
-    body = _lines(view, t, names)
+    body = _lines(view, t, names, org_names or {})
     doc.heading(t("pdf.title", reference=view.summary.reference), 16)
     doc.para(t("pdf.made", when=_when(made_at), adviser=adviser), 9)
     if missing("".join(text for _, text in body), font):
@@ -121,10 +123,12 @@ def _covered(path: str) -> frozenset[int]:
 
 
 def _when(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC")
+    return local(moment, "%d-%m-%Y %H:%M %Z")
 
 
-def _lines(view: CaseView, t: Texts, names: dict[str, str]) -> Sequence[tuple[str, str]]:
+def _lines(
+    view: CaseView, t: Texts, names: dict[str, str], org_names: dict[str, str]
+) -> Sequence[tuple[str, str]]:
     s = view.summary
     facts = [
         (t("report.received"), _when(s.created_at)),
@@ -140,8 +144,8 @@ def _lines(view: CaseView, t: Texts, names: dict[str, str]) -> Sequence[tuple[st
     out: list[tuple[str, str]] = [("h", t("report.facts"))]
     out += [("p", f"{label}: {value}") for label, value in facts]
     out.append(("h", t("report.content")))
-    for name, value in view.fields.items():
-        out.append(("p", f"{t(f'field.{name}')}:\n{value}"))
+    for _, label, value in present(view.fields, t, org_names):
+        out.append(("p", f"{label}:\n{value}"))
     out.append(("h", t("report.thread")))
     for entry in view.thread:
         who = _author(entry.author_kind, entry.author_id, entry.internal, t, names)
