@@ -19,7 +19,7 @@ from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, Teleg
 
 from bot.config import Settings
 from bot.nudging import ChannelSend, GiveUp, deliver_nudges
-from bot.services import Services, build_services
+from bot.services import Services, build_services, warn_about_keyless_advisers
 from bot.telegram.app import make_bot, run_telegram
 from bot.terminal import chat
 from bot.turns import Turns
@@ -51,6 +51,7 @@ async def serve(
 ) -> None:
     """Runs until `stop` is set. `ready` gets the web address (or None) once listening."""
     services = await build_services(settings)
+    await warn_about_keyless_advisers(services)
     bot = make_bot(settings.telegram) if settings.telegram.active else None
     web = await _start_web(services)
     announce(settings, interactive=interactive and bot is None, web_url=web.url if web else None)

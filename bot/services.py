@@ -192,7 +192,6 @@ async def build_services(settings: Settings) -> Services:
         advisers=AdviserKeys(sessions),
         outbox=Outbox(sessions),
     )
-    await warn_about_keyless_advisers(services)
     return services
 
 
