@@ -131,6 +131,8 @@ class SmtpSettings(_Section):
     password: SecretStr | None = None
     sender: str = "stagemeld@localhost"
     timeout_seconds: float = Field(default=30.0, gt=0)
+    # A private CA's certificate (PEM) to trust for the mail server; default: the system's.
+    ca_file: Path | None = None
 
 
 class DeadlineSettings(_Section):

@@ -102,6 +102,7 @@ def smtp_config(settings: Settings) -> SmtpConfig | None:
         password=m.password.get_secret_value() if m.password else None,
         sender=m.sender,
         timeout=m.timeout_seconds,
+        ca_file=str(m.ca_file) if m.ca_file else None,
     )
 
 

@@ -25,6 +25,7 @@ class SmtpConfig:
     password: str | None = None
     sender: str = "stagemeld@localhost"
     timeout: float = 30.0
+    ca_file: str | None = None  # trust this CA (PEM) for STARTTLS instead of the system's
 
 
 class EmailSender:
@@ -42,6 +43,7 @@ class EmailSender:
             username=self.smtp.username,
             password=self.smtp.password,
             timeout=self.smtp.timeout,
+            cert_bundle=self.smtp.ca_file,
         )
 
     def message(self, to: str, notice: Notice) -> EmailMessage:

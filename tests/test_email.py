@@ -5,14 +5,22 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import ssl
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes
 from email.message import Message
+from ipaddress import IPv4Address
+from pathlib import Path
 from typing import Any
 
+import aiosmtplib
 import pytest
 from aiosmtpd.controller import Controller
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from sqlalchemy import select
 
 from bot.config import Settings
@@ -128,3 +136,59 @@ async def test_a_refused_connection_is_retried_and_stays_visible(
     async with backend.sessions() as session:
         row = await session.scalar(select(Notification))
     assert row is not None and row.state == "sent"
+
+
+def self_signed(tmp_path: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1, as a school's own mail server might have."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(hours=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(IPv4Address("127.0.0.1"))]), False
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = tmp_path / "smtp.pem", tmp_path / "smtp.key"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_file, key_file
+
+
+async def test_starttls_is_required_and_the_servers_certificate_checked(tmp_path: Path) -> None:
+    cert_file, key_file = self_signed(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert_file, key_file)
+    inbox, port = Inbox(), free_port()
+    controller = Controller(
+        inbox, hostname="127.0.0.1", port=port, tls_context=context, require_starttls=True
+    )
+    controller.start()
+    vp = Adviser("hhs-vp", "VP", "hhs", email="vp@hhs.example.nl")
+    notice = Notice("stagemeld SM-TEST-0001", "Er is een nieuwe melding.")
+    try:
+        trusting = SmtpConfig("127.0.0.1", port, starttls=True, ca_file=str(cert_file), timeout=5)
+        await EmailSender(trusting)(vp, notice)
+        untrusting = SmtpConfig("127.0.0.1", port, starttls=True, timeout=5)
+        with pytest.raises((aiosmtplib.SMTPException, ssl.SSLError)):
+            await EmailSender(untrusting)(vp, notice)  # the system does not know this CA
+        plain = SmtpConfig("127.0.0.1", port, starttls=False, timeout=5)
+        with pytest.raises(aiosmtplib.SMTPException):
+            await EmailSender(plain)(vp, notice)  # the server insists on STARTTLS
+    finally:
+        controller.stop()
+    assert [m["Subject"] for m in inbox.messages] == ["stagemeld SM-TEST-0001"]
