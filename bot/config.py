@@ -104,6 +104,10 @@ class WebSettings(_Section):
     # The address people type, for links the service makes (an adviser's enrolment
     # link). Behind a reverse proxy: its https:// URL. Default: http://host:port.
     public_url: str | None = None
+    # The web chat's quick exit replaces the page with this neutral site.
+    quick_exit_url: str = "https://www.buienradar.nl/"
+    messages_per_minute: int = Field(default=30, ge=1)  # flood limit per browser session
+    max_text_chars: int = Field(default=4096, ge=100, le=16_000)  # like a Telegram message
 
     @property
     def base_url(self) -> str:
@@ -127,6 +131,8 @@ class SmtpSettings(_Section):
     password: SecretStr | None = None
     sender: str = "stagemeld@localhost"
     timeout_seconds: float = Field(default=30.0, gt=0)
+    # A private CA's certificate (PEM) to trust for the mail server; default: the system's.
+    ca_file: Path | None = None
 
 
 class DeadlineSettings(_Section):
@@ -367,3 +373,5 @@ def _check_conditions(key: str, when: dict[str, tuple[str, ...]]) -> None:
 def _check_web(w: WebSettings) -> None:
     if w.public_url is not None and not w.public_url.startswith(("http://", "https://")):
         raise ConfigError("web.public_url", "must start with https:// (or http:// for local use)")
+    if not w.quick_exit_url.startswith(("http://", "https://")):
+        raise ConfigError("web.quick_exit_url", "must be the full http(s):// address of a site")

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
+from bot.followup import FetchFile, FollowUp
 from bot.reporting import file_draft
 from bot.services import Services
 from dialogues import (
@@ -21,12 +21,11 @@ from dialogues import (
     Outcome,
     Press,
     Reply,
+    SendAttachment,
+    SendReply,
     State,
-    StatusFound,
-    StatusLocked,
-    StatusNotFound,
-    StatusResult,
     Submit,
+    Withdraw,
 )
 
 log = logging.getLogger(__name__)
@@ -63,9 +62,18 @@ class TurnResult:
     channel: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Channel:
+    """What the channel of this turn can do beyond replying."""
+
+    push_address: str = ""  # e.g. "telegram:123": where a nudge could reach the student
+    fetch_file: FetchFile | None = None  # the bytes behind an Attachment's ref
+
+
 class Turns:
     def __init__(self, services: Services) -> None:
         self.s = services
+        self.follow = FollowUp(services)
 
     def chat_key(self, channel: str, chat_id: str) -> str:
         return self.s.keys.server.chat_key(channel, chat_id)
@@ -87,23 +95,45 @@ class Turns:
         *,
         lang_hint: str | None = None,
         channel_notes: dict[str, Any] | None = None,
+        channel: Channel | None = None,
     ) -> TurnResult:
+        """`channel` says what this channel can do: push nudges later, fetch files."""
+        abilities = channel or Channel()
         record = await self.load(chat_key)
         if channel_notes:
             record.channel = {**channel_notes, **record.channel}
-        outcome = self.s.dialogue.handle(record.state, inp, lang_hint=lang_hint)
-        outcome = await self._act(chat_key, record.state, outcome)
+        outcome = self.s.dialogue.handle(
+            record.state, inp, lang_hint=lang_hint, can_push=bool(abilities.push_address)
+        )
+        outcome = await self._act(chat_key, record.state, outcome, abilities)
         previous_question = record.channel.get("question")
         notes = _remember_question(record.channel, outcome)
         await self._save(chat_key, Record(outcome.state, notes))
         return TurnResult(
             outcome.replies,
             erase_chat=isinstance(outcome.action, EraseChat),
-            hide_input=isinstance(outcome.action, CheckStatus),
+            hide_input=isinstance(outcome.action, CheckStatus)
+            or (isinstance(outcome.action, Withdraw) and bool(outcome.action.code)),
             replace_question=_redraws(inp, outcome, previous_question),
             lang=_lang(outcome.state or record.state),
             channel=notes,
         )
+
+    async def current(self, chat_key: str) -> TurnResult | None:
+        """The question the student owes an answer to, for a channel that reconnects or
+        reloads; nothing is changed or saved. None: no conversation is stored."""
+        record = await self.load(chat_key)
+        state = record.state
+        if state is None:
+            return None
+        engine = self.s.dialogue
+        replies = engine.reprompt(state) or (engine.q.idle_help(state),)
+        return TurnResult(replies, lang=state.lang, channel=record.channel)
+
+    async def forget(self, chat_key: str) -> None:
+        """Erase the stored conversation (an unfinished draft included); reports filed
+        are not touched."""
+        await self.s.conversations.delete(chat_key)
 
     async def _save(self, chat_key: str, record: Record) -> None:
         if record.state is None:
@@ -111,21 +141,37 @@ class Turns:
         else:
             await self.s.conversations.save(chat_key, record.to_json())
 
-    async def _act(self, chat_key: str, before: State | None, outcome: Outcome) -> Outcome:
+    async def _act(
+        self, chat_key: str, before: State | None, outcome: Outcome, channel: Channel
+    ) -> Outcome:
         action = outcome.action
+        state = outcome.state if outcome.state is not None else before
+        engine = self.s.dialogue
         if isinstance(action, Submit):
-            return await self._submit(outcome, action)
+            return await self._submit(outcome, action, channel)
         if isinstance(action, CheckStatus):
-            result = await self._check_status(chat_key, action.code)
-            state = outcome.state if outcome.state is not None else before
-            checked = self.s.dialogue.status_result(state, result)
-            return Outcome(checked.state, outcome.replies + checked.replies, action)
-        return outcome
+            told = engine.status_result(state, await self.follow.status(chat_key, action.code))
+        elif isinstance(action, SendReply):
+            told = engine.reply_result(state, await self.follow.answer(action.token, action.text))
+        elif isinstance(action, SendAttachment):
+            sent = await self.follow.send_file(
+                action.token, action.ref, action.kind, action.name, channel.fetch_file
+            )
+            told = engine.reply_result(state, sent)
+        elif isinstance(action, Withdraw):
+            gone = await self.follow.withdraw(chat_key, action.token, action.code)
+            told = engine.withdraw_result(state, gone)
+        else:
+            return outcome
+        return Outcome(told.state, outcome.replies + told.replies, action)
 
-    async def _submit(self, outcome: Outcome, action: Submit) -> Outcome:
+    async def _submit(self, outcome: Outcome, action: Submit, channel: Channel) -> Outcome:
         assert outcome.state is not None
+        push = ""
+        if action.push and channel.push_address:
+            push = f"{channel.push_address}:{outcome.state.lang}"
         try:
-            filed = await file_draft(self.s, action.draft)
+            filed = await file_draft(self.s, action.draft, push_target=push)
         except Exception:
             log.exception("filing a report failed; the draft is kept")
             return self.s.dialogue.failure(outcome.state)
@@ -134,21 +180,6 @@ class Turns:
             outcome.state, receipt=filed.receipt, reference=filed.reference
         )
         return Outcome(done.state, outcome.replies + done.replies, action)
-
-    async def _check_status(self, chat_key: str, code: str) -> StatusResult:
-        attempts = self.s.attempts
-        locked = await attempts.locked_for(chat_key)
-        if locked is not None:
-            return StatusLocked(minutes=_minutes(locked))
-        view = await self.s.reports.status(code)
-        if view is not None:
-            return StatusFound(
-                status=_student_status(view.status), changed_on=view.changed_at.date()
-            )
-        left = await attempts.record_failure(chat_key)
-        if left <= 0:
-            return StatusLocked(minutes=self.s.settings.status.lock_minutes)
-        return StatusNotFound(attempts_left=left)
 
 
 def _remember_question(notes: dict[str, Any], outcome: Outcome) -> dict[str, Any]:
@@ -169,12 +200,3 @@ def _redraws(inp: Input, outcome: Outcome, previous_question: object) -> bool:
 
 def _lang(state: State | None) -> str:
     return state.lang if state is not None else "nl"
-
-
-def _minutes(delta: timedelta) -> int:
-    return max(1, -(-int(delta.total_seconds()) // 60))
-
-
-def _student_status(status: str) -> str:
-    # A withdrawn report is, for the student, simply closed.
-    return "closed" if status == "withdrawn" else status

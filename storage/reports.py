@@ -150,7 +150,8 @@ class ReportStore:
             )
         return Filed(report_id, report.reference, receipt)
 
-    async def _by_receipt(self, session: AsyncSession, text: str) -> tuple[Report, bytes] | None:
+    async def by_receipt(self, session: AsyncSession, text: str) -> tuple[Report, bytes] | None:
+        """The report a receipt opens and its data key, or None (typo, guess, erased)."""
         code = crypto.normalize_receipt(text)
         if code is None:
             return None
@@ -169,7 +170,7 @@ class ReportStore:
     async def status(self, receipt: str) -> StatusView | None:
         """None for a receipt that opens nothing (typo, guess, or a deleted report)."""
         async with self.sessions() as session:
-            found = await self._by_receipt(session, receipt)
+            found = await self.by_receipt(session, receipt)
         if found is None:
             return None
         report, _ = found
@@ -178,7 +179,7 @@ class ReportStore:
     async def read_with_receipt(self, receipt: str) -> dict[str, str] | None:
         """The student's own copy: their receipt unwraps the data key."""
         async with self.sessions() as session:
-            found = await self._by_receipt(session, receipt)
+            found = await self.by_receipt(session, receipt)
             if found is None:
                 return None
             report, key = found
@@ -334,3 +335,13 @@ async def report_private_key(
         return None
     raw = crypto.decrypt_field(data_key, blob, report_id=report_id, field=REPORT_KEY_FIELD)
     return crypto.private_key_from_bytes(bytes.fromhex(raw.decode()))
+
+
+async def report_recipients(session: AsyncSession, report_id: str) -> tuple[str, ...]:
+    """The advisers a report is sealed to: its readers, and the ones to tell about it."""
+    ids = await session.scalars(
+        select(SealedKey.recipient_id)
+        .where(SealedKey.report_id == report_id, SealedKey.recipient_kind == ADVISER)
+        .order_by(SealedKey.recipient_id)
+    )
+    return tuple(ids)

@@ -37,6 +37,9 @@ HEADERS: tuple[tuple[bytes, bytes], ...] = tuple(
     )
 )
 _NAMES = {name for name, _ in HEADERS}
+# Where a response's headers are sent: a page, a WebSocket handshake accepted (101) or
+# refused (403 through the denial-response extension).
+_STARTS = ("http.response.start", "websocket.accept", "websocket.http.response.start")
 
 
 class SecurityHeaders:
@@ -44,12 +47,12 @@ class SecurityHeaders:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
 
         async def with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
+            if message["type"] in _STARTS:
                 kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in _NAMES]
                 message = {**message, "headers": [*kept, *HEADERS]}
             await send(message)
