@@ -93,6 +93,7 @@ class Accounts:
         self.max_failures = max_failures
         self.lock = lock
         self.link_valid = link_valid
+        self._decoy: bytes | None = None
 
     # --- enrolment ----------------------------------------------------------------------
 
@@ -227,6 +228,7 @@ class Accounts:
             account = await session.get(AdviserAccount, adviser_id)
             key = await session.get(AdviserKey, adviser_id)
         if account is None or key is None:
+            await self._decoy_unlock(passphrase)
             return Refused("wrong")
         if account.locked_until is not None and account.locked_until > now:
             return Refused("locked", account.failed_logins, account.locked_until)
@@ -254,6 +256,18 @@ class Accounts:
                 org_id=key.org_id,
             )
         return LoggedIn(adviser_id, private)
+
+    async def _decoy_unlock(self, secret: str) -> None:
+        """The same Argon2id work as a real login, so a wrong e-mail address takes as long
+        as a wrong passphrase: response times must not tell who is an adviser."""
+        if self._decoy is None:
+            self._decoy = await crypto.in_kdf_thread(
+                crypto.protect_private_key,
+                crypto.generate_keypair()[0],
+                crypto.new_token(),
+                self.keys.kdf,
+            )
+        await self._unlock(self._decoy, secret)
 
     async def _unlock(self, blob: bytes, secret: str) -> X25519PrivateKey | None:
         try:
@@ -302,6 +316,7 @@ class Accounts:
         async with self.sessions() as session:
             account = await session.get(AdviserAccount, adviser_id)
         if account is None:
+            await self._decoy_unlock(recovery_code)
             return Refused("wrong")
         if account.locked_until is not None and account.locked_until > now:
             return Refused("locked", account.failed_logins, account.locked_until)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from storage import crypto
@@ -138,3 +139,22 @@ async def test_recovery_sets_a_new_passphrase_and_totp_and_keeps_the_key(
     # The old recovery code no longer opens anything.
     again = await accounts.begin_recovery("hhs-vp", who.recovery_code, "nog een wachtzin!!")
     assert isinstance(again, Refused)
+
+
+async def test_an_unknown_adviser_costs_the_same_argon2id_as_a_wrong_passphrase(
+    backend: Backend, keys: tuple[KeyStore, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Response time must not tell which e-mail addresses belong to advisers."""
+    derived: list[str] = []
+    real = crypto.unprotect_private_key
+
+    def counting(blob: bytes, secret: str) -> object:
+        derived.append(secret)
+        return real(blob, secret)
+
+    monkeypatch.setattr(crypto, "unprotect_private_key", counting)
+    accounts = Accounts(backend.sessions, keys[0])
+    assert isinstance(await accounts.login("nobody", "some passphrase", "123456"), Refused)
+    refused = await accounts.begin_recovery("nobody", "AAAA-BBBB", "a new passphrase!")
+    assert isinstance(refused, Refused)
+    assert derived == ["some passphrase", "AAAA-BBBB"]

@@ -57,16 +57,15 @@ async def login(request: Request) -> Response:
     assert session is not None
     ctx = context(request)
     adviser = adviser_by_email(request, form.get("email", ""))
-    if adviser is None:
-        await asyncio.sleep(ctx.console.config.failure_delay(1))
-        return _login_failed(request, session, Refused("wrong", 1), form)
+    # An unknown address goes through the same steps (a decoy Argon2id) as a known one.
     result = await ctx.console.accounts.login(
-        adviser.id, form.get("passphrase", ""), form.get("code", "")
+        adviser.id if adviser else "", form.get("passphrase", ""), form.get("code", "")
     )
-    if isinstance(result, Refused):
-        if result.code == "wrong":
-            await asyncio.sleep(ctx.console.config.failure_delay(result.failures))
-        return _login_failed(request, session, result, form)
+    if isinstance(result, Refused) or adviser is None:
+        refused = result if isinstance(result, Refused) else Refused("wrong", 1)
+        if refused.code == "wrong":
+            await asyncio.sleep(ctx.console.config.failure_delay(refused.failures))
+        return _login_failed(request, session, refused, form)
     return _start(request, session, adviser, result)
 
 
@@ -188,10 +187,11 @@ async def recover(request: Request) -> Response:
     if passphrase != form.get("again", ""):
         return page(request, "recover.html", session, 400, error="enrol.differ")
     adviser = adviser_by_email(request, form.get("email", ""))
-    if adviser is None:
-        await asyncio.sleep(console.config.failure_delay(1))
-        return page(request, "recover.html", session, 401, error="recover.wrong")
-    result = await console.accounts.begin_recovery(adviser.id, form.get("code", ""), passphrase)
+    # As with logging in: an unknown address costs the same decoy Argon2id.
+    adviser_id = adviser.id if adviser else ""
+    result = await console.accounts.begin_recovery(adviser_id, form.get("code", ""), passphrase)
+    if adviser is None and not isinstance(result, Refused):
+        result = Refused("wrong", 1)
     if isinstance(result, Refused):
         if result.code == "wrong":
             await asyncio.sleep(console.config.failure_delay(result.failures))
@@ -200,7 +200,7 @@ async def recover(request: Request) -> Response:
         }.get(result.code, "recover.wrong")  # fmt: skip
         minutes = console.config.lock_minutes
         return page(request, "recover.html", session, 401, error=key, minutes=minutes)
-    session.pending["recover"] = (adviser.id, result)
+    session.pending["recover"] = (adviser_id, result)
     return _totp_page(request, session, result, "/recover/confirm", "")
 
 
