@@ -92,8 +92,8 @@ async def escalate_due(store: DeadlineStore, directory: Directory, policy: Deadl
     for step in await store.due():
         kind = STEP_KINDS[step.level]
         targets = _targets(step, directory)
-        notices = tuple((a.id, channel, kind) for a in targets for channel in a.channels)
-        if await store.advance(step, policy.escalate_every, notices):
+        notices = tuple((a.id, channel) for a in targets for channel in a.channels)
+        if await store.advance(step, policy.escalate_every, kind, notices):
             taken += 1
             log.info(
                 "deadline %s of %s missed: %s (%d notices)",

@@ -16,12 +16,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage import audit, crypto, thread
 from storage.clock import Clock, utcnow
+from storage.deadlines import mark_met
 from storage.models import (
     AdviserKey,
     Attachment,
@@ -34,6 +35,7 @@ from storage.models import (
     SealedKey,
 )
 from storage.nudges import queue_nudge
+from storage.outbox import notification_rows
 from storage.reports import ADVISER, REPORT_KEY_FIELD, Recipient, report_private_key
 
 PUSH_TARGET_FIELD = "push_target"
@@ -317,7 +319,7 @@ class Cases:
                 await _acknowledge(session, report, now)
                 if report.first_feedback_at is None:
                     report.first_feedback_at = now
-                    await _meet(session, report_id, "feedback", now)
+                    await mark_met(session, report_id, "feedback", now)
                 report.updated_at = now
                 await self._nudge(session, report_id, found.data_key, now)
             action = "note" if internal else "message"
@@ -348,7 +350,7 @@ class Cases:
             if report.status == status:
                 return Refused("same_status")
             report.status, report.updated_at = status, now
-            session.add(_event(report_id, adviser_id, f"status_{status}", now))
+            session.add(thread.event_message(report_id, f"status_{status}", now, adviser_id))
             await _acknowledge(session, report, now)
             await self._nudge(session, report_id, found.data_key, now)
             detail = status
@@ -384,8 +386,9 @@ class Cases:
             if report.status not in OPEN:
                 return Refused("closed")
             await _seal_to(session, report_id, found.data_key, (colleague,))
-            session.add(_event(report_id, adviser_id, "handover_colleague", now))
-            _notify(session, report_id, [(colleague.adviser_id, c) for c in channels], now)
+            session.add(thread.event_message(report_id, "handover_colleague", now, adviser_id))
+            targets = [(colleague.adviser_id, c) for c in channels]
+            session.add_all(notification_rows(report_id, targets, "handed_over", now))
             report.updated_at = now
             await self._nudge(session, report_id, found.data_key, now)
             detail = colleague.adviser_id
@@ -432,8 +435,8 @@ class Cases:
             if report.org_id == from_org:
                 report.org_id = org_id
             report.updated_at = now
-            session.add(_event(report_id, adviser_id, "handover_org", now))
-            _notify(session, report_id, notify, now)
+            session.add(thread.event_message(report_id, "handover_org", now, adviser_id))
+            session.add_all(notification_rows(report_id, notify, "handed_over", now))
             await self._nudge(session, report_id, found.data_key, now)
             await self._audit(session, adviser_id, report, "handover_org", org_id, now, from_org)
         return None
@@ -663,30 +666,7 @@ async def _mark_read(session: AsyncSession, adviser_id: str, report_id: str, now
 async def _acknowledge(session: AsyncSession, report: Report, now: datetime) -> None:
     if report.acknowledged_at is None:
         report.acknowledged_at = now
-        await _meet(session, report.id, "acknowledge", now)
-
-
-async def _meet(session: AsyncSession, report_id: str, kind: str, now: datetime) -> None:
-    await session.execute(
-        update(Deadline)
-        .where(Deadline.report_id == report_id, Deadline.kind == kind, Deadline.met_at.is_(None))
-        .values(met_at=now)
-        .execution_options(synchronize_session=False)
-    )
-
-
-def _event(report_id: str, adviser_id: str, event: str, now: datetime) -> Message:
-    return Message(
-        id=thread.new_id(),
-        report_id=report_id,
-        author_kind="event",
-        author_id=adviser_id,
-        internal=False,
-        event=event,
-        scheme="none",
-        ciphertext=None,
-        created_at=now,
-    )
+        await mark_met(session, report.id, "acknowledge", now)
 
 
 async def _seal_to(
@@ -709,21 +689,3 @@ async def _seal_to(
                     sealed=crypto.seal_key(data_key, r.public_key, report_id=report_id),
                 )
             )
-
-
-def _notify(
-    session: AsyncSession, report_id: str, notify: Sequence[tuple[str, str]], now: datetime
-) -> None:
-    for adviser_id, channel in dict.fromkeys(notify):
-        session.add(
-            Notification(
-                kind="handed_over",
-                adviser_id=adviser_id,
-                report_id=report_id,
-                channel=channel,
-                state="pending",
-                attempts=0,
-                next_attempt_at=now,
-                created_at=now,
-            )
-        )

@@ -17,7 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from storage import audit
 from storage.clock import Clock, utcnow
 from storage.crypto import ServerKey
-from storage.models import Deadline, Notification, Report
+from storage.models import Deadline, Report
+from storage.outbox import notification_rows
 from storage.reports import report_recipients
 from storage.rows import rowcount
 
@@ -76,10 +77,10 @@ class DeadlineStore:
             ]
 
     async def advance(
-        self, step: DueStep, every: timedelta, notices: Iterable[tuple[str, str, str]]
+        self, step: DueStep, every: timedelta, kind: str, notices: Iterable[tuple[str, str]]
     ) -> bool:
-        """One level up and its notices (adviser, channel, kind), or nothing if another
-        replica took this step first or the deadline was met meanwhile."""
+        """One level up and its notices of `kind` to (adviser, channel), or nothing if
+        another replica took this step first or the deadline was met meanwhile."""
         now = self.clock()
         async with self.sessions() as session, session.begin():
             result = await session.execute(
@@ -94,19 +95,7 @@ class DeadlineStore:
             )
             if rowcount(result) != 1:
                 return False
-            session.add_all(
-                Notification(
-                    kind=kind,
-                    adviser_id=adviser_id,
-                    report_id=step.report_id,
-                    channel=channel,
-                    state="pending",
-                    attempts=0,
-                    next_attempt_at=now,
-                    created_at=now,
-                )
-                for adviser_id, channel, kind in dict.fromkeys(notices)
-            )
+            session.add_all(notification_rows(step.report_id, notices, kind, now))
             await audit.append(
                 session,
                 self.server,

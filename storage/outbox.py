@@ -8,6 +8,7 @@ a sender that dies mid-way leaves the row to be picked up again when the lease e
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -31,6 +32,26 @@ class PendingNotification:
     org_id: str | None
     attempts: int
     kind: str = "new_report"
+
+
+def notification_rows(
+    report_id: str, targets: Iterable[tuple[str, str]], kind: str, now: datetime
+) -> list[Notification]:
+    """Pending notices of one kind to (adviser, channel) pairs, each pair once: added to
+    the transaction of whatever they announce, so the notice and the news commit together."""
+    return [
+        Notification(
+            kind=kind,
+            adviser_id=adviser_id,
+            report_id=report_id,
+            channel=channel,
+            state="pending",
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        for adviser_id, channel in dict.fromkeys(targets)
+    ]
 
 
 class Outbox:

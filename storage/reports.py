@@ -22,7 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from storage import crypto
 from storage.clock import Clock, utcnow
 from storage.keys import KeyStore
-from storage.models import Deadline, Notification, Report, ReportField, SealedKey
+from storage.models import Deadline, Report, ReportField, SealedKey
+from storage.outbox import notification_rows
 from storage.rows import rowcount
 
 REPORT_KEY_FIELD = "report_key"  # the report's private key, under its data key
@@ -143,7 +144,7 @@ class ReportStore:
             await session.flush()  # the parent row first, for the foreign keys
             session.add_all(_fields(data_key, report_id, content))
             session.add_all(_sealed(data_key, report_id, new.recipients, self.keys.recovery_public))
-            session.add_all(_notifications(report_id, new.notify, now))
+            session.add_all(notification_rows(report_id, new.notify, "new_report", now))
             session.add_all(
                 Deadline(report_id=report_id, kind=kind, due_at=due, level=0, next_step_at=due)
                 for kind, due in new.deadlines
@@ -262,23 +263,6 @@ def _sealed(
             sealed=crypto.seal_key(key, public, report_id=report_id),
         )
         for kind, recipient, public in targets
-    ]
-
-
-def _notifications(
-    report_id: str, notify: tuple[tuple[str, str], ...], now: datetime
-) -> list[Notification]:
-    return [
-        Notification(
-            adviser_id=adviser_id,
-            report_id=report_id,
-            channel=channel,
-            state="pending",
-            attempts=0,
-            next_attempt_at=now,
-            created_at=now,
-        )
-        for adviser_id, channel in dict.fromkeys(notify)
     ]
 
 

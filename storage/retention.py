@@ -28,6 +28,7 @@ from storage.models import (
     ReportField,
     SealedKey,
 )
+from storage.outbox import notification_rows
 from storage.reports import report_recipients
 from storage.rows import rowcount
 
@@ -90,19 +91,7 @@ class Retention:
             )
             if rowcount(result) != 1:
                 return False
-            session.add_all(
-                Notification(
-                    kind="retention_warning",
-                    adviser_id=adviser_id,
-                    report_id=report_id,
-                    channel=channel,
-                    state="pending",
-                    attempts=0,
-                    next_attempt_at=now,
-                    created_at=now,
-                )
-                for adviser_id, channel in dict.fromkeys(notices)
-            )
+            session.add_all(notification_rows(report_id, notices, "retention_warning", now))
             await self._audit(session, report_id, "retention_warning")
         return True
 

@@ -8,8 +8,6 @@ conversation state, for as long as the student is answering.
 
 from __future__ import annotations
 
-import json
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,9 +15,10 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage import audit, crypto
+from storage import audit, crypto, thread
 from storage.clock import Clock, utcnow
-from storage.models import Attachment, Message, Notification, Report, ReportField
+from storage.models import Attachment, Message, Report, ReportField
+from storage.outbox import notification_rows
 from storage.reports import ReportStore, report_private_key, report_recipients
 
 OPEN = ("received", "in_progress", "waiting")
@@ -74,7 +73,7 @@ class StudentSide:
         self, report_id: str, text: str, notify: tuple[tuple[str, str], ...] = ()
     ) -> bool:
         """Seals the student's message for the report's readers; False once it is closed."""
-        return await self._add(report_id, text.encode(), None, notify)
+        return await self._add(report_id, text, None, notify)
 
     async def send_file(
         self,
@@ -84,18 +83,17 @@ class StudentSide:
         data: bytes,
         notify: tuple[tuple[str, str], ...] = (),
     ) -> bool:
-        header = json.dumps({"name": name, "kind": kind}).encode()
-        return await self._add(report_id, b"", (header, data), notify)
+        return await self._add(report_id, "", thread.FileContent(name, kind, data), notify)
 
     async def _add(
         self,
         report_id: str,
-        text: bytes,
-        file: tuple[bytes, bytes] | None,
+        text: str,
+        file: thread.FileContent | None,
         notify: tuple[tuple[str, str], ...],
     ) -> bool:
         now = self.clock()
-        message_id = uuid.uuid4().hex
+        message_id = thread.new_id()
         async with self.sessions() as session, session.begin():
             report = await session.get(Report, report_id, with_for_update=True)
             if report is None or report.status not in OPEN or report.public_key is None:
@@ -108,7 +106,7 @@ class StudentSide:
             if report.status == "waiting":  # the adviser was waiting for this
                 report.status = "in_progress"
             report.updated_at = now
-            session.add_all(_notices(report_id, notify, now))
+            session.add_all(notification_rows(report_id, notify, "student_message", now))
             action = "student_file" if file is not None else "student_message"
             await self._audit(session, report, action, now)
         return True
@@ -139,13 +137,13 @@ class StudentSide:
                     ReportField.report_id == report_id, ReportField.field == PUSH_FIELD
                 )
             )
-            session.add(_event(report_id, "withdrawn", now))
+            session.add(thread.event_message(report_id, "withdrawn", now))
             await self._audit(session, report, "withdraw", now)
         return True
 
 
 def _student_message(
-    report_id: str, message_id: str, text: bytes, public: bytes, now: datetime
+    report_id: str, message_id: str, text: str, public: bytes, now: datetime
 ) -> Message:
     return Message(
         id=message_id,
@@ -155,56 +153,22 @@ def _student_message(
         internal=False,
         event=None,
         scheme="hpke",
-        ciphertext=crypto.seal_payload(text, public, report_id=report_id, purpose=message_id),
+        ciphertext=thread.seal_student_text(public, report_id, message_id, text),
         created_at=now,
     )
 
 
 def _attachment(
-    report_id: str, message_id: str, file: tuple[bytes, bytes], public: bytes, now: datetime
+    report_id: str, message_id: str, file: thread.FileContent, public: bytes, now: datetime
 ) -> Attachment:
-    header, data = file
-    attachment_id = uuid.uuid4().hex
-    blob = len(header).to_bytes(4, "big") + header + data
+    attachment_id = thread.new_id()
     return Attachment(
         id=attachment_id,
         report_id=report_id,
         message_id=message_id,
-        sealed=crypto.seal_payload(blob, public, report_id=report_id, purpose=attachment_id),
+        sealed=thread.seal_file(public, report_id, attachment_id, file),
         created_at=now,
     )
-
-
-def _event(report_id: str, code: str, now: datetime) -> Message:
-    return Message(
-        id=uuid.uuid4().hex,
-        report_id=report_id,
-        author_kind="event",
-        author_id=None,
-        internal=False,
-        event=code,
-        scheme="none",
-        ciphertext=None,
-        created_at=now,
-    )
-
-
-def _notices(
-    report_id: str, notify: tuple[tuple[str, str], ...], now: datetime
-) -> list[Notification]:
-    return [
-        Notification(
-            kind="student_message",
-            adviser_id=adviser_id,
-            report_id=report_id,
-            channel=channel,
-            state="pending",
-            attempts=0,
-            next_attempt_at=now,
-            created_at=now,
-        )
-        for adviser_id, channel in dict.fromkeys(notify)
-    ]
 
 
 async def _thread(session: AsyncSession, report_id: str, data_key: bytes) -> tuple[Entry, ...]:
@@ -218,9 +182,7 @@ async def _thread(session: AsyncSession, report_id: str, data_key: bytes) -> tup
     ).all()
     private = await report_private_key(session, report_id, data_key)
     files = await _file_names(session, report_id, private)
-    return tuple(
-        _entry(row, report_id, data_key, private, files.get(row.id)) for row in reversed(rows)
-    )
+    return tuple(_entry(row, data_key, private, files.get(row.id)) for row in reversed(rows))
 
 
 async def _file_names(
@@ -232,41 +194,18 @@ async def _file_names(
     names: dict[str, str] = {}
     for row in await session.scalars(select(Attachment).where(Attachment.report_id == report_id)):
         if row.message_id is not None:
-            names[row.message_id] = open_file(row, private)[0]["name"]
+            names[row.message_id] = thread.open_file(row.sealed, private, report_id, row.id).name
     return names
 
 
-def open_file(row: Attachment, private: X25519PrivateKey) -> tuple[dict[str, str], bytes]:
-    """(header with name and kind, the bytes) of a file the student sent."""
-    blob = crypto.open_payload(row.sealed, private, report_id=row.report_id, purpose=row.id)
-    size = int.from_bytes(blob[:4], "big")
-    header = json.loads(blob[4 : 4 + size])
-    return {"name": str(header["name"]), "kind": str(header["kind"])}, blob[4 + size :]
-
-
 def _entry(
-    row: Message,
-    report_id: str,
-    data_key: bytes,
-    private: X25519PrivateKey | None,
-    file_name: str | None,
+    row: Message, data_key: bytes, private: X25519PrivateKey | None, file_name: str | None
 ) -> Entry:
     if row.scheme == "none" or row.ciphertext is None:
         return Entry("event", "", row.event or "", row.created_at)
-    if row.scheme == "hpke":
-        if private is None:
-            raise crypto.CryptoError("a student message on a report without its own key")
-        raw = crypto.open_payload(row.ciphertext, private, report_id=report_id, purpose=row.id)
-    else:
-        raw = crypto.decrypt_field(
-            data_key, row.ciphertext, report_id=report_id, field=message_field(row.id)
-        )
-    text = raw.decode()
+    text = thread.open_text(row, data_key, private)
+    if text is None:
+        raise crypto.CryptoError("a student message on a report without its own key")
     if file_name is not None:  # a file: its name is what the student recognises
         text = f"📎 {file_name}" + (f"\n{text}" if text else "")
     return Entry(row.author_kind, text, "", row.created_at)
-
-
-def message_field(message_id: str) -> str:
-    """The AAD field name of an adviser's message: binds it to its own row."""
-    return f"message/{message_id}"

@@ -5,7 +5,7 @@ Adviser messages and notes: AES-GCM under the report's data key, field name
 receipt unwraps). Student messages: HPKE-sealed to the report's public key with the
 message id as purpose. Attachments: HPKE-sealed likewise with the attachment id as
 purpose, holding a 4-byte length, a small JSON header (name, kind) and the bytes.
-The same conventions as `storage.student` (the student's side), which writes them.
+The console (`storage.cases`) and the student's side (`storage.student`) both use these.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
@@ -32,6 +33,23 @@ def message_field(message_id: str) -> str:
 
 def attachment_purpose(attachment_id: str) -> str:
     return attachment_id
+
+
+def event_message(
+    report_id: str, event: str, now: datetime, author_id: str | None = None
+) -> Message:
+    """An entry the student may see, as a code worded by the locale files (no content)."""
+    return Message(
+        id=new_id(),
+        report_id=report_id,
+        author_kind="event",
+        author_id=author_id,
+        internal=False,
+        event=event,
+        scheme="none",
+        ciphertext=None,
+        created_at=now,
+    )
 
 
 def seal_adviser_text(data_key: bytes, report_id: str, message_id: str, text: str) -> bytes:

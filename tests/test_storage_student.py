@@ -12,7 +12,8 @@ from storage import audit, crypto
 from storage.keys import KeyStore
 from storage.models import Attachment, Message, Notification, Report, ReportField, SealedKey
 from storage.reports import NewReport, ReportStore, report_private_key
-from storage.student import StudentSide, message_field, open_file
+from storage.student import StudentSide
+from storage.thread import FileContent, message_field, open_file
 from tests import storage_backends
 from tests.storage_backends import Backend, Clock
 
@@ -109,9 +110,8 @@ async def test_answers_and_files_open_only_for_the_reports_readers(
         attachment = await session.scalar(select(Attachment))
         private = await report_private_key(session, report_id, key)
     assert attachment is not None and private is not None
-    assert open_file(attachment, private) == (
-        {"name": "screenshot.png", "kind": "photo"},
-        b"\x89PNG bytes",
+    assert open_file(attachment.sealed, private, report_id, attachment.id) == FileContent(
+        "screenshot.png", "photo", b"\x89PNG bytes"
     )
     stranger, _ = crypto.generate_keypair()
     try:

@@ -20,7 +20,7 @@ from storage.keys import KeyStore
 from storage.models import Attachment, Message, Report, ReportField, SealedKey
 from storage.nudges import queue_nudge
 from storage.reports import report_private_key
-from storage.student import message_field
+from storage.thread import message_field
 from tests.conftest import FAST_ARGON2
 from tests.harness import RunningService, Student
 from tests.standin import BotAPIStandIn
