@@ -175,6 +175,18 @@ async def _access(
     return None if report is None else _Access(report, data_key)
 
 
+async def _for_change(
+    session: AsyncSession, adviser_id: str, private: X25519PrivateKey, report_id: str
+) -> _Access | Refused:
+    """Locked for a change: not_found unless sealed to this adviser, closed once ended."""
+    found = await _access(session, adviser_id, private, report_id, lock=True)
+    if found is None:
+        return Refused("not_found")
+    if found.report.status not in OPEN:
+        return Refused("closed")
+    return found
+
+
 async def _sealed(session: AsyncSession, adviser_id: str, report_id: str) -> bytes | None:
     sealed: bytes | None = await session.scalar(
         select(SealedKey.sealed).where(
@@ -341,12 +353,10 @@ class Cases:
             return Refused("outcome_needed")
         now = self.clock()
         async with self.sessions() as session, session.begin():
-            found = await _access(session, adviser_id, private, report_id, lock=True)
-            if found is None:
-                return Refused("not_found")
+            found = await _for_change(session, adviser_id, private, report_id)
+            if isinstance(found, Refused):
+                return found
             report = found.report
-            if report.status not in OPEN:
-                return Refused("closed")
             if report.status == status:
                 return Refused("same_status")
             report.status, report.updated_at = status, now
@@ -379,12 +389,10 @@ class Cases:
             return Refused("self")
         now = self.clock()
         async with self.sessions() as session, session.begin():
-            found = await _access(session, adviser_id, private, report_id, lock=True)
-            if found is None:
-                return Refused("not_found")
+            found = await _for_change(session, adviser_id, private, report_id)
+            if isinstance(found, Refused):
+                return found
             report = found.report
-            if report.status not in OPEN:
-                return Refused("closed")
             await _seal_to(session, report_id, found.data_key, (colleague,))
             session.add(thread.event_message(report_id, "handover_colleague", now, adviser_id))
             targets = [(colleague.adviser_id, c) for c in channels]
@@ -412,12 +420,10 @@ class Cases:
             return Refused("no_recipients")
         now = self.clock()
         async with self.sessions() as session, session.begin():
-            found = await _access(session, adviser_id, private, report_id, lock=True)
-            if found is None:
-                return Refused("not_found")
+            found = await _for_change(session, adviser_id, private, report_id)
+            if isinstance(found, Refused):
+                return found
             report = found.report
-            if report.status not in OPEN:
-                return Refused("closed")
             from_org = await session.scalar(
                 select(AdviserKey.org_id).where(AdviserKey.adviser_id == adviser_id)
             )
