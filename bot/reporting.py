@@ -9,10 +9,12 @@ from __future__ import annotations
 from bot.services import Services
 from dialogues import Draft
 from escalation.routing import Route, is_urgent, route
-from storage.reports import Filed, NewReport, Recipient
+from storage.reports import AlsoInTransaction, Filed, NewReport, Recipient
 
 
-async def file_draft(services: Services, draft: Draft) -> Filed:
+async def file_draft(
+    services: Services, draft: Draft, *, also: AlsoInTransaction | None = None
+) -> Filed:
     chosen = route(services.directory, school=draft.school, visibility=draft.visibility)
     keys = await services.advisers.public_keys([a.id for a in chosen.advisers])
     new = NewReport(
@@ -27,7 +29,7 @@ async def file_draft(services: Services, draft: Draft) -> Filed:
         recipients=tuple(Recipient(a, k) for a, k in keys.items()),
         notify=notifications_for(chosen),
     )
-    return await services.reports.file(new)
+    return await services.reports.file(new, also=also)
 
 
 def content_of(draft: Draft) -> dict[str, str]:

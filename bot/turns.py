@@ -12,9 +12,12 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.reporting import file_draft
 from bot.services import Services
 from dialogues import (
+    Button,
     CheckStatus,
     EraseChat,
     Input,
@@ -28,6 +31,7 @@ from dialogues import (
     StatusResult,
     Submit,
 )
+from storage.reports import Filed
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +65,7 @@ class TurnResult:
     replace_question: bool = False  # first reply redraws the question just answered (toggles)
     lang: str = "nl"
     channel: dict[str, Any] = field(default_factory=dict)
+    unsent: bool = False  # a receipt is among the replies: call `Turns.delivered` once shown
 
 
 class Turns:
@@ -92,29 +97,43 @@ class Turns:
         if channel_notes:
             record.channel = {**channel_notes, **record.channel}
         outcome = self.s.dialogue.handle(record.state, inp, lang_hint=lang_hint)
-        outcome = await self._act(chat_key, record.state, outcome)
         previous_question = record.channel.get("question")
-        notes = _remember_question(record.channel, outcome)
-        await self._save(chat_key, Record(outcome.state, notes))
+        if isinstance(outcome.action, Submit):
+            outcome, notes = await self._submit(chat_key, record, outcome, outcome.action)
+        else:
+            outcome = await self._act(chat_key, record.state, outcome)
+            notes = _remember_question(record.channel, outcome)
+            await self._save(chat_key, Record(outcome.state, notes))
+        unsent = _unsent_reply(notes)
+        replies = outcome.replies
+        if unsent is not None and not isinstance(outcome.action, Submit):
+            replies = (unsent, *replies)  # a receipt a crash kept from the student
         return TurnResult(
-            outcome.replies,
+            replies,
             erase_chat=isinstance(outcome.action, EraseChat),
             hide_input=isinstance(outcome.action, CheckStatus),
-            replace_question=_redraws(inp, outcome, previous_question),
+            replace_question=replies == outcome.replies
+            and _redraws(inp, outcome, previous_question),
             lang=_lang(outcome.state or record.state),
             channel=notes,
+            unsent=unsent is not None,
         )
 
+    async def delivered(self, chat_key: str) -> None:
+        """The channel showed the receipt: forget it (it is never kept longer)."""
+        record = await self.load(chat_key)
+        if record.channel.pop(UNSENT, None) is None:
+            return
+        await self._save(chat_key, record)
+
     async def _save(self, chat_key: str, record: Record) -> None:
-        if record.state is None:
+        if record.state is None and not record.channel.get(UNSENT):
             await self.s.conversations.delete(chat_key)
-        else:
+        else:  # an unsent receipt outlives an erased conversation until it is shown
             await self.s.conversations.save(chat_key, record.to_json())
 
     async def _act(self, chat_key: str, before: State | None, outcome: Outcome) -> Outcome:
         action = outcome.action
-        if isinstance(action, Submit):
-            return await self._submit(outcome, action)
         if isinstance(action, CheckStatus):
             result = await self._check_status(chat_key, action.code)
             state = outcome.state if outcome.state is not None else before
@@ -122,18 +141,37 @@ class Turns:
             return Outcome(checked.state, outcome.replies + checked.replies, action)
         return outcome
 
-    async def _submit(self, outcome: Outcome, action: Submit) -> Outcome:
+    async def _submit(
+        self, chat_key: str, record: Record, outcome: Outcome, action: Submit
+    ) -> tuple[Outcome, dict[str, Any]]:
+        """Files the report and moves the conversation on in one transaction."""
         assert outcome.state is not None
+        state = outcome.state
+        result: dict[str, Any] = {}
+
+        async def also(session: AsyncSession, filed: Filed) -> None:
+            done = self.s.dialogue.submitted(
+                state, receipt=filed.receipt, reference=filed.reference
+            )
+            notes = _remember_question(record.channel, done)
+            notes[UNSENT] = _reply_to_json(done.replies[-1])
+            assert done.state is not None
+            await self.s.conversations.save_in(
+                session, chat_key, Record(done.state, notes).to_json()
+            )
+            result.update(done=done, notes=notes)
+
         try:
-            filed = await file_draft(self.s, action.draft)
+            filed = await file_draft(self.s, action.draft, also=also)
         except Exception:
             log.exception("filing a report failed; the draft is kept")
-            return self.s.dialogue.failure(outcome.state)
+            failed = self.s.dialogue.failure(state)
+            notes = _remember_question(record.channel, failed)
+            await self._save(chat_key, Record(failed.state, notes))
+            return failed, notes
         log.info("report %s filed", filed.reference)
-        done = self.s.dialogue.submitted(
-            outcome.state, receipt=filed.receipt, reference=filed.reference
-        )
-        return Outcome(done.state, outcome.replies + done.replies, action)
+        done = result["done"]
+        return Outcome(done.state, outcome.replies + done.replies, action), result["notes"]
 
     async def _check_status(self, chat_key: str, code: str) -> StatusResult:
         attempts = self.s.attempts
@@ -149,6 +187,29 @@ class Turns:
         if left <= 0:
             return StatusLocked(minutes=self.s.settings.status.lock_minutes)
         return StatusNotFound(attempts_left=left)
+
+
+UNSENT = "unsent"
+
+
+def _reply_to_json(reply: Reply) -> dict[str, Any]:
+    rows = [[[b.label, b.value, b.turn] for b in row] for row in reply.buttons]
+    return {"key": reply.key, "text": reply.text, "protect": reply.protect, "buttons": rows}
+
+
+def _unsent_reply(notes: dict[str, Any]) -> Reply | None:
+    data = notes.get(UNSENT)
+    if not isinstance(data, dict):
+        return None
+    try:
+        rows = tuple(
+            tuple(Button(label=str(a), value=str(v), turn=int(t)) for a, v, t in row)
+            for row in data.get("buttons", [])
+        )
+        return Reply(str(data["key"]), str(data["text"]), rows, protect=bool(data["protect"]))
+    except (KeyError, TypeError, ValueError):
+        log.warning("discarded an unreadable unsent reply")
+        return None
 
 
 def _remember_question(notes: dict[str, Any], outcome: Outcome) -> dict[str, Any]:

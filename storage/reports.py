@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import uuid
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -79,6 +79,11 @@ def new_reference() -> str:
     return f"SM-{''.join(chars[:4])}-{''.join(chars[4:])}"
 
 
+# Work the caller needs in the same transaction as the report (its conversation state,
+# say), so that a crash leaves either both or neither.
+AlsoInTransaction = Callable[[AsyncSession, "Filed"], Awaitable[None]]
+
+
 class ReportStore:
     def __init__(
         self, sessions: async_sessionmaker[AsyncSession], keys: KeyStore, clock: Clock = utcnow
@@ -92,20 +97,30 @@ class ReportStore:
             crypto.derive_receipt_keys, code, self.keys.receipt_salt, self.keys.kdf
         )
 
-    async def file(self, new: NewReport) -> Filed:
-        """Seal and store; committed when this returns. The receipt is in `Filed` only."""
+    async def file(self, new: NewReport, *, also: AlsoInTransaction | None = None) -> Filed:
+        """Seal and store; committed when this returns. The receipt is in `Filed` only.
+
+        `also` runs inside the same transaction once the rows are in: a crash can then
+        never leave a report whose receipt the caller had no chance to keep.
+        """
         _check(new)
         for attempt in range(_FILE_TRIES):
             receipt = crypto.generate_receipt()
             derived = await self._receipt_keys(receipt)
             try:
-                return await self._insert(new, receipt, derived)
+                return await self._insert(new, receipt, derived, also)
             except IntegrityError:  # lookup id or reference taken: draw both again
                 if attempt == _FILE_TRIES - 1:
                     raise
         raise AssertionError("unreachable")
 
-    async def _insert(self, new: NewReport, receipt: str, derived: crypto.ReceiptKeys) -> Filed:
+    async def _insert(
+        self,
+        new: NewReport,
+        receipt: str,
+        derived: crypto.ReceiptKeys,
+        also: AlsoInTransaction | None,
+    ) -> Filed:
         report_id = uuid.uuid4().hex
         data_key = crypto.new_data_key()
         now = self.clock()
@@ -133,7 +148,11 @@ class ReportStore:
             session.add_all(_fields(data_key, report_id, new.content))
             session.add_all(_sealed(data_key, report_id, new.recipients, self.keys.recovery_public))
             session.add_all(_notifications(report_id, new.notify, now))
-        return Filed(report_id, report.reference, receipt)
+            filed = Filed(report_id, report.reference, receipt)
+            if also is not None:
+                await session.flush()
+                await also(session, filed)
+        return filed
 
     async def _by_receipt(self, session: AsyncSession, text: str) -> tuple[Report, bytes] | None:
         code = crypto.normalize_receipt(text)
