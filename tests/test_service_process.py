@@ -45,10 +45,10 @@ def free_port() -> int:
 class Process:
     """`stagemeld run` in a child process, its output collected in a file."""
 
-    def __init__(self, cwd: Path, config: Path) -> None:
+    def __init__(self, cwd: Path, config: Path, out: str = "stdout.txt") -> None:
         self.cwd = cwd
         self.config = config
-        self.out = cwd / "stdout.txt"
+        self.out = cwd / out
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
