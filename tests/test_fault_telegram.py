@@ -72,7 +72,7 @@ class Repeating(Student):
         if self.rng.random() < 0.3:
             self.api.redeliver(max(self.api.updates))
         await self.api.wait_for_texts(self.chat_id, 1, since=mark, timeout=30)
-        while self._busy():
+        while self._busy():  # noqa: ASYNC110 - faults and retries are not events here
             await asyncio.sleep(0.1)
         return self.api.texts_to(self.chat_id)[mark:]
 
@@ -116,8 +116,10 @@ async def test_a_flaky_line_loses_nothing_and_repeats_nothing(
     assert any(f.drop for f in api.faults)
     for student in students:
         assert seen(api, student.chat_id) == expected, student.chat_id
-    shown = {c: {"".join(m.groups()) for t in api.texts_to(c) if (m := RECEIPT.search(t))}
-             for c in [500, *(s.chat_id for s in students)]}
+    shown = {
+        c: {"".join(m.groups()) for t in api.texts_to(c) if (m := RECEIPT.search(t))}
+        for c in [500, *(s.chat_id for s in students)]
+    }
     await check_reports(tmp_path, settings.database.url, shown)
 
 
