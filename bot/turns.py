@@ -164,11 +164,12 @@ class Turns:
         try:
             filed = await file_draft(self.s, action.draft, also=also)
         except Exception:
+            # Nothing is saved: if the commit went through after all (the connection
+            # died while the server committed), the stored state is the filed one with
+            # its unsent receipt, and overwriting it would invite a second report.
             log.exception("filing a report failed; the draft is kept")
-            failed = self.s.dialogue.failure(state)
-            notes = _remember_question(record.channel, failed)
-            await self._save(chat_key, Record(failed.state, notes))
-            return failed, notes
+            assert record.state is not None
+            return self.s.dialogue.failure(record.state), dict(record.channel)
         log.info("report %s filed", filed.reference)
         done = result["done"]
         return Outcome(done.state, outcome.replies + done.replies, action), result["notes"]
