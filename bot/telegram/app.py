@@ -40,7 +40,7 @@ def make_dispatcher(services: Services) -> Dispatcher:
     dp.update.outer_middleware(OncePerUpdate(services.updates))
     flood = FloodControl(services.settings.conversation.messages_per_minute, _warn_flood(services))
     serial = OneTurnPerChat()
-    for observer in (dp.message, dp.callback_query):
+    for observer in (dp.message, dp.edited_message, dp.callback_query):
         observer.outer_middleware(flood)
         observer.outer_middleware(serial)
     dp.include_routers(*all_routers())
