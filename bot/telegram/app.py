@@ -41,8 +41,10 @@ def make_dispatcher(services: Services) -> Dispatcher:
     flood = FloodControl(services.settings.conversation.messages_per_minute, _warn_flood(services))
     serial = OneTurnPerChat()
     for observer in (dp.message, dp.edited_message, dp.callback_query):
-        observer.outer_middleware(flood)
+        # Serial first: the flood check then runs in the chat's turn order, so the "slow
+        # down" message comes after the answers to the inputs let through, not among them.
         observer.outer_middleware(serial)
+        observer.outer_middleware(flood)
     dp.include_routers(*all_routers())
     dp.errors.register(_on_error(services))
     return dp
