@@ -20,6 +20,7 @@ import hmac
 import json
 import os
 import secrets
+import threading
 from dataclasses import asdict, dataclass
 
 from cryptography.exceptions import InvalidTag
@@ -177,14 +178,24 @@ class KdfParams:
             raise ValueError("Argon2id needs iterations >= 1, lanes >= 1, memory >= 8*lanes KiB")
 
 
+# cryptography (50.0.2 here) cannot run two Argon2id derivations with lanes > 1 at once:
+# in two threads they block each other for ever (futex wait; seen with the default
+# 3/4/64 MiB), or one fails with MemoryError at small memory costs. The service derives
+# in threads (status checks, filing, adviser passphrases), so two students at once
+# would hang it. One derivation at a time; each already spreads its lanes over the cores.
+_ARGON2_ONE_AT_A_TIME = threading.Lock()
+
+
 def _argon2(secret: bytes, salt: bytes, params: KdfParams) -> bytes:
-    return Argon2id(
+    kdf = Argon2id(
         salt=salt,
         length=KEY_LEN,
         iterations=params.iterations,
         lanes=params.lanes,
         memory_cost=params.memory_kib,
-    ).derive(secret)
+    )
+    with _ARGON2_ONE_AT_A_TIME:
+        return kdf.derive(secret)
 
 
 def _expand(master: bytes, label: str) -> bytes:
