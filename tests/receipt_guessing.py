@@ -8,8 +8,8 @@ What bounds a guesser:
   hand-moved clock — the real code, no sleeping;
 - per chat, flood control (`conversation.messages_per_minute`), looser than the lock-out;
 - for all chats together, the server's Argon2id throughput: every guess costs one
-  derivation with the configured parameters (measured here on this machine, several at
-  once as the service runs them, in threads).
+  derivation with the configured parameters (measured here on this machine, asked for
+  from several threads as the service does; storage/crypto.py runs one at a time).
 From those, the expected time to hit any one of N stored reports: a guess opens a report
 with probability N / 10^16, so it takes 10^16 / N guesses on average.
 """
@@ -112,7 +112,8 @@ def report(m: Measured) -> str:
         f"{m.argon2_seconds * 1000:.0f} ms per guess alone",
         f"one chat: {m.per_chat_per_hour} guesses/hour (lock-out; flood control alone "
         f"would allow {m.flood_per_hour})",
-        f"all chats: {m.server_per_hour:,.0f} guesses/hour ({m.workers} derivations at once), "
+        f"all chats: {m.server_per_hour:,.0f} guesses/hour ({m.workers} threads asking; "
+        "crypto derives one at a time), "
         f"reached with {m.chats_to_saturate():,.0f} chats",
         "",
         "| stored reports | one chat: expected years | all chats (server flat out): years |",
