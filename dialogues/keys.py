@@ -76,6 +76,7 @@ CHANNEL_KEYS = frozenset(
         "notify_new_report",
         "error_try_again",
         "rate_limited",
+        "edit_not_seen",
         "unsupported_media",
         "button_stale",
         "unknown_command",

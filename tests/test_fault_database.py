@@ -100,6 +100,7 @@ class CuttableProxy:
             writer.transport.abort()
 
 
+@pytest.mark.postgres
 async def test_postgresql_restarted_under_load(
     api: BotAPIStandIn, make_settings: Callable[..., Settings], tmp_path: Path
 ) -> None:
