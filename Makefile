@@ -3,8 +3,14 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The browser tests drive Debian's Chromium (never a downloaded browser) and check the
+# page with axe-core from the npm registry, kept in a git-ignored folder.
+CHROMIUM := /usr/bin/chromium
+DEJAVU := /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
+TOOLS := .test-tools
+AXE := $(TOOLS)/node_modules/axe-core/axe.min.js
 
-.PHONY: run test test-long lint bench clean
+.PHONY: run test test-long lint bench clean browser axe
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -15,12 +21,28 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/stagemeld run $(ARGS)
 
-test: $(STAMP)
+test: $(STAMP) browser axe
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The heavy fault variants (see docs/robustness.md); several minutes on two cores.
 test-long: $(STAMP)
 	$(BIN)/python -m pytest -m long $(PYTEST_ARGS)
+
+# Idempotent and quiet; a machine where this cannot work skips the browser tests with
+# the reason, it does not fail here. DejaVu Sans: the console's PDF embeds it for text
+# beyond Latin-1.
+browser:
+	@test -x $(CHROMIUM) && test -f $(DEJAVU) || { echo "installing chromium and fonts (apt-get) for the browser tests"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		-o DPkg::Lock::Timeout=600 chromium fonts-dejavu-core) >/dev/null 2>&1 || \
+		echo "could not install chromium: the browser tests will be skipped"; }
+
+# axe-core (the accessibility check the web chat's browser test injects), from npm.
+axe:
+	@test -f $(AXE) || { command -v npm >/dev/null && \
+		npm install --prefix $(TOOLS) --no-save --no-audit --no-fund --silent \
+		--no-package-lock axe-core@4 >/dev/null 2>&1; } || \
+		echo "could not install axe-core: the accessibility test will be skipped"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -28,4 +50,4 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var $(TOOLS) .pytest_cache .mypy_cache .ruff_cache

@@ -8,8 +8,12 @@ import getpass
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.config import ConfigError, Settings, load_settings
+
+if TYPE_CHECKING:
+    from bot.services import Services
 
 MIN_PASSPHRASE = 12
 
@@ -20,6 +24,11 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="start the service")
     run.add_argument("--no-chat", action="store_true", help="no terminal chat without Telegram")
+    run.add_argument(
+        "--demo",
+        action="store_true",
+        help="enrol one demo adviser per organization (loopback addresses only)",
+    )
     sub.add_parser("chat", help="talk to the bot in this terminal")
     sub.add_parser("check-config", help="validate the config and exit")
     keys = sub.add_parser("keys", help="server and recovery keys").add_subparsers(
@@ -29,11 +38,20 @@ def parser() -> argparse.ArgumentParser:
     adviser = sub.add_parser("adviser", help="advisers' keys").add_subparsers(
         dest="adviser_command", required=True
     )
-    add = adviser.add_parser("add", help="create an adviser's key pair")
+    add = adviser.add_parser(
+        "add", help="print a one-time enrolment link for an adviser's console account"
+    )
     add.add_argument("--adviser", required=True, help="adviser id from the config")
     add.add_argument(
-        "--passphrase-stdin", action="store_true", help="read the passphrase from standard input"
+        "--passphrase-stdin",
+        action="store_true",
+        help="enrol now with a passphrase from standard input (prints TOTP secret and "
+        "recovery code) instead of printing a link",
     )
+    audit = sub.add_parser("audit", help="the audit log").add_subparsers(
+        dest="audit_command", required=True
+    )
+    audit.add_parser("verify", help="check the audit log's hash chain")
     return p
 
 
@@ -55,17 +73,31 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         print("config ok")
         return 0
     if args.command == "run":
-        return await _run(settings, interactive=sys.stdin.isatty() and not args.no_chat)
+        interactive = sys.stdin.isatty() and not args.no_chat
+        return await _run(settings, interactive=interactive, demo=args.demo)
     if args.command == "chat":
         return await _chat(settings)
     if args.command == "keys":
         return _keys_init(settings)
+    if args.command == "audit":
+        return await _audit_verify(settings)
     return await _adviser_add(settings, args.adviser, from_stdin=args.passphrase_stdin)
 
 
-async def _run(settings: Settings, *, interactive: bool) -> int:
+async def _run(settings: Settings, *, interactive: bool, demo: bool = False) -> int:
     from bot.service import install_signal_handlers, serve
 
+    if demo:
+        from bot.demo import enrol_demo_advisers, is_loopback
+
+        if not is_loopback(settings.web.host):
+            print(
+                f"stagemeld: --demo prints passwords and runs only on a loopback address; "
+                f"web.host is {settings.web.host}",
+                file=sys.stderr,
+            )
+            return 2
+        print(await enrol_demo_advisers(settings), flush=True)
     stop = asyncio.Event()
     install_signal_handlers(stop)
     await serve(settings, stop, interactive=interactive)
@@ -102,8 +134,7 @@ def _keys_init(settings: Settings) -> int:
 
 
 async def _adviser_add(settings: Settings, adviser_id: str, *, from_stdin: bool) -> int:
-    from bot.services import build_services, kdf_params
-    from storage.crypto import generate_keypair, protect_private_key
+    from bot.services import build_services
 
     org = next(
         (o for o in settings.organizations if any(a.id == adviser_id for a in o.advisers)), None
@@ -114,23 +145,74 @@ async def _adviser_add(settings: Settings, adviser_id: str, *, from_stdin: bool)
             file=sys.stderr,
         )
         return 2
-    passphrase = _read_passphrase(from_stdin)
+    passphrase = _read_passphrase(from_stdin) if from_stdin else ""
     if passphrase is None:
         return 2
     services = await build_services(settings)
     try:
         if await services.advisers.has_key(adviser_id):
-            print(f"stagemeld: adviser {adviser_id} already has a key", file=sys.stderr)
+            print(
+                f"stagemeld: adviser {adviser_id} already has a key; a lost passphrase is "
+                "reset with their recovery code at /console/recover",
+                file=sys.stderr,
+            )
             return 1
-        private, public = generate_keypair()
-        protected = await asyncio.to_thread(
-            protect_private_key, private, passphrase, kdf_params(settings)
-        )
-        await services.advisers.register(adviser_id, org.id, public, protected)
+        if from_stdin:
+            return await _enrol_now(services, adviser_id, org.id, org.name, passphrase)
+        return await _print_link(services, adviser_id, org.name)
     finally:
         await services.close()
-    print(f"key created for adviser {adviser_id} ({org.name})")
+
+
+async def _print_link(services: Services, adviser_id: str, org_name: str) -> int:
+    from bot.web.routes import accounts_for
+
+    token = await accounts_for(services).create_link(adviser_id)
+    if not isinstance(token, str):
+        print(f"stagemeld: adviser {adviser_id} is already enrolled", file=sys.stderr)
+        return 1
+    hours = services.settings.console.enrol_link_hours
+    print(f"enrolment link for {adviser_id} ({org_name}), valid {hours} hours, works once:")
+    print(f"{services.settings.web.base_url}/console/enrol/{token}")
     return 0
+
+
+async def _enrol_now(
+    services: Services, adviser_id: str, org_id: str, org_name: str, passphrase: str
+) -> int:
+    from bot.services import kdf_params
+    from bot.web.routes import accounts_for
+    from storage.accounts import make_credentials
+
+    new = await asyncio.to_thread(make_credentials, passphrase, kdf_params(services.settings))
+    if await accounts_for(services).enrol_directly(adviser_id, org_id, new) is not None:
+        print(f"stagemeld: adviser {adviser_id} is already enrolled", file=sys.stderr)
+        return 1
+    print(f"key created for adviser {adviser_id} ({org_name})")
+    print(f"TOTP secret (add it to an authenticator app): {new.totp_secret}")
+    print(f"recovery code (shown once; keep it offline): {new.recovery_code}")
+    return 0
+
+
+async def _audit_verify(settings: Settings) -> int:
+    from bot.services import build_services
+    from storage import audit
+
+    services = await build_services(settings)
+    try:
+        async with services.sessions() as session:
+            verdict = await audit.verify(session, services.keys.server)
+    finally:
+        await services.close()
+    if verdict.ok:
+        print(f"audit chain ok ({verdict.entries} entries)")
+        return 0
+    print(
+        f"audit chain broken at seq {verdict.broken_seq} ({verdict.reason}); "
+        f"{verdict.entries} entries before it check out",
+        file=sys.stderr,
+    )
+    return 1
 
 
 def _read_passphrase(from_stdin: bool) -> str | None:

@@ -95,6 +95,81 @@ class ReportingSettings(_Section):
     )
 
 
+class WebSettings(_Section):
+    """One HTTP server for the students' web chat (at /) and the advisers' console."""
+
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)  # 0: any free port (tests)
+    # The address people type, for links the service makes (an adviser's enrolment
+    # link). Behind a reverse proxy: its https:// URL. Default: http://host:port.
+    public_url: str | None = None
+    # The web chat's quick exit replaces the page with this neutral site.
+    quick_exit_url: str = "https://www.buienradar.nl/"
+    messages_per_minute: int = Field(default=30, ge=1)  # flood limit per browser session
+    max_text_chars: int = Field(default=4096, ge=100, le=16_000)  # like a Telegram message
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+
+class ConsoleSettings(_Section):
+    session_idle_minutes: int = Field(default=30, ge=1, le=720)
+    login_max_failures: int = Field(default=5, ge=1)
+    login_lock_minutes: int = Field(default=15, ge=1)
+    enrol_link_hours: int = Field(default=72, ge=1, le=24 * 30)
+
+
+class SmtpSettings(_Section):
+    """E-mail to advisers (notices only, never content). No host: e-mail is off."""
+
+    host: str | None = None
+    port: int = Field(default=587, ge=1, le=65535)
+    starttls: bool = True
+    username: str | None = None
+    password: SecretStr | None = None
+    sender: str = "stagemeld@localhost"
+    timeout_seconds: float = Field(default=30.0, gt=0)
+    # A private CA's certificate (PEM) to trust for the mail server; default: the system's.
+    ca_file: Path | None = None
+
+
+class DeadlineSettings(_Section):
+    """Response times. The EU whistleblower directive caps them: acknowledgement within
+    7 days and feedback within 3 months, whatever is configured here."""
+
+    acknowledge_working_days: int = Field(default=2, ge=1, le=5)
+    acknowledge_urgent_hours: int = Field(default=4, ge=1, le=48)
+    feedback_working_days: int = Field(default=10, ge=1, le=60)
+    escalate_every_hours: int = Field(default=24, ge=1, le=24 * 14)
+    check_every_seconds: int = Field(default=60, ge=1, le=3600)
+
+
+class RetentionSettings(_Section):
+    days: int = Field(default=365, ge=30)
+    warn_days: int = Field(default=14, ge=1)
+
+
+RULE_TARGETS = ("school", "workplace")  # besides organization ids
+RULE_CONDITIONS = ("visibility", "level", "recognised", "phase", "wants", "safety")
+
+
+class RoutingRule(_Section):
+    """`to` receives the report when every `when` key matches one of its values."""
+
+    to: str
+    when: dict[str, tuple[str, ...]] = {}
+
+
+class RoutingSettings(_Section):
+    rules: tuple[RoutingRule, ...] = (
+        RoutingRule(to="school", when={"visibility": ("school", "school_and_workplace")}),
+        RoutingRule(to="workplace", when={"visibility": ("school_and_workplace",)}),
+    )
+    urgent_when: dict[str, tuple[str, ...]] = {"safety": ("yes", "threat")}
+
+
 class OrgKind(StrEnum):
     SCHOOL = "school"
     WORKPLACE = "workplace"
@@ -107,6 +182,8 @@ class AdviserSettings(_Section):
     name: str = Field(min_length=1)
     email: str | None = None
     telegram_chat_id: int | None = None
+    # A coordinator is the organization's contact when a deadline is missed.
+    role: Literal["adviser", "coordinator"] = "adviser"
 
 
 class OrganizationSettings(_Section):
@@ -132,6 +209,12 @@ class Settings(BaseSettings):
     conversation: ConversationSettings = ConversationSettings()
     status: StatusSettings = StatusSettings()
     reporting: ReportingSettings = ReportingSettings()
+    web: WebSettings = WebSettings()
+    console: ConsoleSettings = ConsoleSettings()
+    smtp: SmtpSettings = SmtpSettings()
+    deadlines: DeadlineSettings = DeadlineSettings()
+    retention: RetentionSettings = RetentionSettings()
+    routing: RoutingSettings = RoutingSettings()
     organizations: tuple[OrganizationSettings, ...] = ()
 
     @classmethod
@@ -203,6 +286,8 @@ def check_consistency(s: Settings) -> None:
     _check_telegram(s.telegram)
     _check_database(s.database)
     _check_organizations(s.organizations)
+    _check_routing(s.routing, {o.id for o in s.organizations})
+    _check_web(s.web)
 
 
 def _check_telegram(t: TelegramSettings) -> None:
@@ -264,3 +349,29 @@ def _check_unique(key: str, ids: list[str]) -> None:
         if ident in seen:
             raise ConfigError(key, f"id {ident} is used twice; ids must be unique")
         seen.add(ident)
+
+
+def _check_routing(r: RoutingSettings, org_ids: set[str]) -> None:
+    for i, rule in enumerate(r.rules):
+        if rule.to not in RULE_TARGETS and rule.to not in org_ids:
+            raise ConfigError(
+                f"routing.rules.{i}.to",
+                f"{rule.to} is neither school, workplace nor an organization id in the config",
+            )
+        _check_conditions(f"routing.rules.{i}.when", rule.when)
+    _check_conditions("routing.urgent_when", r.urgent_when)
+
+
+def _check_conditions(key: str, when: dict[str, tuple[str, ...]]) -> None:
+    for name in when:
+        if name not in RULE_CONDITIONS:
+            raise ConfigError(
+                f"{key}.{name}", f"unknown condition; use one of {', '.join(RULE_CONDITIONS)}"
+            )
+
+
+def _check_web(w: WebSettings) -> None:
+    if w.public_url is not None and not w.public_url.startswith(("http://", "https://")):
+        raise ConfigError("web.public_url", "must start with https:// (or http:// for local use)")
+    if not w.quick_exit_url.startswith(("http://", "https://")):
+        raise ConfigError("web.quick_exit_url", "must be the full http(s):// address of a site")

@@ -40,6 +40,12 @@ def setup_logging(level: str, file: Path | None) -> None:
         root.addHandler(handler)
     root.setLevel(level)
     # aiogram's per-update INFO lines are noise at our scale; warnings still come through.
-    # Likewise alembic's plugin registry: the log's first lines must say how to reach us.
-    for noisy in ("aiogram.event", "alembic.runtime.plugins"):
+    # Likewise alembic's plugin registry and migration steps, and uvicorn's start-up
+    # lines: the log's first lines must say how to reach us.
+    for noisy in (
+        "aiogram.event",
+        "alembic.runtime.plugins",
+        "alembic.runtime.migration",
+        "uvicorn.error",
+    ):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

@@ -1,22 +1,32 @@
 """Turns a finished draft into a sealed, routed, stored report.
 
 Plaintext columns are limited to what routing, deadlines and statistics need; everything
-the student said goes into `content`, which storage encrypts.
+the student said goes into `content`, which storage encrypts. The free text is read here
+once, in memory, only to keep a named adviser from receiving the report.
 """
 
 from __future__ import annotations
 
 from bot.services import Services
 from dialogues import Draft
-from escalation.routing import Route, is_urgent, route
+from escalation.deadlines import due_dates
+from escalation.routing import Facts, Route, route
 from storage.reports import AlsoInTransaction, Filed, NewReport, Recipient
 
 
 async def file_draft(
-    services: Services, draft: Draft, *, also: AlsoInTransaction | None = None
+    services: Services,
+    draft: Draft,
+    *,
+    push_target: str = "",
+    also: AlsoInTransaction | None = None,
 ) -> Filed:
-    chosen = route(services.directory, school=draft.school, visibility=draft.visibility)
+    """`push_target` (a chat address) is stored only encrypted, inside the report; `also`
+    runs in the filing's transaction (the conversation's next state)."""
+    chosen = route(services.directory, services.rules, facts_of(draft))
     keys = await services.advisers.public_keys([a.id for a in chosen.advisers])
+    filed_at = services.reports.clock()
+    school = services.directory.organization(draft.school)
     new = NewReport(
         org_id=chosen.organization.id,
         phase=draft.phase,
@@ -24,16 +34,38 @@ async def file_draft(
         when_bucket=draft.when,
         wants=draft.wants,
         visibility=draft.visibility,
-        urgent=is_urgent(danger=draft.danger),
-        content=content_of(draft),
+        urgent=chosen.urgent,
+        content=content_of(draft, push_target),
         recipients=tuple(Recipient(a, k) for a, k in keys.items()),
-        notify=notifications_for(chosen),
+        notify=notifications_for(chosen, services.channels),
+        level=school.level if school is not None and school.kind == "school" else None,
+        workplace_org_id=_received(chosen, draft.workplace_org),
+        deadlines=due_dates(filed_at, urgent=chosen.urgent, policy=services.deadline_policy),
     )
     return await services.reports.file(new, also=also)
 
 
-def content_of(draft: Draft) -> dict[str, str]:
-    return {
+def _received(chosen: Route, org_id: str) -> str | None:
+    """A known workplace is plaintext only when it received the report itself; otherwise
+    the student's pick stays inside the encrypted content like a typed name."""
+    return org_id if any(o.id == org_id for o in chosen.organizations) else None
+
+
+def facts_of(draft: Draft) -> Facts:
+    return Facts(
+        school=draft.school,
+        visibility=draft.visibility,
+        phase=draft.phase,
+        wants=draft.wants,
+        safety="yes" if draft.danger else "threat" if draft.threat else "no",
+        recognised=draft.recognised,
+        workplace_org=draft.workplace_org,
+        text="\n".join((draft.story, draft.workplace, draft.evidence_note)),
+    )
+
+
+def content_of(draft: Draft, push_target: str = "") -> dict[str, str]:
+    content = {
         "story": draft.story,
         "workplace": draft.workplace,
         "evidence": draft.evidence,
@@ -41,9 +73,15 @@ def content_of(draft: Draft) -> dict[str, str]:
         "school_choice": draft.school,
         "lang": draft.lang,
         "danger": "yes" if draft.danger else "no",
+        "threat": "yes" if draft.threat else "no",
+        "workplace_org": draft.workplace_org,
+        "recognised": draft.recognised,
     }
+    if push_target:
+        content["push_target"] = push_target
+    return content
 
 
-def notifications_for(chosen: Route) -> tuple[tuple[str, str], ...]:
-    # E-mail delivery arrives with the advisers' console; until then Telegram only.
-    return tuple((a.id, "telegram") for a in chosen.advisers if a.telegram_chat_id is not None)
+def notifications_for(chosen: Route, enabled: frozenset[str]) -> tuple[tuple[str, str], ...]:
+    """Every way each adviser can be reached that this service can deliver on."""
+    return tuple((a.id, c) for a in chosen.advisers for c in a.channels if c in enabled)

@@ -15,14 +15,21 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramNotFound
 
 from bot.config import Settings
-from bot.services import Services, build_services
+from bot.nudging import ChannelSend, GiveUp, deliver_nudges
+from bot.services import Services, build_services, warn_about_keyless_advisers
 from bot.telegram.app import make_bot, run_telegram
 from bot.terminal import chat
 from bot.turns import Turns
+from bot.web.routes import web_routes
+from bot.web.server import WebServer, make_app
+from escalation.deadlines import escalate_due
 from escalation.directory import Adviser, Organization
-from escalation.notify import Sender, Undeliverable, deliver_due
+from escalation.email import EmailSender
+from escalation.notify import Notice, Sender, Undeliverable, deliver_due
+from escalation.retention import apply_retention
 from storage.outbox import PendingNotification
 
 log = logging.getLogger(__name__)
@@ -35,14 +42,30 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-async def serve(settings: Settings, stop: asyncio.Event, *, interactive: bool = False) -> None:
+async def serve(
+    settings: Settings,
+    stop: asyncio.Event,
+    *,
+    interactive: bool = False,
+    ready: asyncio.Future[str | None] | None = None,
+) -> None:
+    """Runs until `stop` is set. `ready` gets the web address (or None) once listening."""
     services = await build_services(settings)
+    await warn_about_keyless_advisers(services)
     bot = make_bot(settings.telegram) if settings.telegram.active else None
-    announce(settings, interactive=interactive and bot is None)
+    web = await _start_web(services)
+    announce(settings, interactive=interactive and bot is None, web_url=web.url if web else None)
+    if ready is not None and not ready.done():
+        ready.set_result(web.url if web else None)
     tasks = [
         asyncio.create_task(_every(NOTIFY_EVERY, stop, _notifier(services, bot)), name="notify"),
+        asyncio.create_task(_every(NOTIFY_EVERY, stop, _nudger(services, bot)), name="nudge"),
         asyncio.create_task(
             _every(HOUSEKEEPING_EVERY, stop, _housekeeping(services)), name="housekeeping"
+        ),
+        asyncio.create_task(
+            _every(settings.deadlines.check_every_seconds, stop, _deadlines(services)),
+            name="deadlines",
         ),
     ]
     if bot is not None:
@@ -58,11 +81,23 @@ async def serve(settings: Settings, stop: asyncio.Event, *, interactive: bool = 
         await asyncio.gather(*tasks, return_exceptions=True)
         if bot is not None:
             await bot.session.close()
+        if web is not None:
+            await web.stop()
         await services.close()
         log.info("stopped")
 
 
-def announce(settings: Settings, *, interactive: bool) -> None:
+async def _start_web(services: Services) -> WebServer | None:
+    if not services.settings.web.enabled:
+        return None
+    web = WebServer(make_app(web_routes(services), services=services), services.settings.web)
+    await web.start()
+    return web
+
+
+def announce(settings: Settings, *, interactive: bool, web_url: str | None = None) -> None:
+    if web_url is not None:
+        log.info("stagemeld is running: open %s/ in a browser", web_url)
     t = settings.telegram
     if t.active:
         log.info("stagemeld is running: open your bot in Telegram and send /start (%s)", t.mode)
@@ -107,10 +142,16 @@ def _notifier(services: Services, bot: Bot | None) -> Callable[[], Awaitable[int
     senders: dict[str, Sender] = {}
     if bot is not None:
         senders["telegram"] = telegram_sender(bot)
+    if services.smtp is not None:
+        senders["email"] = EmailSender(services.smtp)
     texts = services.dialogue.texts("nl")
+    console = f"{services.settings.web.base_url}/console/"
 
-    def render(item: PendingNotification, org: Organization) -> str:
-        return texts.get("notify_new_report", reference=item.reference, organization=org.name)
+    def render(item: PendingNotification, org: Organization) -> Notice:
+        names = {"reference": item.reference, "organization": org.name}
+        body = texts.get(f"notify_{item.kind}", **names)
+        link = texts.get("notify_console_link", url=console)
+        return Notice(texts.get("notify_subject", **names), f"{body}\n\n{link}")
 
     async def job() -> int:
         if not senders:
@@ -121,12 +162,44 @@ def _notifier(services: Services, bot: Bot | None) -> Callable[[], Awaitable[int
 
 
 def telegram_sender(bot: Bot) -> Sender:
-    async def send(adviser: Adviser, text: str) -> None:
+    async def send(adviser: Adviser, notice: Notice) -> None:
         if adviser.telegram_chat_id is None:
             raise Undeliverable(adviser.id)
-        await bot.send_message(adviser.telegram_chat_id, text)
+        await bot.send_message(adviser.telegram_chat_id, notice.body)
 
     return send
+
+
+def _nudger(services: Services, bot: Bot | None) -> Callable[[], Awaitable[int]]:
+    channels: dict[str, ChannelSend] = {}
+    if bot is not None:
+        channels["telegram"] = telegram_nudge(bot, services)
+
+    async def job() -> int:
+        return await deliver_nudges(services.nudges, channels, now)
+
+    return job
+
+
+def telegram_nudge(bot: Bot, services: Services) -> ChannelSend:
+    async def send(chat: str, lang: str) -> None:
+        try:
+            await bot.send_message(int(chat), services.dialogue.texts(lang).get("nudge_news"))
+        except (TelegramForbiddenError, TelegramNotFound) as exc:
+            raise GiveUp from exc
+        except TelegramBadRequest as exc:
+            if "chat not found" in exc.message.lower():
+                raise GiveUp from exc
+            raise
+
+    return send
+
+
+def _deadlines(services: Services) -> Callable[[], Awaitable[int]]:
+    async def job() -> int:
+        return await escalate_due(services.deadlines, services.directory, services.deadline_policy)
+
+    return job
 
 
 def _housekeeping(services: Services) -> Callable[[], Awaitable[None]]:
@@ -135,6 +208,7 @@ def _housekeeping(services: Services) -> Callable[[], Awaitable[None]]:
         await services.conversations.purge_expired(moment)
         await services.attempts.purge(moment)
         await services.updates.purge(moment - timedelta(days=2))
+        await apply_retention(services.retention, services.directory)
 
     return job
 

@@ -14,15 +14,22 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from dialogues import Engine, FlowContext
+from escalation.deadlines import DeadlinePolicy
 from escalation.directory import Adviser, Directory, Organization
+from escalation.email import SmtpConfig
+from escalation.routing import Rule, Rules
 from storage.advisers import AdviserKeys
 from storage.attempts import StatusAttempts
 from storage.conversations import ConversationStore
 from storage.crypto import KdfParams
 from storage.db import make_engine, migrate, session_factory
+from storage.deadlines import DeadlineStore
 from storage.keys import KeysMissing, KeyStore
+from storage.nudges import Nudges
 from storage.outbox import Outbox
 from storage.reports import ReportStore
+from storage.retention import Retention
+from storage.student import StudentSide
 from storage.updates import UpdateLog
 
 log = logging.getLogger(__name__)
@@ -35,6 +42,14 @@ class Services:
     sessions: async_sessionmaker[AsyncSession]
     keys: KeyStore
     directory: Directory
+    rules: Rules
+    deadline_policy: DeadlinePolicy
+    channels: frozenset[str]  # where notices can go: telegram, email
+    smtp: SmtpConfig | None
+    deadlines: DeadlineStore
+    student: StudentSide
+    nudges: Nudges
+    retention: Retention
     dialogue: Engine
     reports: ReportStore
     conversations: ConversationStore
@@ -56,11 +71,55 @@ def directory_from(settings: Settings) -> Directory:
                 kind=o.kind.value,
                 level=o.level,
                 advisers=tuple(
-                    Adviser(a.id, a.name, o.id, a.email, a.telegram_chat_id) for a in o.advisers
+                    Adviser(a.id, a.name, o.id, a.email, a.telegram_chat_id, a.role)
+                    for a in o.advisers
                 ),
             )
             for o in settings.organizations
         )
+    )
+
+
+def routing_rules(settings: Settings) -> Rules:
+    r = settings.routing
+    return Rules(
+        rules=tuple(
+            Rule(rule.to, {k: frozenset(v) for k, v in rule.when.items()}) for rule in r.rules
+        ),
+        urgent_when={k: frozenset(v) for k, v in r.urgent_when.items()},
+    )
+
+
+def smtp_config(settings: Settings) -> SmtpConfig | None:
+    m = settings.smtp
+    if not m.host:
+        return None
+    return SmtpConfig(
+        host=m.host,
+        port=m.port,
+        starttls=m.starttls,
+        username=m.username,
+        password=m.password.get_secret_value() if m.password else None,
+        sender=m.sender,
+        timeout=m.timeout_seconds,
+        ca_file=str(m.ca_file) if m.ca_file else None,
+    )
+
+
+def notice_channels(settings: Settings) -> frozenset[str]:
+    enabled = {"telegram"} if settings.telegram.active else set()
+    if settings.smtp.host:
+        enabled.add("email")
+    return frozenset(enabled)
+
+
+def deadline_policy(settings: Settings) -> DeadlinePolicy:
+    d = settings.deadlines
+    return DeadlinePolicy(
+        acknowledge_working_days=d.acknowledge_working_days,
+        acknowledge_urgent_hours=d.acknowledge_urgent_hours,
+        feedback_working_days=d.feedback_working_days,
+        escalate_every=timedelta(hours=d.escalate_every_hours),
     )
 
 
@@ -97,18 +156,33 @@ async def build_services(settings: Settings) -> Services:
     sessions = session_factory(db)
     directory = directory_from(settings)
     context = FlowContext(
-        schools=tuple((o.id, o.name) for o in directory.schools),
+        schools=tuple((o.id, o.name, o.level or "") for o in directory.schools),
         visibility=settings.reporting.visibility,
+        workplaces=tuple((o.id, o.name) for o in directory.organizations if o.kind == "workplace"),
     )
     status = settings.status
+    reports = ReportStore(sessions, keys)
     services = Services(
         settings=settings,
         db=db,
         sessions=sessions,
         keys=keys,
         directory=directory,
+        rules=routing_rules(settings),
+        deadline_policy=deadline_policy(settings),
+        channels=notice_channels(settings),
+        smtp=smtp_config(settings),
+        deadlines=DeadlineStore(sessions, keys.server),
+        student=StudentSide(sessions, reports),
+        nudges=Nudges(sessions, keys.server),
+        retention=Retention(
+            sessions,
+            keys.server,
+            keep=timedelta(days=settings.retention.days),
+            warn_before=timedelta(days=settings.retention.warn_days),
+        ),
         dialogue=Engine(context),
-        reports=ReportStore(sessions, keys),
+        reports=reports,
         conversations=ConversationStore(
             sessions, keys.server, ttl=timedelta(hours=settings.conversation.ttl_hours)
         ),
@@ -119,18 +193,17 @@ async def build_services(settings: Settings) -> Services:
         advisers=AdviserKeys(sessions),
         outbox=Outbox(sessions),
     )
-    await warn_about_keyless_advisers(services)
     return services
 
 
 async def warn_about_keyless_advisers(services: Services) -> None:
     ids = [a.id for o in services.directory.organizations for a in o.advisers]
     have = await services.advisers.public_keys(ids)
-    for adviser_id in ids:
-        if adviser_id not in have:
-            log.warning(
-                "adviser %s has no key yet: reports for them are readable only with the "
-                "recovery key until `stagemeld adviser add --adviser %s`",
-                adviser_id,
-                adviser_id,
-            )
+    missing = [adviser_id for adviser_id in ids if adviser_id not in have]
+    if missing:
+        # One line, so the first lines of `make run` still say where to point the browser.
+        log.warning(
+            "advisers without a key yet (%s): reports for them are readable only with the "
+            "recovery key until `stagemeld adviser add --adviser ID`",
+            ", ".join(missing),
+        )

@@ -3,17 +3,24 @@
 The order matters for "nothing lost": a report is committed before the student is told
 it is filed, and the new state is saved before any reply is sent, so a crash between
 the two leaves the student one re-asked question behind, never ahead.
+
+The receipt is the one reply a re-asked question cannot bring back. So the report and
+the conversation's next state commit in one transaction, and that state keeps the
+receipt message (sealed with the server key, like the draft it replaces) as `unsent`
+until the channel confirms it was shown (`delivered`). If the process dies in between,
+the student's next input brings the receipt first. Without this, a crash after the
+commit left a report whose receipt nobody ever saw, and a second report on the retry.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.followup import FetchFile, FollowUp
 from bot.reporting import file_draft
 from bot.services import Services
 from dialogues import (
@@ -24,12 +31,11 @@ from dialogues import (
     Outcome,
     Press,
     Reply,
+    SendAttachment,
+    SendReply,
     State,
-    StatusFound,
-    StatusLocked,
-    StatusNotFound,
-    StatusResult,
     Submit,
+    Withdraw,
 )
 from storage.reports import Filed
 
@@ -68,9 +74,18 @@ class TurnResult:
     unsent: bool = False  # a receipt is among the replies: call `Turns.delivered` once shown
 
 
+@dataclass(frozen=True)
+class Channel:
+    """What the channel of this turn can do beyond replying."""
+
+    push_address: str = ""  # e.g. "telegram:123": where a nudge could reach the student
+    fetch_file: FetchFile | None = None  # the bytes behind an Attachment's ref
+
+
 class Turns:
     def __init__(self, services: Services) -> None:
         self.s = services
+        self.follow = FollowUp(services)
 
     def chat_key(self, channel: str, chat_id: str) -> str:
         return self.s.keys.server.chat_key(channel, chat_id)
@@ -92,16 +107,23 @@ class Turns:
         *,
         lang_hint: str | None = None,
         channel_notes: dict[str, Any] | None = None,
+        channel: Channel | None = None,
     ) -> TurnResult:
+        """`channel` says what this channel can do: push nudges later, fetch files."""
+        abilities = channel or Channel()
         record = await self.load(chat_key)
         if channel_notes:
             record.channel = {**channel_notes, **record.channel}
-        outcome = self.s.dialogue.handle(record.state, inp, lang_hint=lang_hint)
+        outcome = self.s.dialogue.handle(
+            record.state, inp, lang_hint=lang_hint, can_push=bool(abilities.push_address)
+        )
         previous_question = record.channel.get("question")
         if isinstance(outcome.action, Submit):
-            outcome, notes = await self._submit(chat_key, record, outcome, outcome.action)
+            outcome, notes = await self._submit(
+                chat_key, record, outcome, outcome.action, abilities
+            )
         else:
-            outcome = await self._act(chat_key, record.state, outcome)
+            outcome = await self._act(chat_key, record.state, outcome, abilities)
             notes = _remember_question(record.channel, outcome)
             await self._save(chat_key, Record(outcome.state, notes))
         unsent = _unsent_reply(notes)
@@ -111,7 +133,8 @@ class Turns:
         return TurnResult(
             replies,
             erase_chat=isinstance(outcome.action, EraseChat),
-            hide_input=isinstance(outcome.action, CheckStatus),
+            hide_input=isinstance(outcome.action, CheckStatus)
+            or (isinstance(outcome.action, Withdraw) and bool(outcome.action.code)),
             replace_question=replies == outcome.replies
             and _redraws(inp, outcome, previous_question),
             lang=_lang(outcome.state or record.state),
@@ -126,27 +149,64 @@ class Turns:
             return
         await self._save(chat_key, record)
 
+    async def current(self, chat_key: str) -> TurnResult | None:
+        """The question the student owes an answer to, for a channel that reconnects or
+        reloads; nothing is changed or saved. None: no conversation is stored."""
+        record = await self.load(chat_key)
+        state = record.state
+        if state is None:
+            return None
+        engine = self.s.dialogue
+        replies = engine.reprompt(state) or (engine.q.idle_help(state),)
+        unsent = _unsent_reply(record.channel)
+        if unsent is not None:
+            replies = (unsent, *replies)
+        return TurnResult(
+            replies, lang=state.lang, channel=record.channel, unsent=unsent is not None
+        )
+
+    async def forget(self, chat_key: str) -> None:
+        """Erase the stored conversation (an unfinished draft included); reports filed
+        are not touched."""
+        await self.s.conversations.delete(chat_key)
+
     async def _save(self, chat_key: str, record: Record) -> None:
         if record.state is None and not record.channel.get(UNSENT):
             await self.s.conversations.delete(chat_key)
         else:  # an unsent receipt outlives an erased conversation until it is shown
             await self.s.conversations.save(chat_key, record.to_json())
 
-    async def _act(self, chat_key: str, before: State | None, outcome: Outcome) -> Outcome:
+    async def _act(
+        self, chat_key: str, before: State | None, outcome: Outcome, channel: Channel
+    ) -> Outcome:
         action = outcome.action
+        state = outcome.state if outcome.state is not None else before
+        engine = self.s.dialogue
         if isinstance(action, CheckStatus):
-            result = await self._check_status(chat_key, action.code)
-            state = outcome.state if outcome.state is not None else before
-            checked = self.s.dialogue.status_result(state, result)
-            return Outcome(checked.state, outcome.replies + checked.replies, action)
-        return outcome
+            told = engine.status_result(state, await self.follow.status(chat_key, action.code))
+        elif isinstance(action, SendReply):
+            told = engine.reply_result(state, await self.follow.answer(action.token, action.text))
+        elif isinstance(action, SendAttachment):
+            sent = await self.follow.send_file(
+                action.token, action.ref, action.kind, action.name, channel.fetch_file
+            )
+            told = engine.reply_result(state, sent)
+        elif isinstance(action, Withdraw):
+            gone = await self.follow.withdraw(chat_key, action.token, action.code)
+            told = engine.withdraw_result(state, gone)
+        else:
+            return outcome
+        return Outcome(told.state, outcome.replies + told.replies, action)
 
     async def _submit(
-        self, chat_key: str, record: Record, outcome: Outcome, action: Submit
+        self, chat_key: str, record: Record, outcome: Outcome, action: Submit, channel: Channel
     ) -> tuple[Outcome, dict[str, Any]]:
         """Files the report and moves the conversation on in one transaction."""
         assert outcome.state is not None
         state = outcome.state
+        push = ""
+        if action.push and channel.push_address:
+            push = f"{channel.push_address}:{state.lang}"
         result: dict[str, Any] = {}
 
         async def also(session: AsyncSession, filed: Filed) -> None:
@@ -162,7 +222,7 @@ class Turns:
             result.update(done=done, notes=notes)
 
         try:
-            filed = await file_draft(self.s, action.draft, also=also)
+            filed = await file_draft(self.s, action.draft, push_target=push, also=also)
         except Exception:
             # Nothing is saved: if the commit went through after all (the connection
             # died while the server committed), the stored state is the filed one with
@@ -173,21 +233,6 @@ class Turns:
         log.info("report %s filed", filed.reference)
         done = result["done"]
         return Outcome(done.state, outcome.replies + done.replies, action), result["notes"]
-
-    async def _check_status(self, chat_key: str, code: str) -> StatusResult:
-        attempts = self.s.attempts
-        locked = await attempts.locked_for(chat_key)
-        if locked is not None:
-            return StatusLocked(minutes=_minutes(locked))
-        view = await self.s.reports.status(code)
-        if view is not None:
-            return StatusFound(
-                status=_student_status(view.status), changed_on=view.changed_at.date()
-            )
-        left = await attempts.record_failure(chat_key)
-        if left <= 0:
-            return StatusLocked(minutes=self.s.settings.status.lock_minutes)
-        return StatusNotFound(attempts_left=left)
 
 
 UNSENT = "unsent"
@@ -231,12 +276,3 @@ def _redraws(inp: Input, outcome: Outcome, previous_question: object) -> bool:
 
 def _lang(state: State | None) -> str:
     return state.lang if state is not None else "nl"
-
-
-def _minutes(delta: timedelta) -> int:
-    return max(1, -(-int(delta.total_seconds()) // 60))
-
-
-def _student_status(status: str) -> str:
-    # A withdrawn report is, for the student, simply closed.
-    return "closed" if status == "withdrawn" else status

@@ -4,12 +4,15 @@ Channels code against the names exported here; everything else is the engine's o
 """
 
 from dialogues.engine import Engine
+from dialogues.followup import MAX_ATTACHMENT
 from dialogues.keys import CHANNEL_KEYS, COMMANDS
 from dialogues.receipt import format_code, normalize_code
 from dialogues.state import State
 from dialogues.texts import Texts, lang_from_hint
 from dialogues.types import (
+    EVENTS,
     Action,
+    Attachment,
     Button,
     CheckStatus,
     Command,
@@ -20,19 +23,28 @@ from dialogues.types import (
     Outcome,
     Press,
     Reply,
+    ReplyResult,
+    SendAttachment,
+    SendReply,
     StatusFound,
     StatusLocked,
     StatusNotFound,
     StatusResult,
     Submit,
     Text,
+    ThreadEntry,
     Unsupported,
+    Withdraw,
+    WithdrawResult,
 )
 
 __all__ = [
     "CHANNEL_KEYS",
     "COMMANDS",
+    "EVENTS",
+    "MAX_ATTACHMENT",
     "Action",
+    "Attachment",
     "Button",
     "CheckStatus",
     "Command",
@@ -44,6 +56,9 @@ __all__ = [
     "Outcome",
     "Press",
     "Reply",
+    "ReplyResult",
+    "SendAttachment",
+    "SendReply",
     "State",
     "StatusFound",
     "StatusLocked",
@@ -52,7 +67,10 @@ __all__ = [
     "Submit",
     "Text",
     "Texts",
+    "ThreadEntry",
     "Unsupported",
+    "Withdraw",
+    "WithdrawResult",
     "format_code",
     "lang_from_hint",
     "normalize_code",

@@ -13,7 +13,7 @@ from dataclasses import replace
 from dialogues.flow import Step
 from dialogues.questions import Questions
 from dialogues.state import State
-from dialogues.summary import Summary, answered, applies
+from dialogues.summary import Summary, answered
 from dialogues.types import Outcome, Reply
 
 DONE_WORDS = frozenset({"klaar", "done", "dat was het", "dat is alles", "that's it", "thats it"})
@@ -26,7 +26,7 @@ class Answers:
 
     def next_step(self, state: State) -> str:
         for step in self.q.flow.steps:
-            if applies(step, state) and not answered(step, state):
+            if self.q.applies(step, state) and not answered(step, state):
                 return step.id
         return "summary"
 
@@ -95,6 +95,11 @@ class Answers:
             return Outcome(state, (self.q.say(state, "text_too_long", limit=step.max_length),))
         return self.after(state.with_answer(step.id, clean))
 
+    def pick(self, state: State, step: Step, value: str) -> Outcome:
+        """A shortcut button on a text step (a known workplace): kept as (id,), so the
+        draft can tell a picked organization from a typed name."""
+        return self.after(state.with_answer(step.id, (value,)))
+
     def skip(self, state: State, step: Step) -> Outcome:
         return self.after(state.with_answer(step.id, ""))
 
@@ -103,6 +108,6 @@ class Answers:
         keep = {
             k: v
             for k, v in state.answers.items()
-            if (step := self.q.flow.step(k)) is None or applies(step, state)
+            if (step := self.q.flow.step(k)) is None or self.q.applies(step, state)
         }
         return replace(state, answers=keep)

@@ -12,7 +12,8 @@ from typing import Any
 import yaml
 
 KINDS = ("choice", "multi", "story", "text")
-SOURCES = ("schools", "visibility")
+SOURCES = ("schools", "visibility", "workplaces")
+LEVELS = ("mbo", "hbo")
 FLOW_FILE = Path(__file__).resolve().parent / "flows" / "report.yaml"
 # Values the engine itself puts on buttons next to a step's options, and step names it
 # uses for its own screens: a flow may not reuse them.
@@ -34,6 +35,7 @@ STEP_KEYS = frozenset(
         "only_if",
         "extra",
         "in_summary",
+        "school_level",
     }
 )
 
@@ -50,6 +52,7 @@ class Step:
     only_if: Mapping[str, str] = field(default_factory=dict)
     extra: Mapping[str, str] = field(default_factory=dict)
     in_summary: bool = True
+    school_level: str | None = None  # ask only when the chosen school is of this level
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,8 +95,16 @@ def _step(raw: Any, index: int) -> Step:
     options = _options(name, raw.get("options", []))
     if kind in ("choice", "multi") and not options and source is None:
         raise ValueError(f"step {name}: a {kind} step needs options or options_from")
-    if kind in ("story", "text") and (options or source is not None):
+    if kind in ("story", "text") and options:
         raise ValueError(f"step {name}: a {kind} step takes text, not options")
+    # A text step may offer known names as shortcuts; typing still works.
+    if (kind == "text") != (source == "workplaces") and source is not None:
+        raise ValueError(f"step {name}: only a text step takes options_from: workplaces")
+    if kind == "story" and source is not None:
+        raise ValueError(f"step {name}: a story step takes text, not options")
+    level = raw.get("school_level")
+    if level is not None and level not in LEVELS:
+        raise ValueError(f"step {name}: school_level must be one of {', '.join(LEVELS)}")
     step = Step(
         id=name,
         kind=kind,
@@ -105,6 +116,7 @@ def _step(raw: Any, index: int) -> Step:
         only_if=_pairs(name, raw, "only_if"),
         extra=_pairs(name, raw, "extra"),
         in_summary=_flag(name, raw, "in_summary", default=True),
+        school_level=level,
     )
     if step.max_total < step.max_length:
         raise ValueError(f"step {name}: max_total is smaller than max_length")
@@ -158,6 +170,10 @@ def _check_references(steps: tuple[Step, ...]) -> None:
                 raise ValueError(f"step {step.id}: only_if names {depends_on}, not asked before")
             if earlier.options and value not in earlier.options:
                 raise ValueError(f"step {step.id}: only_if {depends_on} is never {value!r}")
+        if step.school_level is not None and not any(
+            s.options_from == "schools" for s in seen.values()
+        ):
+            raise ValueError(f"step {step.id}: school_level needs a schools step before it")
         seen[step.id] = step
     if sum(s.kind == "story" for s in steps) > 1:
         raise ValueError(

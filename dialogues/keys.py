@@ -7,7 +7,7 @@ it; the fixed ones the engine and the channels use are listed here.
 from __future__ import annotations
 
 from dialogues.flow import Flow
-from dialogues.types import FlowContext
+from dialogues.types import EVENTS, FlowContext
 
 LANGS = ("nl", "en")
 
@@ -34,6 +34,9 @@ ENGINE_KEYS = frozenset(
         "sum_empty",
         "sum_story_cut",
         "btn_submit",
+        "btn_submit_push",
+        "summary_push_note",
+        "pick_or_type",
         "btn_edit",
         "btn_stop",
         "ask_edit",
@@ -47,7 +50,35 @@ ENGINE_KEYS = frozenset(
         "ask_code",
         "code_format",
         "code_cancelled",
-        *(f"status_{s}" for s in ("received", "in_progress", "waiting", "closed")),
+        *(f"status_{s}" for s in ("received", "in_progress", "waiting", "closed", "withdrawn")),
+        "status_reference",
+        "thread_head",
+        "thread_cut",
+        "thread_adviser",
+        "thread_student",
+        "thread_event",
+        *(f"event_{e}" for e in EVENTS),
+        "event_other",
+        "status_actions",
+        "btn_reply",
+        "btn_withdraw",
+        "btn_status_done",
+        "status_done",
+        "ask_reply",
+        "btn_reply_cancel",
+        "reply_cancelled",
+        "reply_sent",
+        "reply_expired",
+        "reply_failed",
+        "attachment_too_large",
+        "attachment_not_now",
+        "withdraw_confirm",
+        "btn_withdraw_yes",
+        "btn_withdraw_no",
+        "withdraw_ask_code",
+        "withdraw_cancelled",
+        "withdraw_done",
+        "withdraw_expired",
         "status_not_found",
         "status_locked",
         "still_open",
@@ -68,12 +99,52 @@ ENGINE_KEYS = frozenset(
     }
 )
 
-COMMANDS = ("start", "report", "status", "help", "privacy", "language", "stop")
+COMMANDS = ("start", "report", "status", "withdraw", "help", "privacy", "language", "stop")
+
+# The web chat's own page texts (plain text, no HTML): the page's chrome and notes.
+WEB_KEYS = frozenset(
+    {
+        "web_title",
+        "web_heading",
+        "web_tagline",
+        "web_log_label",
+        "web_bot",
+        "web_you",
+        "web_input_label",
+        "web_input_placeholder",
+        "web_send",
+        "web_quick_exit",
+        "web_quick_exit_hint",
+        "web_typing",
+        "web_connecting",
+        "web_connection_lost",
+        "web_reconnected",
+        "web_session_ended",
+        "web_not_sent",
+        "web_bad_frame",
+        "web_copy",
+        "web_copied",
+        "web_copy_failed",
+        "web_receipt_hint",
+        "web_noscript",
+    }
+)
 
 # For the channels: what they may look up through Engine.texts(lang).get(key).
 CHANNEL_KEYS = frozenset(
     {
         "notify_new_report",
+        "notify_handed_over",
+        "notify_subject",
+        "notify_console_link",
+        # content-free notices the service sends outside a turn: {reference} and
+        # {organization} for advisers, nothing at all for the student
+        "notify_reminder",
+        "notify_escalated_org",
+        "notify_escalated_network",
+        "notify_student_message",
+        "notify_retention_warning",
+        "nudge_news",
         "error_try_again",
         "rate_limited",
         "edit_not_seen",
@@ -84,6 +155,7 @@ CHANNEL_KEYS = frozenset(
         "chat_erased",
         "chat_erase_failed",
         *(f"cmd_{c}" for c in COMMANDS),
+        *WEB_KEYS,
     }
 )
 
@@ -101,6 +173,8 @@ def flow_keys(flow: Flow, context: FlowContext) -> frozenset[str]:
             keys.update(f"explain_{step.id}_{v}" for v in options)
         elif step.options_from == "schools":
             options = ("none",)
+        elif step.options_from == "workplaces":
+            options = ()
         keys.update(f"opt_{step.id}_{v}" for v in options)
     return frozenset(keys)
 

@@ -33,16 +33,33 @@ class Questions:
 
     def options(self, step: Step) -> tuple[str, ...]:
         if step.options_from == "schools":
-            return (*(org_id for org_id, _ in self.context.schools), "none")
+            return (*(org_id for org_id, _, _ in self.context.schools), "none")
         if step.options_from == "visibility":
             return self.context.visibility
+        if step.options_from == "workplaces":
+            return tuple(org_id for org_id, _ in self.context.workplaces)
         return step.options
 
     def label(self, state: State, step: Step, value: str) -> str:
         """Plain text: what a button says, and (escaped) what the summary says."""
         if step.options_from == "schools" and value != "none":
-            return dict(self.context.schools).get(value, value)
+            return {org: name for org, name, _ in self.context.schools}.get(value, value)
+        if step.options_from == "workplaces":
+            return dict(self.context.workplaces).get(value, value)
         return self.t(state).get(f"opt_{step.id}_{value}")
+
+    def applies(self, step: Step, state: State) -> bool:
+        """only_if and school_level: whether this step is asked, given the answers so far."""
+        if not all(state.answers.get(k) == v for k, v in step.only_if.items()):
+            return False
+        if step.school_level is None:
+            return True
+        return self.school_level(state) == step.school_level
+
+    def school_level(self, state: State) -> str | None:
+        step = next((s for s in self.flow.steps if s.options_from == "schools"), None)
+        chosen = state.answers.get(step.id) if step is not None else None
+        return next((lvl for org, _, lvl in self.context.schools if org == chosen), None)
 
     # --- the current step's question ---------------------------------------------------
 
@@ -55,8 +72,7 @@ class Questions:
         elif step.kind == "story":
             reply = self._story(state, added=added)
         elif step.kind == "text":
-            rows = ((self.button(state, "btn_skip", "skip"),),) if step.optional else ()
-            reply = Reply(f"ask_{step.id}", self.t(state).get(f"ask_{step.id}"), rows)
+            reply = self._text(state, step)
         else:
             reply = self._choice(state, step)
         return _with_rows(reply, self._extra_rows(state))
@@ -79,6 +95,17 @@ class Questions:
                 ),
             )
         return ()
+
+    def _text(self, state: State, step: Step) -> Reply:
+        t = self.t(state)
+        text = t.get(f"ask_{step.id}")
+        shortcuts = tuple(
+            (Button(self.label(state, step, v), v, state.turn),) for v in self.options(step)
+        )
+        if shortcuts:
+            text = f"{text}\n{t.get('pick_or_type')}"
+        skip = ((self.button(state, "btn_skip", "skip"),),) if step.optional else ()
+        return Reply(f"ask_{step.id}", text, (*shortcuts, *skip))
 
     def _choice(self, state: State, step: Step) -> Reply:
         t = self.t(state)

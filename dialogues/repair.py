@@ -13,7 +13,6 @@ from dialogues.answers import Answers
 from dialogues.flow import Step
 from dialogues.questions import Questions
 from dialogues.state import Answer, State
-from dialogues.summary import applies
 
 OWN_STEPS = ("summary", "edit")
 IDLE = (None, "done")
@@ -22,8 +21,8 @@ IDLE = (None, "done")
 def repair(state: State, q: Questions, answers: Answers) -> State:
     if state.step in IDLE:
         if state.answers or state.story or state.rewrite or state.selected or state.editing:
-            return State(lang=state.lang, step=state.step, turn=state.turn, menu=state.menu)
-        return state
+            state = replace(state, answers={}, story=(), rewrite=(), selected=(), editing=False)
+        return state.tidy()
     kept = {k: v for k, v in state.answers.items() if _valid(q, q.flow.step(k), v)}
     fixed = answers.prune(replace(state, answers=kept))
     step = q.flow.step(fixed.step)
@@ -33,14 +32,14 @@ def repair(state: State, q: Questions, answers: Answers) -> State:
     if fixed.menu == "welcome" and fixed.step != q.flow.steps[0].id:
         fixed = replace(fixed, menu="")
     misplaced = (step is None and fixed.step not in OWN_STEPS) or (
-        step is not None and not applies(step, fixed)
+        step is not None and not q.applies(step, fixed)
     )
     if fixed.step in OWN_STEPS and answers.next_step(fixed) != "summary":
         misplaced = True
     if misplaced:
         target = answers.next_step(fixed)
         fixed = fixed.advance(step=target, editing=False, selected=(), rewrite=())
-    return fixed
+    return fixed.tidy()
 
 
 def _valid(q: Questions, step: Step | None, value: Answer) -> bool:
@@ -56,4 +55,6 @@ def _valid(q: Questions, step: Step | None, value: Answer) -> bool:
             and len(set(value)) == len(value)
             and all(v in options for v in value)
         )
-    return isinstance(value, str) and len(value) <= step.max_length
+    if isinstance(value, tuple):  # a shortcut picked on a text step
+        return len(value) == 1 and value[0] in options
+    return len(value) <= step.max_length

@@ -17,7 +17,17 @@ LANGS = ("nl", "en")
 #   welcome   the safety question came with the welcome (privacy and language row)
 #   language  the language picker is open
 #   resume    /start during a draft asked "continue or start over?"
-MENUS = ("", "welcome", "language", "resume")
+#   status    a status view with Reply / Withdraw / Done buttons is on screen
+#   withdraw  "really withdraw your report?" is on screen
+MENUS = ("", "welcome", "language", "resume", "status", "withdraw")
+# What the next text is taken as, instead of an answer to the current step:
+#   code           a receipt code for /status
+#   withdraw_code  a receipt code for /withdraw
+#   reply          a message (or file) for the adviser, sent with the state's token
+EXPECTING = ("", "code", "withdraw_code", "reply")
+# A reply token is made by the channel and opaque to the engine: printable ASCII only,
+# so it can never smuggle markup or control characters into a stored state.
+_TOKEN = re.compile(r"[\x21-\x7e]{1,256}")
 Answer = str | tuple[str, ...]
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
@@ -32,10 +42,22 @@ class State:
     answers: Mapping[str, Answer] = field(default_factory=dict)
     story: tuple[str, ...] = ()
     editing: bool = False  # came from the summary: go back there after this answer
-    awaiting_code: bool = False  # /status asked for a receipt code
+    expecting: str = ""  # what the next text is, see EXPECTING
     selected: tuple[str, ...] = ()  # a multi-select being toggled, not yet confirmed
     rewrite: tuple[str, ...] = ()  # a new story being written from the summary
     menu: str = ""  # an overlay, see MENUS
+    token: str = ""  # the reply token of the status view or reply in progress, else ""
+    can_push: bool = False  # this turn's channel can send a nudge later (set every turn)
+
+    def __post_init__(self) -> None:
+        if self.token and not _TOKEN.fullmatch(self.token):
+            raise ValueError("token: expected at most 256 printable ASCII characters")
+
+    @property
+    def awaiting_code(self) -> bool:
+        """The next message may hold a receipt code: the channel removes it from the chat.
+        The code itself is never kept here; it travels only in the action."""
+        return self.expecting in ("code", "withdraw_code")
 
     @classmethod
     def new(cls, lang: str = "nl") -> State:
@@ -45,6 +67,12 @@ class State:
         """A new question or new buttons: older buttons must go stale, overlays close."""
         changes.setdefault("menu", "")
         return replace(self, turn=min(self.turn + 1, MAX_TURN), **changes)
+
+    def tidy(self) -> State:
+        """Drops the reply token once nothing on screen can use it any more: it lives only
+        while a status view, a withdraw question or a reply in progress needs it."""
+        needed = self.menu in ("status", "withdraw") or self.expecting == "reply"
+        return self if needed or not self.token else replace(self, token="")
 
     def with_answer(self, step: str, value: Answer) -> State:
         return replace(self, answers={**self.answers, step: value})
@@ -58,9 +86,12 @@ class State:
             "story": list(self.story),
             "editing": self.editing,
             "awaiting_code": self.awaiting_code,
+            "expecting": self.expecting,
             "selected": list(self.selected),
             "rewrite": list(self.rewrite),
             "menu": self.menu,
+            "token": self.token,
+            "can_push": self.can_push,
         }
 
     @classmethod
@@ -76,11 +107,13 @@ class State:
                 answers=_answers(data["answers"]),
                 story=_strings(data["story"]),
                 editing=_bool(data["editing"]),
-                awaiting_code=_bool(data["awaiting_code"]),
                 # added after the first release: older states lack them
+                expecting=_expecting(data),
                 selected=_strings(data.get("selected", [])),
                 rewrite=_strings(data.get("rewrite", [])),
                 menu=_choice(data.get("menu", ""), MENUS),
+                token=_token(data.get("token", "")),
+                can_push=_bool(data.get("can_push", False)),
             )
         except KeyError as exc:
             raise ValueError(f"not a conversation state: {exc} is missing") from exc
@@ -90,6 +123,25 @@ def _choice(value: object, allowed: tuple[str, ...]) -> str:
     if not isinstance(value, str) or value not in allowed:
         raise ValueError(f"unexpected value {value!r}")
     return value
+
+
+def _expecting(data: Mapping[str, Any]) -> str:
+    """States from before `expecting` only knew "waiting for a status code"."""
+    waiting = _bool(data["awaiting_code"])
+    if "expecting" not in data:
+        return "code" if waiting else ""
+    expecting = _choice(data["expecting"], EXPECTING)
+    if waiting != (expecting in ("code", "withdraw_code")):
+        raise ValueError("awaiting_code and expecting disagree")
+    return expecting
+
+
+def _token(value: object) -> str:
+    if value == "":
+        return ""
+    if isinstance(value, str) and _TOKEN.fullmatch(value):
+        return value
+    raise ValueError("token: expected at most 256 printable ASCII characters")
 
 
 def _step(value: object) -> str | None:

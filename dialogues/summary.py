@@ -21,21 +21,20 @@ ELLIPSIS = "…"
 # Draft field -> (flow step, expected kind). The flow must provide these.
 DRAFT_STEPS = {
     "danger": ("safety", "choice"),
+    "threat": ("safety", "choice"),
     "phase": ("phase", "choice"),
     "story": ("story", "story"),
     "grounds": ("grounds", "multi"),
     "when": ("when", "choice"),
     "school": ("school", "choice"),
     "workplace": ("workplace", "text"),
+    "workplace_org": ("workplace", "text"),
     "evidence": ("evidence", "choice"),
     "evidence_note": ("evidence_note", "text"),
     "wants": ("wants", "choice"),
     "visibility": ("visibility", "choice"),
+    "recognised": ("recognised", "choice"),
 }
-
-
-def applies(step: Step, state: State) -> bool:
-    return all(state.answers.get(k) == v for k, v in step.only_if.items())
 
 
 def answered(step: Step, state: State) -> bool:
@@ -70,15 +69,22 @@ class Summary:
         self.q = questions
 
     def steps(self, state: State) -> list[Step]:
-        return [s for s in self.q.flow.steps if s.in_summary and applies(s, state)]
+        return [s for s in self.q.flow.steps if s.in_summary and self.q.applies(s, state)]
 
     def render(self, state: State) -> Reply:
+        """With a channel that can push, two ways to submit: one tap either way, so asking
+        for news costs the student nothing extra."""
         t = self.q.t(state)
+        submit: tuple[Button, ...] = (self.q.button(state, "btn_submit", "submit"),)
+        if state.can_push:
+            submit = (*submit, self.q.button(state, "btn_submit_push", "submit.push"))
         rows = (
-            (self.q.button(state, "btn_submit", "submit"),),
+            *((b,) for b in submit),
             (self.q.button(state, "btn_edit", "edit"), self.q.button(state, "btn_stop", "stop")),
         )
         head = t.get("summary")
+        if state.can_push:
+            head = f"{head}\n{t.get('summary_push_note')}"
         lines: list[tuple[Step, str]] = [
             (s, t.get("sum_line", label=t.get(f"sum_{s.id}"), value=self._value(state, s)))
             for s in self.steps(state)
@@ -123,13 +129,19 @@ class Summary:
         return Reply("ask_edit", t.get("ask_edit"), (*rows, back))
 
 
-def draft_of(state: State) -> Draft:
+def draft_of(state: State, q: Questions) -> Draft:
     a = state.answers
 
     def one(key: str) -> str:
         value = a.get(key, "")
         return value if isinstance(value, str) else ""
 
+    # A workplace picked from the buttons is stored as (id,); a typed one as its text.
+    picked = a.get("workplace", "")
+    workplace_org = picked[0] if isinstance(picked, tuple) and picked else ""
+    workplace = (
+        dict(q.context.workplaces).get(workplace_org, "") if workplace_org else one("workplace")
+    )
     grounds = a.get("grounds", ())
     return Draft(
         lang=state.lang,
@@ -138,10 +150,13 @@ def draft_of(state: State) -> Draft:
         grounds=grounds if isinstance(grounds, tuple) else (grounds,),
         when=one("when"),
         school=one("school"),
-        workplace=one("workplace"),
+        workplace=workplace,
         evidence=one("evidence"),
         evidence_note=one("evidence_note"),
         wants=one("wants"),
         visibility=one("visibility"),
         danger=one("safety") == "yes",
+        threat=one("safety") == "threat",
+        workplace_org=workplace_org,
+        recognised=one("recognised"),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
     from dialogues.state import State
@@ -51,7 +51,18 @@ class Unsupported:
     kind: str
 
 
-Input = Command | Text | Press | Unsupported
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A photo or file the channel received; the engine only ever sees the channel's handle
+    (`ref`, e.g. a Telegram file_id), never the bytes."""
+
+    kind: str  # photo | document | ...
+    ref: str
+    name: str
+    size: int  # bytes, as the channel reports it
+
+
+Input = Command | Text | Press | Unsupported | Attachment
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,11 +82,15 @@ class Draft:
     wants: str
     visibility: str
     danger: bool
+    threat: bool = False  # not in danger now, but threatened or met with violence
+    workplace_org: str = ""  # the workplace organization picked from the config, or ""
+    recognised: str = ""  # yes | no | unknown; "" when not asked (not mbo, or not consented)
 
 
 @dataclass(frozen=True, slots=True)
 class Submit:
     draft: Draft
+    push: bool = False  # the student asked for a content-free nudge in this chat on news
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +103,35 @@ class EraseChat:
     pass
 
 
-Action = Submit | CheckStatus | EraseChat
+@dataclass(frozen=True, slots=True)
+class SendReply:
+    """The student's answer to their adviser; the channel seals it for the recipients."""
+
+    token: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class SendAttachment:
+    token: str
+    ref: str
+    kind: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Withdraw:
+    """Exactly one of token (from a status view) and code (typed by the student) is set."""
+
+    token: str = ""
+    code: str = ""
+
+    def __post_init__(self) -> None:
+        if bool(self.token) == bool(self.code):
+            raise ValueError("Withdraw needs exactly one of token and code")
+
+
+Action = Submit | CheckStatus | EraseChat | SendReply | SendAttachment | Withdraw
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,10 +144,38 @@ class Outcome:
     action: Action | None = None
 
 
+AUTHORS = ("adviser", "student", "event")
+EVENTS = (
+    "handover_colleague",
+    "handover_org",
+    "status_in_progress",
+    "status_waiting",
+    "status_closed",
+    "withdrawn",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadEntry:
+    """One line of a report's conversation as the student may see it.
+
+    adviser/student entries carry raw text typed by a person: the engine escapes it.
+    event entries carry only a code (see EVENTS), worded by the locale files, so a
+    hand-over is told in general terms and never names who took the report over."""
+
+    author: str  # adviser | student | event
+    text: str  # raw user text ("" for events)
+    event: str  # an EVENTS code for author "event", else ""
+    on: datetime.date
+
+
 @dataclass(frozen=True, slots=True)
 class StatusFound:
-    status: str  # received | in_progress | waiting | closed
+    status: str  # received | in_progress | waiting | closed | withdrawn
     changed_on: datetime.date
+    reference: str = ""
+    thread: tuple[ThreadEntry, ...] = ()  # oldest first
+    reply_token: str = ""  # opaque, made by the channel; "" means replying is not possible
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,11 +189,16 @@ class StatusLocked:
 
 
 StatusResult = StatusFound | StatusNotFound | StatusLocked
+# What the channel reports after SendReply / SendAttachment.
+ReplyResult = Literal["sent", "expired", "failed"]
+# What the channel reports after Withdraw: not found and locked as for a status check.
+WithdrawResult = Literal["withdrawn", "expired", "failed"] | StatusNotFound | StatusLocked
 
 
 @dataclass(frozen=True, slots=True)
 class FlowContext:
     """The operator's choices, passed in so the engine never reads configuration itself."""
 
-    schools: tuple[tuple[str, str], ...]  # (organization id, display name)
+    schools: tuple[tuple[str, str, str], ...]  # (organization id, display name, mbo | hbo)
     visibility: tuple[str, ...] = ("school", "school_and_workplace", "network")
+    workplaces: tuple[tuple[str, str], ...] = ()  # (organization id, display name)

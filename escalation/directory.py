@@ -12,6 +12,17 @@ class Adviser:
     org_id: str
     email: str | None = None
     telegram_chat_id: int | None = None
+    role: str = "adviser"  # adviser | coordinator
+
+    @property
+    def channels(self) -> tuple[str, ...]:
+        """Where notices reach this adviser: every contact they have."""
+        found = []
+        if self.telegram_chat_id is not None:
+            found.append("telegram")
+        if self.email:
+            found.append("email")
+        return tuple(found)
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +32,10 @@ class Organization:
     kind: str  # school | workplace | sbb | network
     level: str | None = None
     advisers: tuple[Adviser, ...] = ()
+
+    @property
+    def coordinators(self) -> tuple[Adviser, ...]:
+        return tuple(a for a in self.advisers if a.role == "coordinator")
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,14 +1,15 @@
 """Delivers the outbox: content-free notices to advisers, retried until they arrive.
 
-The outbox row is written in the same transaction as the report, so a crash after
-filing never loses a notice; a failed send is retried with growing delays and stays
-visible (state, attempts, last error) instead of being dropped.
+The outbox row is written in the same transaction as what it announces (a new report, a
+missed deadline), so a crash never loses a notice; a failed send is retried with growing
+delays and stays visible (state, attempts, last error) instead of being dropped.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -20,11 +21,19 @@ log = logging.getLogger(__name__)
 MAX_DELAY = timedelta(hours=1)
 
 
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """What an adviser is told: never a word of the report, only that there is news."""
+
+    subject: str
+    body: str
+
+
 class Sender(Protocol):
-    async def __call__(self, adviser: Adviser, text: str) -> None: ...
+    async def __call__(self, adviser: Adviser, notice: Notice) -> None: ...
 
 
-Render = Callable[[PendingNotification, Organization], str]
+Render = Callable[[PendingNotification, Organization], Notice]
 
 
 class Undeliverable(Exception):
@@ -67,7 +76,7 @@ async def _deliver(
         await outbox.mark_failed(item.id, type(exc).__name__, now() + delay)
         return False
     await outbox.mark_sent(item.id)
-    log.info("notified %s of report %s", adviser.id, item.reference)
+    log.info("notified %s (%s) of report %s", adviser.id, item.kind, item.reference)
     return True
 
 

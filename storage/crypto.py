@@ -22,7 +22,9 @@ import os
 import secrets
 import threading
 from dataclasses import asdict, dataclass
+from datetime import datetime
 
+import pyotp
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes, hpke, serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
@@ -128,6 +130,34 @@ def _raw_private(private: X25519PrivateKey) -> bytes:
     return private.private_bytes(
         serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
     )
+
+
+def private_key_bytes(private: X25519PrivateKey) -> bytes:
+    """Raw 32 bytes, for a private key that is itself stored encrypted (a report's key)."""
+    return _raw_private(private)
+
+
+def private_key_from_bytes(raw: bytes) -> X25519PrivateKey:
+    if len(raw) != KEY_LEN:
+        raise CryptoError("a private key is 32 bytes")
+    return X25519PrivateKey.from_private_bytes(raw)
+
+
+def seal_payload(payload: bytes, public_key: bytes, *, report_id: str, purpose: str) -> bytes:
+    """HPKE to a report's own public key: what a student sends after filing (a message,
+    a file) is sealed without the server holding any secret; `purpose` (e.g. the message
+    id) is bound in `info`, so a sealed blob cannot be moved to another report or slot."""
+    recipient = X25519PublicKey.from_public_bytes(public_key)
+    return _SUITE.encrypt(payload, recipient, info=_aad("payload", report_id, purpose))
+
+
+def open_payload(
+    sealed: bytes, private_key: X25519PrivateKey, *, report_id: str, purpose: str
+) -> bytes:
+    try:
+        return _SUITE.decrypt(sealed, private_key, info=_aad("payload", report_id, purpose))
+    except (InvalidTag, ValueError) as exc:
+        raise CryptoError("cannot open sealed payload") from exc
 
 
 def _checksum(raw: bytes) -> bytes:
@@ -308,6 +338,19 @@ def unprotect_private_key(blob: bytes, passphrase: str) -> X25519PrivateKey:
     return X25519PrivateKey.from_private_bytes(raw)
 
 
+# --- one-time links --------------------------------------------------------------------
+
+
+def new_token() -> str:
+    """256 bits, URL-safe: for one-time links (an adviser's enrolment)."""
+    return secrets.token_urlsafe(KEY_LEN)
+
+
+def token_hash(token: str) -> bytes:
+    """What is stored of a link: a stolen database gives no usable link."""
+    return hashlib.sha256(_aad("token", token)).digest()
+
+
 # --- the server's own key ----------------------------------------------------------------
 
 
@@ -323,6 +366,7 @@ class ServerKey:
         self._chat = self._derive(secret, "chat-hash")
         self._state = self._derive(secret, "conversation-state")
         self._value = self._derive(secret, "stored-value")
+        self._audit = self._derive(secret, "audit-chain")
 
     @staticmethod
     def _derive(secret: bytes, label: str) -> bytes:
@@ -344,3 +388,56 @@ class ServerKey:
 
     def open_value(self, blob: bytes, *, purpose: str) -> bytes:
         return _open(self._value, blob, _aad("value", purpose))
+
+    def audit_mac(self, previous: bytes, entry: bytes) -> bytes:
+        """One link of the audit chain: keyed, so only the server can extend it."""
+        return hmac.new(self._audit, _aad("audit", previous, entry), hashlib.sha256).digest()
+
+
+# --- advisers' second factor and recovery code -------------------------------------------
+
+TOTP_PERIOD = 30
+TOTP_DIGITS = 6
+_RECOVERY_CODE_GROUPS = 5  # 5 x 4 base32 characters = 100 bits
+
+
+def new_totp_secret() -> str:
+    """Base32, 160 bits (RFC 4226's recommended length), for an authenticator app."""
+    return pyotp.random_base32(32)
+
+
+def totp_uri(secret: str, account: str, issuer: str) -> str:
+    return pyotp.TOTP(secret).provisioning_uri(name=account, issuer_name=issuer)
+
+
+def totp_code(secret: str, at: datetime) -> str:
+    """The code an authenticator shows at that moment (tests and the demo use it)."""
+    return pyotp.TOTP(secret).at(at)
+
+
+def totp_step(secret: str, code: str, at: datetime, window: int = 1) -> int | None:
+    """The time step a code belongs to (±`window` steps for clock drift), or None.
+
+    Returning the step lets the caller refuse a code of a step already used (replay).
+    """
+    typed = "".join(code.split())
+    if len(typed) != TOTP_DIGITS or not typed.isascii() or not typed.isdigit():
+        return None
+    totp = pyotp.TOTP(secret)
+    now_step = int(at.timestamp()) // TOTP_PERIOD
+    for step in range(now_step - window, now_step + window + 1):
+        if hmac.compare_digest(totp.generate_otp(step), typed):
+            return step
+    return None
+
+
+def new_recovery_code() -> str:
+    """ "ABCD-EFGH-…": 100 bits from `secrets`, in base32 so it survives paper."""
+    body = base64.b32encode(secrets.token_bytes(15)).decode()[: 4 * _RECOVERY_CODE_GROUPS]
+    return "-".join(body[i : i + 4] for i in range(0, len(body), 4))
+
+
+def normalize_recovery_code(text: str) -> str:
+    """Case, spaces and dashes do not matter when typing it back."""
+    body = "".join(ch for ch in text.upper() if ch.isalnum())
+    return "-".join(body[i : i + 4] for i in range(0, len(body), 4))

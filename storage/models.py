@@ -82,8 +82,22 @@ class Report(Base):
     status: Mapped[str] = mapped_column(String(16), index=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
-    receipt_lookup: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
-    receipt_wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
+    # Null once erased after the retention period: the code then opens nothing.
+    receipt_lookup: Mapped[bytes | None] = mapped_column(LargeBinary(32), unique=True)
+    receipt_wrapped_key: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # The report's own X25519 public key: the student's later messages and files are
+    # HPKE-sealed to it, so replying needs no secret on the server. Its private half is
+    # a content field under the data key.
+    public_key: Mapped[bytes | None] = mapped_column(LargeBinary(32))
+    level: Mapped[str | None] = mapped_column(String(8))  # mbo | hbo, for statistics
+    workplace_org_id: Mapped[str | None] = mapped_column(String(64))  # a known workplace
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    first_feedback_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    retention_warned_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    erased_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class ReportField(Base):
@@ -132,6 +146,9 @@ class Notification(Base):
     __tablename__ = "notifications"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    # new_report | reminder | escalated_org | escalated_network | student_message |
+    # handed_over | retention_warning: picks the (content-free) text at sending time.
+    kind: Mapped[str] = mapped_column(String(32), default="new_report", server_default="new_report")
     adviser_id: Mapped[str] = mapped_column(String(64))
     report_id: Mapped[str] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
     channel: Mapped[str] = mapped_column(String(16))
@@ -171,3 +188,141 @@ class ProcessedUpdate(Base):
     source: Mapped[str] = mapped_column(String(16), primary_key=True)
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+
+
+class Message(Base):
+    """One entry in a report's thread: adviser ↔ student messages, advisers' internal
+    notes, and events the student may see (hand-over, status) as codes.
+
+    `scheme` says how `ciphertext` is sealed: "key" = AES-GCM under the report's data key
+    (written by an adviser, who holds it during their session), "hpke" = sealed to the
+    report's public key (written by the student, when the server holds no key at all),
+    "none" for events, whose `event` code is not content.
+    """
+
+    __tablename__ = "messages"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # random; bound in AAD
+    report_id: Mapped[str] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    author_kind: Mapped[str] = mapped_column(String(16))  # adviser | student | event
+    author_id: Mapped[str | None] = mapped_column(String(64))  # the adviser, if one
+    internal: Mapped[bool] = mapped_column(Boolean, default=False)  # a note: never shown
+    event: Mapped[str | None] = mapped_column(String(32))
+    scheme: Mapped[str] = mapped_column(String(8))  # key | hpke | none
+    ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class Attachment(Base):
+    """A file the student sent: name, type and bytes in one HPKE-sealed blob."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    report_id: Mapped[str] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    message_id: Mapped[str | None] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class ReadMark(Base):
+    """Up to when an adviser has read a report's thread, for "unread" counts."""
+
+    __tablename__ = "read_marks"
+
+    report_id: Mapped[str] = mapped_column(
+        ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True
+    )
+    adviser_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    read_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class AuditEntry(Base):
+    """Append-only, hash-chained: each `mac` covers the entry and the previous `mac`,
+    keyed with a server sub-key, so a removed or altered row breaks the chain and a
+    database-only attacker cannot re-compute it. Content-free by construction."""
+
+    __tablename__ = "audit_log"
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    actor: Mapped[str] = mapped_column(String(64))  # adviser id | system | student
+    action: Mapped[str] = mapped_column(String(32))
+    report_id: Mapped[str | None] = mapped_column(String(32), index=True)  # kept after erasure
+    org_id: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[str] = mapped_column(String(200), default="")
+    mac: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class AuditHead(Base):
+    """The newest entry's seq and mac: one row, locked by each append (serialises
+    replicas) and compared by verification (so a cut-off tail is detected too)."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    mac: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class AdviserAccount(Base):
+    """What the console needs to let an adviser in: TOTP secret (sealed with the server
+    key: the server must check codes), a second copy of the private key under the
+    recovery code, and login throttling. The key pair itself is in `adviser_keys`."""
+
+    __tablename__ = "adviser_accounts"
+
+    adviser_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    totp_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    totp_last_step: Mapped[int] = mapped_column(BigInteger, default=0)  # no replay
+    recovery_protected_key: Mapped[bytes] = mapped_column(LargeBinary)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    enrolled_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class Enrolment(Base):
+    """A one-time enrolment link: only a hash of its token is stored."""
+
+    __tablename__ = "enrolments"
+
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
+    adviser_id: Mapped[str] = mapped_column(String(64), index=True)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class Deadline(Base):
+    """A response time of one report and how far its escalation has gone.
+
+    level: 0 nothing sent, 1 recipients reminded, 2 organization's coordinator told,
+    3 network coordinator told. Advanced by compare-and-set, so a restart or a second
+    replica never sends a step twice.
+    """
+
+    __tablename__ = "deadlines"
+    __table_args__ = (UniqueConstraint("report_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    report_id: Mapped[str] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))  # acknowledge | feedback
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    met_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    level: Mapped[int] = mapped_column(Integer, default=0)
+    next_step_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+
+
+class StudentNudge(Base):
+    """A content-free "there is news" to a student who asked for it. The target (a chat
+    address) is sealed with the server key and the row names no report; it is deleted
+    once sent."""
+
+    __tablename__ = "student_nudges"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    target_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())

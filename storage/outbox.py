@@ -30,6 +30,7 @@ class PendingNotification:
     reference: str
     org_id: str | None
     attempts: int
+    kind: str = "new_report"
 
 
 class Outbox:
@@ -56,6 +57,7 @@ class Outbox:
                         Report.reference,
                         Report.org_id,
                         Notification.attempts,
+                        Notification.kind,
                     )
                     .join(Report, Report.id == Notification.report_id)
                     .where(Notification.state.in_(WAITING), Notification.next_attempt_at <= now)

@@ -23,9 +23,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from storage import crypto
 from storage.clock import Clock, utcnow
 from storage.keys import KeyStore
-from storage.models import Notification, Report, ReportField, SealedKey
+from storage.models import Deadline, Notification, Report, ReportField, SealedKey
 from storage.rows import rowcount
 
+REPORT_KEY_FIELD = "report_key"  # the report's private key, under its data key
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud on the phone
 STATUSES = ("received", "in_progress", "waiting", "closed", "withdrawn")
 ADVISER = "adviser"
@@ -57,6 +58,9 @@ class NewReport:
     content: Mapping[str, str]  # field name -> what the student said; all encrypted
     recipients: tuple[Recipient, ...] = ()  # empty: only the recovery key can read it
     notify: tuple[tuple[str, str], ...] = ()  # (adviser_id, channel)
+    level: str | None = None  # mbo | hbo
+    workplace_org_id: str | None = None
+    deadlines: tuple[tuple[str, datetime], ...] = ()  # (acknowledge | feedback, due)
 
 
 @dataclass(frozen=True)
@@ -123,6 +127,11 @@ class ReportStore:
     ) -> Filed:
         report_id = uuid.uuid4().hex
         data_key = crypto.new_data_key()
+        report_private, report_public = crypto.generate_keypair()
+        content = {
+            **new.content,
+            REPORT_KEY_FIELD: crypto.private_key_bytes(report_private).hex(),
+        }
         now = self.clock()
         report = Report(
             id=report_id,
@@ -141,26 +150,34 @@ class ReportStore:
             receipt_wrapped_key=crypto.wrap_data_key(
                 data_key, derived.wrap_key, report_id=report_id
             ),
+            public_key=report_public,
+            level=new.level,
+            workplace_org_id=new.workplace_org_id,
         )
         async with self.sessions() as session, session.begin():
             session.add(report)
             await session.flush()  # the parent row first, for the foreign keys
-            session.add_all(_fields(data_key, report_id, new.content))
+            session.add_all(_fields(data_key, report_id, content))
             session.add_all(_sealed(data_key, report_id, new.recipients, self.keys.recovery_public))
             session.add_all(_notifications(report_id, new.notify, now))
+            session.add_all(
+                Deadline(report_id=report_id, kind=kind, due_at=due, level=0, next_step_at=due)
+                for kind, due in new.deadlines
+            )
             filed = Filed(report_id, report.reference, receipt)
             if also is not None:
                 await session.flush()
                 await also(session, filed)
         return filed
 
-    async def _by_receipt(self, session: AsyncSession, text: str) -> tuple[Report, bytes] | None:
+    async def by_receipt(self, session: AsyncSession, text: str) -> tuple[Report, bytes] | None:
+        """The report a receipt opens and its data key, or None (typo, guess, erased)."""
         code = crypto.normalize_receipt(text)
         if code is None:
             return None
         derived = await self._receipt_keys(code)
         report = await session.scalar(select(Report).where(Report.receipt_lookup == derived.lookup))
-        if report is None:
+        if report is None or report.receipt_wrapped_key is None:
             return None
         try:
             key = crypto.unwrap_data_key(
@@ -173,7 +190,7 @@ class ReportStore:
     async def status(self, receipt: str) -> StatusView | None:
         """None for a receipt that opens nothing (typo, guess, or a deleted report)."""
         async with self.sessions() as session:
-            found = await self._by_receipt(session, receipt)
+            found = await self.by_receipt(session, receipt)
         if found is None:
             return None
         report, _ = found
@@ -182,7 +199,7 @@ class ReportStore:
     async def read_with_receipt(self, receipt: str) -> dict[str, str] | None:
         """The student's own copy: their receipt unwraps the data key."""
         async with self.sessions() as session:
-            found = await self._by_receipt(session, receipt)
+            found = await self.by_receipt(session, receipt)
             if found is None:
                 return None
             report, key = found
@@ -237,6 +254,8 @@ def _check(new: NewReport) -> None:
         raise ValueError("a grounds code contains a comma")
     if any(not name or len(name) > FIELD_MAX for name in new.content):
         raise ValueError(f"content field names must be 1-{FIELD_MAX} characters")
+    if REPORT_KEY_FIELD in new.content:
+        raise ValueError(f"{REPORT_KEY_FIELD!r} is the report's own key, not content")
 
 
 def _fields(key: bytes, report_id: str, content: Mapping[str, str]) -> list[ReportField]:
@@ -309,10 +328,40 @@ async def _open_sealed(
 
 
 async def _decrypt_all(session: AsyncSession, report_id: str, key: bytes) -> dict[str, str]:
-    rows = await session.scalars(select(ReportField).where(ReportField.report_id == report_id))
+    """What the student said; the report's own private key is not content and stays out."""
+    rows = await session.scalars(
+        select(ReportField).where(
+            ReportField.report_id == report_id, ReportField.field != REPORT_KEY_FIELD
+        )
+    )
     return {
         row.field: crypto.decrypt_field(
             key, row.ciphertext, report_id=report_id, field=row.field
         ).decode()
         for row in rows
     }
+
+
+async def report_private_key(
+    session: AsyncSession, report_id: str, data_key: bytes
+) -> X25519PrivateKey | None:
+    """The report's own private key (opens what the student sent after filing)."""
+    blob = await session.scalar(
+        select(ReportField.ciphertext).where(
+            ReportField.report_id == report_id, ReportField.field == REPORT_KEY_FIELD
+        )
+    )
+    if blob is None:
+        return None
+    raw = crypto.decrypt_field(data_key, blob, report_id=report_id, field=REPORT_KEY_FIELD)
+    return crypto.private_key_from_bytes(bytes.fromhex(raw.decode()))
+
+
+async def report_recipients(session: AsyncSession, report_id: str) -> tuple[str, ...]:
+    """The advisers a report is sealed to: its readers, and the ones to tell about it."""
+    ids = await session.scalars(
+        select(SealedKey.recipient_id)
+        .where(SealedKey.report_id == report_id, SealedKey.recipient_kind == ADVISER)
+        .order_by(SealedKey.recipient_id)
+    )
+    return tuple(ids)

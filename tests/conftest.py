@@ -31,6 +31,7 @@ def base_config(tmp_path: Path) -> dict[str, Any]:
     data["database"]["url"] = f"sqlite+aiosqlite:///{tmp_path / 'var' / 'stagemeld.db'}"
     data["keys"] = {"dir": str(tmp_path / "var" / "keys"), "argon2": FAST_ARGON2}
     data["logging"] = {"level": "INFO", "file": str(tmp_path / "var" / "log" / "stagemeld.log")}
+    data["web"] = {"enabled": True, "host": "127.0.0.1", "port": 0}  # any free port
     hhs = next(o for o in data["organizations"] if o["id"] == "hhs")
     hhs["advisers"][0]["telegram_chat_id"] = ADVISER_CHAT
     return data

@@ -54,7 +54,7 @@ def test_environment_overrides_the_file(monkeypatch: pytest.MonkeyPatch) -> None
     assert s.telegram.token is not None and s.telegram.token.get_secret_value() == "123:abc"
     assert s.telegram.api_base == "http://127.0.0.1:9999"
     assert s.database.url.startswith("postgresql+asyncpg://")
-    assert len(s.organizations) == 5  # the rest of the file is kept
+    assert len(s.organizations) == 6  # the rest of the file is kept
 
 
 def error_for(tmp_path: Path, data: dict) -> ConfigError:
@@ -114,6 +114,21 @@ def test_webhook_needs_url_and_secret(tmp_path: Path) -> None:
         (lambda d: d["organizations"][1].update(id="inholland"), "organizations"),
         (lambda d: d["telegram"].update(mode="carrier-pigeon"), "telegram.mode"),
         (lambda d: d["status"].update(max_failures=0), "status.max_failures"),
+        (lambda d: d["routing"]["rules"][2].update(to="nobody"), "routing.rules.2.to"),
+        (
+            lambda d: d["routing"]["rules"][0]["when"].update(mood=["x"]),
+            "routing.rules.0.when.mood",
+        ),
+        (lambda d: d["routing"]["urgent_when"].update(colour=["x"]), "routing.urgent_when.colour"),
+        (
+            lambda d: d["deadlines"].update(acknowledge_working_days=8),
+            "deadlines.acknowledge_working_days",
+        ),
+        (lambda d: d["web"].update(public_url="stagemeld.nl"), "web.public_url"),
+        (
+            lambda d: d["organizations"][0]["advisers"][0].update(role="boss"),
+            "organizations.0.advisers.0.role",
+        ),
     ],
 )
 def test_other_mistakes_name_their_key(tmp_path: Path, mutate, key: str) -> None:

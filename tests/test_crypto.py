@@ -266,3 +266,39 @@ def test_no_other_storage_module_touches_a_primitive() -> None:
     ]
     assert offenders == []
     assert primitive.search((storage_dir / "crypto.py").read_text(encoding="utf-8"))
+
+
+def test_payload_sealed_to_a_report_opens_only_there() -> None:
+    private, public = crypto.generate_keypair()
+    other, _ = crypto.generate_keypair()
+    sealed = crypto.seal_payload(b"photo bytes", public, report_id="r1", purpose="m1")
+    assert crypto.open_payload(sealed, private, report_id="r1", purpose="m1") == b"photo bytes"
+    for kwargs in ({"report_id": "r2", "purpose": "m1"}, {"report_id": "r1", "purpose": "m2"}):
+        with pytest.raises(crypto.CryptoError):
+            crypto.open_payload(sealed, private, **kwargs)
+    with pytest.raises(crypto.CryptoError):
+        crypto.open_payload(sealed, other, report_id="r1", purpose="m1")
+
+
+def test_private_key_bytes_round_trip() -> None:
+    private, public = crypto.generate_keypair()
+    again = crypto.private_key_from_bytes(crypto.private_key_bytes(private))
+    assert crypto.public_bytes(again) == public
+    with pytest.raises(crypto.CryptoError):
+        crypto.private_key_from_bytes(b"short")
+
+
+def test_tokens_are_stored_only_as_hashes() -> None:
+    token = crypto.new_token()
+    assert len(token) >= 43 and token != crypto.new_token()
+    assert crypto.token_hash(token) == crypto.token_hash(token)
+    assert token.encode() not in crypto.token_hash(token)
+    assert crypto.token_hash(token) != crypto.token_hash(token + "x")
+
+
+def test_audit_mac_is_keyed_and_chained() -> None:
+    a, b = crypto.ServerKey(b"a" * 32), crypto.ServerKey(b"b" * 32)
+    first = a.audit_mac(b"", b"entry-1")
+    assert first != b.audit_mac(b"", b"entry-1")  # a database-only attacker can't recompute
+    assert a.audit_mac(first, b"entry-2") != a.audit_mac(b"", b"entry-2")  # depends on the chain
+    assert len(first) == 32

@@ -27,11 +27,15 @@ from dialogues import (
 from dialogues.texts import check_html
 
 SCHOOLS = (
-    ("hhs", "De Haagse Hogeschool"),
-    ("inholland", "Hogeschool Inholland"),
-    ("mondriaan", "ROC Mondriaan & Partners"),
+    ("hhs", "De Haagse Hogeschool", "hbo"),
+    ("inholland", "Hogeschool Inholland", "hbo"),
+    ("mondriaan", "ROC Mondriaan & Partners", "mbo"),
 )
-CONTEXT = FlowContext(schools=SCHOOLS)
+WORKPLACES = (
+    ("haga", "HagaZiekenhuis"),
+    ("gemeente", "Gemeente Den Haag & Co"),
+)
+CONTEXT = FlowContext(schools=SCHOOLS, workplaces=WORKPLACES)
 ENGINE = Engine(CONTEXT, strict=True)  # strict: a text missing in English fails the test
 VALUE = re.compile(r"^[a-z0-9_.-]{1,32}$")
 STORY = "De manager zei dat iemand met een hoofddoek niet bij hun klanten paste."
@@ -49,6 +53,7 @@ DEFAULTS: dict[str, object] = {
     "evidence_note": "",
     "wants": "talk",
     "visibility": "school",
+    "recognised": "unknown",
 }
 
 
@@ -82,9 +87,12 @@ def check_reply(reply: Reply, turn: int) -> None:
 class Chat:
     """One student. Presses only what the latest buttons offer, like a real phone."""
 
-    def __init__(self, engine: Engine = ENGINE, *, lang_hint: str | None = None) -> None:
+    def __init__(
+        self, engine: Engine = ENGINE, *, lang_hint: str | None = None, can_push: bool = False
+    ) -> None:
         self.engine = engine
         self.lang_hint = lang_hint
+        self.can_push = can_push
         self.state: State | None = None
         self.outcome = Outcome(None, ())
         self.buttons: tuple[Button, ...] = ()
@@ -92,7 +100,7 @@ class Chat:
 
     # inputs
     def send(self, inp: Input) -> Outcome:
-        out = self.engine.handle(self.state, inp, lang_hint=self.lang_hint)
+        out = self.engine.handle(self.state, inp, lang_hint=self.lang_hint, can_push=self.can_push)
         return self._take(out, counts=True)
 
     def cmd(self, name: str, arg: str = "") -> Outcome:
@@ -167,6 +175,8 @@ class Chat:
             for part in value:
                 self.say(part)
             self.press("done")
+        elif isinstance(value, tuple):  # a shortcut button of a text step
+            self.press(value[0])
         elif value:
             assert isinstance(value, str)
             self.say(value)
@@ -182,8 +192,8 @@ class Chat:
         raise AssertionError(f"never reached {target}")
 
 
-def start(lang: str = "nl") -> Chat:
-    chat = Chat(lang_hint=lang)
+def start(lang: str = "nl", *, can_push: bool = False) -> Chat:
+    chat = Chat(lang_hint=lang, can_push=can_push)
     chat.cmd("start")
     return chat
 
@@ -226,7 +236,7 @@ def test_the_welcome_is_one_message_with_safety_privacy_and_language(lang: str) 
     t = ENGINE.texts(lang)
     assert t.get("welcome") in welcome.text and t.get("ask_safety") in welcome.text
     other = {"nl": "lang.en", "en": "lang.nl"}[lang]
-    assert chat.offered == ["yes", "no", "privacy", other]
+    assert chat.offered == ["yes", "threat", "no", "privacy", other]
     assert not welcome.protect
 
 
@@ -242,7 +252,7 @@ def test_report_goes_straight_to_the_safety_question() -> None:
     chat = Chat()
     chat.cmd("report")
     assert chat.keys == ["ask_safety"]
-    assert chat.offered == ["yes", "no"]
+    assert chat.offered == ["yes", "threat", "no"]
 
 
 def test_any_first_text_that_is_no_request_gets_the_welcome() -> None:

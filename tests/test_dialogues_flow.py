@@ -27,6 +27,7 @@ def test_the_shipped_flow_is_the_cognitive_interview_order() -> None:
         "evidence_note",
         "wants",
         "visibility",
+        "recognised",  # last: only for mbo with the workplace allowed
     )
 
 
@@ -70,6 +71,11 @@ def _changed(step_id: str, **changes: object) -> list[dict[str, object]]:
         (_changed("evidence_note", only_if={"evidence": "perhaps"}), "evidence_note"),
         (_changed("workplace", kind="story"), "workplace"),
         (_changed("wants", id="summary"), "summary"),
+        (_changed("workplace", options_from="schools"), "workplace"),
+        (_changed("when", options_from="workplaces"), "when"),
+        (_changed("story", options_from="workplaces"), "story"),
+        (_changed("recognised", school_level="wo"), "recognised"),
+        (_changed("school", school_level="mbo"), "school"),
         ([*_steps(), _steps()[1]], "phase"),
         ([{"kind": "choice"}], "step 0"),
     ],
@@ -111,17 +117,46 @@ def test_the_engine_follows_the_flow_file(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("schools", "named"),
     [
-        ((("Bad Id", "X"),), "Bad Id"),
-        ((("none", "Geen"),), "none"),
-        ((("back", "Terug"),), "back"),
-        ((("a" * 33, "Lang"),), "a" * 33),
-        ((("hhs", "HHS"), ("hhs", "HHS again")), "twice"),
-        ((("hhs", "  "),), "hhs"),
+        ((("Bad Id", "X", "hbo"),), "Bad Id"),
+        ((("none", "Geen", "hbo"),), "none"),
+        ((("back", "Terug", "mbo"),), "back"),
+        ((("a" * 33, "Lang", "mbo"),), "a" * 33),
+        ((("hhs", "HHS", "hbo"), ("hhs", "HHS again", "hbo")), "twice"),
+        ((("hhs", "  ", "hbo"),), "hhs"),
+        ((("hhs", "HHS", "wo"),), "level"),
+        ((("hhs", "HHS", ""),), "level"),
     ],
 )
-def test_school_ids_must_fit_a_button(schools: tuple[tuple[str, str], ...], named: str) -> None:
+def test_school_ids_must_fit_a_button(
+    schools: tuple[tuple[str, str, str], ...], named: str
+) -> None:
     with pytest.raises(ValueError, match=named):
         Engine(FlowContext(schools=schools))
+
+
+@pytest.mark.parametrize(
+    ("workplaces", "named"),
+    [
+        ((("Bad Id", "X"),), "Bad Id"),
+        ((("skip", "Overslaan BV"),), "skip"),
+        ((("a" * 33, "Lang"),), "a" * 33),
+        ((("haga", "Haga"), ("haga", "Haga again")), "twice"),
+        ((("haga", " "),), "haga"),
+    ],
+)
+def test_workplace_ids_must_fit_a_button(
+    workplaces: tuple[tuple[str, str], ...], named: str
+) -> None:
+    with pytest.raises(ValueError, match=named):
+        Engine(FlowContext(schools=(), workplaces=workplaces))
+
+
+def test_without_workplaces_the_workplace_step_is_plain_text() -> None:
+    chat = Chat(Engine(FlowContext(schools=()), strict=True))
+    chat.cmd("start")
+    chat.walk_to("workplace", {"school": "none"})
+    assert chat.offered == ["skip"]
+    assert "Tik erop" not in chat.text
 
 
 @pytest.mark.parametrize("visibility", [(), ("school", "school"), ("School!",)])

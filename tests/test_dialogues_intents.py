@@ -20,6 +20,14 @@ MATCHER = IntentMatcher()
         ("hoe staat t met m'n melding", "check_status"),
         ("wat is de status van mijn melding?", "check_status"),
         ("is er al nieuws?", "check_status"),
+        ("is er nieuws", "check_status"),
+        ("heeft iemand gereageerd?", "check_status"),
+        ("heeft er al iemand gereageerd", "check_status"),
+        ("did anyone reply?", "check_status"),
+        ("ik wil mijn melding intrekken", "withdraw"),
+        ("Melding intrekken!", "withdraw"),
+        ("kan ik mn melding intrekken", "withdraw"),
+        ("I want to withdraw my report", "withdraw"),
         ("how is my report doing", "check_status"),
         ("what's the status of my report", "check_status"),
         ("ik wil iets melden", "start_report"),
@@ -89,6 +97,7 @@ def test_the_nlu_file_is_rasa_3_1_with_ten_examples_per_intent() -> None:
         "stop",
         "greet",
         "change_language",
+        "withdraw",
     }
     for intent, lines in examples.items():
         assert len(lines) >= 10, intent

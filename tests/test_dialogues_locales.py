@@ -103,6 +103,48 @@ def test_the_adviser_notification_carries_no_content() -> None:
     assert placeholders(NL["notify_new_report"]) == {"reference", "organization"}
 
 
+NOTICES = [
+    "notify_new_report",
+    "notify_reminder",
+    "notify_escalated_org",
+    "notify_escalated_network",
+    "notify_student_message",
+    "notify_retention_warning",
+]
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+@pytest.mark.parametrize("key", NOTICES)
+def test_adviser_notices_name_only_the_reference_and_organization(lang: str, key: str) -> None:
+    assert key in CHANNEL_KEYS
+    assert placeholders(_table(lang)[key]) == {"reference", "organization"}
+    text = ENGINE.texts(lang).get(key, reference="SM-7", organization="HHS")
+    assert "SM-7" in text and "HHS" in text
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_the_news_nudge_says_nothing_about_the_report(lang: str) -> None:
+    assert "nudge_news" in CHANNEL_KEYS
+    text = _table(lang)["nudge_news"]
+    assert placeholders(text) == set() and "/status" in text
+
+
+def test_withdraw_is_a_command_with_a_description() -> None:
+    assert "withdraw" in COMMANDS and "cmd_withdraw" in CHANNEL_KEYS
+    for table in (NL, EN):
+        assert "/withdraw" in table["help"] and "/withdraw" in table["unknown_command"]
+
+
+def test_every_event_has_words_that_name_nobody() -> None:
+    from dialogues import EVENTS
+
+    for table in (NL, EN):
+        for code in EVENTS:
+            assert f"event_{code}" in table
+        for code in ("handover_colleague", "handover_org"):
+            assert "SBB" not in table[f"event_{code}"]
+
+
 def test_the_safety_help_lines_are_in_both_languages() -> None:
     for table in (NL, EN):
         for number in ("112", "0900-8844", "0900-0101", "0800-0113", "0800-0142"):

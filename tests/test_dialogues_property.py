@@ -13,34 +13,48 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dialogues import (
+    EVENTS,
+    Attachment,
     CheckStatus,
     Command,
     Input,
     Outcome,
     Press,
+    SendAttachment,
+    SendReply,
     State,
     StatusFound,
     StatusLocked,
     StatusNotFound,
     Submit,
     Text,
+    ThreadEntry,
     Unsupported,
+    Withdraw,
 )
 from dialogues.intents import normalise
 from dialogues.repair import repair
 from tests.test_dialogues_chat import ENGINE, check_outcome
 
-COMMANDS = ["start", "report", "status", "help", "privacy", "language", "stop", "xyzzy", "START"]
+COMMANDS = [
+    "start", "report", "status", "withdraw", "help", "privacy", "language", "stop", "xyzzy",
+    "START",
+]  # fmt: skip
 VALUES = [
     "yes", "no", "done", "next", "skip", "back", "submit", "edit", "stop", "erase", "keep",
     "privacy", "lang.nl", "lang.en", "resume.continue", "resume.restart", "go.report",
     "go.status", "edit.story", "edit.grounds", "hhs", "none", "origin", "looking", "school",
+    "threat", "unknown", "haga", "mondriaan", "school_and_workplace", "submit.push",
+    "status.reply", "status.withdraw", "status.close", "withdraw.yes", "withdraw.no",
+    "reply.cancel", "edit.recognised", "edit.workplace",
 ]  # fmt: skip
 PHRASES = [
     "klaar", "done", "nee", "Ja", "hoe staat mijn melding ervoor", "ik wil stoppen", "stop",
     "hoi", "english please", "help", "is dit anoniem", "4821 0937 5521 8804",
     "4821-0937-5521-880", "<b>x</b> & <script>", "مرحبا، تعرضت للتمييز", "\u200b\u200b\u200b",
     "\u202egnirts desrever", "Zoë 👩🏽‍🎓 stage", "Opnieuw beginnen", "Stoppen", "Verder",
+    "ik wil mijn melding intrekken", "heeft iemand gereageerd", "HagaZiekenhuis", "Reageren",
+    "Ja, intrekken", "Annuleren", "Klaar",
     "", "   ", "\n",
 ]  # fmt: skip
 CHARS = ["x", "&", "<", "é", "😀", "\u200b", "ש", " "]
@@ -50,16 +64,43 @@ texts = st.one_of(
     st.text(max_size=300),
     st.builds(lambda c, n: c * n, st.sampled_from(CHARS), st.integers(0, 13_000)),
 )
+dates = st.dates(datetime.date(2024, 1, 1), datetime.date(2030, 12, 31))
+entries = st.one_of(
+    st.builds(ThreadEntry, st.sampled_from(["adviser", "student"]), texts, st.just(""), dates),
+    st.builds(
+        ThreadEntry,
+        st.just("event"),
+        st.just(""),
+        st.one_of(st.sampled_from(EVENTS), st.text(max_size=10)),
+        dates,
+    ),
+)
+tokens = st.one_of(st.just(""), st.from_regex(r"\A[\x21-\x7e]{1,256}\Z"))
 statuses = st.one_of(
     st.builds(
         StatusFound,
-        st.sampled_from(["received", "in_progress", "waiting", "closed", "withdrawn"]),
-        st.dates(datetime.date(2024, 1, 1), datetime.date(2030, 12, 31)),
+        st.sampled_from(["received", "in_progress", "waiting", "closed", "withdrawn", "odd"]),
+        dates,
+        st.text(max_size=30),
+        st.lists(entries, max_size=12).map(tuple),
+        tokens,
     ),
     st.builds(StatusNotFound, st.integers(-1, 5)),
     st.builds(StatusLocked, st.integers(0, 60)),
 )
-KINDS = ["tap"] * 8 + ["story", "text", "cmd", "press", "media"]
+KINDS = ["tap"] * 8 + ["story", "text", "cmd", "press", "media", "file"]
+attachments = st.builds(
+    Attachment,
+    st.sampled_from(["photo", "document"]),
+    st.one_of(st.just(""), st.text(min_size=1, max_size=40)),
+    st.text(max_size=40),
+    st.integers(-1, 12 * 1024 * 1024),
+)
+withdraw_results = st.one_of(
+    st.sampled_from(["withdrawn", "expired", "failed"]),
+    st.builds(StatusNotFound, st.integers(-1, 5)),
+    st.builds(StatusLocked, st.integers(0, 60)),
+)
 
 
 def _input(data: st.DataObject, state: State | None, on_screen: list[Press]) -> Input:
@@ -77,6 +118,8 @@ def _input(data: st.DataObject, state: State | None, on_screen: list[Press]) -> 
         return Press(turn, value)
     if kind == "media":
         return Unsupported(data.draw(st.sampled_from(["photo", "sticker", "voice", "video"])))
+    if kind == "file":
+        return data.draw(attachments)
     return Text(data.draw(texts))
 
 
@@ -95,7 +138,9 @@ def _check_nothing_lost(prev: State | None, inp: Input, out: Outcome) -> None:
     new = out.state
     if prev is None:
         return
-    if isinstance(inp, Unsupported) or (out.replies and out.replies[0].key == "button_stale"):
+    if isinstance(inp, Unsupported | Attachment) or (
+        out.replies and out.replies[0].key == "button_stale"
+    ):
         assert new == prev
         return
     had_content = bool(prev.answers or prev.story)
@@ -126,6 +171,13 @@ def _channel(out: Outcome, data: st.DataObject) -> Outcome | None:
         return ENGINE.failure(out.state)
     if isinstance(out.action, CheckStatus):
         return ENGINE.status_result(out.state, data.draw(statuses))
+    if isinstance(out.action, SendReply | SendAttachment):
+        assert out.action.token and out.state is not None and out.state.token == out.action.token
+        result = data.draw(st.sampled_from(["sent", "expired", "failed"]))
+        return ENGINE.reply_result(out.state, result)  # type: ignore[arg-type]
+    if isinstance(out.action, Withdraw):
+        assert out.state is None or out.state.token == ""  # used once, then gone
+        return ENGINE.withdraw_result(out.state, data.draw(withdraw_results))
     return None
 
 
@@ -137,11 +189,12 @@ def _channel(out: Outcome, data: st.DataObject) -> Outcome | None:
 @given(st.data())
 def test_random_conversations_never_break_and_never_lose_answers(data: st.DataObject) -> None:
     hint = data.draw(st.sampled_from(["nl", "en-GB", "fr", None]))
+    can_push = data.draw(st.booleans())
     state: State | None = None
     on_screen: list[Press] = []
     for _ in range(data.draw(st.integers(1, 60))):
         inp = _input(data, state, on_screen)
-        out = ENGINE.handle(state, inp, lang_hint=hint)
+        out = ENGINE.handle(state, inp, lang_hint=hint, can_push=can_push)
         check_outcome(out)
         _check_nothing_lost(state, inp, out)
         followed = _channel(out, data)
@@ -150,6 +203,7 @@ def test_random_conversations_never_break_and_never_lose_answers(data: st.DataOb
             out = followed
         if out.state is not None:
             assert repair(out.state, ENGINE.q, ENGINE.answers) == out.state
+            assert out.state.tidy() == out.state  # no token kept without a screen for it
         drawn = [Press(b.turn, b.value) for r in out.replies for row in r.buttons for b in row]
         if drawn:
             on_screen = drawn

@@ -4,17 +4,65 @@ and within Telegram's limits."""
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 
-from dialogues import Command, FlowContext, Outcome, Press, Reply, State, Text, Unsupported
+from dialogues import (
+    Attachment,
+    Command,
+    FlowContext,
+    Outcome,
+    Press,
+    Reply,
+    State,
+    StatusFound,
+    Text,
+    ThreadEntry,
+    Unsupported,
+)
 from dialogues.engine import Engine
 from tests.test_dialogues_chat import ENGINE, Chat, check_outcome, file_draft, start
+
+TOKEN = "tok-123"
+FOUND = StatusFound(
+    "waiting",
+    datetime.date(2025, 3, 4),
+    reference="SM-1",
+    thread=(ThreadEntry("adviser", "Hoi", "", datetime.date(2025, 3, 3)),),
+    reply_token=TOKEN,
+)
+# The screens after filing, idle and half-way through a new draft.
+FOLLOW_UPS = ["status", "status_mid", "reply", "withdraw", "withdraw_code"]
+
+
+def _follow_up(place: str) -> Chat:
+    chat = start()
+    if place in ("status_mid", "withdraw_code"):
+        chat.walk_to("when")
+    else:
+        file_draft(chat)
+        chat.submitted()
+    if place == "withdraw_code":
+        chat.cmd("withdraw")
+        chat.press("withdraw.yes")
+        return chat
+    chat.cmd("status", "4821 0937 5521 8804")
+    chat._take(ENGINE.status_result(chat.state, FOUND))
+    if place == "reply":
+        chat.press("status.reply")
+    if place == "withdraw":
+        chat.press("status.withdraw")
+    return chat
+
 
 # One state per kind of place in the conversation.
 PLACES = ["safety", "phase", "story", "grounds", "when", "school", "workplace", "evidence"]
 
 
 def _chat_at(place: str) -> Chat:
+    if place in FOLLOW_UPS:
+        return _follow_up(place)
     chat = start()
     if place in ("summary", "edit", "done", "evidence_note"):
         chat.walk_to("summary" if place != "evidence_note" else place, {"evidence": "yes"})
@@ -28,7 +76,7 @@ def _chat_at(place: str) -> Chat:
     return chat
 
 
-ALL_PLACES = [*PLACES, "evidence_note", "summary", "edit", "done"]
+ALL_PLACES = [*PLACES, "evidence_note", "summary", "edit", "done", *FOLLOW_UPS]
 
 
 @pytest.mark.parametrize("place", ALL_PLACES)
@@ -45,7 +93,21 @@ def test_a_stale_button_changes_nothing_and_asks_again(place: str) -> None:
         assert out.action is None
 
 
-FORGED = ["forged", "submit", "edit.safety", "lang.fr", "resume.restart", "go.nowhere", "none ", ""]
+FORGED = [
+    "forged",
+    "submit",
+    "edit.safety",
+    "lang.fr",
+    "resume.restart",
+    "go.nowhere",
+    "none ",
+    "",
+    "submit.push",
+    "status.reply",
+    "status.nowhere",
+    "withdraw.yes",
+    "reply.cancel",
+]
 
 
 @pytest.mark.parametrize("place", ALL_PLACES)
@@ -105,7 +167,7 @@ def test_an_unknown_command_lists_the_commands_and_changes_nothing(place: str) -
     check_outcome(out)
     assert out.state == before
     assert out.replies[0].key == "unknown_command"
-    for command in ("/report", "/status", "/help", "/privacy", "/language", "/stop"):
+    for command in ("/report", "/status", "/withdraw", "/help", "/privacy", "/language", "/stop"):
         assert command in out.replies[0].text
 
 
@@ -271,7 +333,7 @@ def test_a_persisted_state_from_another_config_is_repaired_not_crashed() -> None
     chat = _chat_at("summary")
     before = chat.state
     assert before is not None
-    smaller = Engine(FlowContext(schools=(("inholland", "Hogeschool Inholland"),)))
+    smaller = Engine(FlowContext(schools=(("inholland", "Hogeschool Inholland", "hbo"),)))
     out: Outcome = smaller.handle(before, Command("help"))
     check_outcome(out)
     assert out.state is not None and out.state.step == "school"  # hhs is gone: ask again
@@ -283,3 +345,70 @@ def test_a_state_at_an_unknown_step_continues_at_the_first_open_question() -> No
     state = State(lang="en", step="favourite_colour", turn=7, answers={"safety": "no"})
     out = ENGINE.handle(state, Unsupported("photo"))
     assert out.state is not None and out.state.step == "phase" and out.state.turn == 8
+
+
+# --- the follow-up screens -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("place", FOLLOW_UPS)
+def test_a_file_where_none_is_expected_changes_nothing(place: str) -> None:
+    chat = _chat_at(place)
+    before = chat.state
+    out = ENGINE.handle(before, Attachment("photo", "ref", "x.jpg", 5))
+    check_outcome(out)
+    if place == "reply":
+        assert out.action is not None and out.state == before
+    else:
+        assert out.action is None and out.state == before
+        assert out.replies[0].key == "attachment_not_now"
+
+
+@pytest.mark.parametrize("place", ["status", "reply", "withdraw"])
+def test_the_status_buttons_go_stale_once_the_view_is_left(place: str) -> None:
+    chat = _chat_at("status")
+    view = chat.state
+    assert view is not None
+    if place == "reply":
+        chat.press("status.reply")
+    elif place == "withdraw":
+        chat.press("status.withdraw")
+    else:
+        chat.press("status.close")
+    for value in ("status.reply", "status.withdraw", "status.close"):
+        out = ENGINE.handle(chat.state, Press(view.turn, value))
+        assert out.replies[0].key == "button_stale" and out.state == chat.state
+
+
+def test_a_forged_status_press_without_a_token_is_stale() -> None:
+    chat = Chat()
+    chat.cmd("status", "4821 0937 5521 8804")
+    chat._take(ENGINE.status_result(chat.state, StatusFound("closed", datetime.date(2025, 1, 1))))
+    before = chat.state
+    assert before is not None and before.token == ""
+    for value in ("status.reply", "status.withdraw"):
+        out = ENGINE.handle(before, Press(before.turn, value))
+        assert out.replies[0].key == "button_stale" and out.state == before and out.action is None
+
+
+def test_a_withdraw_press_outside_the_confirmation_is_stale() -> None:
+    chat = _chat_at("when")
+    before = chat.state
+    assert before is not None
+    out = ENGINE.handle(before, Press(before.turn, "withdraw.yes"))
+    assert out.replies[0].key == "button_stale" and out.action is None and out.state == before
+
+
+def test_a_channel_token_that_is_not_printable_ascii_is_refused() -> None:
+    bad = StatusFound("waiting", datetime.date(2025, 1, 1), reply_token="tok\n<b>")
+    with pytest.raises(ValueError, match="token"):
+        ENGINE.status_result(None, bad)
+    with pytest.raises(ValueError, match="token"):
+        ENGINE.status_result(
+            None, StatusFound("waiting", datetime.date(2025, 1, 1), "", (), "t" * 257)
+        )
+
+
+def test_a_stored_token_with_nothing_open_is_dropped_on_load() -> None:
+    state = State(step="when", turn=4, answers={"safety": "no"}, token=TOKEN)
+    out = ENGINE.handle(state, Unsupported("sticker"))
+    assert out.state is not None and out.state.token == ""

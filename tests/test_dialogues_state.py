@@ -19,10 +19,12 @@ def _full() -> State:
         answers={"safety": "no", "phase": "during", "workplace": "", "grounds": ("age", "other")},
         story=("één", "twee 😀", "\u202eRTL"),
         editing=True,
-        awaiting_code=True,
+        expecting="code",
         selected=("age",),
         rewrite=("nieuw",),
         menu="language",
+        token="tok_ABC-123.xyz~",
+        can_push=True,
     )
 
 
@@ -59,6 +61,31 @@ def test_a_state_written_before_the_newer_fields_still_loads() -> None:
     }
     state = State.from_json(old)
     assert state.step == "when" and state.menu == "" and state.selected == ()
+    assert state.expecting == "" and state.token == "" and not state.can_push
+    waiting = State.from_json({**old, "awaiting_code": True})
+    assert waiting.expecting == "code" and waiting.awaiting_code
+
+
+@pytest.mark.parametrize(
+    "state",
+    [
+        State(step="when", turn=3, menu="status", token="T" * 256),
+        State(turn=3, expecting="reply", token="opaque.token-1_~"),
+        State(turn=3, menu="withdraw", token="x"),
+        State(turn=3, expecting="withdraw_code", can_push=True),
+    ],
+    ids=repr,
+)
+def test_the_follow_up_fields_round_trip(state: State) -> None:
+    data = json.loads(json.dumps(state.to_json()))
+    assert State.from_json(data) == state
+    assert data["awaiting_code"] == (state.expecting in ("code", "withdraw_code"))
+
+
+def test_a_token_must_be_printable_ascii_of_at_most_256() -> None:
+    for bad in ("t" * 257, "with space", "tab\t", "nl\n", "é", "<b>\x00"):
+        with pytest.raises(ValueError, match="token"):
+            State(token=bad)
 
 
 def _with(**changes: Any) -> dict[str, Any]:
@@ -96,6 +123,19 @@ GARBAGE: list[object] = [
     _with(selected="age"),
     _with(rewrite={"a": 1}),
     _with(menu="admin"),
+    _with(expecting="nothing"),
+    _with(expecting=None),
+    _with(expecting="code", awaiting_code=False),
+    _with(expecting="reply", awaiting_code=True),
+    _with(expecting="", awaiting_code=True),
+    _with(token=5),
+    _with(token=None),
+    _with(token="t" * 257),
+    _with(token="two words"),
+    _with(token="line\nbreak"),
+    _with(token="ümlaut"),
+    _with(can_push="yes"),
+    _with(can_push=1),
 ]
 
 

@@ -14,6 +14,7 @@ from dialogues import (
     Draft,
     EraseChat,
     Press,
+    State,
     StatusFound,
     StatusLocked,
     StatusNotFound,
@@ -40,8 +41,15 @@ CHOICES = [
 
 def _draft_value(draft: Draft, step_id: str) -> object:
     if step_id == "safety":
-        return "yes" if draft.danger else "no"
+        return "yes" if draft.danger else "threat" if draft.threat else "no"
     return getattr(draft, step_id)
+
+
+# What it takes to be asked a step that is not always asked.
+REACH: dict[str, dict[str, object]] = {
+    "recognised": {"school": "mondriaan", "visibility": "school_and_workplace"},
+    "evidence_note": {"evidence": "yes"},
+}
 
 
 # --- the shortest way, and the receipt -----------------------------------------------
@@ -66,6 +74,9 @@ def test_from_start_to_submit_takes_at_most_14_inputs(lang: str) -> None:
         wants="talk",
         visibility="school",
         danger=False,
+        threat=False,
+        workplace_org="",
+        recognised="",
     )
 
 
@@ -118,7 +129,7 @@ def test_submit_twice_is_stale_after_the_receipt() -> None:
 @pytest.mark.parametrize(("step_id", "option"), CHOICES)
 def test_every_choice_lands_in_the_draft(lang: str, step_id: str, option: str) -> None:
     chat = start(lang)
-    choices: dict[str, object] = {step_id: option}
+    choices: dict[str, object] = {**REACH.get(step_id, {}), step_id: option}
     if step_id == "evidence" and option == "yes":
         choices["evidence_note"] = "Mijn klasgenoot was erbij."
     draft = file_draft(chat, choices).draft
@@ -142,9 +153,9 @@ def test_all_grounds_together_keep_the_flow_order() -> None:
 def test_the_school_buttons_are_the_operators_organizations_then_none() -> None:
     chat = start()
     chat.walk_to("school")
-    assert chat.offered == [org for org, _ in SCHOOLS] + ["none"]
+    assert chat.offered == [org for org, _, _ in SCHOOLS] + ["none"]
     labels = [b.label for b in chat.buttons]
-    assert labels[:3] == [name for _, name in SCHOOLS]
+    assert labels[:3] == [name for _, name, _ in SCHOOLS]
 
 
 def test_the_visibility_question_explains_each_choice_and_recommends_the_first() -> None:
@@ -505,12 +516,17 @@ def test_status_with_the_code_inline() -> None:
     assert out.action == CheckStatus("4821093755218804")
 
 
-@pytest.mark.parametrize("status", ["received", "in_progress", "waiting", "closed"])
-def test_every_status_has_its_words(status: str) -> None:
-    out = ENGINE.status_result(None, StatusFound(status, datetime.date(2025, 1, 2)))
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("status", ["received", "in_progress", "waiting", "closed", "withdrawn"])
+def test_every_status_has_its_words(lang: str, status: str) -> None:
+    out = ENGINE.status_result(State.new(lang), StatusFound(status, datetime.date(2025, 1, 2)))
     assert [r.key for r in out.replies] == [f"status_{status}"]
     assert out.replies[0].protect and "02-01-2025" in out.replies[0].text
-    assert out.state is None  # nothing to remember for a student with no conversation
+    assert out.replies[0].text.startswith(ENGINE.texts(lang).get(f"status_{status}", date="")[:8])
+    # no token (nothing to reply to): only the neutral Done, and nothing kept but that
+    values = [b.value for row in out.replies[0].buttons for b in row]
+    assert values == ["status.close"]
+    assert out.state is not None and out.state.token == "" and out.state.answers == {}
 
 
 def test_a_wrong_code_keeps_asking_and_a_lock_stops_asking() -> None:
@@ -639,7 +655,9 @@ def test_idle_text_gets_short_help_with_two_ways_on() -> None:
 def test_a_draft_matches_what_the_defaults_say() -> None:
     draft = file_draft(start()).draft
     for step_id, value in DEFAULTS.items():
-        if step_id == "story":
+        if step_id == "recognised":  # not asked on the shortest way
+            assert draft.recognised == ""
+        elif step_id == "story":
             assert draft.story == "\n\n".join(value)  # type: ignore[arg-type]
         else:
             assert _draft_value(draft, step_id) == value

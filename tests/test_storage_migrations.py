@@ -13,6 +13,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, inspect, text
 from sqlalchemy.exc import StatementError
 
@@ -23,6 +24,12 @@ from tests.storage_backends import Backend
 
 backend = storage_backends.backend
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def head() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
 
 
 def _diff(connection: Connection) -> list[object]:
@@ -41,7 +48,7 @@ async def test_migrate_twice_is_a_no_op(backend: Backend) -> None:
     await migrate(backend.engine)
     async with backend.engine.connect() as conn:
         version = await conn.scalar(text("SELECT version_num FROM alembic_version"))
-    assert version == "0001"
+    assert version == head()
 
 
 async def test_downgrade_and_upgrade_again(tmp_path: Path) -> None:
@@ -72,7 +79,7 @@ def test_alembic_command_line_with_url(tmp_path: Path) -> None:
             [*alembic, "-x", f"url={url}", *args], cwd=tmp_path, capture_output=True, text=True
         )
         assert done.returncode == 0, done.stderr
-    assert "0001" in done.stdout
+    assert head() in done.stdout
     assert (tmp_path / "cli" / "stagemeld.db").exists()
 
 

@@ -250,3 +250,37 @@ async def test_programming_errors_are_refused_up_front(
     with pytest.raises(ValueError):
         await store.file(new_report(content={"x" * 33: "too long a field name"}))
     assert await count(backend, Report) == 0
+
+
+async def test_each_report_has_its_own_key_pair_and_deadlines(
+    backend: Backend, keys: tuple[KeyStore, str]
+) -> None:
+    """The private half is content (under the data key); the public half seals what the
+    student sends later. Deadlines are committed with the report."""
+    from dataclasses import replace
+
+    from storage.models import Deadline
+    from storage.reports import report_private_key
+
+    keystore, recovery_text = keys
+    store = ReportStore(backend.sessions, keystore)
+    due = Clock().now + timedelta(days=2)
+    filed = await store.file(replace(new_report(), deadlines=(("acknowledge", due),)))
+    other = await store.file(new_report())
+    recovery = crypto.private_key_from_text(recovery_text)
+    assert "report_key" not in await store.read_with_recovery(filed.report_id, recovery)
+    async with backend.sessions() as session:
+        publics = {r.id: r.public_key for r in await session.scalars(select(Report))}
+        sealed = await session.scalar(
+            select(SealedKey.sealed).where(
+                SealedKey.report_id == filed.report_id, SealedKey.recipient_kind == "recovery"
+            )
+        )
+        data_key = crypto.open_key(sealed, recovery, report_id=filed.report_id)
+        private = await report_private_key(session, filed.report_id, data_key)
+        deadlines = (await session.scalars(select(Deadline))).all()
+    assert private is not None and crypto.public_bytes(private) == publics[filed.report_id]
+    assert publics[filed.report_id] != publics[other.report_id]
+    assert [(d.report_id, d.kind, d.due_at, d.level) for d in deadlines] == [
+        (filed.report_id, "acknowledge", due, 0)
+    ]

@@ -31,7 +31,10 @@ def settings(make_settings: Callable[..., Settings], api: BotAPIStandIn) -> Sett
 
 
 async def file_report(
-    student: Student, story: str = "Ze zeiden dat mijn hoofddoek niet paste.", workplace: str = ""
+    student: Student,
+    story: str = "Ze zeiden dat mijn hoofddoek niet paste.",
+    workplace: str = "",
+    submit: str = "submit",
 ) -> str:
     """Walks the whole flow the shortest way; returns the receipt code (16 digits)."""
     await student.say("/start")
@@ -50,7 +53,7 @@ async def file_report(
     await student.press("no")
     await student.press("talk")
     await student.press("school")
-    texts = await student.press(V["submit"])
+    texts = await student.press(submit)
     codes = [m for t in texts if (m := RECEIPT.search(t))]
     assert codes, texts
     return "".join(codes[0].groups())

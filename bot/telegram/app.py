@@ -20,11 +20,9 @@ from bot.telegram.respond import TelegramResponder
 from bot.telegram.retry import RetryMiddleware
 from bot.telegram.routers import all_routers
 from bot.turns import Turns
-from dialogues import lang_from_hint
+from dialogues import COMMANDS, lang_from_hint
 
 log = logging.getLogger(__name__)
-
-COMMANDS = ("start", "report", "status", "help", "privacy", "language", "stop")
 
 
 def make_bot(t: TelegramSettings) -> Bot:

@@ -10,8 +10,9 @@ from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, Message
 
+from bot.followup import FetchFile
 from bot.telegram.render import keyboard
-from bot.turns import TurnResult, Turns
+from bot.turns import Channel, TurnResult, Turns
 from dialogues import Input, Press, Reply
 
 log = logging.getLogger(__name__)
@@ -29,7 +30,7 @@ class TelegramResponder:
 
     async def on_message(self, message: Message, bot: Bot, inp: Input) -> None:
         lang = message.from_user.language_code if message.from_user else None
-        result = await self._run(message.chat.id, inp, lang, first_msg=message.message_id)
+        result = await self._run(bot, message.chat.id, inp, lang, first_msg=message.message_id)
         if result.hide_input:
             await _quietly(bot.delete_message(message.chat.id, message.message_id))
         await self._show(bot, message.chat.id, result, pressed=None)
@@ -41,7 +42,7 @@ class TelegramResponder:
         if not isinstance(message, Message):
             return
         lang = query.from_user.language_code
-        result = await self._run(message.chat.id, press, lang, first_msg=message.message_id)
+        result = await self._run(bot, message.chat.id, press, lang, first_msg=message.message_id)
         await self._show(bot, message.chat.id, result, pressed=message)
         await self._delivered(message.chat.id, result)
 
@@ -51,10 +52,14 @@ class TelegramResponder:
             await self.turns.delivered(self.chat_key(chat_id))
 
     async def _run(
-        self, chat_id: int, inp: Input, lang: str | None, *, first_msg: int
+        self, bot: Bot, chat_id: int, inp: Input, lang: str | None, *, first_msg: int
     ) -> TurnResult:
         return await self.turns.run(
-            self.chat_key(chat_id), inp, lang_hint=lang, channel_notes={"first_msg": first_msg}
+            self.chat_key(chat_id),
+            inp,
+            lang_hint=lang,
+            channel_notes={"first_msg": first_msg},
+            channel=Channel(push_address=f"{CHANNEL}:{chat_id}", fetch_file=_fetcher(bot)),
         )
 
     async def _show(
@@ -98,6 +103,14 @@ class TelegramResponder:
                 ok = False
         texts = self.turns.s.dialogue.texts(result.lang)
         await bot.send_message(chat_id, texts.get("chat_erased" if ok else "chat_erase_failed"))
+
+
+def _fetcher(bot: Bot) -> FetchFile:
+    async def fetch(file_id: str) -> bytes:
+        got = await bot.download(file_id)
+        return got.read() if got is not None else b""
+
+    return fetch
 
 
 async def send(bot: Bot, chat_id: int, reply: Reply) -> Message:

@@ -58,6 +58,7 @@ class Telegram:
             "username": bot_username,
         }
         self.chats = Chats()
+        self.files: dict[str, bytes] = {}  # file_id -> what the user sent
         self.queue = UpdateQueue()
         self.webhook: dict[str, Any] = {}
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
@@ -82,6 +83,20 @@ class Telegram:
             "answerCallbackQuery": self.answer_callback_query,
             "sendChatAction": self.send_chat_action,
             "copyMessage": self.copy_message,
+            "getFile": self.get_file,
+        }
+
+    async def get_file(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A file a user sent; its bytes are served at /file/bot<token>/<file_path>."""
+        file_id = params.get("file_id")
+        data = self.files.get(file_id) if isinstance(file_id, str) else None
+        if data is None:
+            raise ApiError.bad_request("invalid file_id")
+        return {
+            "file_id": file_id,
+            "file_unique_id": f"U{abs(hash(file_id)) % 10**10}",
+            "file_size": len(data),
+            "file_path": f"documents/{file_id}",
         }
 
     async def call(self, method: str, params: dict[str, Any]) -> Any:

@@ -19,10 +19,15 @@ GATEWAY_PAGE = (
 GATEWAY_STATUSES = frozenset({502, 503, 504})
 
 
-def make_app(handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.Application:
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def make_app(handler: Handler, files: Handler | None = None) -> web.Application:
     app = web.Application(client_max_size=64 * 1024 * 1024)
     app.router.add_route("GET", "/bot{token}/{method}", handler)
     app.router.add_route("POST", "/bot{token}/{method}", handler)
+    if files is not None:
+        app.router.add_route("GET", "/file/bot{token}/{path:.+}", files)
     return app
 
 

@@ -74,7 +74,8 @@ class BotAPIStandIn:
 
     async def start(self) -> BotAPIStandIn:
         self.telegram.stopping = False
-        self._runner = web.AppRunner(make_app(self._handle), access_log=None, shutdown_timeout=2)
+        app = make_app(self._handle, self._file)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=2)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", 0).start()
         host, port = self._runner.addresses[0][:2]
@@ -116,6 +117,18 @@ class BotAPIStandIn:
                 self._in_flight -= 1
                 self._touch()
             self._notify()
+
+    async def _file(self, request: web.Request) -> web.StreamResponse:
+        """Telegram's file download: /file/bot<token>/<file_path from getFile>."""
+        if request.match_info["token"] != self.token:
+            return web.Response(status=401)
+        file_id = request.match_info["path"].rpartition("/")[2]
+        data = self.telegram.files.get(file_id)
+        if data is None:
+            return web.Response(status=404)
+        self.calls.append(Call("file", {"file_id": file_id}, None, time.monotonic(), status=200))
+        self._notify()
+        return web.Response(body=data, content_type="application/octet-stream")
 
     async def _answer(self, request: web.Request, method: ObjectSpec) -> web.StreamResponse:
         call = Call(method.name, {}, None, time.monotonic(), status=0)
@@ -269,6 +282,23 @@ class BotAPIStandIn:
         first_name: str = "Student",
     ) -> int:
         content = build.photo_content(self._next_serial(), caption)
+        for size in content["photo"]:  # every size can be fetched, as on Telegram
+            self.telegram.files[size["file_id"]] = b"\xff\xd8 photo " + size["file_id"].encode()
+        return self._user_message(chat_id, content, user_id, language_code, first_name)
+
+    def push_document(
+        self,
+        chat_id: int,
+        data: bytes,
+        *,
+        file_name: str = "bewijs.pdf",
+        mime_type: str = "application/pdf",
+        user_id: int | None = None,
+        language_code: str = "nl",
+        first_name: str = "Student",
+    ) -> int:
+        content = build.document_content(self._next_serial(), file_name, mime_type, len(data))
+        self.telegram.files[content["document"]["file_id"]] = data
         return self._user_message(chat_id, content, user_id, language_code, first_name)
 
     def push_sticker(

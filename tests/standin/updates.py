@@ -74,6 +74,18 @@ def photo_content(serial: int, caption: str | None = None) -> dict[str, Any]:
     return content
 
 
+def document_content(serial: int, file_name: str, mime_type: str, size: int) -> dict[str, Any]:
+    return {
+        "document": {
+            "file_id": f"BQACAgQAAxkBAAI{serial:06d}",
+            "file_unique_id": f"AgAD{serial:06d}",
+            "file_name": file_name,
+            "mime_type": mime_type,
+            "file_size": size,
+        }
+    }
+
+
 def sticker_content(serial: int, emoji: str = "👍") -> dict[str, Any]:
     return {
         "sticker": {

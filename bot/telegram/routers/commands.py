@@ -6,8 +6,6 @@ from aiogram.types import Message
 from bot.telegram.respond import TelegramResponder
 from dialogues import Command
 
-KNOWN = ("start", "report", "status", "help", "privacy", "language", "stop")
-
 
 async def on_command(message: Message, bot: Bot, responder: TelegramResponder) -> None:
     name, _, arg = (message.text or "").partition(" ")

@@ -1,0 +1,120 @@
+"""Carrying out what a student does after filing: status with the thread, answering,
+sending a file, withdrawing — and turning the outcome into the engine's result values.
+
+Wrong receipt codes count towards the same lock-out as /status, whichever command they
+came with, so /withdraw is no side door for guessing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from bot.reply_token import make_token, read_token
+from bot.services import Services
+from dialogues import (
+    MAX_ATTACHMENT,
+    ReplyResult,
+    StatusFound,
+    StatusLocked,
+    StatusNotFound,
+    StatusResult,
+    ThreadEntry,
+    WithdrawResult,
+)
+from storage.student import StudentView
+
+log = logging.getLogger(__name__)
+
+FetchFile = Callable[[str], Awaitable[bytes]]
+OPEN = ("received", "in_progress", "waiting")
+
+
+class FollowUp:
+    def __init__(self, services: Services) -> None:
+        self.s = services
+
+    async def status(self, chat_key: str, code: str) -> StatusResult:
+        found = await self._view(chat_key, code)
+        if not isinstance(found, StudentView):
+            return found
+        return StatusFound(
+            status=found.status,
+            changed_on=found.changed_at.date(),
+            reference=found.reference,
+            thread=tuple(ThreadEntry(e.author, e.text, e.event, e.at.date()) for e in found.thread),
+            reply_token=self._token(found),
+        )
+
+    async def answer(self, token: str, text: str) -> ReplyResult:
+        report_id = self._report(token)
+        if report_id is None:
+            return "expired"
+        sent = await self.s.student.answer(report_id, text, await self._notices(report_id))
+        return "sent" if sent else "expired"
+
+    async def send_file(
+        self, token: str, ref: str, kind: str, name: str, fetch: FetchFile | None
+    ) -> ReplyResult:
+        report_id = self._report(token)
+        if report_id is None:
+            return "expired"
+        if fetch is None:
+            return "failed"
+        data = await fetch(ref)
+        if len(data) > MAX_ATTACHMENT:
+            return "failed"
+        notices = await self._notices(report_id)
+        sent = await self.s.student.send_file(report_id, name, kind, data, notices)
+        return "sent" if sent else "expired"
+
+    async def withdraw(self, chat_key: str, token: str, code: str) -> WithdrawResult:
+        if token:
+            report_id = self._report(token)
+            if report_id is None:
+                return "expired"
+        else:
+            found = await self._view(chat_key, code)
+            if not isinstance(found, StudentView):
+                return found
+            report_id = found.report_id
+        if not await self.s.student.withdraw(report_id):
+            return "failed"
+        log.info("a report was withdrawn by the student")
+        return "withdrawn"
+
+    async def _view(self, chat_key: str, code: str) -> StudentView | StatusNotFound | StatusLocked:
+        attempts = self.s.attempts
+        locked = await attempts.locked_for(chat_key)
+        if locked is not None:
+            return StatusLocked(minutes=_minutes(locked))
+        view = await self.s.student.view(code)
+        if view is not None:
+            return view
+        left = await attempts.record_failure(chat_key)
+        if left <= 0:
+            return StatusLocked(minutes=self.s.settings.status.lock_minutes)
+        return StatusNotFound(attempts_left=left)
+
+    def _token(self, view: StudentView) -> str:
+        if view.status not in OPEN:
+            return ""
+        return make_token(self.s.keys.server, view.report_id, self.s.reports.clock())
+
+    def _report(self, token: str) -> str | None:
+        return read_token(self.s.keys.server, token, self.s.reports.clock())
+
+    async def _notices(self, report_id: str) -> tuple[tuple[str, str], ...]:
+        advisers = map(self.s.directory.adviser, await self.s.student.recipients(report_id))
+        return tuple(
+            (a.id, channel)
+            for a in advisers
+            if a is not None
+            for channel in a.channels
+            if channel in self.s.channels
+        )
+
+
+def _minutes(delta: timedelta) -> int:
+    return max(1, -(-int(delta.total_seconds()) // 60))

@@ -1,0 +1,86 @@
+"""Runs the web server inside the service's own event loop.
+
+Features (the web chat, the console) each hand over their routes; this module only
+composes them behind the security headers and runs uvicorn until the service stops.
+Access logs stay off: a URL can name a report, and logs must not tell who read what.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import BaseRoute
+
+from bot.config import WebSettings
+from bot.web.headers import SecurityHeaders
+
+STARTUP_TIMEOUT = 20.0
+
+
+def make_app(routes: Sequence[BaseRoute], **state: Any) -> Starlette:
+    app = Starlette(routes=list(routes), middleware=[Middleware(SecurityHeaders)])
+    for name, value in state.items():
+        setattr(app.state, name, value)
+    return app
+
+
+class _Uvicorn(uvicorn.Server):
+    """The service owns SIGINT/SIGTERM; uvicorn must not take them over."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+class WebServer:
+    def __init__(self, app: Starlette, web: WebSettings) -> None:
+        self.web = web
+        self.server = _Uvicorn(
+            uvicorn.Config(
+                app,
+                host=web.host,
+                port=web.port,
+                log_config=None,
+                access_log=False,
+                lifespan="off",
+                server_header=False,
+                ws_max_size=64 * 1024,
+            )
+        )
+        self.task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Returns once the socket is bound; raises if it could not be (port taken)."""
+        self.task = asyncio.create_task(self.server.serve())
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + STARTUP_TIMEOUT
+        while not self.server.started:
+            if self.task.done():
+                self.task.result()
+                raise OSError(f"could not listen on {self.web.host}:{self.web.port}")
+            if loop.time() > deadline:
+                raise TimeoutError("the web server did not start")
+            await asyncio.sleep(0.01)
+
+    @property
+    def port(self) -> int:
+        """The port actually bound: web.port 0 picks a free one, as tests do."""
+        for server in self.server.servers:
+            for sock in server.sockets:
+                return int(sock.getsockname()[1])
+        return self.web.port
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.web.host}:{self.port}"
+
+    async def stop(self) -> None:
+        self.server.should_exit = True
+        if self.task is not None:
+            await self.task

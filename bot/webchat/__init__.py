@@ -1,0 +1,30 @@
+"""The students' web chat: the same conversation as in Telegram, on a page at `/`.
+
+Modules: `page` (the HTML, its files, the quick exit), `channel` (the WebSocket: one
+frame in, one turn, replies out), `frames` (the wire format), `markup` (Telegram-HTML
+into plain runs), `session` (the one cookie), `origin` (same-origin checks), `limits`
+(flood control, one turn at a time). See docs/webchat.md.
+"""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+
+from bot.services import Services
+from bot.turns import Turns
+from bot.webchat.channel import ChatSocket
+from bot.webchat.page import STATIC, Page
+
+
+def chat_routes(services: Services) -> list[BaseRoute]:
+    turns = Turns(services)
+    secure = services.settings.web.base_url.startswith("https://")
+    channel = ChatSocket(turns, secure=secure)
+    page = Page(turns, channel, secure=secure)
+    return [
+        Route("/", page.show, methods=["GET"]),
+        Route("/chat/exit", page.quick_exit, methods=["POST"]),
+        WebSocketRoute("/chat/socket", channel.serve),
+        Mount("/chat/static", StaticFiles(directory=STATIC), name="chat-static"),
+    ]

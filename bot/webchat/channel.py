@@ -1,0 +1,161 @@
+"""The conversation over a WebSocket: one frame in, one turn, the replies out.
+
+On every connection the server first says where the student is (the current question,
+unchanged), so a page that lost its connection or was reloaded carries on at the same
+question. Flood, size and format are checked here, before the engine sees anything;
+a refused frame gets a note in the chat and changes nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections import defaultdict
+
+from starlette.responses import PlainTextResponse
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+
+from bot.turns import TurnResult, Turns
+from bot.webchat import frames, session
+from bot.webchat.limits import Flood, OneAtATime
+from bot.webchat.origin import same_origin
+from bot.webchat.pending import Undelivered
+from dialogues import Command, Input, Texts, lang_from_hint
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "web"
+SESSION_GONE = 4401  # close code: the page should not reconnect
+
+
+class ChatSocket:
+    def __init__(self, turns: Turns, *, secure: bool) -> None:
+        self.turns = turns
+        web = turns.s.settings.web
+        self.web = web
+        self.secure = secure
+        self.flood = Flood(web.messages_per_minute, time.monotonic)
+        self.one = OneAtATime()
+        self.undelivered = Undelivered(time.monotonic)
+        self.live: defaultdict[str, set[WebSocket]] = defaultdict(set)
+
+    def chat_key(self, session_id: str) -> str:
+        return self.turns.chat_key(CHANNEL, session_id)
+
+    def texts(self, lang: str) -> Texts:
+        return self.turns.s.dialogue.texts(lang)
+
+    async def serve(self, ws: WebSocket) -> None:
+        if not same_origin(ws.headers, secure=self.secure, public_url=self.web.public_url):
+            await _deny(ws)
+            return
+        await ws.accept()
+        hint = ws.headers.get("accept-language")
+        session_id = session.read(ws.cookies)
+        if session_id is None:
+            await ws.send_json(frames.ended(self.texts(lang_from_hint(hint))))
+            await ws.close(SESSION_GONE)
+            return
+        key = self.chat_key(session_id)
+        self.live[key].add(ws)
+        try:
+            await self._converse(ws, key, hint)
+        except WebSocketDisconnect:
+            pass
+        except Exception:
+            log.exception("the web chat connection failed")  # the page reconnects
+            await _close_quietly(ws, 1011)
+        finally:
+            self.live[key].discard(ws)
+            if not self.live[key]:
+                del self.live[key]
+
+    async def _converse(self, ws: WebSocket, key: str, hint: str | None) -> None:
+        lang = await self._greet(ws, key, hint)
+        while True:
+            message = await ws.receive()
+            if message["type"] == "websocket.disconnect":
+                return
+            raw = message.get("text")
+            lang = await self._frame(ws, key, raw if raw is not None else b"", hint, lang)
+
+    async def _greet(self, ws: WebSocket, key: str, hint: str | None) -> str:
+        """Where the student is now: replies the page missed, else the current question,
+        else (a first visit) the start of the conversation."""
+        async with self.one.hold(key):
+            pending = self.undelivered.take(key)
+            if pending is not None:
+                lang, frame = pending.lang, {**pending.frame, "resumed": True}
+            else:
+                current = await self.turns.current(key)
+                result = current or await self.turns.run(key, Command(name="start"), lang_hint=hint)
+                lang = result.lang
+                frame = frames.turn(result, self.texts(lang), resumed=current is not None)
+            await ws.send_json(frames.page_texts(self.texts(lang)))
+            await ws.send_json(frame)
+            await self.turns.delivered(key)  # a receipt among them is shown: forget it
+        return lang
+
+    async def _frame(
+        self, ws: WebSocket, key: str, raw: str | bytes, hint: str | None, lang: str
+    ) -> str:
+        texts = self.texts(lang)
+        if not self.flood.allow(key):
+            if self.flood.first_refusal(key):
+                await ws.send_json(frames.notice(texts, "rate_limited"))
+            return lang
+        parsed = frames.parse(raw, max_chars=self.web.max_text_chars)
+        if isinstance(parsed, frames.Refusal):
+            await ws.send_json(frames.notice(texts, parsed.key, **parsed.values))
+            return lang
+        # The replies are sent under the same lock, so a page reconnecting meanwhile
+        # finds them among the undelivered rather than missing them.
+        async with self.one.hold(key):
+            result = await self._turn(key, parsed, hint)
+            if result is None:
+                await ws.send_json(frames.notice(texts, "error_try_again"))
+                return lang
+            await self._deliver(ws, key, result, lang)
+        return result.lang
+
+    async def _turn(self, key: str, inp: Input, hint: str | None) -> TurnResult | None:
+        try:
+            return await self.turns.run(key, inp, lang_hint=hint)
+        except Exception:
+            # No content and no session in the log; the student is told to try again.
+            log.exception("a web chat turn failed")
+            return None
+
+    async def _deliver(self, ws: WebSocket, key: str, result: TurnResult, lang: str) -> None:
+        frame = frames.turn(result, self.texts(result.lang))
+        try:
+            if result.lang != lang:
+                await ws.send_json(frames.page_texts(self.texts(result.lang)))
+            await ws.send_json(frame)
+        except WebSocketDisconnect:
+            self.undelivered.keep(key, result.lang, frame)
+            raise
+        if result.unsent:
+            await self.turns.delivered(key)
+
+    async def drop(self, key: str) -> None:
+        """Close every open page of a session (after a quick exit)."""
+        self.undelivered.take(key)
+        for ws in list(self.live.get(key, ())):
+            await _close_quietly(ws, SESSION_GONE)
+
+
+async def _close_quietly(ws: WebSocket, code: int) -> None:
+    if ws.client_state != WebSocketState.CONNECTED:
+        return
+    with contextlib.suppress(RuntimeError, OSError, WebSocketDisconnect):
+        await ws.close(code)
+
+
+async def _deny(ws: WebSocket) -> None:
+    """A refused handshake is an ordinary 403, with the security headers like any page."""
+    if "websocket.http.response" in ws.scope.get("extensions", {}):
+        await ws.send_denial_response(PlainTextResponse("Forbidden", status_code=403))
+    else:
+        await ws.close(1008)

@@ -1,0 +1,70 @@
+"""The page at `/`, its files, and the quick exit's call to forget the session.
+
+The page is plain HTML rendered here with the conversation's language (every word from
+the locale files) and one script and one stylesheet from this package: nothing inline,
+nothing from elsewhere, as the Content-Security-Policy demands.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from string import Template
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from bot.turns import Turns
+from bot.webchat import session
+from bot.webchat.channel import CHANNEL, ChatSocket
+from bot.webchat.origin import same_origin
+from dialogues import Texts, lang_from_hint
+from dialogues.keys import WEB_KEYS
+
+HERE = Path(__file__).resolve().parent
+STATIC = HERE / "static"
+TEMPLATE = Template((HERE / "page.html").read_text(encoding="utf-8"))
+
+
+def render(texts: Texts, *, exit_url: str, max_chars: int) -> str:
+    values = {key: html.escape(texts.get(key)) for key in WEB_KEYS}
+    values["lang"] = html.escape(texts.lang)
+    values["exit_url"] = html.escape(exit_url)
+    values["max_chars"] = str(max_chars)
+    return TEMPLATE.substitute(values)
+
+
+class Page:
+    def __init__(self, turns: Turns, channel: ChatSocket, *, secure: bool) -> None:
+        self.turns = turns
+        self.channel = channel
+        self.secure = secure
+        self.web = turns.s.settings.web
+
+    async def show(self, request: Request) -> Response:
+        session_id = session.read(request.cookies)
+        lang = lang_from_hint(request.headers.get("accept-language"))
+        if session_id is not None:
+            record = await self.turns.load(self.turns.chat_key(CHANNEL, session_id))
+            if record.state is not None:
+                lang = record.state.lang
+        texts = self.turns.s.dialogue.texts(lang)
+        body = render(texts, exit_url=self.web.quick_exit_url, max_chars=self.web.max_text_chars)
+        response = HTMLResponse(body)
+        if session_id is None:
+            session.give(response, session.new_id(), secure=self.secure)
+        return response
+
+    async def quick_exit(self, request: Request) -> Response:
+        """Forget the cookie and erase the unfinished draft. Reports already filed stay:
+        the student holds their receipt code."""
+        if not same_origin(request.headers, secure=self.secure, public_url=self.web.public_url):
+            return Response(status_code=403)
+        session_id = session.read(request.cookies)
+        if session_id is not None:
+            key = self.turns.chat_key(CHANNEL, session_id)
+            await self.turns.forget(key)
+            await self.channel.drop(key)
+        response = Response(status_code=204)
+        session.forget(response, secure=self.secure)
+        return response

@@ -1,0 +1,106 @@
+"""The screens after a report is filed: its status with the adviser's messages, replying,
+and withdrawing.
+
+The thread holds words typed by people (the adviser, the student), so every one of them
+is escaped and clipped; the newest messages are shown first in line for the room, and
+the student is told when older ones did not fit in Telegram's 4096 characters.
+"""
+
+from __future__ import annotations
+
+import datetime
+from html import escape
+
+from dialogues.questions import Questions, Rows
+from dialogues.state import State
+from dialogues.summary import MESSAGE_LIMIT, clip
+from dialogues.texts import Texts
+from dialogues.types import Reply, StatusFound, ThreadEntry
+
+ENTRY_MAX = 3000  # characters of one escaped message at most, so older ones get a look in
+ENTRY_MIN = 40  # a message with less room than this is left out rather than cut to nothing
+STATUSES = ("received", "in_progress", "waiting", "closed", "withdrawn")
+MAX_ATTACHMENT = 10 * 1024 * 1024  # bytes; say it in MB to the student
+MAX_REPLY = 4000  # characters of one reply to the adviser
+
+
+class FollowUp:
+    def __init__(self, questions: Questions) -> None:
+        self.q = questions
+
+    # --- the status view ---------------------------------------------------------------
+
+    def buttons(self, state: State) -> Rows:
+        """Drawn on the status view and accepted while it is open: one place for both.
+        Reply and Withdraw need a token; without one (a closed report) only Done."""
+        done = ((self.q.button(state, "btn_status_done", "status.close"),),)
+        if not state.token:
+            return done
+        return (
+            (self.q.button(state, "btn_reply", "status.reply"),),
+            (self.q.button(state, "btn_withdraw", "status.withdraw"),),
+            *done,
+        )
+
+    def status(self, state: State, found: StatusFound) -> Reply:
+        t = self.q.t(state)
+        key = f"status_{found.status}" if found.status in STATUSES else "status_in_progress"
+        head = t.get(key, date=_date(found.changed_on))
+        if found.reference:
+            reference = t.get("status_reference", reference=escape(found.reference, quote=False))
+            head = f"{reference}\n{head}"
+        thread = self._thread(t, found.thread, MESSAGE_LIMIT - len(head) - 2)
+        text = "\n\n".join([head, *thread])
+        return Reply(key, text, self.buttons(state), protect=True)
+
+    def actions(self, state: State) -> Reply:
+        """The status view's buttons again, for a stale press or /help while it is open."""
+        return Reply("status_actions", self.q.t(state).get("status_actions"), self.buttons(state))
+
+    def _thread(self, t: Texts, thread: tuple[ThreadEntry, ...], room: int) -> list[str]:
+        if not thread:
+            return []
+        head, cut = t.get("thread_head"), t.get("thread_cut")
+        budget = room - len(head) - 2 - len(cut) - 2
+        shown: list[str] = []
+        used = 0
+        for entry in reversed(sorted(thread, key=lambda e: e.on)):  # newest first
+            line = self._entry(t, entry, min(ENTRY_MAX, budget - used - 2))
+            if line is None:
+                break
+            shown.append(line)
+            used += len(line) + 2
+        shown.reverse()
+        left_out = len(thread) > len(shown)
+        return [head, *([cut] if left_out else []), *shown]
+
+    def _entry(self, t: Texts, entry: ThreadEntry, room: int) -> str | None:
+        date = _date(entry.on)
+        if entry.author in ("adviser", "student"):
+            key = f"thread_{entry.author}"
+            overhead = len(t.get(key, date=date, text=""))
+            if room - overhead < ENTRY_MIN:
+                return None
+            text, _ = clip(entry.text, room - overhead)
+            return t.get(key, date=date, text=text)
+        event = f"event_{entry.event}"
+        words = t.get(event if t.has(event) else "event_other")
+        line = t.get("thread_event", date=date, text=words)
+        return line if len(line) <= room else None
+
+    # --- replying and withdrawing ------------------------------------------------------
+
+    def reply_prompt(self, state: State) -> Reply:
+        row = (self.q.button(state, "btn_reply_cancel", "reply.cancel"),)
+        return Reply("ask_reply", self.q.t(state).get("ask_reply", limit=MAX_REPLY), (row,))
+
+    def withdraw_prompt(self, state: State) -> Reply:
+        rows = (
+            (self.q.button(state, "btn_withdraw_yes", "withdraw.yes"),),
+            (self.q.button(state, "btn_withdraw_no", "withdraw.no"),),
+        )
+        return Reply("withdraw_confirm", self.q.t(state).get("withdraw_confirm"), rows)
+
+
+def _date(day: datetime.date) -> str:
+    return day.strftime("%d-%m-%Y")

@@ -1,0 +1,70 @@
+"""The advisers' console: server-rendered pages at /console.
+
+Modules: `config` (what it needs), `sessions` (in-memory sessions holding the unlocked
+key), `web` (cookie, CSRF, page helpers), `auth` (enrol, login, logout, recover),
+`pages` (reports and actions), `handover` (where a report may go), `pdf`, `texts`
+(nl.yaml / en.yaml). `console_app` builds the Starlette app the service mounts.
+"""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+
+from escalation.console import auth, pages
+from escalation.console.config import Console, ConsoleConfig
+from escalation.console.present import local
+from escalation.console.sessions import SessionStore
+from escalation.console.web import HERE, Context, current, page
+
+__all__ = ["Console", "ConsoleConfig", "console_app"]
+
+
+async def _error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code in (301, 302, 303, 307):
+        return Response(status_code=exc.status_code, headers=exc.headers)
+    session = current(request)
+    if exc.status_code == 403:
+        return page(request, "error.html", session, 403, key="csrf")
+    return page(request, "error.html", session, exc.status_code, key="not_found")
+
+
+def console_app(console: Console) -> Starlette:
+    r = "/reports/{report_id}"
+    routes = [
+        Route("/", pages.home),
+        Route("/login", auth.login_form, methods=["GET"]),
+        Route("/login", auth.login, methods=["POST"]),
+        Route("/logout", auth.logout, methods=["POST"]),
+        Route("/enrol/{token}", auth.enrol_form, methods=["GET"]),
+        Route("/enrol/{token}", auth.enrol, methods=["POST"]),
+        Route("/enrol/{token}/confirm", auth.enrol_confirm, methods=["POST"]),
+        Route("/recover", auth.recover_form, methods=["GET"]),
+        Route("/recover", auth.recover, methods=["POST"]),
+        Route("/recover/confirm", auth.recover_confirm, methods=["POST"]),
+        Route("/reports", pages.reports),
+        Route(r, pages.report),
+        Route(r + "/message", pages.write_message, methods=["POST"]),
+        Route(r + "/note", pages.write_note, methods=["POST"]),
+        Route(r + "/status", pages.status, methods=["POST"]),
+        Route(r + "/handover/colleague", pages.handover_colleague, methods=["POST"]),
+        Route(r + "/handover/org", pages.handover_org, methods=["POST"]),
+        Route(r + "/pdf", pages.report_pdf),
+        Route(r + "/audit", pages.audit_log),
+        Route(r + "/attachments/{attachment_id}", pages.attachment),
+        Route("/overview", pages.overview),
+        Route("/notices", pages.notices),
+        Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+    ]
+    app = Starlette(routes=routes, exception_handlers={HTTPException: _error})
+    templates = Jinja2Templates(directory=HERE / "templates")
+    templates.env.filters["local"] = local
+    store = SessionStore(console.config.idle, console.config.max_sessions)
+    app.state.console = Context(console, store, templates)
+    return app

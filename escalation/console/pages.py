@@ -1,0 +1,308 @@
+"""The report list, a report and what an adviser does with it, the coordinators'
+overview and the failed notices.
+
+Authorization is storage's: every lookup goes through the adviser's own seal, and a
+report that is not theirs comes back as None, answered here with 404.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Callable
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from escalation.console import pdf
+from escalation.console.handover import allowed_organizations
+from escalation.console.present import present
+from escalation.console.sessions import ConsoleSession
+from escalation.console.texts import Texts
+from escalation.console.web import checked_form, context, not_found, page, redirect, signed_in
+from escalation.directory import Adviser, Organization
+from storage.cases import OUTCOMES, SETTABLE, CaseSummary, Refused
+from storage.reports import Recipient
+
+REPORT_ID = re.compile(r"^[0-9a-f]{32}$")
+SORTS: dict[str, Callable[[CaseSummary], Any]] = {
+    "date": lambda c: c.created_at,
+    "reference": lambda c: c.reference,
+    "status": lambda c: c.status,
+    "phase": lambda c: c.phase,
+    "deadline": lambda c: (c.next_due() is None, c.next_due() or c.created_at),
+    "unread": lambda c: c.unread,
+}
+FILTERS = ("status", "phase", "grounds")
+
+
+def _me(session: ConsoleSession) -> Adviser:
+    assert session.adviser is not None
+    return session.adviser
+
+
+def _report_id(request: Request) -> str:
+    report_id = str(request.path_params["report_id"])
+    if not REPORT_ID.fullmatch(report_id):
+        raise not_found()
+    return report_id
+
+
+async def home(request: Request) -> Response:
+    return redirect(request, "/reports")
+
+
+async def reports(request: Request) -> Response:
+    session = signed_in(request)
+    me = _me(session)
+    console = context(request).console
+    cases = await console.cases.list_for(me.id)
+    await console.cases.log(me.id, "list", me.org_id)
+    now = console.clock()
+    q = request.query_params
+    chosen = {name: q.get(name, "") for name in FILTERS}
+    shown = [
+        c
+        for c in cases
+        if (not chosen["status"] or c.status == chosen["status"])
+        and (not chosen["phase"] or c.phase == chosen["phase"])
+        and (not chosen["grounds"] or chosen["grounds"] in c.grounds)
+        and (not q.get("urgent") or c.urgent)
+        and (not q.get("overdue") or c.overdue(now))
+    ]
+    sort = q.get("sort", "date") if q.get("sort") in SORTS else "date"
+    descending = q.get("dir", "desc" if sort in ("date", "unread") else "asc") == "desc"
+    shown.sort(key=SORTS[sort], reverse=descending)
+    options = {
+        "status": sorted({c.status for c in cases}),
+        "phase": sorted({c.phase for c in cases}),
+        "grounds": sorted({g for c in cases for g in c.grounds}),
+    }
+    failed = await console.cases.failed_notices(_org_adviser_ids(request, me))
+    return page(
+        request, "list.html", session, cases=shown, total=len(cases), chosen=chosen,
+        options=options, sort=sort, descending=descending, urgent=bool(q.get("urgent")),
+        overdue=bool(q.get("overdue")), failed=len(failed),
+    )  # fmt: skip
+
+
+def _org_adviser_ids(request: Request, me: Adviser) -> list[str]:
+    directory = context(request).console.directory
+    if _is_network_coordinator(request, me):
+        return [a.id for o in directory.organizations for a in o.advisers]
+    org = directory.organization(me.org_id)
+    return [a.id for a in org.advisers] if org is not None else [me.id]
+
+
+def _is_network_coordinator(request: Request, me: Adviser) -> bool:
+    org = context(request).console.directory.organization(me.org_id)
+    return me.role == "coordinator" and org is not None and org.kind == "network"
+
+
+async def report(request: Request) -> Response:
+    session = signed_in(request)
+    me, report_id = _me(session), _report_id(request)
+    console = context(request).console
+    assert session.private_key is not None
+    view = await console.cases.open(me.id, session.private_key, report_id)
+    if view is None:
+        raise not_found()
+    colleagues, orgs = await _handover_choices(request, me, view.summary.org_id, view)
+    org_names = _org_names(request)
+    return page(
+        request, "report.html", session, view=view, names=_names(request),
+        colleagues=colleagues, orgs=orgs, settable=SETTABLE, outcomes=OUTCOMES,
+        done=request.query_params.get("done"), error=request.query_params.get("error"),
+        org_names=org_names, answers=present(view.fields, Texts(session.lang), org_names),
+    )  # fmt: skip
+
+
+async def _handover_choices(
+    request: Request, me: Adviser, report_org: str | None, view: Any
+) -> tuple[list[Adviser], list[Organization]]:
+    console = context(request).console
+    org = console.directory.organization(me.org_id)
+    mates = [a for a in (org.advisers if org else ()) if a.id != me.id]
+    keyed = await console.advisers.public_keys([a.id for a in mates])
+    colleagues = [a for a in mates if a.id in keyed and a.id not in view.readers]
+    orgs = allowed_organizations(
+        console.directory, visibility=view.visibility, from_org=me.org_id,
+        workplace_org=view.workplace_org_id,
+    )  # fmt: skip
+    return colleagues, orgs
+
+
+def _org_names(request: Request) -> dict[str, str]:
+    return {o.id: o.name for o in context(request).console.directory.organizations}
+
+
+def _names(request: Request) -> dict[str, str]:
+    directory = context(request).console.directory
+    return {a.id: a.name for o in directory.organizations for a in o.advisers}
+
+
+def _outcome(request: Request, report_id: str, result: Refused | None, done: str) -> Response:
+    if isinstance(result, Refused):
+        if result.code == "not_found":
+            raise not_found()
+        return redirect(request, f"/reports/{report_id}?error={result.code}#actions")
+    return redirect(request, f"/reports/{report_id}?done={done}")
+
+
+async def write_message(request: Request) -> Response:
+    return await _write(request, internal=False)
+
+
+async def write_note(request: Request) -> Response:
+    return await _write(request, internal=True)
+
+
+async def _write(request: Request, *, internal: bool) -> Response:
+    session = signed_in(request)
+    form = await checked_form(request, session)
+    me, report_id = _me(session), _report_id(request)
+    assert session.private_key is not None
+    result = await context(request).console.cases.write(
+        me.id, session.private_key, report_id, form.get("text", ""), internal=internal
+    )
+    return _outcome(request, report_id, result, "saved" if internal else "sent")
+
+
+async def status(request: Request) -> Response:
+    session = signed_in(request)
+    form = await checked_form(request, session)
+    me, report_id = _me(session), _report_id(request)
+    assert session.private_key is not None
+    result = await context(request).console.cases.set_status(
+        me.id, session.private_key, report_id, form.get("status", ""), form.get("outcome") or None
+    )
+    return _outcome(request, report_id, result, "saved")
+
+
+async def handover_colleague(request: Request) -> Response:
+    session = signed_in(request)
+    form = await checked_form(request, session)
+    me, report_id = _me(session), _report_id(request)
+    console = context(request).console
+    if await console.cases.meta(me.id, report_id) is None:
+        raise not_found()
+    colleague = console.directory.adviser(form.get("adviser", ""))
+    if colleague is None or colleague.org_id != me.org_id:
+        return _outcome(request, report_id, Refused("no_recipients"), "")
+    keys = await console.advisers.public_keys([colleague.id])
+    if colleague.id not in keys:
+        return _outcome(request, report_id, Refused("no_recipients"), "")
+    assert session.private_key is not None
+    result = await console.cases.hand_over_colleague(
+        me.id, session.private_key, report_id, Recipient(colleague.id, keys[colleague.id]),
+        colleague.channels,
+    )  # fmt: skip
+    return _outcome(request, report_id, result, "handed_over")
+
+
+async def handover_org(request: Request) -> Response:
+    session = signed_in(request)
+    form = await checked_form(request, session)
+    me, report_id = _me(session), _report_id(request)
+    console = context(request).console
+    meta = await console.cases.meta(me.id, report_id)
+    if meta is None:
+        raise not_found()
+    allowed = allowed_organizations(
+        console.directory, visibility=meta.visibility, from_org=me.org_id,
+        workplace_org=meta.workplace_org_id,
+    )  # fmt: skip
+    target = next((o for o in allowed if o.id == form.get("org")), None)
+    if target is None:
+        return _outcome(request, report_id, Refused("not_allowed"), "")
+    keys = await console.advisers.public_keys([a.id for a in target.advisers])
+    recipients = [Recipient(a, k) for a, k in keys.items()]
+    notify = [
+        (a.id, c) for a in target.advisers if a.id in keys
+        for c in a.channels
+    ]  # fmt: skip
+    assert session.private_key is not None
+    result = await console.cases.hand_over_org(
+        me.id, session.private_key, report_id, target.id, recipients, notify
+    )
+    if result is None:  # the report has left this organization: back to the list
+        return redirect(request, "/reports?done=handed_over")
+    return _outcome(request, report_id, result, "handed_over")
+
+
+async def attachment(request: Request) -> Response:
+    session = signed_in(request)
+    me, report_id = _me(session), _report_id(request)
+    attachment_id = str(request.path_params["attachment_id"])
+    assert session.private_key is not None
+    file = await context(request).console.cases.attachment(
+        me.id, session.private_key, report_id, attachment_id
+    )
+    if file is None:
+        raise not_found()
+    # Always a download, never rendered: a student's file must not run in the console.
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", file.name)[:80] or "bijlage"
+    return Response(
+        file.data,
+        media_type="application/octet-stream",
+        headers={"content-disposition": f'attachment; filename="{safe}"'},
+    )
+
+
+async def report_pdf(request: Request) -> Response:
+    session = signed_in(request)
+    me, report_id = _me(session), _report_id(request)
+    console = context(request).console
+    assert session.private_key is not None
+    view = await console.cases.open(me.id, session.private_key, report_id, action="pdf")
+    if view is None:
+        raise not_found()
+    data = await asyncio.to_thread(
+        pdf.render, view, Texts(session.lang), adviser=me.name, made_at=console.clock(),
+        names=_names(request), org_names=_org_names(request), font=pdf.unicode_font(),
+    )  # fmt: skip
+    return Response(
+        data,
+        media_type="application/pdf",
+        headers={"content-disposition": f'attachment; filename="{view.summary.reference}.pdf"'},
+    )
+
+
+async def audit_log(request: Request) -> Response:
+    session = signed_in(request)
+    me, report_id = _me(session), _report_id(request)
+    console = context(request).console
+    entries = await console.cases.audit_entries(me.id, report_id)
+    meta = await console.cases.meta(me.id, report_id)
+    if entries is None or meta is None:
+        raise not_found()
+    summary = next((c for c in await console.cases.list_for(me.id) if c.id == report_id), None)
+    reference = summary.reference if summary else ""
+    return page(
+        request, "audit.html", session, entries=entries, report_id=report_id,
+        reference=reference, names=_names(request),
+    )  # fmt: skip
+
+
+async def overview(request: Request) -> Response:
+    session = signed_in(request)
+    me = _me(session)
+    if me.role != "coordinator":
+        raise not_found()
+    console = context(request).console
+    scope = None if _is_network_coordinator(request, me) else [me.org_id]
+    cases = await console.cases.overview(scope)
+    await console.cases.log(me.id, "overview", me.org_id)
+    return page(
+        request, "overview.html", session, cases=cases,
+        org_names={o.id: o.name for o in console.directory.organizations},
+    )  # fmt: skip
+
+
+async def notices(request: Request) -> Response:
+    session = signed_in(request)
+    me = _me(session)
+    console = context(request).console
+    failed = await console.cases.failed_notices(_org_adviser_ids(request, me))
+    return page(request, "notices.html", session, notices=failed, names=_names(request))

@@ -1,0 +1,163 @@
+"""A report as a PDF for the adviser's file: timestamped, with its reference, every
+field, the thread, and "confidential" on every page.
+
+Students write in many scripts. With a Unicode TrueType font (DejaVu Sans, Debian's
+`fonts-dejavu-core`, which `make test` installs where missing) the text is embedded as
+written; without one, the PDF falls back to a core font and replaces what Latin-1 cannot
+show with "?". Either way, characters the font lacks (DejaVu has no CJK, for instance)
+are named by a line at the top, so the paper copy never silently differs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+
+from fontTools.ttLib import TTFont
+from fpdf import FPDF
+
+from escalation.console.present import local, present
+from escalation.console.texts import Texts
+from storage.cases import CaseView
+
+FONT_DIRS = (
+    Path("/usr/share/fonts/truetype/dejavu"),
+    Path("/usr/share/fonts/dejavu"),
+    Path("/usr/local/share/fonts/dejavu"),
+)
+FAMILY = "DejaVu"
+
+
+def unicode_font() -> tuple[Path, Path] | None:
+    for folder in FONT_DIRS:
+        regular, bold = folder / "DejaVuSans.ttf", folder / "DejaVuSans-Bold.ttf"
+        if regular.exists() and bold.exists():
+            return regular, bold
+    return None
+
+
+class _Document(FPDF):
+    def __init__(self, footer: str, t: Texts, font: tuple[Path, Path] | None) -> None:
+        super().__init__(format="A4")
+        self._footer, self._t = footer, t
+        self.unicode = font is not None
+        if font is not None:
+            self.add_font(FAMILY, "", str(font[0]))
+            self.add_font(FAMILY, "B", str(font[1]))
+            self.family_name = FAMILY
+        else:
+            self.family_name = "helvetica"
+        self.lossy = False
+        self.set_auto_page_break(auto=True, margin=20)
+
+    def clean(self, text: str) -> str:
+        if self.unicode:
+            return text
+        safe = text.encode("latin-1", errors="replace").decode("latin-1")
+        self.lossy = self.lossy or safe != text
+        return safe
+
+    def footer(self) -> None:
+        self.set_y(-15)
+        self.set_font(self.family_name, "B", 8)
+        page = self._t("pdf.page", page=self.page_no())
+        self.cell(0, 10, self.clean(f"{self._footer} — {page}"), align="C")
+
+    def heading(self, text: str, size: int = 12) -> None:
+        self.set_font(self.family_name, "B", size)
+        self.multi_cell(0, size * 0.6, self.clean(text), new_x="LMARGIN", new_y="NEXT")
+        self.ln(1)
+
+    def para(self, text: str, size: int = 10) -> None:
+        self.set_font(self.family_name, "", size)
+        self.multi_cell(0, 5, self.clean(text), new_x="LMARGIN", new_y="NEXT")
+        self.ln(1)
+
+
+def render(
+    view: CaseView,
+    t: Texts,
+    *,
+    adviser: str,
+    made_at: datetime,
+    names: dict[str, str],
+    font: tuple[Path, Path] | None,
+    org_names: dict[str, str] | None = None,
+    compress: bool = True,
+) -> bytes:
+    """`names` maps adviser ids to display names for the thread; `font` None means the
+    core-font fallback (see the module's docstring)."""
+    doc = _Document(t("pdf.confidential"), t, font)
+    doc.set_compression(compress)
+    doc.set_title(t("pdf.title", reference=view.summary.reference))
+    doc.add_page()
+    body = _lines(view, t, names, org_names or {})
+    doc.heading(t("pdf.title", reference=view.summary.reference), 16)
+    doc.para(t("pdf.made", when=_when(made_at), adviser=adviser), 9)
+    if missing("".join(text for _, text in body), font):
+        doc.para(t("pdf.missing_glyphs"), 9)
+    for kind, text in body:
+        doc.para(text) if kind == "p" else doc.heading(text)
+    return bytes(doc.output())
+
+
+def missing(text: str, font: tuple[Path, Path] | None) -> str:
+    """The characters of `text` this PDF cannot show (in order, once each)."""
+    shown = _covered(str(font[0])) if font is not None else None
+    out: dict[str, None] = {}
+    for ch in text:
+        if ch in "\n\t":
+            continue
+        ok = ord(ch) in shown if shown is not None else ord(ch) < 256
+        if not ok:
+            out[ch] = None
+    return "".join(out)
+
+
+@cache
+def _covered(path: str) -> frozenset[int]:
+    cmap = TTFont(path, lazy=True)["cmap"].getBestCmap()
+    return frozenset(cmap)
+
+
+def _when(moment: datetime) -> str:
+    return local(moment, "%d-%m-%Y %H:%M %Z")
+
+
+def _lines(
+    view: CaseView, t: Texts, names: dict[str, str], org_names: dict[str, str]
+) -> Sequence[tuple[str, str]]:
+    s = view.summary
+    facts = [
+        (t("report.received"), _when(s.created_at)),
+        (t("list.status"), t(f"status.{s.status}")),
+        (t("list.phase"), t(f"phase.{s.phase}")),
+        (t("list.grounds"), ", ".join(t(f"grounds.{g}") for g in s.grounds)),
+    ]
+    if s.outcome:
+        facts.append((t("report.outcome"), t(f"outcome.{s.outcome}")))
+    for d in s.deadlines:
+        state = t("report.met", when=_when(d.met_at)) if d.met_at else ""
+        facts.append((t(f"deadline.{d.kind}"), f"{t('report.due', when=_when(d.due_at))} {state}"))
+    out: list[tuple[str, str]] = [("h", t("report.facts"))]
+    out += [("p", f"{label}: {value}") for label, value in facts]
+    out.append(("h", t("report.content")))
+    for _, label, value in present(view.fields, t, org_names):
+        out.append(("p", f"{label}:\n{value}"))
+    out.append(("h", t("report.thread")))
+    for entry in view.thread:
+        who = _author(entry.author_kind, entry.author_id, entry.internal, t, names)
+        text = t(f"event.{entry.event}") if entry.event else (entry.text or "")
+        out.append(("p", f"{_when(entry.created_at)} — {who}\n{text}"))
+    return out
+
+
+def _author(kind: str, author: str | None, internal: bool, t: Texts, names: dict[str, str]) -> str:
+    if kind == "student":
+        return t("report.student")
+    if kind == "event":
+        return t("report.event")
+    name = names.get(author or "", author or "")
+    return f"{name} ({t('report.note')})" if internal else name

@@ -1,0 +1,130 @@
+"""Deadlines in the database: which are overdue, and taking one escalation step.
+
+A step is a compare-and-set on the deadline's level together with the notices it sends,
+in one transaction: committed means sent exactly once (the outbox delivers it), not
+committed means it will be taken again, by this replica or another.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage import audit
+from storage.clock import Clock, utcnow
+from storage.crypto import ServerKey
+from storage.models import Deadline, Notification, Report
+from storage.reports import report_recipients
+from storage.rows import rowcount
+
+LAST_LEVEL = 3
+OPEN_STATUSES = ("received", "in_progress", "waiting")
+
+
+@dataclass(frozen=True)
+class DueStep:
+    deadline_id: int
+    report_id: str
+    reference: str
+    org_id: str | None
+    kind: str  # acknowledge | feedback
+    level: int  # before this step
+    recipients: tuple[str, ...]  # advisers the report is sealed to
+
+
+class DeadlineStore:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], server: ServerKey, clock: Clock = utcnow
+    ) -> None:
+        self.sessions = sessions
+        self.server = server  # keys the audit chain
+        self.clock = clock
+
+    async def due(self, limit: int = 100) -> list[DueStep]:
+        now = self.clock()
+        async with self.sessions() as session:
+            rows = (
+                await session.execute(
+                    select(Deadline, Report.reference, Report.org_id)
+                    .join(Report, Report.id == Deadline.report_id)
+                    .where(
+                        Deadline.met_at.is_(None),
+                        Deadline.level < LAST_LEVEL,
+                        Deadline.next_step_at <= now,
+                        Report.status.in_(OPEN_STATUSES),
+                        Report.erased_at.is_(None),
+                    )
+                    .order_by(Deadline.next_step_at, Deadline.id)
+                    .limit(limit)
+                )
+            ).all()
+            return [
+                DueStep(
+                    d.id,
+                    d.report_id,
+                    reference,
+                    org_id,
+                    d.kind,
+                    d.level,
+                    await report_recipients(session, d.report_id),
+                )
+                for d, reference, org_id in rows
+            ]
+
+    async def advance(
+        self, step: DueStep, every: timedelta, notices: Iterable[tuple[str, str, str]]
+    ) -> bool:
+        """One level up and its notices (adviser, channel, kind), or nothing if another
+        replica took this step first or the deadline was met meanwhile."""
+        now = self.clock()
+        async with self.sessions() as session, session.begin():
+            result = await session.execute(
+                update(Deadline)
+                .where(
+                    Deadline.id == step.deadline_id,
+                    Deadline.level == step.level,
+                    Deadline.met_at.is_(None),
+                )
+                .values(level=step.level + 1, next_step_at=now + every)
+                .execution_options(synchronize_session=False)
+            )
+            if rowcount(result) != 1:
+                return False
+            session.add_all(
+                Notification(
+                    kind=kind,
+                    adviser_id=adviser_id,
+                    report_id=step.report_id,
+                    channel=channel,
+                    state="pending",
+                    attempts=0,
+                    next_attempt_at=now,
+                    created_at=now,
+                )
+                for adviser_id, channel, kind in dict.fromkeys(notices)
+            )
+            await audit.append(
+                session,
+                self.server,
+                at=now,
+                actor="system",
+                action="escalate",
+                report_id=step.report_id,
+                org_id=step.org_id,
+                detail=f"{step.kind} level {step.level + 1}",
+            )
+        return True
+
+
+async def mark_met(session: AsyncSession, report_id: str, kind: str, at: datetime) -> None:
+    """In the caller's transaction: the action that meets a deadline stops its escalation."""
+    await session.execute(
+        update(Deadline)
+        .where(Deadline.report_id == report_id, Deadline.kind == kind, Deadline.met_at.is_(None))
+        .values(met_at=at)
+        .execution_options(synchronize_session=False)
+    )

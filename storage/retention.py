@@ -1,0 +1,157 @@
+"""Erasing closed and withdrawn reports after the retention period.
+
+Erasure removes everything that is content or opens content — the encrypted fields, the
+sealed keys, the thread and files, the receipt's lookup and wrapped key — and keeps the
+statistics columns (organization, phase, grounds, status, dates) for the network's
+two-yearly measurement. Advisers are warned first, once (compare-and-set).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage import audit
+from storage.clock import Clock, utcnow
+from storage.crypto import ServerKey
+from storage.models import (
+    Attachment,
+    Deadline,
+    Message,
+    Notification,
+    ReadMark,
+    Report,
+    ReportField,
+    SealedKey,
+)
+from storage.reports import report_recipients
+from storage.rows import rowcount
+
+ENDED = ("closed", "withdrawn")
+CONTENT_TABLES = (Attachment, Message, ReportField, SealedKey, ReadMark, Deadline, Notification)
+
+
+def _ended_before(moment: datetime) -> ColumnElement[bool]:
+    return func.coalesce(Report.closed_at, Report.withdrawn_at) <= moment
+
+
+@dataclass(frozen=True)
+class Expiring:
+    report_id: str
+    reference: str
+    recipients: tuple[str, ...]
+
+
+class Retention:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        server: ServerKey,
+        keep: timedelta,
+        warn_before: timedelta,
+        clock: Clock = utcnow,
+    ) -> None:
+        self.sessions = sessions
+        self.server = server  # keys the audit chain
+        self.keep = keep
+        self.warn_before = warn_before
+        self.clock = clock
+
+    async def to_warn(self, limit: int = 100) -> list[Expiring]:
+        cutoff = self.clock() - self.keep + self.warn_before
+        async with self.sessions() as session:
+            rows = (
+                await session.execute(
+                    select(Report.id, Report.reference)
+                    .where(
+                        Report.status.in_(ENDED),
+                        Report.erased_at.is_(None),
+                        Report.retention_warned_at.is_(None),
+                        _ended_before(cutoff),
+                    )
+                    .limit(limit)
+                )
+            ).all()
+            return [Expiring(rid, ref, await report_recipients(session, rid)) for rid, ref in rows]
+
+    async def warned(self, report_id: str, notices: Iterable[tuple[str, str]]) -> bool:
+        """Marks the warning sent, with its notices (adviser, channel), exactly once."""
+        now = self.clock()
+        async with self.sessions() as session, session.begin():
+            result = await session.execute(
+                update(Report)
+                .where(Report.id == report_id, Report.retention_warned_at.is_(None))
+                .values(retention_warned_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            if rowcount(result) != 1:
+                return False
+            session.add_all(
+                Notification(
+                    kind="retention_warning",
+                    adviser_id=adviser_id,
+                    report_id=report_id,
+                    channel=channel,
+                    state="pending",
+                    attempts=0,
+                    next_attempt_at=now,
+                    created_at=now,
+                )
+                for adviser_id, channel in dict.fromkeys(notices)
+            )
+            await self._audit(session, report_id, "retention_warning")
+        return True
+
+    async def _audit(self, session: AsyncSession, report_id: str, action: str) -> None:
+        org_id = await session.scalar(select(Report.org_id).where(Report.id == report_id))
+        await audit.append(
+            session,
+            self.server,
+            at=self.clock(),
+            actor="system",
+            action=action,
+            report_id=report_id,
+            org_id=org_id,
+        )
+
+    async def erase_due(self, limit: int = 100) -> list[str]:
+        """Erases what is past retention; returns the references erased."""
+        cutoff = self.clock() - self.keep
+        async with self.sessions() as session:
+            rows = (
+                await session.execute(
+                    select(Report.id, Report.reference)
+                    .where(
+                        Report.status.in_(ENDED),
+                        Report.erased_at.is_(None),
+                        _ended_before(cutoff),
+                    )
+                    .limit(limit)
+                )
+            ).all()
+        return [ref for rid, ref in rows if await self.erase(rid)]
+
+    async def erase(self, report_id: str) -> bool:
+        now = self.clock()
+        async with self.sessions() as session, session.begin():
+            result = await session.execute(
+                update(Report)
+                .where(Report.id == report_id, Report.erased_at.is_(None))
+                .values(
+                    erased_at=now,
+                    receipt_lookup=None,
+                    receipt_wrapped_key=None,
+                    public_key=None,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            if rowcount(result) != 1:
+                return False
+            for table in CONTENT_TABLES:
+                await session.execute(delete(table).where(table.report_id == report_id))
+            await self._audit(session, report_id, "erase")
+        return True

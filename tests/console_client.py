@@ -1,0 +1,84 @@
+"""An in-process console for HTTP tests: the real service objects, the console app
+behind the real security headers, a controllable clock, and a logged-in client."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import httpx
+from starlette.routing import Mount
+
+from bot.services import Services
+from bot.web.server import make_app
+from escalation.console import Console, ConsoleConfig, console_app
+from storage import crypto
+from storage.accounts import Accounts
+from storage.cases import Cases
+from tests.case_helpers import PASSPHRASE, Enrolled, enrol
+from tests.storage_backends import Clock
+
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+BASE = "http://127.0.0.1"
+
+
+def now_clock() -> Clock:
+    # Real time (TOTP codes) rounded to the start of a step, moved by hand from there.
+    now = datetime.now(UTC)
+    return Clock(now.replace(second=0, microsecond=0))
+
+
+@dataclass
+class ConsoleWorld:
+    services: Services
+    clock: Clock
+    console: Console
+    app: object
+
+    def client(self) -> httpx.AsyncClient:
+        transport = httpx.ASGITransport(app=self.app)  # type: ignore[arg-type]
+        return httpx.AsyncClient(transport=transport, base_url=BASE)
+
+    async def enrol(self, adviser_id: str) -> Enrolled:
+        adviser = self.services.directory.adviser(adviser_id)
+        assert adviser is not None
+        return await enrol(self.console.accounts, adviser_id, adviser.org_id)
+
+    async def login(
+        self, client: httpx.AsyncClient, who: Enrolled, **changes: str
+    ) -> httpx.Response:
+        form = await self.csrf_form(client, "/console/login")
+        adviser = self.services.directory.adviser(who.adviser_id)
+        assert adviser is not None and adviser.email
+        form |= {
+            "email": adviser.email,
+            "passphrase": PASSPHRASE,
+            "code": crypto.totp_code(who.totp_secret, self.clock()),
+        }
+        form |= changes
+        return await client.post("/console/login", data=form)
+
+    async def csrf_form(self, client: httpx.AsyncClient, path: str) -> dict[str, str]:
+        page = await client.get(path)
+        match = CSRF.search(page.text)
+        assert match, page.text
+        return {"csrf": match.group(1)}
+
+    def step(self) -> None:
+        """Next TOTP step, so the same adviser can log in again without a replay."""
+        self.clock.advance(timedelta(seconds=30))
+
+
+def make_world(services: Services) -> ConsoleWorld:
+    clock = now_clock()
+    console = Console(
+        accounts=Accounts(services.sessions, services.keys, clock, max_failures=3),
+        cases=Cases(services.sessions, services.keys.server, clock),
+        advisers=services.advisers,
+        directory=services.directory,
+        config=ConsoleConfig(failure_delay=lambda _: 0.0, lock_minutes=15),
+        clock=clock,
+    )
+    app = make_app([Mount("/console", app=console_app(console))])
+    return ConsoleWorld(services, clock, console, app)

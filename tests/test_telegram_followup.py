@@ -1,0 +1,162 @@
+"""After filing, in Telegram: the student reads the adviser's answer with /status, answers
+back, sends a photo, gets a content-free nudge when there is news, and withdraws — all
+through the real aiogram bot and the Bot API stand-in."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot.config import Settings
+from storage import crypto
+from storage.crypto import KdfParams
+from storage.db import make_engine, session_factory
+from storage.keys import KeyStore
+from storage.models import Attachment, Message, Report, ReportField, SealedKey
+from storage.nudges import queue_nudge
+from storage.reports import report_private_key
+from storage.student import message_field
+from tests.conftest import FAST_ARGON2
+from tests.harness import RunningService, Student
+from tests.standin import BotAPIStandIn
+from tests.test_telegram_e2e import TOKEN, file_report
+
+CHAT = 6161
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[BotAPIStandIn]:
+    async with BotAPIStandIn(TOKEN) as standin:
+        yield standin
+    assert standin.violations == [], standin.violations
+
+
+@pytest.fixture
+def setup(
+    make_settings: Callable[..., Settings], api: BotAPIStandIn, tmp_path: Path
+) -> tuple[Settings, crypto.X25519PrivateKey]:
+    """Keys made beforehand, so the test holds the recovery key an adviser would use."""
+    settings = make_settings(
+        telegram={"token": TOKEN, "api_base": api.base_url, "polling_timeout": 1}
+    )
+    _, recovery = KeyStore.init(settings.keys.dir, KdfParams(**FAST_ARGON2))
+    return settings, crypto.private_key_from_text(recovery)
+
+
+class Adviser:
+    """Does through storage what the console does: read with a key, answer, nudge."""
+
+    def __init__(self, settings: Settings, recovery: crypto.X25519PrivateKey) -> None:
+        self.settings, self.recovery = settings, recovery
+
+    async def answer(self, text: str) -> str:
+        engine = make_engine(self.settings.database.url)
+        server = KeyStore.load(self.settings.keys.dir).server
+        try:
+            async with session_factory(engine)() as session, session.begin():
+                report = await session.scalar(select(Report))
+                assert report is not None
+                sealed = await session.scalar(
+                    select(SealedKey.sealed).where(SealedKey.recipient_kind == "recovery")
+                )
+                key = crypto.open_key(sealed, self.recovery, report_id=report.id)
+                message_id = uuid.uuid4().hex
+                session.add(
+                    Message(
+                        id=message_id,
+                        report_id=report.id,
+                        author_kind="adviser",
+                        author_id="hhs-vp",
+                        internal=False,
+                        scheme="key",
+                        ciphertext=crypto.encrypt_field(
+                            key, text.encode(), report_id=report.id, field=message_field(message_id)
+                        ),
+                        created_at=report.created_at,
+                    )
+                )
+                push = await session.scalar(
+                    select(ReportField.ciphertext).where(ReportField.field == "push_target")
+                )
+                assert push is not None, "the student asked to be told"
+                target = crypto.decrypt_field(key, push, report_id=report.id, field="push_target")
+                queue_nudge(session, server, target.decode(), report.created_at)
+                return report.id
+        finally:
+            await engine.dispose()
+
+    async def student_messages(self) -> list[str]:
+        engine = make_engine(self.settings.database.url)
+        try:
+            async with session_factory(engine)() as session:
+                report = await session.scalar(select(Report))
+                assert report is not None
+                sealed = await session.scalar(
+                    select(SealedKey.sealed).where(SealedKey.recipient_kind == "recovery")
+                )
+                key = crypto.open_key(sealed, self.recovery, report_id=report.id)
+                private = await report_private_key(session, report.id, key)
+                assert private is not None
+                rows = await session.scalars(
+                    select(Message).where(Message.author_kind == "student")
+                )
+                texts = [
+                    crypto.open_payload(
+                        m.ciphertext, private, report_id=report.id, purpose=m.id
+                    ).decode()
+                    for m in rows
+                    if m.ciphertext is not None
+                ]
+                files = (await session.scalars(select(Attachment))).all()
+                return texts + [f"<file {len(files)}>"] * bool(files)
+        finally:
+            await engine.dispose()
+
+
+def grouped(code: str) -> str:
+    return " ".join(code[i : i + 4] for i in range(0, 16, 4))
+
+
+async def test_answer_read_reply_nudge_photo_and_withdraw(
+    api: BotAPIStandIn, setup: tuple[Settings, crypto.X25519PrivateKey]
+) -> None:
+    settings, recovery = setup
+    adviser = Adviser(settings, recovery)
+    student = Student(api, CHAT)
+    async with RunningService(settings, api):
+        code = await file_report(student, submit="submit.push")
+        await adviser.answer("Dank je voor je melding. Mag ik je bellen? <b>geen html</b>")
+        nudge = await api.wait_for_texts(CHAT, 1, since=api.mark(CHAT) - 1, timeout=10)
+        assert "/status" in nudge[-1] and "Mag ik" not in nudge[-1]
+
+        shown = await student.say(f"/status {grouped(code)}")
+        assert any("Mag ik je bellen?" in t and "<b>geen html</b>" in t for t in shown), shown
+        assert "status.reply" in student.offered() and "status.withdraw" in student.offered()
+        await student.press("status.reply")
+        sent = await student.say("Ja, bel me maar na 16 uur.")
+        assert sent and api.deleted(CHAT)  # the message with the code was removed
+
+        await student.say(f"/status {grouped(code)}")
+        await student.press("status.reply")
+        mark = api.mark(CHAT)
+        api.push_photo(CHAT)
+        await api.wait_for_texts(CHAT, 1, since=mark, timeout=10)
+        await api.wait_idle(timeout=5)
+        assert await adviser.student_messages() == [
+            "Ja, bel me maar na 16 uur.",
+            "",
+            "<file 1>",
+        ]  # a photo: no text
+
+        await student.say(f"/status {grouped(code)}")
+        await student.press("status.withdraw")
+        await student.press("withdraw.yes")
+        after = await student.say(f"/status {grouped(code)}")
+        assert "status.reply" not in student.offered()
+        assert any("ingetrokken" in t.lower() for t in after), after
+    await asyncio.sleep(0)

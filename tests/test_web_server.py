@@ -1,0 +1,48 @@
+"""The web server runs inside the service, says where it is, and guards every response."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+import aiohttp
+
+from bot.config import Settings
+from bot.service import serve
+from bot.web.headers import CSP
+
+
+async def test_the_service_serves_http_with_security_headers_everywhere(
+    make_settings: Callable[..., Settings],
+) -> None:
+    settings = make_settings()
+    stop = asyncio.Event()
+    ready: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
+    task = asyncio.create_task(serve(settings, stop, ready=ready))
+    try:
+        url = await asyncio.wait_for(ready, 30)
+        assert url is not None and url.startswith("http://127.0.0.1:")
+        async with aiohttp.ClientSession() as http:
+            for path, status in (("/healthz", 200), ("/no/such/page", 404)):
+                async with http.get(url + path) as response:
+                    assert response.status == status
+                    assert response.headers["Content-Security-Policy"] == CSP
+                    assert response.headers["Cache-Control"] == "no-store"
+                    assert response.headers["Referrer-Policy"] == "no-referrer"
+                    assert response.headers["X-Frame-Options"] == "DENY"
+                    assert "server" not in {k.lower() for k in response.headers}
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 30)
+
+
+async def test_web_off_means_no_listener(make_settings: Callable[..., Settings]) -> None:
+    settings = make_settings(web={"enabled": False})
+    stop = asyncio.Event()
+    ready: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
+    task = asyncio.create_task(serve(settings, stop, ready=ready))
+    try:
+        assert await asyncio.wait_for(ready, 30) is None
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 30)

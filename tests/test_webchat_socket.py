@@ -1,0 +1,295 @@
+"""The web chat's server side through real HTTP and WebSocket connections on loopback:
+the page and its cookie, headers on every response and handshake, refusals that change
+nothing, resuming after a dropped connection, and the quick exit forgetting the session."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Callable
+from typing import Any
+
+import aiohttp
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+
+from bot.config import Settings
+from bot.turns import Turns
+from bot.web.headers import CSP
+from tests.webchat_harness import buttons, chat, keys, new_session, running, text_of, ws_url
+
+
+def assert_guarded(headers: Any) -> None:
+    assert headers["Content-Security-Policy"] == CSP
+    assert headers["Cache-Control"] == "no-store"
+    assert headers["Referrer-Policy"] == "no-referrer"
+
+
+async def test_the_page_sets_one_strict_session_cookie_and_has_no_inline_code(
+    make_settings: Callable[..., Settings],
+) -> None:
+    async with running(make_settings()) as url, aiohttp.ClientSession() as http:
+        async with http.get(url + "/", headers={"Accept-Language": "en-GB,en"}) as response:
+            assert response.status == 200
+            assert_guarded(response.headers)
+            cookies = response.headers.getall("Set-Cookie")
+            page = await response.text()
+        assert len(cookies) == 1
+        cookie = cookies[0]
+        assert re.match(r"session=[A-Za-z0-9_-]{43};", cookie)
+        assert "HttpOnly" in cookie and "samesite=strict" in cookie.lower() and "Path=/" in cookie
+        assert "Max-Age" not in cookie and "expires" not in cookie.lower()  # a session cookie
+        assert '<html lang="en">' in page and "Quick exit" in page
+        assert "<style" not in page and " style=" not in page
+        scripts = re.findall(r"<script[^>]*>", page)
+        assert scripts == ['<script src="/chat/static/chat.js" defer>']
+        for path in ("/chat/static/chat.js", "/chat/static/chat.css"):
+            async with http.get(url + path) as response:
+                assert response.status == 200
+                assert_guarded(response.headers)
+
+
+async def test_websocket_handshakes_carry_the_security_headers_and_foreign_origins_are_refused(
+    make_settings: Callable[..., Settings],
+) -> None:
+    async with running(make_settings()) as url:
+        session_id = await new_session(url)
+        async with chat(url, session_id) as client:
+            assert_guarded(client.ws.response.headers)
+            assert (await client.frame())["type"] == "texts"
+        for origin in ("http://evil.example", None):
+            headers = {"Cookie": f"session={session_id}"}
+            if origin:
+                headers["Origin"] = origin
+            with pytest.raises(InvalidStatus) as refused:
+                async with connect(ws_url(url), additional_headers=headers, origin=None):
+                    pass
+            assert refused.value.response.status_code == 403
+            assert_guarded(refused.value.response.headers)
+
+
+async def test_a_socket_without_a_session_is_told_so_and_closed(
+    make_settings: Callable[..., Settings],
+) -> None:
+    async with running(make_settings()) as url, chat(url, None) as client:
+        frame = await client.frame()
+        assert frame["type"] == "ended"
+        assert frame["reply"]["key"] == "web_session_ended"
+        with pytest.raises(ConnectionClosed) as closed:
+            await client.frame()
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 4401
+
+
+async def _where(url: str, session_id: str) -> tuple[list[str], dict[str, tuple[str, int]]]:
+    """The question the server says the student is at, without changing it."""
+    async with chat(url, session_id) as client:
+        frame = await client.until("turn")
+        assert frame["resumed"] is True
+        return keys(frame), buttons(frame)
+
+
+async def test_bad_frames_get_a_note_and_change_nothing(
+    make_settings: Callable[..., Settings],
+) -> None:
+    settings = make_settings(web={"max_text_chars": 200})
+    async with running(settings) as url:
+        session_id = await new_session(url)
+        async with chat(url, session_id) as client:
+            first = await client.until("turn")
+            assert keys(first) == ["welcome"]
+            before = buttons(first)
+            for bad, key in (
+                ("not json", "web_bad_frame"),
+                ({"type": "photo"}, "web_bad_frame"),
+                ({"type": "press", "turn": "1", "value": "no"}, "web_bad_frame"),
+                (b"\x00\x01", "web_bad_frame"),
+                ({"type": "text", "text": "x" * 201}, "text_too_long"),
+            ):
+                await client.send(bad)
+                note = await client.frame()
+                assert note["type"] == "notice", bad
+                assert note["reply"]["key"] == key
+                assert "Traceback" not in text_of(note["reply"])
+            assert "200" in text_of(note["reply"])
+        _, after = await _where(url, session_id)
+        assert after["Nee"] == before["Nee"]  # same question, same turn: nothing moved
+        async with chat(url, session_id) as client:
+            await client.until("turn")
+            value, turn = before["Nee"]
+            assert keys(await client.press(value, turn)) == ["ask_phase"]
+
+
+async def test_a_flood_is_refused_with_one_note_and_changes_nothing(
+    make_settings: Callable[..., Settings],
+) -> None:
+    async with running(make_settings(web={"messages_per_minute": 3})) as url:
+        session_id = await new_session(url)
+        async with chat(url, session_id) as client:
+            first = await client.until("turn")
+            value, turn = buttons(first)["Nee"]
+            await client.say("/help")
+            await client.say("/help")
+            await client.say("/help")
+            await client.send({"type": "press", "turn": turn, "value": value})
+            note = await client.frame()
+            assert note == {
+                "type": "notice",
+                "reply": {"key": "rate_limited", "runs": note["reply"]["runs"], "buttons": []},
+            }
+            await client.send({"type": "press", "turn": turn, "value": value})
+            await client.send("/help")
+        where, now = await _where(url, session_id)
+        assert now["Nee"] == (value, turn)  # the refused press did not answer the question
+        assert "ask_phase" not in where
+
+
+async def test_a_failing_turn_says_try_again_without_a_stack_trace(
+    make_settings: Callable[..., Settings], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(*_: object, **__: object) -> None:
+        raise RuntimeError("database on fire")
+
+    async with running(make_settings()) as url:
+        session_id = await new_session(url)
+        async with chat(url, session_id) as client:
+            await client.until("turn")
+            monkeypatch.setattr(Turns, "run", broken)
+            await client.send({"type": "text", "text": "hallo"})
+            note = await client.frame()
+            assert note["reply"]["key"] == "error_try_again"
+            assert "fire" not in str(note)
+
+
+async def test_a_dropped_connection_resumes_at_the_same_question(
+    make_settings: Callable[..., Settings],
+) -> None:
+    async with running(make_settings()) as url:
+        session_id = await new_session(url)
+        async with chat(url, session_id) as client:
+            first = await client.until("turn")
+            phase = await client.press(*buttons(first)["Nee"])
+            assert keys(phase) == ["ask_phase"]
+            story = await client.press(*buttons(phase)["Tijdens mijn stage"])
+            asked = buttons(story)
+        where, again = await _where(url, session_id)
+        assert where == keys(story)[-1:]
+        assert again == asked
+        async with chat(url, session_id) as client:
+            await client.until("turn")
+            added = await client.say("Mijn begeleider negeerde me.")
+            assert added["replies"] and not added["resumed"]
+
+
+async def test_quick_exit_forgets_the_cookie_and_the_draft(
+    make_settings: Callable[..., Settings],
+) -> None:
+    async with running(make_settings()) as url:
+        session_id = await new_session(url)
+        async with chat(url, session_id) as client:
+            first = await client.until("turn")
+            await client.press(*buttons(first)["Nee"])
+        cookie = {"Cookie": f"session={session_id}"}
+        async with aiohttp.ClientSession() as http:
+            async with http.post(
+                url + "/chat/exit", headers={**cookie, "Origin": "http://x.example"}
+            ) as r:
+                assert r.status == 403  # another site cannot end a student's session
+            _, kept = await _where(url, session_id)
+            assert "Tijdens mijn stage" in kept
+            async with http.post(url + "/chat/exit", headers={**cookie, "Origin": url}) as r:
+                assert r.status == 204
+                assert_guarded(r.headers)
+                gone = r.headers["Set-Cookie"]
+        assert gone.startswith('session="";') or gone.startswith("session=;")
+        assert "Max-Age=0" in gone
+        async with chat(url, session_id) as client:  # even the old id finds nothing now
+            frame = await client.until("turn")
+            assert frame["resumed"] is False and keys(frame) == ["welcome"]
+
+
+async def test_switching_language_sends_the_pages_words_in_that_language_first(
+    make_settings: Callable[..., Settings],
+) -> None:
+    async with running(make_settings()) as url:
+        session_id = await new_session(url)
+        async with chat(url, session_id, **{"Accept-Language": "nl-NL"}) as client:
+            texts = await client.frame()
+            assert texts["lang"] == "nl" and texts["texts"]["web_quick_exit"] == "Snel weg"
+            first = await client.until("turn")
+            await client.send(
+                {"type": "press", "turn": buttons(first)["English"][1], "value": "lang.en"}
+            )
+            texts = await client.frame()
+            assert texts["type"] == "texts" and texts["lang"] == "en"
+            assert texts["texts"]["web_quick_exit"] == "Quick exit"
+            turn = await client.frame()
+            assert turn["type"] == "turn" and "Yes" in buttons(turn)
+        async with aiohttp.ClientSession() as http:  # a reload shows the page in English
+            cookie = {"Cookie": f"session={session_id}", "Accept-Language": "nl"}
+            async with http.get(url + "/", headers=cookie) as response:
+                page = await response.text()
+                assert '<html lang="en">' in page and "Set-Cookie" not in response.headers
+
+
+async def _to_summary(client: Any) -> dict[str, Any]:
+    """The whole report over the socket, up to the summary."""
+    frame = await client.until("turn")
+    steps: list[tuple[str, str | None]] = [
+        ("Nee", None),
+        ("Tijdens mijn stage", None),
+        ("", "Mijn begeleider negeerde me."),
+        ("Klaar", None),
+        ("Afkomst of huidskleur", None),
+        ("Verder", None),
+        ("Het gebeurt nog steeds", None),
+        ("ROC Mondriaan", None),
+        ("", "Bakkerij De Korst"),
+        ("Nee", None),
+        ("Praten met een vertrouwenspersoon", None),
+        ("Mijn school (aanbevolen)", None),
+    ]
+    for label, text in steps:
+        if text is not None:
+            frame = await client.say(text)
+        else:
+            frame = await client.press(*buttons(frame)[label])
+    assert keys(frame) == ["summary"], keys(frame)
+    return frame
+
+
+async def test_a_receipt_the_page_missed_is_shown_when_it_comes_back(
+    make_settings: Callable[..., Settings], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The connection drops while the report is being filed: the report is committed,
+    and the receipt (never stored) still reaches the student on reconnecting."""
+    release = asyncio.Event()
+    started = asyncio.Event()
+    run = Turns.run
+
+    async def slow(self: Turns, *args: Any, **kwargs: Any) -> Any:
+        started.set()
+        await release.wait()
+        return await run(self, *args, **kwargs)
+
+    async with running(make_settings()) as url:
+        session_id = await new_session(url)
+        async with chat(url, session_id) as client:
+            summary = await _to_summary(client)
+            monkeypatch.setattr(Turns, "run", slow)
+            await client.send(
+                {"type": "press", "turn": buttons(summary)["Versturen"][1], "value": "submit"}
+            )
+            await asyncio.wait_for(started.wait(), 30)
+        release.set()  # the page is gone when the receipt is ready
+        async with chat(url, session_id) as client:
+            frame = await client.until("turn")
+            assert frame["resumed"] is True
+            assert keys(frame) == ["receipt"]
+            code = frame["replies"][0]["code"]
+            assert re.fullmatch(r"\d{4} \d{4} \d{4} \d{4}", code)
+        async with chat(url, session_id) as client:  # shown once, then gone from memory
+            frame = await client.until("turn")
+            assert keys(frame) != ["receipt"]
+            checked = await client.say(f"/status {code}")
+            assert "status_received" in keys(checked)
