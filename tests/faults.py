@@ -72,6 +72,7 @@ class Wanderer:
     chat_id: int
     rng: random.Random
     patience: float = 4.0  # seconds without any answer before acting again
+    start_within: float = 1.0  # students do not start in step
     inputs: int = 0
     receipts: set[str] = field(default_factory=set)
 
@@ -131,7 +132,7 @@ class Wanderer:
     async def run(self, timeout: float) -> None:
         """Acts until a receipt is on screen, or fails after `timeout` seconds."""
         end = time.monotonic() + timeout
-        await asyncio.sleep(self.rng.uniform(0, 1.0))  # students do not start in step
+        await asyncio.sleep(self.rng.uniform(0, self.start_within))
         while True:
             self.look()
             if self.finished:

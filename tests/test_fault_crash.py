@@ -107,8 +107,12 @@ async def crash_run(
     killer = Killer(api, workdir, kills, seed)
     watch = ChatWatch(api)
     rng = random.Random(seed + 1)
+    # Starts spread over the kills, so students are mid-conversation until the last one
+    # however fast the machine is.
     wanderers = [
-        Wanderer(api, watch, 10_000 + i, random.Random(rng.getrandbits(32)))
+        Wanderer(
+            api, watch, 10_000 + i, random.Random(rng.getrandbits(32)), start_within=2.0 * kills
+        )
         for i in range(students)
     ]
     try:
