@@ -10,7 +10,7 @@ DEJAVU := /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
 TOOLS := .test-tools
 AXE := $(TOOLS)/node_modules/axe-core/axe.min.js
 
-.PHONY: run test lint bench clean browser axe
+.PHONY: run test test-long lint bench clean browser axe
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -23,6 +23,10 @@ run: $(STAMP)
 
 test: $(STAMP) browser axe
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The heavy fault variants (see docs/robustness.md); several minutes on two cores.
+test-long: $(STAMP)
+	$(BIN)/python -m pytest -m long $(PYTEST_ARGS)
 
 # Idempotent and quiet; a machine where this cannot work skips the browser tests with
 # the reason, it does not fail here. DejaVu Sans: the console's PDF embeds it for text

@@ -7,13 +7,13 @@ the web server listens on a loopback address.
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
 import secrets
 
 from bot.config import Settings
 from bot.services import build_services, kdf_params
 from storage.accounts import Accounts, make_credentials
+from storage.crypto import in_kdf_thread
 
 
 def is_loopback(host: str) -> bool:
@@ -46,7 +46,7 @@ async def enrol_demo_advisers(settings: Settings) -> str:
                 lines.append(f"{org.name}: {adviser.email} — enrolled in an earlier demo run")
                 continue
             passphrase = f"demo-{secrets.token_urlsafe(12)}"
-            new = await asyncio.to_thread(make_credentials, passphrase, kdf_params(settings))
+            new = await in_kdf_thread(make_credentials, passphrase, kdf_params(settings))
             await accounts.enrol_directly(adviser.id, org.id, new)
             lines += [
                 f"{org.name} ({adviser.role})",

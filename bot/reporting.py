@@ -11,11 +11,18 @@ from bot.services import Services
 from dialogues import Draft
 from escalation.deadlines import due_dates
 from escalation.routing import Facts, Route, route
-from storage.reports import Filed, NewReport, Recipient
+from storage.reports import AlsoInTransaction, Filed, NewReport, Recipient
 
 
-async def file_draft(services: Services, draft: Draft, *, push_target: str = "") -> Filed:
-    """`push_target` (a chat address) is stored only encrypted, inside the report."""
+async def file_draft(
+    services: Services,
+    draft: Draft,
+    *,
+    push_target: str = "",
+    also: AlsoInTransaction | None = None,
+) -> Filed:
+    """`push_target` (a chat address) is stored only encrypted, inside the report; `also`
+    runs in the filing's transaction (the conversation's next state)."""
     chosen = route(services.directory, services.rules, facts_of(draft))
     keys = await services.advisers.public_keys([a.id for a in chosen.advisers])
     filed_at = services.reports.clock()
@@ -35,7 +42,7 @@ async def file_draft(services: Services, draft: Draft, *, push_target: str = "")
         workplace_org_id=_received(chosen, draft.workplace_org),
         deadlines=due_dates(filed_at, urgent=chosen.urgent, policy=services.deadline_policy),
     )
-    return await services.reports.file(new)
+    return await services.reports.file(new, also=also)
 
 
 def _received(chosen: Route, org_id: str) -> str | None:

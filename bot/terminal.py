@@ -72,3 +72,5 @@ async def chat(
         if result.replies:
             buttons = new_buttons
         out(text)
+        if result.unsent:
+            await turns.delivered(key)

@@ -3,6 +3,13 @@
 The order matters for "nothing lost": a report is committed before the student is told
 it is filed, and the new state is saved before any reply is sent, so a crash between
 the two leaves the student one re-asked question behind, never ahead.
+
+The receipt is the one reply a re-asked question cannot bring back. So the report and
+the conversation's next state commit in one transaction, and that state keeps the
+receipt message (sealed with the server key, like the draft it replaces) as `unsent`
+until the channel confirms it was shown (`delivered`). If the process dies in between,
+the student's next input brings the receipt first. Without this, a crash after the
+commit left a report whose receipt nobody ever saw, and a second report on the retry.
 """
 
 from __future__ import annotations
@@ -11,10 +18,13 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.followup import FetchFile, FollowUp
 from bot.reporting import file_draft
 from bot.services import Services
 from dialogues import (
+    Button,
     CheckStatus,
     EraseChat,
     Input,
@@ -27,6 +37,7 @@ from dialogues import (
     Submit,
     Withdraw,
 )
+from storage.reports import Filed
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +71,7 @@ class TurnResult:
     replace_question: bool = False  # first reply redraws the question just answered (toggles)
     lang: str = "nl"
     channel: dict[str, Any] = field(default_factory=dict)
+    unsent: bool = False  # a receipt is among the replies: call `Turns.delivered` once shown
 
 
 @dataclass(frozen=True)
@@ -105,19 +117,37 @@ class Turns:
         outcome = self.s.dialogue.handle(
             record.state, inp, lang_hint=lang_hint, can_push=bool(abilities.push_address)
         )
-        outcome = await self._act(chat_key, record.state, outcome, abilities)
         previous_question = record.channel.get("question")
-        notes = _remember_question(record.channel, outcome)
-        await self._save(chat_key, Record(outcome.state, notes))
+        if isinstance(outcome.action, Submit):
+            outcome, notes = await self._submit(
+                chat_key, record, outcome, outcome.action, abilities
+            )
+        else:
+            outcome = await self._act(chat_key, record.state, outcome, abilities)
+            notes = _remember_question(record.channel, outcome)
+            await self._save(chat_key, Record(outcome.state, notes))
+        unsent = _unsent_reply(notes)
+        replies = outcome.replies
+        if unsent is not None and not isinstance(outcome.action, Submit):
+            replies = (unsent, *replies)  # a receipt a crash kept from the student
         return TurnResult(
-            outcome.replies,
+            replies,
             erase_chat=isinstance(outcome.action, EraseChat),
             hide_input=isinstance(outcome.action, CheckStatus)
             or (isinstance(outcome.action, Withdraw) and bool(outcome.action.code)),
-            replace_question=_redraws(inp, outcome, previous_question),
+            replace_question=replies == outcome.replies
+            and _redraws(inp, outcome, previous_question),
             lang=_lang(outcome.state or record.state),
             channel=notes,
+            unsent=unsent is not None,
         )
+
+    async def delivered(self, chat_key: str) -> None:
+        """The channel showed the receipt: forget it (it is never kept longer)."""
+        record = await self.load(chat_key)
+        if record.channel.pop(UNSENT, None) is None:
+            return
+        await self._save(chat_key, record)
 
     async def current(self, chat_key: str) -> TurnResult | None:
         """The question the student owes an answer to, for a channel that reconnects or
@@ -128,7 +158,12 @@ class Turns:
             return None
         engine = self.s.dialogue
         replies = engine.reprompt(state) or (engine.q.idle_help(state),)
-        return TurnResult(replies, lang=state.lang, channel=record.channel)
+        unsent = _unsent_reply(record.channel)
+        if unsent is not None:
+            replies = (unsent, *replies)
+        return TurnResult(
+            replies, lang=state.lang, channel=record.channel, unsent=unsent is not None
+        )
 
     async def forget(self, chat_key: str) -> None:
         """Erase the stored conversation (an unfinished draft included); reports filed
@@ -136,9 +171,9 @@ class Turns:
         await self.s.conversations.delete(chat_key)
 
     async def _save(self, chat_key: str, record: Record) -> None:
-        if record.state is None:
+        if record.state is None and not record.channel.get(UNSENT):
             await self.s.conversations.delete(chat_key)
-        else:
+        else:  # an unsent receipt outlives an erased conversation until it is shown
             await self.s.conversations.save(chat_key, record.to_json())
 
     async def _act(
@@ -147,8 +182,6 @@ class Turns:
         action = outcome.action
         state = outcome.state if outcome.state is not None else before
         engine = self.s.dialogue
-        if isinstance(action, Submit):
-            return await self._submit(outcome, action, channel)
         if isinstance(action, CheckStatus):
             told = engine.status_result(state, await self.follow.status(chat_key, action.code))
         elif isinstance(action, SendReply):
@@ -165,21 +198,64 @@ class Turns:
             return outcome
         return Outcome(told.state, outcome.replies + told.replies, action)
 
-    async def _submit(self, outcome: Outcome, action: Submit, channel: Channel) -> Outcome:
+    async def _submit(
+        self, chat_key: str, record: Record, outcome: Outcome, action: Submit, channel: Channel
+    ) -> tuple[Outcome, dict[str, Any]]:
+        """Files the report and moves the conversation on in one transaction."""
         assert outcome.state is not None
+        state = outcome.state
         push = ""
         if action.push and channel.push_address:
-            push = f"{channel.push_address}:{outcome.state.lang}"
+            push = f"{channel.push_address}:{state.lang}"
+        result: dict[str, Any] = {}
+
+        async def also(session: AsyncSession, filed: Filed) -> None:
+            done = self.s.dialogue.submitted(
+                state, receipt=filed.receipt, reference=filed.reference
+            )
+            notes = _remember_question(record.channel, done)
+            notes[UNSENT] = _reply_to_json(done.replies[-1])
+            assert done.state is not None
+            await self.s.conversations.save_in(
+                session, chat_key, Record(done.state, notes).to_json()
+            )
+            result.update(done=done, notes=notes)
+
         try:
-            filed = await file_draft(self.s, action.draft, push_target=push)
+            filed = await file_draft(self.s, action.draft, push_target=push, also=also)
         except Exception:
+            # Nothing is saved: if the commit went through after all (the connection
+            # died while the server committed), the stored state is the filed one with
+            # its unsent receipt, and overwriting it would invite a second report.
             log.exception("filing a report failed; the draft is kept")
-            return self.s.dialogue.failure(outcome.state)
+            assert record.state is not None
+            return self.s.dialogue.failure(record.state), dict(record.channel)
         log.info("report %s filed", filed.reference)
-        done = self.s.dialogue.submitted(
-            outcome.state, receipt=filed.receipt, reference=filed.reference
+        done = result["done"]
+        return Outcome(done.state, outcome.replies + done.replies, action), result["notes"]
+
+
+UNSENT = "unsent"
+
+
+def _reply_to_json(reply: Reply) -> dict[str, Any]:
+    rows = [[[b.label, b.value, b.turn] for b in row] for row in reply.buttons]
+    return {"key": reply.key, "text": reply.text, "protect": reply.protect, "buttons": rows}
+
+
+def _unsent_reply(notes: dict[str, Any]) -> Reply | None:
+    data = notes.get(UNSENT)
+    if not isinstance(data, dict):
+        return None
+    try:
+        rows = tuple(
+            tuple(Button(label=str(a), value=str(v), turn=int(t)) for a, v, t in row)
+            for row in data.get("buttons", [])
         )
-        return Outcome(done.state, outcome.replies + done.replies, action)
+        return Reply(str(data["key"]), str(data["text"]), rows, protect=bool(data["protect"]))
+    except (KeyError, TypeError, ValueError):
+        log.warning("discarded an unreadable unsent reply")
+        return None
 
 
 def _remember_question(notes: dict[str, Any], outcome: Outcome) -> dict[str, Any]:

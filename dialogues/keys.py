@@ -147,6 +147,7 @@ CHANNEL_KEYS = frozenset(
         "nudge_news",
         "error_try_again",
         "rate_limited",
+        "edit_not_seen",
         "unsupported_media",
         "button_stale",
         "unknown_command",

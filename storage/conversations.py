@@ -52,6 +52,12 @@ class ConversationStore:
 
     async def save(self, chat_key: str, data: dict[str, object]) -> None:
         """Insert or replace in one statement (no read first, so no race between two)."""
+        async with self.sessions() as session, session.begin():
+            await self.save_in(session, chat_key, data)
+
+    async def save_in(self, session: AsyncSession, chat_key: str, data: dict[str, object]) -> None:
+        """`save` inside the caller's transaction (filing a report and moving its
+        conversation on must commit together)."""
         now = self.clock()
         values: dict[str, Any] = {
             "chat_key": chat_key,
@@ -60,18 +66,17 @@ class ConversationStore:
             "expires_at": now + self.ttl,
         }
         changes = {k: v for k, v in values.items() if k != "chat_key"}
-        async with self.sessions() as session, session.begin():
-            dialect = (await session.connection()).dialect.name
-            if dialect == "postgresql":
-                pg = postgresql.insert(Conversation).values(values)
-                await session.execute(
-                    pg.on_conflict_do_update(index_elements=["chat_key"], set_=changes)
-                )
-            else:
-                lite = sqlite.insert(Conversation).values(values)
-                await session.execute(
-                    lite.on_conflict_do_update(index_elements=["chat_key"], set_=changes)
-                )
+        dialect = (await session.connection()).dialect.name
+        if dialect == "postgresql":
+            pg = postgresql.insert(Conversation).values(values)
+            await session.execute(
+                pg.on_conflict_do_update(index_elements=["chat_key"], set_=changes)
+            )
+        else:
+            lite = sqlite.insert(Conversation).values(values)
+            await session.execute(
+                lite.on_conflict_do_update(index_elements=["chat_key"], set_=changes)
+            )
 
     async def delete(self, chat_key: str) -> None:
         async with self.sessions() as session, session.begin():

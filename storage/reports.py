@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -83,6 +83,11 @@ def new_reference() -> str:
     return f"SM-{''.join(chars[:4])}-{''.join(chars[4:])}"
 
 
+# Work the caller needs in the same transaction as the report (its conversation state,
+# say), so that a crash leaves either both or neither.
+AlsoInTransaction = Callable[[AsyncSession, "Filed"], Awaitable[None]]
+
+
 class ReportStore:
     def __init__(
         self, sessions: async_sessionmaker[AsyncSession], keys: KeyStore, clock: Clock = utcnow
@@ -96,20 +101,30 @@ class ReportStore:
             crypto.derive_receipt_keys, code, self.keys.receipt_salt, self.keys.kdf
         )
 
-    async def file(self, new: NewReport) -> Filed:
-        """Seal and store; committed when this returns. The receipt is in `Filed` only."""
+    async def file(self, new: NewReport, *, also: AlsoInTransaction | None = None) -> Filed:
+        """Seal and store; committed when this returns. The receipt is in `Filed` only.
+
+        `also` runs inside the same transaction once the rows are in: a crash can then
+        never leave a report whose receipt the caller had no chance to keep.
+        """
         _check(new)
         for attempt in range(_FILE_TRIES):
             receipt = crypto.generate_receipt()
             derived = await self._receipt_keys(receipt)
             try:
-                return await self._insert(new, receipt, derived)
+                return await self._insert(new, receipt, derived, also)
             except IntegrityError:  # lookup id or reference taken: draw both again
                 if attempt == _FILE_TRIES - 1:
                     raise
         raise AssertionError("unreachable")
 
-    async def _insert(self, new: NewReport, receipt: str, derived: crypto.ReceiptKeys) -> Filed:
+    async def _insert(
+        self,
+        new: NewReport,
+        receipt: str,
+        derived: crypto.ReceiptKeys,
+        also: AlsoInTransaction | None,
+    ) -> Filed:
         report_id = uuid.uuid4().hex
         data_key = crypto.new_data_key()
         report_private, report_public = crypto.generate_keypair()
@@ -149,7 +164,11 @@ class ReportStore:
                 Deadline(report_id=report_id, kind=kind, due_at=due, level=0, next_step_at=due)
                 for kind, due in new.deadlines
             )
-        return Filed(report_id, report.reference, receipt)
+            filed = Filed(report_id, report.reference, receipt)
+            if also is not None:
+                await session.flush()
+                await also(session, filed)
+        return filed
 
     async def by_receipt(self, session: AsyncSession, text: str) -> tuple[Report, bytes] | None:
         """The report a receipt opens and its data key, or None (typo, guess, erased)."""

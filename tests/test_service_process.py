@@ -15,6 +15,7 @@ import os
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -45,10 +46,10 @@ def free_port() -> int:
 class Process:
     """`stagemeld run` in a child process, its output collected in a file."""
 
-    def __init__(self, cwd: Path, config: Path) -> None:
+    def __init__(self, cwd: Path, config: Path, out: str = "stdout.txt") -> None:
         self.cwd = cwd
         self.config = config
-        self.out = cwd / "stdout.txt"
+        self.out = cwd / out
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
@@ -193,4 +194,54 @@ async def test_webhook_checks_the_secret_and_handles_an_update_once(
     assert await api.post_update_to(url, update_id, secret=secret) == 200
     await asyncio.sleep(0.5)
     assert len(api.texts_to(CHAT)) == 1  # the duplicate was not handled again
+    assert process.stop() == 0
+
+
+def rows(workdir: Path, table: str) -> int:
+    with sqlite3.connect(workdir / "var" / "stagemeld.db") as db:
+        return int(db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+
+
+async def test_webhook_refusals_leave_no_trace_and_a_racing_duplicate_runs_once(
+    api: BotAPIStandIn, workdir: Path, running: list[Process]
+) -> None:
+    """Beyond the test above: a refused call must not even be remembered as seen (else the
+    genuine delivery would be dropped), nor start a conversation; and two deliveries of one
+    update at the same instant (Telegram retrying a slow answer) still run once."""
+    port = free_port()
+    secret = "An0ther-secret_for-tests-0123456789"
+    config = write_config(
+        workdir,
+        {
+            "api_base": api.base_url,
+            "mode": "webhook",
+            "webhook_url": "https://bot.example.nl/telegram/webhook",
+            "webhook_secret": secret,
+            "webhook_host": "127.0.0.1",
+            "webhook_port": port,
+        },
+    )
+    process = Process(workdir, config)
+    running.append(process)
+    process.start()
+    await process.wait_for("Telegram: webhook")
+    url = f"http://127.0.0.1:{port}/telegram/webhook"
+
+    update_id = api.push_text(CHAT, "/start")
+    for wrong in ("", secret.lower(), secret + "x", secret[:-1]):
+        assert await api.post_update_to(url, update_id, secret=wrong) == 401
+    await asyncio.sleep(0.5)
+    assert api.texts_to(CHAT) == []
+    assert rows(workdir, "processed_updates") == 0
+    assert rows(workdir, "conversations") == 0
+
+    statuses = await asyncio.gather(
+        *(api.post_update_to(url, update_id, secret=secret) for _ in range(3))
+    )
+    assert statuses == [200, 200, 200]
+    await api.wait_for_texts(CHAT, 1, timeout=10)
+    await asyncio.sleep(1.0)
+    assert len(api.texts_to(CHAT)) == 1  # one welcome, not three
+    assert rows(workdir, "processed_updates") == 1
+    assert rows(workdir, "conversations") == 1
     assert process.stop() == 0

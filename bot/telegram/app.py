@@ -40,9 +40,11 @@ def make_dispatcher(services: Services) -> Dispatcher:
     dp.update.outer_middleware(OncePerUpdate(services.updates))
     flood = FloodControl(services.settings.conversation.messages_per_minute, _warn_flood(services))
     serial = OneTurnPerChat()
-    for observer in (dp.message, dp.callback_query):
-        observer.outer_middleware(flood)
+    for observer in (dp.message, dp.edited_message, dp.callback_query):
+        # Serial first: the flood check then runs in the chat's turn order, so the "slow
+        # down" message comes after the answers to the inputs let through, not among them.
         observer.outer_middleware(serial)
+        observer.outer_middleware(flood)
     dp.include_routers(*all_routers())
     dp.errors.register(_on_error(services))
     return dp

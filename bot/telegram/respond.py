@@ -34,6 +34,7 @@ class TelegramResponder:
         if result.hide_input:
             await _quietly(bot.delete_message(message.chat.id, message.message_id))
         await self._show(bot, message.chat.id, result, pressed=None)
+        await self._delivered(message.chat.id, result)
 
     async def on_press(self, query: CallbackQuery, bot: Bot, press: Press) -> None:
         await _quietly(query.answer())
@@ -43,6 +44,12 @@ class TelegramResponder:
         lang = query.from_user.language_code
         result = await self._run(bot, message.chat.id, press, lang, first_msg=message.message_id)
         await self._show(bot, message.chat.id, result, pressed=message)
+        await self._delivered(message.chat.id, result)
+
+    async def _delivered(self, chat_id: int, result: TurnResult) -> None:
+        """Telegram accepted every reply, the receipt among them: it need not be kept."""
+        if result.unsent:
+            await self.turns.delivered(self.chat_key(chat_id))
 
     async def _run(
         self, bot: Bot, chat_id: int, inp: Input, lang: str | None, *, first_msg: int

@@ -94,6 +94,7 @@ class ChatSocket:
                 frame = frames.turn(result, self.texts(lang), resumed=current is not None)
             await ws.send_json(frames.page_texts(self.texts(lang)))
             await ws.send_json(frame)
+            await self.turns.delivered(key)  # a receipt among them is shown: forget it
         return lang
 
     async def _frame(
@@ -135,6 +136,8 @@ class ChatSocket:
         except WebSocketDisconnect:
             self.undelivered.keep(key, result.lang, frame)
             raise
+        if result.unsent:
+            await self.turns.delivered(key)
 
     async def drop(self, key: str) -> None:
         """Close every open page of a session (after a quick exit)."""

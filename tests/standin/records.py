@@ -39,6 +39,7 @@ class Fault:
     drop: bool
     description: str | None = None
     call: Call | None = field(default=None, repr=False)
+    after: bool = False  # with `drop`: Telegram did the call, only the answer was lost
 
 
 class ApiError(Exception):

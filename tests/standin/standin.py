@@ -60,6 +60,10 @@ class BotAPIStandIn:
         self.faults: list[Fault] = []
         self.base_url = ""
         self._plans: dict[str, list[Fault]] = {}
+        # Consulted for every call no planned fault hit (after decoding, so it can look at
+        # the parameters): return a Fault to inject one. For random faults and for
+        # acting at a precise moment (say, killing the bot as it sends a receipt).
+        self.intercept: Callable[[Call], Fault | None] | None = None
         self._in_flight = 0
         self._last_activity = time.monotonic()
         self._changed = asyncio.Event()
@@ -142,6 +146,11 @@ class BotAPIStandIn:
         call.chat_id = chat_id if isinstance(chat_id, int | str) else None
         self.calls.append(call)
         self._notify()
+        if fault is None and problem is None and self.intercept is not None:
+            fault = self.intercept(call)
+        if fault is not None and fault.after and problem is None:
+            with contextlib.suppress(ApiError):
+                call.result = await self.telegram.call(method.name, call.params)
         if fault is not None:
             return self._fault(request, call, fault)
         if problem is not None:
@@ -185,6 +194,8 @@ class BotAPIStandIn:
         self.faults.append(fault)
         if fault.drop:
             call.status, call.error = 0, "connection dropped"
+            if fault.after:
+                call.error += " after Telegram did the call"
             if request.transport is not None:
                 request.transport.close()
             raise asyncio.CancelledError  # aiohttp then sends nothing

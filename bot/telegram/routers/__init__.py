@@ -6,8 +6,8 @@ so the service can be restarted in the same process.
 
 from aiogram import Router
 
-from bot.telegram.routers import buttons, commands, media, text
+from bot.telegram.routers import buttons, commands, edits, media, text
 
 
 def all_routers() -> list[Router]:
-    return [m.make_router() for m in (commands, buttons, text, media)]
+    return [m.make_router() for m in (commands, buttons, text, media, edits)]
