@@ -8,6 +8,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from escalation.deadlines import (
     DeadlinePolicy,
@@ -86,8 +87,8 @@ async def file_one(b: Backend, keystore: KeyStore, clock: Clock) -> str:
     return (await ReportStore(b.sessions, keystore, clock=clock).file(new)).report_id
 
 
-async def sent(b: Backend) -> Counter[tuple[str, str, str]]:
-    async with b.sessions() as session:
+async def sent(sessions: async_sessionmaker[AsyncSession]) -> Counter[tuple[str, str, str]]:
+    async with sessions() as session:
         rows = await session.scalars(select(Notification).where(Notification.kind != "new_report"))
         return Counter((n.kind, n.adviser_id, n.channel) for n in rows)
 
@@ -103,11 +104,12 @@ async def test_each_step_exactly_once_across_a_restart(
     clock.now = at("2026-11-25T09:01")  # acknowledge (2 working days) missed
     assert await escalate_due(store, DIRECTORY, POLICY) == 1
     assert await escalate_due(store, DIRECTORY, POLICY) == 0  # not again
-    assert await sent(backend) == Counter({("reminder", "hhs-vp", "email"): 1})
+    assert await sent(backend.sessions) == Counter({("reminder", "hhs-vp", "email"): 1})
 
     await backend.engine.dispose()  # the service stops ...
     engine = make_engine(backend.url)  # ... and starts again
-    restarted = DeadlineStore(session_factory(engine), keys[0].server, clock=clock)
+    sessions = session_factory(engine)
+    restarted = DeadlineStore(sessions, keys[0].server, clock=clock)
     try:
         assert await escalate_due(restarted, DIRECTORY, POLICY) == 0
         clock.advance(timedelta(hours=24))
@@ -118,21 +120,19 @@ async def test_each_step_exactly_once_across_a_restart(
         for _ in range(5):  # a step a day; after the third there is nothing left to do
             await escalate_due(restarted, DIRECTORY, POLICY)
             clock.advance(timedelta(hours=25))
+        assert await sent(sessions) == Counter(
+            {
+                ("reminder", "hhs-vp", "email"): 2,  # acknowledge, then feedback
+                ("escalated_org", "hhs-coord", "telegram"): 2,
+                ("escalated_network", "net-coord", "email"): 2,
+                ("escalated_network", "net-coord", "telegram"): 2,
+            }
+        )
+        async with sessions() as session:
+            entries = await audit.for_report(session, report_id)
+            verdict = await audit.verify(session, keys[0].server)
     finally:
         await engine.dispose()
-    backend.engine = make_engine(backend.url)
-    backend.sessions = session_factory(backend.engine)
-    assert await sent(backend) == Counter(
-        {
-            ("reminder", "hhs-vp", "email"): 2,  # acknowledge, then feedback
-            ("escalated_org", "hhs-coord", "telegram"): 2,
-            ("escalated_network", "net-coord", "email"): 2,
-            ("escalated_network", "net-coord", "telegram"): 2,
-        }
-    )
-    async with backend.sessions() as session:
-        entries = await audit.for_report(session, report_id)
-        verdict = await audit.verify(session, keys[0].server)
     assert [(e.actor, e.action, e.detail) for e in entries] == [
         ("system", "escalate", f"{kind} level {level}")
         for kind in ("acknowledge", "feedback")
@@ -155,7 +155,7 @@ async def test_a_met_deadline_stops_escalating(
         )
         == 0
     )
-    assert await sent(backend) == Counter()
+    assert await sent(backend.sessions) == Counter()
 
 
 async def test_two_replicas_never_send_the_same_step_twice(
@@ -168,4 +168,4 @@ async def test_two_replicas_never_send_the_same_step_twice(
     replicas = [DeadlineStore(backend.sessions, keys[0].server, clock=clock) for _ in range(3)]
     steps = await asyncio.gather(*(escalate_due(r, DIRECTORY, POLICY) for r in replicas))
     assert sum(steps) == 5
-    assert await sent(backend) == Counter({("reminder", "hhs-vp", "email"): 5})
+    assert await sent(backend.sessions) == Counter({("reminder", "hhs-vp", "email"): 5})
