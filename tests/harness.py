@@ -70,13 +70,13 @@ class Student:
         self.inputs += 1
         return await self._answers(mark)
 
-    async def _answers(self, mark: int) -> list[str]:
+    async def _answers(self, mark: int, timeout: float = 10) -> list[str]:
         """Every input gets at least one reply; wait for it, then for the bot to settle."""
-        await self.api.wait_for_texts(self.chat_id, 1, since=mark, timeout=10)
-        await self.api.wait_idle(timeout=10)
+        await self.api.wait_for_texts(self.chat_id, 1, since=mark, timeout=timeout)
+        await self.api.wait_idle(timeout=timeout)
         return self.api.texts_to(self.chat_id)[mark:]
 
-    async def press(self, value: str) -> list[str]:
+    async def press(self, value: str, *, timeout: float = 10) -> list[str]:
         message = self.latest_with_buttons()
         assert message is not None, "no message with buttons in this chat"
         data = next(
@@ -88,15 +88,17 @@ class Student:
             None,
         )
         assert data is not None, f"no button {value!r}; on offer: {values_of(message)}"
-        return await self.press_data(data, message_id=message["message_id"])
+        return await self.press_data(data, message_id=message["message_id"], timeout=timeout)
 
-    async def press_data(self, data: str, *, message_id: int | None = None) -> list[str]:
+    async def press_data(
+        self, data: str, *, message_id: int | None = None, timeout: float = 10
+    ) -> list[str]:
         mark = self.api.mark(self.chat_id)
         self.api.push_callback(
             self.chat_id, data, message_id=message_id, language_code=self.language
         )
         self.inputs += 1
-        return await self._answers(mark)
+        return await self._answers(mark, timeout)
 
     def latest_with_buttons(self) -> dict[str, Any] | None:
         for message in reversed(self.api.bot_messages(self.chat_id)):

@@ -146,7 +146,9 @@ async def test_a_receipt_telegram_keeps_refusing_comes_with_the_next_message(
         api.intercept = lose_receipts
         texts = await student.press("school")
         assert "submit" in student.offered()
-        texts = await student.press(V["submit"])
+        # Five sends with backoff (0.5 + 1 + 2 + 4 s, up to 1.5x with jitter) before the
+        # "try again": more than the harness's usual 10 s wait on a busy machine.
+        texts = await student.press(V["submit"], timeout=30)
         assert len(lost) == 5  # the first try and every retry
         assert not any(RECEIPT.search(t) for t in texts)
         assert "momentje" in texts[-1]  # "try again in a moment"
