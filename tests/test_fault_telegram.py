@@ -68,10 +68,11 @@ class Repeating(Student):
         super().__init__(api, chat_id)
         self.rng = rng
 
-    async def _answers(self, mark: int) -> list[str]:
+    async def _answers(self, mark: int, timeout: float = 30) -> list[str]:
         if self.rng.random() < 0.3:
             self.api.redeliver(max(self.api.updates))
-        await self.api.wait_for_texts(self.chat_id, 1, since=mark, timeout=30)
+        # At least 30 s: on a line this flaky, retries with backoff take their time.
+        await self.api.wait_for_texts(self.chat_id, 1, since=mark, timeout=max(timeout, 30))
         while self._busy():  # noqa: ASYNC110 - faults and retries are not events here
             await asyncio.sleep(0.1)
         return self.api.texts_to(self.chat_id)[mark:]
