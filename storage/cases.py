@@ -36,9 +36,15 @@ from storage.models import (
 )
 from storage.nudges import queue_nudge
 from storage.outbox import notification_rows
-from storage.reports import ADVISER, REPORT_KEY_FIELD, Recipient, report_private_key
+from storage.reports import (
+    ADVISER,
+    PUSH_TARGET_FIELD,
+    REPORT_KEY_FIELD,
+    Recipient,
+    forget_push_target,
+    report_private_key,
+)
 
-PUSH_TARGET_FIELD = "push_target"
 HIDDEN_FIELDS = (REPORT_KEY_FIELD, PUSH_TARGET_FIELD)
 OPEN = ("received", "in_progress", "waiting")
 SETTABLE = ("in_progress", "waiting", "closed")
@@ -367,12 +373,7 @@ class Cases:
             if status == "closed":
                 report.closed_at, report.outcome = now, outcome
                 detail = f"closed:{outcome}"
-                await session.execute(
-                    delete(ReportField).where(
-                        ReportField.report_id == report_id,
-                        ReportField.field == PUSH_TARGET_FIELD,
-                    )
-                )
+                await forget_push_target(session, report_id)
             await self._audit(session, adviser_id, report, "status", detail, now)
         return None
 

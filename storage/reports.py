@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -27,6 +27,7 @@ from storage.outbox import notification_rows
 from storage.rows import rowcount
 
 REPORT_KEY_FIELD = "report_key"  # the report's private key, under its data key
+PUSH_TARGET_FIELD = "push_target"  # where the student asked to be nudged; erased on closing
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud on the phone
 STATUSES = ("received", "in_progress", "waiting", "closed", "withdrawn")
 ADVISER = "adviser"
@@ -348,3 +349,12 @@ async def report_recipients(session: AsyncSession, report_id: str) -> tuple[str,
         .order_by(SealedKey.recipient_id)
     )
     return tuple(ids)
+
+
+async def forget_push_target(session: AsyncSession, report_id: str) -> None:
+    """In the caller's transaction: a closed or withdrawn report keeps no chat address."""
+    await session.execute(
+        delete(ReportField).where(
+            ReportField.report_id == report_id, ReportField.field == PUSH_TARGET_FIELD
+        )
+    )

@@ -12,17 +12,21 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage import audit, crypto, thread
 from storage.clock import Clock, utcnow
-from storage.models import Attachment, Message, Report, ReportField
+from storage.models import Attachment, Message, Report
 from storage.outbox import notification_rows
-from storage.reports import ReportStore, report_private_key, report_recipients
+from storage.reports import (
+    ReportStore,
+    forget_push_target,
+    report_private_key,
+    report_recipients,
+)
 
 OPEN = ("received", "in_progress", "waiting")
-PUSH_FIELD = "push_target"
 THREAD_LIMIT = 200
 
 
@@ -132,11 +136,7 @@ class StudentSide:
             if report is None or report.status not in OPEN:
                 return False
             report.status, report.withdrawn_at, report.updated_at = "withdrawn", now, now
-            await session.execute(
-                delete(ReportField).where(
-                    ReportField.report_id == report_id, ReportField.field == PUSH_FIELD
-                )
-            )
+            await forget_push_target(session, report_id)
             session.add(thread.event_message(report_id, "withdrawn", now))
             await self._audit(session, report, "withdraw", now)
         return True
