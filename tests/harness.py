@@ -77,7 +77,7 @@ class Student:
         return self.api.texts_to(self.chat_id)[mark:]
 
     async def press(self, value: str, *, timeout: float = 10) -> list[str]:
-        message = self.latest_with_buttons()
+        message = await self._offering(value, timeout)
         assert message is not None, "no message with buttons in this chat"
         data = next(
             (
@@ -99,6 +99,17 @@ class Student:
         )
         self.inputs += 1
         return await self._answers(mark, timeout)
+
+    async def _offering(self, value: str, timeout: float) -> dict[str, Any] | None:
+        """The latest message with buttons, once it offers `value` or `timeout` passes: on a
+        faulty line the question can arrive after the bot seemed to settle (a retried send)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            message = self.latest_with_buttons()
+            done = message is not None and value in values_of(message)
+            if done or asyncio.get_running_loop().time() > deadline:
+                return message
+            await asyncio.sleep(0.05)
 
     def latest_with_buttons(self) -> dict[str, Any] | None:
         for message in reversed(self.api.bot_messages(self.chat_id)):
