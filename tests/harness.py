@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -120,6 +121,13 @@ class Student:
     def offered(self) -> list[str]:
         message = self.latest_with_buttons()
         return values_of(message) if message else []
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on right now (for a server a test starts itself)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def files_under(root: Path) -> list[Path]:

@@ -4,7 +4,6 @@ reference and nothing of the report, and a refused connection is retried, not dr
 from __future__ import annotations
 
 import asyncio
-import socket
 import ssl
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -32,7 +31,7 @@ from storage.models import Notification
 from storage.outbox import Outbox
 from storage.reports import NewReport, ReportStore
 from tests import storage_backends
-from tests.harness import RunningService, Student
+from tests.harness import RunningService, Student, free_port
 from tests.standin import BotAPIStandIn
 from tests.storage_backends import Backend, Clock
 from tests.test_telegram_e2e import TOKEN, file_report
@@ -48,12 +47,6 @@ class Inbox:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.messages.append(message_from_bytes(envelope.content))
         return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ import asyncio
 import os
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -26,7 +25,7 @@ import pytest
 import yaml
 
 from tests.conftest import ROOT, base_config
-from tests.harness import Student
+from tests.harness import Student, free_port
 from tests.standin import BotAPIStandIn
 from tests.test_telegram_e2e import TOKEN
 
@@ -35,12 +34,6 @@ CHAT = 777
 
 def stagemeld() -> list[str]:
     return [sys.executable, "-m", "bot.cli"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Process:
@@ -160,11 +153,11 @@ async def test_sigkill_mid_conversation_then_restart_resumes(
     assert second.stop() == 0
 
 
-async def test_webhook_checks_the_secret_and_handles_an_update_once(
-    api: BotAPIStandIn, workdir: Path, running: list[Process]
-) -> None:
+async def start_webhook(
+    api: BotAPIStandIn, workdir: Path, running: list[Process], secret: str
+) -> tuple[Process, str]:
+    """The real service in webhook mode on a free loopback port; returns it and its URL."""
     port = free_port()
-    secret = "s3cret-token-for-tests-0123456789"
     config = write_config(
         workdir,
         {
@@ -180,7 +173,14 @@ async def test_webhook_checks_the_secret_and_handles_an_update_once(
     running.append(process)
     process.start()
     await process.wait_for("Telegram: webhook")
-    url = f"http://127.0.0.1:{port}/telegram/webhook"
+    return process, f"http://127.0.0.1:{port}/telegram/webhook"
+
+
+async def test_webhook_checks_the_secret_and_handles_an_update_once(
+    api: BotAPIStandIn, workdir: Path, running: list[Process]
+) -> None:
+    secret = "s3cret-token-for-tests-0123456789"
+    process, url = await start_webhook(api, workdir, running, secret)
     assert api.webhook["url"] == "https://bot.example.nl/telegram/webhook"
 
     update_id = api.push_text(CHAT, "/help")
@@ -208,24 +208,8 @@ async def test_webhook_refusals_leave_no_trace_and_a_racing_duplicate_runs_once(
     """Beyond the test above: a refused call must not even be remembered as seen (else the
     genuine delivery would be dropped), nor start a conversation; and two deliveries of one
     update at the same instant (Telegram retrying a slow answer) still run once."""
-    port = free_port()
     secret = "An0ther-secret_for-tests-0123456789"
-    config = write_config(
-        workdir,
-        {
-            "api_base": api.base_url,
-            "mode": "webhook",
-            "webhook_url": "https://bot.example.nl/telegram/webhook",
-            "webhook_secret": secret,
-            "webhook_host": "127.0.0.1",
-            "webhook_port": port,
-        },
-    )
-    process = Process(workdir, config)
-    running.append(process)
-    process.start()
-    await process.wait_for("Telegram: webhook")
-    url = f"http://127.0.0.1:{port}/telegram/webhook"
+    process, url = await start_webhook(api, workdir, running, secret)
 
     update_id = api.push_text(CHAT, "/start")
     for wrong in ("", secret.lower(), secret + "x", secret[:-1]):

@@ -16,7 +16,8 @@ from playwright.async_api import Page, Response
 from bot.config import Settings
 from bot.web.headers import CSP
 from tests.browser import chromium
-from tests.webchat_browser import NL, Guard, Student, dump, free_port, neutral_site
+from tests.harness import free_port
+from tests.webchat_browser import NL, Guard, Student, dump, neutral_site
 from tests.webchat_harness import running
 
 pytestmark = pytest.mark.browser

@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -17,18 +16,13 @@ from aiohttp import web
 from playwright.async_api import BrowserContext, Page, Route
 
 from dialogues.texts import load_texts
+from tests.harness import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 AXE = ROOT / ".test-tools" / "node_modules" / "axe-core" / "axe.min.js"
 NL = load_texts()["nl"]
 LOOPBACK = {"127.0.0.1", "localhost"}
 CODE = re.compile(r"^\d{4} \d{4} \d{4} \d{4}$")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextlib.asynccontextmanager
