@@ -183,7 +183,7 @@ async def _enrol_now(
     from bot.services import kdf_params
     from bot.web.routes import accounts_for
     from storage.accounts import make_credentials
-    from storage.crypto import in_kdf_thread
+    from storage.kdf_thread import in_kdf_thread
 
     new = await in_kdf_thread(make_credentials, passphrase, kdf_params(services.settings))
     if await accounts_for(services).enrol_directly(adviser_id, org_id, new) is not None:

@@ -13,7 +13,7 @@ import secrets
 from bot.config import Settings
 from bot.services import build_services, kdf_params
 from storage.accounts import Accounts, make_credentials
-from storage.crypto import in_kdf_thread
+from storage.kdf_thread import in_kdf_thread
 
 
 def is_loopback(host: str) -> bool:

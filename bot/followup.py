@@ -24,11 +24,11 @@ from dialogues import (
     WithdrawResult,
 )
 from storage.student import StudentView
+from vocabulary import OPEN_STATUSES
 
 log = logging.getLogger(__name__)
 
 FetchFile = Callable[[str], Awaitable[bytes]]
-OPEN = ("received", "in_progress", "waiting")
 
 
 class FollowUp:
@@ -98,7 +98,7 @@ class FollowUp:
         return StatusNotFound(attempts_left=left)
 
     def _token(self, view: StudentView) -> str:
-        if view.status not in OPEN:
+        if view.status not in OPEN_STATUSES:
             return ""
         return make_token(self.s.keys.server, view.report_id, self.s.reports.clock())
 

@@ -6,7 +6,6 @@ Channels code against the names exported here; everything else is the engine's o
 from dialogues.engine import Engine
 from dialogues.followup import MAX_ATTACHMENT
 from dialogues.keys import CHANNEL_KEYS, COMMANDS
-from dialogues.receipt import format_code, normalize_code
 from dialogues.state import State
 from dialogues.texts import Texts, lang_from_hint
 from dialogues.types import (
@@ -71,7 +70,5 @@ __all__ = [
     "Unsupported",
     "Withdraw",
     "WithdrawResult",
-    "format_code",
     "lang_from_hint",
-    "normalize_code",
 ]

@@ -23,7 +23,6 @@ from dialogues.followup import MAX_ATTACHMENT, MAX_REPLY, FollowUp
 from dialogues.intents import IntentMatcher, normalise
 from dialogues.keys import COMMANDS
 from dialogues.questions import Questions
-from dialogues.receipt import format_code, normalize_code
 from dialogues.repair import repair
 from dialogues.state import State
 from dialogues.summary import Summary, check_draft_steps, draft_of
@@ -50,6 +49,7 @@ from dialogues.types import (
     Withdraw,
     WithdrawResult,
 )
+from vocabulary import format_receipt, normalize_receipt
 
 IDLE_STEPS = (None, "done")
 INTENT_COMMANDS = {
@@ -135,7 +135,7 @@ class Engine:
     def submitted(self, state: State, *, receipt: str, reference: str) -> Outcome:
         done = State(lang=state.lang, step="done", turn=state.turn + 1, can_push=state.can_push)
         text = self.texts(done.lang).get(
-            "receipt", code=format_code(receipt), reference=_quote(reference)
+            "receipt", code=format_receipt(receipt), reference=_quote(reference)
         )
         rows = (
             (self.q.button(done, "btn_erase", "erase"),),
@@ -281,7 +281,7 @@ class Engine:
     def _code_text(self, state: State, text: str) -> Outcome:
         """A code for /status or /withdraw: it leaves the engine in the action only."""
         purpose = state.expecting
-        code = normalize_code(text)
+        code = normalize_receipt(text)
         if code is not None:
             action = CheckStatus(code) if purpose == "code" else Withdraw(code=code)
             return Outcome(replace(state, expecting=""), (), action)

@@ -16,10 +16,10 @@ from dialogues.state import State
 from dialogues.summary import MESSAGE_LIMIT, clip
 from dialogues.texts import Texts
 from dialogues.types import Reply, StatusFound, ThreadEntry
+from vocabulary import ReportStatus
 
 ENTRY_MAX = 3000  # characters of one escaped message at most, so older ones get a look in
 ENTRY_MIN = 40  # a message with less room than this is left out rather than cut to nothing
-STATUSES = ("received", "in_progress", "waiting", "closed", "withdrawn")
 MAX_ATTACHMENT = 10 * 1024 * 1024  # bytes; say it in MB to the student
 MAX_REPLY = 4000  # characters of one reply to the adviser
 
@@ -44,7 +44,8 @@ class FollowUp:
 
     def status(self, state: State, found: StatusFound) -> Reply:
         t = self.q.t(state)
-        key = f"status_{found.status}" if found.status in STATUSES else "status_in_progress"
+        known = found.status in frozenset(ReportStatus)
+        key = f"status_{found.status}" if known else "status_in_progress"
         head = t.get(key, date=_date(found.changed_on))
         if found.reference:
             reference = t.get("status_reference", reference=escape(found.reference, quote=False))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dialogues.flow import Flow
 from dialogues.types import EVENTS, FlowContext
+from vocabulary import ReportStatus
 
 LANGS = ("nl", "en")
 
@@ -50,7 +51,7 @@ ENGINE_KEYS = frozenset(
         "ask_code",
         "code_format",
         "code_cancelled",
-        *(f"status_{s}" for s in ("received", "in_progress", "waiting", "closed", "withdrawn")),
+        *(f"status_{s}" for s in ReportStatus),
         "status_reference",
         "thread_head",
         "thread_cut",

@@ -6,6 +6,8 @@ import datetime
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
+from vocabulary import ThreadEvent
+
 if TYPE_CHECKING:
     from dialogues.state import State
 
@@ -145,14 +147,7 @@ class Outcome:
 
 
 AUTHORS = ("adviser", "student", "event")
-EVENTS = (
-    "handover_colleague",
-    "handover_org",
-    "status_in_progress",
-    "status_waiting",
-    "status_closed",
-    "withdrawn",
-)
+EVENTS = tuple(e.value for e in ThreadEvent)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,33 @@
 """stagemeld storage: the database, the keys, and all of the cryptography.
 
-One job per module: `crypto` (every primitive, nothing else touches one), `keys` (the
-server's key files), `models` + `migrations` (schema), `db` (engine, sessions,
-migrate), and one repository per concern: `reports`, `conversations`, `attempts`,
-`updates`, `advisers`, `outbox`. Imports nothing of bot, dialogues or escalation.
+Imports nothing of bot, dialogues or escalation (only the shared words in `vocabulary`).
+One job per module:
+
+Keys and cryptography
+- `crypto`: every cryptographic primitive; no other module touches one.
+- `kdf_thread`: the thread Argon2id derivations run on, off the event loop.
+- `keys`: the server's key files (server secret, recovery public key, receipt salt).
+- `sealed_keys`: copies of a report's data key sealed to its readers, and opening one.
+- `thread`: how a report's messages and files are sealed, for both sides.
+
+Schema and plumbing
+- `models` + `migrations`: the schema (Alembic).
+- `db`: engine, sessions and migrating, for SQLite and PostgreSQL alike.
+- `upsert`: insert-or-update in one statement, in the session's dialect.
+- `clock`: time as a parameter; `rows`: small helpers over results.
+
+Repositories, one per concern
+- `reports`: filing a report sealed, and finding it by its receipt.
+- `student`: the student's side after filing (thread, answer, file, withdraw).
+- `cases`: the advisers' side (reading and acting on the reports sealed to them).
+- `accounts`: advisers' console accounts (enrolment, login, lock-out, recovery).
+- `advisers`: advisers' key pairs as the bot's routing sees them.
+- `audit`: the append-only, MAC-chained audit log.
+- `deadlines`: overdue deadlines and their escalation steps.
+- `retention`: warning about and erasing ended reports.
+- `conversations`: unfinished conversations, encrypted, by chat hash.
+- `attempts`: wrong receipt codes per chat, and the lock-out.
+- `outbox`: notifications to advisers, sent at least once and claimed with a lease.
+- `nudges`: content-free "there is news" notices to students who asked.
+- `updates`: which Telegram updates were handled already.
 """

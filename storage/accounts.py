@@ -3,7 +3,7 @@
 The private key is unlocked only by the adviser's passphrase (or their recovery code),
 in memory, for the caller to keep for the session; nothing here writes it anywhere.
 The TOTP secret is sealed with the server key because the server has to check codes.
-Errors an adviser can cause are values (`Refused` with a code), never exceptions.
+Errors an adviser can cause are values (`LoginRefused` with a code), never exceptions.
 """
 
 from __future__ import annotations
@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage import audit, crypto
 from storage.clock import Clock, utcnow
+from storage.kdf_thread import in_kdf_thread
 from storage.keys import KeyStore
 from storage.models import AdviserAccount, AdviserKey, Enrolment
 from storage.rows import rowcount
@@ -30,7 +31,7 @@ def _totp_purpose(adviser_id: str) -> str:
 
 
 @dataclass(frozen=True)
-class Refused:
+class LoginRefused:
     """Why not, as a message key for the console: bad_link, wrong, locked, exists, …"""
 
     code: str
@@ -97,11 +98,11 @@ class Accounts:
 
     # --- enrolment ----------------------------------------------------------------------
 
-    async def create_link(self, adviser_id: str) -> str | Refused:
+    async def create_link(self, adviser_id: str) -> str | LoginRefused:
         """A one-time token for the enrolment page; only its hash is stored."""
         async with self.sessions() as session, session.begin():
             if await session.get(AdviserKey, adviser_id) is not None:
-                return Refused("exists")
+                return LoginRefused("exists")
             token = crypto.new_token()
             now = self.clock()
             session.add(
@@ -130,23 +131,25 @@ class Accounts:
     def _usable(self, row: Enrolment) -> bool:
         return row.used_at is None and row.expires_at > self.clock()
 
-    async def prepare(self, passphrase: str) -> NewCredentials | Refused:
+    async def prepare(self, passphrase: str) -> NewCredentials | LoginRefused:
         if len(passphrase) < MIN_PASSPHRASE:
-            return Refused("short_passphrase")
-        return await crypto.in_kdf_thread(make_credentials, passphrase, self.keys.kdf)
+            return LoginRefused("short_passphrase")
+        return await in_kdf_thread(make_credentials, passphrase, self.keys.kdf)
 
-    async def enrol(self, token: str, org_id: str, new: NewCredentials, code: str) -> str | Refused:
+    async def enrol(
+        self, token: str, org_id: str, new: NewCredentials, code: str
+    ) -> str | LoginRefused:
         """Uses the link, stores key pair and account; returns the adviser id."""
         now = self.clock()
         step = crypto.totp_step(new.totp_secret, code, now)
         if step is None:
-            return Refused("wrong_code")
+            return LoginRefused("wrong_code")
         async with self.sessions() as session, session.begin():
             link = await session.get(Enrolment, crypto.token_hash(token), with_for_update=True)
             if link is None or not self._usable(link):
-                return Refused("bad_link")
+                return LoginRefused("bad_link")
             if await session.get(AdviserKey, link.adviser_id) is not None:
-                return Refused("exists")
+                return LoginRefused("exists")
             link.used_at = now
             self._store(session, link.adviser_id, org_id, new, step, now)
             await audit.append(
@@ -161,12 +164,12 @@ class Accounts:
 
     async def enrol_directly(
         self, adviser_id: str, org_id: str, new: NewCredentials
-    ) -> Refused | None:
+    ) -> LoginRefused | None:
         """Without a link, for the operator's command line and the demo."""
         now = self.clock()
         async with self.sessions() as session, session.begin():
             if await session.get(AdviserKey, adviser_id) is not None:
-                return Refused("exists")
+                return LoginRefused("exists")
             self._store(session, adviser_id, org_id, new, 0, now)
             await audit.append(
                 session,
@@ -215,13 +218,9 @@ class Accounts:
         purpose = _totp_purpose(account.adviser_id)
         return self.keys.server.open_value(account.totp_sealed, purpose=purpose).decode()
 
-    async def has_account(self, adviser_id: str) -> bool:
-        async with self.sessions() as session:
-            return await session.get(AdviserAccount, adviser_id) is not None
-
     # --- login --------------------------------------------------------------------------
 
-    async def login(self, adviser_id: str, passphrase: str, code: str) -> LoggedIn | Refused:
+    async def login(self, adviser_id: str, passphrase: str, code: str) -> LoggedIn | LoginRefused:
         """Passphrase and a TOTP code of a step not used before; both or nothing."""
         now = self.clock()
         async with self.sessions() as session:
@@ -229,9 +228,9 @@ class Accounts:
             key = await session.get(AdviserKey, adviser_id)
         if account is None or key is None:
             await self._decoy_unlock(passphrase)
-            return Refused("wrong")
+            return LoginRefused("wrong")
         if account.locked_until is not None and account.locked_until > now:
-            return Refused("locked", account.failed_logins, account.locked_until)
+            return LoginRefused("locked", account.failed_logins, account.locked_until)
         step = crypto.totp_step(self._open_totp(account), code, now)
         private = await self._unlock(key.protected_private_key, passphrase)
         if step is None or step <= account.totp_last_step or private is None:
@@ -246,7 +245,7 @@ class Accounts:
                 .values(totp_last_step=step, failed_logins=0, locked_until=None, last_login_at=now)
             )
             if rowcount(result) != 1:  # the same code used at the same moment elsewhere
-                return Refused("wrong")
+                return LoginRefused("wrong")
             await audit.append(
                 session,
                 self.keys.server,
@@ -261,7 +260,7 @@ class Accounts:
         """The same Argon2id work as a real login, so a wrong e-mail address takes as long
         as a wrong passphrase: response times must not tell who is an adviser."""
         if self._decoy is None:
-            self._decoy = await crypto.in_kdf_thread(
+            self._decoy = await in_kdf_thread(
                 crypto.protect_private_key,
                 crypto.generate_keypair()[0],
                 crypto.new_token(),
@@ -271,11 +270,11 @@ class Accounts:
 
     async def _unlock(self, blob: bytes, secret: str) -> X25519PrivateKey | None:
         try:
-            return await crypto.in_kdf_thread(crypto.unprotect_private_key, blob, secret)
+            return await in_kdf_thread(crypto.unprotect_private_key, blob, secret)
         except crypto.CryptoError:
             return None
 
-    async def _failed(self, adviser_id: str, now: datetime) -> Refused:
+    async def _failed(self, adviser_id: str, now: datetime) -> LoginRefused:
         """Counted atomically; the last allowed failure locks the account for a while."""
         async with self.sessions() as session, session.begin():
             account = await session.get(AdviserAccount, adviser_id, with_for_update=True)
@@ -288,8 +287,8 @@ class Accounts:
             action = "login_locked" if locked_until else "login_failed"
             await audit.append(session, self.keys.server, at=now, actor=adviser_id, action=action)
         if locked_until is not None:
-            return Refused("locked", self.max_failures, locked_until)
-        return Refused("wrong", failures)
+            return LoginRefused("locked", self.max_failures, locked_until)
+        return LoginRefused("wrong", failures)
 
     async def logout(self, adviser_id: str, org_id: str | None) -> None:
         async with self.sessions() as session, session.begin():
@@ -306,38 +305,38 @@ class Accounts:
 
     async def begin_recovery(
         self, adviser_id: str, recovery_code: str, new_passphrase: str
-    ) -> NewCredentials | Refused:
+    ) -> NewCredentials | LoginRefused:
         """The recovery code opens the key; new passphrase, TOTP and recovery code are
         made for it (the key pair stays: reports are sealed to it). A wrong code counts
         as a failed login."""
         if len(new_passphrase) < MIN_PASSPHRASE:
-            return Refused("short_passphrase")
+            return LoginRefused("short_passphrase")
         now = self.clock()
         async with self.sessions() as session:
             account = await session.get(AdviserAccount, adviser_id)
         if account is None:
             await self._decoy_unlock(recovery_code)
-            return Refused("wrong")
+            return LoginRefused("wrong")
         if account.locked_until is not None and account.locked_until > now:
-            return Refused("locked", account.failed_logins, account.locked_until)
+            return LoginRefused("locked", account.failed_logins, account.locked_until)
         code = crypto.normalize_recovery_code(recovery_code)
         private = await self._unlock(account.recovery_protected_key, code)
         if private is None:
             return await self._failed(adviser_id, now)
-        return await crypto.in_kdf_thread(make_credentials, new_passphrase, self.keys.kdf, private)
+        return await in_kdf_thread(make_credentials, new_passphrase, self.keys.kdf, private)
 
     async def complete_recovery(
         self, adviser_id: str, new: NewCredentials, code: str
-    ) -> Refused | None:
+    ) -> LoginRefused | None:
         now = self.clock()
         step = crypto.totp_step(new.totp_secret, code, now)
         if step is None:
-            return Refused("wrong_code")
+            return LoginRefused("wrong_code")
         async with self.sessions() as session, session.begin():
             account = await session.get(AdviserAccount, adviser_id, with_for_update=True)
             key = await session.get(AdviserKey, adviser_id, with_for_update=True)
             if account is None or key is None or key.public_key != new.public_key:
-                return Refused("wrong")
+                return LoginRefused("wrong")
             key.protected_private_key = new.protected_private_key
             account.totp_sealed = self._seal_totp(adviser_id, new.totp_secret)
             account.totp_last_step = step
@@ -353,10 +352,3 @@ class Accounts:
                 org_id=key.org_id,
             )
         return None
-
-    async def org_of(self, adviser_id: str) -> str | None:
-        async with self.sessions() as session:
-            org: str | None = await session.scalar(
-                select(AdviserKey.org_id).where(AdviserKey.adviser_id == adviser_id)
-            )
-            return org

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.clock import Clock, utcnow
-from storage.crypto import KEY_LEN, CryptoError, in_kdf_thread, unprotect_private_key
+from storage.crypto import KEY_LEN
 from storage.models import AdviserKey
 
 
@@ -59,19 +58,3 @@ class AdviserKeys:
 
     async def has_key(self, adviser_id: str) -> bool:
         return adviser_id in await self.public_keys([adviser_id])
-
-    async def unlock(self, adviser_id: str, passphrase: str) -> X25519PrivateKey | None:
-        """The adviser's private key, or None for a wrong passphrase or unknown adviser.
-
-        Argon2id runs in a thread so that the bot keeps answering meanwhile.
-        """
-        async with self.sessions() as session:
-            blob = await session.scalar(
-                select(AdviserKey.protected_private_key).where(AdviserKey.adviser_id == adviser_id)
-            )
-        if blob is None:
-            return None
-        try:
-            return await in_kdf_thread(unprotect_private_key, blob, passphrase)
-        except CryptoError:
-            return None

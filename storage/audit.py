@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.crypto import ServerKey
 from storage.models import AuditEntry, AuditHead
+from storage.upsert import insert_if_absent
 
 HEAD_ID = 1
 GENESIS = bytes(32)
@@ -27,7 +27,9 @@ DETAIL_MAX = 200
 
 
 @dataclass(frozen=True)
-class Entry:
+class AuditRecord:
+    """One entry of the log as read back (the row's MAC is the log's business only)."""
+
     seq: int
     at: datetime
     actor: str
@@ -65,12 +67,7 @@ def canonical(
 async def _locked_head(session: AsyncSession) -> AuditHead:
     """The head row, created on first use; FOR UPDATE serialises appends on PostgreSQL
     (SQLite has one writer and one connection per process already)."""
-    dialect = session.bind.dialect.name if session.bind is not None else ""
-    values = {"id": HEAD_ID, "seq": 0, "mac": GENESIS}
-    if dialect == "postgresql":
-        await session.execute(postgresql.insert(AuditHead).values(values).on_conflict_do_nothing())
-    else:
-        await session.execute(sqlite.insert(AuditHead).values(values).on_conflict_do_nothing())
+    await insert_if_absent(session, AuditHead, {"id": HEAD_ID, "seq": 0, "mac": GENESIS})
     head = await session.scalar(
         select(AuditHead)
         .where(AuditHead.id == HEAD_ID)
@@ -115,15 +112,17 @@ async def append(
     return seq
 
 
-async def for_report(session: AsyncSession, report_id: str) -> Sequence[Entry]:
+async def for_report(session: AsyncSession, report_id: str) -> Sequence[AuditRecord]:
     rows = await session.scalars(
         select(AuditEntry).where(AuditEntry.report_id == report_id).order_by(AuditEntry.seq)
     )
     return [_entry(row) for row in rows]
 
 
-def _entry(row: AuditEntry) -> Entry:
-    return Entry(row.seq, row.at, row.actor, row.action, row.report_id, row.org_id, row.detail)
+def _entry(row: AuditEntry) -> AuditRecord:
+    return AuditRecord(
+        row.seq, row.at, row.actor, row.action, row.report_id, row.org_id, row.detail
+    )
 
 
 async def verify(session: AsyncSession, server: ServerKey) -> Verdict:

@@ -12,13 +12,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.clock import Clock, utcnow
 from storage.crypto import CryptoError, ServerKey
 from storage.models import Conversation
 from storage.rows import rowcount
+from storage.upsert import upsert
 
 
 class ConversationStore:
@@ -66,17 +66,7 @@ class ConversationStore:
             "expires_at": now + self.ttl,
         }
         changes = {k: v for k, v in values.items() if k != "chat_key"}
-        dialect = (await session.connection()).dialect.name
-        if dialect == "postgresql":
-            pg = postgresql.insert(Conversation).values(values)
-            await session.execute(
-                pg.on_conflict_do_update(index_elements=["chat_key"], set_=changes)
-            )
-        else:
-            lite = sqlite.insert(Conversation).values(values)
-            await session.execute(
-                lite.on_conflict_do_update(index_elements=["chat_key"], set_=changes)
-            )
+        await upsert(session, Conversation, values, key=("chat_key",), changes=changes)
 
     async def delete(self, chat_key: str) -> None:
         async with self.sessions() as session, session.begin():

@@ -6,29 +6,25 @@ codes and passphrases into keys, HKDF and HMAC for sub-keys and the chat hash.
 Associated data binds every ciphertext to where it belongs, so nothing can be moved
 from one report, field or chat to another without failing to decrypt.
 
-Keeping it in one short module (as GlobaLeaks and SecureDrop do) means a reviewer reads
-one file to check every promise of the security model; the rest of storage only calls
-these functions and never touches a primitive.
+Keeping it in one module (as GlobaLeaks and SecureDrop do) means a reviewer reads one
+file to check every promise of the security model: the rest of storage only calls these
+functions and never touches a primitive — no cipher, hash, MAC or KDF, and no key or salt
+drawn from `os.urandom` (`keys` asks `new_server_secret` and `new_salt`; a test checks).
+Which thread runs an Argon2id derivation is scheduling, not cryptography: `kdf_thread`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
-import contextlib
 import hashlib
 import hmac
 import json
 import os
 import secrets
-import sys
 import threading
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import Any, TypeVar
 
 import pyotp
 from cryptography.exceptions import InvalidTag
@@ -38,14 +34,13 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF, HKDFExpand
 
-_T = TypeVar("_T")
+from vocabulary import RECEIPT_DIGITS
+
 VERSION = b"stagemeld/v1"
 KEY_LEN = 32
 NONCE_LEN = 12
 TAG_LEN = 16
 SALT_LEN = 16
-RECEIPT_DIGITS = 16
-RECEIPT_SEPARATORS = frozenset(" -.\t\u00a0")
 _SUITE = hpke.Suite(hpke.KEM.X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.AES_256_GCM)
 _RECOVERY_HEADER = "stagemeld-recovery-key-v1"
 _RECOVERY_CHECKSUM = 4
@@ -94,6 +89,16 @@ def _open(key: bytes, blob: bytes, aad: bytes) -> bytes:
 def new_data_key() -> bytes:
     """A fresh AES-256 key per report, so one report's key opens nothing else."""
     return os.urandom(KEY_LEN)
+
+
+def new_server_secret() -> bytes:
+    """The server's own secret (`ServerKey`), made once by `stagemeld keys init`."""
+    return os.urandom(KEY_LEN)
+
+
+def new_salt() -> bytes:
+    """A fresh Argon2id salt (the receipt salt; each protected key has its own)."""
+    return os.urandom(SALT_LEN)
 
 
 def encrypt_field(key: bytes, plaintext: bytes, *, report_id: str, field: str) -> bytes:
@@ -222,32 +227,9 @@ class KdfParams:
 # MemoryError. The service derives from worker threads (status checks, filing, the
 # console), so without this lock two students checking a receipt at the same moment
 # hang their turns for good. Serialising costs no throughput that existed: the lanes of
-# the one running derivation already use the cores the pool allows.
+# the one running derivation already use the cores the pool allows. (The thread the
+# service derives on is `kdf_thread`'s.)
 _ARGON2_LOCK = threading.Lock()
-# And a thread of their own. Waiting for the lock inside asyncio's default executor
-# would fill its few workers, and everything else that uses that executor (aiohttp's
-# DNS lookups for new connections to the Bot API, for one) would queue behind the
-# derivations: 20 status checks at once raised other students' p99 eleven-fold.
-# On Linux that thread also runs at a lower priority (nice +10; OpenSSL's lane threads,
-# started from it, inherit that): the derivation then takes the CPU the event loop leaves
-# over instead of competing with it. Same work, same cost for an attacker.
-KDF_NICENESS = 10
-
-
-def _lower_priority() -> None:
-    if sys.platform == "linux":
-        with contextlib.suppress(OSError):
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), KDF_NICENESS)
-
-
-_KDF_THREAD = ThreadPoolExecutor(
-    max_workers=1, thread_name_prefix="argon2id", initializer=_lower_priority
-)
-
-
-async def in_kdf_thread(function: Callable[..., _T], *args: Any) -> _T:
-    """Run a blocking Argon2id call off the event loop, on the KDF's own thread."""
-    return await asyncio.get_running_loop().run_in_executor(_KDF_THREAD, function, *args)
 
 
 def _argon2(secret: bytes, salt: bytes, params: KdfParams) -> bytes:
@@ -278,17 +260,6 @@ class ReceiptKeys:
 def generate_receipt() -> str:
     """16 digits (~53 bits) from `secrets`; leading zeros allowed."""
     return f"{secrets.randbelow(10**RECEIPT_DIGITS):0{RECEIPT_DIGITS}d}"
-
-
-def format_receipt(code: str) -> str:
-    return " ".join(code[i : i + 4] for i in range(0, len(code), 4))
-
-
-def normalize_receipt(text: str) -> str | None:
-    """What the student typed -> the 16 digits, or None. Only ASCII digits count."""
-    digits = "".join(ch for ch in text if ch not in RECEIPT_SEPARATORS)
-    ok = len(digits) == RECEIPT_DIGITS and digits.isascii() and digits.isdigit()
-    return digits if ok else None
 
 
 def derive_receipt_keys(code: str, salt: bytes, params: KdfParams) -> ReceiptKeys:
@@ -330,7 +301,7 @@ def _header_aad(header: dict[str, object]) -> bytes:
 
 def protect_private_key(private: X25519PrivateKey, passphrase: str, params: KdfParams) -> bytes:
     """A self-describing JSON blob: version, Argon2id params, salt, nonce, ciphertext."""
-    salt, nonce = os.urandom(SALT_LEN), os.urandom(NONCE_LEN)
+    salt, nonce = new_salt(), os.urandom(NONCE_LEN)
     header = _protect_header(params, salt, nonce)
     key = _argon2(passphrase.encode(), salt, params)
     ct = AESGCM(key).encrypt(nonce, _raw_private(private), _header_aad(header))

@@ -19,11 +19,11 @@ from storage.clock import Clock, utcnow
 from storage.crypto import ServerKey
 from storage.models import Deadline, Report
 from storage.outbox import notification_rows
-from storage.reports import report_recipients
 from storage.rows import rowcount
+from storage.sealed_keys import report_recipients
+from vocabulary import OPEN_STATUSES
 
 LAST_LEVEL = 3
-OPEN_STATUSES = ("received", "in_progress", "waiting")
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ class DeadlineStore:
                         Deadline.met_at.is_(None),
                         Deadline.level < LAST_LEVEL,
                         Deadline.next_step_at <= now,
-                        Report.status.in_(OPEN_STATUSES),
+                        Report.status.in_(sorted(OPEN_STATUSES)),
                         Report.erased_at.is_(None),
                     )
                     .order_by(Deadline.next_step_at, Deadline.id)

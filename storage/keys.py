@@ -20,6 +20,8 @@ from storage.crypto import (
     KdfParams,
     ServerKey,
     generate_keypair,
+    new_salt,
+    new_server_secret,
     private_key_to_text,
 )
 
@@ -89,10 +91,10 @@ class KeyStore:
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         os.chmod(directory, 0o700)
         recovery_private, recovery_public = generate_keypair()
-        receipt = {"salt": base64.b64encode(os.urandom(SALT_LEN)).decode(), "kdf": asdict(params)}
+        receipt = {"salt": base64.b64encode(new_salt()).decode(), "kdf": asdict(params)}
         _write(directory / RECEIPT, json.dumps(receipt, indent=2).encode() + b"\n")
         _write(directory / RECOVERY, base64.b64encode(recovery_public) + b"\n")
-        _write(directory / SERVER, os.urandom(KEY_LEN))
+        _write(directory / SERVER, new_server_secret())
         return cls.load(directory), private_key_to_text(recovery_private)
 
 

@@ -15,23 +15,22 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage import crypto
 from storage.clock import Clock, utcnow
+from storage.kdf_thread import in_kdf_thread
 from storage.keys import KeyStore
 from storage.models import Deadline, Report, ReportField, SealedKey
 from storage.outbox import notification_rows
-from storage.rows import rowcount
+from storage.sealed_keys import ADVISER, RECOVERY, sealed_copy, sealed_copy_row
+from vocabulary import ReportStatus, normalize_receipt
 
 REPORT_KEY_FIELD = "report_key"  # the report's private key, under its data key
 PUSH_TARGET_FIELD = "push_target"  # where the student asked to be nudged; erased on closing
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud on the phone
-STATUSES = ("received", "in_progress", "waiting", "closed", "withdrawn")
-ADVISER = "adviser"
-RECOVERY = "recovery"
 FIELD_MAX = 32
 # A lookup-id or reference collision is astronomically rare; a repeat means a bug.
 _FILE_TRIES = 3
@@ -71,13 +70,6 @@ class Filed:
     receipt: str  # shown to the student once; never stored
 
 
-@dataclass(frozen=True)
-class StatusView:
-    reference: str
-    status: str
-    changed_at: datetime
-
-
 def new_reference() -> str:
     """ "SM-7K3Q-XD9P": 40 bits, for people to quote; it opens nothing."""
     chars = [secrets.choice(REFERENCE_ALPHABET) for _ in range(8)]
@@ -98,7 +90,7 @@ class ReportStore:
         self.clock = clock
 
     async def _receipt_keys(self, code: str) -> crypto.ReceiptKeys:
-        return await crypto.in_kdf_thread(
+        return await in_kdf_thread(
             crypto.derive_receipt_keys, code, self.keys.receipt_salt, self.keys.kdf
         )
 
@@ -144,7 +136,7 @@ class ReportStore:
             wants=new.wants,
             visibility=new.visibility,
             urgent=new.urgent,
-            status="received",
+            status=ReportStatus.RECEIVED,
             created_at=now,
             updated_at=now,
             receipt_lookup=derived.lookup,
@@ -173,7 +165,7 @@ class ReportStore:
 
     async def by_receipt(self, session: AsyncSession, text: str) -> tuple[Report, bytes] | None:
         """The report a receipt opens and its data key, or None (typo, guess, erased)."""
-        code = crypto.normalize_receipt(text)
+        code = normalize_receipt(text)
         if code is None:
             return None
         derived = await self._receipt_keys(code)
@@ -188,60 +180,22 @@ class ReportStore:
             return None
         return report, key
 
-    async def status(self, receipt: str) -> StatusView | None:
-        """None for a receipt that opens nothing (typo, guess, or a deleted report)."""
-        async with self.sessions() as session:
-            found = await self.by_receipt(session, receipt)
-        if found is None:
-            return None
-        report, _ = found
-        return StatusView(report.reference, report.status, report.updated_at)
-
-    async def read_with_receipt(self, receipt: str) -> dict[str, str] | None:
-        """The student's own copy: their receipt unwraps the data key."""
-        async with self.sessions() as session:
-            found = await self.by_receipt(session, receipt)
-            if found is None:
-                return None
-            report, key = found
-            return await _decrypt_all(session, report.id, key)
-
-    async def read_as_adviser(
-        self, report_id: str, adviser_id: str, private_key: X25519PrivateKey
-    ) -> dict[str, str] | None:
-        """None unless the report was sealed to this adviser and this is their key."""
-        async with self.sessions() as session:
-            key = await _open_sealed(session, report_id, ADVISER, adviser_id, private_key)
-            if key is None:
-                return None
-            return await _decrypt_all(session, report_id, key)
-
     async def read_with_recovery(
         self, report_id: str, recovery_private: X25519PrivateKey
     ) -> dict[str, str]:
         """For the operator holding the offline recovery key.
 
+        Only tests call it today; it stays because the `stagemeld recover` command the
+        next issue adds is exactly this (the recovery key opens every report).
         Raises ReportNotFound for an unknown id and CryptoError for a key that is not the
         recovery key: an operator needs to know which of the two went wrong.
         """
         async with self.sessions() as session:
-            sealed = await _sealed_for(session, report_id, RECOVERY, RECOVERY)
+            sealed = await sealed_copy(session, report_id, RECOVERY, RECOVERY)
             if sealed is None:
                 raise ReportNotFound(report_id)
             key = crypto.open_key(sealed, recovery_private, report_id=report_id)
-            return await _decrypt_all(session, report_id, key)
-
-    async def set_status(self, report_id: str, status: str) -> bool:
-        """Move a report to another status; False if there is no such report."""
-        if status not in STATUSES:
-            raise ValueError(f"unknown status {status!r}; one of {', '.join(STATUSES)}")
-        async with self.sessions() as session, session.begin():
-            result = await session.execute(
-                update(Report)
-                .where(Report.id == report_id)
-                .values(status=status, updated_at=self.clock())
-            )
-        return rowcount(result) == 1
+            return await report_content(session, report_id, key)
 
 
 def _check(new: NewReport) -> None:
@@ -273,45 +227,14 @@ def _fields(key: bytes, report_id: str, content: Mapping[str, str]) -> list[Repo
 def _sealed(
     key: bytes, report_id: str, recipients: tuple[Recipient, ...], recovery_public: bytes
 ) -> list[SealedKey]:
-    targets = [(ADVISER, r.adviser_id, r.public_key) for r in recipients]
-    targets.append((RECOVERY, RECOVERY, recovery_public))
-    return [
-        SealedKey(
-            report_id=report_id,
-            recipient_kind=kind,
-            recipient_id=recipient,
-            sealed=crypto.seal_key(key, public, report_id=report_id),
-        )
-        for kind, recipient, public in targets
+    rows = [
+        sealed_copy_row(key, report_id, ADVISER, r.adviser_id, r.public_key) for r in recipients
     ]
+    rows.append(sealed_copy_row(key, report_id, RECOVERY, RECOVERY, recovery_public))
+    return rows
 
 
-async def _sealed_for(
-    session: AsyncSession, report_id: str, kind: str, recipient: str
-) -> bytes | None:
-    sealed: bytes | None = await session.scalar(
-        select(SealedKey.sealed).where(
-            SealedKey.report_id == report_id,
-            SealedKey.recipient_kind == kind,
-            SealedKey.recipient_id == recipient,
-        )
-    )
-    return sealed
-
-
-async def _open_sealed(
-    session: AsyncSession, report_id: str, kind: str, recipient: str, private: X25519PrivateKey
-) -> bytes | None:
-    sealed = await _sealed_for(session, report_id, kind, recipient)
-    if sealed is None:
-        return None
-    try:
-        return crypto.open_key(sealed, private, report_id=report_id)
-    except crypto.CryptoError:
-        return None
-
-
-async def _decrypt_all(session: AsyncSession, report_id: str, key: bytes) -> dict[str, str]:
+async def report_content(session: AsyncSession, report_id: str, key: bytes) -> dict[str, str]:
     """What the student said; the report's own private key is not content and stays out."""
     rows = await session.scalars(
         select(ReportField).where(
@@ -339,16 +262,6 @@ async def report_private_key(
         return None
     raw = crypto.decrypt_field(data_key, blob, report_id=report_id, field=REPORT_KEY_FIELD)
     return crypto.private_key_from_bytes(bytes.fromhex(raw.decode()))
-
-
-async def report_recipients(session: AsyncSession, report_id: str) -> tuple[str, ...]:
-    """The advisers a report is sealed to: its readers, and the ones to tell about it."""
-    ids = await session.scalars(
-        select(SealedKey.recipient_id)
-        .where(SealedKey.report_id == report_id, SealedKey.recipient_kind == ADVISER)
-        .order_by(SealedKey.recipient_id)
-    )
-    return tuple(ids)
 
 
 async def forget_push_target(session: AsyncSession, report_id: str) -> None:

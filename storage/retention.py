@@ -29,10 +29,10 @@ from storage.models import (
     SealedKey,
 )
 from storage.outbox import notification_rows
-from storage.reports import report_recipients
 from storage.rows import rowcount
+from storage.sealed_keys import report_recipients
+from vocabulary import ENDED_STATUSES
 
-ENDED = ("closed", "withdrawn")
 CONTENT_TABLES = (Attachment, Message, ReportField, SealedKey, ReadMark, Deadline, Notification)
 
 
@@ -69,7 +69,7 @@ class Retention:
                 await session.execute(
                     select(Report.id, Report.reference)
                     .where(
-                        Report.status.in_(ENDED),
+                        Report.status.in_(sorted(ENDED_STATUSES)),
                         Report.erased_at.is_(None),
                         Report.retention_warned_at.is_(None),
                         _ended_before(cutoff),
@@ -115,7 +115,7 @@ class Retention:
                 await session.execute(
                     select(Report.id, Report.reference)
                     .where(
-                        Report.status.in_(ENDED),
+                        Report.status.in_(sorted(ENDED_STATUSES)),
                         Report.erased_at.is_(None),
                         _ended_before(cutoff),
                     )

@@ -19,19 +19,17 @@ from storage import audit, crypto, thread
 from storage.clock import Clock, utcnow
 from storage.models import Attachment, Message, Report
 from storage.outbox import notification_rows
-from storage.reports import (
-    ReportStore,
-    forget_push_target,
-    report_private_key,
-    report_recipients,
-)
+from storage.reports import ReportStore, forget_push_target, report_private_key
+from storage.sealed_keys import report_recipients
+from vocabulary import OPEN_STATUSES, ReportStatus, ThreadEvent
 
-OPEN = ("received", "in_progress", "waiting")
 THREAD_LIMIT = 200
 
 
 @dataclass(frozen=True)
-class Entry:
+class StudentThreadItem:
+    """One entry of the thread as the student sees it: no internal notes, no ids."""
+
     author: str  # adviser | student | event
     text: str  # what was written; "" for events
     event: str  # the event's code; "" for messages
@@ -44,7 +42,7 @@ class StudentView:
     reference: str
     status: str
     changed_at: datetime
-    thread: tuple[Entry, ...]
+    thread: tuple[StudentThreadItem, ...]
 
 
 class StudentSide:
@@ -100,15 +98,15 @@ class StudentSide:
         message_id = thread.new_id()
         async with self.sessions() as session, session.begin():
             report = await session.get(Report, report_id, with_for_update=True)
-            if report is None or report.status not in OPEN or report.public_key is None:
+            if report is None or report.status not in OPEN_STATUSES or report.public_key is None:
                 return False
             seal = report.public_key
             session.add(_student_message(report_id, message_id, text, seal, now))
             await session.flush()
             if file is not None:
                 session.add(_attachment(report_id, message_id, file, seal, now))
-            if report.status == "waiting":  # the adviser was waiting for this
-                report.status = "in_progress"
+            if report.status == ReportStatus.WAITING:  # the adviser was waiting for this
+                report.status = ReportStatus.IN_PROGRESS
             report.updated_at = now
             session.add_all(notification_rows(report_id, notify, "student_message", now))
             action = "student_file" if file is not None else "student_message"
@@ -133,11 +131,12 @@ class StudentSide:
         now = self.clock()
         async with self.sessions() as session, session.begin():
             report = await session.get(Report, report_id, with_for_update=True)
-            if report is None or report.status not in OPEN:
+            if report is None or report.status not in OPEN_STATUSES:
                 return False
-            report.status, report.withdrawn_at, report.updated_at = "withdrawn", now, now
+            report.status, report.withdrawn_at = ReportStatus.WITHDRAWN, now
+            report.updated_at = now
             await forget_push_target(session, report_id)
-            session.add(thread.event_message(report_id, "withdrawn", now))
+            session.add(thread.event_message(report_id, ThreadEvent.WITHDRAWN, now))
             await self._audit(session, report, "withdraw", now)
         return True
 
@@ -171,7 +170,9 @@ def _attachment(
     )
 
 
-async def _thread(session: AsyncSession, report_id: str, data_key: bytes) -> tuple[Entry, ...]:
+async def _thread(
+    session: AsyncSession, report_id: str, data_key: bytes
+) -> tuple[StudentThreadItem, ...]:
     rows = (
         await session.scalars(
             select(Message)
@@ -200,12 +201,12 @@ async def _file_names(
 
 def _entry(
     row: Message, data_key: bytes, private: X25519PrivateKey | None, file_name: str | None
-) -> Entry:
+) -> StudentThreadItem:
     if row.scheme == "none" or row.ciphertext is None:
-        return Entry("event", "", row.event or "", row.created_at)
+        return StudentThreadItem("event", "", row.event or "", row.created_at)
     text = thread.open_text(row, data_key, private)
     if text is None:
         raise crypto.CryptoError("a student message on a report without its own key")
     if file_name is not None:  # a file: its name is what the student recognises
         text = f"📎 {file_name}" + (f"\n{text}" if text else "")
-    return Entry(row.author_kind, text, "", row.created_at)
+    return StudentThreadItem(row.author_kind, text, "", row.created_at)

@@ -25,6 +25,7 @@ from storage.models import Report
 from storage.reports import ReportStore
 from tests.harness import RECEIPT, keyboard_of
 from tests.standin import BotAPIStandIn
+from tests.storage_helpers import status
 
 STORY = "Bij het gesprek vroegen ze of ik mijn hoofddoek af zou doen."
 # What this student answers to a question, recognised by one of its button values.
@@ -174,7 +175,7 @@ async def check_reports(workdir: Path, database_url: str, shown: dict[int, set[s
                 )
                 assert n == 1, f"a receipt shown opens {n} reports"
         for code in codes:
-            assert await reports.status(code) is not None  # and it really opens it
+            assert await status(reports, code) is not None  # and it really opens it
     finally:
         await engine.dispose()
     assert total == len(codes), f"{total} reports stored, {len(codes)} receipts shown"

@@ -22,6 +22,7 @@ from storage import crypto
 from storage.accounts import LoggedIn
 from storage.crypto import private_key_from_text
 from storage.models import AuditEntry, Enrolment
+from tests.storage_helpers import read_as_adviser, unlock
 
 PASSPHRASE = "een lange wachtzin voor de vertrouwenspersoon"
 
@@ -78,13 +79,13 @@ async def test_keys_then_adviser_then_the_adviser_reads_the_report(
     services = await build_services(settings)
     try:
         filed = await file_draft(services, draft())
-        assert await services.advisers.unlock("hhs-vp", "verkeerde wachtzin") is None
-        key = await services.advisers.unlock("hhs-vp", PASSPHRASE)
+        assert await unlock(services.advisers, "hhs-vp", "verkeerde wachtzin") is None
+        key = await unlock(services.advisers, "hhs-vp", PASSPHRASE)
         assert key is not None
-        content = await services.reports.read_as_adviser(filed.report_id, "hhs-vp", key)
+        content = await read_as_adviser(services.reports, filed.report_id, "hhs-vp", key)
         assert content is not None and content["story"] == "Ze lachten om mijn accent."
         assert content["workplace"] == "Firma X"
-        other = await services.reports.read_as_adviser(filed.report_id, "mondriaan-vp", key)
+        other = await read_as_adviser(services.reports, filed.report_id, "mondriaan-vp", key)
         assert other is None  # not routed to them
         recovered = await services.reports.read_with_recovery(
             filed.report_id, private_key_from_text(recovery_text)

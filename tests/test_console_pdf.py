@@ -9,7 +9,7 @@ import pytest
 
 from escalation.console import pdf
 from escalation.console.texts import Texts
-from storage.cases import CaseSummary, CaseView, DeadlineView, ThreadEntry
+from storage.cases import CaseSummary, CaseThreadItem, CaseView, DeadlineView
 
 WHEN = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 STORY = "Ze zeiden: «geen hoofddoek». Łukasz zag het. مرحبا 你好"
@@ -22,8 +22,8 @@ def view() -> CaseView:
         outcome="advised", deadlines=(DeadlineView("acknowledge", WHEN, WHEN, 0),),
     )  # fmt: skip
     thread = (
-        ThreadEntry("m1", WHEN, "adviser", "hhs-vp", False, None, "Dank voor je melding."),
-        ThreadEntry("m2", WHEN, "event", "hhs-vp", False, "status_closed", None),
+        CaseThreadItem("m1", WHEN, "adviser", "hhs-vp", False, None, "Dank voor je melding."),
+        CaseThreadItem("m2", WHEN, "event", "hhs-vp", False, "status_closed", None),
     )
     return CaseView(
         summary=summary, fields={"story": STORY}, thread=thread, attachments=(),

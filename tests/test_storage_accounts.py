@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from storage import crypto
-from storage.accounts import Accounts, LoggedIn, Refused
+from storage.accounts import Accounts, LoggedIn, LoginRefused
 from storage.keys import KeyStore
 from storage.models import AdviserAccount, Enrolment
 from tests import storage_backends
@@ -41,24 +41,24 @@ async def test_an_enrolment_link_works_once_and_only_its_hash_is_stored(
     assert await accounts.link_adviser(token) == "hhs-vp"
     assert await accounts.link_adviser("not-a-token") is None
 
-    assert await accounts.prepare("too short") == Refused("short_passphrase")
+    assert await accounts.prepare("too short") == LoginRefused("short_passphrase")
     new = await accounts.prepare(PASSPHRASE)
-    assert not isinstance(new, Refused)
+    assert not isinstance(new, LoginRefused)
     wrong = await accounts.enrol(token, "hhs", new, "000000")
     if crypto.totp_code(new.totp_secret, clock()) != "000000":
-        assert wrong == Refused("wrong_code")
+        assert wrong == LoginRefused("wrong_code")
     code = crypto.totp_code(new.totp_secret, clock())
     assert await accounts.enrol(token, "hhs", new, code) == "hhs-vp"
     assert await accounts.link_adviser(token) is None
-    assert await accounts.enrol(token, "hhs", new, code) == Refused("bad_link")
-    assert await accounts.create_link("hhs-vp") == Refused("exists")
+    assert await accounts.enrol(token, "hhs", new, code) == LoginRefused("bad_link")
+    assert await accounts.create_link("hhs-vp") == LoginRefused("exists")
 
     async with backend.sessions() as session:
         account = await session.get(AdviserAccount, "hhs-vp")
     assert account is not None and new.totp_secret.encode() not in account.totp_sealed
 
     # The code used to confirm enrolment cannot be replayed to log in.
-    assert isinstance(await accounts.login("hhs-vp", PASSPHRASE, code), Refused)
+    assert isinstance(await accounts.login("hhs-vp", PASSPHRASE, code), LoginRefused)
     clock.advance(timedelta(seconds=30))
     who = Enrolled("hhs-vp", "hhs", new.totp_secret, new.recovery_code, new.public_key)
     assert crypto.public_bytes(await login(accounts, who, clock())) == new.public_key
@@ -72,9 +72,9 @@ async def test_an_expired_link_opens_nothing(backend: Backend, keys: tuple[KeySt
     clock.advance(timedelta(hours=73))
     assert await accounts.link_adviser(token) is None
     new = await accounts.prepare(PASSPHRASE)
-    assert not isinstance(new, Refused)
+    assert not isinstance(new, LoginRefused)
     code = crypto.totp_code(new.totp_secret, clock())
-    assert await accounts.enrol(token, "hhs", new, code) == Refused("bad_link")
+    assert await accounts.enrol(token, "hhs", new, code) == LoginRefused("bad_link")
 
 
 async def test_login_needs_passphrase_and_a_fresh_code(
@@ -84,12 +84,12 @@ async def test_login_needs_passphrase_and_a_fresh_code(
     accounts = accounts_for(backend, keys[0], clock)
     who = await enrol(accounts, "hhs-vp", "hhs")
     code = crypto.totp_code(who.totp_secret, clock())
-    assert await accounts.login("hhs-vp", "verkeerde wachtzin!", code) == Refused("wrong", 1)
+    assert await accounts.login("hhs-vp", "verkeerde wachtzin!", code) == LoginRefused("wrong", 1)
     ok = await accounts.login("hhs-vp", PASSPHRASE, code)
     assert isinstance(ok, LoggedIn)
     assert crypto.public_bytes(ok.private_key) == who.public_key
-    assert await accounts.login("hhs-vp", PASSPHRASE, code) == Refused("wrong", 1)  # replay
-    assert await accounts.login("nobody", PASSPHRASE, code) == Refused("wrong")
+    assert await accounts.login("hhs-vp", PASSPHRASE, code) == LoginRefused("wrong", 1)  # replay
+    assert await accounts.login("nobody", PASSPHRASE, code) == LoginRefused("wrong")
 
 
 async def test_repeated_failures_lock_the_account_for_a_while(
@@ -102,10 +102,10 @@ async def test_repeated_failures_lock_the_account_for_a_while(
     assert (await accounts.login("hhs-vp", "fout fout fout", code)).failures == 1  # type: ignore[union-attr]
     assert (await accounts.login("hhs-vp", "fout fout fout", code)).failures == 2  # type: ignore[union-attr]
     locked = await accounts.login("hhs-vp", "fout fout fout", code)
-    assert isinstance(locked, Refused) and locked.code == "locked"
+    assert isinstance(locked, LoginRefused) and locked.code == "locked"
     # Even the right passphrase and code are refused while locked.
     right = await accounts.login("hhs-vp", PASSPHRASE, code)
-    assert isinstance(right, Refused) and right.code == "locked"
+    assert isinstance(right, LoginRefused) and right.code == "locked"
     clock.advance(timedelta(minutes=16))
     assert crypto.public_bytes(await login(accounts, who, clock())) == who.public_key
 
@@ -117,19 +117,19 @@ async def test_recovery_sets_a_new_passphrase_and_totp_and_keeps_the_key(
     accounts = accounts_for(backend, keys[0], clock)
     who = await enrol(accounts, "hhs-vp", "hhs")
     assert await accounts.begin_recovery("hhs-vp", "AAAA-BBBB", "nieuwe lange wachtzin") == (
-        Refused("wrong", 1)
+        LoginRefused("wrong", 1)
     )
     new = await accounts.begin_recovery(
         "hhs-vp", who.recovery_code.lower().replace("-", " "), "nieuwe lange wachtzin"
     )
-    assert not isinstance(new, Refused)
+    assert not isinstance(new, LoginRefused)
     assert new.public_key == who.public_key and new.recovery_code != who.recovery_code
-    assert await accounts.complete_recovery("hhs-vp", new, "12345") == Refused("wrong_code")
+    assert await accounts.complete_recovery("hhs-vp", new, "12345") == LoginRefused("wrong_code")
     code = crypto.totp_code(new.totp_secret, clock())
     assert await accounts.complete_recovery("hhs-vp", new, code) is None
     clock.advance(timedelta(seconds=30))
     old = await accounts.login("hhs-vp", PASSPHRASE, crypto.totp_code(new.totp_secret, clock()))
-    assert isinstance(old, Refused)
+    assert isinstance(old, LoginRefused)
     clock.advance(timedelta(seconds=30))
     fresh = await accounts.login(
         "hhs-vp", "nieuwe lange wachtzin", crypto.totp_code(new.totp_secret, clock())
@@ -138,7 +138,7 @@ async def test_recovery_sets_a_new_passphrase_and_totp_and_keeps_the_key(
     assert crypto.public_bytes(fresh.private_key) == who.public_key
     # The old recovery code no longer opens anything.
     again = await accounts.begin_recovery("hhs-vp", who.recovery_code, "nog een wachtzin!!")
-    assert isinstance(again, Refused)
+    assert isinstance(again, LoginRefused)
 
 
 async def test_an_unknown_adviser_costs_the_same_argon2id_as_a_wrong_passphrase(
@@ -154,7 +154,7 @@ async def test_an_unknown_adviser_costs_the_same_argon2id_as_a_wrong_passphrase(
 
     monkeypatch.setattr(crypto, "unprotect_private_key", counting)
     accounts = Accounts(backend.sessions, keys[0])
-    assert isinstance(await accounts.login("nobody", "some passphrase", "123456"), Refused)
+    assert isinstance(await accounts.login("nobody", "some passphrase", "123456"), LoginRefused)
     refused = await accounts.begin_recovery("nobody", "AAAA-BBBB", "a new passphrase!")
-    assert isinstance(refused, Refused)
+    assert isinstance(refused, LoginRefused)
     assert derived == ["some passphrase", "AAAA-BBBB"]

@@ -14,6 +14,7 @@ from storage.outbox import Outbox
 from storage.reports import NewReport, ReportStore
 from tests import storage_backends
 from tests.storage_backends import FAST, Backend, Clock
+from tests.storage_helpers import unlock
 
 backend = storage_backends.backend
 keys = storage_backends.keys
@@ -30,10 +31,10 @@ async def test_register_and_unlock(backend: Backend) -> None:
     assert await advisers.has_key("anna")
     assert await advisers.public_keys(["anna", "bram"]) == {"anna": public}
     assert await advisers.public_keys([]) == {}
-    unlocked = await advisers.unlock("anna", PASSPHRASE)
+    unlocked = await unlock(advisers, "anna", PASSPHRASE)
     assert unlocked is not None and crypto.public_bytes(unlocked) == public
-    assert await advisers.unlock("anna", "wrong passphrase") is None
-    assert await advisers.unlock("nobody", PASSPHRASE) is None
+    assert await unlock(advisers, "anna", "wrong passphrase") is None
+    assert await unlock(advisers, "nobody", PASSPHRASE) is None
     with pytest.raises(AdviserAlreadyRegistered):
         await advisers.register("anna", "hhs", public, protected)
     with pytest.raises(ValueError):

@@ -18,7 +18,9 @@ from storage.models import Base
 from storage.reports import NewReport, Recipient, ReportStore
 from storage.updates import UpdateLog
 from tests import storage_backends
+from tests import storage_helpers as helpers
 from tests.storage_backends import Backend
+from vocabulary import format_receipt
 
 backend = storage_backends.backend
 keys = storage_backends.keys
@@ -93,12 +95,12 @@ async def test_nothing_a_student_said_is_stored_in_the_clear(
     )
     await StatusAttempts(backend.sessions).record_failure(chat_key)
     await UpdateLog(backend.sessions).first_time("telegram", 123456)
-    assert await store.read_with_receipt(filed.receipt) is not None  # it is all there
+    assert await helpers.read_with_receipt(store, filed.receipt) is not None  # it is all there
 
     secrets = {
         "marker": marker,
         "receipt": filed.receipt,
-        "formatted receipt": crypto.format_receipt(filed.receipt),
+        "formatted receipt": format_receipt(filed.receipt),
         "chat id": chat_id,
     }
     values = await _all_values(backend)

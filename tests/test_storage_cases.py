@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from storage import audit, crypto, thread
 from storage.accounts import Accounts
-from storage.cases import Cases, Refused
+from storage.cases import CaseRefused, Cases
 from storage.keys import KeyStore
 from storage.models import (
     Attachment,
@@ -65,7 +65,7 @@ async def test_an_adviser_sees_and_opens_only_what_is_sealed_to_them(
     # Someone else's private key does not open hhs-vp's seal either.
     assert await w.cases.open("hhs-vp", other_key, report_id) is None
     assert await w.cases.write("mondriaan-vp", other_key, report_id, "hoi", internal=False) == (
-        Refused("not_found")
+        CaseRefused("not_found")
     )
     assert await w.cases.audit_entries("mondriaan-vp", report_id) is None
     entries = await w.cases.audit_entries("hhs-vp", report_id)
@@ -81,7 +81,9 @@ async def test_answering_acknowledges_gives_feedback_nudges_and_notes_stay_inter
         w.keys, w.reports, "hhs", [hhs], w.clock(), extra={"push_target": "telegram:77:nl"}
     )
     key = await login(w.accounts, hhs, w.clock())
-    assert await w.cases.write("hhs-vp", key, report_id, "   ", internal=False) == Refused("empty")
+    assert await w.cases.write("hhs-vp", key, report_id, "   ", internal=False) == CaseRefused(
+        "empty"
+    )
     assert await w.cases.write("hhs-vp", key, report_id, "Notitie: bellen", internal=True) is None
     async with backend.sessions() as session:
         report = await session.get(Report, report_id)
@@ -166,13 +168,17 @@ async def test_status_changes_and_closing_erase_the_push_target(
         w.keys, w.reports, "hhs", [hhs], w.clock(), extra={"push_target": "telegram:77:nl"}
     )
     key = await login(w.accounts, hhs, w.clock())
-    assert await w.cases.set_status("hhs-vp", key, report_id, "received") == Refused("bad_status")
+    assert await w.cases.set_status("hhs-vp", key, report_id, "received") == CaseRefused(
+        "bad_status"
+    )
     assert await w.cases.set_status("hhs-vp", key, report_id, "in_progress") is None
     async with backend.sessions() as session:
         report = await session.get(Report, report_id)
         assert report is not None and report.acknowledged_at == w.clock()
         assert report.first_feedback_at is None
-    assert await w.cases.set_status("hhs-vp", key, report_id, "closed") == Refused("outcome_needed")
+    assert await w.cases.set_status("hhs-vp", key, report_id, "closed") == CaseRefused(
+        "outcome_needed"
+    )
     assert await w.cases.set_status("hhs-vp", key, report_id, "closed", "advised") is None
     async with backend.sessions() as session:
         report = await session.get(Report, report_id)
@@ -184,7 +190,7 @@ async def test_status_changes_and_closing_erase_the_push_target(
     assert events == ["status_in_progress", "status_closed"]
     assert len(nudges) == 2
     assert await w.cases.write("hhs-vp", key, report_id, "nog iets", internal=False) == (
-        Refused("closed")
+        CaseRefused("closed")
     )
 
 

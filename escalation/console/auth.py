@@ -26,7 +26,7 @@ from escalation.console.web import (
 )
 from escalation.directory import Adviser
 from storage import crypto
-from storage.accounts import LoggedIn, NewCredentials, Refused
+from storage.accounts import LoggedIn, LoginRefused, NewCredentials
 
 ISSUER = "stagemeld"
 
@@ -61,8 +61,8 @@ async def login(request: Request) -> Response:
     result = await ctx.console.accounts.login(
         adviser.id if adviser else "", form.get("passphrase", ""), form.get("code", "")
     )
-    if isinstance(result, Refused) or adviser is None:
-        refused = result if isinstance(result, Refused) else Refused("wrong", 1)
+    if isinstance(result, LoginRefused) or adviser is None:
+        refused = result if isinstance(result, LoginRefused) else LoginRefused("wrong", 1)
         if refused.code == "wrong":
             await asyncio.sleep(ctx.console.config.failure_delay(refused.failures))
         return _login_failed(request, session, refused, form)
@@ -70,7 +70,7 @@ async def login(request: Request) -> Response:
 
 
 def _login_failed(
-    request: Request, session: ConsoleSession, refused: Refused, form: dict[str, str]
+    request: Request, session: ConsoleSession, refused: LoginRefused, form: dict[str, str]
 ) -> Response:
     status = 429 if refused.code == "locked" else 401
     minutes = context(request).console.config.lock_minutes
@@ -127,7 +127,7 @@ async def enrol(request: Request) -> Response:
     if passphrase != form.get("again", ""):
         return page(request, "enrol.html", session, 400, token=token, error="differ")
     new = await accounts.prepare(passphrase)
-    if isinstance(new, Refused):
+    if isinstance(new, LoginRefused):
         return page(request, "enrol.html", session, 400, token=token, error=new.code)
     session.pending["enrol"] = (token, new)
     return _totp_page(request, session, new, f"/enrol/{token}/confirm", "")
@@ -161,7 +161,7 @@ async def enrol_confirm(request: Request) -> Response:
     if adviser is None:
         return page(request, "message.html", session, 404, key="enrol.bad_link")
     result = await console.accounts.enrol(token, adviser.org_id, new, form.get("code", ""))
-    if isinstance(result, Refused):
+    if isinstance(result, LoginRefused):
         if result.code == "wrong_code":
             return _totp_page(request, session, new, f"/enrol/{token}/confirm", "wrong_code")
         session.pending.pop("enrol", None)
@@ -190,9 +190,9 @@ async def recover(request: Request) -> Response:
     # As with logging in: an unknown address costs the same decoy Argon2id.
     adviser_id = adviser.id if adviser else ""
     result = await console.accounts.begin_recovery(adviser_id, form.get("code", ""), passphrase)
-    if adviser is None and not isinstance(result, Refused):
-        result = Refused("wrong", 1)
-    if isinstance(result, Refused):
+    if adviser is None and not isinstance(result, LoginRefused):
+        result = LoginRefused("wrong", 1)
+    if isinstance(result, LoginRefused):
         if result.code == "wrong":
             await asyncio.sleep(console.config.failure_delay(result.failures))
         key = {
@@ -215,7 +215,7 @@ async def recover_confirm(request: Request) -> Response:
     result = await context(request).console.accounts.complete_recovery(
         adviser_id, new, form.get("code", "")
     )
-    if isinstance(result, Refused):
+    if isinstance(result, LoginRefused):
         if result.code == "wrong_code":
             return _totp_page(request, session, new, "/recover/confirm", "wrong_code")
         session.pending.pop("recover", None)

@@ -22,7 +22,7 @@ from escalation.console.sessions import ConsoleSession
 from escalation.console.texts import Texts
 from escalation.console.web import checked_form, context, not_found, page, redirect, signed_in
 from escalation.directory import Adviser, Organization
-from storage.cases import OUTCOMES, SETTABLE, CaseSummary, Refused
+from storage.cases import OUTCOMES, SETTABLE, CaseRefused, CaseSummary
 from storage.reports import Recipient
 
 REPORT_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -142,8 +142,8 @@ def _names(request: Request) -> dict[str, str]:
     return {a.id: a.name for o in directory.organizations for a in o.advisers}
 
 
-def _outcome(request: Request, report_id: str, result: Refused | None, done: str) -> Response:
-    if isinstance(result, Refused):
+def _outcome(request: Request, report_id: str, result: CaseRefused | None, done: str) -> Response:
+    if isinstance(result, CaseRefused):
         if result.code == "not_found":
             raise not_found()
         return redirect(request, f"/reports/{report_id}?error={result.code}#actions")
@@ -189,10 +189,10 @@ async def handover_colleague(request: Request) -> Response:
         raise not_found()
     colleague = console.directory.adviser(form.get("adviser", ""))
     if colleague is None or colleague.org_id != me.org_id:
-        return _outcome(request, report_id, Refused("no_recipients"), "")
+        return _outcome(request, report_id, CaseRefused("no_recipients"), "")
     keys = await console.advisers.public_keys([colleague.id])
     if colleague.id not in keys:
-        return _outcome(request, report_id, Refused("no_recipients"), "")
+        return _outcome(request, report_id, CaseRefused("no_recipients"), "")
     assert session.private_key is not None
     result = await console.cases.hand_over_colleague(
         me.id, session.private_key, report_id, Recipient(colleague.id, keys[colleague.id]),
@@ -215,7 +215,7 @@ async def handover_org(request: Request) -> Response:
     )  # fmt: skip
     target = next((o for o in allowed if o.id == form.get("org")), None)
     if target is None:
-        return _outcome(request, report_id, Refused("not_allowed"), "")
+        return _outcome(request, report_id, CaseRefused("not_allowed"), "")
     keys = await console.advisers.public_keys([a.id for a in target.advisers])
     recipients = [Recipient(a, k) for a, k in keys.items()]
     notify = [

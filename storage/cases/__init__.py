@@ -1,0 +1,50 @@
+"""What an adviser sees and does with the reports sealed to them.
+
+The authorization rule is the data itself: an adviser reaches a report (its content,
+attachments, PDF and audit entries) only if the report's data key is sealed to them,
+and they can act only by opening that seal with their own private key. Anything else
+is "not found" — the caller answers 404, never "forbidden", so nobody learns that a
+report exists.
+
+`access` (that rule, and the audit entry every method writes), `reading` (the list, a
+report, a file, the overview), `actions` (writing, status, hand-overs), `views` (the
+values returned). The console holds one `Cases`, which is both.
+"""
+
+from storage.cases.actions import TEXT_MAX, CaseActions
+from storage.cases.reading import CaseReading
+from storage.cases.views import (
+    OUTCOMES,
+    SETTABLE,
+    AttachmentView,
+    CaseRefused,
+    CaseSummary,
+    CaseThreadItem,
+    CaseView,
+    DeadlineView,
+    FailedNotice,
+    ReportMeta,
+)
+
+
+class Cases(CaseReading, CaseActions):
+    """The console's one handle on the reports: reading and acting share the sessions,
+    the server key and the clock."""
+
+
+__all__ = [
+    "OUTCOMES",
+    "SETTABLE",
+    "TEXT_MAX",
+    "AttachmentView",
+    "CaseActions",
+    "CaseReading",
+    "CaseRefused",
+    "CaseSummary",
+    "CaseThreadItem",
+    "CaseView",
+    "Cases",
+    "DeadlineView",
+    "FailedNotice",
+    "ReportMeta",
+]

@@ -1,0 +1,88 @@
+"""The rule every case method goes through: a report is reachable only by opening its
+data key sealed to this adviser; and what reading and acting both write (the audit
+entry)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage import audit, crypto
+from storage.cases.views import CaseRefused
+from storage.clock import Clock, utcnow
+from storage.models import Report
+from storage.sealed_keys import open_adviser_copy
+from vocabulary import OPEN_STATUSES
+
+
+@dataclass
+class Access:
+    report: Report
+    data_key: bytes
+
+
+async def access(
+    session: AsyncSession,
+    adviser_id: str,
+    private: X25519PrivateKey,
+    report_id: str,
+    *,
+    lock: bool = False,
+) -> Access | None:
+    """The report and its data key, only if it is sealed to this adviser and opens."""
+    data_key = await open_adviser_copy(session, report_id, adviser_id, private)
+    if data_key is None:
+        return None
+    report = await session.get(Report, report_id, with_for_update=lock)
+    return None if report is None else Access(report, data_key)
+
+
+async def for_change(
+    session: AsyncSession, adviser_id: str, private: X25519PrivateKey, report_id: str
+) -> Access | CaseRefused:
+    """Locked for a change: not_found unless sealed to this adviser, closed once ended."""
+    found = await access(session, adviser_id, private, report_id, lock=True)
+    if found is None:
+        return CaseRefused("not_found")
+    if found.report.status not in OPEN_STATUSES:
+        return CaseRefused("closed")
+    return found
+
+
+class CaseStore:
+    """Shared by `CaseReading` and `CaseActions`: the sessions, the server key (it keys
+    the audit chain and seals nudges), the clock, and the audit entry both write."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        server: crypto.ServerKey,
+        clock: Clock = utcnow,
+    ) -> None:
+        self.sessions = sessions
+        self.server = server
+        self.clock = clock
+
+    async def _audit(
+        self,
+        session: AsyncSession,
+        adviser_id: str,
+        report: Report,
+        action: str,
+        detail: str = "",
+        now: datetime | None = None,
+        org_id: str | None = None,
+    ) -> None:
+        await audit.append(
+            session,
+            self.server,
+            at=now or self.clock(),
+            actor=adviser_id,
+            action=action,
+            report_id=report.id,
+            org_id=org_id or report.org_id,
+            detail=detail,
+        )

@@ -1,0 +1,229 @@
+"""What an adviser does to a report: write to the student or a note, set its status,
+hand it over to a colleague or another organization.
+
+Every action takes the report's row lock, and writes its audit entry, its follow-up
+bookkeeping (acknowledged, first feedback, deadlines met) and the student's nudge in the
+same transaction as the action itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage import crypto, thread
+from storage.cases.access import CaseStore, access, for_change
+from storage.cases.views import OUTCOMES, SETTABLE, CaseRefused
+from storage.deadlines import mark_met
+from storage.models import AdviserKey, Message, Report, ReportField, SealedKey
+from storage.nudges import queue_nudge
+from storage.outbox import notification_rows
+from storage.reports import PUSH_TARGET_FIELD, Recipient, forget_push_target
+from storage.sealed_keys import ADVISER, report_recipients, sealed_copy_row
+from vocabulary import OPEN_STATUSES, ReportStatus, ThreadEvent
+
+TEXT_MAX = 8000
+
+
+class CaseActions(CaseStore):
+    async def write(
+        self,
+        adviser_id: str,
+        private: X25519PrivateKey,
+        report_id: str,
+        text: str,
+        *,
+        internal: bool,
+    ) -> CaseRefused | None:
+        """A message to the student, or an internal note (never shown to the student)."""
+        text = text.strip()
+        if not text:
+            return CaseRefused("empty")
+        if len(text) > TEXT_MAX:
+            return CaseRefused("too_long")
+        now = self.clock()
+        async with self.sessions() as session, session.begin():
+            found = await access(session, adviser_id, private, report_id, lock=True)
+            if found is None:
+                return CaseRefused("not_found")
+            report = found.report
+            if not internal and report.status not in OPEN_STATUSES:
+                return CaseRefused("closed")
+            session.add(
+                _adviser_message(report_id, adviser_id, found.data_key, text, internal, now)
+            )
+            if not internal:
+                await self._answered(session, report, found.data_key, now)
+            action = "note" if internal else "message"
+            await self._audit(session, adviser_id, report, action, "", now)
+        return None
+
+    async def set_status(
+        self,
+        adviser_id: str,
+        private: X25519PrivateKey,
+        report_id: str,
+        status: str,
+        outcome: str | None = None,
+    ) -> CaseRefused | None:
+        """received → in_progress → waiting → closed (with an outcome code)."""
+        if status not in SETTABLE:
+            return CaseRefused("bad_status")
+        if status == ReportStatus.CLOSED and outcome not in OUTCOMES:
+            return CaseRefused("outcome_needed")
+        now = self.clock()
+        async with self.sessions() as session, session.begin():
+            found = await for_change(session, adviser_id, private, report_id)
+            if isinstance(found, CaseRefused):
+                return found
+            report = found.report
+            if report.status == status:
+                return CaseRefused("same_status")
+            report.status, report.updated_at = status, now
+            session.add(thread.event_message(report_id, f"status_{status}", now, adviser_id))
+            await _acknowledge(session, report, now)
+            await self._nudge(session, report_id, found.data_key, now)
+            detail = status
+            if status == ReportStatus.CLOSED:
+                report.closed_at, report.outcome = now, outcome
+                detail = f"closed:{outcome}"
+                await forget_push_target(session, report_id)
+            await self._audit(session, adviser_id, report, "status", detail, now)
+        return None
+
+    async def hand_over_colleague(
+        self,
+        adviser_id: str,
+        private: X25519PrivateKey,
+        report_id: str,
+        colleague: Recipient,
+        channels: Sequence[str] = (),
+    ) -> CaseRefused | None:
+        """Seal the data key to a colleague too (the organization keeps it)."""
+        if colleague.adviser_id == adviser_id:
+            return CaseRefused("self")
+        now = self.clock()
+        async with self.sessions() as session, session.begin():
+            found = await for_change(session, adviser_id, private, report_id)
+            if isinstance(found, CaseRefused):
+                return found
+            report = found.report
+            await _seal_to(session, report_id, found.data_key, (colleague,))
+            event = ThreadEvent.HANDOVER_COLLEAGUE
+            session.add(thread.event_message(report_id, event, now, adviser_id))
+            targets = [(colleague.adviser_id, c) for c in channels]
+            session.add_all(notification_rows(report_id, targets, "handed_over", now))
+            report.updated_at = now
+            await self._nudge(session, report_id, found.data_key, now)
+            detail = colleague.adviser_id
+            await self._audit(session, adviser_id, report, "handover_colleague", detail, now)
+        return None
+
+    async def hand_over_org(
+        self,
+        adviser_id: str,
+        private: X25519PrivateKey,
+        report_id: str,
+        org_id: str,
+        recipients: Sequence[Recipient],
+        notify: Sequence[tuple[str, str]] = (),
+    ) -> CaseRefused | None:
+        """Re-seal the data key to another organization's advisers and take it away from
+        every adviser of the handing adviser's organization: after this, they cannot
+        open it any more (the recovery copy stays). Whether the student's choice allows
+        the hand-over is the caller's policy."""
+        if not recipients:
+            return CaseRefused("no_recipients")
+        now = self.clock()
+        async with self.sessions() as session, session.begin():
+            found = await for_change(session, adviser_id, private, report_id)
+            if isinstance(found, CaseRefused):
+                return found
+            report = found.report
+            from_org = await session.scalar(
+                select(AdviserKey.org_id).where(AdviserKey.adviser_id == adviser_id)
+            )
+            if from_org is None or from_org == org_id:
+                return CaseRefused("same_org")
+            await _seal_to(session, report_id, found.data_key, recipients)
+            await _unseal_org(session, report_id, from_org)
+            if report.org_id == from_org:
+                report.org_id = org_id
+            report.updated_at = now
+            session.add(thread.event_message(report_id, ThreadEvent.HANDOVER_ORG, now, adviser_id))
+            session.add_all(notification_rows(report_id, notify, "handed_over", now))
+            await self._nudge(session, report_id, found.data_key, now)
+            await self._audit(session, adviser_id, report, "handover_org", org_id, now, from_org)
+        return None
+
+    async def _answered(
+        self, session: AsyncSession, report: Report, data_key: bytes, now: datetime
+    ) -> None:
+        """A message to the student acknowledges the report and is its first feedback."""
+        await _acknowledge(session, report, now)
+        if report.first_feedback_at is None:
+            report.first_feedback_at = now
+            await mark_met(session, report.id, "feedback", now)
+        report.updated_at = now
+        await self._nudge(session, report.id, data_key, now)
+
+    async def _nudge(
+        self, session: AsyncSession, report_id: str, data_key: bytes, now: datetime
+    ) -> None:
+        """Tell a student who asked for it that there is news (content-free)."""
+        blob = await session.scalar(
+            select(ReportField.ciphertext).where(
+                ReportField.report_id == report_id, ReportField.field == PUSH_TARGET_FIELD
+            )
+        )
+        if blob is None:
+            return
+        target = crypto.decrypt_field(data_key, blob, report_id=report_id, field=PUSH_TARGET_FIELD)
+        queue_nudge(session, self.server, target.decode(), now)
+
+
+def _adviser_message(
+    report_id: str, adviser_id: str, data_key: bytes, text: str, internal: bool, now: datetime
+) -> Message:
+    message_id = thread.new_id()
+    return Message(
+        id=message_id,
+        report_id=report_id,
+        author_kind="adviser",
+        author_id=adviser_id,
+        internal=internal,
+        scheme="key",
+        ciphertext=thread.seal_adviser_text(data_key, report_id, message_id, text),
+        created_at=now,
+    )
+
+
+async def _acknowledge(session: AsyncSession, report: Report, now: datetime) -> None:
+    if report.acknowledged_at is None:
+        report.acknowledged_at = now
+        await mark_met(session, report.id, "acknowledge", now)
+
+
+async def _seal_to(
+    session: AsyncSession, report_id: str, data_key: bytes, recipients: Sequence[Recipient]
+) -> None:
+    have = set(await report_recipients(session, report_id))
+    for r in recipients:
+        if r.adviser_id not in have:
+            session.add(sealed_copy_row(data_key, report_id, ADVISER, r.adviser_id, r.public_key))
+
+
+async def _unseal_org(session: AsyncSession, report_id: str, org_id: str) -> None:
+    """Delete the copies sealed to every adviser of that organization."""
+    leaving = select(AdviserKey.adviser_id).where(AdviserKey.org_id == org_id)
+    await session.execute(
+        delete(SealedKey).where(
+            SealedKey.report_id == report_id,
+            SealedKey.recipient_kind == ADVISER,
+            SealedKey.recipient_id.in_(leaving),
+        )
+    )

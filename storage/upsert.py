@@ -1,0 +1,48 @@
+"""Insert-or-update in one statement, in whichever dialect the session speaks.
+
+PostgreSQL and SQLite both have `INSERT … ON CONFLICT`, but SQLAlchemy builds it from
+each dialect's own `insert`. One statement (no read first) is what keeps two writers of
+the same row from racing: the drafts, the advisers' read marks, the audit chain's head.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Base
+
+
+async def upsert(
+    session: AsyncSession,
+    table: type[Base],
+    values: Mapping[str, Any],
+    *,
+    key: Sequence[str],
+    changes: Mapping[str, Any],
+) -> None:
+    """Insert `values`, or apply `changes` to the row that has the same `key` columns."""
+    statement = await _insert(session, table)
+    await session.execute(
+        statement.values(dict(values)).on_conflict_do_update(
+            index_elements=list(key), set_=dict(changes)
+        )
+    )
+
+
+async def insert_if_absent(
+    session: AsyncSession, table: type[Base], values: Mapping[str, Any]
+) -> None:
+    """Insert `values` unless a row conflicts with them; then leave that row alone."""
+    statement = await _insert(session, table)
+    await session.execute(statement.values(dict(values)).on_conflict_do_nothing())
+
+
+async def _insert(session: AsyncSession, table: type[Base]) -> postgresql.Insert | sqlite.Insert:
+    dialect = (await session.connection()).dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)

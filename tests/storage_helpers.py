@@ -1,0 +1,87 @@
+"""Ways into the stores that only tests need: a report read back by its receipt, by an
+adviser or by status, its status moved directly, an adviser's key unlocked. Written
+over the stores' public API, so the product carries none of it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from sqlalchemy import select, update
+
+from storage.advisers import AdviserKeys
+from storage.crypto import CryptoError, unprotect_private_key
+from storage.kdf_thread import in_kdf_thread
+from storage.models import AdviserKey, Report
+from storage.reports import ReportStore, report_content
+from storage.rows import rowcount
+from storage.sealed_keys import open_adviser_copy
+from vocabulary import ReportStatus
+
+
+@dataclass(frozen=True)
+class StatusView:
+    reference: str
+    status: str
+    changed_at: datetime
+
+
+async def status(store: ReportStore, receipt: str) -> StatusView | None:
+    """None for a receipt that opens nothing (typo, guess, or a deleted report)."""
+    async with store.sessions() as session:
+        found = await store.by_receipt(session, receipt)
+    if found is None:
+        return None
+    report, _ = found
+    return StatusView(report.reference, report.status, report.updated_at)
+
+
+async def read_with_receipt(store: ReportStore, receipt: str) -> dict[str, str] | None:
+    """The student's own copy: their receipt unwraps the data key."""
+    async with store.sessions() as session:
+        found = await store.by_receipt(session, receipt)
+        if found is None:
+            return None
+        report, key = found
+        return await report_content(session, report.id, key)
+
+
+async def read_as_adviser(
+    store: ReportStore, report_id: str, adviser_id: str, private_key: X25519PrivateKey
+) -> dict[str, str] | None:
+    """None unless the report was sealed to this adviser and this is their key."""
+    async with store.sessions() as session:
+        key = await open_adviser_copy(session, report_id, adviser_id, private_key)
+        if key is None:
+            return None
+        return await report_content(session, report_id, key)
+
+
+async def set_status(store: ReportStore, report_id: str, status: str) -> bool:
+    """Move a report to another status; False if there is no such report."""
+    if status not in frozenset(ReportStatus):
+        raise ValueError(f"unknown status {status!r}")
+    async with store.sessions() as session, session.begin():
+        result = await session.execute(
+            update(Report)
+            .where(Report.id == report_id)
+            .values(status=status, updated_at=store.clock())
+        )
+    return rowcount(result) == 1
+
+
+async def unlock(
+    advisers: AdviserKeys, adviser_id: str, passphrase: str
+) -> X25519PrivateKey | None:
+    """The adviser's private key, or None for a wrong passphrase or unknown adviser."""
+    async with advisers.sessions() as session:
+        blob = await session.scalar(
+            select(AdviserKey.protected_private_key).where(AdviserKey.adviser_id == adviser_id)
+        )
+    if blob is None:
+        return None
+    try:
+        return await in_kdf_thread(unprotect_private_key, blob, passphrase)
+    except CryptoError:
+        return None
