@@ -8,6 +8,10 @@ A receipt code only ever travels in an action, never in the state; a reply token
 the state only while a screen that needs it is open.
 Bad input (a stale button, forged data, oversize text, a photo) gets a kind reply and
 leaves the state exactly as it was.
+
+This module handles commands, buttons and free text while a report is drafted;
+`after_filing` what comes after (status, reply, withdraw, and their results);
+`engine_base` what both use (the question owed now, returning to an open draft).
 """
 
 from __future__ import annotations
@@ -16,10 +20,12 @@ from dataclasses import replace
 from html import escape
 from pathlib import Path
 
+from dialogues.after_filing import AfterFiling
 from dialogues.answers import Answers
 from dialogues.checks import check_context, check_texts
+from dialogues.engine_base import IDLE_STEPS, INTENT_COMMANDS, forget_empty, in_draft
 from dialogues.flow import FLOW_FILE, Step, load_flow
-from dialogues.followup import MAX_ATTACHMENT, MAX_REPLY, FollowUp
+from dialogues.followup import FollowUp
 from dialogues.intents import IntentMatcher, normalise
 from dialogues.keys import COMMANDS
 from dialogues.questions import Questions
@@ -29,7 +35,6 @@ from dialogues.summary import Summary, check_draft_steps, draft_of
 from dialogues.texts import LOCALES, Texts, lang_from_hint, load_texts
 from dialogues.types import (
     Attachment,
-    CheckStatus,
     Command,
     EraseChat,
     FlowContext,
@@ -37,41 +42,13 @@ from dialogues.types import (
     Outcome,
     Press,
     Reply,
-    ReplyResult,
-    SendAttachment,
-    SendReply,
-    StatusFound,
-    StatusLocked,
-    StatusNotFound,
-    StatusResult,
     Submit,
     Text,
-    Withdraw,
-    WithdrawResult,
 )
-from vocabulary import format_receipt, normalize_receipt
-
-IDLE_STEPS = (None, "done")
-INTENT_COMMANDS = {
-    "check_status": "status",
-    "start_report": "report",
-    "help": "help",
-    "privacy": "privacy",
-    "stop": "stop",
-    "greet": "start",
-    "change_language": "language",
-    "withdraw": "withdraw",
-}
-# What typing /stop while the engine expects something cancels, and what it says then.
-CANCELLED = {
-    "code": "code_cancelled",
-    "withdraw_code": "withdraw_cancelled",
-    "reply": "reply_cancelled",
-}
-CODE_INTENT = {"code": "check_status", "withdraw_code": "withdraw"}
+from vocabulary import format_receipt
 
 
-class Engine:
+class Engine(AfterFiling):
     def __init__(
         self,
         context: FlowContext,
@@ -130,7 +107,7 @@ class Engine:
             )
         if outcome.state is not None:
             outcome = replace(outcome, state=replace(outcome.state, can_push=can_push).tidy())
-        return _forget_empty(state, outcome)
+        return forget_empty(state, outcome)
 
     def submitted(self, state: State, *, receipt: str, reference: str) -> Outcome:
         done = State(lang=state.lang, step="done", turn=state.turn + 1, can_push=state.can_push)
@@ -143,45 +120,6 @@ class Engine:
         )
         return Outcome(done, (Reply("receipt", text, rows, protect=True),))
 
-    def status_result(self, state: State | None, result: StatusResult) -> Outcome:
-        """Found: the status, the newest messages, and (with a token) Reply and Withdraw.
-        The token is kept in the state while that view is open, and no longer."""
-        current = State.new() if state is None else state
-        if isinstance(result, StatusFound):
-            viewing = current.advance(menu="status", expecting="", token=result.reply_token)
-            return self._then_draft(state, viewing, self.followup.status(viewing, result))
-        if isinstance(result, StatusNotFound):
-            return Outcome(replace(current, expecting="code"), (self._not_found(current, result),))
-        return self._then_draft(
-            state, replace(current, expecting=""), self._locked(current, result)
-        )
-
-    def reply_result(self, state: State | None, result: ReplyResult) -> Outcome:
-        """After SendReply / SendAttachment. Sent or expired: the token is dropped (an
-        expired one is useless; a new /status gives a fresh one). Failed: still replying,
-        so the student can simply send it again."""
-        current = State.new() if state is None else state
-        if result == "failed":
-            return Outcome(current, (self._say(current, "reply_failed"),))
-        key = "reply_sent" if result == "sent" else "reply_expired"
-        done = current.advance(expecting="", token="")
-        return self._then_draft(state, done, self._say(done, key))
-
-    def withdraw_result(self, state: State | None, result: WithdrawResult) -> Outcome:
-        """After Withdraw. A wrong code asks again, as for /status; everything else ends
-        the withdrawal, and the token (if one was used) is gone either way."""
-        current = replace(State.new() if state is None else state, token="")
-        if isinstance(result, StatusNotFound):
-            asking = replace(current, expecting="withdraw_code")
-            return Outcome(asking, (self._not_found(current, result),))
-        current = replace(current, expecting="")
-        if isinstance(result, StatusLocked):
-            return self._then_draft(state, current, self._locked(current, result))
-        key = {"withdrawn": "withdraw_done", "expired": "withdraw_expired"}.get(
-            result, "error_try_again"
-        )
-        return self._then_draft(state, current, self._say(current, key))
-
     def failure(self, state: State | None, *, key: str = "error_try_again") -> Outcome:
         current = State.new() if state is None else state
         if not self.texts(current.lang).has(key):
@@ -191,26 +129,6 @@ class Engine:
     def stale(self, state: State | None) -> Outcome:
         current = State.new() if state is None else state
         return Outcome(state, (self._say(current, "button_stale"), *self._prompt(current)))
-
-    def reprompt(self, state: State) -> tuple[Reply, ...]:
-        """The question the student owes an answer to now; nothing when idle."""
-        if state.expecting == "reply":
-            return (self.followup.reply_prompt(state),)
-        if state.menu == "resume":
-            return (self.q.resume_prompt(state),)
-        if state.menu == "language":
-            return (self.q.language_picker(state),)
-        if state.menu == "withdraw":
-            return (self.followup.withdraw_prompt(state),)
-        if state.menu == "status" and not _in_draft(state):
-            return (self.followup.actions(state),)
-        if state.step == "summary":
-            return (self.summary.render(state),)
-        if state.step == "edit":
-            return (self.summary.edit_menu(state),)
-        if self.flow.step(state.step) is not None:
-            return (self.q.ask(state),)
-        return ()
 
     # --- commands ----------------------------------------------------------------------
 
@@ -238,25 +156,14 @@ class Engine:
             picking = state.advance(menu="language")
             return Outcome(picking, (self.q.language_picker(picking),))
         if name == "stop":
-            if _in_draft(state):
+            if in_draft(state):
                 return Outcome(None, (self._say(state, "stopped"),))
             return Outcome(state, (self._say(state, "nothing_to_stop"),))
         raise AssertionError(f"command {name} has no meaning")  # COMMANDS and this disagree
 
-    def _cancel(self, state: State) -> Outcome:
-        """/stop while a code, a reply or a follow-up screen is open closes just that."""
-        if state.expecting:
-            closed = state.advance(expecting="", token="")
-            return Outcome(
-                closed, (self._say(state, CANCELLED[state.expecting]), *self._prompt(closed))
-            )
-        key = "withdraw_cancelled" if state.menu == "withdraw" else "status_done"
-        closed = state.advance(token="")
-        return Outcome(closed, (self._say(state, key), *self.reprompt(closed)))
-
     def _begin(self, state: State, *, welcome: bool) -> Outcome:
         """Never silently drops a draft: with one in progress, ask first."""
-        if _in_draft(state):
+        if in_draft(state):
             asking = state.advance(menu="resume")
             return Outcome(asking, (self.q.resume_prompt(asking),))
         first = self.flow.steps[0].id
@@ -271,46 +178,6 @@ class Engine:
             return Outcome(fresh, (self.q.welcome(fresh),))
         plain = replace(fresh, menu="")
         return Outcome(plain, (self.q.ask(plain),))
-
-    def _status(self, state: State, arg: str) -> Outcome:
-        asking = replace(state, expecting="code")
-        if arg.strip():
-            return self._code_text(asking, arg)
-        return Outcome(asking, (self._say(state, "ask_code"),))
-
-    def _code_text(self, state: State, text: str) -> Outcome:
-        """A code for /status or /withdraw: it leaves the engine in the action only."""
-        purpose = state.expecting
-        code = normalize_receipt(text)
-        if code is not None:
-            action = CheckStatus(code) if purpose == "code" else Withdraw(code=code)
-            return Outcome(replace(state, expecting=""), (), action)
-        intent = self.intents.match(text)
-        if intent is not None and intent != CODE_INTENT.get(purpose):
-            return self._command(state, INTENT_COMMANDS[intent])
-        return Outcome(state, (self._say(state, "code_format"),))
-
-    def _ask_withdraw(self, state: State, token: str) -> Outcome:
-        asking = state.advance(menu="withdraw", token=token)
-        return Outcome(asking, (self.followup.withdraw_prompt(asking),))
-
-    def _withdraw_press(self, state: State, choice: str) -> Outcome:
-        if choice == "no":
-            kept = state.advance(token="")
-            return Outcome(kept, (self._say(state, "withdraw_cancelled"), *self.reprompt(kept)))
-        if state.token:
-            return Outcome(state.advance(token=""), (), Withdraw(token=state.token))
-        asking = state.advance(expecting="withdraw_code")
-        return Outcome(asking, (self._say(asking, "withdraw_ask_code"),))
-
-    def _status_press(self, state: State, choice: str) -> Outcome:
-        if choice == "reply":
-            replying = state.advance(expecting="reply")
-            return Outcome(replying, (self.followup.reply_prompt(replying),))
-        if choice == "withdraw":
-            return self._ask_withdraw(state, state.token)
-        closed = state.advance(token="")
-        return Outcome(closed, (self._say(state, "status_done"), *self.reprompt(closed)))
 
     # --- buttons -----------------------------------------------------------------------
 
@@ -418,24 +285,6 @@ class Engine:
             return Outcome(state, (self.q.idle_help(state),))
         return Outcome(state, (self._say(state, "use_buttons"), *self.reprompt(state)))
 
-    def _reply_text(self, state: State, text: str) -> Outcome:
-        """Everything typed while replying is the message: no intents, no typed buttons.
-        The words go out in the action; the state keeps nothing of them."""
-        clean = text.strip()
-        if not clean:
-            return Outcome(state, (self.followup.reply_prompt(state),))
-        if len(clean) > MAX_REPLY:
-            return Outcome(state, (self._say(state, "text_too_long", limit=MAX_REPLY),))
-        return Outcome(state, (), SendReply(state.token, clean))
-
-    def _attachment(self, state: State, att: Attachment) -> Outcome:
-        if state.expecting != "reply" or not att.ref:
-            return Outcome(state, (self._say(state, "attachment_not_now"), *self._prompt(state)))
-        if not 0 <= att.size <= MAX_ATTACHMENT:
-            limit = MAX_ATTACHMENT // (1024 * 1024)
-            return Outcome(state, (self._say(state, "attachment_too_large", limit=limit),))
-        return Outcome(state, (), SendAttachment(state.token, att.ref, att.kind, att.name))
-
     def _typed_button(self, state: State, text: str) -> str | None:
         """A student who types a button's label ("nee") means that button."""
         wanted = normalise(text)
@@ -450,44 +299,6 @@ class Engine:
         }
         return hits.pop() if len(hits) == 1 else None
 
-    # --- helpers -----------------------------------------------------------------------
-
-    def _prompt(self, state: State) -> tuple[Reply, ...]:
-        """What to show after a reply that needs something to tap: the question, or when
-        idle the two things one can start."""
-        return self.reprompt(state) or (self.q.idle_help(state),)
-
-    def _say(self, state: State, key: str, **values: object) -> Reply:
-        return self.q.say(state, key, **values)
-
-    def _then_draft(self, before: State | None, state: State, reply: Reply) -> Outcome:
-        """A follow-up answer, then (with a draft open) where the student was in it."""
-        state = state.tidy()
-        if not _in_draft(state):
-            return _forget_empty(before, Outcome(state, (reply,)))
-        return Outcome(state, (reply, self._say(state, "still_open"), *self.reprompt(state)))
-
-    def _not_found(self, state: State, result: StatusNotFound) -> Reply:
-        left = max(0, result.attempts_left)
-        return self._say(state, "status_not_found", left=left)
-
-    def _locked(self, state: State, result: StatusLocked) -> Reply:
-        return self._say(state, "status_locked", minutes=max(1, result.minutes))
-
-
-def _in_draft(state: State) -> bool:
-    return state.step not in IDLE_STEPS
-
 
 def _quote(text: str) -> str:
     return escape(text, quote=False)
-
-
-def _forget_empty(before: State | None, outcome: Outcome) -> Outcome:
-    """A first message that starts nothing (/help, a photo) leaves no state behind."""
-    after = outcome.state
-    if outcome.action is not None or before is not None or after is None:
-        return outcome
-    if replace(after, can_push=False) == State(lang=after.lang):
-        return replace(outcome, state=None)
-    return outcome
