@@ -24,6 +24,7 @@ from escalation.console.web import checked_form, context, not_found, page, redir
 from escalation.directory import Adviser, Organization
 from storage.cases import OUTCOMES, SETTABLE, CaseRefused, CaseSummary
 from storage.reports import Recipient
+from vocabulary import OPEN_STATUSES
 
 REPORT_ID = re.compile(r"^[0-9a-f]{32}$")
 SORTS: dict[str, Callable[[CaseSummary], Any]] = {
@@ -112,7 +113,7 @@ async def report(request: Request) -> Response:
     org_names = _org_names(request)
     return page(
         request, "report.html", session, view=view, names=_names(request),
-        colleagues=colleagues, orgs=orgs, settable=SETTABLE, outcomes=OUTCOMES,
+        colleagues=colleagues, orgs=orgs, settable=SETTABLE, outcomes=OUTCOMES, open=OPEN_STATUSES,
         done=request.query_params.get("done"), error=request.query_params.get("error"),
         org_names=org_names, answers=present(view.fields, Texts(session.lang), org_names),
     )  # fmt: skip
