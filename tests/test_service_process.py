@@ -142,7 +142,7 @@ async def test_sigkill_mid_conversation_then_restart_resumes(
     await student.press("looking")
     first.kill()
 
-    second = Process(workdir, config)
+    second = Process(workdir, config, out="second.txt")  # its own log: "polling" must be its own
     running.append(second)
     second.start()
     await second.wait_for("Telegram: polling")
