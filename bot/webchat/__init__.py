@@ -11,17 +11,18 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
-from bot.services import Services
+from bot.container import Container
 from bot.turns import Turns
 from bot.webchat.channel import ChatSocket
 from bot.webchat.page import STATIC, Page
 
 
-def chat_routes(services: Services) -> list[BaseRoute]:
-    turns = Turns(services)
-    secure = services.settings.web.base_url.startswith("https://")
-    channel = ChatSocket(turns, secure=secure)
-    page = Page(turns, channel, secure=secure)
+def chat_routes(container: Container) -> list[BaseRoute]:
+    turns = Turns(container)
+    web = container.settings.web
+    secure = web.base_url.startswith("https://")
+    channel = ChatSocket(turns, web, secure=secure)
+    page = Page(turns, channel, web, secure=secure)
     return [
         Route("/", page.show, methods=["GET"]),
         Route("/chat/exit", page.quick_exit, methods=["POST"]),
