@@ -3,7 +3,8 @@
 Modules: `page` (the HTML, its files, the quick exit), `channel` (the WebSocket: one
 frame in, one turn, replies out), `frames` (the wire format), `markup` (Telegram-HTML
 into plain runs), `session` (the one cookie), `origin` (same-origin checks), `limits`
-(flood control, one turn at a time). See docs/webchat.md.
+(flood control, one turn at a time), `pending` (replies kept for a page that went away).
+See docs/webchat.md.
 """
 
 from __future__ import annotations
