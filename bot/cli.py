@@ -4,43 +4,49 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import getpass
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.config import ConfigError, Settings, load_settings
 
 if TYPE_CHECKING:
-    from bot.services import Services
+    from bot.container import Container
 
 MIN_PASSPHRASE = 12
 
 
 def parser() -> argparse.ArgumentParser:
+    """`--config` is accepted before the subcommand and after it (`stagemeld run --config
+    x.yaml`): every subparser shares it with no default, so the top level's stands."""
     p = argparse.ArgumentParser(prog="stagemeld", description=__doc__)
     p.add_argument("--config", type=Path, default=Path("config.yaml"), help="config file")
-    sub = p.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="start the service")
+    config = argparse.ArgumentParser(add_help=False)
+    config.add_argument("--config", type=Path, default=argparse.SUPPRESS, help="config file")
+
+    def commands(
+        parent: argparse.ArgumentParser, dest: str
+    ) -> Callable[..., argparse.ArgumentParser]:
+        sub = parent.add_subparsers(dest=dest, required=True)
+        return functools.partial(sub.add_parser, parents=[config])
+
+    command = commands(p, "command")
+    run = command("run", help="start the service")
     run.add_argument("--no-chat", action="store_true", help="no terminal chat without Telegram")
     run.add_argument(
         "--demo",
         action="store_true",
         help="enrol one demo adviser per organization (loopback addresses only)",
     )
-    sub.add_parser("chat", help="talk to the bot in this terminal")
-    sub.add_parser("check-config", help="validate the config and exit")
-    keys = sub.add_parser("keys", help="server and recovery keys").add_subparsers(
-        dest="keys_command", required=True
-    )
-    keys.add_parser("init", help="create the server key and the recovery key pair")
-    adviser = sub.add_parser("adviser", help="advisers' keys").add_subparsers(
-        dest="adviser_command", required=True
-    )
-    add = adviser.add_parser(
-        "add", help="print a one-time enrolment link for an adviser's console account"
-    )
+    command("chat", help="talk to the bot in this terminal")
+    command("check-config", help="validate the config and exit")
+    keys = commands(command("keys", help="server and recovery keys"), "keys_command")
+    keys("init", help="create the server key and the recovery key pair")
+    adviser = commands(command("adviser", help="advisers' keys"), "adviser_command")
+    add = adviser("add", help="print a one-time enrolment link for an adviser's console account")
     add.add_argument("--adviser", required=True, help="adviser id from the config")
     add.add_argument(
         "--passphrase-stdin",
@@ -48,10 +54,8 @@ def parser() -> argparse.ArgumentParser:
         help="enrol now with a passphrase from standard input (prints TOTP secret and "
         "recovery code) instead of printing a link",
     )
-    audit = sub.add_parser("audit", help="the audit log").add_subparsers(
-        dest="audit_command", required=True
-    )
-    audit.add_parser("verify", help="check the audit log's hash chain")
+    audit = commands(command("audit", help="the audit log"), "audit_command")
+    audit("verify", help="check the audit log's hash chain")
     return p
 
 
@@ -85,7 +89,7 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _run(settings: Settings, *, interactive: bool, demo: bool = False) -> int:
-    from bot.service import install_signal_handlers, serve
+    from bot.runtime import install_signal_handlers, serve
 
     if demo:
         from bot.demo import enrol_demo_advisers, is_loopback
@@ -105,20 +109,20 @@ async def _run(settings: Settings, *, interactive: bool, demo: bool = False) -> 
 
 
 async def _chat(settings: Settings) -> int:
-    from bot.services import build_services
+    from bot.container import build_container
     from bot.terminal import chat
     from bot.turns import Turns
 
-    services = await build_services(settings)
+    container = await build_container(settings)
     try:
-        await chat(Turns(services))
+        await chat(Turns(container))
     finally:
-        await services.close()
+        await container.close()
     return 0
 
 
 def _keys_init(settings: Settings) -> int:
-    from bot.services import kdf_params, recovery_banner
+    from bot.container import kdf_params, recovery_banner
     from storage.keys import KeyStore
 
     try:
@@ -134,7 +138,7 @@ def _keys_init(settings: Settings) -> int:
 
 
 async def _adviser_add(settings: Settings, adviser_id: str, *, from_stdin: bool) -> int:
-    from bot.services import build_services
+    from bot.container import build_container
 
     org = next(
         (o for o in settings.organizations if any(a.id == adviser_id for a in o.advisers)), None
@@ -148,9 +152,9 @@ async def _adviser_add(settings: Settings, adviser_id: str, *, from_stdin: bool)
     passphrase = _read_passphrase(from_stdin) if from_stdin else ""
     if passphrase is None:
         return 2
-    services = await build_services(settings)
+    container = await build_container(settings)
     try:
-        if await services.advisers.has_key(adviser_id):
+        if await container.advisers.has_key(adviser_id):
             print(
                 f"stagemeld: adviser {adviser_id} already has a key; a lost passphrase is "
                 "reset with their recovery code at /console/recover",
@@ -158,35 +162,32 @@ async def _adviser_add(settings: Settings, adviser_id: str, *, from_stdin: bool)
             )
             return 1
         if from_stdin:
-            return await _enrol_now(services, adviser_id, org.id, org.name, passphrase)
-        return await _print_link(services, adviser_id, org.name)
+            return await _enrol_now(container, adviser_id, org.id, org.name, passphrase)
+        return await _print_link(container, adviser_id, org.name)
     finally:
-        await services.close()
+        await container.close()
 
 
-async def _print_link(services: Services, adviser_id: str, org_name: str) -> int:
-    from bot.web.routes import accounts_for
-
-    token = await accounts_for(services).create_link(adviser_id)
+async def _print_link(container: Container, adviser_id: str, org_name: str) -> int:
+    token = await container.accounts.create_link(adviser_id)
     if not isinstance(token, str):
         print(f"stagemeld: adviser {adviser_id} is already enrolled", file=sys.stderr)
         return 1
-    hours = services.settings.console.enrol_link_hours
+    hours = container.settings.console.enrol_link_hours
     print(f"enrolment link for {adviser_id} ({org_name}), valid {hours} hours, works once:")
-    print(f"{services.settings.web.base_url}/console/enrol/{token}")
+    print(f"{container.settings.web.base_url}/console/enrol/{token}")
     return 0
 
 
 async def _enrol_now(
-    services: Services, adviser_id: str, org_id: str, org_name: str, passphrase: str
+    container: Container, adviser_id: str, org_id: str, org_name: str, passphrase: str
 ) -> int:
-    from bot.services import kdf_params
-    from bot.web.routes import accounts_for
+    from bot.container import kdf_params
     from storage.accounts import make_credentials
     from storage.kdf_thread import in_kdf_thread
 
-    new = await in_kdf_thread(make_credentials, passphrase, kdf_params(services.settings))
-    if await accounts_for(services).enrol_directly(adviser_id, org_id, new) is not None:
+    new = await in_kdf_thread(make_credentials, passphrase, kdf_params(container.settings))
+    if await container.accounts.enrol_directly(adviser_id, org_id, new) is not None:
         print(f"stagemeld: adviser {adviser_id} is already enrolled", file=sys.stderr)
         return 1
     print(f"key created for adviser {adviser_id} ({org_name})")
@@ -196,15 +197,15 @@ async def _enrol_now(
 
 
 async def _audit_verify(settings: Settings) -> int:
-    from bot.services import build_services
+    from bot.container import build_container
     from storage import audit
 
-    services = await build_services(settings)
+    container = await build_container(settings)
     try:
-        async with services.sessions() as session:
-            verdict = await audit.verify(session, services.keys.server)
+        async with container.sessions() as session:
+            verdict = await audit.verify(session, container.keys.server)
     finally:
-        await services.close()
+        await container.close()
     if verdict.ok:
         print(f"audit chain ok ({verdict.entries} entries)")
         return 0

@@ -11,8 +11,8 @@ import ipaddress
 import secrets
 
 from bot.config import Settings
-from bot.services import build_services, kdf_params
-from storage.accounts import Accounts, make_credentials
+from bot.container import build_container, kdf_params
+from storage.accounts import make_credentials
 from storage.kdf_thread import in_kdf_thread
 
 
@@ -28,8 +28,7 @@ def is_loopback(host: str) -> bool:
 async def enrol_demo_advisers(settings: Settings) -> str:
     """Enrols the first adviser of every organization that has none yet; returns the
     text to print (passphrases and TOTP secrets — shown once, stored nowhere)."""
-    services = await build_services(settings)
-    accounts = Accounts(services.sessions, services.keys)
+    container = await build_container(settings)
     lines = [
         "=" * 72,
         "DEMO ADVISERS — for trying stagemeld on this computer only.",
@@ -42,12 +41,12 @@ async def enrol_demo_advisers(settings: Settings) -> str:
             if not org.advisers:
                 continue
             adviser = org.advisers[0]
-            if await services.advisers.has_key(adviser.id):
+            if await container.advisers.has_key(adviser.id):
                 lines.append(f"{org.name}: {adviser.email} — enrolled in an earlier demo run")
                 continue
             passphrase = f"demo-{secrets.token_urlsafe(12)}"
             new = await in_kdf_thread(make_credentials, passphrase, kdf_params(settings))
-            await accounts.enrol_directly(adviser.id, org.id, new)
+            await container.accounts.enrol_directly(adviser.id, org.id, new)
             lines += [
                 f"{org.name} ({adviser.role})",
                 f"  e-mail:      {adviser.email or adviser.id}",
@@ -55,6 +54,6 @@ async def enrol_demo_advisers(settings: Settings) -> str:
                 f"  TOTP secret: {new.totp_secret}",
             ]
     finally:
-        await services.close()
+        await container.close()
     lines.append("=" * 72)
     return "\n".join(lines)

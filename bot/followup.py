@@ -11,8 +11,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
+from bot.container import Container
 from bot.reply_token import make_token, read_token
-from bot.services import Services
 from dialogues import (
     MAX_ATTACHMENT,
     ReplyResult,
@@ -31,9 +31,12 @@ log = logging.getLogger(__name__)
 FetchFile = Callable[[str], Awaitable[bytes]]
 
 
-class FollowUp:
-    def __init__(self, services: Services) -> None:
-        self.s = services
+class FollowUpActions:
+    """The student's follow-up actions carried out against storage (the engine decides
+    them, in `dialogues/followup.py`; this class does them)."""
+
+    def __init__(self, container: Container) -> None:
+        self.container = container
 
     async def status(self, chat_key: str, code: str) -> StatusResult:
         found = await self._view(chat_key, code)
@@ -51,7 +54,7 @@ class FollowUp:
         report_id = self._report(token)
         if report_id is None:
             return "expired"
-        sent = await self.s.student.answer(report_id, text, await self._notices(report_id))
+        sent = await self.container.student.answer(report_id, text, await self._notices(report_id))
         return "sent" if sent else "expired"
 
     async def send_file(
@@ -66,7 +69,7 @@ class FollowUp:
         if len(data) > MAX_ATTACHMENT:
             return "failed"
         notices = await self._notices(report_id)
-        sent = await self.s.student.send_file(report_id, name, kind, data, notices)
+        sent = await self.container.student.send_file(report_id, name, kind, data, notices)
         return "sent" if sent else "expired"
 
     async def withdraw(self, chat_key: str, token: str, code: str) -> WithdrawResult:
@@ -79,40 +82,44 @@ class FollowUp:
             if not isinstance(found, StudentView):
                 return found
             report_id = found.report_id
-        if not await self.s.student.withdraw(report_id):
+        if not await self.container.student.withdraw(report_id):
             return "failed"
         log.info("a report was withdrawn by the student")
         return "withdrawn"
 
     async def _view(self, chat_key: str, code: str) -> StudentView | StatusNotFound | StatusLocked:
-        attempts = self.s.attempts
+        attempts = self.container.attempts
         locked = await attempts.locked_for(chat_key)
         if locked is not None:
             return StatusLocked(minutes=_minutes(locked))
-        view = await self.s.student.view(code)
+        view = await self.container.student.view(code)
         if view is not None:
             return view
         left = await attempts.record_failure(chat_key)
         if left <= 0:
-            return StatusLocked(minutes=self.s.settings.status.lock_minutes)
+            return StatusLocked(minutes=self.container.settings.status.lock_minutes)
         return StatusNotFound(attempts_left=left)
 
     def _token(self, view: StudentView) -> str:
         if view.status not in OPEN_STATUSES:
             return ""
-        return make_token(self.s.keys.server, view.report_id, self.s.reports.clock())
+        return make_token(
+            self.container.keys.server, view.report_id, self.container.reports.clock()
+        )
 
     def _report(self, token: str) -> str | None:
-        return read_token(self.s.keys.server, token, self.s.reports.clock())
+        return read_token(self.container.keys.server, token, self.container.reports.clock())
 
     async def _notices(self, report_id: str) -> tuple[tuple[str, str], ...]:
-        advisers = map(self.s.directory.adviser, await self.s.student.recipients(report_id))
+        advisers = map(
+            self.container.directory.adviser, await self.container.student.recipients(report_id)
+        )
         return tuple(
             (a.id, channel)
             for a in advisers
             if a is not None
             for channel in a.channels
-            if channel in self.s.channels
+            if channel in self.container.channels
         )
 
 

@@ -7,7 +7,7 @@ once, in memory, only to keep a named adviser from receiving the report.
 
 from __future__ import annotations
 
-from bot.services import Services
+from bot.container import Container
 from dialogues import Draft
 from escalation.deadlines import due_dates
 from escalation.routing import Facts, Route, route
@@ -15,7 +15,7 @@ from storage.reports import AlsoInTransaction, Filed, NewReport, Recipient
 
 
 async def file_draft(
-    services: Services,
+    container: Container,
     draft: Draft,
     *,
     push_target: str = "",
@@ -23,10 +23,10 @@ async def file_draft(
 ) -> Filed:
     """`push_target` (a chat address) is stored only encrypted, inside the report; `also`
     runs in the filing's transaction (the conversation's next state)."""
-    chosen = route(services.directory, services.rules, facts_of(draft))
-    keys = await services.advisers.public_keys([a.id for a in chosen.advisers])
-    filed_at = services.reports.clock()
-    school = services.directory.organization(draft.school)
+    chosen = route(container.directory, container.rules, facts_of(draft))
+    keys = await container.advisers.public_keys([a.id for a in chosen.advisers])
+    filed_at = container.reports.clock()
+    school = container.directory.organization(draft.school)
     new = NewReport(
         org_id=chosen.organization.id,
         phase=draft.phase,
@@ -37,12 +37,12 @@ async def file_draft(
         urgent=chosen.urgent,
         content=content_of(draft, push_target),
         recipients=tuple(Recipient(a, k) for a, k in keys.items()),
-        notify=notifications_for(chosen, services.channels),
+        notify=notifications_for(chosen, container.channels),
         level=school.level if school is not None and school.kind == "school" else None,
         workplace_org_id=_received(chosen, draft.workplace_org),
-        deadlines=due_dates(filed_at, urgent=chosen.urgent, policy=services.deadline_policy),
+        deadlines=due_dates(filed_at, urgent=chosen.urgent, policy=container.deadline_policy),
     )
-    return await services.reports.file(new, also=also)
+    return await container.reports.file(new, also=also)
 
 
 def _received(chosen: Route, org_id: str) -> str | None:

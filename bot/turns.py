@@ -20,9 +20,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.followup import FetchFile, FollowUp
+from bot.container import Container
+from bot.followup import FetchFile, FollowUpActions
 from bot.reporting import file_draft
-from bot.services import Services
 from dialogues import (
     Button,
     CheckStatus,
@@ -35,6 +35,7 @@ from dialogues import (
     SendReply,
     State,
     Submit,
+    Texts,
     Withdraw,
 )
 from storage.reports import Filed
@@ -83,15 +84,19 @@ class Channel:
 
 
 class Turns:
-    def __init__(self, services: Services) -> None:
-        self.s = services
-        self.follow = FollowUp(services)
+    def __init__(self, container: Container) -> None:
+        self.container = container
+        self.follow_up = FollowUpActions(container)
 
     def chat_key(self, channel: str, chat_id: str) -> str:
-        return self.s.keys.server.chat_key(channel, chat_id)
+        return self.container.keys.server.chat_key(channel, chat_id)
+
+    def texts(self, lang: str) -> Texts:
+        """The words a channel shows around the conversation (notices, page labels)."""
+        return self.container.dialogue.texts(lang)
 
     async def load(self, chat_key: str) -> Record:
-        data = await self.s.conversations.load(chat_key)
+        data = await self.container.conversations.load(chat_key)
         if data is None:
             return Record(None)
         try:
@@ -114,7 +119,7 @@ class Turns:
         record = await self.load(chat_key)
         if channel_notes:
             record.channel = {**channel_notes, **record.channel}
-        outcome = self.s.dialogue.handle(
+        outcome = self.container.dialogue.handle(
             record.state, inp, lang_hint=lang_hint, can_push=bool(abilities.push_address)
         )
         previous_question = record.channel.get("question")
@@ -156,7 +161,7 @@ class Turns:
         state = record.state
         if state is None:
             return None
-        engine = self.s.dialogue
+        engine = self.container.dialogue
         replies = engine.reprompt(state) or (engine.q.idle_help(state),)
         unsent = _unsent_reply(record.channel)
         if unsent is not None:
@@ -168,31 +173,33 @@ class Turns:
     async def forget(self, chat_key: str) -> None:
         """Erase the stored conversation (an unfinished draft included); reports filed
         are not touched."""
-        await self.s.conversations.delete(chat_key)
+        await self.container.conversations.delete(chat_key)
 
     async def _save(self, chat_key: str, record: Record) -> None:
         if record.state is None and not record.channel.get(UNSENT):
-            await self.s.conversations.delete(chat_key)
+            await self.container.conversations.delete(chat_key)
         else:  # an unsent receipt outlives an erased conversation until it is shown
-            await self.s.conversations.save(chat_key, record.to_json())
+            await self.container.conversations.save(chat_key, record.to_json())
 
     async def _act(
         self, chat_key: str, before: State | None, outcome: Outcome, channel: Channel
     ) -> Outcome:
         action = outcome.action
         state = outcome.state if outcome.state is not None else before
-        engine = self.s.dialogue
+        engine = self.container.dialogue
         if isinstance(action, CheckStatus):
-            told = engine.status_result(state, await self.follow.status(chat_key, action.code))
+            told = engine.status_result(state, await self.follow_up.status(chat_key, action.code))
         elif isinstance(action, SendReply):
-            told = engine.reply_result(state, await self.follow.answer(action.token, action.text))
+            told = engine.reply_result(
+                state, await self.follow_up.answer(action.token, action.text)
+            )
         elif isinstance(action, SendAttachment):
-            sent = await self.follow.send_file(
+            sent = await self.follow_up.send_file(
                 action.token, action.ref, action.kind, action.name, channel.fetch_file
             )
             told = engine.reply_result(state, sent)
         elif isinstance(action, Withdraw):
-            gone = await self.follow.withdraw(chat_key, action.token, action.code)
+            gone = await self.follow_up.withdraw(chat_key, action.token, action.code)
             told = engine.withdraw_result(state, gone)
         else:
             return outcome
@@ -210,26 +217,26 @@ class Turns:
         result: dict[str, Any] = {}
 
         async def also(session: AsyncSession, filed: Filed) -> None:
-            done = self.s.dialogue.submitted(
+            done = self.container.dialogue.submitted(
                 state, receipt=filed.receipt, reference=filed.reference
             )
             notes = _remember_question(record.channel, done)
             notes[UNSENT] = _reply_to_json(done.replies[-1])
             assert done.state is not None
-            await self.s.conversations.save_in(
+            await self.container.conversations.save_in(
                 session, chat_key, Record(done.state, notes).to_json()
             )
             result.update(done=done, notes=notes)
 
         try:
-            filed = await file_draft(self.s, action.draft, push_target=push, also=also)
+            filed = await file_draft(self.container, action.draft, push_target=push, also=also)
         except Exception:
             # Nothing is saved: if the commit went through after all (the connection
             # died while the server committed), the stored state is the filed one with
             # its unsent receipt, and overwriting it would invite a second report.
             log.exception("filing a report failed; the draft is kept")
             assert record.state is not None
-            return self.s.dialogue.failure(record.state), dict(record.channel)
+            return self.container.dialogue.failure(record.state), dict(record.channel)
         log.info("report %s filed", filed.reference)
         done = result["done"]
         return Outcome(done.state, outcome.replies + done.replies, action), result["notes"]

@@ -416,7 +416,8 @@ def totp_uri(secret: str, account: str, issuer: str) -> str:
 
 
 def totp_code(secret: str, at: datetime) -> str:
-    """The code an authenticator shows at that moment (tests and the demo use it)."""
+    """The code an authenticator shows at that moment (for the tests; the demo prints a
+    pyotp one-liner instead)."""
     return pyotp.TOTP(secret).at(at)
 
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 from starlette.routing import Mount
 
-from bot.services import Services
+from bot.container import Container
 from bot.web.server import make_app
 from escalation.console import Console, ConsoleConfig, console_app
 from storage import crypto
@@ -31,7 +31,7 @@ def now_clock() -> Clock:
 
 @dataclass
 class ConsoleWorld:
-    services: Services
+    container: Container
     clock: Clock
     console: Console
     app: object
@@ -41,7 +41,7 @@ class ConsoleWorld:
         return httpx.AsyncClient(transport=transport, base_url=BASE)
 
     async def enrol(self, adviser_id: str) -> Enrolled:
-        adviser = self.services.directory.adviser(adviser_id)
+        adviser = self.container.directory.adviser(adviser_id)
         assert adviser is not None
         return await enrol(self.console.accounts, adviser_id, adviser.org_id)
 
@@ -49,7 +49,7 @@ class ConsoleWorld:
         self, client: httpx.AsyncClient, who: Enrolled, **changes: str
     ) -> httpx.Response:
         form = await self.csrf_form(client, "/console/login")
-        adviser = self.services.directory.adviser(who.adviser_id)
+        adviser = self.container.directory.adviser(who.adviser_id)
         assert adviser is not None and adviser.email
         form |= {
             "email": adviser.email,
@@ -70,15 +70,15 @@ class ConsoleWorld:
         self.clock.advance(timedelta(seconds=30))
 
 
-def make_world(services: Services) -> ConsoleWorld:
+def make_world(container: Container) -> ConsoleWorld:
     clock = now_clock()
     console = Console(
-        accounts=Accounts(services.sessions, services.keys, clock, max_failures=3),
-        cases=Cases(services.sessions, services.keys.server, clock),
-        advisers=services.advisers,
-        directory=services.directory,
+        accounts=Accounts(container.sessions, container.keys, clock, max_failures=3),
+        cases=Cases(container.sessions, container.keys.server, clock),
+        advisers=container.advisers,
+        directory=container.directory,
         config=ConsoleConfig(failure_delay=lambda _: 0.0, lock_minutes=15),
         clock=clock,
     )
     app = make_app([Mount("/console", app=console_app(console))])
-    return ConsoleWorld(services, clock, console, app)
+    return ConsoleWorld(container, clock, console, app)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import Settings
-from bot.service import serve
+from bot.runtime import serve
 from bot.telegram.callbacks import FlowButton
 from tests.standin import BotAPIStandIn
 

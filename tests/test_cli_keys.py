@@ -14,9 +14,8 @@ from pathlib import Path
 from sqlalchemy import select, update
 
 from bot.config import Settings
+from bot.container import build_container
 from bot.reporting import file_draft
-from bot.services import build_services
-from bot.web.routes import accounts_for
 from dialogues import Draft
 from storage import crypto
 from storage.accounts import LoggedIn
@@ -76,27 +75,27 @@ async def test_keys_then_adviser_then_the_adviser_reads_the_report(
     twice = cli(config, *add, "hhs-vp", stdin=PASSPHRASE + "\n")
     assert twice.returncode == 1 and "already has a key" in twice.stderr
 
-    services = await build_services(settings)
+    container = await build_container(settings)
     try:
-        filed = await file_draft(services, draft())
-        assert await unlock(services.advisers, "hhs-vp", "verkeerde wachtzin") is None
-        key = await unlock(services.advisers, "hhs-vp", PASSPHRASE)
+        filed = await file_draft(container, draft())
+        assert await unlock(container.advisers, "hhs-vp", "verkeerde wachtzin") is None
+        key = await unlock(container.advisers, "hhs-vp", PASSPHRASE)
         assert key is not None
-        content = await read_as_adviser(services.reports, filed.report_id, "hhs-vp", key)
+        content = await read_as_adviser(container.reports, filed.report_id, "hhs-vp", key)
         assert content is not None and content["story"] == "Ze lachten om mijn accent."
         assert content["workplace"] == "Firma X"
-        other = await read_as_adviser(services.reports, filed.report_id, "mondriaan-vp", key)
+        other = await read_as_adviser(container.reports, filed.report_id, "mondriaan-vp", key)
         assert other is None  # not routed to them
-        recovered = await services.reports.read_with_recovery(
+        recovered = await container.reports.read_with_recovery(
             filed.report_id, private_key_from_text(recovery_text)
         )
         assert recovered is not None and recovered["story"] == content["story"]
         # The CLI's enrolment made a console account: passphrase + TOTP log in.
-        accounts = accounts_for(services)
+        accounts = container.accounts
         code = crypto.totp_code(totp_secret.group(1), datetime.now(UTC))
         assert isinstance(await accounts.login("hhs-vp", PASSPHRASE, code), LoggedIn)
     finally:
-        await services.close()
+        await container.close()
 
 
 async def test_adviser_add_prints_a_one_time_link_that_enrols(
@@ -108,15 +107,15 @@ async def test_adviser_add_prints_a_one_time_link_that_enrols(
     assert made.returncode == 0, made.stderr
     link = re.search(r"https://meld\.example\.nl/console/enrol/([A-Za-z0-9_-]{40,})", made.stdout)
     assert link, made.stdout
-    services = await build_services(settings)
+    container = await build_container(settings)
     try:
-        accounts = accounts_for(services)
+        accounts = container.accounts
         assert await accounts.link_adviser(link.group(1)) == "mondriaan-vp"
-        async with services.sessions() as session:
+        async with container.sessions() as session:
             stored = (await session.scalars(select(Enrolment.token_hash))).all()
         assert stored == [crypto.token_hash(link.group(1))]  # the hash, never the token
     finally:
-        await services.close()
+        await container.close()
 
 
 async def test_audit_verify_says_ok_then_names_the_broken_entry(
@@ -128,13 +127,13 @@ async def test_audit_verify_says_ok_then_names_the_broken_entry(
         assert cli(config, "adviser", "add", "--adviser", adviser).returncode == 0
     ok = cli(config, "audit", "verify")
     assert ok.returncode == 0 and ok.stdout.strip() == "audit chain ok (3 entries)", ok
-    services = await build_services(settings)
+    container = await build_container(settings)
     try:
-        async with services.sessions() as session, session.begin():
+        async with container.sessions() as session, session.begin():
             await session.execute(
                 update(AuditEntry).where(AuditEntry.seq == 2).values(detail="edited")
             )
     finally:
-        await services.close()
+        await container.close()
     broken = cli(config, "audit", "verify")
     assert broken.returncode == 1 and "broken at seq 2" in broken.stderr

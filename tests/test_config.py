@@ -161,3 +161,44 @@ def test_cli_prints_one_line_and_exits_2(tmp_path: Path) -> None:
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1, proc.stderr
     assert lines[0].startswith("stagemeld: config error: organizations:")
+
+
+COMMANDS = (
+    ("run",),
+    ("chat",),
+    ("check-config",),
+    ("keys", "init"),
+    ("adviser", "add", "--adviser", "hhs-vp"),
+    ("audit", "verify"),
+)
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
+def test_config_is_read_before_or_after_any_subcommand(command: tuple[str, ...]) -> None:
+    from bot.cli import parser
+
+    before = parser().parse_args(["--config", "a.yaml", *command])
+    after = parser().parse_args([*command, "--config", "a.yaml"])
+    assert before.config == after.config == Path("a.yaml")
+    assert parser().parse_args(list(command)).config == Path("config.yaml")
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_the_command_line_takes_config_on_either_side(tmp_path: Path, where: str) -> None:
+    """As a process: cwd has no config.yaml, so only the flag can find the file."""
+
+    def stagemeld(config: Path, *command: str) -> subprocess.CompletedProcess[str]:
+        flag = ("--config", str(config))
+        args = (*flag, *command) if where == "before" else (*command, *flag)
+        return subprocess.run(
+            [sys.executable, "-m", "bot.cli", *args],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            check=False,
+        )
+
+    ok = stagemeld(SHIPPED, "check-config")
+    assert ok.returncode == 0 and ok.stdout.strip() == "config ok", ok.stderr
+    missing = stagemeld(tmp_path / "elsewhere.yaml", "keys", "init")
+    assert missing.returncode == 2 and "elsewhere.yaml does not exist" in missing.stderr

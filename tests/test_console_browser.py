@@ -16,8 +16,8 @@ import yaml
 from playwright.async_api import Browser, Page, Request, Route
 
 from bot.config import Settings, load_settings
-from bot.service import serve
-from bot.services import build_services
+from bot.container import build_container
+from bot.runtime import serve
 from storage import crypto
 from tests import browser as browser_fixture
 from tests.conftest import base_config
@@ -113,14 +113,14 @@ async def test_an_adviser_takes_a_report_from_enrolment_to_closing(
         stop.set()
         await asyncio.wait_for(service, 30)
 
-    services = await build_services(settings)
+    container = await build_container(settings)
     try:
-        seen = await services.student.view(receipt)
+        seen = await container.student.view(receipt)
         assert seen is not None and seen.status == "closed"
         assert ANSWER in [entry.text for entry in seen.thread]
         assert {"handover_colleague", "status_closed"} <= {e.event for e in seen.thread}
     finally:
-        await services.close()
+        await container.close()
 
 
 async def _enrol(page: Page, url: str, token: str) -> str:

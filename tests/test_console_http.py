@@ -15,7 +15,7 @@ import yaml
 from sqlalchemy import func, select
 
 from bot.config import load_settings
-from bot.services import Services, build_services
+from bot.container import Container, build_container
 from storage import crypto, thread
 from storage.models import Attachment, Message, Report, SealedKey
 from tests.case_helpers import PASSPHRASE, file_for
@@ -24,7 +24,7 @@ from tests.console_client import ConsoleWorld, make_world
 
 
 @pytest.fixture
-async def services(tmp_path: Path) -> AsyncIterator[Services]:
+async def container(tmp_path: Path) -> AsyncIterator[Container]:
     data = base_config(tmp_path)
     hhs = next(o for o in data["organizations"] if o["id"] == "hhs")
     hhs["advisers"].append(
@@ -32,24 +32,24 @@ async def services(tmp_path: Path) -> AsyncIterator[Services]:
     )
     path = tmp_path / "config.yaml"
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
-    services = await build_services(load_settings(path))
+    container = await build_container(load_settings(path))
     try:
-        yield services
+        yield container
     finally:
-        await services.close()
+        await container.close()
 
 
 @pytest.fixture
-def world(services: Services) -> ConsoleWorld:
-    return make_world(services)
+def world(container: Container) -> ConsoleWorld:
+    return make_world(container)
 
 
 async def _report_with_attachment(world: ConsoleWorld, readers: list[object]) -> str:
     report_id = await file_for(
-        world.services.keys, world.services.reports, "hhs", readers, world.clock(),  # type: ignore[arg-type]
+        world.container.keys, world.container.reports, "hhs", readers, world.clock(),  # type: ignore[arg-type]
         visibility="network",
     )  # fmt: skip
-    async with world.services.sessions() as session, session.begin():
+    async with world.container.sessions() as session, session.begin():
         report = await session.get(Report, report_id)
         assert report is not None and report.public_key is not None
         session.add(
@@ -65,7 +65,7 @@ async def _report_with_attachment(world: ConsoleWorld, readers: list[object]) ->
 
 
 async def _count(world: ConsoleWorld, model: type, **where: object) -> int:
-    async with world.services.sessions() as session:
+    async with world.container.sessions() as session:
         query = select(func.count()).select_from(model)
         for name, value in where.items():
             query = query.where(getattr(model, name) == value)
@@ -126,7 +126,7 @@ async def test_the_own_adviser_gets_everything_and_another_organization_gets_404
             assert response.status_code == 404, action
         assert await _count(world, Message) == before
         assert await _count(world, SealedKey, recipient_id="mondriaan-vp") == 0
-        async with world.services.sessions() as session:
+        async with world.container.sessions() as session:
             report = await session.get(Report, report_id)
         assert report is not None and report.status == "received"
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from escalation.console import pdf
-from escalation.console.texts import Texts
+from escalation.console.texts import ConsoleTexts
 from storage.cases import CaseSummary, CaseThreadItem, CaseView, DeadlineView
 
 WHEN = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
@@ -35,7 +35,13 @@ def view() -> CaseView:
 
 def test_without_a_unicode_font_the_pdf_says_what_it_could_not_show() -> None:
     data = pdf.render(
-        view(), Texts("nl"), adviser="VP HHS", made_at=WHEN, names={}, font=None, compress=False
+        view(),
+        ConsoleTexts("nl"),
+        adviser="VP HHS",
+        made_at=WHEN,
+        names={},
+        font=None,
+        compress=False,
     )
     assert data.startswith(b"%PDF")
     assert b"SM-ABCD-EFGH" in data and b"02-03-2026 10:30 CET" in data  # Dutch time
@@ -49,7 +55,13 @@ def test_with_dejavu_the_text_is_embedded_as_written() -> None:
     if font is None:
         pytest.fail("DejaVu Sans is missing: `make test` installs fonts-dejavu-core")
     data = pdf.render(
-        view(), Texts("nl"), adviser="VP HHS", made_at=WHEN, names={}, font=font, compress=False
+        view(),
+        ConsoleTexts("nl"),
+        adviser="VP HHS",
+        made_at=WHEN,
+        names={},
+        font=font,
+        compress=False,
     )
     assert data.startswith(b"%PDF") and b"DejaVu" in data
     # DejaVu shows Latin, Polish and Arabic letters, but has no Chinese: that is named.

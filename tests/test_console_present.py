@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from escalation.console.present import local, present
-from escalation.console.texts import Texts
+from escalation.console.texts import ConsoleTexts
 
 FIELDS = {
     "lang": "en",
@@ -23,7 +23,7 @@ FIELDS = {
 
 
 def test_answers_in_conversation_order_as_words() -> None:
-    shown = present(FIELDS, Texts("nl"), {"hhs": "De Haagse Hogeschool"})
+    shown = present(FIELDS, ConsoleTexts("nl"), {"hhs": "De Haagse Hogeschool"})
     assert [(name, value) for name, _, value in shown] == [
         ("story", "Het begon op maandag."),
         ("workplace", "Bakkerij De Korenschoof"),
@@ -41,7 +41,7 @@ def test_answers_in_conversation_order_as_words() -> None:
 def test_known_organizations_by_name_in_either_language() -> None:
     fields = {"school_choice": "hhs", "workplace_org": "gw"}
     names = {"hhs": "De Haagse Hogeschool", "gw": "Gemeente (werkgever)"}
-    assert [v for *_, v in present(fields, Texts("en"), names)] == [
+    assert [v for *_, v in present(fields, ConsoleTexts("en"), names)] == [
         "Gemeente (werkgever)",
         "De Haagse Hogeschool",
     ]

@@ -9,9 +9,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.config import Settings
+from bot.container import build_container
 from bot.demo import enrol_demo_advisers, is_loopback
-from bot.services import build_services
-from bot.web.routes import accounts_for
 from storage import crypto
 from storage.accounts import LoggedIn
 from tests.test_cli_keys import cli
@@ -38,15 +37,15 @@ async def test_demo_advisers_can_log_in(make_settings: Callable[..., Settings]) 
     text = await enrol_demo_advisers(settings)
     found = re.findall(r"e-mail:\s+(\S+)\n\s+passphrase:\s+(\S+)\n\s+TOTP secret:\s+(\S+)", text)
     assert len(found) == len([o for o in settings.organizations if o.advisers])
-    services = await build_services(settings)
+    container = await build_container(settings)
     try:
-        accounts = accounts_for(services)
+        accounts = container.accounts
         by_email = {a.email: a.id for o in settings.organizations for a in o.advisers}
         for email, passphrase, secret in found:
             code = crypto.totp_code(secret, datetime.now(UTC))
             result = await accounts.login(by_email[email], passphrase, code)
             assert isinstance(result, LoggedIn), email
     finally:
-        await services.close()
+        await container.close()
     again = await enrol_demo_advisers(settings)
     assert "passphrase:" not in again and "earlier demo run" in again

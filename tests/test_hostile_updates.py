@@ -20,7 +20,7 @@ from aiogram import Bot, Dispatcher
 from hypothesis import HealthCheck, given, settings
 
 from bot.config import Settings
-from bot.services import Services, build_services
+from bot.container import Container, build_container
 from bot.telegram.app import make_bot, make_dispatcher
 from bot.telegram.respond import CHANNEL
 from tests.botapi_strategies import CHATS, PRIVATE, WATCHED, updates
@@ -41,7 +41,7 @@ class Errors(logging.Handler):
 
 
 class Rig:
-    """The dispatcher, its services and the stand-in, on one event loop driven by hand
+    """The dispatcher, its container and the stand-in, on one event loop driven by hand
     (hypothesis calls the test synchronously)."""
 
     def __init__(self, settings_for: Callable[[str], Settings]) -> None:
@@ -49,9 +49,9 @@ class Rig:
         self.api = BotAPIStandIn(TOKEN)
         self.loop.run_until_complete(self.api.start())
         self.settings = settings_for(self.api.base_url)
-        self.services: Services = self.run(build_services(self.settings))
+        self.container: Container = self.run(build_container(self.settings))
         self.bot: Bot = make_bot(self.settings.telegram)
-        self.dp: Dispatcher = make_dispatcher(self.services)
+        self.dp: Dispatcher = make_dispatcher(self.container)
         self.next_update = 1
 
     def run(self, coro: Any) -> Any:
@@ -70,12 +70,12 @@ class Rig:
         self.feed({"message": message})
 
     def state(self, chat_id: int) -> dict[str, object] | None:
-        key = self.services.keys.server.chat_key(CHANNEL, str(chat_id))
-        return self.run(self.services.conversations.load(key))  # type: ignore[no-any-return]
+        key = self.container.keys.server.chat_key(CHANNEL, str(chat_id))
+        return self.run(self.container.conversations.load(key))  # type: ignore[no-any-return]
 
     def close(self) -> None:
         self.run(self.bot.session.close())
-        self.run(self.services.close())
+        self.run(self.container.close())
         self.run(self.api.stop())
         self.loop.close()
 

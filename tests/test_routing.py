@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.config import load_settings
-from bot.services import directory_from, routing_rules
+from bot.container import directory_from, routing_rules
 from escalation.directory import Adviser, Directory, Organization
 from escalation.routing import Facts, Rule, Rules, route
 

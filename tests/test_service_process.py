@@ -142,7 +142,8 @@ async def test_sigkill_mid_conversation_then_restart_resumes(
     await student.press("looking")
     first.kill()
 
-    second = Process(workdir, config, out="second.txt")  # its own log: "polling" must be its own
+    # Its own output file: waiting for "Telegram: polling" must not find the first's line.
+    second = Process(workdir, config, out="stdout-2.txt")
     running.append(second)
     second.start()
     await second.wait_for("Telegram: polling")

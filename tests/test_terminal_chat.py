@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 
 from bot.config import Settings
-from bot.services import build_services
+from bot.container import build_container
 from bot.terminal import chat, parse, plain
 from bot.turns import Turns
 from dialogues import Button, Command, Press, Text
@@ -21,7 +21,7 @@ def test_parse_numbers_commands_and_text() -> None:
 
 
 async def test_a_whole_report_in_the_terminal(make_settings: Callable[..., Settings]) -> None:
-    services = await build_services(make_settings())
+    container = await build_container(make_settings())
     lines = iter(
         [
             "2",  # not in danger
@@ -46,9 +46,9 @@ async def test_a_whole_report_in_the_terminal(make_settings: Callable[..., Setti
         return "" if line is None else line + "\n"  # "" is end of input
 
     try:
-        await chat(Turns(services), read=read, write=screen.append)
+        await chat(Turns(container), read=read, write=screen.append)
     finally:
-        await services.close()
+        await container.close()
     shown = "\n".join(screen)
     assert "<b>" not in shown
     code = re.search(r"\b\d{4} \d{4} \d{4} \d{4}\b", shown)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import aiohttp
 
 from bot.config import Settings
-from bot.service import serve
+from bot.runtime import serve
 from bot.web.headers import CSP
 
 

@@ -12,7 +12,7 @@ import aiohttp
 from websockets.asyncio.client import ClientConnection, connect
 
 from bot.config import Settings
-from bot.service import serve
+from bot.runtime import serve
 
 
 @contextlib.asynccontextmanager

@@ -14,7 +14,7 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_applicati
 from aiohttp import web
 
 from bot.config import TelegramMode, TelegramSettings
-from bot.services import Services
+from bot.container import Container
 from bot.telegram.middlewares import FloodControl, OncePerUpdate, OneTurnPerChat
 from bot.telegram.respond import TelegramResponder
 from bot.telegram.response_models import KeepResponseModels
@@ -34,11 +34,13 @@ def make_bot(t: TelegramSettings) -> Bot:
     return Bot(t.token.get_secret_value(), session=session)
 
 
-def make_dispatcher(services: Services) -> Dispatcher:
-    responder = TelegramResponder(Turns(services))
-    dp = Dispatcher(responder=responder, services=services)
-    dp.update.outer_middleware(OncePerUpdate(services.updates))
-    flood = FloodControl(services.settings.conversation.messages_per_minute, _warn_flood(services))
+def make_dispatcher(container: Container) -> Dispatcher:
+    responder = TelegramResponder(Turns(container))
+    dp = Dispatcher(responder=responder, container=container)
+    dp.update.outer_middleware(OncePerUpdate(container.updates))
+    flood = FloodControl(
+        container.settings.conversation.messages_per_minute, _warn_flood(container)
+    )
     serial = OneTurnPerChat()
     for observer in (dp.message, dp.edited_message, dp.callback_query):
         # Serial first: the flood check then runs in the chat's turn order, so the "slow
@@ -46,24 +48,24 @@ def make_dispatcher(services: Services) -> Dispatcher:
         observer.outer_middleware(serial)
         observer.outer_middleware(flood)
     dp.include_routers(*all_routers())
-    dp.errors.register(_on_error(services))
+    dp.errors.register(_on_error(container))
     return dp
 
 
-def _warn_flood(services: Services) -> Any:
+def _warn_flood(container: Container) -> Any:
     async def warn(event: TelegramObject) -> None:
         if isinstance(event, Message):
-            await event.answer(_texts(services, event).get("rate_limited"))
+            await event.answer(_texts(container, event).get("rate_limited"))
 
     return warn
 
 
-def _texts(services: Services, message: Message) -> Any:
+def _texts(container: Container, message: Message) -> Any:
     hint = message.from_user.language_code if message.from_user else None
-    return services.dialogue.texts(lang_from_hint(hint))
+    return container.dialogue.texts(lang_from_hint(hint))
 
 
-def _on_error(services: Services) -> Any:
+def _on_error(container: Container) -> Any:
     async def on_error(event: ErrorEvent) -> bool:
         log.error(
             "handling an update failed: %s",
@@ -75,7 +77,7 @@ def _on_error(services: Services) -> Any:
         )
         if isinstance(message, Message):
             try:
-                await message.answer(_texts(services, message).get("error_try_again"))
+                await message.answer(_texts(container, message).get("error_try_again"))
             except Exception:
                 log.warning("could not tell the student about the failure")
         return True
@@ -83,17 +85,17 @@ def _on_error(services: Services) -> Any:
     return on_error
 
 
-async def set_commands(bot: Bot, services: Services) -> None:
+async def set_commands(bot: Bot, container: Container) -> None:
     for lang in ("nl", "en"):
-        texts = services.dialogue.texts(lang)
+        texts = container.dialogue.texts(lang)
         commands = [BotCommand(command=c, description=texts.get(f"cmd_{c}")) for c in COMMANDS]
         await bot.set_my_commands(commands, language_code=None if lang == "nl" else lang)
 
 
-async def run_telegram(services: Services, bot: Bot, stop: asyncio.Event) -> None:
-    dp = make_dispatcher(services)
-    await set_commands(bot, services)
-    t = services.settings.telegram
+async def run_telegram(container: Container, bot: Bot, stop: asyncio.Event) -> None:
+    dp = make_dispatcher(container)
+    await set_commands(bot, container)
+    t = container.settings.telegram
     if t.mode is TelegramMode.WEBHOOK:
         await _run_webhook(dp, bot, t, stop)
     else:

@@ -101,7 +101,7 @@ class TelegramResponder:
                 await bot.delete_messages(chat_id, ids[start : start + DELETE_BATCH])
             except TelegramBadRequest:
                 ok = False
-        texts = self.turns.s.dialogue.texts(result.lang)
+        texts = self.turns.texts(result.lang)
         await bot.send_message(chat_id, texts.get("chat_erased" if ok else "chat_erase_failed"))
 
 

@@ -8,11 +8,9 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import BaseRoute, Mount, Route
 
-from bot.services import Services
+from bot.container import Container
 from bot.webchat import chat_routes
 from escalation.console import Console, ConsoleConfig, console_app
-from storage.accounts import Accounts
-from storage.cases import Cases
 
 
 async def healthz(_: Request) -> PlainTextResponse:
@@ -20,13 +18,13 @@ async def healthz(_: Request) -> PlainTextResponse:
     return PlainTextResponse("ok")
 
 
-def console_for(services: Services, config: ConsoleConfig | None = None) -> Console:
-    s = services.settings
+def console_for(container: Container, config: ConsoleConfig | None = None) -> Console:
+    s = container.settings
     return Console(
-        accounts=accounts_for(services),
-        cases=Cases(services.sessions, services.keys.server),
-        advisers=services.advisers,
-        directory=services.directory,
+        accounts=container.accounts,
+        cases=container.cases,
+        advisers=container.advisers,
+        directory=container.directory,
         config=config
         or ConsoleConfig(
             idle=timedelta(minutes=s.console.session_idle_minutes),
@@ -36,20 +34,9 @@ def console_for(services: Services, config: ConsoleConfig | None = None) -> Cons
     )
 
 
-def accounts_for(services: Services) -> Accounts:
-    c = services.settings.console
-    return Accounts(
-        services.sessions,
-        services.keys,
-        max_failures=c.login_max_failures,
-        lock=timedelta(minutes=c.login_lock_minutes),
-        link_valid=timedelta(hours=c.enrol_link_hours),
-    )
-
-
-def web_routes(services: Services) -> list[BaseRoute]:
+def web_routes(container: Container) -> list[BaseRoute]:
     return [
         Route("/healthz", healthz),
-        Mount("/console", app=console_app(console_for(services))),
-        *chat_routes(services),
+        Mount("/console", app=console_app(console_for(container))),
+        *chat_routes(container),
     ]

@@ -3,7 +3,8 @@
 Modules: `page` (the HTML, its files, the quick exit), `channel` (the WebSocket: one
 frame in, one turn, replies out), `frames` (the wire format), `markup` (Telegram-HTML
 into plain runs), `session` (the one cookie), `origin` (same-origin checks), `limits`
-(flood control, one turn at a time). See docs/webchat.md.
+(flood control, one turn at a time), `pending` (replies kept for a page that went away).
+See docs/webchat.md.
 """
 
 from __future__ import annotations
@@ -11,17 +12,18 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
-from bot.services import Services
+from bot.container import Container
 from bot.turns import Turns
 from bot.webchat.channel import ChatSocket
 from bot.webchat.page import STATIC, Page
 
 
-def chat_routes(services: Services) -> list[BaseRoute]:
-    turns = Turns(services)
-    secure = services.settings.web.base_url.startswith("https://")
-    channel = ChatSocket(turns, secure=secure)
-    page = Page(turns, channel, secure=secure)
+def chat_routes(container: Container) -> list[BaseRoute]:
+    turns = Turns(container)
+    web = container.settings.web
+    secure = web.base_url.startswith("https://")
+    channel = ChatSocket(turns, web, secure=secure)
+    page = Page(turns, channel, web, secure=secure)
     return [
         Route("/", page.show, methods=["GET"]),
         Route("/chat/exit", page.quick_exit, methods=["POST"]),

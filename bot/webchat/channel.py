@@ -16,6 +16,7 @@ from collections import defaultdict
 from starlette.responses import PlainTextResponse
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
+from bot.config import WebSettings
 from bot.turns import TurnResult, Turns
 from bot.webchat import frames, session
 from bot.webchat.limits import Flood, OneAtATime
@@ -30,9 +31,8 @@ SESSION_GONE = 4401  # close code: the page should not reconnect
 
 
 class ChatSocket:
-    def __init__(self, turns: Turns, *, secure: bool) -> None:
+    def __init__(self, turns: Turns, web: WebSettings, *, secure: bool) -> None:
         self.turns = turns
-        web = turns.s.settings.web
         self.web = web
         self.secure = secure
         self.flood = Flood(web.messages_per_minute, time.monotonic)
@@ -44,7 +44,7 @@ class ChatSocket:
         return self.turns.chat_key(CHANNEL, session_id)
 
     def texts(self, lang: str) -> Texts:
-        return self.turns.s.dialogue.texts(lang)
+        return self.turns.texts(lang)
 
     async def serve(self, ws: WebSocket) -> None:
         if not same_origin(ws.headers, secure=self.secure, public_url=self.web.public_url):

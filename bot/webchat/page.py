@@ -14,6 +14,7 @@ from string import Template
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from bot.config import WebSettings
 from bot.turns import Turns
 from bot.webchat import session
 from bot.webchat.channel import CHANNEL, ChatSocket
@@ -35,11 +36,13 @@ def render(texts: Texts, *, exit_url: str, max_chars: int) -> str:
 
 
 class Page:
-    def __init__(self, turns: Turns, channel: ChatSocket, *, secure: bool) -> None:
+    def __init__(
+        self, turns: Turns, channel: ChatSocket, web: WebSettings, *, secure: bool
+    ) -> None:
         self.turns = turns
         self.channel = channel
         self.secure = secure
-        self.web = turns.s.settings.web
+        self.web = web
 
     async def show(self, request: Request) -> Response:
         session_id = session.read(request.cookies)
@@ -48,7 +51,7 @@ class Page:
             record = await self.turns.load(self.turns.chat_key(CHANNEL, session_id))
             if record.state is not None:
                 lang = record.state.lang
-        texts = self.turns.s.dialogue.texts(lang)
+        texts = self.turns.texts(lang)
         body = render(texts, exit_url=self.web.quick_exit_url, max_chars=self.web.max_text_chars)
         response = HTMLResponse(body)
         if session_id is None:

@@ -2,8 +2,9 @@
 
 Modules: `config` (what it needs), `sessions` (in-memory sessions holding the unlocked
 key), `web` (cookie, CSRF, page helpers), `auth` (enrol, login, logout, recover),
-`pages` (reports and actions), `handover` (where a report may go), `pdf`, `texts`
-(nl.yaml / en.yaml). `console_app` builds the Starlette app the service mounts.
+`pages` (reports and actions), `handover` (where a report may go), `present` (answers
+and times as an adviser reads them), `pdf`, `texts` (`ConsoleTexts`, from nl.yaml /
+en.yaml). `console_app` builds the Starlette app the service mounts.
 """
 
 from __future__ import annotations

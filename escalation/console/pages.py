@@ -19,7 +19,7 @@ from escalation.console import pdf
 from escalation.console.handover import allowed_organizations
 from escalation.console.present import present
 from escalation.console.sessions import ConsoleSession
-from escalation.console.texts import Texts
+from escalation.console.texts import ConsoleTexts
 from escalation.console.web import checked_form, context, not_found, page, redirect, signed_in
 from escalation.directory import Adviser, Organization
 from storage.cases import OUTCOMES, SETTABLE, CaseRefused, CaseSummary
@@ -115,7 +115,7 @@ async def report(request: Request) -> Response:
         request, "report.html", session, view=view, names=_names(request),
         colleagues=colleagues, orgs=orgs, settable=SETTABLE, outcomes=OUTCOMES, open=OPEN_STATUSES,
         done=request.query_params.get("done"), error=request.query_params.get("error"),
-        org_names=org_names, answers=present(view.fields, Texts(session.lang), org_names),
+        org_names=org_names, answers=present(view.fields, ConsoleTexts(session.lang), org_names),
     )  # fmt: skip
 
 
@@ -260,7 +260,7 @@ async def report_pdf(request: Request) -> Response:
     if view is None:
         raise not_found()
     data = await asyncio.to_thread(
-        pdf.render, view, Texts(session.lang), adviser=me.name, made_at=console.clock(),
+        pdf.render, view, ConsoleTexts(session.lang), adviser=me.name, made_at=console.clock(),
         names=_names(request), org_names=_org_names(request), font=pdf.unicode_font(),
     )  # fmt: skip
     return Response(

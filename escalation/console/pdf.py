@@ -19,7 +19,7 @@ from fontTools.ttLib import TTFont
 from fpdf import FPDF
 
 from escalation.console.present import local, present
-from escalation.console.texts import Texts
+from escalation.console.texts import ConsoleTexts
 from storage.cases import CaseView
 
 FONT_DIRS = (
@@ -39,7 +39,7 @@ def unicode_font() -> tuple[Path, Path] | None:
 
 
 class _Document(FPDF):
-    def __init__(self, footer: str, t: Texts, font: tuple[Path, Path] | None) -> None:
+    def __init__(self, footer: str, t: ConsoleTexts, font: tuple[Path, Path] | None) -> None:
         super().__init__(format="A4")
         self._footer, self._t = footer, t
         self.unicode = font is not None
@@ -78,7 +78,7 @@ class _Document(FPDF):
 
 def render(
     view: CaseView,
-    t: Texts,
+    t: ConsoleTexts,
     *,
     adviser: str,
     made_at: datetime,
@@ -127,7 +127,7 @@ def _when(moment: datetime) -> str:
 
 
 def _lines(
-    view: CaseView, t: Texts, names: dict[str, str], org_names: dict[str, str]
+    view: CaseView, t: ConsoleTexts, names: dict[str, str], org_names: dict[str, str]
 ) -> Sequence[tuple[str, str]]:
     s = view.summary
     facts = [
@@ -154,7 +154,9 @@ def _lines(
     return out
 
 
-def _author(kind: str, author: str | None, internal: bool, t: Texts, names: dict[str, str]) -> str:
+def _author(
+    kind: str, author: str | None, internal: bool, t: ConsoleTexts, names: dict[str, str]
+) -> str:
     if kind == "student":
         return t("report.student")
     if kind == "event":

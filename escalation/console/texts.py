@@ -29,7 +29,7 @@ def table(lang: str) -> dict[str, str]:
     return _flatten(data)
 
 
-class Texts:
+class ConsoleTexts:
     def __init__(self, lang: str) -> None:
         self.lang = lang if lang in LANGUAGES else "nl"
         self._table = table(self.lang)

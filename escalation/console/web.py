@@ -18,7 +18,7 @@ from starlette.templating import Jinja2Templates
 
 from escalation.console.config import Console
 from escalation.console.sessions import COOKIE, ConsoleSession, SessionStore
-from escalation.console.texts import LANGUAGES, Texts
+from escalation.console.texts import LANGUAGES, ConsoleTexts
 
 HERE = Path(__file__).resolve().parent
 
@@ -102,7 +102,7 @@ def page(
 ) -> Response:
     ctx = context(request)
     lang = session.lang if session is not None else "nl"
-    t = Texts(lang)
+    t = ConsoleTexts(lang)
     response = ctx.templates.TemplateResponse(
         request,
         name,

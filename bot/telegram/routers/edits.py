@@ -4,13 +4,13 @@ or the student believes the correction went in."""
 from aiogram import F, Router
 from aiogram.types import Message
 
-from bot.services import Services
+from bot.container import Container
 from dialogues import lang_from_hint
 
 
-async def on_edit(message: Message, services: Services) -> None:
+async def on_edit(message: Message, container: Container) -> None:
     hint = message.from_user.language_code if message.from_user else None
-    await message.answer(services.dialogue.texts(lang_from_hint(hint)).get("edit_not_seen"))
+    await message.answer(container.dialogue.texts(lang_from_hint(hint)).get("edit_not_seen"))
 
 
 def make_router() -> Router:

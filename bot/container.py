@@ -1,4 +1,5 @@
-"""Everything a channel needs, built once from the settings.
+"""The container: everything the channels, the console and the command line need,
+built once from the settings (`build_container`), so no caller assembles its own.
 
 Start-up creates what an embedded install lacks (database schema, server keys) so that
 `make run` works on a fresh clone; it says so in the log, and never prints a secret there.
@@ -18,8 +19,10 @@ from escalation.deadlines import DeadlinePolicy
 from escalation.directory import Adviser, Directory, Organization
 from escalation.email import SmtpConfig
 from escalation.routing import Rule, Rules
+from storage.accounts import Accounts
 from storage.advisers import AdviserKeys
 from storage.attempts import StatusAttempts
+from storage.cases import Cases
 from storage.conversations import ConversationStore
 from storage.crypto import KdfParams
 from storage.db import make_engine, migrate, session_factory
@@ -36,7 +39,7 @@ log = logging.getLogger(__name__)
 
 
 @dataclass
-class Services:
+class Container:
     settings: Settings
     db: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
@@ -57,6 +60,8 @@ class Services:
     updates: UpdateLog
     advisers: AdviserKeys
     outbox: Outbox
+    accounts: Accounts  # the console's logins and enrolment, also for `stagemeld adviser add`
+    cases: Cases  # what the console does with a report
 
     async def close(self) -> None:
         await self.db.dispose()
@@ -123,6 +128,19 @@ def deadline_policy(settings: Settings) -> DeadlinePolicy:
     )
 
 
+def console_accounts(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession], keys: KeyStore
+) -> Accounts:
+    c = settings.console
+    return Accounts(
+        sessions,
+        keys,
+        max_failures=c.login_max_failures,
+        lock=timedelta(minutes=c.login_lock_minutes),
+        link_valid=timedelta(hours=c.enrol_link_hours),
+    )
+
+
 def kdf_params(settings: Settings) -> KdfParams:
     a = settings.keys.argon2
     return KdfParams(iterations=a.iterations, lanes=a.lanes, memory_kib=a.memory_kib)
@@ -149,7 +167,7 @@ def recovery_banner(recovery_private: str) -> str:
     )
 
 
-async def build_services(settings: Settings) -> Services:
+async def build_container(settings: Settings) -> Container:
     keys = ensure_keys(settings)
     db = make_engine(settings.database.url)
     await migrate(db)
@@ -162,7 +180,7 @@ async def build_services(settings: Settings) -> Services:
     )
     status = settings.status
     reports = ReportStore(sessions, keys)
-    services = Services(
+    return Container(
         settings=settings,
         db=db,
         sessions=sessions,
@@ -192,13 +210,14 @@ async def build_services(settings: Settings) -> Services:
         updates=UpdateLog(sessions),
         advisers=AdviserKeys(sessions),
         outbox=Outbox(sessions),
+        accounts=console_accounts(settings, sessions, keys),
+        cases=Cases(sessions, keys.server),
     )
-    return services
 
 
-async def warn_about_keyless_advisers(services: Services) -> None:
-    ids = [a.id for o in services.directory.organizations for a in o.advisers]
-    have = await services.advisers.public_keys(ids)
+async def warn_about_keyless_advisers(container: Container) -> None:
+    ids = [a.id for o in container.directory.organizations for a in o.advisers]
+    have = await container.advisers.public_keys(ids)
     missing = [adviser_id for adviser_id in ids if adviser_id not in have]
     if missing:
         # One line, so the first lines of `make run` still say where to point the browser.

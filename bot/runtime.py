@@ -18,8 +18,8 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramNotFound
 
 from bot.config import Settings
+from bot.container import Container, build_container, warn_about_keyless_advisers
 from bot.nudging import ChannelSend, GiveUp, deliver_nudges
-from bot.services import Services, build_services, warn_about_keyless_advisers
 from bot.telegram.app import make_bot, run_telegram
 from bot.terminal import chat
 from bot.turns import Turns
@@ -50,28 +50,28 @@ async def serve(
     ready: asyncio.Future[str | None] | None = None,
 ) -> None:
     """Runs until `stop` is set. `ready` gets the web address (or None) once listening."""
-    services = await build_services(settings)
-    await warn_about_keyless_advisers(services)
+    container = await build_container(settings)
+    await warn_about_keyless_advisers(container)
     bot = make_bot(settings.telegram) if settings.telegram.active else None
-    web = await _start_web(services)
+    web = await _start_web(container)
     announce(settings, interactive=interactive and bot is None, web_url=web.url if web else None)
     if ready is not None and not ready.done():
         ready.set_result(web.url if web else None)
     tasks = [
-        asyncio.create_task(_every(NOTIFY_EVERY, stop, _notifier(services, bot)), name="notify"),
-        asyncio.create_task(_every(NOTIFY_EVERY, stop, _nudger(services, bot)), name="nudge"),
+        asyncio.create_task(_every(NOTIFY_EVERY, stop, _notifier(container, bot)), name="notify"),
+        asyncio.create_task(_every(NOTIFY_EVERY, stop, _nudger(container, bot)), name="nudge"),
         asyncio.create_task(
-            _every(HOUSEKEEPING_EVERY, stop, _housekeeping(services)), name="housekeeping"
+            _every(HOUSEKEEPING_EVERY, stop, _housekeeping(container)), name="housekeeping"
         ),
         asyncio.create_task(
-            _every(settings.deadlines.check_every_seconds, stop, _deadlines(services)),
+            _every(settings.deadlines.check_every_seconds, stop, _deadlines(container)),
             name="deadlines",
         ),
     ]
     if bot is not None:
-        tasks.append(asyncio.create_task(run_telegram(services, bot, stop), name="telegram"))
+        tasks.append(asyncio.create_task(run_telegram(container, bot, stop), name="telegram"))
     elif interactive:
-        tasks.append(asyncio.create_task(_terminal(services, stop), name="terminal"))
+        tasks.append(asyncio.create_task(_terminal(container, stop), name="terminal"))
     try:
         await _until_stopped(stop, tasks)
     finally:
@@ -83,14 +83,14 @@ async def serve(
             await bot.session.close()
         if web is not None:
             await web.stop()
-        await services.close()
+        await container.close()
         log.info("stopped")
 
 
-async def _start_web(services: Services) -> WebServer | None:
-    if not services.settings.web.enabled:
+async def _start_web(container: Container) -> WebServer | None:
+    if not container.settings.web.enabled:
         return None
-    web = WebServer(make_app(web_routes(services), services=services), services.settings.web)
+    web = WebServer(make_app(web_routes(container), container=container), container.settings.web)
     await web.start()
     return web
 
@@ -138,14 +138,14 @@ async def _every(seconds: float, stop: asyncio.Event, job: Callable[[], Awaitabl
             await asyncio.wait_for(stop.wait(), seconds)
 
 
-def _notifier(services: Services, bot: Bot | None) -> Callable[[], Awaitable[int]]:
+def _notifier(container: Container, bot: Bot | None) -> Callable[[], Awaitable[int]]:
     senders: dict[str, Sender] = {}
     if bot is not None:
         senders["telegram"] = telegram_sender(bot)
-    if services.smtp is not None:
-        senders["email"] = EmailSender(services.smtp)
-    texts = services.dialogue.texts("nl")
-    console = f"{services.settings.web.base_url}/console/"
+    if container.smtp is not None:
+        senders["email"] = EmailSender(container.smtp)
+    texts = container.dialogue.texts("nl")
+    console = f"{container.settings.web.base_url}/console/"
 
     def render(item: PendingNotification, org: Organization) -> Notice:
         names = {"reference": item.reference, "organization": org.name}
@@ -156,7 +156,7 @@ def _notifier(services: Services, bot: Bot | None) -> Callable[[], Awaitable[int
     async def job() -> int:
         if not senders:
             return 0
-        return await deliver_due(services.outbox, services.directory, senders, render, now)
+        return await deliver_due(container.outbox, container.directory, senders, render, now)
 
     return job
 
@@ -170,21 +170,21 @@ def telegram_sender(bot: Bot) -> Sender:
     return send
 
 
-def _nudger(services: Services, bot: Bot | None) -> Callable[[], Awaitable[int]]:
+def _nudger(container: Container, bot: Bot | None) -> Callable[[], Awaitable[int]]:
     channels: dict[str, ChannelSend] = {}
     if bot is not None:
-        channels["telegram"] = telegram_nudge(bot, services)
+        channels["telegram"] = telegram_nudge(bot, container)
 
     async def job() -> int:
-        return await deliver_nudges(services.nudges, channels, now)
+        return await deliver_nudges(container.nudges, channels, now)
 
     return job
 
 
-def telegram_nudge(bot: Bot, services: Services) -> ChannelSend:
+def telegram_nudge(bot: Bot, container: Container) -> ChannelSend:
     async def send(chat: str, lang: str) -> None:
         try:
-            await bot.send_message(int(chat), services.dialogue.texts(lang).get("nudge_news"))
+            await bot.send_message(int(chat), container.dialogue.texts(lang).get("nudge_news"))
         except (TelegramForbiddenError, TelegramNotFound) as exc:
             raise GiveUp from exc
         except TelegramBadRequest as exc:
@@ -195,26 +195,28 @@ def telegram_nudge(bot: Bot, services: Services) -> ChannelSend:
     return send
 
 
-def _deadlines(services: Services) -> Callable[[], Awaitable[int]]:
+def _deadlines(container: Container) -> Callable[[], Awaitable[int]]:
     async def job() -> int:
-        return await escalate_due(services.deadlines, services.directory, services.deadline_policy)
+        return await escalate_due(
+            container.deadlines, container.directory, container.deadline_policy
+        )
 
     return job
 
 
-def _housekeeping(services: Services) -> Callable[[], Awaitable[None]]:
+def _housekeeping(container: Container) -> Callable[[], Awaitable[None]]:
     async def job() -> None:
         moment = now()
-        await services.conversations.purge_expired(moment)
-        await services.attempts.purge(moment)
-        await services.updates.purge(moment - timedelta(days=2))
-        await apply_retention(services.retention, services.directory)
+        await container.conversations.purge_expired(moment)
+        await container.attempts.purge(moment)
+        await container.updates.purge(moment - timedelta(days=2))
+        await apply_retention(container.retention, container.directory)
 
     return job
 
 
-async def _terminal(services: Services, stop: asyncio.Event) -> None:
-    await chat(Turns(services))
+async def _terminal(container: Container, stop: asyncio.Event) -> None:
+    await chat(Turns(container))
     stop.set()
 
 
