@@ -37,7 +37,10 @@ class Answers:
             return Outcome(new, (*before, self.summary.render(new)))
         previous = state.answers.get(step_id, ())
         selected = previous if step.kind == "multi" and isinstance(previous, tuple) else ()
-        new = state.advance(step=step_id, selected=selected, rewrite=())
+        # "Back" keeps an answer as it was; a question a change made necessary (the school
+        # is mbo again: "recognised?") has none to keep, so it is answered, not skipped.
+        editing = state.editing and answered(step, state)
+        new = state.advance(step=step_id, editing=editing, selected=selected, rewrite=())
         return Outcome(new, (*before, self.q.ask(new)))
 
     def after(self, state: State, before: tuple[Reply, ...] = ()) -> Outcome:
@@ -45,8 +48,9 @@ class Answers:
         return self.enter(state, self.next_step(state), before)
 
     def cancel_edit(self, state: State) -> Outcome:
-        """Back to the summary from a question opened there, changing nothing."""
-        return self.enter(state, "summary")
+        """Back to the summary from a question opened there, changing nothing; a question
+        still owed (a state saved before it lost its back button) is asked instead."""
+        return self.enter(state, self.next_step(state))
 
     def choose(self, state: State, step: Step, value: str) -> Outcome:
         extra_key = step.extra.get(value)

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import datetime
 import json
+from dataclasses import replace
 
 import pytest
 
 from dialogues import (
+    Button,
     CheckStatus,
     Draft,
     EraseChat,
@@ -358,6 +360,59 @@ def test_changing_evidence_to_no_drops_the_note() -> None:
     assert chat.step == "summary"
     assert chat.state is not None and "evidence_note" not in chat.state.answers
     assert "Appjes" not in chat.text
+
+
+MBO_WITH_WORKPLACE = {**REACH["recognised"], "recognised": "yes"}
+
+
+def test_a_new_school_keeps_recognised_while_it_applies_and_drops_it_when_not() -> None:
+    chat = _at_summary(choices=MBO_WITH_WORKPLACE)
+    chat.press("edit")
+    chat.press("edit.school")
+    chat.press("mondriaan")  # the same mbo school: the answer still applies
+    assert chat.step == "summary"
+    assert chat.state is not None and chat.state.answers["recognised"] == "yes"
+    chat.press("edit")
+    chat.press("edit.school")
+    chat.press("hhs")  # hbo: the question is not asked, so its answer goes
+    assert chat.step == "summary"
+    assert chat.state is not None and "recognised" not in chat.state.answers
+    assert ENGINE.texts("nl").get("sum_recognised") not in chat.text
+    chat.press("edit")
+    assert "edit.recognised" not in chat.offered
+    chat.press("back")
+    draft = chat.press("submit").action
+    assert isinstance(draft, Submit) and draft.draft.recognised == ""
+
+
+def test_a_school_that_is_mbo_again_asks_recognised_again_and_it_cannot_be_skipped() -> None:
+    """Back on a question a change made necessary used to show a summary without its
+    answer (a KeyError rendering it): the question is owed, so it has no back button."""
+    chat = _at_summary(choices={**MBO_WITH_WORKPLACE, "school": "hhs"})
+    assert chat.state is not None and "recognised" not in chat.state.answers
+    chat.press("edit")
+    chat.press("edit.school")
+    assert "back" in chat.offered  # the school itself can still be left as it was
+    chat.press("mondriaan")
+    assert chat.step == "recognised" and chat.keys == ["ask_recognised"]
+    assert chat.offered == ["yes", "no", "unknown"]
+    chat.press("no")
+    assert chat.step == "summary"
+    draft = chat.press("submit").action
+    assert isinstance(draft, Submit)
+    assert (draft.draft.school, draft.draft.recognised) == ("mondriaan", "no")
+
+
+def test_back_on_a_question_still_owed_asks_it_again() -> None:
+    """A state saved while that question still had its back button."""
+    chat = _at_summary(choices={**MBO_WITH_WORKPLACE, "school": "hhs"})
+    assert chat.state is not None
+    answers = {**chat.state.answers, "school": "mondriaan"}
+    chat.state = replace(chat.state, step="recognised", answers=answers, editing=True)
+    chat.buttons = (Button("Terug", "back", chat.state.turn),)
+    chat.press("back")
+    assert chat.step == "recognised" and chat.keys == ["ask_recognised"]
+    assert chat.offered == ["yes", "no", "unknown"]
 
 
 def test_the_evidence_note_itself_can_be_changed() -> None:
