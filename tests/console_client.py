@@ -73,7 +73,7 @@ class ConsoleWorld:
 def make_world(container: Container) -> ConsoleWorld:
     clock = now_clock()
     console = Console(
-        accounts=Accounts(container.sessions, container.keys, clock, max_failures=3),
+        accounts=Accounts(container.sessions, container.keys, clock, max_failures=10),
         cases=Cases(container.sessions, container.keys.server, clock),
         advisers=container.advisers,
         directory=container.directory,
