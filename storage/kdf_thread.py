@@ -131,6 +131,11 @@ class KdfQueue:
 _QUEUE = KdfQueue()
 
 
+def queued_low() -> int:
+    """Status checks waiting now (for the bench)."""
+    return _QUEUE.low_waiting
+
+
 def set_max_queued_checks(limit: int) -> None:
     """From the settings (`status.max_queued_checks`), at start-up."""
     _QUEUE.max_low = limit
