@@ -7,6 +7,7 @@ the person reading it is an operator at a school, not a Python developer.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from enum import StrEnum
 from pathlib import Path
@@ -84,6 +85,12 @@ class ConversationSettings(_Section):
 class StatusSettings(_Section):
     max_failures: int = Field(default=5, ge=1)
     lock_minutes: int = Field(default=15, ge=1)
+    # Wrong receipt codes per hour, from one client address (web chat) and from all
+    # chats together; beyond them status checks wait (docs/security.md has the numbers).
+    per_address_per_hour: int = Field(default=20, ge=1)
+    overall_per_hour: int = Field(default=600, ge=1)
+    # Status checks waiting for Argon2id at once; more: "busy, try again in a minute".
+    max_queued_checks: int = Field(default=20, ge=1, le=1000)
 
 
 class ReportingSettings(_Section):
@@ -108,6 +115,9 @@ class WebSettings(_Section):
     quick_exit_url: str = "https://www.buienradar.nl/"
     messages_per_minute: int = Field(default=30, ge=1)  # flood limit per browser session
     max_text_chars: int = Field(default=4096, ge=100, le=16_000)  # like a Telegram message
+    # Proxies whose X-Forwarded-For is believed (addresses or networks); from anyone
+    # else the header is ignored and the connection's own address counts.
+    trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
 
     @property
     def base_url(self) -> str:
@@ -116,8 +126,12 @@ class WebSettings(_Section):
 
 class ConsoleSettings(_Section):
     session_idle_minutes: int = Field(default=30, ge=1, le=720)
-    login_max_failures: int = Field(default=5, ge=1)
+    login_max_failures: int = Field(default=5, ge=1)  # per account and source address
     login_lock_minutes: int = Field(default=15, ge=1)
+    # Failed logins per source address (all accounts) within the lock time, and per
+    # account from all sources together (the database's lock-out, for spread guessing).
+    login_source_max_failures: int = Field(default=20, ge=1)
+    login_account_max_failures: int = Field(default=50, ge=1)
     enrol_link_hours: int = Field(default=72, ge=1, le=24 * 30)
 
 
@@ -288,6 +302,7 @@ def check_consistency(s: Settings) -> None:
     _check_organizations(s.organizations)
     _check_routing(s.routing, {o.id for o in s.organizations})
     _check_web(s.web)
+    _check_status(s.status)
 
 
 def _check_telegram(t: TelegramSettings) -> None:
@@ -370,8 +385,20 @@ def _check_conditions(key: str, when: dict[str, tuple[str, ...]]) -> None:
             )
 
 
+def _check_status(st: StatusSettings) -> None:
+    if st.per_address_per_hour > st.overall_per_hour:
+        raise ConfigError("status.per_address_per_hour", "must not exceed status.overall_per_hour")
+
+
 def _check_web(w: WebSettings) -> None:
     if w.public_url is not None and not w.public_url.startswith(("http://", "https://")):
         raise ConfigError("web.public_url", "must start with https:// (or http:// for local use)")
     if not w.quick_exit_url.startswith(("http://", "https://")):
         raise ConfigError("web.quick_exit_url", "must be the full http(s):// address of a site")
+    for i, proxy in enumerate(w.trusted_proxies):
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError:
+            raise ConfigError(
+                f"web.trusted_proxies.{i}", "must be an IP address or network (10.0.0.0/8)"
+            ) from None

@@ -14,6 +14,7 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.config import Settings
+from bot.guessing import GuessLimits
 from dialogues import Engine, FlowContext
 from escalation.deadlines import DeadlinePolicy
 from escalation.directory import Adviser, Directory, Organization
@@ -27,6 +28,7 @@ from storage.conversations import ConversationStore
 from storage.crypto import KdfParams
 from storage.db import make_engine, migrate, session_factory
 from storage.deadlines import DeadlineStore
+from storage.kdf_thread import set_max_queued_checks
 from storage.keys import KeysMissing, KeyStore
 from storage.nudges import Nudges
 from storage.outbox import Outbox
@@ -62,6 +64,7 @@ class Container:
     outbox: Outbox
     accounts: Accounts  # the console's logins and enrolment, also for `stagemeld adviser add`
     cases: Cases  # what the console does with a report
+    guessing: GuessLimits  # receipt codes per client address and overall, in memory
 
     async def close(self) -> None:
         await self.db.dispose()
@@ -135,7 +138,9 @@ def console_accounts(
     return Accounts(
         sessions,
         keys,
-        max_failures=c.login_max_failures,
+        # Account-wide, from every address together: higher than the per-address bound
+        # (escalation/console/throttle.py), so a stranger cannot lock an adviser out.
+        max_failures=c.login_account_max_failures,
         lock=timedelta(minutes=c.login_lock_minutes),
         link_valid=timedelta(hours=c.enrol_link_hours),
     )
@@ -179,6 +184,7 @@ async def build_container(settings: Settings) -> Container:
         workplaces=tuple((o.id, o.name) for o in directory.organizations if o.kind == "workplace"),
     )
     status = settings.status
+    set_max_queued_checks(status.max_queued_checks)
     reports = ReportStore(sessions, keys)
     return Container(
         settings=settings,
@@ -212,6 +218,7 @@ async def build_container(settings: Settings) -> Container:
         outbox=Outbox(sessions),
         accounts=console_accounts(settings, sessions, keys),
         cases=Cases(sessions, keys.server),
+        guessing=GuessLimits(status.per_address_per_hour, status.overall_per_hour),
     )
 
 

@@ -2,7 +2,10 @@
 sending a file, withdrawing — and turning the outcome into the engine's result values.
 
 Wrong receipt codes count towards the same lock-out as /status, whichever command they
-came with, so /withdraw is no side door for guessing.
+came with, so /withdraw is no side door for guessing. Beyond the chat's own lock-out a
+code also counts per client address and for everyone (`bot.guessing`), checked before
+any Argon2id work; the derivation itself queues behind filing and logins
+(`storage.kdf_thread`), and a full queue says "busy" instead of waiting.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from bot.container import Container
+from bot.guessing import Claim
 from bot.reply_token import make_token, read_token
 from dialogues import (
     MAX_ATTACHMENT,
@@ -23,6 +27,7 @@ from dialogues import (
     ThreadEntry,
     WithdrawResult,
 )
+from storage.kdf_thread import KdfBusy, low_priority
 from storage.student import StudentView
 from vocabulary import OPEN_STATUSES
 
@@ -38,8 +43,10 @@ class FollowUpActions:
     def __init__(self, container: Container) -> None:
         self.container = container
 
-    async def status(self, chat_key: str, code: str) -> StatusResult:
-        found = await self._view(chat_key, code)
+    async def status(self, chat_key: str, code: str, client: str = "") -> StatusResult:
+        """`client`: the web chat's client address ("" for Telegram: its chat is its
+        client); counted in memory only."""
+        found = await self._view(chat_key, code, client)
         if not isinstance(found, StudentView):
             return found
         return StatusFound(
@@ -72,13 +79,15 @@ class FollowUpActions:
         sent = await self.container.student.send_file(report_id, name, kind, data, notices)
         return "sent" if sent else "expired"
 
-    async def withdraw(self, chat_key: str, token: str, code: str) -> WithdrawResult:
+    async def withdraw(
+        self, chat_key: str, token: str, code: str, client: str = ""
+    ) -> WithdrawResult:
         if token:
             report_id = self._report(token)
             if report_id is None:
                 return "expired"
         else:
-            found = await self._view(chat_key, code)
+            found = await self._view(chat_key, code, client)
             if not isinstance(found, StudentView):
                 return found
             report_id = found.report_id
@@ -87,13 +96,31 @@ class FollowUpActions:
         log.info("a report was withdrawn by the student")
         return "withdrawn"
 
-    async def _view(self, chat_key: str, code: str) -> StudentView | StatusNotFound | StatusLocked:
+    async def _view(
+        self, chat_key: str, code: str, client: str
+    ) -> StudentView | StatusNotFound | StatusLocked:
         attempts = self.container.attempts
         locked = await attempts.locked_for(chat_key)
         if locked is not None:
             return StatusLocked(minutes=_minutes(locked))
-        view = await self.container.student.view(code)
+        claim = self.container.guessing.claim(client)
+        if not isinstance(claim, Claim):
+            log.warning("receipt guessing bound reached (%s); status checks wait", claim.why)
+            minutes = _minutes(timedelta(seconds=claim.wait))
+            if claim.why == "client":
+                return StatusLocked(minutes=minutes)
+            return StatusLocked(minutes=minutes, why="busy")
+        try:
+            with low_priority():
+                view = await self.container.student.view(code)
+        except KdfBusy:
+            self.container.guessing.refund(claim)
+            return StatusLocked(minutes=1, why="busy")
+        except BaseException:
+            self.container.guessing.refund(claim)
+            raise
         if view is not None:
+            self.container.guessing.refund(claim)
             return view
         left = await attempts.record_failure(chat_key)
         if left <= 0:

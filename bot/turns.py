@@ -81,6 +81,7 @@ class Channel:
 
     push_address: str = ""  # e.g. "telegram:123": where a nudge could reach the student
     fetch_file: FetchFile | None = None  # the bytes behind an Attachment's ref
+    client: str = ""  # the web chat's client address, for guessing bounds (memory only)
 
 
 class Turns:
@@ -188,7 +189,8 @@ class Turns:
         state = outcome.state if outcome.state is not None else before
         engine = self.container.dialogue
         if isinstance(action, CheckStatus):
-            told = engine.status_result(state, await self.follow_up.status(chat_key, action.code))
+            found = await self.follow_up.status(chat_key, action.code, channel.client)
+            told = engine.status_result(state, found)
         elif isinstance(action, SendReply):
             told = engine.reply_result(
                 state, await self.follow_up.answer(action.token, action.text)
@@ -199,7 +201,9 @@ class Turns:
             )
             told = engine.reply_result(state, sent)
         elif isinstance(action, Withdraw):
-            gone = await self.follow_up.withdraw(chat_key, action.token, action.code)
+            gone = await self.follow_up.withdraw(
+                chat_key, action.token, action.code, channel.client
+            )
             told = engine.withdraw_result(state, gone)
         else:
             return outcome

@@ -152,4 +152,5 @@ class AfterFiling(EngineBase):
         return self._say(state, "status_not_found", left=left)
 
     def _locked(self, state: State, result: StatusLocked) -> Reply:
-        return self._say(state, "status_locked", minutes=max(1, result.minutes))
+        key = "status_busy" if result.why == "busy" else "status_locked"
+        return self._say(state, key, minutes=max(1, result.minutes))

@@ -82,6 +82,7 @@ ENGINE_KEYS = frozenset(
         "withdraw_expired",
         "status_not_found",
         "status_locked",
+        "status_busy",
         "still_open",
         "help",
         "idle_help",

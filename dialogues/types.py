@@ -181,6 +181,9 @@ class StatusNotFound:
 @dataclass(frozen=True, slots=True)
 class StatusLocked:
     minutes: int
+    # tries: too many wrong codes (this chat or this address); busy: the service is
+    # pausing or queueing status checks for everyone, nothing this student did.
+    why: Literal["tries", "busy"] = "tries"
 
 
 StatusResult = StatusFound | StatusNotFound | StatusLocked

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-from sqlalchemy import update
+from sqlalchemy import or_, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage import audit, crypto
@@ -229,8 +229,9 @@ class Accounts:
         if account is None or key is None:
             await self._decoy_unlock(passphrase)
             return LoginRefused("wrong")
-        if account.locked_until is not None and account.locked_until > now:
-            return LoginRefused("locked", account.failed_logins, account.locked_until)
+        refused = await self._claim(adviser_id, now)
+        if refused is not None:
+            return refused
         step = crypto.totp_step(self._open_totp(account), code, now)
         private = await self._unlock(key.protected_private_key, passphrase)
         if step is None or step <= account.totp_last_step or private is None:
@@ -274,16 +275,47 @@ class Accounts:
         except crypto.CryptoError:
             return None
 
+    async def _claim(self, adviser_id: str, now: datetime) -> LoginRefused | None:
+        """Count this attempt as a failure *before* its Argon2id work, in one statement:
+        of any number of parallel attempts at most `max_failures` are evaluated (a
+        success takes its count back). The attempt that finds the count full starts the
+        lock, so a crash between claim and answer cannot leave an account stuck."""
+        async with self.sessions() as session, session.begin():
+            result = await session.execute(
+                update(AdviserAccount)
+                .where(
+                    AdviserAccount.adviser_id == adviser_id,
+                    or_(AdviserAccount.locked_until.is_(None), AdviserAccount.locked_until <= now),
+                    AdviserAccount.failed_logins < self.max_failures,
+                )
+                .values(failed_logins=AdviserAccount.failed_logins + 1)
+            )
+            if rowcount(result) == 1:
+                return None
+            account = await session.get(AdviserAccount, adviser_id, with_for_update=True)
+            assert account is not None
+            if account.locked_until is None or account.locked_until <= now:
+                account.locked_until, account.failed_logins = now + self.lock, 0
+                await audit.append(
+                    session, self.keys.server, at=now, actor=adviser_id, action="login_locked"
+                )
+            return LoginRefused("locked", self.max_failures, account.locked_until)
+
     async def _failed(self, adviser_id: str, now: datetime) -> LoginRefused:
-        """Counted atomically; the last allowed failure locks the account for a while."""
+        """The attempt was counted by `_claim`; the last allowed failure locks the
+        account for a while."""
         async with self.sessions() as session, session.begin():
             account = await session.get(AdviserAccount, adviser_id, with_for_update=True)
             assert account is not None
-            failures = account.failed_logins + 1
+            failures = account.failed_logins
             locked_until = None
-            if failures >= self.max_failures:
-                locked_until, account.locked_until, failures = now + self.lock, now + self.lock, 0
-            account.failed_logins = failures
+            unlocked = account.locked_until is None or account.locked_until <= now
+            if failures >= self.max_failures and unlocked:
+                locked_until, account.locked_until, account.failed_logins = (
+                    now + self.lock,
+                    now + self.lock,
+                    0,
+                )
             action = "login_locked" if locked_until else "login_failed"
             await audit.append(session, self.keys.server, at=now, actor=adviser_id, action=action)
         if locked_until is not None:
@@ -317,8 +349,9 @@ class Accounts:
         if account is None:
             await self._decoy_unlock(recovery_code)
             return LoginRefused("wrong")
-        if account.locked_until is not None and account.locked_until > now:
-            return LoginRefused("locked", account.failed_logins, account.locked_until)
+        refused = await self._claim(adviser_id, now)
+        if refused is not None:
+            return refused
         code = crypto.normalize_recovery_code(recovery_code)
         private = await self._unlock(account.recovery_protected_key, code)
         if private is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from starlette.requests import Request
@@ -9,6 +10,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import BaseRoute, Mount, Route
 
 from bot.container import Container
+from bot.web.clients import ClientAddress
 from bot.webchat import chat_routes
 from escalation.console import Console, ConsoleConfig, console_app
 
@@ -30,8 +32,18 @@ def console_for(container: Container, config: ConsoleConfig | None = None) -> Co
             idle=timedelta(minutes=s.console.session_idle_minutes),
             secure_cookie=s.web.base_url.startswith("https://"),
             lock_minutes=s.console.login_lock_minutes,
+            login_max_failures=s.console.login_max_failures,
+            source_max_failures=s.console.login_source_max_failures,
+            source=_source(ClientAddress(s.web.trusted_proxies)),
         ),
     )
+
+
+def _source(clients: ClientAddress) -> Callable[[Request], str]:
+    def source(request: Request) -> str:
+        return clients.of(request.client.host if request.client else None, request.headers)
+
+    return source
 
 
 def web_routes(container: Container) -> list[BaseRoute]:

@@ -17,7 +17,8 @@ from starlette.responses import PlainTextResponse
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from bot.config import WebSettings
-from bot.turns import TurnResult, Turns
+from bot.turns import Channel, TurnResult, Turns
+from bot.web.clients import ClientAddress
 from bot.webchat import frames, session
 from bot.webchat.limits import Flood, OneAtATime
 from bot.webchat.origin import same_origin
@@ -39,6 +40,7 @@ class ChatSocket:
         self.one = OneAtATime()
         self.undelivered = Undelivered(time.monotonic)
         self.live: defaultdict[str, set[WebSocket]] = defaultdict(set)
+        self.clients = ClientAddress(web.trusted_proxies)
 
     def chat_key(self, session_id: str) -> str:
         return self.turns.chat_key(CHANNEL, session_id)
@@ -112,16 +114,22 @@ class ChatSocket:
         # The replies are sent under the same lock, so a page reconnecting meanwhile
         # finds them among the undelivered rather than missing them.
         async with self.one.hold(key):
-            result = await self._turn(key, parsed, hint)
+            result = await self._turn(key, parsed, hint, self._client(ws))
             if result is None:
                 await ws.send_json(frames.notice(texts, "error_try_again"))
                 return lang
             await self._deliver(ws, key, result, lang)
         return result.lang
 
-    async def _turn(self, key: str, inp: Input, hint: str | None) -> TurnResult | None:
+    def _client(self, ws: WebSocket) -> str:
+        """The client's address, for the receipt-guessing bounds (memory only)."""
+        return self.clients.of(ws.client.host if ws.client else None, ws.headers)
+
+    async def _turn(
+        self, key: str, inp: Input, hint: str | None, client: str = ""
+    ) -> TurnResult | None:
         try:
-            return await self.turns.run(key, inp, lang_hint=hint)
+            return await self.turns.run(key, inp, lang_hint=hint, channel=Channel(client=client))
         except Exception:
             # No content and no session in the log; the student is told to try again.
             log.exception("a web chat turn failed")

@@ -9,6 +9,8 @@ en.yaml). `console_app` builds the Starlette app the service mounts.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -21,6 +23,7 @@ from escalation.console import auth, pages
 from escalation.console.config import Console, ConsoleConfig
 from escalation.console.present import local
 from escalation.console.sessions import SessionStore
+from escalation.console.throttle import LoginThrottle
 from escalation.console.web import HERE, Context, current, page
 
 __all__ = ["Console", "ConsoleConfig", "console_app"]
@@ -66,6 +69,12 @@ def console_app(console: Console) -> Starlette:
     app = Starlette(routes=routes, exception_handlers={HTTPException: _error})
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.filters["local"] = local
-    store = SessionStore(console.config.idle, console.config.max_sessions)
-    app.state.console = Context(console, store, templates)
+    config = console.config
+    store = SessionStore(config.idle, config.max_sessions, config.max_signed_in)
+    throttle = LoginThrottle(
+        config.login_max_failures,
+        config.source_max_failures,
+        timedelta(minutes=config.lock_minutes),
+    )
+    app.state.console = Context(console, store, templates, throttle)
     return app

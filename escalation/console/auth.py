@@ -1,7 +1,10 @@
 """Enrolment, login, logout and recovery pages.
 
-A failed login waits a little longer each time before answering and the account locks
-after too many; the unlocked private key goes into a fresh in-memory session (a new id,
+A failed login waits a little longer each time before answering. Failures are counted
+before the Argon2id work, per account and source address and per source (`throttle`,
+in memory), and per account in the database (a higher bound, for guessing spread over
+many addresses): a stranger who knows an adviser's e-mail address locks out only their
+own address. The unlocked private key goes into a fresh in-memory session (a new id,
 so a session fixed before login is worthless) and nowhere else.
 """
 
@@ -14,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from escalation.console.sessions import COOKIE, ConsoleSession
+from escalation.console.throttle import Throttled
 from escalation.console.web import (
     anonymous,
     checked_form,
@@ -56,16 +60,25 @@ async def login(request: Request) -> Response:
     form = await checked_form(request, session)
     assert session is not None
     ctx = context(request)
-    adviser = adviser_by_email(request, form.get("email", ""))
+    email = form.get("email", "")
+    attempt = ctx.throttle.claim(email, ctx.console.config.source(request), ctx.console.clock())
+    if isinstance(attempt, Throttled):  # no Argon2id for this one
+        locked = LoginRefused("locked", attempt.failures, attempt.until)
+        return _login_failed(request, session, locked, form)
+    adviser = adviser_by_email(request, email)
     # An unknown address goes through the same steps (a decoy Argon2id) as a known one.
     result = await ctx.console.accounts.login(
         adviser.id if adviser else "", form.get("passphrase", ""), form.get("code", "")
     )
     if isinstance(result, LoginRefused) or adviser is None:
         refused = result if isinstance(result, LoginRefused) else LoginRefused("wrong", 1)
+        if refused.code == "wrong" and ctx.throttle.locked_now(attempt):
+            refused = LoginRefused("locked", ctx.throttle.failures(attempt))
         if refused.code == "wrong":
-            await asyncio.sleep(ctx.console.config.failure_delay(refused.failures))
+            failures = max(refused.failures, ctx.throttle.failures(attempt))
+            await asyncio.sleep(ctx.console.config.failure_delay(failures))
         return _login_failed(request, session, refused, form)
+    ctx.throttle.succeeded(attempt)
     return _start(request, session, adviser, result)
 
 
@@ -83,8 +96,7 @@ def _login_failed(
 def _start(request: Request, anon: ConsoleSession, adviser: Adviser, result: LoggedIn) -> Response:
     ctx = context(request)
     ctx.store.drop(anon.id)
-    session = ctx.store.new(ctx.console.clock(), anon.lang)
-    session.adviser, session.private_key = adviser, result.private_key
+    session = ctx.store.sign_in(ctx.console.clock(), anon.lang, adviser, result.private_key)
     response = redirect(request, "/reports")
     set_cookie(request, response, session)
     return response
@@ -186,12 +198,19 @@ async def recover(request: Request) -> Response:
     passphrase = form.get("passphrase", "")
     if passphrase != form.get("again", ""):
         return page(request, "recover.html", session, 400, error="enrol.differ")
+    throttle = context(request).throttle
+    attempt = throttle.claim(form.get("email", ""), console.config.source(request), console.clock())
+    if isinstance(attempt, Throttled):  # counted with logins, before any Argon2id
+        minutes = console.config.lock_minutes
+        return page(request, "recover.html", session, 401, error="login.locked", minutes=minutes)
     adviser = adviser_by_email(request, form.get("email", ""))
     # As with logging in: an unknown address costs the same decoy Argon2id.
     adviser_id = adviser.id if adviser else ""
     result = await console.accounts.begin_recovery(adviser_id, form.get("code", ""), passphrase)
     if adviser is None and not isinstance(result, LoginRefused):
         result = LoginRefused("wrong", 1)
+    if not isinstance(result, LoginRefused):
+        throttle.succeeded(attempt)
     if isinstance(result, LoginRefused):
         if result.code == "wrong":
             await asyncio.sleep(console.config.failure_delay(result.failures))

@@ -9,11 +9,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from starlette.requests import Request
+
 from escalation.directory import Directory
 from storage.accounts import Accounts
 from storage.advisers import AdviserKeys
 from storage.cases import Cases
 from storage.clock import Clock, utcnow
+
+
+def _peer(request: Request) -> str:
+    return request.client.host if request.client else ""
 
 
 def progressive_delay(failures: int) -> float:
@@ -27,7 +33,17 @@ class ConsoleConfig:
     secure_cookie: bool = False
     lock_minutes: int = 15
     failure_delay: Callable[[int], float] = progressive_delay
-    max_sessions: int = 5000  # anonymous ones included: memory stays bounded
+    # Anonymous (pre-login) sessions and signed-in ones have separate room: a flood of
+    # anonymous ones evicts the oldest anonymous one, never an adviser's session.
+    max_sessions: int = 5000
+    max_signed_in: int = 1000
+    # Failed logins (in memory; see throttle.py): per account and source address, and
+    # per source over all accounts, within lock_minutes.
+    login_max_failures: int = 5
+    source_max_failures: int = 20
+    # The client's address for the throttle: the connection's peer unless the service
+    # says how to read it behind a proxy (`web.trusted_proxies`).
+    source: Callable[[Request], str] = _peer
 
 
 @dataclass

@@ -19,6 +19,7 @@ from starlette.templating import Jinja2Templates
 from escalation.console.config import Console
 from escalation.console.sessions import COOKIE, ConsoleSession, SessionStore
 from escalation.console.texts import LANGUAGES, ConsoleTexts
+from escalation.console.throttle import LoginThrottle
 
 HERE = Path(__file__).resolve().parent
 
@@ -28,6 +29,7 @@ class Context:
     console: Console
     store: SessionStore
     templates: Jinja2Templates
+    throttle: LoginThrottle
 
 
 def context(request: Request) -> Context:
