@@ -51,8 +51,9 @@ def parser() -> argparse.ArgumentParser:
     add.add_argument(
         "--passphrase-stdin",
         action="store_true",
-        help="enrol now with a passphrase from standard input (prints TOTP secret and "
-        "recovery code) instead of printing a link",
+        help="create the adviser's key now with a passphrase from standard input (reports "
+        "are sealed to them from then on); prints the one-time link where the adviser sets "
+        "up TOTP and gets their recovery code",
     )
     audit = commands(command("audit", help="the audit log"), "audit_command")
     audit("verify", help="check the audit log's hash chain")
@@ -122,7 +123,7 @@ async def _chat(settings: Settings) -> int:
 
 
 def _keys_init(settings: Settings) -> int:
-    from bot.container import kdf_params, recovery_banner
+    from bot.container import hand_out_recovery_key, kdf_params
     from storage.keys import KeyStore
 
     try:
@@ -133,7 +134,12 @@ def _keys_init(settings: Settings) -> int:
             file=sys.stderr,
         )
         return 1
-    print(recovery_banner(recovery_private))
+    written = hand_out_recovery_key(settings.keys.dir, recovery_private)
+    if written is not None:
+        print(
+            f"keys created in {settings.keys.dir}; the recovery key is in {written} "
+            "(no terminal to show it on): copy it offline, then delete that file"
+        )
     return 0
 
 
@@ -154,6 +160,9 @@ async def _adviser_add(settings: Settings, adviser_id: str, *, from_stdin: bool)
         return 2
     container = await build_container(settings)
     try:
+        pending = await container.accounts.key_without_account(adviser_id)
+        if pending and not from_stdin:
+            return await _print_link(container, adviser_id, org.name)
         if await container.advisers.has_key(adviser_id):
             print(
                 f"stagemeld: adviser {adviser_id} already has a key; a lost passphrase is "
@@ -182,17 +191,27 @@ async def _print_link(container: Container, adviser_id: str, org_name: str) -> i
 async def _enrol_now(
     container: Container, adviser_id: str, org_id: str, org_name: str, passphrase: str
 ) -> int:
-    from bot.container import kdf_params
-    from storage.accounts import make_credentials
+    """The key pair now, the account on the adviser's link: the operator sees neither the
+    TOTP secret nor the recovery code (issue 10, finding 10)."""
+    from storage import crypto
     from storage.kdf_thread import in_kdf_thread
 
-    new = await in_kdf_thread(make_credentials, passphrase, kdf_params(container.settings))
-    if await container.accounts.enrol_directly(adviser_id, org_id, new) is not None:
+    private, public = crypto.generate_keypair()
+    protected = await in_kdf_thread(
+        crypto.protect_private_key, private, passphrase, container.keys.kdf
+    )
+    token = await container.accounts.key_with_link(adviser_id, org_id, public, protected)
+    if not isinstance(token, str):
         print(f"stagemeld: adviser {adviser_id} is already enrolled", file=sys.stderr)
         return 1
-    print(f"key created for adviser {adviser_id} ({org_name})")
-    print(f"TOTP secret (add it to an authenticator app): {new.totp_secret}")
-    print(f"recovery code (shown once; keep it offline): {new.recovery_code}")
+    hours = container.settings.console.enrol_link_hours
+    print(f"key created for adviser {adviser_id} ({org_name}); reports are sealed to it from now")
+    print(
+        f"send the adviser this one-time link (valid {hours} hours) and the passphrase, "
+        "separately: there they choose their own passphrase, connect their authenticator "
+        "app and receive their recovery code"
+    )
+    print(f"{container.settings.web.base_url}/console/enrol/{token}")
     return 0
 
 
