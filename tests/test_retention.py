@@ -114,7 +114,7 @@ async def test_an_orphan_is_erased_after_the_retention_period_though_nobody_clos
     retention period. A report an enrolled adviser can read, still open, is kept."""
     clock = Clock()
     store = ReportStore(backend.sessions, keys[0], clock=clock)
-    private, public = crypto.generate_keypair()
+    _, public = crypto.generate_keypair()
     await AdviserKeys(backend.sessions, clock=clock).register("hhs-vp", "hhs", public, b"blob")
     orphan = await store.file(_new())  # nobody's: only the recovery key
     readable = await store.file(_new(recipients=(Recipient("hhs-vp", public),)))
