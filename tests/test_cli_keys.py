@@ -4,6 +4,7 @@ who unlocks their key with their passphrase reads a report sealed to them and lo
 
 from __future__ import annotations
 
+import logging
 import re
 import subprocess
 import sys
@@ -11,6 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select, update
 
 from bot.config import Settings
@@ -186,3 +188,32 @@ async def test_audit_verify_says_ok_then_names_the_broken_entry(
         await container.close()
     broken = cli(config, "audit", "verify")
     assert broken.returncode == 1 and "broken at seq 2" in broken.stderr
+
+
+def test_the_recovery_key_goes_to_a_terminal_or_to_a_new_0600_file_never_the_log(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 10, finding 10: the first start showed the recovery private key where a log
+    keeps it. On a terminal it is printed; otherwise a new 0600 file takes it (a second
+    one never overwrites the first) and the log names the file, not the key."""
+    import io
+
+    from bot.container import hand_out_recovery_key
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    text = "stagemeld-recovery-key-v1: ABCD EFGH"
+    screen = Terminal()
+    with caplog.at_level(logging.DEBUG):
+        assert hand_out_recovery_key(tmp_path / "keys", text, screen) is None
+        first = hand_out_recovery_key(tmp_path / "keys", text, io.StringIO())
+        second = hand_out_recovery_key(tmp_path / "keys", text, io.StringIO())
+    assert text in screen.getvalue()
+    assert first == tmp_path / "RECOVERY-KEY-move-offline.txt"
+    assert second == tmp_path / "RECOVERY-KEY-move-offline-2.txt"
+    for path in (first, second):
+        assert path is not None and oct(path.stat().st_mode)[-3:] == "600"
+        assert text in path.read_text(encoding="utf-8")
+    assert "ABCD EFGH" not in caplog.text and str(first) in caplog.text
