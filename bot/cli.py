@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 from bot.config import ConfigError, Settings, load_settings
 
 if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
     from bot.container import Container
 
 MIN_PASSPHRASE = 12
@@ -51,8 +53,33 @@ def parser() -> argparse.ArgumentParser:
     add.add_argument(
         "--passphrase-stdin",
         action="store_true",
-        help="enrol now with a passphrase from standard input (prints TOTP secret and "
-        "recovery code) instead of printing a link",
+        help="create the adviser's key now with a passphrase from standard input (reports "
+        "are sealed to them from then on); prints the one-time link where the adviser sets "
+        "up TOTP and gets their recovery code",
+    )
+    rec = command(
+        "recover",
+        help="re-seal reports to an enrolled adviser with the offline recovery key "
+        "(docs/security.md, 'Orphans and the recovery key')",
+    )
+    rec.add_argument("--to", required=True, metavar="ADVISER_ID", help="an enrolled adviser")
+    which = rec.add_mutually_exclusive_group(required=True)
+    which.add_argument(
+        "--report", nargs="+", action="extend", metavar="ID", help="report ids or SM- references"
+    )
+    which.add_argument(
+        "--orphans", action="store_true", help="every report no enrolled adviser can read"
+    )
+    rec.add_argument(
+        "--recovery-key-file",
+        type=Path,
+        metavar="PATH",
+        help="read the recovery key from this file (default: a prompt that does not echo)",
+    )
+    rec.add_argument(
+        "--force-org",
+        action="store_true",
+        help="also to an adviser of an organization the student's choice does not include",
     )
     audit = commands(command("audit", help="the audit log"), "audit_command")
     audit("verify", help="check the audit log's hash chain")
@@ -85,6 +112,8 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return _keys_init(settings)
     if args.command == "audit":
         return await _audit_verify(settings)
+    if args.command == "recover":
+        return await _recover(settings, args)
     return await _adviser_add(settings, args.adviser, from_stdin=args.passphrase_stdin)
 
 
@@ -122,7 +151,7 @@ async def _chat(settings: Settings) -> int:
 
 
 def _keys_init(settings: Settings) -> int:
-    from bot.container import kdf_params, recovery_banner
+    from bot.container import hand_out_recovery_key, kdf_params
     from storage.keys import KeyStore
 
     try:
@@ -133,7 +162,12 @@ def _keys_init(settings: Settings) -> int:
             file=sys.stderr,
         )
         return 1
-    print(recovery_banner(recovery_private))
+    written = hand_out_recovery_key(settings.keys.dir, recovery_private)
+    if written is not None:
+        print(
+            f"keys created in {settings.keys.dir}; the recovery key is in {written} "
+            "(no terminal to show it on): copy it offline, then delete that file"
+        )
     return 0
 
 
@@ -154,6 +188,9 @@ async def _adviser_add(settings: Settings, adviser_id: str, *, from_stdin: bool)
         return 2
     container = await build_container(settings)
     try:
+        pending = await container.accounts.key_without_account(adviser_id)
+        if pending and not from_stdin:
+            return await _print_link(container, adviser_id, org.name)
         if await container.advisers.has_key(adviser_id):
             print(
                 f"stagemeld: adviser {adviser_id} already has a key; a lost passphrase is "
@@ -182,17 +219,27 @@ async def _print_link(container: Container, adviser_id: str, org_name: str) -> i
 async def _enrol_now(
     container: Container, adviser_id: str, org_id: str, org_name: str, passphrase: str
 ) -> int:
-    from bot.container import kdf_params
-    from storage.accounts import make_credentials
+    """The key pair now, the account on the adviser's link: the operator sees neither the
+    TOTP secret nor the recovery code (issue 10, finding 10)."""
+    from storage import crypto
     from storage.kdf_thread import in_kdf_thread
 
-    new = await in_kdf_thread(make_credentials, passphrase, kdf_params(container.settings))
-    if await container.accounts.enrol_directly(adviser_id, org_id, new) is not None:
+    private, public = crypto.generate_keypair()
+    protected = await in_kdf_thread(
+        crypto.protect_private_key, private, passphrase, container.keys.kdf
+    )
+    token = await container.accounts.key_with_link(adviser_id, org_id, public, protected)
+    if not isinstance(token, str):
         print(f"stagemeld: adviser {adviser_id} is already enrolled", file=sys.stderr)
         return 1
-    print(f"key created for adviser {adviser_id} ({org_name})")
-    print(f"TOTP secret (add it to an authenticator app): {new.totp_secret}")
-    print(f"recovery code (shown once; keep it offline): {new.recovery_code}")
+    hours = container.settings.console.enrol_link_hours
+    print(f"key created for adviser {adviser_id} ({org_name}); reports are sealed to it from now")
+    print(
+        f"send the adviser this one-time link (valid {hours} hours) and the passphrase, "
+        "separately: there they choose their own passphrase, connect their authenticator "
+        "app and receive their recovery code"
+    )
+    print(f"{container.settings.web.base_url}/console/enrol/{token}")
     return 0
 
 
@@ -215,6 +262,69 @@ async def _audit_verify(settings: Settings) -> int:
         file=sys.stderr,
     )
     return 1
+
+
+async def _recover(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.container import build_container
+    from bot.recover import RecoverRefused, recover
+
+    recovery_private = _read_recovery_key(args.recovery_key_file)
+    if recovery_private is None:
+        return 2
+    container = await build_container(settings)
+    try:
+        outcomes = await recover(
+            container, recovery_private, args.to, args.report, force_org=args.force_org
+        )
+    except RecoverRefused as exc:
+        print(f"stagemeld: {exc}; nothing changed", file=sys.stderr)
+        return 2
+    finally:
+        await container.close()
+    if not outcomes:
+        print("no reports to re-seal (no orphans)")
+    said = {
+        "resealed": f"sealed to {args.to}",
+        "already": f"already sealed to {args.to}; nothing changed",
+        "not_found": "no such report (or erased)",
+        "other_org": f"not sent: {args.to}'s organization is not one the student allowed "
+        "(--force-org overrides)",
+        "wrong_key": "the recovery key does not open it (not this installation's key?)",
+    }
+    for outcome in outcomes:
+        print(f"{outcome.reference or outcome.asked}: {said[outcome.result]}")
+    return 0 if all(o.ok for o in outcomes) else 1
+
+
+def _read_recovery_key(path: Path | None) -> X25519PrivateKey | None:
+    """From the file, or a prompt that does not echo; never printed or logged, and an
+    error never quotes it."""
+    from storage.crypto import CryptoError, private_key_from_text
+
+    if path is not None:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            print(f"stagemeld: cannot read {path}: {exc.strerror}", file=sys.stderr)
+            return None
+        # The file `run` or `keys init` wrote has a banner around the key's line.
+        lines = [ln for ln in text.splitlines() if ln.lower().startswith("stagemeld-recovery")]
+        text = lines[0] if lines else text
+    elif sys.stdin.isatty():
+        text = getpass.getpass("recovery key (not shown as you type): ")
+    else:
+        print(
+            "stagemeld: no terminal to ask for the recovery key on; use --recovery-key-file",
+            file=sys.stderr,
+        )
+        return None
+    try:
+        return private_key_from_text(text)
+    except CryptoError:
+        print(
+            "stagemeld: that is not a recovery key, or it is mistyped (checksum)", file=sys.stderr
+        )
+        return None
 
 
 def _read_passphrase(from_stdin: bool) -> str | None:

@@ -8,8 +8,12 @@ Start-up creates what an embedded install lacks (database schema, server keys) s
 from __future__ import annotations
 
 import logging
+import os
+import sys
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
+from typing import TextIO
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -34,6 +38,7 @@ from storage.nudges import Nudges
 from storage.outbox import Outbox
 from storage.reports import ReportStore
 from storage.retention import Retention
+from storage.sealed_keys import orphan_counts
 from storage.student import StudentSide
 from storage.updates import UpdateLog
 
@@ -159,8 +164,51 @@ def ensure_keys(settings: Settings) -> KeyStore:
         pass
     keys, recovery_private = KeyStore.init(settings.keys.dir, kdf_params(settings))
     log.warning("created new server keys in %s (first start)", settings.keys.dir)
-    print(recovery_banner(recovery_private), flush=True)
+    hand_out_recovery_key(settings.keys.dir, recovery_private)
     return keys
+
+
+RECOVERY_FILE = "RECOVERY-KEY-move-offline"
+
+
+def hand_out_recovery_key(
+    keys_dir: Path, recovery_private: str, out: TextIO | None = None
+) -> Path | None:
+    """Shows the new recovery private key to a person, once, and never to the logger.
+
+    On a terminal it is printed. Otherwise (a service manager, a container, a pipe: where
+    stdout ends up in a log that lives on and gets copied) it goes to a new 0600 file
+    next to `keys.dir`, and the log names that file and says to move it offline. Returns
+    the file's path, or None when it was printed.
+    """
+    out = out if out is not None else sys.stdout
+    if out.isatty():
+        print(recovery_banner(recovery_private), file=out, flush=True)
+        return None
+    path = _write_new(Path(keys_dir).resolve().parent, (recovery_banner(recovery_private) + "\n"))
+    log.warning(
+        "the RECOVERY KEY was written to %s (not shown: no terminal): copy it offline "
+        "(paper, a safe), then delete that file; it opens every report",
+        path,
+    )
+    return path
+
+
+def _write_new(directory: Path, text: str) -> Path:
+    """A new file (O_EXCL, 0600 from the start); a leftover one is never overwritten."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for n in range(1, 1000):
+        path = directory / (f"{RECOVERY_FILE}.txt" if n == 1 else f"{RECOVERY_FILE}-{n}.txt")
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            continue
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        return path
+    raise FileExistsError(f"too many {RECOVERY_FILE} files in {directory}; move them offline")
 
 
 def recovery_banner(recovery_private: str) -> str:
@@ -233,3 +281,23 @@ async def warn_about_keyless_advisers(container: Container) -> None:
             "recovery key until `stagemeld adviser add --adviser ID`",
             ", ".join(missing),
         )
+
+
+async def warn_about_orphans(container: Container) -> int:
+    """One log line when reports exist that no enrolled adviser can open (sealed to the
+    recovery key alone): how many, for which organizations, and what to do. Returns the
+    count."""
+    async with container.sessions() as session:
+        counts = await orphan_counts(session)
+    total = sum(counts.values())
+    if total:
+        per_org = ", ".join(f"{org or '-'}: {n}" for org, n in sorted(counts.items(), key=str))
+        log.warning(
+            "%d report(s) no enrolled adviser can read, only the recovery key (%s): enrol an "
+            "adviser for that organization (`stagemeld adviser add --adviser ID`), then run "
+            "`stagemeld recover --to ID --orphans` offline with the recovery key "
+            "(docs/security.md, 'Orphans and the recovery key')",
+            total,
+            per_org,
+        )
+    return total

@@ -18,7 +18,12 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramNotFound
 
 from bot.config import Settings
-from bot.container import Container, build_container, warn_about_keyless_advisers
+from bot.container import (
+    Container,
+    build_container,
+    warn_about_keyless_advisers,
+    warn_about_orphans,
+)
 from bot.nudging import ChannelSend, GiveUp, deliver_nudges
 from bot.telegram.app import make_bot, run_telegram
 from bot.terminal import chat
@@ -52,6 +57,7 @@ async def serve(
     """Runs until `stop` is set. `ready` gets the web address (or None) once listening."""
     container = await build_container(settings)
     await warn_about_keyless_advisers(container)
+    await warn_about_orphans(container)
     bot = make_bot(settings.telegram) if settings.telegram.active else None
     web = await _start_web(container)
     announce(settings, interactive=interactive and bot is None, web_url=web.url if web else None)
@@ -90,7 +96,9 @@ async def serve(
 async def _start_web(container: Container) -> WebServer | None:
     if not container.settings.web.enabled:
         return None
-    web = WebServer(make_app(web_routes(container), container=container), container.settings.web)
+    https = container.settings.web.base_url.startswith("https://")
+    app = make_app(web_routes(container), hsts=https, container=container)
+    web = WebServer(app, container.settings.web)
     await web.start()
     return web
 

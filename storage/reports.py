@@ -19,7 +19,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage import crypto
+from storage import audit, crypto
 from storage.clock import Clock, utcnow
 from storage.kdf_thread import in_kdf_thread
 from storage.keys import KeyStore
@@ -196,6 +196,69 @@ class ReportStore:
                 raise ReportNotFound(report_id)
             key = crypto.open_key(sealed, recovery_private, report_id=report_id)
             return await report_content(session, report_id, key)
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a report may go, for `stagemeld recover`'s organization check: its
+    plaintext routing columns, nothing decrypted."""
+
+    report_id: str
+    reference: str
+    org_id: str | None
+    visibility: str
+    workplace_org_id: str | None
+
+
+async def placement(session: AsyncSession, report: str) -> Placement | None:
+    """A report by id or by reference (SM-…), unless erased; None when there is none."""
+    row = await session.scalar(
+        select(Report).where(
+            (Report.id == report) | (Report.reference == report.upper()),
+            Report.erased_at.is_(None),
+        )
+    )
+    if row is None:
+        return None
+    return Placement(row.id, row.reference, row.org_id, row.visibility, row.workplace_org_id)
+
+
+async def reseal_with_recovery(
+    session: AsyncSession,
+    server: crypto.ServerKey,
+    report_id: str,
+    recovery_private: X25519PrivateKey,
+    to: Recipient,
+    *,
+    notify: tuple[tuple[str, str], ...],
+    at: datetime,
+) -> bool:
+    """In the caller's transaction: the recovery key opens the report's data key, which
+    is sealed to `to` (one new `sealed_keys` row), with a content-free audit entry by
+    "operator" and a hand-over notice. False when the report is sealed to them already.
+    Raises ReportNotFound (no such report, or erased) and CryptoError (not the recovery
+    key). Nothing but the new copy is written; the content is never decrypted."""
+    report = await session.get(Report, report_id, with_for_update=True)
+    sealed = await sealed_copy(session, report_id, RECOVERY, RECOVERY)
+    if report is None or report.erased_at is not None or sealed is None:
+        raise ReportNotFound(report_id)
+    org_id = report.org_id
+    data_key = crypto.open_key(sealed, recovery_private, report_id=report_id)
+    if await sealed_copy(session, report_id, ADVISER, to.adviser_id) is not None:
+        return False
+    session.add(sealed_copy_row(data_key, report_id, ADVISER, to.adviser_id, to.public_key))
+    session.add_all(notification_rows(report_id, notify, "handed_over", at))
+    await audit.append(
+        session,
+        server,
+        at=at,
+        actor="operator",
+        action="recover",
+        report_id=report_id,
+        org_id=org_id,
+        detail=to.adviser_id,
+    )
+    return True
 
 
 def _check(new: NewReport) -> None:

@@ -4,6 +4,11 @@ Erasure removes everything that is content or opens content — the encrypted fi
 sealed keys, the thread and files, the receipt's lookup and wrapped key — and keeps the
 statistics columns (organization, phase, grounds, status, dates) for the network's
 two-yearly measurement. Advisers are warned first, once (compare-and-set).
+
+An orphan — a report no enrolled adviser can open, sealed to the recovery key alone —
+can never be closed, so it would be kept for ever: it is erased once it is older than
+the retention period, whatever its status (there is nobody to warn). The start-up log
+and the coordinators' overview name orphans long before that (`stagemeld recover`).
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, delete, func, select, update
+from sqlalchemy import ColumnElement, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage import audit
@@ -30,7 +35,7 @@ from storage.models import (
 )
 from storage.outbox import notification_rows
 from storage.rows import rowcount
-from storage.sealed_keys import report_recipients
+from storage.sealed_keys import orphaned, report_recipients
 from vocabulary import ENDED_STATUSES
 
 CONTENT_TABLES = (Attachment, Message, ReportField, SealedKey, ReadMark, Deadline, Notification)
@@ -115,9 +120,11 @@ class Retention:
                 await session.execute(
                     select(Report.id, Report.reference)
                     .where(
-                        Report.status.in_(sorted(ENDED_STATUSES)),
                         Report.erased_at.is_(None),
-                        _ended_before(cutoff),
+                        or_(
+                            Report.status.in_(sorted(ENDED_STATUSES)) & _ended_before(cutoff),
+                            orphaned() & (Report.created_at <= cutoff),
+                        ),
                     )
                     .limit(limit)
                 )

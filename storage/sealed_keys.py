@@ -8,12 +8,14 @@ private key open it". Both ask here, so there is one lookup to review.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import crypto
-from storage.models import SealedKey
+from storage.models import AdviserKey, Report, SealedKey
 
 ADVISER = "adviser"  # recipient_kind of an adviser's copy (recipient_id: the adviser)
 RECOVERY = "recovery"  # recipient_kind and recipient_id of the recovery key's copy
@@ -70,3 +72,31 @@ async def report_recipients(session: AsyncSession, report_id: str) -> tuple[str,
         .order_by(SealedKey.recipient_id)
     )
     return tuple(ids)
+
+
+def orphaned() -> ColumnElement[bool]:
+    """A report (not erased) that no enrolled adviser can open: no adviser's copy whose
+    adviser still has a key, so only the offline recovery key reads it. It happens when
+    a report is routed to an organization whose advisers have not enrolled yet."""
+    readable = exists().where(
+        SealedKey.report_id == Report.id,
+        SealedKey.recipient_kind == ADVISER,
+        SealedKey.recipient_id == AdviserKey.adviser_id,
+    )
+    return Report.erased_at.is_(None) & ~readable
+
+
+async def orphan_counts(
+    session: AsyncSession, org_ids: Sequence[str] | None = None
+) -> dict[str | None, int]:
+    """How many orphaned reports each organization has (all organizations when None)."""
+    query = select(Report.org_id, func.count()).where(orphaned()).group_by(Report.org_id)
+    if org_ids is not None:
+        query = query.where(Report.org_id.in_(list(org_ids)))
+    return {org_id: int(n) for org_id, n in (await session.execute(query)).all()}
+
+
+async def orphan_ids(session: AsyncSession) -> list[str]:
+    """The orphaned reports' ids, oldest first (for `stagemeld recover --orphans`)."""
+    rows = await session.scalars(select(Report.id).where(orphaned()).order_by(Report.created_at))
+    return list(rows)

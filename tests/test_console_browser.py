@@ -98,10 +98,18 @@ async def test_an_adviser_takes_a_report_from_enrolment_to_closing(
             cli, config, "adviser", "add", "--passphrase-stdin", "--adviser", "hhs-vp2",
             stdin=COLLEAGUE_PASSPHRASE + "\n",
         )  # fmt: skip
-        found = re.search(r"TOTP secret[^:]*: ([A-Z2-7]{32})", colleague.stdout)
-        assert found, colleague.stdout
+        # Their key now, their account (TOTP, recovery code) at the link, for them alone.
+        found = re.search(r"/console/enrol/(\S+)", colleague.stdout)
+        assert found and "TOTP" not in colleague.stdout, colleague.stdout
+        colleague_context = await browser.new_context()
+        colleague_page = await colleague_context.new_page()
+        await colleague_page.route("**/*", only_loopback)
+        colleague_secret = await _enrol(
+            colleague_page, url, found.group(1), COLLEAGUE_PASSPHRASE, given=COLLEAGUE_PASSPHRASE
+        )
+        await colleague_context.close()
         mark = api.mark(4343)
-        await _adviser_flow(browser, page, url, secret, found.group(1))
+        await _adviser_flow(browser, page, url, secret, colleague_secret)
         await context.close()
         # The student asked to be told: a content-free nudge arrived in the chat...
         nudges = await api.wait_for_texts(4343, 1, since=mark, timeout=15)
@@ -123,11 +131,16 @@ async def test_an_adviser_takes_a_report_from_enrolment_to_closing(
         await container.close()
 
 
-async def _enrol(page: Page, url: str, token: str) -> str:
-    """Enrol from the one-time link; returns the TOTP secret shown."""
+async def _enrol(
+    page: Page, url: str, token: str, passphrase: str = PASSPHRASE, given: str | None = None
+) -> str:
+    """Enrol from the one-time link; returns the TOTP secret shown. `given`: the operator
+    made the key with that passphrase (`adviser add --passphrase-stdin`)."""
     await page.goto(f"{url}/console/enrol/{token}")
-    await page.get_by_label("Wachtzin (minstens 12 tekens)").fill(PASSPHRASE)
-    await page.get_by_label("Wachtzin nog een keer").fill(PASSPHRASE)
+    if given is not None:
+        await page.get_by_label("Wachtzin die je van de beheerder kreeg").fill(given)
+    await page.get_by_label("Wachtzin (minstens 12 tekens)").fill(passphrase)
+    await page.get_by_label("Wachtzin nog een keer").fill(passphrase)
     await page.get_by_role("button", name="Verder").click()
     await page.get_by_alt_text("QR-code voor je authenticator-app").wait_for()
     secret = (await page.locator("#totp-secret").inner_text()).replace(" ", "")

@@ -10,10 +10,12 @@ from sqlalchemy import func, select, update
 from escalation.directory import Adviser, Directory, Organization
 from escalation.retention import apply_retention
 from storage import audit, crypto
+from storage.advisers import AdviserKeys
 from storage.keys import KeyStore
 from storage.models import Message, Notification, Report, ReportField, SealedKey
 from storage.reports import NewReport, Recipient, ReportStore
 from storage.retention import Retention
+from storage.sealed_keys import orphan_counts
 from storage.student import StudentSide
 from tests import storage_backends
 from tests.storage_backends import Backend, Clock
@@ -93,3 +95,42 @@ async def test_warned_once_then_erased_keeping_statistics(
         ("system", "retention_warning"),
         ("system", "erase"),
     ]
+
+
+def _new(**changes: object) -> NewReport:
+    values: dict[str, object] = {
+        "org_id": "hhs", "phase": "interview", "grounds": ("religion",), "when_bucket": "month",
+        "wants": "advice", "visibility": "school", "urgent": False, "content": {"story": "x"},
+    }  # fmt: skip
+    values.update(changes)
+    return NewReport(**values)  # type: ignore[arg-type]
+
+
+async def test_an_orphan_is_erased_after_the_retention_period_though_nobody_closed_it(
+    backend: Backend, keys: tuple[KeyStore, str]
+) -> None:
+    """Issue 10, finding 6: "retention never erases it". A report sealed to the recovery
+    key alone can never be closed by an adviser; it is erased once it is older than the
+    retention period. A report an enrolled adviser can read, still open, is kept."""
+    clock = Clock()
+    store = ReportStore(backend.sessions, keys[0], clock=clock)
+    _, public = crypto.generate_keypair()
+    await AdviserKeys(backend.sessions, clock=clock).register("hhs-vp", "hhs", public, b"blob")
+    orphan = await store.file(_new())  # nobody's: only the recovery key
+    readable = await store.file(_new(recipients=(Recipient("hhs-vp", public),)))
+    retention = Retention(
+        backend.sessions, keys[0].server, timedelta(days=365), timedelta(days=14), clock=clock
+    )
+    clock.advance(timedelta(days=364))
+    assert await apply_retention(retention, DIRECTORY) == (0, 0)
+    clock.advance(timedelta(days=2))
+    assert await apply_retention(retention, DIRECTORY) == (0, 1)
+    for model in (ReportField, SealedKey):
+        assert await rows(backend, model, orphan.report_id) == 0, model
+        assert await rows(backend, model, readable.report_id) > 0, model
+    async with backend.sessions() as session:
+        erased = await session.get(Report, orphan.report_id)
+        kept = await session.get(Report, readable.report_id)
+        assert await orphan_counts(session) == {}
+    assert erased is not None and erased.erased_at == clock.now and erased.status == "received"
+    assert kept is not None and kept.erased_at is None

@@ -31,6 +31,30 @@ async def test_the_service_serves_http_with_security_headers_everywhere(
                     assert response.headers["Referrer-Policy"] == "no-referrer"
                     assert response.headers["X-Frame-Options"] == "DENY"
                     assert "server" not in {k.lower() for k in response.headers}
+                    # http://host:port (no public_url): no HSTS, it would pin a test port.
+                    assert "Strict-Transport-Security" not in response.headers
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 30)
+
+
+async def test_hsts_on_every_response_when_the_public_url_is_https(
+    make_settings: Callable[..., Settings],
+) -> None:
+    """Issue 10, "less to see": HSTS when `web.public_url` is https — on the chat, the
+    console, errors and the WebSocket handshake alike; never with `preload`."""
+    settings = make_settings(web={"public_url": "https://meld.example.nl"})
+    stop = asyncio.Event()
+    ready: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
+    task = asyncio.create_task(serve(settings, stop, ready=ready))
+    try:
+        url = await asyncio.wait_for(ready, 30)
+        assert url is not None
+        async with aiohttp.ClientSession() as http:
+            for path in ("/healthz", "/no/such/page", "/console/login", "/"):
+                async with http.get(url + path) as response:
+                    hsts = response.headers.get("Strict-Transport-Security")
+                    assert hsts == "max-age=31536000", (path, hsts)
     finally:
         stop.set()
         await asyncio.wait_for(task, 30)

@@ -23,8 +23,9 @@ from bot.web.headers import SecurityHeaders
 STARTUP_TIMEOUT = 20.0
 
 
-def make_app(routes: Sequence[BaseRoute], **state: Any) -> Starlette:
-    app = Starlette(routes=list(routes), middleware=[Middleware(SecurityHeaders)])
+def make_app(routes: Sequence[BaseRoute], *, hsts: bool = False, **state: Any) -> Starlette:
+    """`hsts`: the service is reached over https (`web.public_url`), so say so for a year."""
+    app = Starlette(routes=list(routes), middleware=[Middleware(SecurityHeaders, hsts=hsts)])
     for name, value in state.items():
         setattr(app.state, name, value)
     return app

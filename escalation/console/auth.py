@@ -121,10 +121,12 @@ async def logout(request: Request) -> Response:
 async def enrol_form(request: Request) -> Response:
     session, new = anonymous(request)
     token = request.path_params["token"]
-    adviser_id = await context(request).console.accounts.link_adviser(token)
+    accounts = context(request).console.accounts
+    adviser_id = await accounts.link_adviser(token)
     if adviser_id is None:
         return page(request, "message.html", session, 404, new_session=new, key="enrol.bad_link")
-    return page(request, "enrol.html", session, new_session=new, token=token)
+    keyed = await accounts.key_without_account(adviser_id)
+    return page(request, "enrol.html", session, new_session=new, token=token, keyed=keyed)
 
 
 async def enrol(request: Request) -> Response:
@@ -132,15 +134,23 @@ async def enrol(request: Request) -> Response:
     form = await checked_form(request, session)
     assert session is not None
     token = request.path_params["token"]
-    accounts = context(request).console.accounts
-    if await accounts.link_adviser(token) is None:
+    console = context(request).console
+    accounts = console.accounts
+    adviser_id = await accounts.link_adviser(token)
+    if adviser_id is None:
         return page(request, "message.html", session, 404, key="enrol.bad_link")
+    # Keyed by the operator (`adviser add --passphrase-stdin`): the passphrase they were
+    # given opens the key; TOTP and recovery code are made here, for the adviser only.
+    keyed = await accounts.key_without_account(adviser_id)
     passphrase = form.get("passphrase", "")
     if passphrase != form.get("again", ""):
-        return page(request, "enrol.html", session, 400, token=token, error="differ")
-    new = await accounts.prepare(passphrase)
+        return page(request, "enrol.html", session, 400, token=token, keyed=keyed, error="differ")
+    given = form.get("current", "") if keyed else None
+    new = await accounts.prepare(passphrase, current=given, adviser_id=adviser_id)
     if isinstance(new, LoginRefused):
-        return page(request, "enrol.html", session, 400, token=token, error=new.code)
+        if new.code == "wrong_current":
+            await asyncio.sleep(console.config.failure_delay(1))
+        return page(request, "enrol.html", session, 400, token=token, keyed=keyed, error=new.code)
     session.pending["enrol"] = (token, new)
     return _totp_page(request, session, new, f"/enrol/{token}/confirm", "")
 

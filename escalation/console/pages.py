@@ -294,9 +294,10 @@ async def overview(request: Request) -> Response:
     console = context(request).console
     scope = None if _is_network_coordinator(request, me) else [me.org_id]
     cases = await console.cases.overview(scope)
+    orphans = sorted((await console.cases.orphans(scope)).items(), key=lambda i: i[0] or "")
     await console.cases.log(me.id, "overview", me.org_id)
     return page(
-        request, "overview.html", session, cases=cases,
+        request, "overview.html", session, cases=cases, orphans=orphans,
         org_names={o.id: o.name for o in console.directory.organizations},
     )  # fmt: skip
 

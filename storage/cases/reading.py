@@ -36,7 +36,7 @@ from storage.models import (
     SealedKey,
 )
 from storage.reports import PUSH_TARGET_FIELD, REPORT_KEY_FIELD, report_private_key
-from storage.sealed_keys import ADVISER, is_sealed_to, report_recipients
+from storage.sealed_keys import ADVISER, is_sealed_to, orphan_counts, report_recipients
 from storage.upsert import upsert
 
 HIDDEN_FIELDS = (REPORT_KEY_FIELD, PUSH_TARGET_FIELD)
@@ -127,6 +127,11 @@ class CaseReading(CaseStore):
             reports = (await session.scalars(query.order_by(Report.created_at.desc()))).all()
             deadlines = await _deadlines(session, [r.id for r in reports])
         return [_summary(r, deadlines.get(r.id, ())) for r in reports]
+
+    async def orphans(self, org_ids: Sequence[str] | None) -> dict[str | None, int]:
+        """Reports no enrolled adviser can open, per organization (all when None)."""
+        async with self.sessions() as session:
+            return await orphan_counts(session, org_ids)
 
     async def failed_notices(self, adviser_ids: Sequence[str]) -> list[FailedNotice]:
         async with self.sessions() as session:
