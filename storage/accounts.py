@@ -196,6 +196,7 @@ class Accounts:
                 adviser_id=adviser_id,
                 org_id=org_id,
                 public_key=new.public_key,
+                key_mac=self.keys.server.adviser_key_mac(adviser_id, org_id, new.public_key),
                 protected_private_key=new.protected_private_key,
                 created_at=now,
             )

@@ -257,18 +257,17 @@ async def _thread(
         .where(Message.report_id == report_id)
         .order_by(Message.created_at, Message.id)
     )
-    return tuple(
-        CaseThreadItem(
-            m.id,
-            m.created_at,
-            m.author_kind,
-            m.author_id,
-            m.internal,
-            m.event,
-            thread.open_text(m, key, report_private),
+    return tuple(_thread_item(m, key, report_private) for m in messages)
+
+
+def _thread_item(m: Message, key: bytes, report_private: X25519PrivateKey | None) -> CaseThreadItem:
+    try:
+        text = thread.open_text(m, key, report_private)
+    except thread.ThreadTampered:
+        return CaseThreadItem(
+            m.id, m.created_at, m.author_kind, m.author_id, m.internal, m.event, None, True
         )
-        for m in messages
-    )
+    return CaseThreadItem(m.id, m.created_at, m.author_kind, m.author_id, m.internal, m.event, text)
 
 
 async def _attachments(
