@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -55,7 +55,8 @@ class Verdict:
     entries: int
     broken_seq: int | None = None  # the first entry that does not check out
     reason: str = ""  # a code: mac | gap | tail | cut | rewritten | anchor_missing | anchor_bad
-    anchor: AnchorCheck | None = None  # the comparison with keys.dir's anchor
+    # The comparison with keys.dir's anchor (also the head to show); not part of ==.
+    anchor: AnchorCheck | None = field(default=None, compare=False)
 
     @property
     def tail_cut(self) -> bool:
@@ -157,12 +158,13 @@ async def verify(session: AsyncSession, server: ServerKey) -> Verdict:
             return Verdict(False, count, row.seq, "mac")
         previous, expected, count = row.mac, expected + 1, count + 1
     anchored = await check_anchor(session, server)
-    if not anchored.ok:
-        return Verdict(False, count, anchored.anchored_seq, anchored.reason, anchored)
     head = await session.get(AuditHead, HEAD_ID)
     head_seq, head_mac = (head.seq, head.mac) if head is not None else (0, GENESIS)
     if head_seq != count or not _same(head_mac, previous):
         return Verdict(False, count, count + 1, "tail", anchored)
+    if not anchored.ok:  # the database agrees with itself, but not with keys.dir
+        first = count + 1 if anchored.reason == audit_anchor.CUT else anchored.anchored_seq
+        return Verdict(False, count, first, anchored.reason, anchored)
     return Verdict(True, count, anchor=anchored)
 
 

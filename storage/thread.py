@@ -9,8 +9,9 @@ its author or downgrading its scheme in the database makes it fail to open (issu
 finding 4), and readers treat that as tampering, never as content. The older schemes
 "key" (field `message/<id>`) and "hpke" (message id as purpose) bound nothing but the
 report and id; they are still opened under their own rules and never written.
-Attachments: HPKE-sealed likewise with the attachment id as purpose, holding a 4-byte length, a small JSON header (name, kind) and the bytes.
-The console (`storage.cases`) and the student's side (`storage.student`) both use these.
+Attachments: HPKE-sealed likewise with the attachment id as purpose, holding a 4-byte
+length, a small JSON header (name, kind) and the bytes. The console (`storage.cases`)
+and the student's side (`storage.student`) both use these.
 """
 
 from __future__ import annotations

@@ -18,14 +18,15 @@ from escalation.deadlines import (
     months_later,
 )
 from escalation.directory import Adviser, Directory, Organization
-from storage import audit, crypto
+from storage import audit
 from storage.db import make_engine, session_factory
 from storage.deadlines import DeadlineStore, mark_met
 from storage.keys import KeyStore
 from storage.models import Notification
-from storage.reports import NewReport, Recipient, ReportStore
+from storage.reports import NewReport, ReportStore
 from tests import storage_backends
 from tests.storage_backends import Backend, Clock
+from tests.storage_helpers import enrolled
 
 backend = storage_backends.backend
 keys = storage_backends.keys
@@ -71,7 +72,8 @@ def test_months_later_clamps_the_day() -> None:
 
 
 async def file_one(b: Backend, keystore: KeyStore, clock: Clock) -> str:
-    _, public = crypto.generate_keypair()
+    store = ReportStore(b.sessions, keystore, clock=clock)
+    _, adviser = await enrolled(store, "hhs-vp")
     new = NewReport(
         org_id="hhs",
         phase="during",
@@ -81,10 +83,10 @@ async def file_one(b: Backend, keystore: KeyStore, clock: Clock) -> str:
         visibility="school",
         urgent=False,
         content={"story": "x"},
-        recipients=(Recipient("hhs-vp", public),),
+        recipients=(adviser,),
         deadlines=due_dates(clock(), urgent=False, policy=POLICY),
     )
-    return (await ReportStore(b.sessions, keystore, clock=clock).file(new)).report_id
+    return (await store.file(new)).report_id
 
 
 async def sent(sessions: async_sessionmaker[AsyncSession]) -> Counter[tuple[str, str, str]]:

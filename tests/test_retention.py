@@ -9,14 +9,15 @@ from sqlalchemy import func, select, update
 
 from escalation.directory import Adviser, Directory, Organization
 from escalation.retention import apply_retention
-from storage import audit, crypto
+from storage import audit
 from storage.keys import KeyStore
 from storage.models import Message, Notification, Report, ReportField, SealedKey
-from storage.reports import NewReport, Recipient, ReportStore
+from storage.reports import NewReport, ReportStore
 from storage.retention import Retention
 from storage.student import StudentSide
 from tests import storage_backends
 from tests.storage_backends import Backend, Clock
+from tests.storage_helpers import enrolled
 
 backend = storage_backends.backend
 keys = storage_backends.keys
@@ -37,7 +38,7 @@ async def test_warned_once_then_erased_keeping_statistics(
 ) -> None:
     clock = Clock()
     store = ReportStore(backend.sessions, keys[0], clock=clock)
-    _, public = crypto.generate_keypair()
+    _, adviser = await enrolled(store, "hhs-vp")
     filed = await store.file(
         NewReport(
             org_id="hhs",
@@ -48,7 +49,7 @@ async def test_warned_once_then_erased_keeping_statistics(
             visibility="school",
             urgent=False,
             content={"story": "inhoud"},
-            recipients=(Recipient("hhs-vp", public),),
+            recipients=(adviser,),
         )
     )
     student = StudentSide(backend.sessions, store, clock=clock)

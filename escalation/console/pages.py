@@ -295,8 +295,10 @@ async def overview(request: Request) -> Response:
     scope = None if _is_network_coordinator(request, me) else [me.org_id]
     cases = await console.cases.overview(scope)
     await console.cases.log(me.id, "overview", me.org_id)
+    # After the log entry: the head shown includes this very view.
+    audit_head = await console.cases.audit_head()
     return page(
-        request, "overview.html", session, cases=cases,
+        request, "overview.html", session, cases=cases, audit_head=audit_head,
         org_names={o.id: o.name for o in console.directory.organizations},
     )  # fmt: skip
 

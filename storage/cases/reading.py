@@ -150,6 +150,13 @@ class CaseReading(CaseStore):
                 for n, ref in rows
             ]
 
+    async def audit_head(self) -> audit.AnchorCheck:
+        """The audit chain's head compared with the one anchored in keys.dir (issue 10,
+        finding 5), for the coordinators' page: a cut or rewritten tail is shown there,
+        and the head itself so a coordinator can write it down or mail it."""
+        async with self.sessions() as session:
+            return await audit.check_anchor(session, self.server)
+
     async def log(self, adviser_id: str, action: str, org_id: str | None = None) -> None:
         """An audit entry that names no report (the list, the overview)."""
         async with self.sessions() as session, session.begin():
