@@ -17,6 +17,7 @@ the anchored seq, or holds another MAC there, was cut or rewritten.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -30,6 +31,7 @@ from storage.crypto import ServerKey
 from storage.models import AuditEntry, AuditHead
 from storage.upsert import insert_if_absent
 
+log = logging.getLogger(__name__)
 HEAD_ID = 1
 GENESIS = bytes(32)
 DETAIL_MAX = 200
@@ -126,8 +128,19 @@ async def append(
     head.seq = seq
     head.mac = mac
     await session.flush()
-    # Written to keys.dir once this transaction commits (nothing if it rolls back).
-    audit_anchor.after_commit(session, server, seq, mac)
+    # Written to keys.dir once this transaction commits (nothing if it rolls back) — but
+    # only while the chain still holds the anchored head: after a cut, advancing the
+    # anchor past the old seq would erase the evidence. The appends go on regardless.
+    held = await _anchor_check(session, server, head.seq, head.mac)
+    if held.ok or held.reason == audit_anchor.MISSING:
+        audit_anchor.after_commit(session, server, seq, mac)
+    else:
+        log.error(
+            "audit anchor kept at seq %s: the chain no longer matches it (%s); "
+            "run `stagemeld audit verify`",
+            held.anchored_seq,
+            held.reason,
+        )
     return seq
 
 
@@ -177,14 +190,19 @@ async def check_anchor(session: AsyncSession, server: ServerKey) -> AnchorCheck:
     last = None
     if newest is not None:
         last = await session.scalar(select(AuditEntry.mac).where(AuditEntry.seq == newest))
+    return await _anchor_check(session, server, newest or 0, last)
 
+
+async def _anchor_check(
+    session: AsyncSession, server: ServerKey, newest: int, last: bytes | None
+) -> AnchorCheck:
     async def mac_at(seq: int) -> bytes | None:
         found: bytes | None = await session.scalar(
             select(AuditEntry.mac).where(AuditEntry.seq == seq)
         )
         return found
 
-    return await audit_anchor.compare(server, newest or 0, last, mac_at)
+    return await audit_anchor.compare(server, newest, last, mac_at)
 
 
 def _same(a: bytes, b: bytes) -> bool:

@@ -274,6 +274,15 @@ async def test_a_cut_tail_with_a_rewritten_head_row_is_detected(
     assert verdict.tail_cut
     assert (check.ok, check.reason, check.head_seq, check.anchored_seq) == (False, "cut", 4, 6)
 
+    # The service goes on appending past the old seq: the anchor is not advanced over
+    # the cut, so the evidence stays (the entry at seq 6 is not the anchored one).
+    await _append(backend, server, 4)
+    anchor = read_anchor(server)
+    assert anchor is not None and anchor.seq == 6
+    async with backend.sessions() as session:
+        later = await audit.verify(session, server)
+    assert (later.ok, later.reason, later.entries) == (False, "rewritten", 8)
+
 
 async def test_a_rewritten_tail_entry_is_detected_against_the_anchor(
     backend: Backend, keys: tuple[KeyStore, str]
