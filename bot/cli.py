@@ -244,6 +244,8 @@ async def _enrol_now(
 
 
 async def _audit_verify(settings: Settings) -> int:
+    """Walks the chain and compares its tail with the head anchored in keys.dir; prints
+    the head (seq and the first 64 bits of its MAC) so it can be written down or sent."""
     from bot.container import build_container
     from storage import audit
 
@@ -253,14 +255,29 @@ async def _audit_verify(settings: Settings) -> int:
             verdict = await audit.verify(session, container.keys.server)
     finally:
         await container.close()
+    anchor = verdict.anchor
+    head = f"head: no. {anchor.head_seq}, {anchor.short()}" if anchor is not None else ""
     if verdict.ok:
         print(f"audit chain ok ({verdict.entries} entries)")
+        if head:
+            print(head)
         return 0
-    print(
-        f"audit chain broken at seq {verdict.broken_seq} ({verdict.reason}); "
-        f"{verdict.entries} entries before it check out",
-        file=sys.stderr,
-    )
+    if verdict.tail_cut:
+        print(
+            f"audit tail cut or rewritten ({verdict.reason}): the chain in the database "
+            f"does not match the head anchored in keys.dir"
+            + (f" (seq {anchor.anchored_seq})" if anchor and anchor.anchored_seq else "")
+            + f"; {verdict.entries} entries check out among themselves",
+            file=sys.stderr,
+        )
+    else:
+        print(
+            f"audit chain broken at seq {verdict.broken_seq} ({verdict.reason}); "
+            f"{verdict.entries} entries before it check out",
+            file=sys.stderr,
+        )
+    if head:
+        print(head, file=sys.stderr)
     return 1
 
 
@@ -290,6 +307,8 @@ async def _recover(settings: Settings, args: argparse.Namespace) -> int:
         "other_org": f"not sent: {args.to}'s organization is not one the student allowed "
         "(--force-org overrides)",
         "wrong_key": "the recovery key does not open it (not this installation's key?)",
+        "adviser_key_not_authentic": f"not sent: {args.to}'s stored public key fails its "
+        "check (changed in the database?); enrol them again with `stagemeld adviser add`",
     }
     for outcome in outcomes:
         print(f"{outcome.reference or outcome.asked}: {said[outcome.result]}")

@@ -262,7 +262,7 @@ async def build_container(settings: Settings) -> Container:
             sessions, limit=status.max_failures, window=timedelta(minutes=status.lock_minutes)
         ),
         updates=UpdateLog(sessions),
-        advisers=AdviserKeys(sessions),
+        advisers=AdviserKeys(sessions, keys.server),
         outbox=Outbox(sessions),
         accounts=console_accounts(settings, sessions, keys),
         cases=Cases(sessions, keys.server),

@@ -31,10 +31,10 @@ from storage.reports import (
     placement,
     reseal_with_recovery,
 )
-from storage.sealed_keys import orphan_ids
+from storage.sealed_keys import KeyNotAuthentic, orphan_ids
 
-RESEALED, ALREADY, NOT_FOUND, OTHER_ORG, WRONG_KEY = (
-    "resealed", "already", "not_found", "other_org", "wrong_key",
+RESEALED, ALREADY, NOT_FOUND, OTHER_ORG, WRONG_KEY, KEY_NOT_AUTHENTIC = (
+    "resealed", "already", "not_found", "other_org", "wrong_key", "adviser_key_not_authentic",
 )  # fmt: skip
 
 
@@ -42,7 +42,7 @@ RESEALED, ALREADY, NOT_FOUND, OTHER_ORG, WRONG_KEY = (
 class Outcome:
     asked: str  # the id or reference the operator named
     reference: str  # "" when no such report
-    result: str  # one of the five above
+    result: str  # one of the six above
 
     @property
     def ok(self) -> bool:
@@ -118,6 +118,8 @@ async def _one(
             )  # fmt: skip
         except ReportNotFound:
             return Outcome(asked, where.reference, NOT_FOUND)
+        except KeyNotAuthentic:  # the adviser's stored key was changed: enrol them again
+            return Outcome(asked, where.reference, KEY_NOT_AUTHENTIC)
         except CryptoError:
             return Outcome(asked, where.reference, WRONG_KEY)
     return Outcome(asked, where.reference, RESEALED if done else ALREADY)

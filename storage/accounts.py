@@ -265,6 +265,7 @@ class Accounts:
                 adviser_id=adviser_id,
                 org_id=org_id,
                 public_key=public_key,
+                key_mac=self.keys.server.adviser_key_mac(adviser_id, org_id, public_key),
                 protected_private_key=protected_private_key,
                 created_at=now,
             )

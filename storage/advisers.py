@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.clock import Clock, utcnow
-from storage.crypto import KEY_LEN
+from storage.crypto import KEY_LEN, ServerKey
 from storage.models import AdviserKey
+from storage.sealed_keys import authentic_adviser_keys
 
 
 class AdviserAlreadyRegistered(Exception):
@@ -19,8 +19,11 @@ class AdviserAlreadyRegistered(Exception):
 
 
 class AdviserKeys:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock = utcnow) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], server: ServerKey, clock: Clock = utcnow
+    ) -> None:
         self.sessions = sessions
+        self.server = server
         self.clock = clock
 
     async def register(
@@ -36,6 +39,7 @@ class AdviserKeys:
                         adviser_id=adviser_id,
                         org_id=org_id,
                         public_key=public_key,
+                        key_mac=self.server.adviser_key_mac(adviser_id, org_id, public_key),
                         protected_private_key=protected_private,
                         created_at=self.clock(),
                     )
@@ -44,17 +48,10 @@ class AdviserKeys:
             raise AdviserAlreadyRegistered(adviser_id) from exc
 
     async def public_keys(self, adviser_ids: Iterable[str]) -> dict[str, bytes]:
-        """The keys of those advisers that have one; the others are simply absent."""
-        ids = list(adviser_ids)
-        if not ids:
-            return {}
+        """The keys of those advisers that have one that checks out (its MAC); the others
+        are absent, and one whose MAC fails is logged (`KeyNotAuthentic`)."""
         async with self.sessions() as session:
-            rows = await session.execute(
-                select(AdviserKey.adviser_id, AdviserKey.public_key).where(
-                    AdviserKey.adviser_id.in_(ids)
-                )
-            )
-            return {adviser_id: key for adviser_id, key in rows}
+            return await authentic_adviser_keys(session, self.server, adviser_ids)
 
     async def has_key(self, adviser_id: str) -> bool:
         return adviser_id in await self.public_keys([adviser_id])

@@ -5,25 +5,37 @@ a server sub-key: deleting, editing or reordering a row breaks the chain, and th
 row (the newest seq and MAC) exposes a cut-off tail. Appends lock the head row, so
 replicas writing at once still produce one unbroken sequence. `detail` carries codes
 (a status, an adviser id), never anything a student or adviser wrote.
+
+The head row is in the same database as the chain, so someone who can write the
+database could cut the tail and rewrite the head to match. Hence the anchor (issue 10,
+finding 5): after every commit that appended, the head (seq, newest MAC) is written to
+`<keys.dir>/audit.head` (`storage.audit_anchor`) with a MAC under a server sub-key.
+`verify` and `check_anchor` compare the chain with it: a chain that no longer reaches
+the anchored seq, or holds another MAC there, was cut or rewritten.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import audit_anchor
+from storage.audit_anchor import Anchor, AnchorCheck
 from storage.crypto import ServerKey
 from storage.models import AuditEntry, AuditHead
 from storage.upsert import insert_if_absent
 
+log = logging.getLogger(__name__)
 HEAD_ID = 1
 GENESIS = bytes(32)
 DETAIL_MAX = 200
+__all__ = ["Anchor", "AnchorCheck", "append", "check_anchor", "for_report", "verify"]
 
 
 @dataclass(frozen=True)
@@ -44,7 +56,14 @@ class Verdict:
     ok: bool
     entries: int
     broken_seq: int | None = None  # the first entry that does not check out
-    reason: str = ""  # a code: mac | gap | tail
+    reason: str = ""  # a code: mac | gap | tail | cut | rewritten | anchor_missing | anchor_bad
+    # The comparison with keys.dir's anchor (also the head to show); not part of ==.
+    anchor: AnchorCheck | None = field(default=None, compare=False)
+
+    @property
+    def tail_cut(self) -> bool:
+        """The chain does not match the head anchored outside the database."""
+        return self.reason in audit_anchor.CUT_REASONS
 
 
 def canonical(
@@ -109,6 +128,19 @@ async def append(
     head.seq = seq
     head.mac = mac
     await session.flush()
+    # Written to keys.dir once this transaction commits (nothing if it rolls back) — but
+    # only while the chain still holds the anchored head: after a cut, advancing the
+    # anchor past the old seq would erase the evidence. The appends go on regardless.
+    held = await _anchor_check(session, server, head.seq, head.mac)
+    if held.ok or held.reason == audit_anchor.MISSING:
+        audit_anchor.after_commit(session, server, seq, mac)
+    else:
+        log.error(
+            "audit anchor kept at seq %s: the chain no longer matches it (%s); "
+            "run `stagemeld audit verify`",
+            held.anchored_seq,
+            held.reason,
+        )
     return seq
 
 
@@ -138,11 +170,39 @@ async def verify(session: AsyncSession, server: ServerKey) -> Verdict:
         if not _same(server.audit_mac(previous, data), row.mac):
             return Verdict(False, count, row.seq, "mac")
         previous, expected, count = row.mac, expected + 1, count + 1
+    anchored = await check_anchor(session, server)
     head = await session.get(AuditHead, HEAD_ID)
     head_seq, head_mac = (head.seq, head.mac) if head is not None else (0, GENESIS)
     if head_seq != count or not _same(head_mac, previous):
-        return Verdict(False, count, count + 1, "tail")
-    return Verdict(True, count)
+        return Verdict(False, count, count + 1, "tail", anchored)
+    if not anchored.ok:  # the database agrees with itself, but not with keys.dir
+        first = count + 1 if anchored.reason == audit_anchor.CUT else anchored.anchored_seq
+        return Verdict(False, count, first, anchored.reason, anchored)
+    return Verdict(True, count, anchor=anchored)
+
+
+async def check_anchor(session: AsyncSession, server: ServerKey) -> AnchorCheck:
+    """The chain's tail against the anchor in keys.dir, without walking the chain: the
+    entry at the anchored seq must exist and carry the anchored MAC (later entries need
+    the server key to forge, so checking that one entry finds a cut or rewritten tail).
+    Cheap enough for every coordinator's overview page; `verify` walks the rest."""
+    newest = await session.scalar(select(func.max(AuditEntry.seq)))
+    last = None
+    if newest is not None:
+        last = await session.scalar(select(AuditEntry.mac).where(AuditEntry.seq == newest))
+    return await _anchor_check(session, server, newest or 0, last)
+
+
+async def _anchor_check(
+    session: AsyncSession, server: ServerKey, newest: int, last: bytes | None
+) -> AnchorCheck:
+    async def mac_at(seq: int) -> bytes | None:
+        found: bytes | None = await session.scalar(
+            select(AuditEntry.mac).where(AuditEntry.seq == seq)
+        )
+        return found
+
+    return await audit_anchor.compare(server, newest, last, mac_at)
 
 
 def _same(a: bytes, b: bytes) -> bool:

@@ -25,6 +25,7 @@ import secrets
 import threading
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from pathlib import Path
 
 import pyotp
 from cryptography.exceptions import InvalidTag
@@ -170,6 +171,51 @@ def open_payload(
         return _SUITE.decrypt(sealed, private_key, info=_aad("payload", report_id, purpose))
     except (InvalidTag, ValueError) as exc:
         raise CryptoError("cannot open sealed payload") from exc
+
+
+# --- thread messages: the row's flags bound to its content --------------------------------
+#
+# A message's author, its `internal` flag, its event code and its scheme are plaintext
+# columns the readers act on (the student's view leaves internal notes out). They are
+# bound into the AES-GCM associated data (messages under the data key) or the HPKE `info`
+# (messages sealed to the report's key): a row whose flags were changed in the database
+# no longer opens. The label differs from `field`/`payload`, so a message sealed this way
+# can never be opened under the older rules (a scheme downgrade fails too).
+
+
+def encrypt_message(
+    key: bytes, plaintext: bytes, *, report_id: str, message_id: str, binding: tuple[str, ...]
+) -> bytes:
+    return _seal(key, plaintext, _aad("message", report_id, message_id, *binding))
+
+
+def decrypt_message(
+    key: bytes, blob: bytes, *, report_id: str, message_id: str, binding: tuple[str, ...]
+) -> bytes:
+    return _open(key, blob, _aad("message", report_id, message_id, *binding))
+
+
+def seal_message(
+    payload: bytes, public_key: bytes, *, report_id: str, message_id: str, binding: tuple[str, ...]
+) -> bytes:
+    recipient = X25519PublicKey.from_public_bytes(public_key)
+    info = _aad("message", report_id, message_id, *binding)
+    return _SUITE.encrypt(payload, recipient, info=info)
+
+
+def open_message(
+    sealed: bytes,
+    private_key: X25519PrivateKey,
+    *,
+    report_id: str,
+    message_id: str,
+    binding: tuple[str, ...],
+) -> bytes:
+    try:
+        info = _aad("message", report_id, message_id, *binding)
+        return _SUITE.decrypt(sealed, private_key, info=info)
+    except (InvalidTag, ValueError) as exc:
+        raise CryptoError("cannot open sealed message") from exc
 
 
 def _checksum(raw: bytes) -> bytes:
@@ -363,15 +409,21 @@ class ServerKey:
     """The server's secret. It keys the chat hash and encrypts drafts; it opens no report.
 
     Each use gets its own HKDF sub-key, so a flaw in one use cannot leak another's key.
+    `audit_anchor` is where the audit chain's head is anchored outside the database
+    (`<keys.dir>/audit.head`, set by `KeyStore.load`); None for a key made without a
+    key directory (some tests), which then anchors nothing.
     """
 
-    def __init__(self, secret: bytes) -> None:
+    def __init__(self, secret: bytes, *, audit_anchor: Path | None = None) -> None:
         if len(secret) != KEY_LEN:
             raise ValueError("the server key must be 32 bytes")
         self._chat = self._derive(secret, "chat-hash")
         self._state = self._derive(secret, "conversation-state")
         self._value = self._derive(secret, "stored-value")
         self._audit = self._derive(secret, "audit-chain")
+        self._binding = self._derive(secret, "public-key-binding")
+        self._anchor = self._derive(secret, "audit-anchor")
+        self.audit_anchor = audit_anchor
 
     @staticmethod
     def _derive(secret: bytes, label: str) -> bytes:
@@ -397,6 +449,28 @@ class ServerKey:
     def audit_mac(self, previous: bytes, entry: bytes) -> bytes:
         """One link of the audit chain: keyed, so only the server can extend it."""
         return hmac.new(self._audit, _aad("audit", previous, entry), hashlib.sha256).digest()
+
+    def adviser_key_mac(self, adviser_id: str, org_id: str, public_key: bytes) -> bytes:
+        """Binds an adviser's public key to them and their organization: a key swapped in
+        the database (by someone without keys.dir) no longer checks out, so nothing is
+        ever sealed to it."""
+        data = _aad("adviser-public-key", adviser_id, org_id, public_key)
+        return hmac.new(self._binding, data, hashlib.sha256).digest()
+
+    def report_key_mac(self, report_id: str, public_key: bytes) -> bytes:
+        """Binds a report's own public key (what the student's answers are sealed to)."""
+        data = _aad("report-public-key", report_id, public_key)
+        return hmac.new(self._binding, data, hashlib.sha256).digest()
+
+    def anchor_mac(self, seq: int, head: bytes) -> bytes:
+        """The audit chain's head as anchored in keys.dir: (seq, newest entry's MAC)."""
+        data = _aad("audit-anchor", str(seq), head)
+        return hmac.new(self._anchor, data, hashlib.sha256).digest()
+
+
+def mac_matches(expected: bytes, stored: bytes | None) -> bool:
+    """Constant-time; a missing MAC never matches."""
+    return stored is not None and hmac.compare_digest(expected, stored)
 
 
 # --- advisers' second factor and recovery code -------------------------------------------

@@ -29,6 +29,7 @@ SERVER = "server.key"
 RECOVERY = "recovery.pub"
 RECEIPT = "receipt.json"
 FILES = (SERVER, RECOVERY, RECEIPT)
+AUDIT_HEAD = "audit.head"  # written after every audit append (storage.audit), not by init
 
 
 class KeysMissing(Exception):
@@ -75,7 +76,8 @@ class KeyStore:
             raise KeysBroken(f"cannot read the keys in {directory}: {exc}") from exc
         if len(secret) != KEY_LEN or len(recovery) != KEY_LEN or len(salt) != SALT_LEN:
             raise KeysBroken(f"a key file in {directory} has the wrong length; restore it")
-        return cls(directory, ServerKey(secret), recovery, salt, kdf)
+        server = ServerKey(secret, audit_anchor=directory / AUDIT_HEAD)
+        return cls(directory, server, recovery, salt, kdf)
 
     @classmethod
     def init(cls, directory: Path, params: KdfParams) -> tuple[KeyStore, str]:

@@ -89,6 +89,9 @@ class Report(Base):
     # HPKE-sealed to it, so replying needs no secret on the server. Its private half is
     # a content field under the data key.
     public_key: Mapped[bytes | None] = mapped_column(LargeBinary(32))
+    # HMAC (server sub-key) of (id, public_key): checked before anything is sealed to it,
+    # so a key swapped in the database alone is refused. Null only once erased.
+    key_mac: Mapped[bytes | None] = mapped_column(LargeBinary(32))
     level: Mapped[str | None] = mapped_column(String(8))  # mbo | hbo, for statistics
     workplace_org_id: Mapped[str | None] = mapped_column(String(64))  # a known workplace
     acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
@@ -135,6 +138,9 @@ class AdviserKey(Base):
     adviser_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     org_id: Mapped[str] = mapped_column(String(64))
     public_key: Mapped[bytes] = mapped_column(LargeBinary(32))
+    # HMAC (server sub-key) of (adviser_id, org_id, public_key): checked before a report
+    # is sealed to this key. A row without one (or a wrong one) is never sealed to.
+    key_mac: Mapped[bytes | None] = mapped_column(LargeBinary(32))
     protected_private_key: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
@@ -194,10 +200,14 @@ class Message(Base):
     """One entry in a report's thread: adviser ↔ student messages, advisers' internal
     notes, and events the student may see (hand-over, status) as codes.
 
-    `scheme` says how `ciphertext` is sealed: "key" = AES-GCM under the report's data key
-    (written by an adviser, who holds it during their session), "hpke" = sealed to the
-    report's public key (written by the student, when the server holds no key at all),
-    "none" for events, whose `event` code is not content.
+    `scheme` says how `ciphertext` is sealed: "key2" = AES-GCM under the report's data
+    key (written by an adviser, who holds it during their session), "hpke2" = sealed to
+    the report's public key (written by the student, when the server holds no key at
+    all), "none" for events, whose `event` code is not content. Both sealed schemes bind
+    `author_kind`, `author_id`, `internal`, `event` and the scheme itself into the
+    associated data (`storage.thread`), so a flag flipped in the database makes the row
+    fail to open. "key" and "hpke" are the older schemes without that binding: still
+    read, never written.
     """
 
     __tablename__ = "messages"
@@ -208,7 +218,7 @@ class Message(Base):
     author_id: Mapped[str | None] = mapped_column(String(64))  # the adviser, if one
     internal: Mapped[bool] = mapped_column(Boolean, default=False)  # a note: never shown
     event: Mapped[str | None] = mapped_column(String(32))
-    scheme: Mapped[str] = mapped_column(String(8))  # key | hpke | none
+    scheme: Mapped[str] = mapped_column(String(8))  # key2 | hpke2 | none (| key | hpke)
     ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 

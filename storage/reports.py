@@ -25,7 +25,14 @@ from storage.kdf_thread import in_kdf_thread
 from storage.keys import KeyStore
 from storage.models import Deadline, Report, ReportField, SealedKey
 from storage.outbox import notification_rows
-from storage.sealed_keys import ADVISER, RECOVERY, sealed_copy, sealed_copy_row
+from storage.sealed_keys import (
+    ADVISER,
+    RECOVERY,
+    KeyNotAuthentic,
+    sealed_copy,
+    sealed_copy_row,
+    verified_recipients,
+)
 from vocabulary import ReportStatus, normalize_receipt
 
 REPORT_KEY_FIELD = "report_key"  # the report's private key, under its data key
@@ -144,6 +151,7 @@ class ReportStore:
                 data_key, derived.wrap_key, report_id=report_id
             ),
             public_key=report_public,
+            key_mac=self.keys.server.report_key_mac(report_id, report_public),
             level=new.level,
             workplace_org_id=new.workplace_org_id,
         )
@@ -151,7 +159,13 @@ class ReportStore:
             session.add(report)
             await session.flush()  # the parent row first, for the foreign keys
             session.add_all(_fields(data_key, report_id, content))
-            session.add_all(_sealed(data_key, report_id, new.recipients, self.keys.recovery_public))
+            # Only to advisers whose stored key checks out (finding 4): a key swapped in the
+            # database is refused and logged; the report then still reaches the others
+            # and the recovery key, never the swapped-in key.
+            readers = await verified_recipients(
+                session, self.keys.server, [(r.adviser_id, r.public_key) for r in new.recipients]
+            )
+            session.add_all(_sealed(data_key, report_id, readers, self.keys.recovery_public))
             session.add_all(notification_rows(report_id, new.notify, "new_report", now))
             session.add_all(
                 Deadline(report_id=report_id, kind=kind, due_at=due, level=0, next_step_at=due)
@@ -246,6 +260,8 @@ async def reseal_with_recovery(
     data_key = crypto.open_key(sealed, recovery_private, report_id=report_id)
     if await sealed_copy(session, report_id, ADVISER, to.adviser_id) is not None:
         return False
+    if not await verified_recipients(session, server, [(to.adviser_id, to.public_key)]):
+        raise KeyNotAuthentic(f"the public key of adviser {to.adviser_id} fails its MAC")
     session.add(sealed_copy_row(data_key, report_id, ADVISER, to.adviser_id, to.public_key))
     session.add_all(notification_rows(report_id, notify, "handed_over", at))
     await audit.append(
@@ -288,10 +304,11 @@ def _fields(key: bytes, report_id: str, content: Mapping[str, str]) -> list[Repo
 
 
 def _sealed(
-    key: bytes, report_id: str, recipients: tuple[Recipient, ...], recovery_public: bytes
+    key: bytes, report_id: str, readers: list[tuple[str, bytes]], recovery_public: bytes
 ) -> list[SealedKey]:
     rows = [
-        sealed_copy_row(key, report_id, ADVISER, r.adviser_id, r.public_key) for r in recipients
+        sealed_copy_row(key, report_id, ADVISER, adviser_id, public)
+        for adviser_id, public in readers
     ]
     rows.append(sealed_copy_row(key, report_id, RECOVERY, RECOVERY, recovery_public))
     return rows

@@ -142,6 +142,7 @@ class Retention:
                     receipt_lookup=None,
                     receipt_wrapped_key=None,
                     public_key=None,
+                    key_mac=None,
                 )
                 .execution_options(synchronize_session=False)
             )

@@ -4,11 +4,17 @@ offline recovery key.
 Holding a copy is what reading a report means: the console's access rule and the
 recovery command both come down to "is there a copy for this reader, and does their
 private key open it". Both ask here, so there is one lookup to review.
+
+Sealing to a stored public key goes through here too, and only after its MAC (a server
+sub-key over the key and who it belongs to) checks out: someone who can write the
+database but has no keys.dir cannot swap in a key of their own and read what is sealed
+afterwards (issue 10, finding 4).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Iterable, Sequence
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from sqlalchemy import ColumnElement, exists, func, select
@@ -16,6 +22,81 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import crypto
 from storage.models import AdviserKey, Report, SealedKey
+
+log = logging.getLogger(__name__)
+
+
+class KeyNotAuthentic(crypto.CryptoError):
+    """A stored public key whose MAC does not check out: changed in the database, or
+    written without one. Nothing is ever sealed to it. The message names the row (an
+    adviser id, or "a report's key"), never a key or anything a student wrote."""
+
+
+def adviser_key_ok(server: crypto.ServerKey, row: AdviserKey) -> bool:
+    expected = server.adviser_key_mac(row.adviser_id, row.org_id, row.public_key)
+    return crypto.mac_matches(expected, row.key_mac)
+
+
+def report_public_key(server: crypto.ServerKey, report: Report) -> bytes:
+    """The report's own public key, only if its MAC checks out (KeyNotAuthentic if not).
+
+    Logged without the report's id: the student's side must not leave a trace that
+    names their report next to the time they wrote."""
+    key = report.public_key
+    if key is None or not crypto.mac_matches(server.report_key_mac(report.id, key), report.key_mac):
+        log.error(
+            "KeyNotAuthentic: a report's public key fails its MAC (changed in the database?);"
+            " nothing was sealed to it"
+        )
+        raise KeyNotAuthentic("a report's public key fails its MAC")
+    return key
+
+
+async def authentic_adviser_keys(
+    session: AsyncSession, server: crypto.ServerKey, adviser_ids: Iterable[str]
+) -> dict[str, bytes]:
+    """adviser id -> public key, for those whose stored key checks out. Every adviser
+    whose key does not is logged (KeyNotAuthentic, by id) and left out."""
+    ids = list(dict.fromkeys(adviser_ids))
+    if not ids:
+        return {}
+    rows = await session.scalars(select(AdviserKey).where(AdviserKey.adviser_id.in_(ids)))
+    keys: dict[str, bytes] = {}
+    for row in rows:
+        if adviser_key_ok(server, row):
+            keys[row.adviser_id] = row.public_key
+        else:
+            log.error(
+                "KeyNotAuthentic: the public key of adviser %s fails its MAC (changed in the"
+                " database, or enrolled before keys were authenticated); nothing is sealed to"
+                " it until they are enrolled again",
+                row.adviser_id,
+            )
+    return keys
+
+
+async def verified_recipients(
+    session: AsyncSession,
+    server: crypto.ServerKey,
+    recipients: Sequence[tuple[str, bytes]],
+) -> list[tuple[str, bytes]]:
+    """The (adviser id, public key) pairs it is safe to seal to: the adviser's stored key
+    checks out AND is the key the caller holds (read just before, outside this
+    transaction). The others are logged and left out."""
+    authentic = await authentic_adviser_keys(session, server, (a for a, _ in recipients))
+    out = []
+    for adviser_id, public_key in recipients:
+        stored = authentic.get(adviser_id)
+        if stored is None or stored != public_key:
+            if stored is not None:
+                log.error(
+                    "KeyNotAuthentic: adviser %s's key changed since it was read; not sealed",
+                    adviser_id,
+                )
+            continue
+        out.append((adviser_id, stored))
+    return out
+
 
 ADVISER = "adviser"  # recipient_kind of an adviser's copy (recipient_id: the adviser)
 RECOVERY = "recovery"  # recipient_kind and recipient_id of the recovery key's copy

@@ -1,11 +1,17 @@
 """How a report's thread is sealed: one convention for the console and the student side.
 
-Adviser messages and notes: AES-GCM under the report's data key, field name
-`message/<id>` in the associated data (the student opens them with the data key their
-receipt unwraps). Student messages: HPKE-sealed to the report's public key with the
-message id as purpose. Attachments: HPKE-sealed likewise with the attachment id as
-purpose, holding a 4-byte length, a small JSON header (name, kind) and the bytes.
-The console (`storage.cases`) and the student's side (`storage.student`) both use these.
+Adviser messages and notes (scheme "key2"): AES-GCM under the report's data key (the
+student opens them with the data key their receipt unwraps). Student messages (scheme
+"hpke2"): HPKE-sealed to the report's public key. Both bind the report, the message id
+and the row's plaintext flags — scheme, author kind, author id, internal, event — into
+the associated data / HPKE info (`binding`): flipping `internal` on a note, changing
+its author or downgrading its scheme in the database makes it fail to open (issue 10,
+finding 4), and readers treat that as tampering, never as content. The older schemes
+"key" (field `message/<id>`) and "hpke" (message id as purpose) bound nothing but the
+report and id; they are still opened under their own rules and never written.
+Attachments: HPKE-sealed likewise with the attachment id as purpose, holding a 4-byte
+length, a small JSON header (name, kind) and the bytes. The console (`storage.cases`)
+and the student's side (`storage.student`) both use these.
 """
 
 from __future__ import annotations
@@ -21,6 +27,14 @@ from storage import crypto
 from storage.models import Message
 
 _LENGTH = 4
+KEY = "key2"  # adviser messages and notes, under the data key
+HPKE = "hpke2"  # student messages, sealed to the report's public key
+OLD_KEY, OLD_HPKE = "key", "hpke"  # before the flags were bound: read, never written
+
+
+class ThreadTampered(crypto.CryptoError):
+    """A thread entry does not open with the flags its row carries: changed in the
+    database. Readers leave it out of the student's view and flag it in the console."""
 
 
 def new_id() -> str:
@@ -52,31 +66,110 @@ def event_message(
     )
 
 
-def seal_adviser_text(data_key: bytes, report_id: str, message_id: str, text: str) -> bytes:
-    return crypto.encrypt_field(
-        data_key, text.encode(), report_id=report_id, field=message_field(message_id)
+def binding(
+    scheme: str, author_kind: str, author_id: str | None, internal: bool, event: str | None
+) -> tuple[str, ...]:
+    """The row's flags as bound into a message's associated data (fixed order)."""
+    return (scheme, author_kind, author_id or "", "internal" if internal else "shown", event or "")
+
+
+def _row_binding(row: Message) -> tuple[str, ...]:
+    return binding(row.scheme, row.author_kind, row.author_id, bool(row.internal), row.event)
+
+
+def adviser_message(
+    data_key: bytes,
+    report_id: str,
+    adviser_id: str,
+    text: str,
+    *,
+    internal: bool,
+    now: datetime,
+) -> Message:
+    """An adviser's message or note, its flags bound into the ciphertext."""
+    message_id = new_id()
+    bound = binding(KEY, "adviser", adviser_id, internal, None)
+    return Message(
+        id=message_id,
+        report_id=report_id,
+        author_kind="adviser",
+        author_id=adviser_id,
+        internal=internal,
+        event=None,
+        scheme=KEY,
+        ciphertext=crypto.encrypt_message(
+            data_key, text.encode(), report_id=report_id, message_id=message_id, binding=bound
+        ),
+        created_at=now,
     )
 
 
-def seal_student_text(public_key: bytes, report_id: str, message_id: str, text: str) -> bytes:
-    return crypto.seal_payload(text.encode(), public_key, report_id=report_id, purpose=message_id)
+def student_message(
+    public_key: bytes, report_id: str, message_id: str, text: str, now: datetime
+) -> Message:
+    """A student's message, sealed to the report's (authenticated) public key."""
+    bound = binding(HPKE, "student", None, False, None)
+    return Message(
+        id=message_id,
+        report_id=report_id,
+        author_kind="student",
+        author_id=None,
+        internal=False,
+        event=None,
+        scheme=HPKE,
+        ciphertext=crypto.seal_message(
+            text.encode(), public_key, report_id=report_id, message_id=message_id, binding=bound
+        ),
+        created_at=now,
+    )
 
 
 def open_text(row: Message, data_key: bytes, report_private: X25519PrivateKey | None) -> str | None:
     """The text of a thread entry, or None for an event (or a student message when the
-    report's own key is missing)."""
+    report's own key is missing). ThreadTampered when a sealed row does not open with
+    the flags it carries, or carries a scheme nothing writes."""
     if row.ciphertext is None:
         return None
-    if row.scheme == "key":
+    try:
+        return _open_text(row, data_key, report_private)
+    except crypto.CryptoError as exc:
+        raise ThreadTampered(f"thread entry {row.id} does not open") from exc
+
+
+def _open_text(
+    row: Message, data_key: bytes, report_private: X25519PrivateKey | None
+) -> str | None:
+    assert row.ciphertext is not None
+    if row.scheme == KEY:
+        return crypto.decrypt_message(
+            data_key,
+            row.ciphertext,
+            report_id=row.report_id,
+            message_id=row.id,
+            binding=_row_binding(row),
+        ).decode()
+    if row.scheme == HPKE:
+        if report_private is None:
+            return None
+        return crypto.open_message(
+            row.ciphertext,
+            report_private,
+            report_id=row.report_id,
+            message_id=row.id,
+            binding=_row_binding(row),
+        ).decode()
+    if row.scheme == OLD_KEY:
         field = message_field(row.id)
         return crypto.decrypt_field(
             data_key, row.ciphertext, report_id=row.report_id, field=field
         ).decode()
-    if row.scheme == "hpke" and report_private is not None:
+    if row.scheme == OLD_HPKE:
+        if report_private is None:
+            return None
         return crypto.open_payload(
             row.ciphertext, report_private, report_id=row.report_id, purpose=row.id
         ).decode()
-    return None
+    raise crypto.CryptoError(f"unknown scheme {row.scheme!r}")
 
 
 @dataclass(frozen=True)

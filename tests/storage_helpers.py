@@ -11,10 +11,10 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from sqlalchemy import select, update
 
 from storage.advisers import AdviserKeys
-from storage.crypto import CryptoError, unprotect_private_key
+from storage.crypto import CryptoError, generate_keypair, unprotect_private_key
 from storage.kdf_thread import in_kdf_thread
 from storage.models import AdviserKey, Report
-from storage.reports import ReportStore, report_content
+from storage.reports import Recipient, ReportStore, report_content
 from storage.rows import rowcount
 from storage.sealed_keys import open_adviser_copy
 from vocabulary import ReportStatus
@@ -85,3 +85,14 @@ async def unlock(
         return await in_kdf_thread(unprotect_private_key, blob, passphrase)
     except CryptoError:
         return None
+
+
+async def enrolled(
+    store: ReportStore, adviser_id: str, org_id: str = "hhs"
+) -> tuple[X25519PrivateKey, Recipient]:
+    """A new adviser key pair stored as enrolment stores it (with its MAC): reports are
+    sealed only to advisers whose stored key checks out."""
+    private, public = generate_keypair()
+    advisers = AdviserKeys(store.sessions, store.keys.server)
+    await advisers.register(adviser_id, org_id, public, b"not used by these tests")
+    return private, Recipient(adviser_id, public)

@@ -251,3 +251,35 @@ async def test_coordinators_see_deadlines_without_content(world: ConsoleWorld) -
     async with world.client() as client:
         await world.login(client, hhs)
         assert (await client.get("/console/overview")).status_code == 404
+
+
+async def test_the_overview_shows_the_audit_head_and_a_cut_tail(world: ConsoleWorld) -> None:
+    """Issue 10, finding 5: the coordinators' page shows the audit head (to write down or
+    mail), and says so when the database's tail no longer matches the anchor in keys.dir
+    (the last two entries deleted and `audit_head` rewritten with plain SQL)."""
+    from sqlalchemy import delete, update
+
+    from storage.models import AuditEntry, AuditHead
+
+    hhs = await world.enrol("hhs-vp")
+    coordinator = await world.enrol("denhaag-coordinator")
+    await _report_with_attachment(world, [hhs])
+    async with world.client() as client:
+        await world.login(client, coordinator)
+        overview = await client.get("/console/overview")
+        assert overview.status_code == 200
+        head = re.search(
+            r'id="audit-head">[^<]*?(\d+), ([0-9a-f]{4}( [0-9a-f]{4}){3})', overview.text
+        )
+        assert head, overview.text
+        assert 'id="audit-broken"' not in overview.text
+        async with world.container.sessions() as session, session.begin():
+            newest = await session.scalar(select(func.max(AuditEntry.seq)))
+            assert newest is not None and newest >= 3
+            keep = await session.get(AuditEntry, newest - 2)
+            assert keep is not None
+            await session.execute(delete(AuditEntry).where(AuditEntry.seq > newest - 2))
+            await session.execute(update(AuditHead).values(seq=keep.seq, mac=keep.mac))
+        overview = await client.get("/console/overview")
+        assert overview.status_code == 200
+        assert 'id="audit-broken"' in overview.text and "(cut)" in overview.text

@@ -19,6 +19,7 @@ from storage.sealed_keys import orphan_counts
 from storage.student import StudentSide
 from tests import storage_backends
 from tests.storage_backends import Backend, Clock
+from tests.storage_helpers import enrolled
 
 backend = storage_backends.backend
 keys = storage_backends.keys
@@ -39,7 +40,7 @@ async def test_warned_once_then_erased_keeping_statistics(
 ) -> None:
     clock = Clock()
     store = ReportStore(backend.sessions, keys[0], clock=clock)
-    _, public = crypto.generate_keypair()
+    _, adviser = await enrolled(store, "hhs-vp")
     filed = await store.file(
         NewReport(
             org_id="hhs",
@@ -50,7 +51,7 @@ async def test_warned_once_then_erased_keeping_statistics(
             visibility="school",
             urgent=False,
             content={"story": "inhoud"},
-            recipients=(Recipient("hhs-vp", public),),
+            recipients=(adviser,),
         )
     )
     student = StudentSide(backend.sessions, store, clock=clock)
@@ -115,7 +116,9 @@ async def test_an_orphan_is_erased_after_the_retention_period_though_nobody_clos
     clock = Clock()
     store = ReportStore(backend.sessions, keys[0], clock=clock)
     _, public = crypto.generate_keypair()
-    await AdviserKeys(backend.sessions, clock=clock).register("hhs-vp", "hhs", public, b"blob")
+    await AdviserKeys(backend.sessions, keys[0].server, clock=clock).register(
+        "hhs-vp", "hhs", public, b"blob"
+    )
     orphan = await store.file(_new())  # nobody's: only the recovery key
     readable = await store.file(_new(recipients=(Recipient("hhs-vp", public),)))
     retention = Retention(

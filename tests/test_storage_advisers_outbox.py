@@ -22,8 +22,8 @@ keys = storage_backends.keys
 PASSPHRASE = "correct horse battery staple"
 
 
-async def test_register_and_unlock(backend: Backend) -> None:
-    advisers = AdviserKeys(backend.sessions)
+async def test_register_and_unlock(backend: Backend, keys: tuple[KeyStore, str]) -> None:
+    advisers = AdviserKeys(backend.sessions, keys[0].server)
     private, public = crypto.generate_keypair()
     protected = crypto.protect_private_key(private, PASSPHRASE, FAST)
     assert not await advisers.has_key("anna")

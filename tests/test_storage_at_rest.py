@@ -10,16 +10,16 @@ from typing import Any
 
 from sqlalchemy import select
 
-from storage import crypto
 from storage.attempts import StatusAttempts
 from storage.conversations import ConversationStore
 from storage.keys import KeyStore
 from storage.models import Base
-from storage.reports import NewReport, Recipient, ReportStore
+from storage.reports import NewReport, ReportStore
 from storage.updates import UpdateLog
 from tests import storage_backends
 from tests import storage_helpers as helpers
 from tests.storage_backends import Backend
+from tests.storage_helpers import enrolled
 from vocabulary import format_receipt
 
 backend = storage_backends.backend
@@ -67,9 +67,8 @@ async def test_nothing_a_student_said_is_stored_in_the_clear(
     keystore, _ = keys
     marker = uuid.uuid4().hex
     chat_id = str(10**11 + uuid.uuid4().int % (9 * 10**11))  # 12 digits, like a Telegram id
-    _, anna_public = crypto.generate_keypair()
-
     store = ReportStore(backend.sessions, keystore)
+    _, anna = await enrolled(store, "anna")
     filed = await store.file(
         NewReport(
             org_id="hhs",
@@ -84,7 +83,7 @@ async def test_nothing_a_student_said_is_stored_in_the_clear(
                 "workplace": f"Bedrijf {marker} B.V.",
                 "evidence_note": f"screenshot {marker}",
             },
-            recipients=(Recipient("anna", anna_public),),
+            recipients=(anna,),
             notify=(("anna", "telegram"),),
         )
     )

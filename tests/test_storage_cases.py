@@ -102,7 +102,7 @@ async def test_answering_acknowledges_gives_feedback_nudges_and_notes_stay_inter
         met = {d.kind: d.met_at for d in await session.scalars(select(Deadline))}
         assert met == {"acknowledge": w.clock(), "feedback": w.clock()}
         rows = (await session.scalars(select(Message).order_by(Message.created_at))).all()
-    assert [(m.internal, m.scheme) for m in rows] == [(True, "key"), (False, "key")]
+    assert [(m.internal, m.scheme) for m in rows] == [(True, "key2"), (False, "key2")]
     assert all(b"Dank" not in (m.ciphertext or b"") for m in rows)
     nudged = await Nudges(backend.sessions, w.keys.server, clock=w.clock).due()
     assert [n.target for n in nudged] == ["telegram:77:nl"]
@@ -128,14 +128,10 @@ async def test_student_messages_and_attachments_open_and_count_as_unread(
         assert report is not None and report.public_key is not None
         message_id = thread.new_id()
         session.add(
-            Message(
-                id=message_id, report_id=report_id, author_kind="student", internal=False,
-                scheme="hpke", created_at=w.clock(),
-                ciphertext=thread.seal_student_text(
-                    report.public_key, report_id, message_id, "Hier is de mail."
-                ),
+            thread.student_message(
+                report.public_key, report_id, message_id, "Hier is de mail.", w.clock()
             )
-        )  # fmt: skip
+        )
         await session.flush()
         session.add(
             Attachment(

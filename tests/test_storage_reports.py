@@ -61,11 +61,9 @@ async def test_file_then_status_and_every_reader(
     keystore, recovery_text = keys
     clock = Clock()
     store = ReportStore(backend.sessions, keystore, clock=clock)
-    anna_private, anna_public = crypto.generate_keypair()
-    bram_private, bram_public = crypto.generate_keypair()
-    filed = await store.file(
-        new_report(recipients=(Recipient("anna", anna_public), Recipient("bram", bram_public)))
-    )
+    anna_private, anna = await helpers.enrolled(store, "anna")
+    bram_private, bram = await helpers.enrolled(store, "bram")
+    filed = await store.file(new_report(recipients=(anna, bram)))
     assert len(filed.receipt) == 16 and filed.receipt.isdigit()
     assert filed.reference.startswith("SM-") and len(filed.reference) == 12
 
@@ -132,9 +130,10 @@ async def test_receipt_opens_only_its_own_report(
 
 async def test_another_adviser_cannot_read(backend: Backend, keys: tuple[KeyStore, str]) -> None:
     store = ReportStore(backend.sessions, keys[0])
-    anna_private, anna_public = crypto.generate_keypair()
+    anna_private, anna = await helpers.enrolled(store, "anna")
     eve_private, _ = crypto.generate_keypair()
-    filed = await store.file(new_report(recipients=(Recipient("anna", anna_public),)))
+    filed = await store.file(new_report(recipients=(anna,)))
+    assert await helpers.read_as_adviser(store, filed.report_id, "anna", anna_private) == CONTENT
     # not routed to eve at all
     assert await helpers.read_as_adviser(store, filed.report_id, "eve", eve_private) is None
     # eve claiming to be anna, with her own key

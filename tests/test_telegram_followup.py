@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.config import Settings
-from storage import crypto
+from storage import crypto, thread
 from storage.crypto import KdfParams
 from storage.db import make_engine, session_factory
 from storage.keys import KeyStore
@@ -106,9 +106,7 @@ class Adviser:
                     select(Message).where(Message.author_kind == "student")
                 )
                 texts = [
-                    crypto.open_payload(
-                        m.ciphertext, private, report_id=report.id, purpose=m.id
-                    ).decode()
+                    thread.open_text(m, key, private) or ""
                     for m in rows
                     if m.ciphertext is not None
                 ]

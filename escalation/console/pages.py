@@ -296,8 +296,10 @@ async def overview(request: Request) -> Response:
     cases = await console.cases.overview(scope)
     orphans = sorted((await console.cases.orphans(scope)).items(), key=lambda i: i[0] or "")
     await console.cases.log(me.id, "overview", me.org_id)
+    # After the log entry: the head shown includes this very view.
+    audit_head = await console.cases.audit_head()
     return page(
-        request, "overview.html", session, cases=cases, orphans=orphans,
+        request, "overview.html", session, cases=cases, orphans=orphans, audit_head=audit_head,
         org_names={o.id: o.name for o in console.directory.organizations},
     )  # fmt: skip
 

@@ -150,6 +150,8 @@ def _lines(
     for entry in view.thread:
         who = _author(entry.author_kind, entry.author_id, entry.internal, t, names)
         text = t(f"event.{entry.event}") if entry.event else (entry.text or "")
+        if entry.tampered:
+            text = t("report.tampered")
         out.append(("p", f"{_when(entry.created_at)} — {who}\n{text}"))
     return out
 

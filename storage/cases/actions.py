@@ -19,11 +19,16 @@ from storage import crypto, thread
 from storage.cases.access import CaseStore, access, for_change
 from storage.cases.views import OUTCOMES, SETTABLE, CaseRefused
 from storage.deadlines import mark_met
-from storage.models import AdviserKey, Message, Report, ReportField, SealedKey
+from storage.models import AdviserKey, Report, ReportField, SealedKey
 from storage.nudges import queue_nudge
 from storage.outbox import notification_rows
 from storage.reports import PUSH_TARGET_FIELD, Recipient, forget_push_target
-from storage.sealed_keys import ADVISER, report_recipients, sealed_copy_row
+from storage.sealed_keys import (
+    ADVISER,
+    report_recipients,
+    sealed_copy_row,
+    verified_recipients,
+)
 from vocabulary import OPEN_STATUSES, ReportStatus, ThreadEvent
 
 TEXT_MAX = 8000
@@ -54,7 +59,9 @@ class CaseActions(CaseStore):
             if not internal and report.status not in OPEN_STATUSES:
                 return CaseRefused("closed")
             session.add(
-                _adviser_message(report_id, adviser_id, found.data_key, text, internal, now)
+                thread.adviser_message(
+                    found.data_key, report_id, adviser_id, text, internal=internal, now=now
+                )
             )
             if not internal:
                 await self._answered(session, report, found.data_key, now)
@@ -112,7 +119,8 @@ class CaseActions(CaseStore):
             if isinstance(found, CaseRefused):
                 return found
             report = found.report
-            await _seal_to(session, report_id, found.data_key, (colleague,))
+            if not await _seal_to(session, self.server, report_id, found.data_key, (colleague,)):
+                return CaseRefused("key_not_authentic")
             event = ThreadEvent.HANDOVER_COLLEAGUE
             session.add(thread.event_message(report_id, event, now, adviser_id))
             targets = [(colleague.adviser_id, c) for c in channels]
@@ -149,7 +157,10 @@ class CaseActions(CaseStore):
             )
             if from_org is None or from_org == org_id:
                 return CaseRefused("same_org")
-            await _seal_to(session, report_id, found.data_key, recipients)
+            if not await _seal_to(session, self.server, report_id, found.data_key, recipients):
+                # Not one of them has a key that checks out: taking the report away from
+                # this organization would leave it to no adviser at all.
+                return CaseRefused("key_not_authentic")
             await _unseal_org(session, report_id, from_org)
             if report.org_id == from_org:
                 report.org_id = org_id
@@ -186,22 +197,6 @@ class CaseActions(CaseStore):
         queue_nudge(session, self.server, target.decode(), now)
 
 
-def _adviser_message(
-    report_id: str, adviser_id: str, data_key: bytes, text: str, internal: bool, now: datetime
-) -> Message:
-    message_id = thread.new_id()
-    return Message(
-        id=message_id,
-        report_id=report_id,
-        author_kind="adviser",
-        author_id=adviser_id,
-        internal=internal,
-        scheme="key",
-        ciphertext=thread.seal_adviser_text(data_key, report_id, message_id, text),
-        created_at=now,
-    )
-
-
 async def _acknowledge(session: AsyncSession, report: Report, now: datetime) -> None:
     if report.acknowledged_at is None:
         report.acknowledged_at = now
@@ -209,12 +204,22 @@ async def _acknowledge(session: AsyncSession, report: Report, now: datetime) -> 
 
 
 async def _seal_to(
-    session: AsyncSession, report_id: str, data_key: bytes, recipients: Sequence[Recipient]
-) -> None:
+    session: AsyncSession,
+    server: crypto.ServerKey,
+    report_id: str,
+    data_key: bytes,
+    recipients: Sequence[Recipient],
+) -> bool:
+    """Seal to those recipients whose stored key checks out (finding 4: a key swapped in
+    the database is refused and logged, never sealed to). False when none does."""
+    readers = await verified_recipients(
+        session, server, [(r.adviser_id, r.public_key) for r in recipients]
+    )
     have = set(await report_recipients(session, report_id))
-    for r in recipients:
-        if r.adviser_id not in have:
-            session.add(sealed_copy_row(data_key, report_id, ADVISER, r.adviser_id, r.public_key))
+    for adviser_id, public_key in readers:
+        if adviser_id not in have:
+            session.add(sealed_copy_row(data_key, report_id, ADVISER, adviser_id, public_key))
+    return bool(readers)
 
 
 async def _unseal_org(session: AsyncSession, report_id: str, org_id: str) -> None:

@@ -155,6 +155,13 @@ class CaseReading(CaseStore):
                 for n, ref in rows
             ]
 
+    async def audit_head(self) -> audit.AnchorCheck:
+        """The audit chain's head compared with the one anchored in keys.dir (issue 10,
+        finding 5), for the coordinators' page: a cut or rewritten tail is shown there,
+        and the head itself so a coordinator can write it down or mail it."""
+        async with self.sessions() as session:
+            return await audit.check_anchor(session, self.server)
+
     async def log(self, adviser_id: str, action: str, org_id: str | None = None) -> None:
         """An audit entry that names no report (the list, the overview)."""
         async with self.sessions() as session, session.begin():
@@ -262,18 +269,17 @@ async def _thread(
         .where(Message.report_id == report_id)
         .order_by(Message.created_at, Message.id)
     )
-    return tuple(
-        CaseThreadItem(
-            m.id,
-            m.created_at,
-            m.author_kind,
-            m.author_id,
-            m.internal,
-            m.event,
-            thread.open_text(m, key, report_private),
+    return tuple(_thread_item(m, key, report_private) for m in messages)
+
+
+def _thread_item(m: Message, key: bytes, report_private: X25519PrivateKey | None) -> CaseThreadItem:
+    try:
+        text = thread.open_text(m, key, report_private)
+    except thread.ThreadTampered:
+        return CaseThreadItem(
+            m.id, m.created_at, m.author_kind, m.author_id, m.internal, m.event, None, True
         )
-        for m in messages
-    )
+    return CaseThreadItem(m.id, m.created_at, m.author_kind, m.author_id, m.internal, m.event, text)
 
 
 async def _attachments(

@@ -66,6 +66,9 @@ class CaseThreadItem:
     internal: bool
     event: str | None
     text: str | None
+    # The row does not open with the flags it carries (internal, author, scheme changed
+    # in the database): shown to advisers as a warning, never its text.
+    tampered: bool = False
 
 
 @dataclass(frozen=True)
