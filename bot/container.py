@@ -14,6 +14,7 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.config import Settings
+from bot.nudging import NudgeQueue
 from dialogues import Engine, FlowContext
 from escalation.deadlines import DeadlinePolicy
 from escalation.directory import Adviser, Directory, Organization
@@ -28,7 +29,6 @@ from storage.crypto import KdfParams
 from storage.db import make_engine, migrate, session_factory
 from storage.deadlines import DeadlineStore
 from storage.keys import KeysMissing, KeyStore
-from storage.nudges import Nudges
 from storage.outbox import Outbox
 from storage.reports import ReportStore
 from storage.retention import Retention
@@ -51,7 +51,7 @@ class Container:
     smtp: SmtpConfig | None
     deadlines: DeadlineStore
     student: StudentSide
-    nudges: Nudges
+    nudges: NudgeQueue  # "there is news" for students who asked: in memory only
     retention: Retention
     dialogue: Engine
     reports: ReportStore
@@ -180,6 +180,7 @@ async def build_container(settings: Settings) -> Container:
     )
     status = settings.status
     reports = ReportStore(sessions, keys)
+    nudges = NudgeQueue()
     return Container(
         settings=settings,
         db=db,
@@ -192,7 +193,7 @@ async def build_container(settings: Settings) -> Container:
         smtp=smtp_config(settings),
         deadlines=DeadlineStore(sessions, keys.server),
         student=StudentSide(sessions, reports),
-        nudges=Nudges(sessions, keys.server),
+        nudges=nudges,
         retention=Retention(
             sessions,
             keys.server,
@@ -211,7 +212,7 @@ async def build_container(settings: Settings) -> Container:
         advisers=AdviserKeys(sessions),
         outbox=Outbox(sessions),
         accounts=console_accounts(settings, sessions, keys),
-        cases=Cases(sessions, keys.server),
+        cases=Cases(sessions, keys.server, news=nudges.put),
     )
 
 
