@@ -5,6 +5,8 @@ seal per-report data keys to advisers and the recovery key, Argon2id to turn rec
 codes and passphrases into keys, HKDF and HMAC for sub-keys and the chat hash.
 Associated data binds every ciphertext to where it belongs, so nothing can be moved
 from one report, field or chat to another without failing to decrypt.
+Whatever a student or adviser wrote is padded to fixed size buckets before it is
+sealed (`pad`), so a ciphertext's length does not tell one coded answer from another.
 
 Keeping it in one module (as GlobaLeaks and SecureDrop do) means a reviewer reads one
 file to check every promise of the security model: the rest of storage only calls these
