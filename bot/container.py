@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from bot.guessing import GuessLimits
+from bot.nudging import NudgeQueue
 from dialogues import Engine, FlowContext
 from escalation.deadlines import DeadlinePolicy
 from escalation.directory import Adviser, Directory, Organization
@@ -34,7 +35,6 @@ from storage.db import make_engine, migrate, session_factory
 from storage.deadlines import DeadlineStore
 from storage.kdf_thread import set_max_queued_checks
 from storage.keys import KeysMissing, KeyStore
-from storage.nudges import Nudges
 from storage.outbox import Outbox
 from storage.reports import ReportStore
 from storage.retention import Retention
@@ -58,7 +58,7 @@ class Container:
     smtp: SmtpConfig | None
     deadlines: DeadlineStore
     student: StudentSide
-    nudges: Nudges
+    nudges: NudgeQueue  # "there is news" for students who asked: in memory only
     retention: Retention
     dialogue: Engine
     reports: ReportStore
@@ -234,6 +234,7 @@ async def build_container(settings: Settings) -> Container:
     status = settings.status
     set_max_queued_checks(status.max_queued_checks)
     reports = ReportStore(sessions, keys)
+    nudges = NudgeQueue()
     return Container(
         settings=settings,
         db=db,
@@ -246,7 +247,7 @@ async def build_container(settings: Settings) -> Container:
         smtp=smtp_config(settings),
         deadlines=DeadlineStore(sessions, keys.server),
         student=StudentSide(sessions, reports),
-        nudges=Nudges(sessions, keys.server),
+        nudges=nudges,
         retention=Retention(
             sessions,
             keys.server,
@@ -265,7 +266,7 @@ async def build_container(settings: Settings) -> Container:
         advisers=AdviserKeys(sessions, keys.server),
         outbox=Outbox(sessions),
         accounts=console_accounts(settings, sessions, keys),
-        cases=Cases(sessions, keys.server),
+        cases=Cases(sessions, keys.server, news=nudges.put),
         guessing=GuessLimits(status.per_address_per_hour, status.overall_per_hour),
     )
 

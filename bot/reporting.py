@@ -11,6 +11,7 @@ from bot.container import Container
 from dialogues import Draft
 from escalation.deadlines import due_dates
 from escalation.routing import Facts, Route, route
+from storage.clock import student_time
 from storage.reports import AlsoInTransaction, Filed, NewReport, Recipient
 
 
@@ -25,7 +26,9 @@ async def file_draft(
     runs in the filing's transaction (the conversation's next state)."""
     chosen = route(container.directory, container.rules, facts_of(draft))
     keys = await container.advisers.public_keys([a.id for a in chosen.advisers])
-    filed_at = container.reports.clock()
+    # As the report stores it (to the hour, cut down): a deadline is then due at most an
+    # hour early, never late, and its due time gives away no finer filing time.
+    filed_at = student_time(container.reports.clock())
     school = container.directory.organization(draft.school)
     new = NewReport(
         org_id=chosen.organization.id,

@@ -53,9 +53,13 @@ async def serve(
     *,
     interactive: bool = False,
     ready: asyncio.Future[str | None] | None = None,
+    built: Callable[[Container], None] | None = None,
 ) -> None:
-    """Runs until `stop` is set. `ready` gets the web address (or None) once listening."""
+    """Runs until `stop` is set. `ready` gets the web address (or None) once listening;
+    `built` gets the container once made (tests reach the in-memory nudge queue so)."""
     container = await build_container(settings)
+    if built is not None:
+        built(container)
     await warn_about_keyless_advisers(container)
     await warn_about_orphans(container)
     bot = make_bot(settings.telegram) if settings.telegram.active else None

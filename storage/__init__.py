@@ -28,6 +28,5 @@ Repositories, one per concern
 - `conversations`: unfinished conversations, encrypted, by chat hash.
 - `attempts`: wrong receipt codes per chat, and the lock-out.
 - `outbox`: notifications to advisers, sent at least once and claimed with a lease.
-- `nudges`: content-free "there is news" notices to students who asked.
 - `updates`: which Telegram updates were handled already.
 """

@@ -3,6 +3,11 @@
 A receipt has ~53 bits; with Argon2id costing each guess and this limit per chat, a
 guesser needs millions of chats to make a dent. Kept in the database so that replicas
 and restarts agree; keyed by the chat hash, never the chat id.
+
+A failure is stored at the end of the window-sized slot it falls in (rounded *up* to a
+whole quarter hour with the default window), not to the microsecond: no finer than the
+lock needs, and rounding up means a failure counts for at least the whole window (for
+at most twice it), so coarse times never let a guesser in sooner.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.clock import Clock, utcnow
+from storage.clock import Clock, ceil_to, utcnow
 from storage.models import StatusAttempt
 from storage.rows import rowcount
 
@@ -56,7 +61,7 @@ class StatusAttempts:
         """Record a wrong code; returns how many tries are left before the lock."""
         now = self.clock()
         async with self.sessions() as session, session.begin():
-            session.add(StatusAttempt(chat_key=chat_key, at=now))
+            session.add(StatusAttempt(chat_key=chat_key, at=ceil_to(now, self.window)))
             await session.flush()
             recent = await self._recent(session, chat_key, now)
         return max(0, self.limit - len(recent))

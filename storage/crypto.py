@@ -5,6 +5,8 @@ seal per-report data keys to advisers and the recovery key, Argon2id to turn rec
 codes and passphrases into keys, HKDF and HMAC for sub-keys and the chat hash.
 Associated data binds every ciphertext to where it belongs, so nothing can be moved
 from one report, field or chat to another without failing to decrypt.
+Whatever a student or adviser wrote is padded to fixed size buckets before it is
+sealed (`pad`), so a ciphertext's length does not tell one coded answer from another.
 
 Keeping it in one module (as GlobaLeaks and SecureDrop do) means a reviewer reads one
 file to check every promise of the security model: the rest of storage only calls these
@@ -51,6 +53,17 @@ _PROTECTED_VERSION = 1
 _MAX_ITERATIONS = 64
 _MAX_LANES = 64
 _MAX_MEMORY_KIB = 4 * 1024 * 1024
+# Padding (see `pad`): a 4-byte length, the data, then zero bytes up to the next bucket.
+# Everything short (a coded answer, a yes/no, a school's id, a chat address) lands in
+# the first bucket, so ciphertext lengths no longer tell such answers apart.
+PAD_LENGTH = 4
+PAD_BUCKETS = (64, 256, 1024, 4096)
+PAD_STEP = 4096  # beyond the last bucket: whole multiples of this
+FILE_PAD_MIN = 64 * 1024  # files: the next power of two, at least this
+# Padded blobs are sealed under their own label ("<label>+pad"): a blob sealed before
+# padding opens only under the old label and is returned as stored, a padded one only
+# under the new label and is unpadded. Neither can pass for the other (AEAD).
+_PADDED = "+pad"
 
 
 class CryptoError(Exception):
@@ -70,6 +83,40 @@ def _aad(*parts: str | bytes) -> bytes:
     return b"".join(out)
 
 
+def _padded_size(needed: int, *, coarse: bool) -> int:
+    if coarse:
+        return max(FILE_PAD_MIN, 1 << (needed - 1).bit_length())
+    for bucket in PAD_BUCKETS:
+        if needed <= bucket:
+            return bucket
+    return -(-needed // PAD_STEP) * PAD_STEP
+
+
+def pad(data: bytes, *, coarse: bool = False) -> bytes:
+    """A 4-byte big-endian length, `data`, then zero bytes up to a fixed bucket.
+
+    Buckets (length prefix included): 64, 256, 1024, 4096 bytes, then multiples of
+    4096. `coarse` (files) rounds up to the next power of two, at least 64 KiB: a
+    file's size then says only which of a handful of size classes it falls in.
+    """
+    if len(data) >= 1 << (8 * PAD_LENGTH):
+        raise ValueError("too large to pad")
+    needed = PAD_LENGTH + len(data)
+    filler = _padded_size(needed, coarse=coarse) - needed
+    return len(data).to_bytes(PAD_LENGTH, "big") + data + bytes(filler)
+
+
+def unpad(data: bytes) -> bytes:
+    """Inverse of `pad`, strict: a wrong length or non-zero filler is a CryptoError."""
+    if len(data) < PAD_LENGTH:
+        raise CryptoError("padded data too short")
+    size = int.from_bytes(data[:PAD_LENGTH], "big")
+    end = PAD_LENGTH + size
+    if end > len(data) or data.count(0, end) != len(data) - end:
+        raise CryptoError("bad padding")
+    return data[PAD_LENGTH:end]
+
+
 def _seal(key: bytes, plaintext: bytes, aad: bytes) -> bytes:
     nonce = os.urandom(NONCE_LEN)
     return nonce + AESGCM(key).encrypt(nonce, plaintext, aad)
@@ -82,6 +129,19 @@ def _open(key: bytes, blob: bytes, aad: bytes) -> bytes:
         return AESGCM(key).decrypt(blob[:NONCE_LEN], blob[NONCE_LEN:], aad)
     except (InvalidTag, ValueError) as exc:
         raise CryptoError("cannot decrypt") from exc
+
+
+def _seal_padded(key: bytes, plaintext: bytes, label: str, *parts: str | bytes) -> bytes:
+    return _seal(key, pad(plaintext), _aad(label + _PADDED, *parts))
+
+
+def _open_padded(key: bytes, blob: bytes, label: str, *parts: str | bytes) -> bytes:
+    """A padded blob, or one sealed before padding existed (returned as it was sealed)."""
+    try:
+        padded = _open(key, blob, _aad(label + _PADDED, *parts))
+    except CryptoError:
+        return _open(key, blob, _aad(label, *parts))
+    return unpad(padded)
 
 
 # --- report content -----------------------------------------------------------------
@@ -103,12 +163,13 @@ def new_salt() -> bytes:
 
 
 def encrypt_field(key: bytes, plaintext: bytes, *, report_id: str, field: str) -> bytes:
-    """nonce (12) || AES-256-GCM(ciphertext || tag); AAD binds version, report and field."""
-    return _seal(key, plaintext, _aad("field", report_id, field))
+    """nonce (12) || AES-256-GCM(padded plaintext || tag); AAD binds version, report
+    and field (and says the plaintext is padded)."""
+    return _seal_padded(key, plaintext, "field", report_id, field)
 
 
 def decrypt_field(key: bytes, blob: bytes, *, report_id: str, field: str) -> bytes:
-    return _open(key, blob, _aad("field", report_id, field))
+    return _open_padded(key, blob, "field", report_id, field)
 
 
 # --- sealing data keys to people (HPKE) -----------------------------------------------
@@ -156,21 +217,34 @@ def private_key_from_bytes(raw: bytes) -> X25519PrivateKey:
     return X25519PrivateKey.from_private_bytes(raw)
 
 
-def seal_payload(payload: bytes, public_key: bytes, *, report_id: str, purpose: str) -> bytes:
+def seal_payload(
+    payload: bytes, public_key: bytes, *, report_id: str, purpose: str, coarse: bool = False
+) -> bytes:
     """HPKE to a report's own public key: what a student sends after filing (a message,
     a file) is sealed without the server holding any secret; `purpose` (e.g. the message
-    id) is bound in `info`, so a sealed blob cannot be moved to another report or slot."""
+    id) is bound in `info`, so a sealed blob cannot be moved to another report or slot.
+    Padded first (`coarse` for files: see `pad`)."""
     recipient = X25519PublicKey.from_public_bytes(public_key)
-    return _SUITE.encrypt(payload, recipient, info=_aad("payload", report_id, purpose))
+    info = _aad("payload" + _PADDED, report_id, purpose)
+    return _SUITE.encrypt(pad(payload, coarse=coarse), recipient, info=info)
+
+
+def _hpke_open(sealed: bytes, private_key: X25519PrivateKey, info: bytes) -> bytes:
+    try:
+        return _SUITE.decrypt(sealed, private_key, info=info)
+    except (InvalidTag, ValueError) as exc:
+        raise CryptoError("cannot open sealed payload") from exc
 
 
 def open_payload(
     sealed: bytes, private_key: X25519PrivateKey, *, report_id: str, purpose: str
 ) -> bytes:
+    """A padded payload, or one sealed before padding existed (returned as sealed)."""
     try:
-        return _SUITE.decrypt(sealed, private_key, info=_aad("payload", report_id, purpose))
-    except (InvalidTag, ValueError) as exc:
-        raise CryptoError("cannot open sealed payload") from exc
+        padded = _hpke_open(sealed, private_key, _aad("payload" + _PADDED, report_id, purpose))
+    except CryptoError:
+        return _hpke_open(sealed, private_key, _aad("payload", report_id, purpose))
+    return unpad(padded)
 
 
 # --- thread messages: the row's flags bound to its content --------------------------------
@@ -180,19 +254,20 @@ def open_payload(
 # bound into the AES-GCM associated data (messages under the data key) or the HPKE `info`
 # (messages sealed to the report's key): a row whose flags were changed in the database
 # no longer opens. The label differs from `field`/`payload`, so a message sealed this way
-# can never be opened under the older rules (a scheme downgrade fails too).
+# can never be opened under the older rules (a scheme downgrade fails too). Always padded
+# (`pad`): these schemes are newer than padding, so there is no unpadded form to read.
 
 
 def encrypt_message(
     key: bytes, plaintext: bytes, *, report_id: str, message_id: str, binding: tuple[str, ...]
 ) -> bytes:
-    return _seal(key, plaintext, _aad("message", report_id, message_id, *binding))
+    return _seal(key, pad(plaintext), _aad("message", report_id, message_id, *binding))
 
 
 def decrypt_message(
     key: bytes, blob: bytes, *, report_id: str, message_id: str, binding: tuple[str, ...]
 ) -> bytes:
-    return _open(key, blob, _aad("message", report_id, message_id, *binding))
+    return unpad(_open(key, blob, _aad("message", report_id, message_id, *binding)))
 
 
 def seal_message(
@@ -200,7 +275,7 @@ def seal_message(
 ) -> bytes:
     recipient = X25519PublicKey.from_public_bytes(public_key)
     info = _aad("message", report_id, message_id, *binding)
-    return _SUITE.encrypt(payload, recipient, info=info)
+    return _SUITE.encrypt(pad(payload), recipient, info=info)
 
 
 def open_message(
@@ -213,9 +288,10 @@ def open_message(
 ) -> bytes:
     try:
         info = _aad("message", report_id, message_id, *binding)
-        return _SUITE.decrypt(sealed, private_key, info=info)
+        padded = _SUITE.decrypt(sealed, private_key, info=info)
     except (InvalidTag, ValueError) as exc:
         raise CryptoError("cannot open sealed message") from exc
+    return unpad(padded)
 
 
 def _checksum(raw: bytes) -> bytes:
@@ -434,17 +510,17 @@ class ServerKey:
         return hmac.new(self._chat, _aad(channel, chat_id), hashlib.sha256).hexdigest()
 
     def seal_state(self, plaintext: bytes, *, chat_key: str) -> bytes:
-        return _seal(self._state, plaintext, _aad("state", chat_key))
+        return _seal_padded(self._state, plaintext, "state", chat_key)
 
     def open_state(self, blob: bytes, *, chat_key: str) -> bytes:
-        return _open(self._state, blob, _aad("state", chat_key))
+        return _open_padded(self._state, blob, "state", chat_key)
 
     def seal_value(self, plaintext: bytes, *, purpose: str) -> bytes:
-        """For small secrets the server must read back itself (e.g. a chat id for push)."""
-        return _seal(self._value, plaintext, _aad("value", purpose))
+        """For small secrets the server must read back itself (e.g. a TOTP secret)."""
+        return _seal_padded(self._value, plaintext, "value", purpose)
 
     def open_value(self, blob: bytes, *, purpose: str) -> bytes:
-        return _open(self._value, blob, _aad("value", purpose))
+        return _open_padded(self._value, blob, "value", purpose)
 
     def audit_mac(self, previous: bytes, entry: bytes) -> bytes:
         """One link of the audit chain: keyed, so only the server can extend it."""

@@ -321,18 +321,3 @@ class Deadline(Base):
     met_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     level: Mapped[int] = mapped_column(Integer, default=0)
     next_step_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
-
-
-class StudentNudge(Base):
-    """A content-free "there is news" to a student who asked for it. The target (a chat
-    address) is sealed with the server key and the row names no report; it is deleted
-    once sent."""
-
-    __tablename__ = "student_nudges"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    target_sealed: Mapped[bytes] = mapped_column(LargeBinary)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
-    last_error: Mapped[str | None] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage import audit, crypto
-from storage.clock import Clock, utcnow
+from storage.clock import Clock, student_time, utcnow
 from storage.kdf_thread import in_kdf_thread
 from storage.keys import KeyStore
 from storage.models import Deadline, Report, ReportField, SealedKey
@@ -132,7 +132,7 @@ class ReportStore:
             **new.content,
             REPORT_KEY_FIELD: crypto.private_key_bytes(report_private).hex(),
         }
-        now = self.clock()
+        now = student_time(self.clock())  # filing is the student's act: to the hour
         report = Report(
             id=report_id,
             reference=new_reference(),

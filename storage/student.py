@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage import audit, crypto, thread
-from storage.clock import Clock, utcnow
-from storage.models import Attachment, Message, Report
+from storage.clock import Clock, student_time, utcnow
+from storage.models import Attachment, Message, ReadMark, Report
 from storage.outbox import notification_rows
 from storage.reports import ReportStore, forget_push_target, report_private_key
 from storage.sealed_keys import report_public_key, report_recipients
@@ -99,12 +99,12 @@ class StudentSide:
         file: thread.FileContent | None,
         notify: tuple[tuple[str, str], ...],
     ) -> bool:
-        now = self.clock()
         message_id = thread.new_id()
         async with self.sessions() as session, session.begin():
             report = await session.get(Report, report_id, with_for_update=True)
             if report is None or report.status not in OPEN_STATUSES or report.public_key is None:
                 return False
+            now = await _student_now(session, report, self.clock())
             seal = report_public_key(self.reports.keys.server, report)
             session.add(thread.student_message(seal, report_id, message_id, text, now))
             await session.flush()
@@ -133,17 +133,30 @@ class StudentSide:
 
     async def withdraw(self, report_id: str) -> bool:
         """Withdrawn: advisers see it, the push address goes now, the rest with retention."""
-        now = self.clock()
         async with self.sessions() as session, session.begin():
             report = await session.get(Report, report_id, with_for_update=True)
             if report is None or report.status not in OPEN_STATUSES:
                 return False
+            now = await _student_now(session, report, self.clock())
             report.status, report.withdrawn_at = ReportStatus.WITHDRAWN, now
             report.updated_at = now
             await forget_push_target(session, report_id)
             session.add(thread.event_message(report_id, ThreadEvent.WITHDRAWN, now))
             await self._audit(session, report, "withdraw", now)
         return True
+
+
+async def _student_now(session: AsyncSession, report: Report, now: datetime) -> datetime:
+    """The time a student's act on this report is stored at: the hour, cut down, but
+    after everything already stored on the report (`clock.student_time`)."""
+    latest_message = await session.scalar(
+        select(func.max(Message.created_at)).where(Message.report_id == report.id)
+    )
+    latest_read = await session.scalar(
+        select(func.max(ReadMark.read_at)).where(ReadMark.report_id == report.id)
+    )
+    known = [t for t in (report.updated_at, latest_message, latest_read) if t is not None]
+    return student_time(now, after=max(known, default=None))
 
 
 def _attachment(

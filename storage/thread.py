@@ -10,8 +10,10 @@ finding 4), and readers treat that as tampering, never as content. The older sch
 "key" (field `message/<id>`) and "hpke" (message id as purpose) bound nothing but the
 report and id; they are still opened under their own rules and never written.
 Attachments: HPKE-sealed likewise with the attachment id as purpose, holding a 4-byte
-length, a small JSON header (name, kind) and the bytes. The console (`storage.cases`)
-and the student's side (`storage.student`) both use these.
+length, a small JSON header (name, kind) and the bytes.
+Everything is padded before sealing (`crypto.pad`): texts to fixed buckets, files to
+the next power of two (at least 64 KiB), so sizes say little about what was written.
+The console (`storage.cases`) and the student's side (`storage.student`) both use these.
 """
 
 from __future__ import annotations
@@ -183,7 +185,11 @@ def seal_file(public_key: bytes, report_id: str, attachment_id: str, file: FileC
     header = json.dumps({"name": file.name, "kind": file.media_type}).encode()
     payload = len(header).to_bytes(_LENGTH, "big") + header + file.data
     return crypto.seal_payload(
-        payload, public_key, report_id=report_id, purpose=attachment_purpose(attachment_id)
+        payload,
+        public_key,
+        report_id=report_id,
+        purpose=attachment_purpose(attachment_id),
+        coarse=True,
     )
 
 

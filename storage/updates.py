@@ -12,7 +12,7 @@ from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.clock import Clock, utcnow
+from storage.clock import Clock, student_time, utcnow
 from storage.models import ProcessedUpdate
 from storage.rows import rowcount
 
@@ -26,7 +26,8 @@ class UpdateLog:
         """True for the first caller with this (source, update_id); False ever after."""
         try:
             async with self.sessions() as session, session.begin():
-                session.add(ProcessedUpdate(source=source, update_id=update_id, at=self.clock()))
+                at = student_time(self.clock())  # a student's message arrived: to the hour
+                session.add(ProcessedUpdate(source=source, update_id=update_id, at=at))
         except IntegrityError:
             return False
         return True

@@ -74,7 +74,7 @@ def make_world(container: Container) -> ConsoleWorld:
     clock = now_clock()
     console = Console(
         accounts=Accounts(container.sessions, container.keys, clock, max_failures=10),
-        cases=Cases(container.sessions, container.keys.server, clock),
+        cases=Cases(container.sessions, container.keys.server, clock, news=container.nudges.put),
         advisers=container.advisers,
         directory=container.directory,
         config=ConsoleConfig(failure_delay=lambda _: 0.0, lock_minutes=15, login_max_failures=3),

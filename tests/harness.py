@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import Settings
+from bot.container import Container
 from bot.runtime import serve
 from bot.telegram.callbacks import FlowButton
 from tests.standin import BotAPIStandIn
@@ -28,9 +29,12 @@ class RunningService:
         self.api = api
         self.stop = asyncio.Event()
         self.task: asyncio.Task[None] | None = None
+        self.containers: list[Container] = []  # the running service's, once built
 
     async def __aenter__(self) -> RunningService:
-        self.task = asyncio.create_task(serve(self.settings, self.stop))
+        self.task = asyncio.create_task(
+            serve(self.settings, self.stop, built=self.containers.append)
+        )
         polling = asyncio.create_task(
             self.api.wait_for_calls(lambda c: c.method.lower() == "getupdates", timeout=20)
         )

@@ -1,5 +1,5 @@
 """The receipt-guessing measurement (tests/receipt_guessing.py) runs, and the bound it
-rests on holds: the lock-out lets one chat try exactly 20 codes an hour. No timing is
+rests on holds: the lock-out lets one chat try at most 20 codes an hour. No timing is
 asserted; the numbers are in docs/security.md."""
 
 from __future__ import annotations
@@ -11,8 +11,10 @@ from tests.receipt_guessing import Measured, argon2_cost, guesses_per_chat_per_h
 
 
 async def test_one_chat_gets_twenty_guesses_an_hour() -> None:
-    assert await guesses_per_chat_per_hour() == 20  # 5 per 15 minutes
-    assert await guesses_per_chat_per_hour(limit=3, window=timedelta(minutes=30)) == 6
+    """At most 5 per 15 minutes. Since issue 10 (finding 9) a failure is stored rounded
+    up to the window, so it counts one to two windows: the replay gets 12, not 20."""
+    assert await guesses_per_chat_per_hour() == 12  # never more than 20
+    assert await guesses_per_chat_per_hour(limit=3, window=timedelta(minutes=30)) == 4
 
 
 def test_the_report_states_years_for_each_size() -> None:

@@ -1,6 +1,7 @@
 """After filing, in Telegram: the student reads the adviser's answer with /status, answers
 back, sends a photo, gets a content-free nudge when there is news, and withdraws — all
-through the real aiogram bot and the Bot API stand-in."""
+through the real aiogram bot and the Bot API stand-in. The nudge goes through the
+service's in-memory queue (issue 10, finding 3): no table holds the chat address."""
 
 from __future__ import annotations
 
@@ -18,7 +19,6 @@ from storage.crypto import KdfParams
 from storage.db import make_engine, session_factory
 from storage.keys import KeyStore
 from storage.models import Attachment, Message, Report, ReportField, SealedKey
-from storage.nudges import queue_nudge
 from storage.reports import report_private_key
 from storage.thread import message_field
 from tests.conftest import FAST_ARGON2
@@ -49,14 +49,14 @@ def setup(
 
 
 class Adviser:
-    """Does through storage what the console does: read with a key, answer, nudge."""
+    """Does through storage what the console does: read with a key, answer, and after
+    the commit hand the student's push target to the service's nudge queue."""
 
     def __init__(self, settings: Settings, recovery: crypto.X25519PrivateKey) -> None:
         self.settings, self.recovery = settings, recovery
 
-    async def answer(self, text: str) -> str:
+    async def answer(self, text: str, news: Callable[[str], None]) -> str:
         engine = make_engine(self.settings.database.url)
-        server = KeyStore.load(self.settings.keys.dir).server
         try:
             async with session_factory(engine)() as session, session.begin():
                 report = await session.scalar(select(Report))
@@ -85,8 +85,8 @@ class Adviser:
                 )
                 assert push is not None, "the student asked to be told"
                 target = crypto.decrypt_field(key, push, report_id=report.id, field="push_target")
-                queue_nudge(session, server, target.decode(), report.created_at)
-                return report.id
+            news(target.decode())  # committed: now the service may tell the student
+            return report.id
         finally:
             await engine.dispose()
 
@@ -126,9 +126,12 @@ async def test_answer_read_reply_nudge_photo_and_withdraw(
     settings, recovery = setup
     adviser = Adviser(settings, recovery)
     student = Student(api, CHAT)
-    async with RunningService(settings, api):
+    async with RunningService(settings, api) as service:
         code = await file_report(student, submit="submit.push")
-        await adviser.answer("Dank je voor je melding. Mag ik je bellen? <b>geen html</b>")
+        (container,) = service.containers
+        await adviser.answer(
+            "Dank je voor je melding. Mag ik je bellen? <b>geen html</b>", container.nudges.put
+        )
         nudge = await api.wait_for_texts(CHAT, 1, since=api.mark(CHAT) - 1, timeout=10)
         assert "/status" in nudge[-1] and "Mag ik" not in nudge[-1]
 

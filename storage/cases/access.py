@@ -4,6 +4,7 @@ entry)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -52,19 +53,28 @@ async def for_change(
     return found
 
 
+# Takes a push target ("telegram:<chat id>:<lang>") once the news is committed: the
+# service's in-memory nudge queue. Never a table (see bot/nudging.py).
+NewsSink = Callable[[str], None]
+
+
 class CaseStore:
     """Shared by `CaseReading` and `CaseActions`: the sessions, the server key (it keys
-    the audit chain and seals nudges), the clock, and the audit entry both write."""
+    the audit chain), the clock, where news for a student goes (`news`; None where no
+    channel can push, e.g. a command-line tool), and the audit entry both write."""
 
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
         server: crypto.ServerKey,
         clock: Clock = utcnow,
+        *,
+        news: NewsSink | None = None,
     ) -> None:
         self.sessions = sessions
         self.server = server
         self.clock = clock
+        self.news = news
 
     async def _audit(
         self,

@@ -1,9 +1,10 @@
 """What an adviser does to a report: write to the student or a note, set its status,
 hand it over to a colleague or another organization.
 
-Every action takes the report's row lock, and writes its audit entry, its follow-up
-bookkeeping (acknowledged, first feedback, deadlines met) and the student's nudge in the
-same transaction as the action itself.
+Every action takes the report's row lock, and writes its audit entry and its follow-up
+bookkeeping (acknowledged, first feedback, deadlines met) in the same transaction as the
+action itself. The student's nudge (if they asked for one) is handed to the service's
+in-memory queue (`news`) only after that transaction commits: it is never written down.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from storage.cases.access import CaseStore, access, for_change
 from storage.cases.views import OUTCOMES, SETTABLE, CaseRefused
 from storage.deadlines import mark_met
 from storage.models import AdviserKey, Report, ReportField, SealedKey
-from storage.nudges import queue_nudge
 from storage.outbox import notification_rows
 from storage.reports import PUSH_TARGET_FIELD, Recipient, forget_push_target
 from storage.sealed_keys import (
@@ -63,10 +63,12 @@ class CaseActions(CaseStore):
                     found.data_key, report_id, adviser_id, text, internal=internal, now=now
                 )
             )
+            news = None
             if not internal:
-                await self._answered(session, report, found.data_key, now)
+                news = await self._answered(session, report, found.data_key, now)
             action = "note" if internal else "message"
             await self._audit(session, adviser_id, report, action, "", now)
+        self._tell(news)
         return None
 
     async def set_status(
@@ -93,13 +95,14 @@ class CaseActions(CaseStore):
             report.status, report.updated_at = status, now
             session.add(thread.event_message(report_id, f"status_{status}", now, adviser_id))
             await _acknowledge(session, report, now)
-            await self._nudge(session, report_id, found.data_key, now)
+            news = await push_target(session, report_id, found.data_key)
             detail = status
             if status == ReportStatus.CLOSED:
                 report.closed_at, report.outcome = now, outcome
                 detail = f"closed:{outcome}"
                 await forget_push_target(session, report_id)
             await self._audit(session, adviser_id, report, "status", detail, now)
+        self._tell(news)
         return None
 
     async def hand_over_colleague(
@@ -126,9 +129,10 @@ class CaseActions(CaseStore):
             targets = [(colleague.adviser_id, c) for c in channels]
             session.add_all(notification_rows(report_id, targets, "handed_over", now))
             report.updated_at = now
-            await self._nudge(session, report_id, found.data_key, now)
+            news = await push_target(session, report_id, found.data_key)
             detail = colleague.adviser_id
             await self._audit(session, adviser_id, report, "handover_colleague", detail, now)
+        self._tell(news)
         return None
 
     async def hand_over_org(
@@ -167,34 +171,41 @@ class CaseActions(CaseStore):
             report.updated_at = now
             session.add(thread.event_message(report_id, ThreadEvent.HANDOVER_ORG, now, adviser_id))
             session.add_all(notification_rows(report_id, notify, "handed_over", now))
-            await self._nudge(session, report_id, found.data_key, now)
+            news = await push_target(session, report_id, found.data_key)
             await self._audit(session, adviser_id, report, "handover_org", org_id, now, from_org)
+        self._tell(news)
         return None
 
     async def _answered(
         self, session: AsyncSession, report: Report, data_key: bytes, now: datetime
-    ) -> None:
-        """A message to the student acknowledges the report and is its first feedback."""
+    ) -> str | None:
+        """A message to the student acknowledges the report and is its first feedback;
+        returns where to nudge the student, if they asked."""
         await _acknowledge(session, report, now)
         if report.first_feedback_at is None:
             report.first_feedback_at = now
             await mark_met(session, report.id, "feedback", now)
         report.updated_at = now
-        await self._nudge(session, report.id, data_key, now)
+        return await push_target(session, report.id, data_key)
 
-    async def _nudge(
-        self, session: AsyncSession, report_id: str, data_key: bytes, now: datetime
-    ) -> None:
-        """Tell a student who asked for it that there is news (content-free)."""
-        blob = await session.scalar(
-            select(ReportField.ciphertext).where(
-                ReportField.report_id == report_id, ReportField.field == PUSH_TARGET_FIELD
-            )
+    def _tell(self, target: str | None) -> None:
+        """After the commit: a content-free "there is news" to a student who asked."""
+        if target is not None and self.news is not None:
+            self.news(target)
+
+
+async def push_target(session: AsyncSession, report_id: str, data_key: bytes) -> str | None:
+    """Where the student asked to be nudged (kept inside the report, encrypted), if so."""
+    blob = await session.scalar(
+        select(ReportField.ciphertext).where(
+            ReportField.report_id == report_id, ReportField.field == PUSH_TARGET_FIELD
         )
-        if blob is None:
-            return
-        target = crypto.decrypt_field(data_key, blob, report_id=report_id, field=PUSH_TARGET_FIELD)
-        queue_nudge(session, self.server, target.decode(), now)
+    )
+    if blob is None:
+        return None
+    return crypto.decrypt_field(
+        data_key, blob, report_id=report_id, field=PUSH_TARGET_FIELD
+    ).decode()
 
 
 async def _acknowledge(session: AsyncSession, report: Report, now: datetime) -> None:
