@@ -108,12 +108,17 @@ def test_messages_and_files_are_padded() -> None:
     answers likewise, and two files of different sizes in one class too."""
     _, public = crypto.generate_keypair()
     key = crypto.new_data_key()
-    assert len(thread.seal_student_text(public, "r", "m", "ja")) == len(
-        thread.seal_student_text(public, "r", "m", "nee, niet doen")
-    )
-    assert len(thread.seal_adviser_text(key, "r", "m", "ok")) == len(
-        thread.seal_adviser_text(key, "r", "m", "Ik bel je morgen om tien uur.")
-    )
+    now = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
+
+    def student(text: str) -> int:
+        return len(thread.student_message(public, "r", "m", text, now).ciphertext or b"")
+
+    def adviser(text: str) -> int:
+        row = thread.adviser_message(key, "r", "vp", text, internal=False, now=now)
+        return len(row.ciphertext or b"")
+
+    assert student("ja") == student("nee, niet doen")
+    assert adviser("ok") == adviser("Ik bel je morgen om tien uur.")
     small = thread.FileContent("a.jpg", "photo", b"\xff" * 70_000)
     large = thread.FileContent("screenshot-2026.png", "photo", b"\xff" * 120_000)
     assert len(thread.seal_file(public, "r", "a1", small)) == len(

@@ -5,8 +5,8 @@ an adviser answered linked a chat to a report for anyone with a disk copy and ke
 Pending nudges at the moment of the upgrade are dropped with the table: those students
 see the news at their next /status.
 
-Revision ID: 0003_less
-Revises: 0002
+Revision ID: 0004_less
+Revises: 0003_integrity
 Create Date: 2026-12-01 00:00:00
 """
 
