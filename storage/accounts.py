@@ -279,7 +279,8 @@ class Accounts:
         """Counted atomically; the last allowed failure locks the account for a while."""
         async with self.sessions() as session, session.begin():
             account = await session.get(AdviserAccount, adviser_id, with_for_update=True)
-            assert account is not None
+            if account is None:  # removed since the attempt began: as for an unknown one
+                return Refused("wrong")
             failures = account.failed_logins + 1
             locked_until = None
             if failures >= self.max_failures:

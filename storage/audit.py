@@ -71,14 +71,13 @@ async def _locked_head(session: AsyncSession) -> AuditHead:
         await session.execute(postgresql.insert(AuditHead).values(values).on_conflict_do_nothing())
     else:
         await session.execute(sqlite.insert(AuditHead).values(values).on_conflict_do_nothing())
-    head = await session.scalar(
+    found = await session.execute(  # just inserted if missing: exactly one row
         select(AuditHead)
         .where(AuditHead.id == HEAD_ID)
         .with_for_update()
         .execution_options(populate_existing=True)
     )
-    assert head is not None
-    return head
+    return found.scalar_one()
 
 
 async def append(

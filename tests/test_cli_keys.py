@@ -5,8 +5,6 @@ who unlocks their key with their passphrase reads a report sealed to them and lo
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,19 +20,9 @@ from storage import crypto
 from storage.accounts import LoggedIn
 from storage.crypto import private_key_from_text
 from storage.models import AuditEntry, Enrolment
+from tests.harness import cli
 
 PASSPHRASE = "een lange wachtzin voor de vertrouwenspersoon"
-
-
-def cli(config: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", "--config", str(config), *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=config.parent,
-        check=False,
-    )
 
 
 def draft(**changes: object) -> Draft:

@@ -14,7 +14,7 @@ from bot.services import build_services
 from bot.web.routes import accounts_for
 from storage import crypto
 from storage.accounts import LoggedIn
-from tests.test_cli_keys import cli
+from tests.harness import cli
 
 
 def test_loopback_addresses() -> None:

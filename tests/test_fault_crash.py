@@ -24,11 +24,9 @@ import yaml
 
 from tests.conftest import base_config
 from tests.faults import ChatWatch, Wanderer, check_reports
-from tests.harness import RECEIPT
+from tests.harness import RECEIPT, TOKEN, Process
 from tests.standin import BotAPIStandIn
 from tests.standin.records import Call, Fault
-from tests.test_service_process import Process
-from tests.test_telegram_e2e import TOKEN
 
 
 @pytest.fixture

@@ -11,10 +11,9 @@ import pytest
 
 from bot.config import Settings
 from tests.conftest import ADVISER_CHAT
-from tests.harness import RECEIPT, RunningService, Student
+from tests.harness import RECEIPT, TOKEN, RunningService, Student, V, file_report
 from tests.standin import BotAPIStandIn
 
-TOKEN = "123456:TEST-token"
 CHAT = 4242
 
 
@@ -28,45 +27,6 @@ async def api() -> AsyncIterator[BotAPIStandIn]:
 @pytest.fixture
 def settings(make_settings: Callable[..., Settings], api: BotAPIStandIn) -> Settings:
     return make_settings(telegram={"token": TOKEN, "api_base": api.base_url, "polling_timeout": 1})
-
-
-async def file_report(
-    student: Student,
-    story: str = "Ze zeiden dat mijn hoofddoek niet paste.",
-    workplace: str = "",
-    submit: str = "submit",
-) -> str:
-    """Walks the whole flow the shortest way; returns the receipt code (16 digits)."""
-    await student.say("/start")
-    await student.press(V["safety_no"])
-    await student.press("interview")
-    await student.say(story)
-    await student.press(V["story_done"])
-    await student.press("religion")
-    await student.press(V["next"])
-    await student.press("month")
-    await student.press("hhs")
-    if workplace:
-        await student.say(workplace)
-    else:
-        await student.press(V["skip"])
-    await student.press("no")
-    await student.press("talk")
-    await student.press("school")
-    texts = await student.press(submit)
-    codes = [m for t in texts if (m := RECEIPT.search(t))]
-    assert codes, texts
-    return "".join(codes[0].groups())
-
-
-V = {
-    "safety_no": "no",
-    "story_done": "done",
-    "next": "next",
-    "skip": "skip",
-    "submit": "submit",
-    "erase": "erase",
-}
 
 
 async def test_a_student_files_a_report_and_checks_its_status(

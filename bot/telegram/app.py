@@ -13,7 +13,7 @@ from aiogram.types import BotCommand, ErrorEvent, Message, TelegramObject
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 
-from bot.config import TelegramMode, TelegramSettings
+from bot.config import ConfigError, TelegramMode, TelegramSettings
 from bot.services import Services
 from bot.telegram.middlewares import FloodControl, OncePerUpdate, OneTurnPerChat
 from bot.telegram.respond import TelegramResponder
@@ -27,7 +27,8 @@ log = logging.getLogger(__name__)
 
 
 def make_bot(t: TelegramSettings) -> Bot:
-    assert t.token is not None
+    if t.token is None:
+        raise ConfigError("telegram.token", "Telegram is enabled but has no token")
     session = AiohttpSession(api=TelegramAPIServer.from_base(t.api_base.rstrip("/")))
     session.middleware(RetryMiddleware())
     session.middleware(KeepResponseModels())
@@ -119,7 +120,8 @@ async def _run_polling(dp: Dispatcher, bot: Bot, t: TelegramSettings, stop: asyn
 
 
 async def _run_webhook(dp: Dispatcher, bot: Bot, t: TelegramSettings, stop: asyncio.Event) -> None:
-    assert t.webhook_url and t.webhook_secret
+    if not t.webhook_url or t.webhook_secret is None:
+        raise ConfigError("telegram.webhook_url", "webhook mode needs its URL and secret")
     secret = t.webhook_secret.get_secret_value()
     app = web.Application()
     SimpleRequestHandler(dispatcher=dp, bot=bot, secret_token=secret).register(

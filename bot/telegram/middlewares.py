@@ -25,7 +25,8 @@ class OncePerUpdate(BaseMiddleware):
         self.log = log
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        assert isinstance(event, Update)
+        if not isinstance(event, Update):
+            raise TypeError(f"OncePerUpdate goes on dp.update, not on {type(event).__name__}")
         if not await self.log.first_time("telegram", event.update_id):
             return None
         return await handler(event, data)

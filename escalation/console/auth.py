@@ -14,16 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from escalation.console.sessions import COOKIE, ConsoleSession
-from escalation.console.web import (
-    anonymous,
-    checked_form,
-    context,
-    current,
-    page,
-    redirect,
-    root,
-    set_cookie,
-)
+from escalation.console.web import anonymous, context, page, posted, redirect, root, set_cookie
 from escalation.directory import Adviser
 from storage import crypto
 from storage.accounts import LoggedIn, NewCredentials, Refused
@@ -52,9 +43,7 @@ async def login_form(request: Request) -> Response:
 
 
 async def login(request: Request) -> Response:
-    session = current(request)
-    form = await checked_form(request, session)
-    assert session is not None
+    session, form = await posted(request)
     ctx = context(request)
     adviser = adviser_by_email(request, form.get("email", ""))
     # An unknown address goes through the same steps (a decoy Argon2id) as a known one.
@@ -91,9 +80,7 @@ def _start(request: Request, anon: ConsoleSession, adviser: Adviser, result: Log
 
 
 async def logout(request: Request) -> Response:
-    session = current(request)
-    await checked_form(request, session)
-    assert session is not None
+    session, _ = await posted(request)
     ctx = context(request)
     if session.adviser is not None:
         await ctx.console.accounts.logout(session.adviser.id, session.adviser.org_id)
@@ -116,9 +103,7 @@ async def enrol_form(request: Request) -> Response:
 
 
 async def enrol(request: Request) -> Response:
-    session = current(request)
-    form = await checked_form(request, session)
-    assert session is not None
+    session, form = await posted(request)
     token = request.path_params["token"]
     accounts = context(request).console.accounts
     if await accounts.link_adviser(token) is None:
@@ -147,9 +132,7 @@ def _totp_page(
 
 
 async def enrol_confirm(request: Request) -> Response:
-    session = current(request)
-    form = await checked_form(request, session)
-    assert session is not None
+    session, form = await posted(request)
     token = request.path_params["token"]
     pending = session.pending.get("enrol")
     if pending is None or pending[0] != token:
@@ -179,9 +162,7 @@ async def recover_form(request: Request) -> Response:
 
 
 async def recover(request: Request) -> Response:
-    session = current(request)
-    form = await checked_form(request, session)
-    assert session is not None
+    session, form = await posted(request)
     console = context(request).console
     passphrase = form.get("passphrase", "")
     if passphrase != form.get("again", ""):
@@ -205,9 +186,7 @@ async def recover(request: Request) -> Response:
 
 
 async def recover_confirm(request: Request) -> Response:
-    session = current(request)
-    form = await checked_form(request, session)
-    assert session is not None
+    session, form = await posted(request)
     pending = session.pending.get("recover")
     if pending is None:
         return redirect(request, "/recover")
