@@ -88,7 +88,7 @@ async def test_sigkill_mid_conversation_then_restart_resumes(
     await student.press("looking")
     first.kill()
 
-    second = Process(workdir, config)
+    second = Process(workdir, config, out="stdout-2.txt")  # not the first one's "polling"
     running.append(second)
     second.start()
     await second.wait_for("Telegram: polling")
