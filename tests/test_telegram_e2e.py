@@ -3,6 +3,7 @@ against the published API spec. One student at a time, from /start to receipt an
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -127,6 +128,26 @@ async def test_a_restart_mid_conversation_resumes(api: BotAPIStandIn, settings: 
         await student.say("Mijn begeleider maakte grappen over mijn afkomst.")
         await student.press(V["story_done"])
         assert "origin" in student.offered()  # the grounds question: we went on
+
+
+async def test_a_stopped_service_leaves_nothing_running(
+    api: BotAPIStandIn, settings: Settings
+) -> None:
+    """Polling used to outlive the service (cancelled before it could stop): it went on
+    handling updates with a closed database, and a later test met its connection."""
+    student = Student(api, CHAT)
+    before = asyncio.all_tasks()
+    async with RunningService(settings, api):
+        await student.say("/start")
+    await asyncio.sleep(0.2)  # what was cancelled gets to finish
+    left = [t for t in asyncio.all_tasks() - before if not t.done() and not _stand_ins(t)]
+    assert left == [], [t.get_coro() for t in left]
+
+
+def _stand_ins(task: asyncio.Task[Any]) -> bool:
+    """The stand-in's side of a long poll the bot gave up: it ends with its timeout."""
+    code = getattr(task.get_coro(), "cr_code", None)
+    return code is not None and code.co_filename.endswith("aiohttp/web_protocol.py")
 
 
 async def test_media_gets_a_kind_word_and_changes_nothing(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import Any
 
@@ -15,7 +16,7 @@ from aiohttp import web
 
 from bot.config import ConfigError, TelegramMode, TelegramSettings
 from bot.services import Services
-from bot.telegram.middlewares import FloodControl, OncePerUpdate, OneTurnPerChat
+from bot.telegram.middlewares import FloodControl, InFlight, OncePerUpdate, OneTurnPerChat
 from bot.telegram.respond import TelegramResponder
 from bot.telegram.response_models import KeepResponseModels
 from bot.telegram.retry import RetryMiddleware
@@ -24,6 +25,8 @@ from bot.turns import Turns
 from dialogues import COMMANDS, lang_from_hint
 
 log = logging.getLogger(__name__)
+
+DRAIN_SECONDS = 10.0  # on stopping, how long the updates being handled may take to finish
 
 
 def make_bot(t: TelegramSettings) -> Bot:
@@ -37,7 +40,8 @@ def make_bot(t: TelegramSettings) -> Bot:
 
 def make_dispatcher(services: Services) -> Dispatcher:
     responder = TelegramResponder(Turns(services))
-    dp = Dispatcher(responder=responder, services=services)
+    dp = Dispatcher(responder=responder, services=services, in_flight=InFlight())
+    dp.update.outer_middleware(dp["in_flight"])  # first: it covers the other middlewares
     dp.update.outer_middleware(OncePerUpdate(services.updates))
     flood = FloodControl(services.settings.conversation.messages_per_minute, _warn_flood(services))
     serial = OneTurnPerChat()
@@ -113,10 +117,15 @@ async def _run_polling(dp: Dispatcher, bot: Bot, t: TelegramSettings, stop: asyn
             allowed_updates=dp.resolve_used_update_types(),
         )
     )
-    await _until(stop, polling)
-    if not polling.done():
-        await dp.stop_polling()
-        await polling
+    try:
+        await _until(stop, polling)
+    finally:  # also when the service cancels this task: polling must not outlive it
+        if not polling.done():
+            with contextlib.suppress(RuntimeError):  # "not started": stopped before it began
+                await dp.stop_polling()
+            await asyncio.wait({polling}, timeout=DRAIN_SECONDS)
+            polling.cancel()
+        await dp["in_flight"].drain(DRAIN_SECONDS)
 
 
 async def _run_webhook(dp: Dispatcher, bot: Bot, t: TelegramSettings, stop: asyncio.Event) -> None:
@@ -139,11 +148,14 @@ async def _run_webhook(dp: Dispatcher, bot: Bot, t: TelegramSettings, stop: asyn
         await stop.wait()
     finally:
         await runner.cleanup()
+        await dp["in_flight"].drain(DRAIN_SECONDS)
 
 
 async def _until(stop: asyncio.Event, task: asyncio.Task[Any]) -> None:
     waiter = asyncio.create_task(stop.wait())
-    done, _ = await asyncio.wait({waiter, task}, return_when=asyncio.FIRST_COMPLETED)
-    waiter.cancel()
+    try:
+        done, _ = await asyncio.wait({waiter, task}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        waiter.cancel()
     if task in done:
         task.result()

@@ -1,4 +1,4 @@
-"""Cross-cutting concerns for every update: seen-once, flood control."""
+"""Cross-cutting concerns for every update: in flight, seen-once, flood control."""
 
 from __future__ import annotations
 
@@ -15,6 +15,30 @@ if TYPE_CHECKING:
     from storage.updates import UpdateLog
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+class InFlight(BaseMiddleware):
+    """aiogram handles each update in a task of its own and does not wait for them when
+    it stops; the service does, before it closes the database under them (a turn cut off
+    there would open a new connection on a closed engine, left to the garbage collector)."""
+
+    def __init__(self) -> None:
+        self.tasks: set[asyncio.Task[Any]] = set()
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        task = asyncio.current_task()
+        if task is None:
+            return await handler(event, data)
+        self.tasks.add(task)
+        try:
+            return await handler(event, data)
+        finally:
+            self.tasks.discard(task)
+
+    async def drain(self, within: float) -> None:
+        """Until every update being handled is done, or `within` seconds have passed."""
+        if self.tasks:
+            await asyncio.wait(set(self.tasks), timeout=within)
 
 
 class OncePerUpdate(BaseMiddleware):
