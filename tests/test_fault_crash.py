@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -42,6 +44,9 @@ async def api() -> AsyncIterator[BotAPIStandIn]:
 
 # Fewer messages than any student gets on the way to a receipt (a dozen questions).
 MESSAGES_PER_STUDENT = 10
+# Longest the students may get no message at all: a restart on a busy machine takes
+# 10-30 s; a whole run takes as long as the machine needs, but never stands still.
+STALL = 120.0
 
 
 class Killer:
@@ -140,8 +145,9 @@ async def crash_run(
     try:
         killing = asyncio.create_task(killer.run(busy, progress))
         await asyncio.wait_for(killer.up.wait(), 60)
-        done = asyncio.gather(*(w.run(timeout=60 + 10 * kills) for w in wanderers))
-        await asyncio.wait_for(asyncio.gather(done, killing), 90 + 15 * kills)
+        # A student's own limit is generous: a hang is caught sooner by the stall check.
+        done = asyncio.gather(*(w.run(timeout=120 + 30 * kills) for w in wanderers))
+        await _while_moving(asyncio.gather(done, killing), progress, stall=STALL)
         assert killer.killed == kills, f"all finished after {killer.killed} of {kills} kills"
         assert killer.aimed
         assert killer.processes[-1].stop() == 0
@@ -149,6 +155,22 @@ async def crash_run(
         killer.stop()
     shown = {w.chat_id: w.receipts for w in wanderers}
     assert await check_reports(workdir, killer.database_url, shown) == students
+
+
+async def _while_moving(
+    work: asyncio.Future[Any], progress: Callable[[], int], *, stall: float
+) -> None:
+    """Until `work` is done; fails if `progress()` stood still for `stall` seconds."""
+    last, moved = progress(), time.monotonic()
+    while not work.done():
+        await asyncio.wait({work}, timeout=1)
+        now = progress()
+        if now != last:
+            last, moved = now, time.monotonic()
+        elif time.monotonic() - moved > stall:
+            work.cancel()
+            raise AssertionError(f"no message to any student for {stall:.0f} s (at {now})")
+    work.result()
 
 
 async def test_crash_short(api: BotAPIStandIn, tmp_path: Path) -> None:
