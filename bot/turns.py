@@ -45,6 +45,10 @@ log = logging.getLogger(__name__)
 RECORD_VERSION = 1
 
 
+class NothingToSubmit(RuntimeError):
+    """A Submit always comes with the conversation it files; without one, nothing is."""
+
+
 @dataclass
 class Record:
     """What is persisted per chat: the engine's state plus a channel's own small notes."""
@@ -213,8 +217,9 @@ class Turns:
         self, chat_key: str, record: Record, outcome: Outcome, action: Submit, channel: Channel
     ) -> tuple[Outcome, dict[str, Any]]:
         """Files the report and moves the conversation on in one transaction."""
-        assert outcome.state is not None
         state = outcome.state
+        if state is None:
+            raise NothingToSubmit("the engine asked to file a report without its conversation")
         push = ""
         if action.push and channel.push_address:
             push = f"{channel.push_address}:{state.lang}"
@@ -226,7 +231,6 @@ class Turns:
             )
             notes = _remember_question(record.channel, done)
             notes[UNSENT] = _reply_to_json(done.replies[-1])
-            assert done.state is not None
             await self.container.conversations.save_in(
                 session, chat_key, Record(done.state, notes).to_json()
             )
@@ -239,7 +243,6 @@ class Turns:
             # died while the server committed), the stored state is the filed one with
             # its unsent receipt, and overwriting it would invite a second report.
             log.exception("filing a report failed; the draft is kept")
-            assert record.state is not None
             return self.container.dialogue.failure(record.state), dict(record.channel)
         log.info("report %s filed", filed.reference)
         done = result["done"]

@@ -214,7 +214,8 @@ class Engine(AfterFiling):
         if value == "back":
             return self.answers.cancel_edit(state)
         step = self.flow.step(state.step)
-        assert step is not None  # only a flow step offers anything else
+        if step is None:  # only a flow step offers anything else
+            return self.stale(state)
         return self._step_press(state, step, value)
 
     def _offered(self, state: State) -> set[str]:

@@ -367,7 +367,8 @@ class Accounts:
             if rowcount(result) == 1:
                 return None
             account = await session.get(AdviserAccount, adviser_id, with_for_update=True)
-            assert account is not None
+            if account is None:  # an unknown id (the decoy path) or removed meanwhile
+                return LoginRefused("wrong")
             if account.locked_until is None or account.locked_until <= now:
                 account.locked_until, account.failed_logins = now + self.lock, 0
                 await audit.append(
@@ -380,8 +381,9 @@ class Accounts:
         account for a while."""
         async with self.sessions() as session, session.begin():
             account = await session.get(AdviserAccount, adviser_id, with_for_update=True)
-            assert account is not None
-            failures = account.failed_logins
+            if account is None:  # removed since the attempt began: as for an unknown one
+                return LoginRefused("wrong")
+            failures = account.failed_logins  # this attempt was counted by `_claim`
             locked_until = None
             unlocked = account.locked_until is None or account.locked_until <= now
             if failures >= self.max_failures and unlocked:

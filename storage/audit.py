@@ -87,14 +87,13 @@ async def _locked_head(session: AsyncSession) -> AuditHead:
     """The head row, created on first use; FOR UPDATE serialises appends on PostgreSQL
     (SQLite has one writer and one connection per process already)."""
     await insert_if_absent(session, AuditHead, {"id": HEAD_ID, "seq": 0, "mac": GENESIS})
-    head = await session.scalar(
+    found = await session.execute(  # just inserted if missing: exactly one row
         select(AuditHead)
         .where(AuditHead.id == HEAD_ID)
         .with_for_update()
         .execution_options(populate_existing=True)
     )
-    assert head is not None
-    return head
+    return found.scalar_one()
 
 
 async def append(

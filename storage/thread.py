@@ -141,7 +141,8 @@ def open_text(row: Message, data_key: bytes, report_private: X25519PrivateKey | 
 def _open_text(
     row: Message, data_key: bytes, report_private: X25519PrivateKey | None
 ) -> str | None:
-    assert row.ciphertext is not None
+    if row.ciphertext is None:
+        raise ThreadTampered(f"thread entry {row.id} has no ciphertext")
     if row.scheme == KEY:
         return crypto.decrypt_message(
             data_key,

@@ -1,14 +1,21 @@
-"""Runs the real service in-process against the Bot API stand-in, and plays a student.
+"""Runs the real service in-process against the Bot API stand-in, and plays a student;
+or runs `stagemeld` as an operator does, in a child process.
 
 Buttons are pressed by their value (what the engine put in the callback data), not by
-their label, so the tests do not break when a text is reworded.
+their label, so the tests do not break when a text is reworded. Tests share helpers
+through this module and conftest.py, never by importing one another.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import re
+import signal
 import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +26,7 @@ from bot.telegram.callbacks import FlowButton
 from tests.standin import BotAPIStandIn
 
 RECEIPT = re.compile(r"\b(\d{4}) (\d{4}) (\d{4}) (\d{4})\b")
+TOKEN = "123456:TEST-token"  # the bot token every test's Bot API stand-in expects
 
 
 class RunningService:
@@ -127,6 +135,45 @@ class Student:
         return values_of(message) if message else []
 
 
+async def file_report(
+    student: Student,
+    story: str = "Ze zeiden dat mijn hoofddoek niet paste.",
+    workplace: str = "",
+    submit: str = "submit",
+) -> str:
+    """Walks the whole flow the shortest way; returns the receipt code (16 digits)."""
+    await student.say("/start")
+    await student.press(V["safety_no"])
+    await student.press("interview")
+    await student.say(story)
+    await student.press(V["story_done"])
+    await student.press("religion")
+    await student.press(V["next"])
+    await student.press("month")
+    await student.press("hhs")
+    if workplace:
+        await student.say(workplace)
+    else:
+        await student.press(V["skip"])
+    await student.press("no")
+    await student.press("talk")
+    await student.press("school")
+    texts = await student.press(submit)
+    codes = [m for t in texts if (m := RECEIPT.search(t))]
+    assert codes, texts
+    return "".join(codes[0].groups())
+
+
+V = {
+    "safety_no": "no",
+    "story_done": "done",
+    "next": "next",
+    "skip": "skip",
+    "submit": "submit",
+    "erase": "erase",
+}
+
+
 def free_port() -> int:
     """A loopback port nobody listens on right now (for a server a test starts itself)."""
     with socket.socket() as s:
@@ -140,3 +187,65 @@ def files_under(root: Path) -> list[Path]:
 
 def grep_files(root: Path, needle: bytes) -> list[Path]:
     return [p for p in files_under(root) if needle in p.read_bytes()]
+
+
+# --- the service as an operator runs it: `stagemeld ...` in a child process ---------------
+
+
+def cli(config: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", "--config", str(config), *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=config.parent,
+        check=False,
+    )
+
+
+def stagemeld() -> list[str]:
+    return [sys.executable, "-m", "bot.cli"]
+
+
+class Process:
+    """`stagemeld run` in a child process, its output collected in a file."""
+
+    def __init__(self, cwd: Path, config: Path, out: str = "stdout.txt") -> None:
+        self.cwd = cwd
+        self.config = config
+        self.out = cwd / out
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("STAGEMELD_")}
+        with self.out.open("ab") as out:
+            self.proc = subprocess.Popen(
+                [*stagemeld(), "--config", str(self.config), "run", "--no-chat"],
+                cwd=self.cwd,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=env,
+            )
+
+    def output(self) -> str:
+        return self.out.read_text(encoding="utf-8", errors="replace")
+
+    async def wait_for(self, text: str, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while text not in self.output():
+            assert self.proc is not None and self.proc.poll() is None, self.output()
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{text!r} not in output:\n{self.output()}")
+            await asyncio.sleep(0.1)
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(10)
+
+    def stop(self) -> int:
+        assert self.proc is not None
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(20)

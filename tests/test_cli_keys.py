@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import logging
 import re
-import subprocess
-import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,20 +21,10 @@ from storage import crypto
 from storage.accounts import LoggedIn, LoginRefused, NewCredentials
 from storage.crypto import private_key_from_text
 from storage.models import AdviserAccount, AuditEntry, Enrolment
+from tests.harness import cli
 from tests.storage_helpers import read_as_adviser, unlock
 
 PASSPHRASE = "een lange wachtzin voor de vertrouwenspersoon"
-
-
-def cli(config: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", "--config", str(config), *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=config.parent,
-        check=False,
-    )
 
 
 def draft(**changes: object) -> Draft:

@@ -21,10 +21,8 @@ from bot.runtime import serve
 from storage import crypto
 from tests import browser as browser_fixture
 from tests.conftest import base_config
-from tests.harness import Student
+from tests.harness import TOKEN, Student, cli, file_report
 from tests.standin import BotAPIStandIn
-from tests.test_cli_keys import cli
-from tests.test_telegram_e2e import TOKEN, file_report
 
 browser = browser_fixture.browser
 PASSPHRASE = "een lange wachtzin in de browser"

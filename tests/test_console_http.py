@@ -13,9 +13,11 @@ from pathlib import Path
 import pytest
 import yaml
 from sqlalchemy import func, select
+from starlette.routing import Route
 
 from bot.config import load_settings
 from bot.container import Container, build_container
+from escalation.console import console_app
 from storage import crypto, thread
 from storage.models import Attachment, Message, Report, SealedKey
 from tests.case_helpers import PASSPHRASE, file_for
@@ -158,6 +160,42 @@ async def test_without_a_live_session_nothing_is_served(world: ConsoleWorld) -> 
         world.clock.advance(timedelta(minutes=31))
         expired = await idle.get(f"/console/reports/{report_id}")
         assert expired.status_code == 303 and "expired" in expired.headers["location"]
+
+
+# Reachable without signing in; every other route of the console wants an adviser.
+PUBLIC = {
+    "/", "/login", "/logout", "/enrol/{token}", "/enrol/{token}/confirm", "/recover",
+    "/recover/confirm",
+}  # fmt: skip
+
+
+async def test_every_other_route_sends_a_visitor_to_the_login_page(world: ConsoleWorld) -> None:
+    """Found in the app itself, so a route added later is covered too; a POST is refused
+    before its form is read, even one carrying the anonymous session's valid CSRF token."""
+    hhs = await world.enrol("hhs-vp")
+    report_id = await _report_with_attachment(world, [hhs])
+    guarded = [
+        (route.path, method)
+        for route in console_app(world.console).routes
+        if isinstance(route, Route) and route.path not in PUBLIC
+        for method in sorted((route.methods or set()) - {"HEAD"})
+    ]
+    assert len(guarded) >= 12, guarded
+    fields = {"text": "hallo", "status": "waiting", "adviser": "hhs-vp2", "org": "mondriaan"}
+    for with_session in (False, True):
+        async with world.client() as visitor:
+            form = await world.csrf_form(visitor, "/console/login") if with_session else {}
+            for path, method in guarded:
+                url = "/console" + path.format(report_id=report_id, attachment_id="a1")
+                data = {**form, **fields} if method == "POST" else None
+                response = await visitor.request(method, url, data=data)
+                assert response.status_code == 303, (method, path, response.status_code)
+                assert response.headers["location"] == "/console/login?expired=1", path
+    assert await _count(world, Message) == 0
+    assert await _count(world, SealedKey, recipient_id="hhs-vp2") == 0
+    async with world.container.sessions() as session:
+        report = await session.get(Report, report_id)
+    assert report is not None and report.status == "received"
 
 
 async def test_a_missing_or_wrong_csrf_token_changes_nothing(world: ConsoleWorld) -> None:

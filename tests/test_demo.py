@@ -13,7 +13,7 @@ from bot.container import build_container
 from bot.demo import enrol_demo_advisers, is_loopback
 from storage import crypto
 from storage.accounts import LoggedIn
-from tests.test_cli_keys import cli
+from tests.harness import cli
 
 
 def test_loopback_addresses() -> None:

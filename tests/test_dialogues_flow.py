@@ -10,7 +10,7 @@ import yaml
 
 from dialogues import Engine, FlowContext
 from dialogues.flow import FLOW_FILE, load_flow
-from tests.test_dialogues_chat import CONTEXT, Chat
+from tests.dialogue_driver import CONTEXT, Chat
 
 
 def test_the_shipped_flow_is_the_cognitive_interview_order() -> None:

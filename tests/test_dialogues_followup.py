@@ -26,7 +26,7 @@ from dialogues import (
     ThreadEntry,
     Withdraw,
 )
-from tests.test_dialogues_chat import ENGINE, SCHOOLS, Chat, check_outcome, file_draft, start
+from tests.dialogue_driver import ENGINE, SCHOOLS, Chat, check_outcome, file_draft, start
 
 LANGS = ["nl", "en"]
 CODE = "4821093755218804"

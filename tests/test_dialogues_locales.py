@@ -12,7 +12,7 @@ import yaml
 from dialogues import Engine, FlowContext
 from dialogues.keys import CHANNEL_KEYS, COMMANDS, ENGINE_KEYS, required_keys
 from dialogues.texts import LOCALES, Texts, check_html, lang_from_hint, load_texts, placeholders
-from tests.test_dialogues_chat import CONTEXT, ENGINE
+from tests.dialogue_driver import CONTEXT, ENGINE
 
 
 def _table(lang: str) -> dict[str, str]:

@@ -34,7 +34,7 @@ from dialogues import (
 )
 from dialogues.intents import normalise
 from dialogues.repair import repair
-from tests.test_dialogues_chat import ENGINE, check_outcome
+from tests.dialogue_driver import ENGINE, check_outcome
 
 COMMANDS = [
     "start", "report", "status", "withdraw", "help", "privacy", "language", "stop", "xyzzy",

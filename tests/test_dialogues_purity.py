@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import dialogues
-from tests.test_dialogues_chat import Chat, file_draft
+from tests.dialogue_driver import Chat, file_draft
 
 PACKAGE = Path(dialogues.__file__).resolve().parent
 FORBIDDEN = {

@@ -22,7 +22,7 @@ from dialogues import (
     Unsupported,
 )
 from dialogues.engine import Engine
-from tests.test_dialogues_chat import ENGINE, Chat, check_outcome, file_draft, start
+from tests.dialogue_driver import ENGINE, Chat, check_outcome, file_draft, start
 
 TOKEN = "tok-123"
 FOUND = StatusFound(

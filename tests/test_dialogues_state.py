@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from dialogues import State
-from tests.test_dialogues_chat import start
+from tests.dialogue_driver import start
 
 
 def _full() -> State:

@@ -22,7 +22,7 @@ from dialogues import (
     StatusNotFound,
     Submit,
 )
-from tests.test_dialogues_chat import DEFAULTS, ENGINE, SCHOOLS, STORY, Chat, file_draft, start
+from tests.dialogue_driver import DEFAULTS, ENGINE, SCHOOLS, STORY, Chat, file_draft, start
 
 LANGS = ["nl", "en"]
 

@@ -31,10 +31,9 @@ from storage.models import Notification
 from storage.outbox import Outbox
 from storage.reports import NewReport, ReportStore
 from tests import storage_backends
-from tests.harness import RunningService, Student, free_port
+from tests.harness import TOKEN, RunningService, Student, file_report, free_port
 from tests.standin import BotAPIStandIn
 from tests.storage_backends import Backend, Clock
-from tests.test_telegram_e2e import TOKEN, file_report
 
 backend = storage_backends.backend
 keys = storage_backends.keys

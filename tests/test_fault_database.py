@@ -27,10 +27,9 @@ from sqlalchemy.pool import Pool
 from bot.config import Settings
 from storage.reports import ReportStore
 from tests.faults import ChatWatch, Wanderer, check_reports
-from tests.harness import RECEIPT, RunningService, Student
+from tests.harness import RECEIPT, TOKEN, RunningService, Student, V
 from tests.standin import BotAPIStandIn
 from tests.storage_backends import postgres_database
-from tests.test_telegram_e2e import TOKEN, V
 
 TRY_AGAIN = "momentje"  # nl error_try_again: "Probeer het over een momentje opnieuw."
 

@@ -16,9 +16,8 @@ import pytest
 
 from bot.config import Settings
 from tests.faults import ChatWatch, Wanderer
-from tests.harness import RunningService
+from tests.harness import TOKEN, RunningService
 from tests.standin import BotAPIStandIn
-from tests.test_telegram_e2e import TOKEN
 
 FLOODER = 6666
 LIMIT = 30  # conversation.messages_per_minute, the default

@@ -22,10 +22,9 @@ import pytest
 
 from bot.config import Settings
 from tests.faults import check_reports
-from tests.harness import RECEIPT, RunningService, Student
+from tests.harness import RECEIPT, TOKEN, RunningService, Student, V, file_report
 from tests.standin import BotAPIStandIn
 from tests.standin.records import Call, Fault
-from tests.test_telegram_e2e import TOKEN, V, file_report
 
 REFERENCE = re.compile(r"SM-[A-Z0-9]{4}-[A-Z0-9]{4}")
 FAULT_RATE = 0.2

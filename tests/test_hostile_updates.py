@@ -24,9 +24,9 @@ from bot.container import Container, build_container
 from bot.telegram.app import make_bot, make_dispatcher
 from bot.telegram.respond import CHANNEL
 from tests.botapi_strategies import CHATS, PRIVATE, WATCHED, updates
+from tests.harness import TOKEN
 from tests.standin import BotAPIStandIn
 from tests.standin import updates as build
-from tests.test_telegram_e2e import TOKEN
 
 ANSWERING = ("sendMessage", "editMessageText")
 

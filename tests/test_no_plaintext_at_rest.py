@@ -18,9 +18,8 @@ import pytest
 
 from bot.config import Settings
 from bot.logs import setup_logging
-from tests.harness import RunningService, Student, files_under, grep_files
+from tests.harness import TOKEN, RunningService, Student, file_report, files_under, grep_files
 from tests.standin import BotAPIStandIn
-from tests.test_telegram_e2e import TOKEN, file_report
 
 CHAT = 55512345
 

@@ -11,13 +11,8 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
-import signal
 import sqlite3
-import subprocess
-import sys
-import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -25,59 +20,10 @@ import pytest
 import yaml
 
 from tests.conftest import ROOT, base_config
-from tests.harness import Student, free_port
+from tests.harness import TOKEN, Process, Student, free_port
 from tests.standin import BotAPIStandIn
-from tests.test_telegram_e2e import TOKEN
 
 CHAT = 777
-
-
-def stagemeld() -> list[str]:
-    return [sys.executable, "-m", "bot.cli"]
-
-
-class Process:
-    """`stagemeld run` in a child process, its output collected in a file."""
-
-    def __init__(self, cwd: Path, config: Path, out: str = "stdout.txt") -> None:
-        self.cwd = cwd
-        self.config = config
-        self.out = cwd / out
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("STAGEMELD_")}
-        with self.out.open("ab") as out:
-            self.proc = subprocess.Popen(
-                [*stagemeld(), "--config", str(self.config), "run", "--no-chat"],
-                cwd=self.cwd,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                env=env,
-            )
-
-    def output(self) -> str:
-        return self.out.read_text(encoding="utf-8", errors="replace")
-
-    async def wait_for(self, text: str, timeout: float = 30) -> None:
-        deadline = time.monotonic() + timeout
-        while text not in self.output():
-            assert self.proc is not None and self.proc.poll() is None, self.output()
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"{text!r} not in output:\n{self.output()}")
-            await asyncio.sleep(0.1)
-
-    def kill(self) -> None:
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(10)
-
-    def stop(self) -> int:
-        assert self.proc is not None
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        return self.proc.wait(20)
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ against the published API spec. One student at a time, from /start to receipt an
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -11,10 +12,9 @@ import pytest
 
 from bot.config import Settings
 from tests.conftest import ADVISER_CHAT
-from tests.harness import RECEIPT, RunningService, Student
+from tests.harness import RECEIPT, TOKEN, RunningService, Student, V, file_report
 from tests.standin import BotAPIStandIn
 
-TOKEN = "123456:TEST-token"
 CHAT = 4242
 
 
@@ -28,45 +28,6 @@ async def api() -> AsyncIterator[BotAPIStandIn]:
 @pytest.fixture
 def settings(make_settings: Callable[..., Settings], api: BotAPIStandIn) -> Settings:
     return make_settings(telegram={"token": TOKEN, "api_base": api.base_url, "polling_timeout": 1})
-
-
-async def file_report(
-    student: Student,
-    story: str = "Ze zeiden dat mijn hoofddoek niet paste.",
-    workplace: str = "",
-    submit: str = "submit",
-) -> str:
-    """Walks the whole flow the shortest way; returns the receipt code (16 digits)."""
-    await student.say("/start")
-    await student.press(V["safety_no"])
-    await student.press("interview")
-    await student.say(story)
-    await student.press(V["story_done"])
-    await student.press("religion")
-    await student.press(V["next"])
-    await student.press("month")
-    await student.press("hhs")
-    if workplace:
-        await student.say(workplace)
-    else:
-        await student.press(V["skip"])
-    await student.press("no")
-    await student.press("talk")
-    await student.press("school")
-    texts = await student.press(submit)
-    codes = [m for t in texts if (m := RECEIPT.search(t))]
-    assert codes, texts
-    return "".join(codes[0].groups())
-
-
-V = {
-    "safety_no": "no",
-    "story_done": "done",
-    "next": "next",
-    "skip": "skip",
-    "submit": "submit",
-    "erase": "erase",
-}
 
 
 async def test_a_student_files_a_report_and_checks_its_status(
@@ -167,6 +128,26 @@ async def test_a_restart_mid_conversation_resumes(api: BotAPIStandIn, settings: 
         await student.say("Mijn begeleider maakte grappen over mijn afkomst.")
         await student.press(V["story_done"])
         assert "origin" in student.offered()  # the grounds question: we went on
+
+
+async def test_a_stopped_service_leaves_nothing_running(
+    api: BotAPIStandIn, settings: Settings
+) -> None:
+    """Polling used to outlive the service (cancelled before it could stop): it went on
+    handling updates with a closed database, and a later test met its connection."""
+    student = Student(api, CHAT)
+    before = asyncio.all_tasks()
+    async with RunningService(settings, api):
+        await student.say("/start")
+    await asyncio.sleep(0.2)  # what was cancelled gets to finish
+    left = [t for t in asyncio.all_tasks() - before if not t.done() and not _stand_ins(t)]
+    assert left == [], [t.get_coro() for t in left]
+
+
+def _stand_ins(task: asyncio.Task[Any]) -> bool:
+    """The stand-in's side of a long poll the bot gave up: it ends with its timeout."""
+    code = getattr(task.get_coro(), "cr_code", None)
+    return code is not None and code.co_filename.endswith("aiohttp/web_protocol.py")
 
 
 async def test_media_gets_a_kind_word_and_changes_nothing(

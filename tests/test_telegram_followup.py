@@ -22,9 +22,8 @@ from storage.models import Attachment, Message, Report, ReportField, SealedKey
 from storage.reports import report_private_key
 from storage.thread import message_field
 from tests.conftest import FAST_ARGON2
-from tests.harness import RunningService, Student
+from tests.harness import TOKEN, RunningService, Student, file_report
 from tests.standin import BotAPIStandIn
-from tests.test_telegram_e2e import TOKEN, file_report
 
 CHAT = 6161
 

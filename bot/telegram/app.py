@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import Any
 
@@ -13,9 +14,9 @@ from aiogram.types import BotCommand, ErrorEvent, Message, TelegramObject
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 
-from bot.config import TelegramMode, TelegramSettings
+from bot.config import ConfigError, TelegramMode, TelegramSettings
 from bot.container import Container
-from bot.telegram.middlewares import FloodControl, OncePerUpdate, OneTurnPerChat
+from bot.telegram.middlewares import FloodControl, InFlight, OncePerUpdate, OneTurnPerChat
 from bot.telegram.respond import TelegramResponder
 from bot.telegram.response_models import KeepResponseModels
 from bot.telegram.retry import RetryMiddleware
@@ -25,9 +26,12 @@ from dialogues import COMMANDS, lang_from_hint
 
 log = logging.getLogger(__name__)
 
+DRAIN_SECONDS = 10.0  # on stopping, how long the updates being handled may take to finish
+
 
 def make_bot(t: TelegramSettings) -> Bot:
-    assert t.token is not None
+    if t.token is None:
+        raise ConfigError("telegram.token", "Telegram is enabled but has no token")
     session = AiohttpSession(api=TelegramAPIServer.from_base(t.api_base.rstrip("/")))
     session.middleware(RetryMiddleware())
     session.middleware(KeepResponseModels())
@@ -36,7 +40,8 @@ def make_bot(t: TelegramSettings) -> Bot:
 
 def make_dispatcher(container: Container) -> Dispatcher:
     responder = TelegramResponder(Turns(container))
-    dp = Dispatcher(responder=responder, container=container)
+    dp = Dispatcher(responder=responder, container=container, in_flight=InFlight())
+    dp.update.outer_middleware(dp["in_flight"])  # first: it covers the other middlewares
     dp.update.outer_middleware(OncePerUpdate(container.updates))
     flood = FloodControl(
         container.settings.conversation.messages_per_minute, _warn_flood(container)
@@ -114,14 +119,20 @@ async def _run_polling(dp: Dispatcher, bot: Bot, t: TelegramSettings, stop: asyn
             allowed_updates=dp.resolve_used_update_types(),
         )
     )
-    await _until(stop, polling)
-    if not polling.done():
-        await dp.stop_polling()
-        await polling
+    try:
+        await _until(stop, polling)
+    finally:  # also when the service cancels this task: polling must not outlive it
+        if not polling.done():
+            with contextlib.suppress(RuntimeError):  # "not started": stopped before it began
+                await dp.stop_polling()
+            await asyncio.wait({polling}, timeout=DRAIN_SECONDS)
+            polling.cancel()
+        await dp["in_flight"].drain(DRAIN_SECONDS)
 
 
 async def _run_webhook(dp: Dispatcher, bot: Bot, t: TelegramSettings, stop: asyncio.Event) -> None:
-    assert t.webhook_url and t.webhook_secret
+    if not t.webhook_url or t.webhook_secret is None:
+        raise ConfigError("telegram.webhook_url", "webhook mode needs its URL and secret")
     secret = t.webhook_secret.get_secret_value()
     app = web.Application()
     SimpleRequestHandler(dispatcher=dp, bot=bot, secret_token=secret).register(
@@ -139,11 +150,14 @@ async def _run_webhook(dp: Dispatcher, bot: Bot, t: TelegramSettings, stop: asyn
         await stop.wait()
     finally:
         await runner.cleanup()
+        await dp["in_flight"].drain(DRAIN_SECONDS)
 
 
 async def _until(stop: asyncio.Event, task: asyncio.Task[Any]) -> None:
     waiter = asyncio.create_task(stop.wait())
-    done, _ = await asyncio.wait({waiter, task}, return_when=asyncio.FIRST_COMPLETED)
-    waiter.cancel()
+    try:
+        done, _ = await asyncio.wait({waiter, task}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        waiter.cancel()
     if task in done:
         task.result()

@@ -1,4 +1,4 @@
-"""Cross-cutting concerns for every update: seen-once, flood control."""
+"""Cross-cutting concerns for every update: in flight, seen-once, flood control."""
 
 from __future__ import annotations
 
@@ -17,6 +17,30 @@ if TYPE_CHECKING:
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 
+class InFlight(BaseMiddleware):
+    """aiogram handles each update in a task of its own and does not wait for them when
+    it stops; the service does, before it closes the database under them (a turn cut off
+    there would open a new connection on a closed engine, left to the garbage collector)."""
+
+    def __init__(self) -> None:
+        self.tasks: set[asyncio.Task[Any]] = set()
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        task = asyncio.current_task()
+        if task is None:
+            return await handler(event, data)
+        self.tasks.add(task)
+        try:
+            return await handler(event, data)
+        finally:
+            self.tasks.discard(task)
+
+    async def drain(self, within: float) -> None:
+        """Until every update being handled is done, or `within` seconds have passed."""
+        if self.tasks:
+            await asyncio.wait(set(self.tasks), timeout=within)
+
+
 class OncePerUpdate(BaseMiddleware):
     """Telegram may deliver an update twice (webhook retries, a restart before the offset
     was confirmed); the database remembers which ones were handled, across replicas."""
@@ -25,7 +49,8 @@ class OncePerUpdate(BaseMiddleware):
         self.log = log
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        assert isinstance(event, Update)
+        if not isinstance(event, Update):
+            raise TypeError(f"OncePerUpdate goes on dp.update, not on {type(event).__name__}")
         if not await self.log.first_time("telegram", event.update_id):
             return None
         return await handler(event, data)

@@ -30,7 +30,8 @@ __all__ = ["Console", "ConsoleConfig", "console_app"]
 
 
 async def _error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, HTTPException)
+    if not isinstance(exc, HTTPException):  # registered for HTTPException only
+        raise exc
     if exc.status_code in (301, 302, 303, 307):
         return Response(status_code=exc.status_code, headers=exc.headers)
     session = current(request)

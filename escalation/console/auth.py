@@ -18,16 +18,7 @@ from starlette.responses import Response
 
 from escalation.console.sessions import COOKIE, ConsoleSession
 from escalation.console.throttle import Throttled
-from escalation.console.web import (
-    anonymous,
-    checked_form,
-    context,
-    current,
-    page,
-    redirect,
-    root,
-    set_cookie,
-)
+from escalation.console.web import anonymous, context, page, posted, redirect, root, set_cookie
 from escalation.directory import Adviser
 from storage import crypto
 from storage.accounts import LoggedIn, LoginRefused, NewCredentials
@@ -56,9 +47,7 @@ async def login_form(request: Request) -> Response:
 
 
 async def login(request: Request) -> Response:
-    session = current(request)
-    form = await checked_form(request, session)
-    assert session is not None
+    session, form = await posted(request)
     ctx = context(request)
     email = form.get("email", "")
     attempt = ctx.throttle.claim(email, ctx.console.config.source(request), ctx.console.clock())
@@ -103,9 +92,7 @@ def _start(request: Request, anon: ConsoleSession, adviser: Adviser, result: Log
 
 
 async def logout(request: Request) -> Response:
-    session = current(request)
-    await checked_form(request, session)
-    assert session is not None
+    session, _ = await posted(request)
     ctx = context(request)
     if session.adviser is not None:
         await ctx.console.accounts.logout(session.adviser.id, session.adviser.org_id)
@@ -130,9 +117,7 @@ async def enrol_form(request: Request) -> Response:
 
 
 async def enrol(request: Request) -> Response:
-    session = current(request)
-    form = await checked_form(request, session)
-    assert session is not None
+    session, form = await posted(request)
     token = request.path_params["token"]
     console = context(request).console
     accounts = console.accounts
@@ -169,9 +154,7 @@ def _totp_page(
 
 
 async def enrol_confirm(request: Request) -> Response:
-    session = current(request)
-    form = await checked_form(request, session)
-    assert session is not None
+    session, form = await posted(request)
     token = request.path_params["token"]
     pending = session.pending.get("enrol")
     if pending is None or pending[0] != token:
@@ -201,9 +184,7 @@ async def recover_form(request: Request) -> Response:
 
 
 async def recover(request: Request) -> Response:
-    session = current(request)
-    form = await checked_form(request, session)
-    assert session is not None
+    session, form = await posted(request)
     console = context(request).console
     passphrase = form.get("passphrase", "")
     if passphrase != form.get("again", ""):
@@ -234,9 +215,7 @@ async def recover(request: Request) -> Response:
 
 
 async def recover_confirm(request: Request) -> Response:
-    session = current(request)
-    form = await checked_form(request, session)
-    assert session is not None
+    session, form = await posted(request)
     pending = session.pending.get("recover")
     if pending is None:
         return redirect(request, "/recover")

@@ -18,9 +18,16 @@ from starlette.responses import Response
 from escalation.console import pdf
 from escalation.console.handover import allowed_organizations
 from escalation.console.present import present
-from escalation.console.sessions import ConsoleSession
 from escalation.console.texts import ConsoleTexts
-from escalation.console.web import checked_form, context, not_found, page, redirect, signed_in
+from escalation.console.web import (
+    SignedIn,
+    checked_form,
+    context,
+    login_required,
+    not_found,
+    page,
+    redirect,
+)
 from escalation.directory import Adviser, Organization
 from storage.cases import OUTCOMES, SETTABLE, CaseRefused, CaseSummary
 from storage.reports import Recipient
@@ -38,11 +45,6 @@ SORTS: dict[str, Callable[[CaseSummary], Any]] = {
 FILTERS = ("status", "phase", "grounds")
 
 
-def _me(session: ConsoleSession) -> Adviser:
-    assert session.adviser is not None
-    return session.adviser
-
-
 def _report_id(request: Request) -> str:
     report_id = str(request.path_params["report_id"])
     if not REPORT_ID.fullmatch(report_id):
@@ -54,9 +56,9 @@ async def home(request: Request) -> Response:
     return redirect(request, "/reports")
 
 
-async def reports(request: Request) -> Response:
-    session = signed_in(request)
-    me = _me(session)
+@login_required
+async def reports(request: Request, who: SignedIn) -> Response:
+    session, me = who.session, who.adviser
     console = context(request).console
     cases = await console.cases.list_for(me.id)
     await console.cases.log(me.id, "list", me.org_id)
@@ -101,12 +103,11 @@ def _is_network_coordinator(request: Request, me: Adviser) -> bool:
     return me.role == "coordinator" and org is not None and org.kind == "network"
 
 
-async def report(request: Request) -> Response:
-    session = signed_in(request)
-    me, report_id = _me(session), _report_id(request)
+@login_required
+async def report(request: Request, who: SignedIn) -> Response:
+    session, me, report_id = who.session, who.adviser, _report_id(request)
     console = context(request).console
-    assert session.private_key is not None
-    view = await console.cases.open(me.id, session.private_key, report_id)
+    view = await console.cases.open(me.id, who.key, report_id)
     if view is None:
         raise not_found()
     colleagues, orgs = await _handover_choices(request, me, view.summary.org_id, view)
@@ -151,40 +152,39 @@ def _outcome(request: Request, report_id: str, result: CaseRefused | None, done:
     return redirect(request, f"/reports/{report_id}?done={done}")
 
 
-async def write_message(request: Request) -> Response:
-    return await _write(request, internal=False)
+@login_required
+async def write_message(request: Request, who: SignedIn) -> Response:
+    return await _write(request, who, internal=False)
 
 
-async def write_note(request: Request) -> Response:
-    return await _write(request, internal=True)
+@login_required
+async def write_note(request: Request, who: SignedIn) -> Response:
+    return await _write(request, who, internal=True)
 
 
-async def _write(request: Request, *, internal: bool) -> Response:
-    session = signed_in(request)
-    form = await checked_form(request, session)
-    me, report_id = _me(session), _report_id(request)
-    assert session.private_key is not None
+async def _write(request: Request, who: SignedIn, *, internal: bool) -> Response:
+    form = await checked_form(request, who.session)
+    me, report_id = who.adviser, _report_id(request)
     result = await context(request).console.cases.write(
-        me.id, session.private_key, report_id, form.get("text", ""), internal=internal
+        me.id, who.key, report_id, form.get("text", ""), internal=internal
     )
     return _outcome(request, report_id, result, "saved" if internal else "sent")
 
 
-async def status(request: Request) -> Response:
-    session = signed_in(request)
-    form = await checked_form(request, session)
-    me, report_id = _me(session), _report_id(request)
-    assert session.private_key is not None
+@login_required
+async def status(request: Request, who: SignedIn) -> Response:
+    form = await checked_form(request, who.session)
+    me, report_id = who.adviser, _report_id(request)
     result = await context(request).console.cases.set_status(
-        me.id, session.private_key, report_id, form.get("status", ""), form.get("outcome") or None
+        me.id, who.key, report_id, form.get("status", ""), form.get("outcome") or None
     )
     return _outcome(request, report_id, result, "saved")
 
 
-async def handover_colleague(request: Request) -> Response:
-    session = signed_in(request)
-    form = await checked_form(request, session)
-    me, report_id = _me(session), _report_id(request)
+@login_required
+async def handover_colleague(request: Request, who: SignedIn) -> Response:
+    form = await checked_form(request, who.session)
+    me, report_id = who.adviser, _report_id(request)
     console = context(request).console
     if await console.cases.meta(me.id, report_id) is None:
         raise not_found()
@@ -194,18 +194,17 @@ async def handover_colleague(request: Request) -> Response:
     keys = await console.advisers.public_keys([colleague.id])
     if colleague.id not in keys:
         return _outcome(request, report_id, CaseRefused("no_recipients"), "")
-    assert session.private_key is not None
     result = await console.cases.hand_over_colleague(
-        me.id, session.private_key, report_id, Recipient(colleague.id, keys[colleague.id]),
+        me.id, who.key, report_id, Recipient(colleague.id, keys[colleague.id]),
         colleague.channels,
     )  # fmt: skip
     return _outcome(request, report_id, result, "handed_over")
 
 
-async def handover_org(request: Request) -> Response:
-    session = signed_in(request)
-    form = await checked_form(request, session)
-    me, report_id = _me(session), _report_id(request)
+@login_required
+async def handover_org(request: Request, who: SignedIn) -> Response:
+    form = await checked_form(request, who.session)
+    me, report_id = who.adviser, _report_id(request)
     console = context(request).console
     meta = await console.cases.meta(me.id, report_id)
     if meta is None:
@@ -223,23 +222,19 @@ async def handover_org(request: Request) -> Response:
         (a.id, c) for a in target.advisers if a.id in keys
         for c in a.channels
     ]  # fmt: skip
-    assert session.private_key is not None
     result = await console.cases.hand_over_org(
-        me.id, session.private_key, report_id, target.id, recipients, notify
+        me.id, who.key, report_id, target.id, recipients, notify
     )
     if result is None:  # the report has left this organization: back to the list
         return redirect(request, "/reports?done=handed_over")
     return _outcome(request, report_id, result, "handed_over")
 
 
-async def attachment(request: Request) -> Response:
-    session = signed_in(request)
-    me, report_id = _me(session), _report_id(request)
+@login_required
+async def attachment(request: Request, who: SignedIn) -> Response:
+    me, report_id = who.adviser, _report_id(request)
     attachment_id = str(request.path_params["attachment_id"])
-    assert session.private_key is not None
-    file = await context(request).console.cases.attachment(
-        me.id, session.private_key, report_id, attachment_id
-    )
+    file = await context(request).console.cases.attachment(me.id, who.key, report_id, attachment_id)
     if file is None:
         raise not_found()
     # Always a download, never rendered: a student's file must not run in the console.
@@ -251,12 +246,11 @@ async def attachment(request: Request) -> Response:
     )
 
 
-async def report_pdf(request: Request) -> Response:
-    session = signed_in(request)
-    me, report_id = _me(session), _report_id(request)
+@login_required
+async def report_pdf(request: Request, who: SignedIn) -> Response:
+    session, me, report_id = who.session, who.adviser, _report_id(request)
     console = context(request).console
-    assert session.private_key is not None
-    view = await console.cases.open(me.id, session.private_key, report_id, action="pdf")
+    view = await console.cases.open(me.id, who.key, report_id, action="pdf")
     if view is None:
         raise not_found()
     data = await asyncio.to_thread(
@@ -270,9 +264,9 @@ async def report_pdf(request: Request) -> Response:
     )
 
 
-async def audit_log(request: Request) -> Response:
-    session = signed_in(request)
-    me, report_id = _me(session), _report_id(request)
+@login_required
+async def audit_log(request: Request, who: SignedIn) -> Response:
+    session, me, report_id = who.session, who.adviser, _report_id(request)
     console = context(request).console
     entries = await console.cases.audit_entries(me.id, report_id)
     meta = await console.cases.meta(me.id, report_id)
@@ -286,9 +280,9 @@ async def audit_log(request: Request) -> Response:
     )  # fmt: skip
 
 
-async def overview(request: Request) -> Response:
-    session = signed_in(request)
-    me = _me(session)
+@login_required
+async def overview(request: Request, who: SignedIn) -> Response:
+    session, me = who.session, who.adviser
     if me.role != "coordinator":
         raise not_found()
     console = context(request).console
@@ -304,9 +298,9 @@ async def overview(request: Request) -> Response:
     )  # fmt: skip
 
 
-async def notices(request: Request) -> Response:
-    session = signed_in(request)
-    me = _me(session)
+@login_required
+async def notices(request: Request, who: SignedIn) -> Response:
+    session, me = who.session, who.adviser
     console = context(request).console
     failed = await console.cases.failed_notices(_org_adviser_ids(request, me))
     return page(request, "notices.html", session, notices=failed, names=_names(request))

@@ -6,11 +6,14 @@ else. Whatever an adviser may not see answers 404, the same as what does not exi
 
 from __future__ import annotations
 
+import functools
 import hmac
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -20,6 +23,7 @@ from escalation.console.config import Console
 from escalation.console.sessions import COOKIE, ConsoleSession, SessionStore
 from escalation.console.texts import LANGUAGES, ConsoleTexts
 from escalation.console.throttle import LoginThrottle
+from escalation.directory import Adviser
 
 HERE = Path(__file__).resolve().parent
 
@@ -51,12 +55,32 @@ def current(request: Request) -> ConsoleSession | None:
     return session
 
 
-def signed_in(request: Request) -> ConsoleSession:
-    """The adviser's live session; anything else is sent to the login page."""
-    session = current(request)
-    if session is None or not session.signed_in:
-        raise HTTPException(303, headers={"location": f"{root(request)}/login?expired=1"})
-    return session
+@dataclass(frozen=True)
+class SignedIn:
+    """A live session with its adviser and unlocked key, neither of them None."""
+
+    session: ConsoleSession
+    adviser: Adviser
+    key: X25519PrivateKey
+
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def login_required(handler: Callable[[Request, SignedIn], Awaitable[Response]]) -> Endpoint:
+    """Only a signed-in adviser reaches `handler`; anyone else is sent to the login page
+    (before any form is read, so a POST without a live session changes nothing)."""
+
+    @functools.wraps(handler)
+    async def guarded(request: Request) -> Response:
+        session = current(request)
+        adviser = session.adviser if session is not None else None
+        key = session.private_key if session is not None else None
+        if session is None or adviser is None or key is None:
+            raise HTTPException(303, headers={"location": f"{root(request)}/login?expired=1"})
+        return await handler(request, SignedIn(session, adviser, key))
+
+    return guarded
 
 
 def anonymous(request: Request) -> tuple[ConsoleSession, bool]:
@@ -69,17 +93,22 @@ def anonymous(request: Request) -> tuple[ConsoleSession, bool]:
     return ctx.store.new(ctx.console.clock(), lang if lang in LANGUAGES else "nl"), True
 
 
-async def checked_form(request: Request, session: ConsoleSession | None) -> dict[str, str]:
+async def checked_form(request: Request, session: ConsoleSession) -> dict[str, str]:
     """The POSTed fields, only if the CSRF token is this session's; else 403, no change."""
     form = await request.form()
     token = form.get("csrf")
-    if (
-        session is None
-        or not isinstance(token, str)
-        or not hmac.compare_digest(token.encode(), session.csrf.encode())
-    ):
+    if not isinstance(token, str) or not hmac.compare_digest(token.encode(), session.csrf.encode()):
         raise HTTPException(403, detail="csrf")
     return {k: v for k, v in form.items() if isinstance(v, str)}
+
+
+async def posted(request: Request) -> tuple[ConsoleSession, dict[str, str]]:
+    """A form posted before login (or to log out): its session and fields, only if the
+    CSRF token is that session's; without a session there is no token to match: 403."""
+    session = current(request)
+    if session is None:
+        raise HTTPException(403, detail="csrf")
+    return session, await checked_form(request, session)
 
 
 def set_cookie(request: Request, response: Response, session: ConsoleSession) -> None:
