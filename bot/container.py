@@ -24,9 +24,10 @@ from storage.advisers import AdviserKeys
 from storage.attempts import StatusAttempts
 from storage.cases import Cases
 from storage.conversations import ConversationStore
-from storage.crypto import KdfParams
+from storage.crypto import EphemeralKey, KdfParams
 from storage.db import make_engine, migrate, session_factory
 from storage.deadlines import DeadlineStore
+from storage.draft_keys import DraftKeys
 from storage.keys import KeysMissing, KeyStore
 from storage.nudges import Nudges
 from storage.outbox import Outbox
@@ -62,6 +63,9 @@ class Container:
     outbox: Outbox
     accounts: Accounts  # the console's logins and enrolment, also for `stagemeld adviser add`
     cases: Cases  # what the console does with a report
+    # Drawn at start, never written: seals what a conversation state holds that names a
+    # report (the reply token), so neither a disk copy nor a restarted service opens it.
+    ephemeral: EphemeralKey
 
     async def close(self) -> None:
         await self.db.dispose()
@@ -202,7 +206,7 @@ async def build_container(settings: Settings) -> Container:
         dialogue=Engine(context),
         reports=reports,
         conversations=ConversationStore(
-            sessions, keys.server, ttl=timedelta(hours=settings.conversation.ttl_hours)
+            sessions, DraftKeys(keys.dir), ttl=timedelta(hours=settings.conversation.ttl_hours)
         ),
         attempts=StatusAttempts(
             sessions, limit=status.max_failures, window=timedelta(minutes=status.lock_minutes)
@@ -212,6 +216,7 @@ async def build_container(settings: Settings) -> Container:
         outbox=Outbox(sessions),
         accounts=console_accounts(settings, sessions, keys),
         cases=Cases(sessions, keys.server),
+        ephemeral=EphemeralKey(),
     )
 
 

@@ -52,6 +52,8 @@ async def serve(
     """Runs until `stop` is set. `ready` gets the web address (or None) once listening."""
     container = await build_container(settings)
     await warn_about_keyless_advisers(container)
+    # Key files left by a crash between a commit and its unlink (nothing runs yet).
+    await container.conversations.sweep()
     bot = make_bot(settings.telegram) if settings.telegram.active else None
     web = await _start_web(container)
     announce(settings, interactive=interactive and bot is None, web_url=web.url if web else None)
