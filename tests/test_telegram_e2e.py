@@ -56,6 +56,9 @@ async def file_report(
     texts = await student.press(submit)
     codes = [m for t in texts if (m := RECEIPT.search(t))]
     assert codes, texts
+    filed = await student.press(V["saved"])  # the code first, then "I have saved it"
+    assert any("SM-" in t for t in filed), filed
+    assert not any(RECEIPT.search(t) for t in filed)  # the code is shown once, before
     return "".join(codes[0].groups())
 
 
@@ -66,6 +69,7 @@ V = {
     "skip": "skip",
     "submit": "submit",
     "erase": "erase",
+    "saved": "receipt.saved",
 }
 
 
@@ -75,7 +79,7 @@ async def test_a_student_files_a_report_and_checks_its_status(
     student = Student(api, CHAT)
     async with RunningService(settings, api):
         code = await file_report(student)
-        assert student.inputs <= 14
+        assert student.inputs <= 15
         receipt_call = next(
             c for c in reversed(api.sent_to(CHAT)) if RECEIPT.search(c.params.get("text", ""))
         )
