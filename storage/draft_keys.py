@@ -5,7 +5,8 @@ A draft is sealed with a key derived from its conversation's file and the chat i
 row and then unlinks the file, so every older version of that row — in SQLite's WAL, in
 PostgreSQL's dead tuples, in a backup — is sealed with a key that no longer exists.
 
-Files are created 0600 with O_EXCL and fsynced with their directory, so a crash never
+Files are created 0600, written whole under a temporary name and linked in place
+(never replacing one), and fsynced with their directory, so a crash never
 leaves a draft whose key did not reach the disk. Reads go through a small in-memory
 cache. `sweep` unlinks the files of conversations that are gone (a crash between the
 commit and the unlink leaves one until the next start or housekeeping run).
@@ -61,17 +62,23 @@ class DraftKeys:
         self._ensure_dir()
         data = crypto.new_draft_secret()
         path = self._path(chat_key)
+        # Written whole to a temporary name, then linked in place (fails if taken): a
+        # crash never leaves a short file under the chat's name.
+        temp = self.dir / f".{chat_key}.{os.getpid()}.tmp"
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            os.link(temp, path)
         except FileExistsError:  # written meanwhile: use that one
             again = self.secret(chat_key)
             if again is None:
                 raise
             return again
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
+        finally:
+            temp.unlink(missing_ok=True)
         self._fsync_dir()
         self._remember(chat_key, data)
         return data

@@ -100,9 +100,11 @@ class Wanderer:
     def act(self) -> None:
         self.inputs += 1
         message = self._latest_with_buttons()
-        if message is not None and self.confirmed and "go.report" in values_of(message):
-            # "I have saved it" was pressed and now nothing is stored: the report was
-            # filed and a crash ate the "filed" message. The student has the code.
+        if self.confirmed and (message is None or "go.report" in values_of(message)):
+            # "I have saved it" was pressed and handled (its keyboard is gone, which the
+            # bot does only after the commit; or the button is stale because nothing is
+            # stored): the report was filed and a crash ate the "filed" message. The
+            # student has the code; a real one would check it with /status.
             self.filed = True
             return
         if message is None:

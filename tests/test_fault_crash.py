@@ -125,6 +125,12 @@ async def crash_run(
         assert killer.processes[-1].stop() == 0
     finally:
         killer.stop()
+    odd = {
+        w.chat_id: [t[:60] for t in api.texts_to(w.chat_id)]
+        for w in wanderers
+        if len(w.receipts) != 1
+    }
+    assert not odd, f"chats shown other than one code: {odd}"
     shown = {w.chat_id: w.receipts for w in wanderers}
     confirmed = {w.chat_id: w.confirmed for w in wanderers}
     assert await check_reports(workdir, killer.database_url, shown, confirmed) == students

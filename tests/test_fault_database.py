@@ -144,10 +144,10 @@ async def test_sqlite_locked_by_another_process(
     student = Student(api, 3100)
     async with RunningService(settings, api):
         await walk_to_summary(student)
+        shown = await student.press(V["submit"])  # the code first: nothing filed yet
         path = make_url(settings.database.url).database
         holder = sqlite3.connect(str(path), isolation_level=None)
         holder.execute("BEGIN IMMEDIATE")  # the write lock, held past busy_timeout (5 s)
-        shown = await student.press(V["submit"])  # the code first: nothing filed yet
         try:
             mark = api.mark(3100)
             api.push_callback(3100, _data(student, V["saved"]))
