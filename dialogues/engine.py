@@ -266,7 +266,8 @@ class Engine(AfterFiling):
 
     def _switch_language(self, state: State, lang: str) -> Outcome:
         was_welcome = state.menu == "welcome"
-        new = state.advance(lang=lang, menu="welcome" if was_welcome else "")
+        back_to = "welcome" if was_welcome else "receipt" if state.receipt else ""
+        new = state.advance(lang=lang, menu=back_to)
         if was_welcome:
             return Outcome(new, (self.q.welcome(new),))
         return Outcome(new, self.reprompt(new) or (self._say(new, "language_set"),))
@@ -275,7 +276,7 @@ class Engine(AfterFiling):
         if choice == "restart":
             fresh = State(lang=state.lang, turn=state.turn, can_push=state.can_push)
             return self._begin(fresh, welcome=True)
-        going_on = state.advance()
+        going_on = state.advance(menu="receipt" if state.receipt else "")
         return Outcome(going_on, self.reprompt(going_on))
 
     def _summary_press(self, state: State, value: str) -> Outcome:

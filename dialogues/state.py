@@ -21,6 +21,8 @@ LANGS = ("nl", "en")
 #   withdraw  "really withdraw your report?" is on screen
 #   receipt   the receipt code is shown: "save it now, then send" (the code is `receipt`)
 MENUS = ("", "welcome", "language", "resume", "status", "withdraw", "receipt")
+# Overlays the receipt code survives: they return to the receipt screen when closed.
+RECEIPT_MENUS = ("receipt", "resume", "language")
 # What the next text is taken as, instead of an answer to the current step:
 #   code           a receipt code for /status
 #   withdraw_code  a receipt code for /withdraw
@@ -80,9 +82,10 @@ class State:
     def tidy(self) -> State:
         """Drops the reply token once nothing on screen can use it any more: it lives only
         while a status view, a withdraw question or a reply in progress needs it. The
-        same for the receipt code: only while the receipt screen is open."""
+        same for the receipt code: only while the receipt screen is open (or an overlay
+        that returns to it: "continue or start over?", the language picker)."""
         tidied = self
-        if self.receipt and self.menu != "receipt":
+        if self.receipt and self.menu not in RECEIPT_MENUS:
             tidied = replace(tidied, receipt="", push=False)
         needed = self.menu in ("status", "withdraw") or self.expecting == "reply"
         return tidied if needed or not tidied.token else replace(tidied, token="")

@@ -116,6 +116,12 @@ def test_the_code_is_shown_before_filing_and_kept_only_on_that_screen(lang: str)
     assert chat.engine.reprompt(chat.state)[0].key == "receipt"  # a crash shows it again
     chat.cmd("help")
     assert chat.keys[-1] == "receipt" and "1111 2222 3333 4444" in chat.text
+    chat.say("hallo")  # a greeting asks "continue or start over?" and keeps the code
+    chat.press("resume.continue")
+    assert chat.keys == ["receipt"] and "1111 2222 3333 4444" in chat.text
+    chat.cmd("language")
+    chat.press("lang.en" if lang == "nl" else "lang.nl")
+    assert chat.keys == ["receipt"] and "1111 2222 3333 4444" in chat.text
     chat.press("receipt.back")
     assert chat.keys == ["summary"] and chat.state is not None and chat.state.receipt == ""
     assert "1111" not in json.dumps(chat.state.to_json())

@@ -155,7 +155,7 @@ async def test_a_receipt_telegram_keeps_refusing_comes_with_the_next_message(
         assert len(lost) == 5  # the first try and every retry
         assert not any(RECEIPT.search(t) for t in texts)
         assert "momentje" in texts[-1]  # "try again in a moment"
-        texts = await student.say("hallo?")
+        texts = await student.say("is het gelukt?")
         assert any(RECEIPT.search(t) for t in texts), texts  # the code screen again
         filed = await student.press(V["saved"])
         assert any("SM-" in t for t in filed) and not any(RECEIPT.search(t) for t in filed)
