@@ -169,7 +169,9 @@ class Turns:
         await self.container.conversations.delete(chat)
 
     async def _save(self, chat: ChatRef, record: Record) -> None:
-        if record.state is None:
+        """An idle state (nothing in progress or open) is not kept either: a row left
+        after a status check would tie the chat to the report's activity."""
+        if record.state is None or record.state.idle:
             await self.container.conversations.delete(chat)
         else:
             await self.container.conversations.save(chat, record.to_json())

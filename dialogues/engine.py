@@ -54,6 +54,9 @@ from dialogues.types import (
 from vocabulary import format_receipt
 
 AFTER_FILING = ("erase", "keep")  # the buttons under "filed"
+# Buttons that work with no stored state at all: those under "filed", and the two ways
+# on that an idle chat offers (an idle state is not kept).
+STATELESS = (*AFTER_FILING, "go.report", "go.status")
 
 
 class Engine(AfterFiling):
@@ -96,8 +99,14 @@ class Engine(AfterFiling):
     ) -> Outcome:
         """can_push: this channel can send the student a nudge later (Telegram can, a web
         chat that is closed cannot); the summary then offers "submit and tell me here"."""
-        if state is None and isinstance(inp, Press) and inp.value in AFTER_FILING:
-            return self._after_filing_press(State.new(lang_from_hint(lang_hint)), inp.value)
+        if state is None and isinstance(inp, Press) and inp.value in STATELESS:
+            fresh = replace(State.new(lang_from_hint(lang_hint)), can_push=can_push)
+            if inp.value in AFTER_FILING:
+                return self._after_filing_press(fresh, inp.value)
+            outcome = self._press(fresh, Press(fresh.turn, inp.value))
+            if outcome.state is not None:
+                outcome = replace(outcome, state=replace(outcome.state, can_push=can_push).tidy())
+            return outcome
         if state is None:
             current = State.new(lang_from_hint(lang_hint))
         else:

@@ -70,6 +70,17 @@ class State:
         The code itself is never kept here; it travels only in the action."""
         return self.expecting in ("code", "withdraw_code")
 
+    @property
+    def idle(self) -> bool:
+        """Nothing in progress and nothing open: no draft, overlay, question or token.
+        Such a state is not worth keeping (issue 10: no row may outlive what it was for,
+        e.g. a status check after filing); the buttons it drew work without it."""
+        return (
+            self.step is None
+            and not (self.menu or self.expecting or self.token or self.receipt)
+            and not (self.answers or self.story or self.selected or self.rewrite)
+        )
+
     @classmethod
     def new(cls, lang: str = "nl") -> State:
         return cls(lang=lang if lang in LANGS else "nl")
