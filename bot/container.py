@@ -30,9 +30,10 @@ from storage.advisers import AdviserKeys
 from storage.attempts import StatusAttempts
 from storage.cases import Cases
 from storage.conversations import ConversationStore
-from storage.crypto import KdfParams
+from storage.crypto import EphemeralKey, KdfParams
 from storage.db import make_engine, migrate, session_factory
 from storage.deadlines import DeadlineStore
+from storage.draft_keys import DraftKeys
 from storage.kdf_thread import set_max_queued_checks
 from storage.keys import KeysMissing, KeyStore
 from storage.outbox import Outbox
@@ -70,6 +71,9 @@ class Container:
     accounts: Accounts  # the console's logins and enrolment, also for `stagemeld adviser add`
     cases: Cases  # what the console does with a report
     guessing: GuessLimits  # receipt codes per client address and overall, in memory
+    # Drawn at start, never written: seals what a conversation state holds that names a
+    # report (the reply token), so neither a disk copy nor a restarted service opens it.
+    ephemeral: EphemeralKey
 
     async def close(self) -> None:
         await self.db.dispose()
@@ -257,7 +261,7 @@ async def build_container(settings: Settings) -> Container:
         dialogue=Engine(context),
         reports=reports,
         conversations=ConversationStore(
-            sessions, keys.server, ttl=timedelta(hours=settings.conversation.ttl_hours)
+            sessions, DraftKeys(keys.dir), ttl=timedelta(hours=settings.conversation.ttl_hours)
         ),
         attempts=StatusAttempts(
             sessions, limit=status.max_failures, window=timedelta(minutes=status.lock_minutes)
@@ -268,6 +272,7 @@ async def build_container(settings: Settings) -> Container:
         accounts=console_accounts(settings, sessions, keys),
         cases=Cases(sessions, keys.server, news=nudges.put),
         guessing=GuessLimits(status.per_address_per_hour, status.overall_per_hour),
+        ephemeral=EphemeralKey(),
     )
 
 

@@ -130,12 +130,10 @@ class FollowUpActions:
     def _token(self, view: StudentView) -> str:
         if view.status not in OPEN_STATUSES:
             return ""
-        return make_token(
-            self.container.keys.server, view.report_id, self.container.reports.clock()
-        )
+        return make_token(self.container.ephemeral, view.report_id, self.container.reports.clock())
 
     def _report(self, token: str) -> str | None:
-        return read_token(self.container.keys.server, token, self.container.reports.clock())
+        return read_token(self.container.ephemeral, token, self.container.reports.clock())
 
     async def _notices(self, report_id: str) -> tuple[tuple[str, str], ...]:
         advisers = map(

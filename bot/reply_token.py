@@ -1,9 +1,12 @@
 """The token that lets a student answer their adviser after /status.
 
-It names the report and an expiry, sealed with the server key: the conversation state
-(itself encrypted) holds it while the student is answering, and it opens nothing — what
-the student sends is sealed to the report's public key. After `TTL` the student shows
-their code again, so a phone left unlocked does not keep a line to the report open.
+It names the report and an expiry, sealed with the process's ephemeral key (drawn at
+start, never written): the conversation state (itself encrypted) holds it while the
+student is answering, and it opens nothing — what the student sends is sealed to the
+report's public key. A copy of the disk, keys.dir included, cannot tell which report a
+token names; after a restart no token opens and the student types their code again.
+After `TTL` the student shows their code again, so a phone left unlocked does not keep a
+line to the report open.
 """
 
 from __future__ import annotations
@@ -12,23 +15,23 @@ import base64
 import binascii
 from datetime import datetime, timedelta
 
-from storage.crypto import CryptoError, ServerKey
+from storage.crypto import CryptoError, EphemeralKey
 
 TTL = timedelta(minutes=30)
 PURPOSE = "reply-token"
 
 
-def make_token(server: ServerKey, report_id: str, now: datetime) -> str:
+def make_token(key: EphemeralKey, report_id: str, now: datetime) -> str:
     expires = int((now + TTL).timestamp())
-    sealed = server.seal_value(f"{report_id}:{expires}".encode(), purpose=PURPOSE)
+    sealed = key.seal_value(f"{report_id}:{expires}".encode(), purpose=PURPOSE)
     return base64.urlsafe_b64encode(sealed).decode().rstrip("=")
 
 
-def read_token(server: ServerKey, token: str, now: datetime) -> str | None:
+def read_token(key: EphemeralKey, token: str, now: datetime) -> str | None:
     """The report id, or None when the token is expired, altered or not ours."""
     try:
         sealed = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        report_id, _, expires = server.open_value(sealed, purpose=PURPOSE).decode().partition(":")
+        report_id, _, expires = key.open_value(sealed, purpose=PURPOSE).decode().partition(":")
         if int(expires) < now.timestamp():
             return None
     except (CryptoError, ValueError, binascii.Error, UnicodeDecodeError):

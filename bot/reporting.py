@@ -20,10 +20,12 @@ async def file_draft(
     draft: Draft,
     *,
     push_target: str = "",
+    receipt: str | None = None,
     also: AlsoInTransaction | None = None,
 ) -> Filed:
-    """`push_target` (a chat address) is stored only encrypted, inside the report; `also`
-    runs in the filing's transaction (the conversation's next state)."""
+    """`push_target` (a chat address) is stored only encrypted, inside the report;
+    `receipt` is the code the student saved; `also` runs in the filing's transaction
+    (the conversation's deletion)."""
     chosen = route(container.directory, container.rules, facts_of(draft))
     keys = await container.advisers.public_keys([a.id for a in chosen.advisers])
     # As the report stores it (to the hour, cut down): a deadline is then due at most an
@@ -45,7 +47,7 @@ async def file_draft(
         workplace_org_id=_received(chosen, draft.workplace_org),
         deadlines=due_dates(filed_at, urgent=chosen.urgent, policy=container.deadline_policy),
     )
-    return await container.reports.file(new, also=also)
+    return await container.reports.file(new, receipt=receipt, also=also)
 
 
 def _received(chosen: Route, org_id: str) -> str | None:

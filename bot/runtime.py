@@ -62,6 +62,8 @@ async def serve(
         built(container)
     await warn_about_keyless_advisers(container)
     await warn_about_orphans(container)
+    # Key files left by a crash between a commit and its unlink (nothing runs yet).
+    await container.conversations.sweep()
     bot = make_bot(settings.telegram) if settings.telegram.active else None
     web = await _start_web(container)
     announce(settings, interactive=interactive and bot is None, web_url=web.url if web else None)

@@ -72,5 +72,3 @@ async def chat(
         if result.replies:
             buttons = new_buttons
         out(text)
-        if result.unsent:
-            await turns.delivered(key)

@@ -4,12 +4,16 @@ The order matters for "nothing lost": a report is committed before the student i
 it is filed, and the new state is saved before any reply is sent, so a crash between
 the two leaves the student one re-asked question behind, never ahead.
 
-The receipt is the one reply a re-asked question cannot bring back. So the report and
-the conversation's next state commit in one transaction, and that state keeps the
-receipt message (sealed with the server key, like the draft it replaces) as `unsent`
-until the channel confirms it was shown (`delivered`). If the process dies in between,
-the student's next input brings the receipt first. Without this, a crash after the
-commit left a report whose receipt nobody ever saw, and a second report on the retry.
+The receipt is the one reply a re-asked question cannot bring back, so it is shown
+*before* filing: Submit draws a code and the draft (sealed with its shreddable key)
+keeps it on the receipt screen; "I have saved it" files the report under that code in
+one transaction that also deletes the conversation, and the draft's key file is
+unlinked right after the commit. A crash before the commit shows the same code again;
+after it, the report exists and the student has its code — exactly one report per code
+confirmed, and nothing of a filed report left in any conversation.
+
+A chat reaches storage as a `ChatRef`: its hash names the row, its id (never stored)
+is part of the draft's key.
 """
 
 from __future__ import annotations
@@ -24,8 +28,9 @@ from bot.container import Container
 from bot.followup import FetchFile, FollowUpActions
 from bot.reporting import file_draft
 from dialogues import (
-    Button,
     CheckStatus,
+    Command,
+    DrawReceipt,
     EraseChat,
     Input,
     Outcome,
@@ -38,7 +43,8 @@ from dialogues import (
     Texts,
     Withdraw,
 )
-from storage.reports import Filed
+from storage.conversations import ChatRef
+from storage.reports import ReceiptTaken
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +82,6 @@ class TurnResult:
     replace_question: bool = False  # first reply redraws the question just answered (toggles)
     lang: str = "nl"
     channel: dict[str, Any] = field(default_factory=dict)
-    unsent: bool = False  # a receipt is among the replies: call `Turns.delivered` once shown
 
 
 @dataclass(frozen=True)
@@ -93,15 +98,17 @@ class Turns:
         self.container = container
         self.follow_up = FollowUpActions(container)
 
-    def chat_key(self, channel: str, chat_id: str) -> str:
-        return self.container.keys.server.chat_key(channel, chat_id)
+    def chat_key(self, channel: str, chat_id: str) -> ChatRef:
+        """The chat as storage knows it: its keyed hash, and its id for the draft's key."""
+        key = self.container.keys.server.chat_key(channel, chat_id)
+        return ChatRef(key, chat_id.encode())
 
     def texts(self, lang: str) -> Texts:
         """The words a channel shows around the conversation (notices, page labels)."""
         return self.container.dialogue.texts(lang)
 
-    async def load(self, chat_key: str) -> Record:
-        data = await self.container.conversations.load(chat_key)
+    async def load(self, chat: ChatRef) -> Record:
+        data = await self.container.conversations.load(chat)
         if data is None:
             return Record(None)
         try:
@@ -112,7 +119,7 @@ class Turns:
 
     async def run(
         self,
-        chat_key: str,
+        chat: ChatRef,
         inp: Input,
         *,
         lang_hint: str | None = None,
@@ -121,7 +128,7 @@ class Turns:
     ) -> TurnResult:
         """`channel` says what this channel can do: push nudges later, fetch files."""
         abilities = channel or Channel()
-        record = await self.load(chat_key)
+        record = await self.load(chat)
         if channel_notes:
             record.channel = {**channel_notes, **record.channel}
         outcome = self.container.dialogue.handle(
@@ -129,71 +136,65 @@ class Turns:
         )
         previous_question = record.channel.get("question")
         if isinstance(outcome.action, Submit):
-            outcome, notes = await self._submit(
-                chat_key, record, outcome, outcome.action, abilities
-            )
+            outcome, notes = await self._submit(chat, record, outcome, outcome.action, abilities)
         else:
-            outcome = await self._act(chat_key, record.state, outcome, abilities)
+            outcome = await self._act(chat, record.state, outcome, abilities)
             notes = _remember_question(record.channel, outcome)
-            await self._save(chat_key, Record(outcome.state, notes))
-        unsent = _unsent_reply(notes)
-        replies = outcome.replies
-        if unsent is not None and not isinstance(outcome.action, Submit):
-            replies = (unsent, *replies)  # a receipt a crash kept from the student
+            await self._save(chat, Record(outcome.state, notes))
         return TurnResult(
-            replies,
+            outcome.replies,
             erase_chat=isinstance(outcome.action, EraseChat),
             hide_input=isinstance(outcome.action, CheckStatus)
             or (isinstance(outcome.action, Withdraw) and bool(outcome.action.code)),
-            replace_question=replies == outcome.replies
-            and _redraws(inp, outcome, previous_question),
+            replace_question=_redraws(inp, outcome, previous_question),
             lang=_lang(outcome.state or record.state),
             channel=notes,
-            unsent=unsent is not None,
         )
 
-    async def delivered(self, chat_key: str) -> None:
-        """The channel showed the receipt: forget it (it is never kept longer)."""
-        record = await self.load(chat_key)
-        if record.channel.pop(UNSENT, None) is None:
-            return
-        await self._save(chat_key, record)
+    def greeting(self, lang_hint: str | None = None) -> TurnResult:
+        """What a first visit shows (the welcome), computed and not saved: a page that
+        connects writes nothing until the student says something."""
+        outcome = self.container.dialogue.handle(None, Command(name="start"), lang_hint=lang_hint)
+        return TurnResult(outcome.replies, lang=_lang(outcome.state))
 
-    async def current(self, chat_key: str) -> TurnResult | None:
+    async def current(self, chat: ChatRef) -> TurnResult | None:
         """The question the student owes an answer to, for a channel that reconnects or
         reloads; nothing is changed or saved. None: no conversation is stored."""
-        record = await self.load(chat_key)
+        record = await self.load(chat)
         state = record.state
         if state is None:
             return None
         engine = self.container.dialogue
         replies = engine.reprompt(state) or (engine.q.idle_help(state),)
-        unsent = _unsent_reply(record.channel)
-        if unsent is not None:
-            replies = (unsent, *replies)
-        return TurnResult(
-            replies, lang=state.lang, channel=record.channel, unsent=unsent is not None
-        )
+        return TurnResult(replies, lang=state.lang, channel=record.channel)
 
-    async def forget(self, chat_key: str) -> None:
-        """Erase the stored conversation (an unfinished draft included); reports filed
-        are not touched."""
-        await self.container.conversations.delete(chat_key)
+    async def forget(self, chat: ChatRef) -> None:
+        """Erase the stored conversation (an unfinished draft included) and shred its
+        key; reports filed are not touched."""
+        await self.container.conversations.delete(chat)
 
-    async def _save(self, chat_key: str, record: Record) -> None:
-        if record.state is None and not record.channel.get(UNSENT):
-            await self.container.conversations.delete(chat_key)
-        else:  # an unsent receipt outlives an erased conversation until it is shown
-            await self.container.conversations.save(chat_key, record.to_json())
+    async def _save(self, chat: ChatRef, record: Record) -> None:
+        """An idle state (nothing in progress or open) is not kept either: a row left
+        after a status check would tie the chat to the report's activity."""
+        if record.state is None or record.state.idle:
+            await self.container.conversations.delete(chat)
+        else:
+            await self.container.conversations.save(chat, record.to_json())
 
     async def _act(
-        self, chat_key: str, before: State | None, outcome: Outcome, channel: Channel
+        self, chat: ChatRef, before: State | None, outcome: Outcome, channel: Channel
     ) -> Outcome:
         action = outcome.action
         state = outcome.state if outcome.state is not None else before
         engine = self.container.dialogue
+        if isinstance(action, DrawReceipt):
+            if state is None:
+                raise NothingToSubmit("the engine drew a code without a conversation")
+            code = self.container.reports.draw_receipt()
+            drawn = engine.receipt_drawn(state, code, push=action.push)
+            return Outcome(drawn.state, outcome.replies + drawn.replies, action)
         if isinstance(action, CheckStatus):
-            found = await self.follow_up.status(chat_key, action.code, channel.client)
+            found = await self.follow_up.status(chat.key, action.code, channel.client)
             told = engine.status_result(state, found)
         elif isinstance(action, SendReply):
             told = engine.reply_result(
@@ -206,7 +207,7 @@ class Turns:
             told = engine.reply_result(state, sent)
         elif isinstance(action, Withdraw):
             gone = await self.follow_up.withdraw(
-                chat_key, action.token, action.code, channel.client
+                chat.key, action.token, action.code, channel.client
             )
             told = engine.withdraw_result(state, gone)
         else:
@@ -214,62 +215,47 @@ class Turns:
         return Outcome(told.state, outcome.replies + told.replies, action)
 
     async def _submit(
-        self, chat_key: str, record: Record, outcome: Outcome, action: Submit, channel: Channel
+        self, chat: ChatRef, record: Record, outcome: Outcome, action: Submit, channel: Channel
     ) -> tuple[Outcome, dict[str, Any]]:
-        """Files the report and moves the conversation on in one transaction."""
-        state = outcome.state
+        """Files the report under the code the student saved, and deletes the
+        conversation in the same transaction; its key file goes right after the commit."""
+        state = record.state
         if state is None:
             raise NothingToSubmit("the engine asked to file a report without its conversation")
+        engine = self.container.dialogue
         push = ""
         if action.push and channel.push_address:
             push = f"{channel.push_address}:{state.lang}"
-        result: dict[str, Any] = {}
+        conversations = self.container.conversations
 
-        async def also(session: AsyncSession, filed: Filed) -> None:
-            done = self.container.dialogue.submitted(
-                state, receipt=filed.receipt, reference=filed.reference
-            )
-            notes = _remember_question(record.channel, done)
-            notes[UNSENT] = _reply_to_json(done.replies[-1])
-            await self.container.conversations.save_in(
-                session, chat_key, Record(done.state, notes).to_json()
-            )
-            result.update(done=done, notes=notes)
+        async def also(session: AsyncSession, _filed: object) -> None:
+            await conversations.delete_in(session, chat)
 
         try:
-            filed = await file_draft(self.container, action.draft, push_target=push, also=also)
+            filed = await file_draft(
+                self.container, action.draft, push_target=push, receipt=action.receipt, also=also
+            )
+        except ReceiptTaken:
+            # Another report has this code's lookup id: the student saves a new code.
+            again = engine.receipt_drawn(
+                state, self.container.reports.draw_receipt(), push=action.push, again=True
+            )
+            notes = _remember_question(record.channel, again)
+            await self._save(chat, Record(again.state, notes))
+            return Outcome(again.state, again.replies, None), notes
         except Exception:
-            # Nothing is saved: if the commit went through after all (the connection
-            # died while the server committed), the stored state is the filed one with
-            # its unsent receipt, and overwriting it would invite a second report.
+            # Nothing is saved or shredded: the stored draft still shows the same code and
+            # the confirm button; if the commit went through after all (the connection
+            # died while the server committed), its row is gone and the sweep at the next
+            # start or housekeeping unlinks the key file.
             log.exception("filing a report failed; the draft is kept")
-            return self.container.dialogue.failure(record.state), dict(record.channel)
-        log.info("report %s filed", filed.reference)
-        done = result["done"]
-        return Outcome(done.state, outcome.replies + done.replies, action), result["notes"]
-
-
-UNSENT = "unsent"
-
-
-def _reply_to_json(reply: Reply) -> dict[str, Any]:
-    rows = [[[b.label, b.value, b.turn] for b in row] for row in reply.buttons]
-    return {"key": reply.key, "text": reply.text, "protect": reply.protect, "buttons": rows}
-
-
-def _unsent_reply(notes: dict[str, Any]) -> Reply | None:
-    data = notes.get(UNSENT)
-    if not isinstance(data, dict):
-        return None
-    try:
-        rows = tuple(
-            tuple(Button(label=str(a), value=str(v), turn=int(t)) for a, v, t in row)
-            for row in data.get("buttons", [])
-        )
-        return Reply(str(data["key"]), str(data["text"]), rows, protect=bool(data["protect"]))
-    except (KeyError, TypeError, ValueError):
-        log.warning("discarded an unreadable unsent reply")
-        return None
+            return engine.failure(state), dict(record.channel)
+        conversations.shred(chat)  # synchronously after the commit: no await in between
+        # No reference: a log line's exact time next to it would undo the hour-rounding
+        # of the report's stored times (security.md, "Less to see").
+        log.info("a report was filed")
+        done = engine.submitted(state, reference=filed.reference)
+        return Outcome(None, outcome.replies + done.replies, action), dict(record.channel)
 
 
 def _remember_question(notes: dict[str, Any], outcome: Outcome) -> dict[str, Any]:

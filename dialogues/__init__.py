@@ -3,7 +3,7 @@
 Channels code against the names exported here; everything else is the engine's own.
 """
 
-from dialogues.engine import Engine
+from dialogues.engine import AFTER_FILING, Engine
 from dialogues.followup import MAX_ATTACHMENT
 from dialogues.keys import CHANNEL_KEYS, COMMANDS
 from dialogues.state import State
@@ -16,6 +16,7 @@ from dialogues.types import (
     CheckStatus,
     Command,
     Draft,
+    DrawReceipt,
     EraseChat,
     FlowContext,
     Input,
@@ -38,6 +39,7 @@ from dialogues.types import (
 )
 
 __all__ = [
+    "AFTER_FILING",
     "CHANNEL_KEYS",
     "COMMANDS",
     "EVENTS",
@@ -48,6 +50,7 @@ __all__ = [
     "CheckStatus",
     "Command",
     "Draft",
+    "DrawReceipt",
     "Engine",
     "EraseChat",
     "FlowContext",

@@ -4,8 +4,13 @@ It never touches a database, a clock or a network. Anything with an effect — f
 report, checking a receipt, answering the adviser, withdrawing, deleting the chat — is
 returned as an action for the channel to carry out, which then hands the result back
 (`submitted`, `status_result`, `reply_result`, `withdraw_result`).
-A receipt code only ever travels in an action, never in the state; a reply token lives in
-the state only while a screen that needs it is open.
+Submitting shows the receipt code *before* anything is filed: the channel draws it
+(`DrawReceipt` → `receipt_drawn`), the state keeps it while the receipt screen is open
+(so a crash before filing shows the same code again), and "I have saved it" files the
+report under it (`Submit` → `submitted`). That state lives in the draft, sealed with
+a key the channel shreds when the report is filed, so the code survives nowhere. A code
+typed for /status or /withdraw only ever travels in an action, never in the state; a
+reply token lives in the state only while a screen that needs it is open.
 Bad input (a stale button, forged data, oversize text, a photo) gets a kind reply and
 leaves the state exactly as it was.
 
@@ -36,6 +41,7 @@ from dialogues.texts import LOCALES, Texts, lang_from_hint, load_texts
 from dialogues.types import (
     Attachment,
     Command,
+    DrawReceipt,
     EraseChat,
     FlowContext,
     Input,
@@ -46,6 +52,11 @@ from dialogues.types import (
     Text,
 )
 from vocabulary import format_receipt
+
+AFTER_FILING = ("erase", "keep")  # the buttons under "filed"
+# Buttons that work with no stored state at all: those under "filed", and the two ways
+# on that an idle chat offers (an idle state is not kept).
+STATELESS = (*AFTER_FILING, "go.report", "go.status")
 
 
 class Engine(AfterFiling):
@@ -88,6 +99,14 @@ class Engine(AfterFiling):
     ) -> Outcome:
         """can_push: this channel can send the student a nudge later (Telegram can, a web
         chat that is closed cannot); the summary then offers "submit and tell me here"."""
+        if state is None and isinstance(inp, Press) and inp.value in STATELESS:
+            fresh = replace(State.new(lang_from_hint(lang_hint)), can_push=can_push)
+            if inp.value in AFTER_FILING:
+                return self._after_filing_press(fresh, inp.value)
+            outcome = self._press(fresh, Press(fresh.turn, inp.value))
+            if outcome.state is not None:
+                outcome = replace(outcome, state=replace(outcome.state, can_push=can_push).tidy())
+            return outcome
         if state is None:
             current = State.new(lang_from_hint(lang_hint))
         else:
@@ -109,16 +128,31 @@ class Engine(AfterFiling):
             outcome = replace(outcome, state=replace(outcome.state, can_push=can_push).tidy())
         return forget_empty(state, outcome)
 
-    def submitted(self, state: State, *, receipt: str, reference: str) -> Outcome:
-        done = State(lang=state.lang, step="done", turn=state.turn + 1, can_push=state.can_push)
-        text = self.texts(done.lang).get(
-            "receipt", code=format_receipt(receipt), reference=_quote(reference)
-        )
+    def receipt_drawn(self, state: State, code: str, *, push: bool, again: bool = False) -> Outcome:
+        """After DrawReceipt: the code on screen, to be saved before the report is sent.
+        `again`: the previous code turned out to be taken, this is a new one."""
+        screen = state.advance(step="summary", menu="receipt", receipt=code, push=push)
+        first = (self._say(screen, "receipt_taken"),) if again else ()
+        return Outcome(screen, (*first, self.receipt_screen(screen)))
+
+    def receipt_screen(self, state: State) -> Reply:
+        text = self.texts(state.lang).get("receipt", code=format_receipt(state.receipt))
         rows = (
-            (self.q.button(done, "btn_erase", "erase"),),
-            (self.q.button(done, "btn_keep", "keep"),),
+            (self.q.button(state, "btn_receipt_saved", "receipt.saved"),),
+            (self.q.button(state, "btn_receipt_back", "receipt.back"),),
         )
-        return Outcome(done, (Reply("receipt", text, rows, protect=True),))
+        return Reply("receipt", text, rows, protect=True)
+
+    def submitted(self, state: State, *, reference: str) -> Outcome:
+        """Filed: nothing of the conversation is kept (state None). The erase and keep
+        buttons need no state: `handle` accepts them when none is stored."""
+        after = State.new(state.lang)
+        text = self.texts(after.lang).get("filed", reference=_quote(reference))
+        rows = (
+            (self.q.button(after, "btn_erase", "erase"),),
+            (self.q.button(after, "btn_keep", "keep"),),
+        )
+        return Outcome(None, (Reply("filed", text, rows, protect=True),))
 
     def failure(self, state: State | None, *, key: str = "error_try_again") -> Outcome:
         current = State.new() if state is None else state
@@ -201,10 +235,10 @@ class Engine(AfterFiling):
             return self._status_press(state, rest)
         if group == "withdraw":
             return self._withdraw_press(state, rest)
-        if value in ("erase", "keep"):
-            if value == "erase":
-                return Outcome(None, (), EraseChat())
-            return Outcome(None, (self._say(state, "kept"),))
+        if value in AFTER_FILING:
+            return self._after_filing_press(state, value)
+        if group == "receipt":
+            return self._receipt_press(state, rest)
         if state.step == "summary":
             return self._summary_press(state, value)
         if state.step == "edit":
@@ -218,6 +252,19 @@ class Engine(AfterFiling):
             return self.stale(state)
         return self._step_press(state, step, value)
 
+    def _after_filing_press(self, state: State, value: str) -> Outcome:
+        """The buttons under "filed": they work with no stored conversation at all."""
+        if value == "erase":
+            return Outcome(None, (), EraseChat())
+        return Outcome(None, (self._say(state, "kept"),))
+
+    def _receipt_press(self, state: State, choice: str) -> Outcome:
+        if choice == "saved" and state.receipt:
+            draft = draft_of(state, self.q)
+            return Outcome(state, (), Submit(draft, push=state.push, receipt=state.receipt))
+        back = state.advance(step="summary", receipt="", push=False)
+        return Outcome(back, (self.summary.render(back),))
+
     def _offered(self, state: State) -> set[str]:
         """The values of the buttons drawn for this state: nothing else is accepted."""
         values = {b.value for r in self._prompt(state) for row in r.buttons for b in row}
@@ -229,7 +276,8 @@ class Engine(AfterFiling):
 
     def _switch_language(self, state: State, lang: str) -> Outcome:
         was_welcome = state.menu == "welcome"
-        new = state.advance(lang=lang, menu="welcome" if was_welcome else "")
+        back_to = "welcome" if was_welcome else "receipt" if state.receipt else ""
+        new = state.advance(lang=lang, menu=back_to)
         if was_welcome:
             return Outcome(new, (self.q.welcome(new),))
         return Outcome(new, self.reprompt(new) or (self._say(new, "language_set"),))
@@ -238,12 +286,12 @@ class Engine(AfterFiling):
         if choice == "restart":
             fresh = State(lang=state.lang, turn=state.turn, can_push=state.can_push)
             return self._begin(fresh, welcome=True)
-        going_on = state.advance()
+        going_on = state.advance(menu="receipt" if state.receipt else "")
         return Outcome(going_on, self.reprompt(going_on))
 
     def _summary_press(self, state: State, value: str) -> Outcome:
         if value in ("submit", "submit.push"):
-            return Outcome(state, (), Submit(draft_of(state, self.q), push=value == "submit.push"))
+            return Outcome(state, (), DrawReceipt(push=value == "submit.push"))
         if value == "edit":
             menu = state.advance(step="edit")
             return Outcome(menu, (self.summary.edit_menu(menu),))

@@ -47,6 +47,10 @@ class EngineBase:
         """A command, typed or meant by an intent: `Engine`'s."""
         raise NotImplementedError
 
+    def receipt_screen(self, state: State) -> Reply:
+        """The receipt code, to be saved before sending: `Engine`'s."""
+        raise NotImplementedError
+
     def reprompt(self, state: State) -> tuple[Reply, ...]:
         """The question the student owes an answer to now; nothing when idle."""
         if state.expecting == "reply":
@@ -59,6 +63,8 @@ class EngineBase:
             return (self.followup.withdraw_prompt(state),)
         if state.menu == "status" and not in_draft(state):
             return (self.followup.actions(state),)
+        if state.menu == "receipt" and state.receipt:
+            return (self.receipt_screen(state),)
         if state.step == "summary":
             return (self.summary.render(state),)
         if state.step == "edit":

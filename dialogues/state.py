@@ -19,7 +19,10 @@ LANGS = ("nl", "en")
 #   resume    /start during a draft asked "continue or start over?"
 #   status    a status view with Reply / Withdraw / Done buttons is on screen
 #   withdraw  "really withdraw your report?" is on screen
-MENUS = ("", "welcome", "language", "resume", "status", "withdraw")
+#   receipt   the receipt code is shown: "save it now, then send" (the code is `receipt`)
+MENUS = ("", "welcome", "language", "resume", "status", "withdraw", "receipt")
+# Overlays the receipt code survives: they return to the receipt screen when closed.
+RECEIPT_MENUS = ("receipt", "resume", "language")
 # What the next text is taken as, instead of an answer to the current step:
 #   code           a receipt code for /status
 #   withdraw_code  a receipt code for /withdraw
@@ -28,6 +31,7 @@ EXPECTING = ("", "code", "withdraw_code", "reply")
 # A reply token is made by the channel and opaque to the engine: printable ASCII only,
 # so it can never smuggle markup or control characters into a stored state.
 _TOKEN = re.compile(r"[\x21-\x7e]{1,256}")
+_RECEIPT = re.compile(r"[0-9]{16}")
 Answer = str | tuple[str, ...]
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
@@ -48,16 +52,34 @@ class State:
     menu: str = ""  # an overlay, see MENUS
     token: str = ""  # the reply token of the status view or reply in progress, else ""
     can_push: bool = False  # this turn's channel can send a nudge later (set every turn)
+    # The code shown on the receipt screen, until the report is filed: the draft (sealed
+    # with its shreddable key) holds it so a crash before filing shows the same code
+    # again; filing deletes the draft and shreds its key, so no copy of it survives.
+    receipt: str = ""
+    push: bool = False  # on the receipt screen: the student chose "tell me when there's news"
 
     def __post_init__(self) -> None:
         if self.token and not _TOKEN.fullmatch(self.token):
             raise ValueError("token: expected at most 256 printable ASCII characters")
+        if self.receipt and not _RECEIPT.fullmatch(self.receipt):
+            raise ValueError("receipt: expected 16 digits")
 
     @property
     def awaiting_code(self) -> bool:
         """The next message may hold a receipt code: the channel removes it from the chat.
         The code itself is never kept here; it travels only in the action."""
         return self.expecting in ("code", "withdraw_code")
+
+    @property
+    def idle(self) -> bool:
+        """Nothing in progress and nothing open: no draft, overlay, question or token.
+        Such a state is not worth keeping (issue 10: no row may outlive what it was for,
+        e.g. a status check after filing); the buttons it drew work without it."""
+        return (
+            self.step is None
+            and not (self.menu or self.expecting or self.token or self.receipt)
+            and not (self.answers or self.story or self.selected or self.rewrite)
+        )
 
     @classmethod
     def new(cls, lang: str = "nl") -> State:
@@ -70,9 +92,14 @@ class State:
 
     def tidy(self) -> State:
         """Drops the reply token once nothing on screen can use it any more: it lives only
-        while a status view, a withdraw question or a reply in progress needs it."""
+        while a status view, a withdraw question or a reply in progress needs it. The
+        same for the receipt code: only while the receipt screen is open (or an overlay
+        that returns to it: "continue or start over?", the language picker)."""
+        tidied = self
+        if self.receipt and self.menu not in RECEIPT_MENUS:
+            tidied = replace(tidied, receipt="", push=False)
         needed = self.menu in ("status", "withdraw") or self.expecting == "reply"
-        return self if needed or not self.token else replace(self, token="")
+        return tidied if needed or not tidied.token else replace(tidied, token="")
 
     def with_answer(self, step: str, value: Answer) -> State:
         return replace(self, answers={**self.answers, step: value})
@@ -92,6 +119,8 @@ class State:
             "menu": self.menu,
             "token": self.token,
             "can_push": self.can_push,
+            "receipt": self.receipt,
+            "push": self.push,
         }
 
     @classmethod
@@ -114,6 +143,8 @@ class State:
                 menu=_choice(data.get("menu", ""), MENUS),
                 token=_token(data.get("token", "")),
                 can_push=_bool(data.get("can_push", False)),
+                receipt=_receipt(data.get("receipt", "")),
+                push=_bool(data.get("push", False)),
             )
         except KeyError as exc:
             raise ValueError(f"not a conversation state: {exc} is missing") from exc
@@ -142,6 +173,14 @@ def _token(value: object) -> str:
     if isinstance(value, str) and _TOKEN.fullmatch(value):
         return value
     raise ValueError("token: expected at most 256 printable ASCII characters")
+
+
+def _receipt(value: object) -> str:
+    if value == "":
+        return ""
+    if isinstance(value, str) and _RECEIPT.fullmatch(value):
+        return value
+    raise ValueError("receipt: expected 16 digits")
 
 
 def _step(value: object) -> str | None:

@@ -90,9 +90,20 @@ class Draft:
 
 
 @dataclass(frozen=True, slots=True)
+class DrawReceipt:
+    """Submit was pressed: the channel draws a receipt code and hands it back
+    (`Engine.receipt_drawn`), which shows it before anything is filed."""
+
+    push: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Submit:
+    """ "I have saved my code": file the draft under that code (the student holds it)."""
+
     draft: Draft
     push: bool = False  # the student asked for a content-free nudge in this chat on news
+    receipt: str = ""  # the 16 digits shown on the receipt screen
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +144,7 @@ class Withdraw:
             raise ValueError("Withdraw needs exactly one of token and code")
 
 
-Action = Submit | CheckStatus | EraseChat | SendReply | SendAttachment | Withdraw
+Action = DrawReceipt | Submit | CheckStatus | EraseChat | SendReply | SendAttachment | Withdraw
 
 
 @dataclass(frozen=True, slots=True)

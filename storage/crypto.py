@@ -549,6 +549,50 @@ def mac_matches(expected: bytes, stored: bytes | None) -> bool:
     return stored is not None and hmac.compare_digest(expected, stored)
 
 
+# --- shreddable draft keys and the process's own key ---------------------------------------
+
+
+def new_draft_secret() -> bytes:
+    """The random secret of one conversation's key file (`draft_keys`)."""
+    return os.urandom(KEY_LEN)
+
+
+def draft_key(secret: bytes, chat_key: str, chat_id: bytes) -> bytes:
+    """The key a draft is sealed with: HKDF of the conversation's key file, bound to the
+    chat hash and to the chat id itself. Both the file and the chat id are needed, so a
+    copy of keys.dir opens a live draft only for someone who knows (or guesses) whose it
+    is, and nothing once the file is unlinked."""
+    return HKDF(hashes.SHA256(), KEY_LEN, salt=None, info=_aad("draft", chat_key, chat_id)).derive(
+        secret
+    )
+
+
+def seal_draft(key: bytes, plaintext: bytes, *, chat_key: str) -> bytes:
+    return _seal(key, plaintext, _aad("draft", chat_key))
+
+
+def open_draft(key: bytes, blob: bytes, *, chat_key: str) -> bytes:
+    return _open(key, blob, _aad("draft", chat_key))
+
+
+class EphemeralKey:
+    """A key drawn at start-up and held in memory only, never written anywhere.
+
+    For what a conversation state may hold that names a report (the reply token): a copy
+    of the disk, keys.dir included, opens none of it, and after a restart neither does
+    the service — the student types their code again.
+    """
+
+    def __init__(self) -> None:
+        self._key = os.urandom(KEY_LEN)
+
+    def seal_value(self, plaintext: bytes, *, purpose: str) -> bytes:
+        return _seal(self._key, plaintext, _aad("ephemeral", purpose))
+
+    def open_value(self, blob: bytes, *, purpose: str) -> bytes:
+        return _open(self._key, blob, _aad("ephemeral", purpose))
+
+
 # --- advisers' second factor and recovery code -------------------------------------------
 
 TOTP_PERIOD = 30

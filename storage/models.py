@@ -167,13 +167,13 @@ class Notification(Base):
 
 
 class Conversation(Base):
-    """An unfinished conversation: keyed by the chat hash, sealed with the server key."""
+    """An unfinished conversation: keyed by the chat hash, sealed with its own shreddable
+    key (keys.dir/drafts/<chat hash> + the chat id); no time but its expiry, to the hour."""
 
     __tablename__ = "conversations"
 
     chat_key: Mapped[str] = mapped_column(String(64), primary_key=True)
     blob: Mapped[bytes] = mapped_column(LargeBinary)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
 
 

@@ -47,6 +47,10 @@ class ReportNotFound(LookupError):
     """No report with that id."""
 
 
+class ReceiptTaken(Exception):
+    """The code the student saved already belongs to a report: they need a new one."""
+
+
 @dataclass(frozen=True)
 class Recipient:
     adviser_id: str
@@ -101,19 +105,32 @@ class ReportStore:
             crypto.derive_receipt_keys, code, self.keys.receipt_salt, self.keys.kdf
         )
 
-    async def file(self, new: NewReport, *, also: AlsoInTransaction | None = None) -> Filed:
-        """Seal and store; committed when this returns. The receipt is in `Filed` only.
+    def draw_receipt(self) -> str:
+        """A new receipt code, for the student to save before the report is filed."""
+        return crypto.generate_receipt()
 
-        `also` runs inside the same transaction once the rows are in: a crash can then
-        never leave a report whose receipt the caller had no chance to keep.
+    async def file(
+        self,
+        new: NewReport,
+        *,
+        receipt: str | None = None,
+        also: AlsoInTransaction | None = None,
+    ) -> Filed:
+        """Seal and store under `receipt` (the code the student already saved; drawn here
+        when None); committed when this returns. The code is in `Filed` only.
+
+        `also` runs inside the same transaction once the rows are in (the conversation's
+        deletion): a crash leaves both or neither. ReceiptTaken when another report has
+        the code's lookup id (astronomically rare): the student must save a new code, so
+        none is drawn silently here.
         """
         _check(new)
+        code = receipt if receipt is not None else crypto.generate_receipt()
+        derived = await self._receipt_keys(code)
         for attempt in range(_FILE_TRIES):
-            receipt = crypto.generate_receipt()
-            derived = await self._receipt_keys(receipt)
             try:
-                return await self._insert(new, receipt, derived, also)
-            except IntegrityError:  # lookup id or reference taken: draw both again
+                return await self._insert(new, code, derived, also)
+            except IntegrityError:  # a reference taken (or the lookup, by a race): again
                 if attempt == _FILE_TRIES - 1:
                     raise
         raise AssertionError("unreachable")
@@ -156,6 +173,11 @@ class ReportStore:
             workplace_org_id=new.workplace_org_id,
         )
         async with self.sessions() as session, session.begin():
+            taken = await session.scalar(
+                select(Report.id).where(Report.receipt_lookup == derived.lookup)
+            )
+            if taken is not None:
+                raise ReceiptTaken
             session.add(report)
             await session.flush()  # the parent row first, for the foreign keys
             session.add_all(_fields(data_key, report_id, content))

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dialogues import (
     Button,
     Command,
+    DrawReceipt,
     Engine,
     FlowContext,
     Input,
@@ -117,11 +118,17 @@ class Chat:
         return self.send(Press(button.turn, value))
 
     # the channel's side
-    def submitted(
-        self, receipt: str = "4821093755218804", reference: str = "SM-2025-ABCD"
-    ) -> Outcome:
+    def receipt_drawn(self, code: str = "4821093755218804", *, again: bool = False) -> Outcome:
+        """After DrawReceipt: the channel drew `code`; the receipt screen shows it."""
         assert self.state is not None
-        return self._take(self.engine.submitted(self.state, receipt=receipt, reference=reference))
+        push = isinstance(self.outcome.action, DrawReceipt) and self.outcome.action.push
+        if not isinstance(self.outcome.action, DrawReceipt):
+            push = self.state.push
+        return self._take(self.engine.receipt_drawn(self.state, code, push=push, again=again))
+
+    def submitted(self, reference: str = "SM-2025-ABCD") -> Outcome:
+        assert self.state is not None
+        return self._take(self.engine.submitted(self.state, reference=reference))
 
     def _take(self, out: Outcome, *, counts: bool = False) -> Outcome:
         check_outcome(out)
@@ -198,10 +205,21 @@ def start(lang: str = "nl", *, can_push: bool = False) -> Chat:
     return chat
 
 
-def file_draft(chat: Chat, choices: Mapping[str, object] | None = None) -> Submit:
+def file_draft(
+    chat: Chat,
+    choices: Mapping[str, object] | None = None,
+    *,
+    code: str = "4821093755218804",
+    push: bool = False,
+) -> Submit:
+    """To the summary, Submit, the code shown, "I have saved it": the Submit action."""
     chat.walk_to("summary", choices)
-    out = chat.press("submit")
-    assert isinstance(out.action, Submit)
+    out = chat.press("submit.push" if push else "submit")
+    assert out.action == DrawReceipt(push=push) and out.replies == ()
+    chat.receipt_drawn(code)
+    out = chat.press("receipt.saved")
+    assert isinstance(out.action, Submit) and out.action.receipt == code
+    assert out.action.push == push
     return out.action
 
 

@@ -1,6 +1,10 @@
 """Helpers for the fault tests: a student who copes with a flaky bot, and the checks that
 no report was lost, doubled or left without a receipt.
 
+The receipt code is shown *before* filing (issue 10): the student saves it and presses
+"I have saved it"; only that files the report. So the invariant is: each chat was shown
+exactly one code, confirmed it, and that code opens exactly one report.
+
 A `Wanderer` does not follow a script: at each step it looks at the chat as a person
 would (the latest message with buttons, or none) and answers that. After a crash it may
 press an old button or repeat itself; the bot must bring it back on track. It waits a
@@ -11,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +28,7 @@ from storage.db import make_engine, session_factory
 from storage.keys import KeyStore
 from storage.models import Report
 from storage.reports import ReportStore
-from tests.harness import RECEIPT, keyboard_of
+from tests.harness import RECEIPT, keyboard_of, values_of
 from tests.standin import BotAPIStandIn
 from tests.storage_helpers import status
 
@@ -41,8 +46,10 @@ ANSWERS = (
     ("talk", "talk"),
     ("school", "school"),
     ("submit", "submit"),
+    ("receipt.saved", "receipt.saved"),  # the code on screen: "I have saved it"
     ("yes", "no"),  # witnesses or evidence
 )
+FILED = re.compile(r"\bSM-[A-Z2-9]{4}-[A-Z2-9]{4}\b")  # the "filed" message's reference
 
 
 class ChatWatch:
@@ -75,20 +82,31 @@ class Wanderer:
     patience: float = 4.0  # seconds without any answer before acting again
     start_within: float = 1.0  # students do not start in step
     inputs: int = 0
-    receipts: set[str] = field(default_factory=set)
+    receipts: set[str] = field(default_factory=set)  # every code shown
+    confirmed: set[str] = field(default_factory=set)  # codes "saved" with the button
+    filed: bool = False  # the "filed" message arrived, or a crash ate it (see `act`)
 
     @property
     def finished(self) -> bool:
-        return bool(self.receipts)
+        return self.filed
 
     def look(self) -> None:
         for text in self.api.texts_to(self.chat_id):
             if m := RECEIPT.search(text):
                 self.receipts.add("".join(m.groups()))
+            if self.confirmed and FILED.search(text) and not RECEIPT.search(text):
+                self.filed = True
 
     def act(self) -> None:
         self.inputs += 1
         message = self._latest_with_buttons()
+        if self.confirmed and (message is None or "go.report" in values_of(message)):
+            # "I have saved it" was pressed and handled (its keyboard is gone, which the
+            # bot does only after the commit; or the button is stale because nothing is
+            # stored): the report was filed and a crash ate the "filed" message. The
+            # student has the code; a real one would check it with /status.
+            self.filed = True
+            return
         if message is None:
             if not self.api.texts_to(self.chat_id):
                 self.api.push_text(self.chat_id, "/start")
@@ -101,6 +119,10 @@ class Wanderer:
         if value is None:  # a question this student has no answer for: start over
             self.api.push_text(self.chat_id, "/start")
             return
+        if value == "receipt.saved":
+            m = RECEIPT.search(str(message.get("text", "")))
+            assert m, "the confirm button comes with the code"
+            self.confirmed.add("".join(m.groups()))
         self.api.push_callback(
             self.chat_id, values[value]["callback_data"], message_id=message["message_id"]
         )
@@ -150,11 +172,20 @@ def _value(button: dict[str, Any]) -> str:
     return str(button["callback_data"]).split(":", 2)[2]
 
 
-async def check_reports(workdir: Path, database_url: str, shown: dict[int, set[str]]) -> int:
-    """Each chat saw exactly one receipt; each receipt opens exactly one stored report; and
-    there is no other report. Returns the number of reports."""
+async def check_reports(
+    workdir: Path,
+    database_url: str,
+    shown: dict[int, set[str]],
+    confirmed: dict[int, set[str]] | None = None,
+) -> int:
+    """Each chat saw exactly one receipt (and, when `confirmed` is given, confirmed that
+    code and no other); each receipt opens exactly one stored report; and there is no
+    other report. Returns the number of reports."""
     doubled = {chat: codes for chat, codes in shown.items() if len(codes) != 1}
     assert not doubled, f"chats shown other than one receipt: {doubled}"
+    if confirmed is not None:
+        wrong = {chat: c for chat, c in confirmed.items() if c != shown[chat]}
+        assert not wrong, f"chats that confirmed other than the code shown: {wrong}"
     codes = {next(iter(c)) for c in shown.values()}
     assert len(codes) == len(shown)
     keys = KeyStore.load(workdir / "var" / "keys")

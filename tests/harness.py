@@ -161,6 +161,9 @@ async def file_report(
     texts = await student.press(submit)
     codes = [m for t in texts if (m := RECEIPT.search(t))]
     assert codes, texts
+    filed = await student.press(V["saved"])  # the code first, then "I have saved it"
+    assert any("SM-" in t for t in filed), filed
+    assert not any(RECEIPT.search(t) for t in filed)  # the code is shown once, before
     return "".join(codes[0].groups())
 
 
@@ -171,6 +174,7 @@ V = {
     "skip": "skip",
     "submit": "submit",
     "erase": "erase",
+    "saved": "receipt.saved",
 }
 
 

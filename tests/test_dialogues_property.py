@@ -17,6 +17,7 @@ from dialogues import (
     Attachment,
     CheckStatus,
     Command,
+    DrawReceipt,
     Input,
     Outcome,
     Press,
@@ -46,7 +47,7 @@ VALUES = [
     "go.status", "edit.story", "edit.grounds", "hhs", "none", "origin", "looking", "school",
     "threat", "unknown", "haga", "mondriaan", "school_and_workplace", "submit.push",
     "status.reply", "status.withdraw", "status.close", "withdraw.yes", "withdraw.no",
-    "reply.cancel", "edit.recognised", "edit.workplace",
+    "reply.cancel", "edit.recognised", "edit.workplace", "receipt.saved", "receipt.back",
 ]  # fmt: skip
 PHRASES = [
     "klaar", "done", "nee", "Ja", "hoe staat mijn melding ervoor", "ik wil stoppen", "stop",
@@ -169,10 +170,14 @@ def _check_nothing_lost(prev: State | None, inp: Input, out: Outcome) -> None:
 
 def _channel(out: Outcome, data: st.DataObject) -> Outcome | None:
     """What the channel does with an action, as it would: file, fail, or look up."""
+    if isinstance(out.action, DrawReceipt) and out.state is not None:
+        receipt = data.draw(st.from_regex(r"\A[0-9]{16}\Z"))
+        again = data.draw(st.booleans())
+        return ENGINE.receipt_drawn(out.state, receipt, push=out.action.push, again=again)
     if isinstance(out.action, Submit) and out.state is not None:
+        assert out.action.receipt == out.state.receipt  # the code shown is the code filed
         if data.draw(st.booleans()):
-            receipt = data.draw(st.from_regex(r"\A[0-9]{16}\Z"))
-            return ENGINE.submitted(out.state, receipt=receipt, reference="SM-2025-0001")
+            return ENGINE.submitted(out.state, reference="SM-2025-0001")
         return ENGINE.failure(out.state)
     if isinstance(out.action, CheckStatus):
         return ENGINE.status_result(out.state, data.draw(statuses))

@@ -14,6 +14,7 @@ from dialogues import (
     Button,
     CheckStatus,
     Draft,
+    DrawReceipt,
     EraseChat,
     Press,
     State,
@@ -58,10 +59,11 @@ REACH: dict[str, dict[str, object]] = {
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_from_start_to_submit_takes_at_most_14_inputs(lang: str) -> None:
+def test_from_start_to_submit_takes_at_most_15_inputs(lang: str) -> None:
+    """15: the 14 of old and "I have saved my code" (issue 10: the code before filing)."""
     chat = start(lang)
     submit = file_draft(chat)
-    assert chat.inputs <= 14
+    assert chat.inputs <= 15
     assert chat.outcome.replies == ()  # nothing says "filed" before storage has it
     assert submit.draft == Draft(
         lang=lang,
@@ -85,17 +87,51 @@ def test_from_start_to_submit_takes_at_most_14_inputs(lang: str) -> None:
 @pytest.mark.parametrize("lang", LANGS)
 def test_the_receipt_shows_the_code_in_groups_and_holds_no_report(lang: str) -> None:
     chat = start(lang)
-    file_draft(chat, {"workplace": "Bakkerij De Korst"})
-    out = chat.submitted(receipt="4821093755218804", reference="SM-2025-<X>")
+    chat.walk_to("summary", {"workplace": "Bakkerij De Korst"})
+    chat.press("submit")
+    out = chat.receipt_drawn("4821093755218804")
     (receipt,) = out.replies
     assert receipt.key == "receipt" and receipt.protect
     assert "4821 0937 5521 8804" in receipt.text
-    assert "SM-2025-&lt;X&gt;" in receipt.text
-    assert "/status" in receipt.text
+    assert chat.offered == ["receipt.saved", "receipt.back"]
+    chat.press("receipt.saved")
+    out = chat.submitted(reference="SM-2025-<X>")
+    (filed,) = out.replies
+    assert filed.key == "filed" and filed.protect
+    assert "SM-2025-&lt;X&gt;" in filed.text
+    assert "/status" in filed.text
+    assert "4821" not in filed.text  # shown once, before filing
     assert chat.offered == ["erase", "keep"]
-    assert chat.state is not None and chat.state.step == "done"
-    stored = json.dumps(chat.state.to_json())
-    assert "Bakkerij" not in stored and "hoofddoek" not in stored and "4821" not in stored
+    assert chat.state is None  # issue 10 finding 2: nothing of the conversation is kept
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_code_is_shown_before_filing_and_kept_only_on_that_screen(lang: str) -> None:
+    """Issue 10 finding 2: Submit draws a code and shows it with "save it now"; nothing
+    is filed until "I have saved it", and back to the summary forgets the code."""
+    chat = start(lang)
+    chat.walk_to("summary")
+    out = chat.press("submit")
+    assert out.action == DrawReceipt() and out.replies == ()
+    chat.receipt_drawn("1111222233334444")
+    assert chat.state is not None and chat.state.receipt == "1111222233334444"
+    assert chat.engine.reprompt(chat.state)[0].key == "receipt"  # a crash shows it again
+    chat.cmd("help")
+    assert chat.keys[-1] == "receipt" and "1111 2222 3333 4444" in chat.text
+    chat.say("hallo")  # a greeting asks "continue or start over?" and keeps the code
+    chat.press("resume.continue")
+    assert chat.keys == ["receipt"] and "1111 2222 3333 4444" in chat.text
+    chat.cmd("language")
+    chat.press("lang.en" if lang == "nl" else "lang.nl")
+    assert chat.keys == ["receipt"] and "1111 2222 3333 4444" in chat.text
+    chat.press("receipt.back")
+    assert chat.keys == ["summary"] and chat.state is not None and chat.state.receipt == ""
+    assert "1111" not in json.dumps(chat.state.to_json())
+    chat.press("submit")
+    chat.receipt_drawn("5555666677778888", again=True)
+    assert chat.keys == ["receipt_taken", "receipt"]
+    submit = chat.press("receipt.saved").action
+    assert isinstance(submit, Submit) and submit.receipt == "5555666677778888"
 
 
 def test_delete_from_chat_after_the_receipt() -> None:
@@ -116,8 +152,13 @@ def test_keep_the_chat_after_the_receipt() -> None:
 
 def test_submit_twice_is_stale_after_the_receipt() -> None:
     chat = start()
-    file_draft(chat)
+    chat.walk_to("summary")
     submit = chat.button("submit")  # still on screen above the receipt
+    chat.press("submit")
+    chat.receipt_drawn()
+    out = ENGINE.handle(chat.state, Press(submit.turn, submit.value))
+    assert out.action is None and out.replies[0].key == "button_stale"
+    chat.press("receipt.saved")
     chat.submitted()
     out = ENGINE.handle(chat.state, Press(submit.turn, submit.value))
     assert out.action is None and out.replies[0].key == "button_stale"
@@ -336,7 +377,9 @@ def test_every_field_can_be_changed_from_the_summary(lang: str, field: str) -> N
         assert after[field] == new
     unchanged = {k: v for k, v in before.items() if k != field}
     assert {k: after[k] for k in unchanged} == unchanged
-    draft = chat.press("submit").action
+    assert isinstance(chat.press("submit").action, DrawReceipt)
+    chat.receipt_drawn()
+    draft = chat.press("receipt.saved").action
     assert isinstance(draft, Submit)
 
 
@@ -693,9 +736,9 @@ def test_privacy_from_the_welcome_button() -> None:
 
 
 def test_idle_text_gets_short_help_with_two_ways_on() -> None:
-    chat = start()
-    file_draft(chat)
-    chat.submitted()
+    chat = Chat()
+    chat.cmd("status")
+    chat.cmd("stop")
     chat.say("bedankt")
     assert chat.keys == ["idle_help"]
     assert chat.offered == ["go.report", "go.status"]

@@ -1,10 +1,11 @@
 """Crash test: the real `stagemeld run` SIGKILLed at random moments while students are
 mid-conversation, and started again, over and over.
 
-Afterwards every student has finished, each was shown exactly one receipt, each receipt
-opens exactly one stored report, and there is no other report. Besides the random kills,
-one kill is aimed at the worst moment: the report committed, its receipt on the way to
-Telegram but not delivered.
+Afterwards every student has finished, each was shown exactly one receipt code before
+filing and confirmed it ("I have saved it"), each code confirmed opens exactly one stored
+report, and there is no other report. Besides the random kills, one kill is aimed at the
+worst moment: the report committed, the "filed" message on the way to Telegram but not
+delivered (nothing of the conversation is stored any more: the student has the code).
 
 The kills keep pace with the students, not with a clock: each comes after a random number
 of the bot's messages to them, so all of them land mid-conversation on a fast machine and
@@ -29,8 +30,8 @@ import pytest
 import yaml
 
 from tests.conftest import base_config
-from tests.faults import ChatWatch, Wanderer, check_reports
-from tests.harness import RECEIPT, TOKEN, Process
+from tests.faults import FILED, ChatWatch, Wanderer, check_reports
+from tests.harness import TOKEN, Process
 from tests.standin import BotAPIStandIn
 from tests.standin.records import Call, Fault
 
@@ -81,10 +82,10 @@ class Killer:
         await process.wait_for("Telegram: polling", timeout=60)
 
     def intercept(self, call: Call) -> Fault | None:
-        """The first receipt sent: lose it on the wire and kill the bot right then."""
+        """The first "filed" message sent: lose it on the wire and kill the bot then."""
         if self.aimed or call.method != "sendMessage":
             return None
-        if not RECEIPT.search(str(call.params.get("text", ""))):
+        if not FILED.search(str(call.params.get("text", ""))):
             return None
         self.aimed = True
         self.at_receipt.set()
@@ -153,8 +154,15 @@ async def crash_run(
         assert killer.processes[-1].stop() == 0
     finally:
         killer.stop()
+    odd = {
+        w.chat_id: [t[:60] for t in api.texts_to(w.chat_id)]
+        for w in wanderers
+        if len(w.receipts) != 1
+    }
+    assert not odd, f"chats shown other than one code: {odd}"
     shown = {w.chat_id: w.receipts for w in wanderers}
-    assert await check_reports(workdir, killer.database_url, shown) == students
+    confirmed = {w.chat_id: w.confirmed for w in wanderers}
+    assert await check_reports(workdir, killer.database_url, shown, confirmed) == students
 
 
 async def _while_moving(

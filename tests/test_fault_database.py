@@ -143,20 +143,22 @@ async def test_sqlite_locked_by_another_process(
     student = Student(api, 3100)
     async with RunningService(settings, api):
         await walk_to_summary(student)
+        shown = await student.press(V["submit"])  # the code first: nothing filed yet
         path = make_url(settings.database.url).database
         holder = sqlite3.connect(str(path), isolation_level=None)
         holder.execute("BEGIN IMMEDIATE")  # the write lock, held past busy_timeout (5 s)
         try:
             mark = api.mark(3100)
-            api.push_callback(3100, _data(student, V["submit"]))
+            api.push_callback(3100, _data(student, V["saved"]))
             texts = await api.wait_for_texts(3100, 1, since=mark, timeout=15)
             assert TRY_AGAIN in texts[-1]
         finally:
             holder.execute("ROLLBACK")
             holder.close()
         await api.wait_idle(timeout=10)
-        texts = await student.press(V["submit"])  # the summary is still there
-    codes = {c for t in texts if (c := _code(t))}
+        texts = await student.press(V["saved"])  # the code's screen is still there
+        assert any("SM-" in t for t in texts), texts
+    codes = {c for t in shown + texts if (c := _code(t))}
     assert len(codes) == 1
     assert await check_reports(tmp_path, settings.database.url, {3100: codes}) == 1
 
@@ -205,6 +207,8 @@ async def test_sqlite_on_a_full_disk(
                 await student.press(value)
             await student.press("school")
             texts = await student.press(V["submit"])
+            filed = await student.press(V["saved"])
+            assert any("SM-" in t for t in filed), filed
     codes = {c for t in texts if (c := _code(t))}
     assert len(codes) == 1
     assert await check_reports(tmp_path, settings.database.url, {3200: codes}) == 1
@@ -232,8 +236,9 @@ async def test_a_commit_that_went_through_unseen_files_once(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The connection dies as the server commits: the service sees an error, yet the
-    report is stored. The student is asked to try again — and gets that report's receipt,
-    not a second report."""
+    report is stored (and its conversation deleted with it). The student, who saved the
+    code before confirming, is asked to try again — and trying again files nothing more:
+    nothing of the conversation is left, so the button is stale."""
     settings = make_settings(telegram=telegram(api))
     student = Student(api, 3300)
     real_file = ReportStore.file
@@ -245,10 +250,13 @@ async def test_a_commit_that_went_through_unseen_files_once(
 
     async with RunningService(settings, api):
         await walk_to_summary(student)
+        shown = await student.press(V["submit"])
         monkeypatch.setattr(ReportStore, "file", file_then_lose_the_answer)
-        texts = await student.press(V["submit"])
-        assert TRY_AGAIN in texts[0] and not any(_code(t) for t in texts)
-        texts = await student.press(V["submit"])  # as asked
-    codes = {c for t in texts if (c := _code(t))}
-    assert len(codes) == 1, texts
+        texts = await student.press(V["saved"])
+        assert TRY_AGAIN in texts[0]
+        assert {c for t in texts if (c := _code(t))} <= {c for t in shown if (c := _code(t))}
+        again = await student.press(V["saved"])  # as asked
+        assert not any(_code(t) for t in again) and not any("SM-" in t for t in again)
+    codes = {c for t in shown if (c := _code(t))}
+    assert len(codes) == 1, shown
     assert await check_reports(tmp_path, settings.database.url, {3300: codes}) == 1

@@ -11,7 +11,8 @@ from typing import Any
 from sqlalchemy import select
 
 from storage.attempts import StatusAttempts
-from storage.conversations import ConversationStore
+from storage.conversations import ChatRef, ConversationStore
+from storage.draft_keys import DraftKeys
 from storage.keys import KeyStore
 from storage.models import Base
 from storage.reports import NewReport, ReportStore
@@ -88,9 +89,10 @@ async def test_nothing_a_student_said_is_stored_in_the_clear(
         )
     )
     chat_key = keystore.server.chat_key("telegram", chat_id)
-    conversations = ConversationStore(backend.sessions, keystore.server)
+    conversations = ConversationStore(backend.sessions, DraftKeys(keystore.dir))
     await conversations.save(
-        chat_key, {"chat_id": chat_id, "story": f"draft {marker}", "receipt": filed.receipt}
+        ChatRef(chat_key, chat_id.encode()),
+        {"chat_id": chat_id, "story": f"draft {marker}", "receipt": filed.receipt},
     )
     await StatusAttempts(backend.sessions).record_failure(chat_key)
     await UpdateLog(backend.sessions).first_time("telegram", 123456)

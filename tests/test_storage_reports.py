@@ -12,7 +12,7 @@ from storage import crypto
 from storage.crypto import CryptoError
 from storage.keys import KeyStore
 from storage.models import Notification, Report, ReportField, SealedKey
-from storage.reports import NewReport, Recipient, ReportNotFound, ReportStore
+from storage.reports import NewReport, ReceiptTaken, Recipient, ReportNotFound, ReportStore
 from tests import storage_backends
 from tests import storage_helpers as helpers
 from tests.storage_backends import Backend, Clock
@@ -191,14 +191,18 @@ async def test_a_failure_inside_filing_leaves_nothing_behind(
         assert await count(backend, model) == 0
 
 
-async def test_lookup_collision_draws_a_new_receipt(
-    backend: Backend, keys: tuple[KeyStore, str], monkeypatch: pytest.MonkeyPatch
+async def test_a_lookup_collision_asks_for_a_new_code_and_files_nothing(
+    backend: Backend, keys: tuple[KeyStore, str]
 ) -> None:
+    """Issue 10 finding 2: the student saved the code before filing, so a taken code is
+    never swapped for another silently: `file` refuses (ReceiptTaken), writes nothing,
+    and the caller shows a new code to save."""
     store = ReportStore(backend.sessions, keys[0])
-    codes = iter(["1111222233334444", "1111222233334444", "5555666677778888"])
-    monkeypatch.setattr(crypto, "generate_receipt", lambda: next(codes))
-    first = await store.file(new_report(content={"story": "a"}))
-    second = await store.file(new_report(content={"story": "b"}))
+    first = await store.file(new_report(content={"story": "a"}), receipt="1111222233334444")
+    with pytest.raises(ReceiptTaken):
+        await store.file(new_report(content={"story": "b"}), receipt="1111222233334444")
+    assert await count(backend, Report) == 1
+    second = await store.file(new_report(content={"story": "b"}), receipt="5555666677778888")
     assert (first.receipt, second.receipt) == ("1111222233334444", "5555666677778888")
     assert await helpers.read_with_receipt(store, second.receipt) == {"story": "b"}
     assert await count(backend, Report) == 2

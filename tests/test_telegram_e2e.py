@@ -36,7 +36,7 @@ async def test_a_student_files_a_report_and_checks_its_status(
     student = Student(api, CHAT)
     async with RunningService(settings, api):
         code = await file_report(student)
-        assert student.inputs <= 14
+        assert student.inputs <= 15
         receipt_call = next(
             c for c in reversed(api.sent_to(CHAT)) if RECEIPT.search(c.params.get("text", ""))
         )

@@ -36,7 +36,8 @@ async def test_a_whole_report_in_the_terminal(make_settings: Callable[..., Setti
             "2",  # no evidence
             "2",  # talk to an adviser
             "1",  # my school
-            "1",  # submit
+            "1",  # submit: the code is shown
+            "1",  # I have saved it: send my report
         ]
     )
     screen: list[str] = []
@@ -54,3 +55,4 @@ async def test_a_whole_report_in_the_terminal(make_settings: Callable[..., Setti
     code = re.search(r"\b\d{4} \d{4} \d{4} \d{4}\b", shown)
     assert code is not None, shown[-2000:]
     assert "Bakkerij De Korst" in shown  # the summary showed the answer
+    assert re.search(r"SM-[A-Z2-9]{4}-[A-Z2-9]{4}", shown)  # and then it was filed

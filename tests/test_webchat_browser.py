@@ -43,7 +43,9 @@ async def _file_and_check(url: str, page: Page) -> None:
     page.on("response", lambda r: responses.append(r))
     await page.goto(url + "/")
     assert await page.title() == NL.get("web_title")
-    code = await student.file_report("Mijn begeleider zei: <script>alert('x')</script> & meer.")
+    code = await student.file_report(
+        "Mijn begeleider zei: <script>alert('x')</script> & meer.", confirm=False
+    )
     receipt = student.asked("receipt")
     assert NL.get("web_receipt_hint") in await receipt.inner_text()
     await receipt.get_by_role("button", name=NL.get("web_copy")).click()
@@ -52,6 +54,7 @@ async def _file_and_check(url: str, page: Page) -> None:
     summary = await student.asked("summary").inner_text()
     assert "<script>alert('x')</script> & meer." in summary  # shown as text ...
     assert await page.locator(".log script").count() == 0  # ... never as markup
+    await student.tap_key("btn_receipt_saved", "filed")
     await student.tap_key("btn_keep", "kept")
     status = await student.check_status(code)
     assert "ontvangen" in status

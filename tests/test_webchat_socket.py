@@ -11,12 +11,15 @@ from typing import Any
 
 import aiohttp
 import pytest
+from sqlalchemy import func, select
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from bot.config import Settings
 from bot.turns import Turns
 from bot.web.headers import CSP
+from storage.db import make_engine, session_factory
+from storage.models import Conversation
 from tests.webchat_harness import buttons, chat, keys, new_session, running, text_of, ws_url
 
 
@@ -81,11 +84,15 @@ async def test_a_socket_without_a_session_is_told_so_and_closed(
         assert closed.value.rcvd is not None and closed.value.rcvd.code == 4401
 
 
-async def _where(url: str, session_id: str) -> tuple[list[str], dict[str, tuple[str, int]]]:
-    """The question the server says the student is at, without changing it."""
+async def _where(
+    url: str, session_id: str, *, stored: bool = True
+) -> tuple[list[str], dict[str, tuple[str, int]]]:
+    """The question the server says the student is at, without changing it. `stored`
+    False: the student never said anything, so nothing is stored and the welcome is
+    drawn afresh (not "resumed")."""
     async with chat(url, session_id) as client:
         frame = await client.until("turn")
-        assert frame["resumed"] is True
+        assert frame["resumed"] is stored
         return keys(frame), buttons(frame)
 
 
@@ -112,7 +119,7 @@ async def test_bad_frames_get_a_note_and_change_nothing(
                 assert note["reply"]["key"] == key
                 assert "Traceback" not in text_of(note["reply"])
             assert "200" in text_of(note["reply"])
-        _, after = await _where(url, session_id)
+        _, after = await _where(url, session_id, stored=False)  # refused: nothing written
         assert after["Nee"] == before["Nee"]  # same question, same turn: nothing moved
         async with chat(url, session_id) as client:
             await client.until("turn")
@@ -261,8 +268,9 @@ async def _to_summary(client: Any) -> dict[str, Any]:
 async def test_a_receipt_the_page_missed_is_shown_when_it_comes_back(
     make_settings: Callable[..., Settings], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The connection drops while the report is being filed: the report is committed,
-    and the receipt (never stored) still reaches the student on reconnecting."""
+    """The code is shown before filing; the connection drops while the report is being
+    filed: the report is committed, nothing of the conversation is stored, and the
+    "filed" message still reaches the student on reconnecting (from memory, once)."""
     release = asyncio.Event()
     started = asyncio.Event()
     run = Turns.run
@@ -276,20 +284,53 @@ async def test_a_receipt_the_page_missed_is_shown_when_it_comes_back(
         session_id = await new_session(url)
         async with chat(url, session_id) as client:
             summary = await _to_summary(client)
-            monkeypatch.setattr(Turns, "run", slow)
-            await client.send(
-                {"type": "press", "turn": buttons(summary)["Versturen"][1], "value": "submit"}
-            )
-            await asyncio.wait_for(started.wait(), 30)
-        release.set()  # the page is gone when the receipt is ready
-        async with chat(url, session_id) as client:
-            frame = await client.until("turn")
-            assert frame["resumed"] is True
+            frame = await client.press(*buttons(summary)["Versturen"])
             assert keys(frame) == ["receipt"]
             code = frame["replies"][0]["code"]
             assert re.fullmatch(r"\d{4} \d{4} \d{4} \d{4}", code)
+            saved = next(v for label, v in buttons(frame).items() if "Verstuur" in label)
+            monkeypatch.setattr(Turns, "run", slow)
+            await client.send({"type": "press", "turn": saved[1], "value": saved[0]})
+            await asyncio.wait_for(started.wait(), 30)
+        release.set()  # the page is gone when the report is filed
+        async with chat(url, session_id) as client:
+            frame = await client.until("turn")
+            assert frame["resumed"] is True
+            assert keys(frame) == ["filed"]
         async with chat(url, session_id) as client:  # shown once, then gone from memory
             frame = await client.until("turn")
-            assert keys(frame) != ["receipt"]
+            assert keys(frame) == ["welcome"]  # nothing of the filed report is kept
             checked = await client.say(f"/status {code}")
             assert "status_received" in keys(checked)
+
+
+async def test_a_websocket_writes_nothing_until_the_student_says_something(
+    make_settings: Callable[..., Settings],
+) -> None:
+    """Issue 10 finding 7: connecting (and reconnecting) shows the welcome without
+    writing a conversation row or a key file; the first input does, and its buttons work."""
+    settings = make_settings()
+    engine = make_engine(settings.database.url)
+    drafts = settings.keys.dir / "drafts"
+
+    async def rows() -> int:
+        async with session_factory(engine)() as session:
+            return int(await session.scalar(select(func.count()).select_from(Conversation)) or 0)
+
+    try:
+        async with running(settings) as url:
+            session_id = await new_session(url)
+            for _ in range(3):
+                async with chat(url, session_id) as client:
+                    welcome = await client.until("turn")
+                    assert keys(welcome) == ["welcome"]
+            assert await rows() == 0
+            assert not drafts.exists() or not any(drafts.iterdir())
+            async with chat(url, session_id) as client:
+                welcome = await client.until("turn")
+                frame = await client.press(*buttons(welcome)["Nee"])
+                assert "button_stale" not in keys(frame)
+            assert await rows() == 1
+            assert len(list(drafts.iterdir())) == 1
+    finally:
+        await engine.dispose()

@@ -98,8 +98,9 @@ class Student:
         await box.press("Enter")
         await self.wait_for(then)
 
-    async def file_report(self, story: str) -> str:
-        """From the first message to the receipt; returns the receipt code shown."""
+    async def file_report(self, story: str, *, confirm: bool = True) -> str:
+        """From the first message to the receipt code (shown before filing) and, unless
+        `confirm` is False, "I have saved it" up to "filed"; returns the code shown."""
         await self.wait_for("welcome")
         await self.tap_key("opt_safety_no", "ask_phase")
         await self.tap_key("opt_phase_during", "ask_story")
@@ -117,6 +118,8 @@ class Student:
         await self.tap_key("btn_submit", "receipt")
         code = (await self.asked("receipt").locator(".receipt .code").inner_text()).strip()
         assert CODE.match(code), code
+        if confirm:
+            await self.tap_key("btn_receipt_saved", "filed")
         return code
 
     async def check_status(self, code: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 from aiogram import Bot
@@ -13,7 +14,8 @@ from aiogram.types import CallbackQuery, Message
 from bot.followup import FetchFile
 from bot.telegram.render import keyboard
 from bot.turns import Channel, TurnResult, Turns
-from dialogues import Input, Press, Reply
+from dialogues import AFTER_FILING, Input, Press, Reply
+from storage.conversations import ChatRef
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +27,7 @@ class TelegramResponder:
     def __init__(self, turns: Turns) -> None:
         self.turns = turns
 
-    def chat_key(self, chat_id: int) -> str:
+    def chat_key(self, chat_id: int) -> ChatRef:
         return self.turns.chat_key(CHANNEL, str(chat_id))
 
     async def on_message(self, message: Message, bot: Bot, inp: Input) -> None:
@@ -34,7 +36,6 @@ class TelegramResponder:
         if result.hide_input:
             await _quietly(bot.delete_message(message.chat.id, message.message_id))
         await self._show(bot, message.chat.id, result, pressed=None)
-        await self._delivered(message.chat.id, result)
 
     async def on_press(self, query: CallbackQuery, bot: Bot, press: Press) -> None:
         await _quietly(query.answer())
@@ -42,14 +43,12 @@ class TelegramResponder:
         if not isinstance(message, Message):
             return
         lang = query.from_user.language_code
-        result = await self._run(bot, message.chat.id, press, lang, first_msg=message.message_id)
+        first = message.message_id
+        if press.value in AFTER_FILING:
+            # Nothing is stored after filing: the button itself says where the chat began.
+            first = min(max(press.turn, 1), message.message_id)
+        result = await self._run(bot, message.chat.id, press, lang, first_msg=first)
         await self._show(bot, message.chat.id, result, pressed=message)
-        await self._delivered(message.chat.id, result)
-
-    async def _delivered(self, chat_id: int, result: TurnResult) -> None:
-        """Telegram accepted every reply, the receipt among them: it need not be kept."""
-        if result.unsent:
-            await self.turns.delivered(self.chat_key(chat_id))
 
     async def _run(
         self, bot: Bot, chat_id: int, inp: Input, lang: str | None, *, first_msg: int
@@ -77,8 +76,9 @@ class TelegramResponder:
                     chat_id=chat_id, message_id=pressed.message_id, reply_markup=None
                 )
             )
+        first = int(result.channel.get("first_msg", 0))
         for reply in replies:
-            await send(bot, chat_id, reply)
+            await send(bot, chat_id, _erase_from(reply, first))
 
     async def _replace(self, bot: Bot, pressed: Message, reply: Reply) -> None:
         """A multi-select toggle redraws its own message instead of adding a new one."""
@@ -103,6 +103,19 @@ class TelegramResponder:
                 ok = False
         texts = self.turns.texts(result.lang)
         await bot.send_message(chat_id, texts.get("chat_erased" if ok else "chat_erase_failed"))
+
+
+def _erase_from(reply: Reply, first_msg: int) -> Reply:
+    """The buttons under "filed" work with no stored conversation, so the erase button
+    carries the chat's first message id in its turn (the engine ignores the turn of
+    these two buttons when nothing is stored)."""
+    if reply.key != "filed" or first_msg <= 0:
+        return reply
+    rows = tuple(
+        tuple(replace(b, turn=first_msg) if b.value in AFTER_FILING else b for b in row)
+        for row in reply.buttons
+    )
+    return replace(reply, buttons=rows)
 
 
 def _fetcher(bot: Bot) -> FetchFile:

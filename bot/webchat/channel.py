@@ -24,6 +24,7 @@ from bot.webchat.limits import Flood, OneAtATime
 from bot.webchat.origin import same_origin
 from bot.webchat.pending import Undelivered
 from dialogues import Command, Input, Texts, lang_from_hint
+from storage.conversations import ChatRef
 
 log = logging.getLogger(__name__)
 
@@ -39,10 +40,10 @@ class ChatSocket:
         self.flood = Flood(web.messages_per_minute, time.monotonic)
         self.one = OneAtATime()
         self.undelivered = Undelivered(time.monotonic)
-        self.live: defaultdict[str, set[WebSocket]] = defaultdict(set)
+        self.live: defaultdict[ChatRef, set[WebSocket]] = defaultdict(set)
         self.clients = ClientAddress(web.trusted_proxies)
 
-    def chat_key(self, session_id: str) -> str:
+    def chat_key(self, session_id: str) -> ChatRef:
         return self.turns.chat_key(CHANNEL, session_id)
 
     def texts(self, lang: str) -> Texts:
@@ -73,38 +74,49 @@ class ChatSocket:
             if not self.live[key]:
                 del self.live[key]
 
-    async def _converse(self, ws: WebSocket, key: str, hint: str | None) -> None:
-        lang = await self._greet(ws, key, hint)
+    async def _converse(self, ws: WebSocket, key: ChatRef, hint: str | None) -> None:
+        lang, greeted = await self._greet(ws, key, hint)
         while True:
             message = await ws.receive()
             if message["type"] == "websocket.disconnect":
                 return
             raw = message.get("text")
-            lang = await self._frame(ws, key, raw if raw is not None else b"", hint, lang)
+            lang = await self._frame(
+                ws, key, raw if raw is not None else b"", hint, lang, greeted=greeted
+            )
+            greeted = False
 
-    async def _greet(self, ws: WebSocket, key: str, hint: str | None) -> str:
+    async def _greet(self, ws: WebSocket, key: ChatRef, hint: str | None) -> tuple[str, bool]:
         """Where the student is now: replies the page missed, else the current question,
-        else (a first visit) the start of the conversation."""
-        async with self.one.hold(key):
-            pending = self.undelivered.take(key)
+        else (a first visit) the welcome — shown, not saved: a connection writes nothing
+        until the student says something. True: the welcome was shown unsaved."""
+        async with self.one.hold(key.key):
+            pending = self.undelivered.take(key.key)
+            current = None
             if pending is not None:
                 lang, frame = pending.lang, {**pending.frame, "resumed": True}
             else:
                 current = await self.turns.current(key)
-                result = current or await self.turns.run(key, Command(name="start"), lang_hint=hint)
+                result = current or self.turns.greeting(hint)
                 lang = result.lang
                 frame = frames.turn(result, self.texts(lang), resumed=current is not None)
             await ws.send_json(frames.page_texts(self.texts(lang)))
             await ws.send_json(frame)
-            await self.turns.delivered(key)  # a receipt among them is shown: forget it
-        return lang
+        return lang, pending is None and current is None
 
     async def _frame(
-        self, ws: WebSocket, key: str, raw: str | bytes, hint: str | None, lang: str
+        self,
+        ws: WebSocket,
+        key: ChatRef,
+        raw: str | bytes,
+        hint: str | None,
+        lang: str,
+        *,
+        greeted: bool = False,
     ) -> str:
         texts = self.texts(lang)
-        if not self.flood.allow(key):
-            if self.flood.first_refusal(key):
+        if not self.flood.allow(key.key):
+            if self.flood.first_refusal(key.key):
                 await ws.send_json(frames.notice(texts, "rate_limited"))
             return lang
         parsed = frames.parse(raw, max_chars=self.web.max_text_chars)
@@ -113,7 +125,11 @@ class ChatSocket:
             return lang
         # The replies are sent under the same lock, so a page reconnecting meanwhile
         # finds them among the undelivered rather than missing them.
-        async with self.one.hold(key):
+        async with self.one.hold(key.key):
+            if greeted and await self.turns.current(key) is None:
+                # The welcome on screen was never saved: save it now, so its buttons
+                # mean what they meant when it was drawn.
+                await self._turn(key, Command(name="start"), hint, self._client(ws))
             result = await self._turn(key, parsed, hint, self._client(ws))
             if result is None:
                 await ws.send_json(frames.notice(texts, "error_try_again"))
@@ -126,7 +142,7 @@ class ChatSocket:
         return self.clients.of(ws.client.host if ws.client else None, ws.headers)
 
     async def _turn(
-        self, key: str, inp: Input, hint: str | None, client: str = ""
+        self, key: ChatRef, inp: Input, hint: str | None, client: str = ""
     ) -> TurnResult | None:
         try:
             return await self.turns.run(key, inp, lang_hint=hint, channel=Channel(client=client))
@@ -135,21 +151,19 @@ class ChatSocket:
             log.exception("a web chat turn failed")
             return None
 
-    async def _deliver(self, ws: WebSocket, key: str, result: TurnResult, lang: str) -> None:
+    async def _deliver(self, ws: WebSocket, key: ChatRef, result: TurnResult, lang: str) -> None:
         frame = frames.turn(result, self.texts(result.lang))
         try:
             if result.lang != lang:
                 await ws.send_json(frames.page_texts(self.texts(result.lang)))
             await ws.send_json(frame)
         except WebSocketDisconnect:
-            self.undelivered.keep(key, result.lang, frame)
+            self.undelivered.keep(key.key, result.lang, frame)
             raise
-        if result.unsent:
-            await self.turns.delivered(key)
 
-    async def drop(self, key: str) -> None:
+    async def drop(self, key: ChatRef) -> None:
         """Close every open page of a session (after a quick exit)."""
-        self.undelivered.take(key)
+        self.undelivered.take(key.key)
         for ws in list(self.live.get(key, ())):
             await _close_quietly(ws, SESSION_GONE)
 

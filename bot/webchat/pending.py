@@ -1,9 +1,9 @@
 """Replies that could not be sent because the page had gone, kept for its return.
 
-A phone that loses its network while a report is being filed must still see its
-receipt: the report is committed and the receipt code is never stored, so the frame
-that carries it is kept here, in memory only and for a few minutes, and sent when the
-page reconnects. Nothing here is ever written anywhere.
+A phone that loses its network while a report is being filed must still see that it
+was filed: the report is committed and nothing of the conversation is stored any more,
+so the frame that says so is kept here, in memory only and for a few minutes, and sent
+when the page reconnects. Nothing here is ever written anywhere.
 """
 
 from __future__ import annotations
