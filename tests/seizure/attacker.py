@@ -72,7 +72,7 @@ class Keyring:
         }
         try:
             store: KeyStore | None = KeyStore.load(directory)
-        except Exception:  # noqa: BLE001 - a broken copy still gets its raw files searched
+        except Exception:
             store = None
         chat_ids: dict[str, tuple[str, int]] = {}
         if store is not None:
@@ -162,10 +162,10 @@ def sealed_value(blob: bytes, ctx: Context) -> Iterator[Opened]:
 def _draft_key_candidates(secret: bytes, chat_hash: str, chat_id: str) -> Iterator[bytes]:
     """The design's derivation (HKDF(secret, info=aad("draft", chat hash, chat id))), and
     whatever `storage.draft_keys` itself offers when it exists."""
-    aad = crypto._aad  # noqa: SLF001 - the attacker uses the project's own code
-    yield HKDF(hashes.SHA256(), crypto.KEY_LEN, salt=None, info=aad("draft", chat_hash, chat_id)).derive(
-        secret
-    )
+    aad = crypto._aad
+    yield HKDF(
+        hashes.SHA256(), crypto.KEY_LEN, salt=None, info=aad("draft", chat_hash, chat_id)
+    ).derive(secret)
     module = _optional("storage.draft_keys")
     if module is None:
         return
@@ -175,7 +175,7 @@ def _draft_key_candidates(secret: bytes, chat_hash: str, chat_id: str) -> Iterat
             for args in ((secret, chat_hash, chat_id), (secret, chat_id, chat_hash)):
                 try:
                     key = function(*args)
-                except Exception:  # noqa: BLE001, S112 - guessing an API's shape
+                except Exception:
                     continue
                 if isinstance(key, bytes) and len(key) == crypto.KEY_LEN:
                     yield key
@@ -184,7 +184,7 @@ def _draft_key_candidates(secret: bytes, chat_hash: str, chat_id: str) -> Iterat
 def draft_key_file(blob: bytes, ctx: Context) -> Iterator[Opened]:
     """A draft sealed with its own key file (keys.dir/drafts/<chat hash>) + the chat id,
     which the attacker brute-forces; every plausible associated data is tried."""
-    aad = crypto._aad  # noqa: SLF001
+    aad = crypto._aad
     secrets_ = ctx.keys.draft_secrets()
     for chat_hash in _hashes(ctx):
         secret = secrets_.get(chat_hash)
@@ -207,7 +207,7 @@ def draft_key_file(blob: bytes, ctx: Context) -> Iterator[Opened]:
 def any_sub_key(blob: bytes, ctx: Context) -> Iterator[Opened]:
     """Anything else: every server sub-key with every AAD label in the code, alone or
     with an id from the same row (catches a new use nobody wrote a decryptor for)."""
-    aad = crypto._aad  # noqa: SLF001
+    aad = crypto._aad
     extras: list[tuple[str, ...]] = [()] + [(h,) for h in ctx.hints]
     for key_name, key in ctx.keys.sub_keys().items():
         for label in sorted(ctx.keys.labels):
@@ -223,7 +223,7 @@ def _try(key: bytes, blob: bytes, aad: bytes) -> bytes | None:
         return None
     try:
         return AESGCM(key).decrypt(blob[: crypto.NONCE_LEN], blob[crypto.NONCE_LEN :], aad)
-    except Exception:  # noqa: BLE001 - InvalidTag or a malformed blob: not this key
+    except Exception:
         return None
 
 
@@ -255,12 +255,14 @@ class Opener:
         self.cache[cache_key] = []  # no loops
         out: list[Opened] = []
         ctx = Context(self.keys, hints)
-        for decryptor in DECRYPTORS:
+        for decryptor in DECRYPTORS:  # the first that opens it is enough
             for opened in decryptor(blob, ctx):
                 out.append(opened)
                 for inner_blob in embedded_blobs(opened.plaintext):
                     for inner in self.open(inner_blob, hints, depth + 1):
                         out.append(Opened(f"{opened.how} -> {inner.how}", inner.plaintext))
+            if out:
+                break
         self.cache[cache_key] = out
         return out
 
@@ -361,8 +363,14 @@ def open_reports_with_receipt(
             if row.get("report_id") != report["id"]:
                 continue
             try:
-                yield row["field"], crypto.decrypt_field(
-                    data_key, as_bytes(row["ciphertext"]), report_id=report["id"], field=row["field"]
+                yield (
+                    row["field"],
+                    crypto.decrypt_field(
+                        data_key,
+                        as_bytes(row["ciphertext"]),
+                        report_id=report["id"],
+                        field=row["field"],
+                    ),
                 )
             except crypto.CryptoError:
                 continue

@@ -1,6 +1,9 @@
 """The students and the moments the disk is copied, the same on every backend.
 
 Timeline (one service process, then a second one that is SIGKILLed):
+The first service runs in this process (as the e2e tests do: no start-up cost), the
+second as a child process, so that it can be SIGKILLed.
+
 1. A, B, C and D start at once and write their stories (each with its own marker);
    copy "mid-conversation" (service running).
 2. A and B file; copy "right after filing".
@@ -20,7 +23,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.harness import Student
+from bot.config import load_settings
+from tests.harness import RunningService, Student
 from tests.seizure.service import Process, finish_and_file, follow_up, start_draft, write_config
 from tests.standin import BotAPIStandIn
 
@@ -104,9 +108,10 @@ async def play(api: BotAPIStandIn, workdir: Path, copier: Copier, database_url: 
         process.start()
         return process
 
+    first: RunningService | None = None
     try:
-        first = start(0)
-        await first.wait_for("Telegram: polling")
+        first = RunningService(load_settings(config), api)
+        await first.__aenter__()
         await asyncio.gather(*(draft(n) for n in "ABCD"))
         await snapshot("mid-conversation")
 
@@ -122,16 +127,19 @@ async def play(api: BotAPIStandIn, workdir: Path, copier: Copier, database_url: 
         await follow_up(chats["B"], p["B"].receipt, f"Bel me maar na 16 uur. {p['B'].reply_marker}")
         await snapshot("after follow-up")
 
-        assert first.stop() == 0, first.output()
+        await first.__aexit__(None, None, None)
+        first = None
         await snapshot("after a clean stop")
 
-        second = start(1)
+        second = start(0)
         await second.wait_for("Telegram: polling")
         await asyncio.gather(draft("E"), draft("F"))
         await file("E")
         second.kill()
         await snapshot("after a crash")
     finally:
+        if first is not None:
+            await first.__aexit__(None, None, None)
         for process in processes:
             if process.running():
                 process.kill()

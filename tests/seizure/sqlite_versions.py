@@ -16,6 +16,7 @@ ends a transaction —, salt-1, salt-2, checksums) followed by one page.
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import sqlite3
 import struct
@@ -98,6 +99,11 @@ def dump(db: Path) -> Rows:
         conn.close()
 
 
+# Copies taken one after another share their WAL's beginning: a version already read (same
+# main file, same WAL prefix) is not opened again.
+_DUMPS: dict[bytes, Rows] = {}
+
+
 def versions(db: Path, scratch: Path) -> Iterator[Version]:
     """The main file alone, then main file + each committed WAL prefix."""
     scratch.mkdir(parents=True, exist_ok=True)
@@ -111,20 +117,29 @@ def versions(db: Path, scratch: Path) -> Iterator[Version]:
     wal = read_wal(data)
     if wal is None:
         return
+    main_digest = hashlib.sha256(db.read_bytes())
     for frame in wal.current():
         if not frame.commit_size:
             continue
+        end = frame.offset + wal.page_size
+        digest = main_digest.copy()
+        digest.update(data[:end])
+        known = _DUMPS.get(digest.digest())
+        if known is not None:
+            yield Version(f"WAL prefix to frame {frame.index}", frame.index + 1, known)
+            continue
         target = scratch / f"v{frame.index}.db"
         shutil.copyfile(db, target)
-        end = frame.offset + wal.page_size
         target.with_name(target.name + "-wal").write_bytes(data[:end])
         try:
-            yield Version(f"WAL prefix to frame {frame.index}", frame.index + 1, dump(target))
+            rows = dump(target)
         except sqlite3.DatabaseError:
             continue
         finally:
             for p in scratch.glob(f"v{frame.index}.db*"):
                 p.unlink()
+        _DUMPS[digest.digest()] = rows
+        yield Version(f"WAL prefix to frame {frame.index}", frame.index + 1, rows)
 
 
 # --- carving ---------------------------------------------------------------------------

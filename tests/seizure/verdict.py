@@ -105,14 +105,15 @@ def judge(
     return violations, notes, all_found
 
 
-def summary(violations: list[str], limit: int = 40) -> str:
-    """Grouped so the message stays readable: the first few of each kind of finding."""
-    seen: dict[str, int] = {}
-    lines = []
+def summary(violations: list[str], limit: int = 60) -> str:
+    """One line per kind of finding (moment, what, whose, where, how) with a count, so the
+    message stays readable."""
+    groups: dict[str, list[str]] = {}
     for v in violations:
-        key = v.split(" found in ")[0] + v.split(" via ")[-1][:20]
-        seen[key] = seen.get(key, 0) + 1
-        if seen[key] <= 2:
-            lines.append(v[:400])
-    more = len(violations) - len(lines)
-    return "\n".join(lines[:limit]) + (f"\n... and {more} more" if more > 0 else "")
+        where = v.split(" found in ")[-1].split(" @ ")[0].split(" column ")[0]
+        how = v.split(" via ")[-1].split("(")[0] if " via " in v else "link"
+        key = v.split(" found in ")[0] + " | " + where.split(" frame ")[0] + " | " + how
+        groups.setdefault(key, []).append(v)
+    lines = [f"({len(vs)}x) {vs[0][:360]}" for vs in groups.values()]
+    more = len(lines) - limit
+    return "\n".join(lines[:limit]) + (f"\n... and {more} more kinds" if more > 0 else "")
