@@ -114,6 +114,10 @@ def summary(violations: list[str], limit: int = 60) -> str:
         how = v.split(" via ")[-1].split("(")[0] if " via " in v else "link"
         key = v.split(" found in ")[0] + " | " + where.split(" frame ")[0] + " | " + how
         groups.setdefault(key, []).append(v)
-    lines = [f"({len(vs)}x) {vs[0][:360]}" for vs in groups.values()]
-    more = len(lines) - limit
-    return "\n".join(lines[:limit]) + (f"\n... and {more} more kinds" if more > 0 else "")
+    per_moment: dict[str, list[str]] = {}
+    for vs in groups.values():
+        per_moment.setdefault(vs[0].split("]")[0], []).append(f"({len(vs)}x) {vs[0][:360]}")
+    share = max(4, limit // max(1, len(per_moment)))  # every moment gets its say
+    lines = [line for kinds in per_moment.values() for line in kinds[:share]]
+    more = len(groups) - len(lines)
+    return "\n".join(lines) + (f"\n... and {more} more kinds" if more > 0 else "")
