@@ -1,0 +1,125 @@
+"""The real service as a child process (so it can be stopped cleanly or SIGKILLed), and
+the students' moves through the Bot API stand-in.
+
+`Process` is the one of tests/test_service_process.py, kept here because test modules
+do not import each other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tests.conftest import base_config
+from tests.harness import RECEIPT, Student
+
+TOKEN = "123456:TEST-token"
+# Buttons that, in issue 10's design, confirm "I have saved the code — send my report"
+# after the code was shown (today the code comes after filing and no such button exists).
+CONFIRM_WORDS = ("confirm", "saved", "send", "file")
+
+
+class Process:
+    """`stagemeld run` in a child process, its output collected in a file."""
+
+    def __init__(self, cwd: Path, config: Path, out: str = "stdout.txt") -> None:
+        self.cwd = cwd
+        self.config = config
+        self.out = cwd / out
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("STAGEMELD_")}
+        with self.out.open("ab") as out:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "bot.cli", "--config", str(self.config), "run", "--no-chat"],
+                cwd=self.cwd,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=env,
+            )
+
+    def output(self) -> str:
+        return self.out.read_text(encoding="utf-8", errors="replace")
+
+    async def wait_for(self, text: str, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while text not in self.output():
+            assert self.proc is not None and self.proc.poll() is None, self.output()
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{text!r} not in output:\n{self.output()}")
+            await asyncio.sleep(0.1)
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(10)
+
+    def stop(self) -> int:
+        assert self.proc is not None
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(30)
+
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+
+def write_config(workdir: Path, api_base: str, database_url: str | None = None) -> Path:
+    data: dict[str, Any] = base_config(workdir)
+    data["telegram"] = {"token": TOKEN, "api_base": api_base, "polling_timeout": 1}
+    if database_url is not None:
+        data["database"]["url"] = database_url
+    path = workdir / "seizure-config.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return path
+
+
+async def start_draft(student: Student, story: str) -> None:
+    """/start, the story with its marker, and on to the grounds question."""
+    await student.say("/start")
+    await student.press("no")
+    await student.press("interview")
+    await student.say(story)
+    await student.press("done")
+
+
+async def finish_and_file(student: Student, submit: str = "submit") -> str:
+    """From the grounds question to the receipt; returns the 16 digits shown."""
+    await student.press("religion")
+    await student.press("next")
+    await student.press("month")
+    await student.press("hhs")
+    await student.press("skip")
+    await student.press("no")
+    await student.press("talk")
+    await student.press("school")
+    texts = await student.press(submit)
+    codes = [m for t in texts if (m := RECEIPT.search(t))]
+    confirm = [v for v in student.offered() if any(w in v for w in CONFIRM_WORDS)]
+    if confirm:  # issue 10's "receipt before filing": confirm having saved it
+        texts += await student.press(confirm[0])
+        codes += [m for t in texts if (m := RECEIPT.search(t))]
+    assert codes, texts
+    return "".join(codes[0].groups())
+
+
+def grouped(code: str) -> str:
+    return " ".join(code[i : i + 4] for i in range(0, 16, 4))
+
+
+async def follow_up(student: Student, code: str, reply: str) -> None:
+    """/status with the code, then answer the adviser."""
+    shown = await student.say(f"/status {grouped(code)}")
+    assert "status.reply" in student.offered(), shown
+    await student.press("status.reply")
+    await student.say(reply)
