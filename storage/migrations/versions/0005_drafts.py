@@ -1,7 +1,7 @@
 """drafts: conversations lose updated_at (drafts are sealed with shreddable key files)
 
-Revision ID: 0003_drafts
-Revises: 0002
+Revision ID: 0005_drafts
+Revises: 0004_less
 """
 
 from collections.abc import Sequence
@@ -9,8 +9,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0003_drafts"
-down_revision: str | None = "0002"
+revision: str = "0005_drafts"
+down_revision: str | None = "0004_less"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
