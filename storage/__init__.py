@@ -7,6 +7,10 @@ Keys and cryptography
 - `crypto`: every cryptographic primitive; no other module touches one.
 - `kdf_thread`: the thread Argon2id derivations run on, off the event loop.
 - `keys`: the server's key files (server secret, recovery public key, receipt salt).
+- `draft_keys`: one shreddable key file per live conversation (its end destroys every
+  older copy of the draft).
+- `audit_anchor`: the audit chain's head, anchored in keys.dir outside the database.
+- `files`: durable steps on those files (flushing a directory).
 - `sealed_keys`: copies of a report's data key sealed to its readers, and opening one.
 - `thread`: how a report's messages and files are sealed, for both sides.
 
@@ -25,7 +29,7 @@ Repositories, one per concern
 - `audit`: the append-only, MAC-chained audit log.
 - `deadlines`: overdue deadlines and their escalation steps.
 - `retention`: warning about and erasing ended reports.
-- `conversations`: unfinished conversations, encrypted, by chat hash.
+- `conversations`: unfinished conversations, sealed with their draft key, by chat hash.
 - `attempts`: wrong receipt codes per chat, and the lock-out.
 - `outbox`: notifications to advisers, sent at least once and claimed with a lease.
 - `updates`: which Telegram updates were handled already.

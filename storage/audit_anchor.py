@@ -39,6 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from storage.crypto import ServerKey, mac_matches
+from storage.files import fsync_dir
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +138,7 @@ def write(server: ServerKey, seq: int, mac: bytes) -> None:
         finally:
             os.close(fd)
         os.replace(tmp, path)
-        _fsync_dir(path.parent)
+        fsync_dir(path.parent)
 
 
 class _file_lock:
@@ -155,14 +156,6 @@ class _file_lock:
     def __exit__(self, *exc: Any) -> None:
         fcntl.flock(self.fd, fcntl.LOCK_UN)
         os.close(self.fd)
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 # --- reading and comparing ----------------------------------------------------------------

@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from storage import crypto
+from storage.files import fsync_dir
 
 DRAFTS = "drafts"
 CACHE_SIZE = 1024
@@ -121,10 +122,10 @@ class DraftKeys:
     def _ensure_dir(self) -> None:
         if not self.dir.is_dir():
             self.dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-            _fsync(self.dir.parent)
+            fsync_dir(self.dir.parent)
 
     def _fsync_dir(self) -> None:
-        _fsync(self.dir)
+        fsync_dir(self.dir)
 
 
 def _mtime(path: Path) -> float:
@@ -132,11 +133,3 @@ def _mtime(path: Path) -> float:
         return path.stat().st_mtime
     except FileNotFoundError:
         return 0.0
-
-
-def _fsync(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -248,8 +248,11 @@ class Process:
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait(10)
 
-    def stop(self) -> int:
+    def stop(self, timeout: float = 20) -> int:
         assert self.proc is not None
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
-        return self.proc.wait(20)
+        return self.proc.wait(timeout)
+
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None

@@ -1,18 +1,11 @@
 """The real service as a child process (so it can be stopped cleanly or SIGKILLed), and
 the students' moves through the Bot API stand-in.
 
-`Process` is the one of tests/test_service_process.py, kept here because test modules
-do not import each other.
+`Process` is the harness's, with the longer waits a busy machine needs.
 """
 
 from __future__ import annotations
 
-import asyncio
-import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +13,7 @@ import yaml
 
 from tests.conftest import base_config
 from tests.harness import RECEIPT, Student
+from tests.harness import Process as HarnessProcess
 
 TOKEN = "123456:TEST-token"
 # Buttons that, in issue 10's design, confirm "I have saved the code — send my report"
@@ -27,51 +21,15 @@ TOKEN = "123456:TEST-token"
 CONFIRM_WORDS = ("confirm", "saved", "send", "file")
 
 
-class Process:
-    """`stagemeld run` in a child process, its output collected in a file."""
-
-    def __init__(self, cwd: Path, config: Path, out: str = "stdout.txt") -> None:
-        self.cwd = cwd
-        self.config = config
-        self.out = cwd / out
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("STAGEMELD_")}
-        with self.out.open("ab") as out:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "bot.cli", "--config", str(self.config), "run", "--no-chat"],
-                cwd=self.cwd,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                env=env,
-            )
-
-    def output(self) -> str:
-        return self.out.read_text(encoding="utf-8", errors="replace")
+class Process(HarnessProcess):
+    """The harness's `stagemeld run` child, with a longer start-up wait and stop: the
+    seized service runs on a machine busy with the attacker's work."""
 
     async def wait_for(self, text: str, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while text not in self.output():
-            assert self.proc is not None and self.proc.poll() is None, self.output()
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"{text!r} not in output:\n{self.output()}")
-            await asyncio.sleep(0.1)
+        await super().wait_for(text, timeout)
 
-    def kill(self) -> None:
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(10)
-
-    def stop(self) -> int:
-        assert self.proc is not None
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        return self.proc.wait(30)
-
-    def running(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
+    def stop(self, timeout: float = 30) -> int:
+        return super().stop(timeout)
 
 
 def write_config(workdir: Path, api_base: str, database_url: str | None = None) -> Path:
