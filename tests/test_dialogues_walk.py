@@ -424,8 +424,17 @@ def test_a_new_school_keeps_recognised_while_it_applies_and_drops_it_when_not() 
     chat.press("edit")
     assert "edit.recognised" not in chat.offered
     chat.press("back")
-    draft = chat.press("submit").action
-    assert isinstance(draft, Submit) and draft.draft.recognised == ""
+    draft = _confirm(chat)
+    assert draft.draft.recognised == ""
+
+
+def _confirm(chat: Chat) -> Submit:
+    """From the summary: Submit, the code shown, "I have saved it"; the filing action."""
+    assert isinstance(chat.press("submit").action, DrawReceipt)
+    chat.receipt_drawn()
+    action = chat.press("receipt.saved").action
+    assert isinstance(action, Submit)
+    return action
 
 
 def test_a_school_that_is_mbo_again_asks_recognised_again_and_it_cannot_be_skipped() -> None:
@@ -441,8 +450,7 @@ def test_a_school_that_is_mbo_again_asks_recognised_again_and_it_cannot_be_skipp
     assert chat.offered == ["yes", "no", "unknown"]
     chat.press("no")
     assert chat.step == "summary"
-    draft = chat.press("submit").action
-    assert isinstance(draft, Submit)
+    draft = _confirm(chat)
     assert (draft.draft.school, draft.draft.recognised) == ("mondriaan", "no")
 
 
