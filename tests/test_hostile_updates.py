@@ -23,6 +23,7 @@ from bot.config import Settings
 from bot.container import Container, build_container
 from bot.telegram.app import make_bot, make_dispatcher
 from bot.telegram.respond import CHANNEL
+from storage.conversations import ChatRef
 from tests.botapi_strategies import CHATS, PRIVATE, WATCHED, updates
 from tests.standin import BotAPIStandIn
 from tests.standin import updates as build
@@ -71,7 +72,8 @@ class Rig:
 
     def state(self, chat_id: int) -> dict[str, object] | None:
         key = self.container.keys.server.chat_key(CHANNEL, str(chat_id))
-        return self.run(self.container.conversations.load(key))  # type: ignore[no-any-return]
+        chat = ChatRef(key, str(chat_id).encode())
+        return self.run(self.container.conversations.load(chat))  # type: ignore[no-any-return]
 
     def close(self) -> None:
         self.run(self.bot.session.close())
