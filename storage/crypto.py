@@ -494,7 +494,6 @@ class ServerKey:
         if len(secret) != KEY_LEN:
             raise ValueError("the server key must be 32 bytes")
         self._chat = self._derive(secret, "chat-hash")
-        self._state = self._derive(secret, "conversation-state")
         self._value = self._derive(secret, "stored-value")
         self._audit = self._derive(secret, "audit-chain")
         self._binding = self._derive(secret, "public-key-binding")
@@ -508,12 +507,6 @@ class ServerKey:
     def chat_key(self, channel: str, chat_id: str) -> str:
         """HMAC-SHA256 hex of (channel, chat id): stable, but useless without the key."""
         return hmac.new(self._chat, _aad(channel, chat_id), hashlib.sha256).hexdigest()
-
-    def seal_state(self, plaintext: bytes, *, chat_key: str) -> bytes:
-        return _seal_padded(self._state, plaintext, "state", chat_key)
-
-    def open_state(self, blob: bytes, *, chat_key: str) -> bytes:
-        return _open_padded(self._state, blob, "state", chat_key)
 
     def seal_value(self, plaintext: bytes, *, purpose: str) -> bytes:
         """For small secrets the server must read back itself (e.g. a TOTP secret)."""
@@ -568,11 +561,12 @@ def draft_key(secret: bytes, chat_key: str, chat_id: bytes) -> bytes:
 
 
 def seal_draft(key: bytes, plaintext: bytes, *, chat_key: str) -> bytes:
-    return _seal(key, plaintext, _aad("draft", chat_key))
+    """Padded like every sealed field (`pad`): a draft's size says little of the story."""
+    return _seal(key, pad(plaintext), _aad("draft", chat_key))
 
 
 def open_draft(key: bytes, blob: bytes, *, chat_key: str) -> bytes:
-    return _open(key, blob, _aad("draft", chat_key))
+    return unpad(_open(key, blob, _aad("draft", chat_key)))
 
 
 class EphemeralKey:

@@ -7,12 +7,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import select, update
 
+from storage import crypto
 from storage.advisers import AdviserKeys
-from storage.crypto import CryptoError, generate_keypair, unprotect_private_key
+from storage.crypto import KEY_LEN, NONCE_LEN, CryptoError, generate_keypair, unprotect_private_key
 from storage.kdf_thread import in_kdf_thread
+from storage.keys import KeyStore
 from storage.models import AdviserKey, Report
 from storage.reports import Recipient, ReportStore, report_content
 from storage.rows import rowcount
@@ -96,3 +102,18 @@ async def enrolled(
     advisers = AdviserKeys(store.sessions, store.keys.server)
     await advisers.register(adviser_id, org_id, public, b"not used by these tests")
     return private, Recipient(adviser_id, public)
+
+
+def opens_under_the_old_draft_scheme(keys: KeyStore, blob: bytes, chat_key: str) -> bool:
+    """Drafts before issue 10 were sealed with a server sub-key ("conversation-state"),
+    which keys.dir alone gives: an attacker keeps that old code, so the tests try it."""
+    secret = (keys.dir / "server.key").read_bytes()
+    state = HKDF(hashes.SHA256(), KEY_LEN, salt=None, info=crypto._aad("conversation-state"))
+    key = state.derive(secret)
+    for label in ("state", "state+pad"):
+        try:
+            AESGCM(key).decrypt(blob[:NONCE_LEN], blob[NONCE_LEN:], crypto._aad(label, chat_key))
+        except (InvalidTag, ValueError):
+            continue
+        return True
+    return False

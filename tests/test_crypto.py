@@ -159,14 +159,27 @@ def test_server_key_chat_hash_and_state() -> None:
     assert key != server.chat_key("web", "4242")
     assert key != ServerKey(b"j" * 32).chat_key("telegram", "4242")
     assert "4242" not in key and len(key) == 64
-    blob = server.seal_state(b'{"step":"story"}', chat_key=key)
-    assert server.open_state(blob, chat_key=key) == b'{"step":"story"}'
-    with pytest.raises(CryptoError):
-        server.open_state(blob, chat_key=server.chat_key("telegram", "1"))
-    with pytest.raises(CryptoError):
-        ServerKey(b"j" * 32).open_state(blob, chat_key=key)
     with pytest.raises(ValueError):
         ServerKey(b"short")
+
+
+def test_a_draft_needs_its_key_file_and_the_chat_id_and_hides_its_length() -> None:
+    """Issue 10, findings 1 and 9: the draft key binds the file's secret, the chat hash
+    and the chat id; drafts of different lengths in one bucket seal to one length."""
+    secret, chat_key = crypto.new_draft_secret(), "ab" * 32
+    key = crypto.draft_key(secret, chat_key, b"4242")
+    blob = crypto.seal_draft(key, b'{"step":"story"}', chat_key=chat_key)
+    assert crypto.open_draft(key, blob, chat_key=chat_key) == b'{"step":"story"}'
+    for other in (
+        crypto.draft_key(secret, chat_key, b"4243"),
+        crypto.draft_key(crypto.new_draft_secret(), chat_key, b"4242"),
+    ):
+        with pytest.raises(CryptoError):
+            crypto.open_draft(other, blob, chat_key=chat_key)
+    with pytest.raises(CryptoError):
+        crypto.open_draft(key, blob, chat_key="cd" * 32)
+    longer = crypto.seal_draft(key, b'{"step":"story","story":["ja"]}', chat_key=chat_key)
+    assert len(longer) == len(blob)
 
 
 def test_server_key_values_are_bound_to_their_purpose() -> None:
@@ -176,10 +189,6 @@ def test_server_key_values_are_bound_to_their_purpose() -> None:
     assert b"4242" not in blob
     with pytest.raises(CryptoError):
         server.open_value(blob, purpose="push-chat-id:r2")
-    # a state blob is not a value blob, even with the same label text
-    state = server.seal_state(b"x", chat_key="p")
-    with pytest.raises(CryptoError):
-        server.open_value(state, purpose="p")
 
 
 def test_chat_key_is_unambiguous() -> None:

@@ -135,15 +135,42 @@ def _who(ctx: Context, chat_hash: str) -> str:
 
 
 def conversation_state(blob: bytes, ctx: Context) -> Iterator[Opened]:
-    """`ServerKey.open_state` under every chat hash (today's draft encryption)."""
+    """The draft encryption before issue 10 (a server sub-key, "conversation-state"),
+    under every chat hash, unpadded and padded: the attacker keeps the old code."""
     if ctx.keys.store is None:
         return
+    state = _server_sub_key(ctx.keys.store, "conversation-state")
     for chat_hash in _hashes(ctx):
-        try:
-            plain = ctx.keys.store.server.open_state(blob, chat_key=chat_hash)
-        except crypto.CryptoError:
-            continue
-        yield Opened(f"open_state(chat {_who(ctx, chat_hash)})", plain)
+        for label in ("state", "state+pad"):
+            try:
+                plain = _aes_open(state, blob, crypto._aad(label, chat_hash))
+            except crypto.CryptoError:
+                continue
+            if label.endswith("+pad"):
+                plain = crypto.unpad(plain)
+            yield Opened(f"open_state(chat {_who(ctx, chat_hash)})", plain)
+
+
+def _unpadded(plain: bytes) -> bytes:
+    """Padded plaintext (`crypto.pad`) as the service reads it, so nested secrets parse."""
+    try:
+        return crypto.unpad(plain)
+    except crypto.CryptoError:
+        return plain
+
+
+def _server_sub_key(store: KeyStore, label: str) -> bytes:
+    secret = (store.dir / "server.key").read_bytes()
+    return HKDF(hashes.SHA256(), crypto.KEY_LEN, salt=None, info=crypto._aad(label)).derive(secret)
+
+
+def _aes_open(key: bytes, blob: bytes, aad: bytes) -> bytes:
+    if len(blob) < crypto.NONCE_LEN + crypto.TAG_LEN:
+        raise crypto.CryptoError("too short")
+    try:
+        return AESGCM(key).decrypt(blob[: crypto.NONCE_LEN], blob[crypto.NONCE_LEN :], aad)
+    except Exception as exc:
+        raise crypto.CryptoError("cannot decrypt") from exc
 
 
 def sealed_value(blob: bytes, ctx: Context) -> Iterator[Opened]:
@@ -200,7 +227,7 @@ def draft_key_file(blob: bytes, ctx: Context) -> Iterator[Opened]:
             ):
                 plain = _try(key, blob, label)
                 if plain is not None:
-                    yield Opened(f"draft key file (chat {channel}:{chat_id})", plain)
+                    yield Opened(f"draft key file (chat {channel}:{chat_id})", _unpadded(plain))
                     return
 
 

@@ -10,12 +10,21 @@ import sqlite3
 import uuid
 from pathlib import Path
 
+from storage import crypto
 from storage.crypto import KdfParams
+from storage.draft_keys import DraftKeys
 from storage.keys import KeyStore
 from tests.seizure.analysis import Subject, attack_sqlite
 from tests.seizure.attacker import needle
 
 CHATS = range(7_000_000, 7_000_401)
+
+
+def _sealed_draft(keys_dir: Path, chat_hash: str, chat_id: str, text: str) -> bytes:
+    """A draft as the service seals it: its key file in keys.dir, and the chat id."""
+    secret = DraftKeys(keys_dir).create(chat_hash)
+    key = crypto.draft_key(secret, chat_hash, chat_id.encode())
+    return crypto.seal_draft(key, text.encode(), chat_key=chat_hash)
 
 
 def test_the_attacker_finds_plain_wal_only_and_sealed_markers(tmp_path: Path) -> None:
@@ -38,7 +47,7 @@ def test_the_attacker_finds_plain_wal_only_and_sealed_markers(tmp_path: Path) ->
         "INSERT INTO conversations VALUES (?, ?)",
         (
             chat_hash,
-            keys.server.seal_state(f'{{"story": "{sealed}"}}'.encode(), chat_key=chat_hash),
+            _sealed_draft(var / "keys", chat_hash, "7000321", f'{{"story": "{sealed}"}}'),
         ),
     )
     conn.commit()
@@ -74,8 +83,7 @@ def test_the_attacker_finds_plain_wal_only_and_sealed_markers(tmp_path: Path) ->
         for h in found.hits
     ), [str(h) for h in found.hits]
     assert any(
-        h.needle.student == "sealed" and "open_state(chat telegram:7000321)" in h.how
-        for h in found.hits
+        h.needle.student == "sealed" and "7000321" in h.how and "draft" in h.how for h in found.hits
     ), [str(h) for h in found.hits]
     assert found.links and "conversations" in found.links[0]
     assert found.stats["versions"] >= 3 and found.stats["carved"] > 0
