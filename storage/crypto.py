@@ -581,10 +581,10 @@ class EphemeralKey:
         self._key = os.urandom(KEY_LEN)
 
     def seal_value(self, plaintext: bytes, *, purpose: str) -> bytes:
-        return _seal(self._key, plaintext, _aad("ephemeral", purpose))
+        return _seal(self._key, pad(plaintext), _aad("ephemeral", purpose))
 
     def open_value(self, blob: bytes, *, purpose: str) -> bytes:
-        return _open(self._key, blob, _aad("ephemeral", purpose))
+        return unpad(_open(self._key, blob, _aad("ephemeral", purpose)))
 
 
 # --- advisers' second factor and recovery code -------------------------------------------
