@@ -104,15 +104,8 @@ class Accounts:
         async with self.sessions() as session, session.begin():
             if await session.get(AdviserAccount, adviser_id) is not None:
                 return LoginRefused("exists")
-            token = crypto.new_token()
             now = self.clock()
-            session.add(
-                Enrolment(
-                    token_hash=crypto.token_hash(token),
-                    adviser_id=adviser_id,
-                    expires_at=now + self.link_valid,
-                )
-            )
+            token = self._add_link(session, adviser_id, now)
             await audit.append(
                 session,
                 self.keys.server,
@@ -167,14 +160,7 @@ class Accounts:
             if await session.get(AdviserKey, adviser_id) is not None:
                 return LoginRefused("exists")
             self._store_key(session, adviser_id, org_id, public_key, protected_private_key, now)
-            token = crypto.new_token()
-            session.add(
-                Enrolment(
-                    token_hash=crypto.token_hash(token),
-                    adviser_id=adviser_id,
-                    expires_at=now + self.link_valid,
-                )
-            )
+            token = self._add_link(session, adviser_id, now)
             await audit.append(
                 session,
                 self.keys.server,
@@ -184,6 +170,19 @@ class Accounts:
                 org_id=org_id,
                 detail=adviser_id,
             )
+        return token
+
+    def _add_link(self, session: AsyncSession, adviser_id: str, now: datetime) -> str:
+        """A new one-time enrolment link in the caller's transaction: only its hash is
+        stored; the token goes to whoever hands the link to the adviser."""
+        token = crypto.new_token()
+        session.add(
+            Enrolment(
+                token_hash=crypto.token_hash(token),
+                adviser_id=adviser_id,
+                expires_at=now + self.link_valid,
+            )
+        )
         return token
 
     async def enrol(
