@@ -89,39 +89,45 @@ def adviser_message(
     now: datetime,
 ) -> Message:
     """An adviser's message or note, its flags bound into the ciphertext."""
-    message_id = new_id()
-    bound = binding(KEY, "adviser", adviser_id, internal, None)
-    return Message(
-        id=message_id,
-        report_id=report_id,
-        author_kind="adviser",
-        author_id=adviser_id,
-        internal=internal,
-        event=None,
-        scheme=KEY,
-        ciphertext=crypto.encrypt_message(
-            data_key, text.encode(), report_id=report_id, message_id=message_id, binding=bound
-        ),
-        created_at=now,
+    row = _row(report_id, new_id(), KEY, "adviser", adviser_id, internal, now)
+    row.ciphertext = crypto.encrypt_message(
+        data_key, text.encode(), report_id=report_id, message_id=row.id, binding=_row_binding(row)
     )
+    return row
 
 
 def student_message(
     public_key: bytes, report_id: str, message_id: str, text: str, now: datetime
 ) -> Message:
     """A student's message, sealed to the report's (authenticated) public key."""
-    bound = binding(HPKE, "student", None, False, None)
+    row = _row(report_id, message_id, HPKE, "student", None, False, now)
+    row.ciphertext = crypto.seal_message(
+        text.encode(), public_key, report_id=report_id, message_id=message_id,
+        binding=_row_binding(row),
+    )  # fmt: skip
+    return row
+
+
+def _row(
+    report_id: str,
+    message_id: str,
+    scheme: str,
+    author_kind: str,
+    author_id: str | None,
+    internal: bool,
+    now: datetime,
+) -> Message:
+    """A message row without its ciphertext yet: what is sealed binds exactly the flags
+    this row stores (`_row_binding`), so the two can never disagree."""
     return Message(
         id=message_id,
         report_id=report_id,
-        author_kind="student",
-        author_id=None,
-        internal=False,
+        author_kind=author_kind,
+        author_id=author_id,
+        internal=internal,
         event=None,
-        scheme=HPKE,
-        ciphertext=crypto.seal_message(
-            text.encode(), public_key, report_id=report_id, message_id=message_id, binding=bound
-        ),
+        scheme=scheme,
+        ciphertext=None,
         created_at=now,
     )
 
