@@ -198,6 +198,19 @@ def hand_out_recovery_key(
     return path
 
 
+def warn_about_recovery_file(keys_dir: Path) -> list[Path]:
+    """Every start says so while a recovery key file is still on the server: until it is
+    moved offline, a copy of the disk opens every report with it."""
+    left = sorted(Path(keys_dir).resolve().parent.glob(f"{RECOVERY_FILE}*.txt"))
+    if left:
+        log.warning(
+            "the RECOVERY KEY is still on this server (%s): copy it offline, then delete "
+            "it; until then a copy of this disk opens every report",
+            ", ".join(str(p) for p in left),
+        )
+    return left
+
+
 def _write_new(directory: Path, text: str) -> Path:
     """A new file (O_EXCL, 0600 from the start); a leftover one is never overwritten."""
     directory.mkdir(parents=True, exist_ok=True)

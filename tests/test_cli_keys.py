@@ -207,3 +207,25 @@ def test_the_recovery_key_goes_to_a_terminal_or_to_a_new_0600_file_never_the_log
         assert path is not None and oct(path.stat().st_mode)[-3:] == "600"
         assert text in path.read_text(encoding="utf-8")
     assert "ABCD EFGH" not in caplog.text and str(first) in caplog.text
+
+
+def test_every_start_warns_while_the_recovery_key_file_is_on_the_server(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 10, finding 10: the file is a copy of the key that opens every report; a
+    disk copy taken before the operator moves it offline would read everything."""
+    import io
+
+    from bot.container import hand_out_recovery_key, warn_about_recovery_file
+
+    assert warn_about_recovery_file(tmp_path / "keys") == []
+    written = hand_out_recovery_key(
+        tmp_path / "keys", "stagemeld-recovery-key-v1: XY", io.StringIO()
+    )
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        assert warn_about_recovery_file(tmp_path / "keys") == [written]
+    assert str(written) in caplog.text and "XY" not in caplog.text
+    assert written is not None
+    written.unlink()
+    assert warn_about_recovery_file(tmp_path / "keys") == []
