@@ -115,6 +115,13 @@ class WebSettings(_Section):
     quick_exit_url: str = "https://www.buienradar.nl/"
     messages_per_minute: int = Field(default=30, ge=1)  # flood limit per browser session
     max_text_chars: int = Field(default=4096, ge=100, le=16_000)  # like a Telegram message
+    # Files a student adds to an answer for the adviser in the web chat: at most this
+    # many bytes (the engine's own cap, 10 MiB, is the most), of these kinds. Every file,
+    # from any channel, is rebuilt without its metadata (GPS, author) before sealing.
+    max_file_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, le=10 * 1024 * 1024)
+    file_types: tuple[Literal["jpeg", "png", "pdf"], ...] = Field(
+        default=("jpeg", "png", "pdf"), min_length=1
+    )
     # Proxies whose X-Forwarded-For is believed (addresses or networks); from anyone
     # else the header is ignored and the connection's own address counts.
     trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")

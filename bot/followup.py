@@ -16,6 +16,7 @@ from datetime import timedelta
 
 from bot.container import Container
 from bot.guessing import Claim
+from bot.media_strip import KINDS, Clean, strip
 from bot.reply_token import make_token, read_token
 from dialogues import (
     MAX_ATTACHMENT,
@@ -65,8 +66,17 @@ class FollowUpActions:
         return "sent" if sent else "expired"
 
     async def send_file(
-        self, token: str, ref: str, kind: str, name: str, fetch: FetchFile | None
+        self,
+        token: str,
+        ref: str,
+        kind: str,
+        name: str,
+        fetch: FetchFile | None,
+        allowed: tuple[str, ...] = KINDS,
     ) -> ReplyResult:
+        """Every channel's files go through here: stripped of their metadata (GPS,
+        author) and then sealed; a file that is not a readable JPEG, PNG or PDF (of the
+        `allowed` kinds) is refused and nothing is stored."""
         report_id = self._report(token)
         if report_id is None:
             return "expired"
@@ -75,8 +85,13 @@ class FollowUpActions:
         data = await fetch(ref)
         if len(data) > MAX_ATTACHMENT:
             return "failed"
+        clean = strip(data, allowed)
+        if not isinstance(clean, Clean):
+            return "wrong_type" if clean.key == "attachment_wrong_type" else "unreadable"
         notices = await self._notices(report_id)
-        sent = await self.container.student.send_file(report_id, name, kind, data, notices)
+        sent = await self.container.student.send_file(
+            report_id, _named(name, clean), kind, clean.data, notices
+        )
         return "sent" if sent else "expired"
 
     async def withdraw(
@@ -146,6 +161,12 @@ class FollowUpActions:
             for channel in a.channels
             if channel in self.container.channels
         )
+
+
+def _named(name: str, clean: Clean) -> str:
+    """The student's file name with the extension of what the file really is."""
+    stem = name.rsplit(".", 1)[0].strip() or "bestand"
+    return f"{stem}.{'jpg' if clean.kind == 'jpeg' else clean.kind}"
 
 
 def _minutes(delta: timedelta) -> int:

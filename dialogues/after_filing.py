@@ -59,6 +59,8 @@ class AfterFiling(EngineBase):
         current = State.new() if state is None else state
         if result == "failed":
             return Outcome(current, (self._say(current, "reply_failed"),))
+        if result in ("wrong_type", "unreadable"):  # still replying: another file will do
+            return Outcome(current, (self._say(current, f"attachment_{result}"),))
         key = "reply_sent" if result == "sent" else "reply_expired"
         done = current.advance(expecting="", token="")
         return self._then_draft(state, done, self._say(done, key))

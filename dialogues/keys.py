@@ -77,6 +77,8 @@ ENGINE_KEYS = frozenset(
         "reply_failed",
         "attachment_too_large",
         "attachment_not_now",
+        "attachment_wrong_type",
+        "attachment_unreadable",
         "withdraw_confirm",
         "btn_withdraw_yes",
         "btn_withdraw_no",
@@ -133,6 +135,19 @@ WEB_KEYS = frozenset(
         "web_copy_failed",
         "web_receipt_hint",
         "web_noscript",
+        "web_attach",
+        "web_attach_hint",
+        "web_file_too_large",
+        "web_file_wrong_type",
+        "web_file_label",
+        "web_chars_left",
+        "web_chars_over",
+        "web_too_long",
+        "web_send_parts",
+        "web_keep_editing",
+        "web_not_sent_mark",
+        "web_returned",
+        "web_pending_mark",
     }
 )
 

@@ -199,7 +199,7 @@ class StatusLocked:
 
 StatusResult = StatusFound | StatusNotFound | StatusLocked
 # What the channel reports after SendReply / SendAttachment.
-ReplyResult = Literal["sent", "expired", "failed"]
+ReplyResult = Literal["sent", "expired", "failed", "wrong_type", "unreadable"]
 # What the channel reports after Withdraw: not found and locked as for a status check.
 WithdrawResult = Literal["withdrawn", "expired", "failed"] | StatusNotFound | StatusLocked
 

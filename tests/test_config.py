@@ -125,6 +125,8 @@ def test_webhook_needs_url_and_secret(tmp_path: Path) -> None:
             "deadlines.acknowledge_working_days",
         ),
         (lambda d: d["web"].update(public_url="stagemeld.nl"), "web.public_url"),
+        (lambda d: d["web"].update(max_file_bytes=50 * 1024 * 1024), "web.max_file_bytes"),
+        (lambda d: d["web"].update(file_types=["jpeg", "docx"]), "web.file_types.1"),
         (
             lambda d: d["organizations"][0]["advisers"][0].update(role="boss"),
             "organizations.0.advisers.0.role",

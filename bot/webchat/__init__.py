@@ -3,7 +3,8 @@
 Modules: `page` (the HTML, its files, the quick exit), `channel` (the WebSocket: one
 frame in, one turn, replies out), `frames` (the wire format), `markup` (Telegram-HTML
 into plain runs), `session` (the one cookie), `origin` (same-origin checks), `limits`
-(flood control, one turn at a time), `pending` (replies kept for a page that went away).
+(flood control, one turn at a time), `pending` (replies kept for a page that went away),
+`lengths` (what the text box takes), `upload` (a file for the adviser).
 See docs/webchat.md.
 """
 
@@ -16,6 +17,7 @@ from bot.container import Container
 from bot.turns import Turns
 from bot.webchat.channel import ChatSocket
 from bot.webchat.page import STATIC, Page
+from bot.webchat.upload import FileDrop
 
 
 def chat_routes(container: Container) -> list[BaseRoute]:
@@ -24,9 +26,11 @@ def chat_routes(container: Container) -> list[BaseRoute]:
     secure = web.base_url.startswith("https://")
     channel = ChatSocket(turns, web, secure=secure)
     page = Page(turns, channel, web, secure=secure)
+    files = FileDrop(channel, web, secure=secure)
     return [
         Route("/", page.show, methods=["GET"]),
         Route("/chat/exit", page.quick_exit, methods=["POST"]),
+        Route("/chat/file", files.receive, methods=["POST"]),
         WebSocketRoute("/chat/socket", channel.serve),
         Mount("/chat/static", StaticFiles(directory=STATIC), name="chat-static"),
     ]

@@ -17,9 +17,11 @@ from starlette.responses import PlainTextResponse
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from bot.config import WebSettings
+from bot.followup import FetchFile
 from bot.turns import Channel, TurnResult, Turns
 from bot.web.clients import ClientAddress
 from bot.webchat import frames, session
+from bot.webchat.lengths import Lengths
 from bot.webchat.limits import Flood, OneAtATime
 from bot.webchat.origin import same_origin
 from bot.webchat.pending import Undelivered
@@ -42,6 +44,7 @@ class ChatSocket:
         self.undelivered = Undelivered(time.monotonic)
         self.live: defaultdict[ChatRef, set[WebSocket]] = defaultdict(set)
         self.clients = ClientAddress(web.trusted_proxies)
+        self.lengths = Lengths(turns.container.dialogue.flow, web.max_text_chars)
 
     def chat_key(self, session_id: str) -> ChatRef:
         return self.turns.chat_key(CHANNEL, session_id)
@@ -99,7 +102,13 @@ class ChatSocket:
                 current = await self.turns.current(key)
                 result = current or self.turns.greeting(hint)
                 lang = result.lang
-                frame = frames.turn(result, self.texts(lang), resumed=current is not None)
+                frame = frames.turn(
+                    result,
+                    self.texts(lang),
+                    resumed=current is not None,
+                    box=self.lengths.after(result.replies),
+                    intro=current is not None,
+                )
             await ws.send_json(frames.page_texts(self.texts(lang)))
             await ws.send_json(frame)
         return lang, pending is None and current is None
@@ -115,13 +124,16 @@ class ChatSocket:
         greeted: bool = False,
     ) -> str:
         texts = self.texts(lang)
+        ack = frames.frame_id(raw)
         if not self.flood.allow(key.key):
-            if self.flood.first_refusal(key.key):
-                await ws.send_json(frames.notice(texts, "rate_limited"))
+            # Every refused frame is named, so the page can mark it and keep its text;
+            # the note itself is said once.
+            first = self.flood.first_refusal(key.key)
+            await ws.send_json(frames.notice(texts, "rate_limited", refused=ack, repeat=not first))
             return lang
         parsed = frames.parse(raw, max_chars=self.web.max_text_chars)
         if isinstance(parsed, frames.Refusal):
-            await ws.send_json(frames.notice(texts, parsed.key, **parsed.values))
+            await ws.send_json(frames.notice(texts, parsed.key, refused=ack, **parsed.values))
             return lang
         # The replies are sent under the same lock, so a page reconnecting meanwhile
         # finds them among the undelivered rather than missing them.
@@ -132,27 +144,60 @@ class ChatSocket:
                 await self._turn(key, Command(name="start"), hint, self._client(ws))
             result = await self._turn(key, parsed, hint, self._client(ws))
             if result is None:
-                await ws.send_json(frames.notice(texts, "error_try_again"))
+                await ws.send_json(frames.notice(texts, "error_try_again", refused=ack))
                 return lang
-            await self._deliver(ws, key, result, lang)
+            await self._deliver(ws, key, result, lang, ack)
         return result.lang
+
+    async def take(
+        self, key: ChatRef, inp: Input, hint: str | None, client: str, fetch: FetchFile
+    ) -> list[dict[str, object]]:
+        """One input that came another way than the socket (a file posted to
+        /chat/file): the same turn, under the same lock; the frames go back to the
+        caller. Refused by the flood limit like any frame."""
+        record = await self.turns.load(key)
+        lang = record.state.lang if record.state is not None else lang_from_hint(hint)
+        texts = self.texts(lang)
+        if not self.flood.allow(key.key):
+            return [frames.notice(texts, "rate_limited")]
+        async with self.one.hold(key.key):
+            result = await self._turn(key, inp, hint, client, fetch)
+        if result is None:
+            return [frames.notice(texts, "error_try_again")]
+        out: list[dict[str, object]] = []
+        if result.lang != lang:
+            out.append(frames.page_texts(self.texts(result.lang)))
+        out.append(self._turn_frame(result, None))
+        return out
 
     def _client(self, ws: WebSocket) -> str:
         """The client's address, for the receipt-guessing bounds (memory only)."""
         return self.clients.of(ws.client.host if ws.client else None, ws.headers)
 
     async def _turn(
-        self, key: ChatRef, inp: Input, hint: str | None, client: str = ""
+        self,
+        key: ChatRef,
+        inp: Input,
+        hint: str | None,
+        client: str = "",
+        fetch: FetchFile | None = None,
     ) -> TurnResult | None:
+        channel = Channel(client=client, fetch_file=fetch)
         try:
-            return await self.turns.run(key, inp, lang_hint=hint, channel=Channel(client=client))
+            return await self.turns.run(key, inp, lang_hint=hint, channel=channel)
         except Exception:
             # No content and no session in the log; the student is told to try again.
             log.exception("a web chat turn failed")
             return None
 
-    async def _deliver(self, ws: WebSocket, key: ChatRef, result: TurnResult, lang: str) -> None:
-        frame = frames.turn(result, self.texts(result.lang))
+    def _turn_frame(self, result: TurnResult, ack: int | None) -> dict[str, object]:
+        box = self.lengths.after(result.replies)
+        return frames.turn(result, self.texts(result.lang), box=box, ack=ack)
+
+    async def _deliver(
+        self, ws: WebSocket, key: ChatRef, result: TurnResult, lang: str, ack: int | None = None
+    ) -> None:
+        frame = self._turn_frame(result, ack)
         try:
             if result.lang != lang:
                 await ws.send_json(frames.page_texts(self.texts(result.lang)))

@@ -1,12 +1,14 @@
 """The web chat's wire format, both ways, as JSON text frames.
 
 From the page: {"type": "text", "text": "..."} or {"type": "press", "turn": 7,
-"value": "no"}. Anything else is refused with a message key, never an exception: a
-malformed frame changes nothing.
+"value": "no"}, each with an optional "id" the answer carries back (`ack` on a turn,
+`refused` on a notice), so the page knows which message arrived and which did not.
+Anything else is refused with a message key, never an exception: a malformed frame
+changes nothing.
 
 To the page: "texts" (the page's own words in the conversation's language), "turn"
-(the engine's replies), "notice" (a note from the channel: too long, too fast, not
-understood), "ended" (the session is gone).
+(the engine's replies, and what the text box takes next: `box`), "notice" (a note from
+the channel: too long, too fast, not understood), "ended" (the session is gone).
 """
 
 from __future__ import annotations
@@ -17,18 +19,34 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.turns import TurnResult
+from bot.webchat.lengths import Box
 from bot.webchat.markup import receipt_code, runs
-from dialogues import Command, Input, Press, Reply, Text, Texts
+from dialogues import Button, Command, Input, Press, Reply, Text, Texts
 from dialogues.keys import WEB_KEYS
 
 VALUE = re.compile(r"^[a-z0-9_.-]{1,32}$")
 MAX_TURN = 2**31 - 1
+ADVANCE = frozenset({"next", "done"})  # the engine's own "go on" buttons, not answers
 
 
 @dataclass(frozen=True)
 class Refusal:
     key: str
     values: dict[str, object] = field(default_factory=dict)
+
+
+def frame_id(raw: str | bytes | None) -> int | None:
+    """The page's number for this frame, if it gave a sane one; anything else: none."""
+    if not isinstance(raw, str):
+        return None
+    try:
+        frame = json.loads(raw)
+    except ValueError:
+        return None
+    found = frame.get("id") if isinstance(frame, dict) else None
+    if isinstance(found, bool) or not isinstance(found, int) or not 0 <= found <= MAX_TURN:
+        return None
+    return found
 
 
 def parse(raw: str | bytes | None, *, max_chars: int) -> Input | Refusal:
@@ -68,27 +86,59 @@ def _press(turn: object, value: object) -> Input | Refusal:
     return Press(turn=turn, value=value)
 
 
-def reply(r: Reply) -> dict[str, Any]:
+def reply(r: Reply, mark: str = "") -> dict[str, Any]:
+    """`mark`: the engine's prefix of a chosen option ("✓ "). In a multi-select question
+    (one with "next") it becomes `pressed`, so the page can say aria-pressed."""
+    toggles = bool(mark) and any(b.value == "next" for row in r.buttons for b in row)
     out: dict[str, Any] = {
         "key": r.key,
         "runs": runs(r.text),
-        "buttons": [
-            [{"label": b.label, "value": b.value, "turn": b.turn} for b in row] for row in r.buttons
-        ],
+        "buttons": [[_button(b, mark if toggles else "") for b in row] for row in r.buttons],
     }
     if r.key == "receipt":
         out["code"] = receipt_code(r.text)
     return out
 
 
-def turn(result: TurnResult, texts: Texts, *, resumed: bool = False) -> dict[str, Any]:
+def _button(b: Button, mark: str) -> dict[str, Any]:
+    out: dict[str, Any] = {"label": b.label, "value": b.value, "turn": b.turn}
+    if b.value in ADVANCE:
+        out["advance"] = True
+    elif mark:
+        out["pressed"] = b.label.startswith(mark)
+        out["label"] = b.label.removeprefix(mark)
+    return out
+
+
+def selected_mark(texts: Texts) -> str:
+    return texts.get("selected_mark", label="")
+
+
+def turn(
+    result: TurnResult,
+    texts: Texts,
+    *,
+    resumed: bool = False,
+    box: Box | None = None,
+    ack: int | None = None,
+    intro: bool = False,
+) -> dict[str, Any]:
+    """`intro`: the welcome (what is kept, who reads it) is sent along, for a page that
+    reloads mid-way and would otherwise have lost it."""
+    mark = selected_mark(texts)
     frame: dict[str, Any] = {
         "type": "turn",
-        "replies": [reply(r) for r in result.replies],
+        "replies": [reply(r, mark) for r in result.replies],
         "replace": result.replace_question,
         "hide_input": result.hide_input,
         "resumed": resumed,
     }
+    if box is not None:
+        frame["box"] = {"limit": box.limit, "parts": box.parts, "files": box.files}
+    if ack is not None:
+        frame["ack"] = ack
+    if intro and not any(r.key == "welcome" for r in result.replies):
+        frame["intro"] = reply(Reply("welcome", texts.get("welcome")))
     if result.erase_chat:
         frame["erase"] = True
         frame["replies"] = [reply(Reply("chat_erased", texts.get("chat_erased")))] + frame[
@@ -97,8 +147,17 @@ def turn(result: TurnResult, texts: Texts, *, resumed: bool = False) -> dict[str
     return frame
 
 
-def notice(texts: Texts, key: str, **values: object) -> dict[str, Any]:
-    return {"type": "notice", "reply": reply(Reply(key, texts.get(key, **values)))}
+def notice(
+    texts: Texts, key: str, *, refused: int | None = None, repeat: bool = False, **values: object
+) -> dict[str, Any]:
+    """`refused`: the id of the page's frame that was not taken (its text goes back in
+    the box); `repeat`: the same note was just said, the page need not say it again."""
+    frame: dict[str, Any] = {"type": "notice", "reply": reply(Reply(key, texts.get(key, **values)))}
+    if refused is not None:
+        frame["refused"] = refused
+    if repeat:
+        frame["repeat"] = True
+    return frame
 
 
 def page_texts(texts: Texts) -> dict[str, Any]:

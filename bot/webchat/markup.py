@@ -9,9 +9,20 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-Run = tuple[str, str]  # (text, style): style is "", "b", "i" or "bi"
+Run = tuple[str, str]  # (text, style): style is "", "b", "i" or "bi", plus "t" for a phone number
 
 RECEIPT_CODE = re.compile(r"\b\d{4} \d{4} \d{4} \d{4}\b")
+# Dutch help-line numbers as the locale files and config.yaml write them: 0800-0113,
+# 0900-8844, 070-1234567, 06 12345678, +31 70 123 4567, and the short 112 and 113. Not
+# inside a longer run of digits (a receipt code, a date).
+PHONE = re.compile(
+    r"(?<![\w+-])(?<!\d )(?:"
+    r"0[89]00[- ]?\d{4,7}"
+    r"|0\d{1,3}[- ]?\d{3,4}[- ]?\d{2,4}"
+    r"|\+\d{2}[- ]?\d{1,3}[- ]?\d{3,4}[- ]?\d{3,4}"
+    r"|11[23]"
+    r")(?![\w-]| \d)"
+)
 
 
 class _Runs(HTMLParser):
@@ -36,13 +47,28 @@ class _Runs(HTMLParser):
             self.runs.append((data, style))
 
 
+def _phones(run: Run) -> list[Run]:
+    """A run split where a phone number stands: those parts get "t" (the page makes a
+    tel: link of their digits)."""
+    text, style = run
+    out: list[Run] = []
+    start = 0
+    for found in PHONE.finditer(text):
+        if sum(c.isdigit() for c in found.group(0)) not in (3, *range(8, 13)):
+            continue
+        out += [(text[start : found.start()], style), (found.group(0), style + "t")]
+        start = found.end()
+    out.append((text[start:], style))
+    return [r for r in out if r[0]]
+
+
 def runs(text: str) -> list[Run]:
     """Any other tag is dropped and its text kept: the engine makes none, and a
     mistake must never turn into markup."""
     parser = _Runs()
     parser.feed(text)
     parser.close()
-    return [run for run in parser.runs if run[0]]
+    return [part for run in parser.runs if run[0] for part in _phones(run)]
 
 
 def receipt_code(text: str) -> str | None:

@@ -1,0 +1,131 @@
+"""A student's photo or PDF, rebuilt without what it says about its maker, before sealing.
+
+A phone photo carries where it was taken (EXIF GPS), the phone's make and serial, the
+time; a PDF names its author, the program and often the user account (its info
+dictionary and XMP). An adviser needs none of that, and a seized disk or a curious
+reader must not learn it. So every channel hands the bytes here first:
+
+- JPEG and PNG are decoded and only the pixels are written again (orientation applied
+  first, so the photo stays upright): no EXIF, GPS, XMP, ICC profile or comment survives.
+- PDF pages are copied into a new document (pypdf): no info dictionary (author,
+  creator, producer), no XMP stream, no per-page metadata, nothing of the old catalog.
+
+Anything else, or a file that does not parse, is refused with a message key: it is
+never stored as it came. Pure functions, no I/O; the callers decide what to say.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import warnings
+from dataclasses import dataclass
+from typing import Final, Literal
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+from pypdf import PdfReader, PdfWriter
+from pypdf.errors import PyPdfError
+from pypdf.generic import NameObject
+
+log = logging.getLogger(__name__)
+
+Kind = Literal["jpeg", "png", "pdf"]
+KINDS: Final[tuple[Kind, ...]] = ("jpeg", "png", "pdf")
+MIME: Final[dict[Kind, str]] = {"jpeg": "image/jpeg", "png": "image/png", "pdf": "application/pdf"}
+NAMES: Final[dict[Kind, str]] = {"jpeg": "foto.jpg", "png": "afbeelding.png", "pdf": "document.pdf"}
+MAX_PIXELS: Final = 40_000_000  # a 40-megapixel photo; beyond it a file is a pixel bomb
+MAX_PAGES: Final = 500
+PAGE_METADATA: Final = ("/Metadata", "/PieceInfo", "/LastModified")
+
+
+@dataclass(frozen=True)
+class Clean:
+    data: bytes
+    kind: Kind
+
+    @property
+    def mime(self) -> str:
+        return MIME[self.kind]
+
+
+@dataclass(frozen=True)
+class Refused:
+    key: str  # a locale key: "attachment_wrong_type" or "attachment_unreadable"
+
+
+def sniff(data: bytes) -> Kind | None:
+    """What a file is by its first bytes (never by its name or the browser's word)."""
+    if data.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if data[:1024].lstrip().startswith(b"%PDF-"):
+        return "pdf"
+    return None
+
+
+def strip(data: bytes, allowed: tuple[str, ...] = KINDS) -> Clean | Refused:
+    kind = sniff(data)
+    if kind is None or kind not in allowed:
+        return Refused("attachment_wrong_type")
+    try:
+        cleaned = _pdf(data) if kind == "pdf" else _image(data, kind)
+    except (OSError, ValueError, SyntaxError, PyPdfError, Image.DecompressionBombError):
+        log.info("a %s attachment could not be read and was refused", kind)
+        return Refused("attachment_unreadable")
+    return Clean(cleaned, kind)
+
+
+def _image(data: bytes, kind: Kind) -> bytes:
+    """Pixels only: a fresh image gets the decoded pixels and nothing of `info`."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            with Image.open(io.BytesIO(data)) as opened:
+                width, height = opened.size
+                if width * height > MAX_PIXELS:
+                    raise ValueError("too many pixels")
+                upright = ImageOps.exif_transpose(opened)
+                pixels = _mode_for(upright, kind)
+        except (UnidentifiedImageError, Image.DecompressionBombWarning) as e:
+            raise ValueError(str(e)) from e
+    fresh = Image.frombytes(pixels.mode, pixels.size, pixels.tobytes())
+    out = io.BytesIO()
+    if kind == "jpeg":
+        fresh.save(out, "JPEG", quality=90, optimize=True)
+    else:
+        fresh.save(out, "PNG", optimize=True)
+    return out.getvalue()
+
+
+def _mode_for(image: Image.Image, kind: Kind) -> Image.Image:
+    """A mode whose raw bytes need nothing else (no palette) to mean the same picture."""
+    keep = ("L", "RGB", "CMYK") if kind == "jpeg" else ("1", "L", "LA", "RGB", "RGBA")
+    if image.mode in keep:
+        image.load()
+        return image
+    transparent = kind == "png" and (
+        image.mode in ("PA", "La") or "A" in image.getbands() or "transparency" in image.info
+    )
+    return image.convert("RGBA" if transparent else "RGB")
+
+
+def _pdf(data: bytes) -> bytes:
+    """The pages alone, in a new document: the old catalog (XMP, outlines, scripts,
+    embedded files) and info dictionary are not carried over."""
+    reader = PdfReader(io.BytesIO(data), strict=False)
+    if reader.is_encrypted and not reader.decrypt(""):
+        raise ValueError("encrypted with a password")
+    if not 0 < len(reader.pages) <= MAX_PAGES:
+        raise ValueError("no pages or too many")
+    writer = PdfWriter()
+    for page in reader.pages:
+        added = writer.add_page(page)
+        for key in PAGE_METADATA:
+            if NameObject(key) in added:
+                del added[NameObject(key)]
+    writer.metadata = None
+    writer.xmp_metadata = None
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
