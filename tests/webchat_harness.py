@@ -95,3 +95,59 @@ def keys(frame: dict[str, Any]) -> list[str]:
 
 def text_of(reply: dict[str, Any]) -> str:
     return "".join(run[0] for run in reply["runs"])
+
+
+SUMMARY_STEPS: list[tuple[str, str | None]] = [
+    ("Nee", None),
+    ("Tijdens mijn stage", None),
+    ("", "Mijn begeleider negeerde me."),
+    ("Klaar", None),
+    ("Afkomst of huidskleur", None),
+    ("Verder", None),
+    ("Het gebeurt nog steeds", None),
+    ("ROC Mondriaan", None),
+    ("", "Bakkerij De Korst"),
+    ("Nee", None),
+    ("Praten met een vertrouwenspersoon", None),
+    ("Mijn school (aanbevolen)", None),
+]
+
+
+async def file_over_socket(client: Client) -> str:
+    """A whole report over the socket (ROC Mondriaan), filed; returns its receipt code."""
+    frame = await client.until("turn")
+    for label, text in SUMMARY_STEPS:
+        frame = (
+            await client.say(text)
+            if text is not None
+            else await client.press(*buttons(frame)[label])
+        )
+    assert keys(frame) == ["summary"], keys(frame)
+    frame = await client.press(*buttons(frame)["Versturen"])
+    code = frame["replies"][0]["code"]
+    saved = next(v for label, v in buttons(frame).items() if "Verstuur" in label)
+    frame = await client.press(*saved)
+    assert "filed" in keys(frame), keys(frame)
+    assert isinstance(code, str)
+    return code
+
+
+async def to_reply(client: Client, code: str) -> dict[str, Any]:
+    """/status with the code, then "Reageren": the frame that asks for the answer."""
+    status = await client.say(f"/status {code}")
+    return await client.press(*buttons(status)["Reageren"])
+
+
+async def post_file(
+    url: str, session_id: str, data: bytes, name: str = "foto.jpg", **headers: str
+) -> tuple[int, list[dict[str, Any]]]:
+    """The page's file control: POST /chat/file; the status and the frames answered."""
+    sent = {"Cookie": f"session={session_id}", "Origin": url, "X-File-Name": name, **headers}
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(url + "/chat/file", data=data, headers=sent) as response,
+    ):
+        if response.status != 200:
+            return response.status, []
+        body = await response.json()
+        return 200, body["frames"]

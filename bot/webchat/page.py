@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from bot.config import WebSettings
+from bot.media_strip import KINDS, MIME
 from bot.turns import Turns
 from bot.webchat import session
 from bot.webchat.channel import CHANNEL, ChatSocket
@@ -25,13 +26,29 @@ from dialogues.keys import WEB_KEYS
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
 TEMPLATE = Template((HERE / "page.html").read_text(encoding="utf-8"))
+EXTENSIONS = {"jpeg": (".jpg", ".jpeg"), "png": (".png",), "pdf": (".pdf",)}
 
 
-def render(texts: Texts, *, exit_url: str, max_chars: int) -> str:
+def render(
+    texts: Texts,
+    *,
+    exit_url: str,
+    max_chars: int,
+    max_file_bytes: int = 10 * 1024 * 1024,
+    file_types: tuple[str, ...] = KINDS,
+) -> str:
+    """`max_chars`: the engine's widest text limit (a question may say a smaller one in
+    its turn frame); the file limits are `web.max_file_bytes` and `web.file_types`."""
     values = {key: html.escape(texts.get(key)) for key in WEB_KEYS}
     values["lang"] = html.escape(texts.lang)
     values["exit_url"] = html.escape(exit_url)
     values["max_chars"] = str(max_chars)
+    values["max_file_bytes"] = str(max_file_bytes)
+    values["max_file_mb"] = str(max(1, max_file_bytes // (1024 * 1024)))
+    values["file_types"] = " ".join(MIME[k] for k in KINDS if k in file_types)
+    values["file_accept"] = ",".join(
+        accept for k in KINDS if k in file_types for accept in (MIME[k], *EXTENSIONS[k])
+    )
     return TEMPLATE.substitute(values)
 
 
@@ -52,7 +69,13 @@ class Page:
             if record.state is not None:
                 lang = record.state.lang
         texts = self.turns.texts(lang)
-        body = render(texts, exit_url=self.web.quick_exit_url, max_chars=self.web.max_text_chars)
+        body = render(
+            texts,
+            exit_url=self.web.quick_exit_url,
+            max_chars=self.channel.lengths.default.limit,
+            max_file_bytes=self.web.max_file_bytes,
+            file_types=self.web.file_types,
+        )
         response = HTMLResponse(body)
         if session_id is None:
             session.give(response, session.new_id(), secure=self.secure)
