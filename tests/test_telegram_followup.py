@@ -23,6 +23,7 @@ from storage.reports import report_private_key
 from storage.thread import message_field
 from tests.conftest import FAST_ARGON2
 from tests.harness import TOKEN, RunningService, Student, file_report
+from tests.media_files import PHONE, gps_of, gps_photo
 from tests.standin import BotAPIStandIn
 
 CHAT = 6161
@@ -53,6 +54,7 @@ class Adviser:
 
     def __init__(self, settings: Settings, recovery: crypto.X25519PrivateKey) -> None:
         self.settings, self.recovery = settings, recovery
+        self.files: list[bytes] = []
 
     async def answer(self, text: str, news: Callable[[str], None]) -> str:
         engine = make_engine(self.settings.database.url)
@@ -110,6 +112,9 @@ class Adviser:
                     if m.ciphertext is not None
                 ]
                 files = (await session.scalars(select(Attachment))).all()
+                self.files = [
+                    thread.open_file(f.sealed, private, report.id, f.id).data for f in files
+                ]
                 return texts + [f"<file {len(files)}>"] * bool(files)
         finally:
             await engine.dispose()
@@ -144,7 +149,7 @@ async def test_answer_read_reply_nudge_photo_and_withdraw(
         await student.say(f"/status {grouped(code)}")
         await student.press("status.reply")
         mark = api.mark(CHAT)
-        api.push_photo(CHAT)
+        api.push_photo(CHAT, data=gps_photo())
         await api.wait_for_texts(CHAT, 1, since=mark, timeout=10)
         await api.wait_idle(timeout=5)
         assert await adviser.student_messages() == [
@@ -152,6 +157,8 @@ async def test_answer_read_reply_nudge_photo_and_withdraw(
             "",
             "<file 1>",
         ]  # a photo: no text
+        (photo,) = adviser.files  # what the adviser opens: the photo, without GPS or phone
+        assert gps_of(photo) == {} and PHONE.encode() not in photo
 
         await student.say(f"/status {grouped(code)}")
         await student.press("status.withdraw")

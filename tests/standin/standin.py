@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
+import io
 import random
 import time
 from collections.abc import Callable
@@ -30,6 +31,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 from aiohttp import web
+from PIL import Image
 
 from . import updates as build
 from .methods import Telegram
@@ -37,6 +39,15 @@ from .records import ApiError, Call, Fault
 from .server import envelope, error_response, fault_response, make_app, read_params
 from .spec import ObjectSpec, load_spec
 from .validate import Checker, Invalid
+
+
+def _tiny_jpeg() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (4, 4), (90, 120, 200)).save(out, "JPEG")
+    return out.getvalue()
+
+
+TINY_JPEG = _tiny_jpeg()  # what a photo's file_id serves unless a test gives its own
 
 SENT_METHODS = ("sendMessage", "editMessageText")
 FAULT_GRACE = 3.0  # seconds after a fault (plus retry_after) during which a retry is awaited
@@ -277,13 +288,15 @@ class BotAPIStandIn:
         chat_id: int,
         *,
         caption: str | None = None,
+        data: bytes | None = None,
         user_id: int | None = None,
         language_code: str = "nl",
         first_name: str = "Student",
     ) -> int:
+        """`data`: the photo's bytes (every size serves them); default a tiny real JPEG."""
         content = build.photo_content(self._next_serial(), caption)
         for size in content["photo"]:  # every size can be fetched, as on Telegram
-            self.telegram.files[size["file_id"]] = b"\xff\xd8 photo " + size["file_id"].encode()
+            self.telegram.files[size["file_id"]] = data if data is not None else TINY_JPEG
         return self._user_message(chat_id, content, user_id, language_code, first_name)
 
     def push_document(
