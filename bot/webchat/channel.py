@@ -133,7 +133,7 @@ class ChatSocket:
             return lang
         parsed = frames.parse(raw, max_chars=self.web.max_text_chars)
         if isinstance(parsed, frames.Refusal):
-            await ws.send_json(frames.notice(texts, parsed.key, refused=ack, **parsed.values))
+            await ws.send_json(frames.notice(texts, parsed.key, parsed.values, refused=ack))
             return lang
         # The replies are sent under the same lock, so a page reconnecting meanwhile
         # finds them among the undelivered rather than missing them.

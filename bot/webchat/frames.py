@@ -148,11 +148,17 @@ def turn(
 
 
 def notice(
-    texts: Texts, key: str, *, refused: int | None = None, repeat: bool = False, **values: object
+    texts: Texts,
+    key: str,
+    values: dict[str, object] | None = None,
+    *,
+    refused: int | None = None,
+    repeat: bool = False,
 ) -> dict[str, Any]:
     """`refused`: the id of the page's frame that was not taken (its text goes back in
     the box); `repeat`: the same note was just said, the page need not say it again."""
-    frame: dict[str, Any] = {"type": "notice", "reply": reply(Reply(key, texts.get(key, **values)))}
+    text = texts.get(key, **(values or {}))
+    frame: dict[str, Any] = {"type": "notice", "reply": reply(Reply(key, text))}
     if refused is not None:
         frame["refused"] = refused
     if repeat:

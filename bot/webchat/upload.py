@@ -80,7 +80,9 @@ class FileDrop:
         record = await self.channel.turns.load(key)
         lang = record.state.lang if record.state is not None else lang_from_hint(hint)
         mb = max(1, self.web.max_file_bytes // MB)
-        return JSONResponse({"frames": [frames.notice(self.channel.texts(lang), text_key, mb=mb)]})
+        return JSONResponse(
+            {"frames": [frames.notice(self.channel.texts(lang), text_key, {"mb": mb})]}
+        )
 
 
 def _name(raw: str) -> str:
