@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.config import Settings
+from dialogues.texts import load_texts
 from storage import crypto, thread
 from storage.crypto import KdfParams
 from storage.db import make_engine, session_factory
@@ -27,6 +28,8 @@ from tests.media_files import PHONE, gps_of, gps_photo
 from tests.standin import BotAPIStandIn
 
 CHAT = 6161
+
+TEXTS = load_texts()["nl"]
 
 
 @pytest.fixture
@@ -159,6 +162,16 @@ async def test_answer_read_reply_nudge_photo_and_withdraw(
         ]  # a photo: no text
         (photo,) = adviser.files  # what the adviser opens: the photo, without GPS or phone
         assert gps_of(photo) == {} and PHONE.encode() not in photo
+
+        # A kind of file that cannot be stripped is refused kindly and not stored.
+        await student.say(f"/status {grouped(code)}")
+        await student.press("status.reply")
+        mark = api.mark(CHAT)
+        api.push_document(CHAT, b"PK\x03\x04 a word file", file_name="verslag.docx")
+        told = await api.wait_for_texts(CHAT, 1, since=mark, timeout=10)
+        assert told[-1] == TEXTS.get("attachment_wrong_type")
+        await api.wait_idle(timeout=5)
+        assert (await adviser.student_messages())[-1] == "<file 1>"
 
         await student.say(f"/status {grouped(code)}")
         await student.press("status.withdraw")
