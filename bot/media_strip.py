@@ -8,7 +8,8 @@ reader must not learn it. So every channel hands the bytes here first:
 - JPEG and PNG are decoded and only the pixels are written again (orientation applied
   first, so the photo stays upright): no EXIF, GPS, XMP, ICC profile or comment survives.
 - PDF pages are copied into a new document (pypdf): no info dictionary (author,
-  creator, producer), no XMP stream, no per-page metadata, nothing of the old catalog.
+  creator, producer), no XMP stream, no per-page metadata, nothing of the old catalog;
+  a JPEG inside it (a photo "scanned to PDF") is re-encoded to its pixels as well.
 
 Anything else, or a file that does not parse, is refused with a message key: it is
 never stored as it came. Pure functions, no I/O; the callers decide what to say.
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 from PIL import Image, ImageOps, UnidentifiedImageError
-from pypdf import PdfReader, PdfWriter
+from pypdf import PageObject, PdfReader, PdfWriter
 from pypdf.errors import PyPdfError
 from pypdf.generic import NameObject
 
@@ -124,8 +125,40 @@ def _pdf(data: bytes) -> bytes:
         for key in PAGE_METADATA:
             if NameObject(key) in added:
                 del added[NameObject(key)]
+        _page_images(added)
     writer.metadata = None
     writer.xmp_metadata = None
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def _page_images(page: PageObject) -> None:
+    """A photo inside a PDF ("scan to PDF") keeps its JPEG's EXIF and GPS: each JPEG
+    image is re-encoded to its pixels, and any image's own XMP is dropped."""
+    try:
+        for image in page.images:
+            if image.indirect_reference is None:
+                continue  # inline images: a few bytes of raw pixels, no room for EXIF
+            stream = image.indirect_reference.get_object()
+            if NameObject("/Metadata") in stream:
+                del stream[NameObject("/Metadata")]
+            filters = stream.get("/Filter")
+            names = filters if isinstance(filters, list) else [filters]
+            if not {"/DCTDecode", "/JPXDecode"} & {str(n) for n in names}:
+                continue
+            if image.image is None:
+                raise ValueError("an embedded photo that cannot be decoded")
+            pixels = (
+                image.image
+                if image.image.mode in ("L", "RGB", "CMYK")
+                else (image.image.convert("RGB"))
+            )
+            mask = stream.get("/SMask")
+            image.replace(Image.frombytes(pixels.mode, pixels.size, pixels.tobytes()), quality=90)
+            if mask is not None:
+                image.indirect_reference.get_object()[NameObject("/SMask")] = mask
+    except (ValueError, OSError, PyPdfError):
+        raise
+    except Exception as e:  # pypdf's image decoding raises many kinds; refuse, never keep
+        raise ValueError(f"embedded image: {type(e).__name__}") from e

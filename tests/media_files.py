@@ -7,6 +7,7 @@ import io
 
 from PIL import ExifTags, Image, PngImagePlugin
 from pypdf import PdfWriter
+from pypdf.generic import DictionaryObject, NameObject, NumberObject, StreamObject
 
 AUTHOR = "Fatima Jansen"
 PHONE = "StudentPhone 12"
@@ -62,6 +63,34 @@ def authored_pdf() -> bytes:
         {"/Author": AUTHOR, "/Creator": f"Word ({AUTHOR})", "/Producer": "Office 365 " + AUTHOR}
     )
     writer.xmp_metadata = XMP
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def pdf_with_photo() -> bytes:
+    """A photo "scanned to PDF": the phone's JPEG, EXIF and GPS included, as the page's
+    image (DCTDecode keeps the JPEG's bytes as they were)."""
+    writer = PdfWriter()
+    page = writer.add_blank_page(width=40, height=20)
+    image = StreamObject()
+    image.set_data(gps_photo(orientation=1))
+    image.update(
+        {
+            NameObject("/Type"): NameObject("/XObject"),
+            NameObject("/Subtype"): NameObject("/Image"),
+            NameObject("/Width"): NumberObject(40),
+            NameObject("/Height"): NumberObject(20),
+            NameObject("/ColorSpace"): NameObject("/DeviceRGB"),
+            NameObject("/BitsPerComponent"): NumberObject(8),
+            NameObject("/Filter"): NameObject("/DCTDecode"),
+        }
+    )
+    xobjects = DictionaryObject({NameObject("/Im0"): writer._add_object(image)})
+    page[NameObject("/Resources")] = DictionaryObject({NameObject("/XObject"): xobjects})
+    content = StreamObject()
+    content.set_data(b"q 40 0 0 20 0 0 cm /Im0 Do Q")
+    page[NameObject("/Contents")] = writer._add_object(content)
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()

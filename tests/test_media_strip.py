@@ -10,7 +10,16 @@ from PIL import Image
 from pypdf import PdfReader
 
 from bot.media_strip import Clean, Refused, sniff, strip
-from tests.media_files import AUTHOR, COMMENT, PHONE, authored_pdf, gps_of, gps_photo, png_with_text
+from tests.media_files import (
+    AUTHOR,
+    COMMENT,
+    PHONE,
+    authored_pdf,
+    gps_of,
+    gps_photo,
+    pdf_with_photo,
+    png_with_text,
+)
 
 
 def cleaned(data: bytes) -> Clean:
@@ -59,6 +68,16 @@ def test_a_pdf_loses_author_creator_producer_and_xmp() -> None:
     info = reader.metadata or {}
     assert not {"/Author", "/Creator", "/Producer"} & set(info)
     assert reader.xmp_metadata is None
+
+
+def test_a_photo_inside_a_pdf_loses_its_gps_too() -> None:
+    original = pdf_with_photo()
+    assert PHONE.encode() in original  # the phone's EXIF is inside the PDF
+    clean = cleaned(original)
+    assert PHONE.encode() not in clean.data and b"Exif" not in clean.data
+    (image,) = PdfReader(io.BytesIO(clean.data)).pages[0].images
+    assert image.image is not None and image.image.size == (40, 20)
+    assert gps_of(image.data) == {}
 
 
 @pytest.mark.parametrize(
