@@ -26,7 +26,7 @@ from typing import Final, Literal
 from PIL import Image, ImageOps, UnidentifiedImageError
 from pypdf import PageObject, PdfReader, PdfWriter
 from pypdf.errors import PyPdfError
-from pypdf.generic import NameObject
+from pypdf.generic import DictionaryObject, NameObject
 
 log = logging.getLogger(__name__)
 
@@ -141,24 +141,31 @@ def _page_images(page: PageObject) -> None:
             if image.indirect_reference is None:
                 continue  # inline images: a few bytes of raw pixels, no room for EXIF
             stream = image.indirect_reference.get_object()
-            if NameObject("/Metadata") in stream:
-                del stream[NameObject("/Metadata")]
-            filters = stream.get("/Filter")
-            names = filters if isinstance(filters, list) else [filters]
-            if not {"/DCTDecode", "/JPXDecode"} & {str(n) for n in names}:
+            if not isinstance(stream, DictionaryObject):
                 continue
-            if image.image is None:
-                raise ValueError("an embedded photo that cannot be decoded")
-            pixels = (
-                image.image
-                if image.image.mode in ("L", "RGB", "CMYK")
-                else (image.image.convert("RGB"))
-            )
+            stream.pop(NameObject("/Metadata"), None)
+            if not _compressed_photo(stream.get("/Filter")):
+                continue
             mask = stream.get("/SMask")
-            image.replace(Image.frombytes(pixels.mode, pixels.size, pixels.tobytes()), quality=90)
-            if mask is not None:
-                image.indirect_reference.get_object()[NameObject("/SMask")] = mask
+            image.replace(_pixels_of(image.image), quality=90)
+            fresh = image.indirect_reference.get_object()
+            if mask is not None and isinstance(fresh, DictionaryObject):
+                fresh[NameObject("/SMask")] = mask
     except (ValueError, OSError, PyPdfError):
         raise
     except Exception as e:  # pypdf's image decoding raises many kinds; refuse, never keep
         raise ValueError(f"embedded image: {type(e).__name__}") from e
+
+
+def _compressed_photo(filters: object) -> bool:
+    """JPEG and JPEG 2000 streams keep the camera's own metadata inside them."""
+    names = filters if isinstance(filters, list) else [filters]
+    return bool({"/DCTDecode", "/JPXDecode"} & {str(n) for n in names})
+
+
+def _pixels_of(image: Image.Image | None) -> Image.Image:
+    if image is None:
+        raise ValueError("an embedded photo that cannot be decoded")
+    if image.mode not in ("L", "RGB", "CMYK"):
+        image = image.convert("RGB")
+    return Image.frombytes(image.mode, image.size, image.tobytes())
