@@ -447,9 +447,11 @@
       pressed = null;
       lastMine = null;
     }
-    if (frame.hide_input && lastMine) {
-      lastMine.remove();
-      lastMine = null;
+    if (frame.hide_input) {
+      // The message that held a receipt code: the one this turn answers.
+      const answered = inFlight && frame.ack === inFlight.id ? inFlight.bubble : lastMine;
+      if (answered) answered.remove();
+      if (answered === lastMine) lastMine = null;
     }
     const replies = frame.replies.slice();
     if (frame.box) {
