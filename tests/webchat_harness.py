@@ -139,13 +139,26 @@ async def to_reply(client: Client, code: str) -> dict[str, Any]:
 
 
 async def post_file(
-    url: str, session_id: str, data: bytes, name: str = "foto.jpg", **headers: str
+    url: str,
+    session_id: str,
+    data: bytes,
+    name: str = "foto.jpg",
+    *,
+    chunked: bool = False,
+    **headers: str,
 ) -> tuple[int, list[dict[str, Any]]]:
-    """The page's file control: POST /chat/file; the status and the frames answered."""
+    """The page's file control: POST /chat/file; the status and the frames answered.
+    `chunked`: without a Content-Length, as a client that does not say the size."""
     sent = {"Cookie": f"session={session_id}", "Origin": url, "X-File-Name": name, **headers}
+
+    async def pieces() -> AsyncIterator[bytes]:
+        for start in range(0, len(data), 1024):
+            yield data[start : start + 1024]
+
+    body: Any = pieces() if chunked else data
     async with (
         aiohttp.ClientSession() as http,
-        http.post(url + "/chat/file", data=data, headers=sent) as response,
+        http.post(url + "/chat/file", data=body, headers=sent) as response,
     ):
         if response.status != 200:
             return response.status, []
