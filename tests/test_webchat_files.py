@@ -6,7 +6,6 @@ nothing; a file is taken only while answering; another site cannot post one."""
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Callable
 
 from PIL import Image
@@ -15,10 +14,11 @@ from sqlalchemy import func, select
 from bot.config import Settings
 from bot.container import build_container
 from storage.models import Attachment
-from tests.console_client import make_world
 from tests.media_files import PHONE, authored_pdf, gps_of, gps_photo
 from tests.webchat_harness import (
     chat,
+    downloads,
+    enrol_before,
     file_over_socket,
     keys,
     new_session,
@@ -27,8 +27,6 @@ from tests.webchat_harness import (
     text_of,
     to_reply,
 )
-
-LINK = re.compile(r'href="[^"]*/reports/(\w+)/attachments/(\w+)"')
 
 
 async def _attachments(settings: Settings) -> int:
@@ -44,11 +42,7 @@ async def test_a_gps_photo_reaches_the_advisers_download_without_gps(
     make_settings: Callable[..., Settings],
 ) -> None:
     settings = make_settings()
-    container = await build_container(settings)
-    try:  # enrolled before the report, so it is sealed to this adviser
-        adviser = await make_world(container).enrol("mondriaan-vp")
-    finally:
-        await container.close()
+    adviser = await enrol_before(settings, "mondriaan-vp")
     photo = gps_photo()
     assert gps_of(photo)
     async with running(settings) as url:
@@ -62,24 +56,8 @@ async def test_a_gps_photo_reaches_the_advisers_download_without_gps(
     assert status == 200 and [f["type"] for f in frames] == ["turn"]
     assert keys(frames[0]) == ["reply_sent"]
 
-    container = await build_container(settings)
-    try:
-        world = make_world(container)
-        async with world.client() as console:
-            assert (await world.login(console, adviser)).status_code == 303
-            listed = await console.get("/console/reports")
-            report_id = re.search(r"/console/reports/(\w{32})", listed.text)
-            assert report_id is not None
-            page = await console.get(f"/console/reports/{report_id.group(1)}")
-            found = LINK.search(page.text)
-            assert found is not None and "IMG_2041.jpg" in page.text
-            download = await console.get(
-                f"/console/reports/{found.group(1)}/attachments/{found.group(2)}"
-            )
-    finally:
-        await container.close()
-    assert download.status_code == 200
-    got = download.content
+    ((name, got),) = await downloads(settings, adviser)
+    assert name == "IMG_2041.jpg"
     assert gps_of(got) == {}  # no coordinates ...
     assert PHONE.encode() not in got and b"Exif" not in got  # ... nor the phone
     with Image.open(io.BytesIO(got)) as image:

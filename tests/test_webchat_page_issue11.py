@@ -1,5 +1,6 @@
 """Issue 11 in a real browser on a 360×640 phone: a photo with GPS data sent to the
-adviser (and a file too large refused before upload); long text counted before sending
+adviser, downloaded in the console without it (and a file too large refused before
+upload); long text counted before sending
 and sent in parts, never cut; 40 fast messages all in the story, or visibly refused with
 their words back in the box; help-line numbers as tel: links; multi-select answers with
 aria-pressed and a "Next" that looks different; the welcome kept over a reload; axe-core
@@ -17,17 +18,17 @@ from playwright.async_api import Page
 
 from bot.config import Settings
 from tests.browser import chromium
-from tests.media_files import gps_photo
+from tests.media_files import PHONE, gps_of, gps_photo
 from tests.webchat_browser import NL, Student
-from tests.webchat_harness import running
+from tests.webchat_harness import downloads, enrol_before, running
 
 pytestmark = pytest.mark.browser
 
-PHONE = {"width": 360, "height": 640}
+SMALL = {"width": 360, "height": 640}
 
 
 async def _phone(browser: object) -> tuple[object, Page]:
-    context = await browser.new_context(viewport=PHONE, locale="nl-NL")  # type: ignore[attr-defined]
+    context = await browser.new_context(viewport=SMALL, locale="nl-NL")  # type: ignore[attr-defined]
     return context, await context.new_page()
 
 
@@ -69,6 +70,7 @@ async def test_a_photo_goes_to_the_adviser_and_a_too_large_file_is_refused_befor
     big = tmp_path / "groot.jpg"
     big.write_bytes(b"\xff\xd8\xff" + bytes(70_000))
     settings = make_settings(web={"max_file_bytes": 65_536})
+    adviser = await enrol_before(settings, "mondriaan-vp")
     async with running(settings) as url, chromium() as browser:
         context, page = await _phone(browser)
         posted: list[str] = []
@@ -97,6 +99,8 @@ async def test_a_photo_goes_to_the_adviser_and_a_too_large_file_is_refused_befor
         assert [u for u in posted if u.endswith("/chat/file")] == [url + "/chat/file"]
         assert not await attach.is_visible()  # the answer is sent: no file control now
         await context.close()  # type: ignore[attr-defined]
+    ((name, got),) = await downloads(settings, adviser)  # the adviser, in the console
+    assert name == "IMG_2041.jpg" and gps_of(got) == {} and PHONE.encode() not in got
 
 
 async def test_long_text_is_counted_offered_in_parts_and_never_cut(

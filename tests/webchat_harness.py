@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
 import json
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -12,7 +14,12 @@ import aiohttp
 from websockets.asyncio.client import ClientConnection, connect
 
 from bot.config import Settings
+from bot.container import build_container
 from bot.runtime import serve
+from tests.case_helpers import Enrolled
+from tests.console_client import make_world
+
+ATTACHMENT = re.compile(r'<a href="[^"]*?(/reports/\w+/attachments/\w+)">([^<]*)</a>')
 
 
 @contextlib.asynccontextmanager
@@ -164,3 +171,33 @@ async def post_file(
             return response.status, []
         body = await response.json()
         return 200, body["frames"]
+
+
+async def enrol_before(settings: Settings, adviser_id: str) -> Enrolled:
+    """An adviser with a key before the report is filed, so it is sealed to them too."""
+    container = await build_container(settings)
+    try:
+        return await make_world(container).enrol(adviser_id)
+    finally:
+        await container.close()
+
+
+async def downloads(settings: Settings, adviser: Enrolled) -> list[tuple[str, bytes]]:
+    """Every attachment of the one report, as the adviser downloads it in the console:
+    (the name the page shows, the bytes of the download)."""
+    container = await build_container(settings)
+    try:
+        world = make_world(container)
+        async with world.client() as console:
+            assert (await world.login(console, adviser)).status_code == 303
+            listed = await console.get("/console/reports")
+            (report_id,) = set(re.findall(r"/console/reports/(\w{32})", listed.text))
+            page = await console.get(f"/console/reports/{report_id}")
+            out = []
+            for link, name in ATTACHMENT.findall(page.text):
+                got = await console.get(f"/console{link}")
+                assert got.status_code == 200
+                out.append((html.unescape(name), got.content))
+            return out
+    finally:
+        await container.close()
