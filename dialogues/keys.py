@@ -185,5 +185,34 @@ def flow_keys(flow: Flow, context: FlowContext) -> frozenset[str]:
     return frozenset(keys)
 
 
+# Typed answers ("did you mean?") and where else a student can go.
+WORDS_KEYS = frozenset(
+    {
+        "confirm_guess",
+        "btn_guess_yes",
+        "btn_guess_no",
+        "guess_declined",
+        "network_unnamed",
+    }
+)
+
+
+# Engine buttons a synonym may name: syn_<value> (dots as underscores).
+SYNONYM_BUTTONS = ("next", "skip", "done", "back", "guess_yes", "guess_no")
+
+
+def synonym_keys(flow: Flow, context: FlowContext) -> frozenset[str]:
+    """The `syn_*` keys the engine looks up: optional, but no others may exist."""
+    keys = {f"syn_{b}" for b in SYNONYM_BUTTONS}
+    for step in flow.steps:
+        options = step.options
+        if step.options_from == "visibility":
+            options = context.visibility
+        elif step.options_from == "schools":
+            options = ("none",)
+        keys.update(f"syn_{step.id}_{v}" for v in options)
+    return frozenset(keys)
+
+
 def required_keys(flow: Flow, context: FlowContext) -> frozenset[str]:
-    return ENGINE_KEYS | CHANNEL_KEYS | flow_keys(flow, context)
+    return ENGINE_KEYS | CHANNEL_KEYS | WORDS_KEYS | flow_keys(flow, context)
