@@ -31,7 +31,7 @@ from dialogues.checks import check_context, check_texts
 from dialogues.engine_base import IDLE_STEPS, INTENT_COMMANDS, forget_empty, in_draft
 from dialogues.flow import FLOW_FILE, Step, load_flow
 from dialogues.followup import FollowUp
-from dialogues.intents import IntentMatcher, normalise
+from dialogues.intents import IntentMatcher
 from dialogues.keys import COMMANDS
 from dialogues.questions import Questions
 from dialogues.repair import repair
