@@ -20,7 +20,7 @@ guessing between them would be a coin toss.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
@@ -63,11 +63,13 @@ def match_option(text: str, options: Sequence[Option], *, loose: bool = True) ->
         return None
     labels = [(o.value, (normalise(o.label),)) for o in options]
     phrases = [(o.value, _phrases(o)) for o in options]
-    stages = [lambda: _exact(typed, labels), lambda: _exact(typed, phrases)]
+    stages: list[Callable[[str, Table], Found]] = [_exact, _exact]
+    tables: list[Table] = [labels, phrases]
     if loose:
-        stages += [lambda: _words(typed, phrases), lambda: _prefix(typed, phrases)]
-    for stage in stages:
-        decided, found = stage()
+        stages += [_words, _prefix]
+        tables += [phrases, phrases]
+    for stage, table in zip(stages, tables, strict=True):
+        decided, found = stage(typed, table)
         if decided:
             return found
     return _fuzzy(typed, phrases) if loose else None
