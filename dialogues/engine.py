@@ -28,6 +28,7 @@ from pathlib import Path
 from dialogues.after_filing import AfterFiling
 from dialogues.answers import Answers
 from dialogues.checks import check_context, check_texts
+from dialogues.elsewhere import Elsewhere
 from dialogues.engine_base import IDLE_STEPS, INTENT_COMMANDS, forget_empty, in_draft
 from dialogues.flow import FLOW_FILE, Step, load_flow
 from dialogues.followup import FollowUp
@@ -81,6 +82,7 @@ class Engine(AfterFiling):
         self.followup = FollowUp(self.q)
         self.intents = IntentMatcher()
         self.typed = Typed(self.q)
+        self.elsewhere = Elsewhere(self.q)
         unknown = self.intents.names() - set(INTENT_COMMANDS)
         if unknown:
             names = ", ".join(sorted(unknown))
@@ -154,7 +156,8 @@ class Engine(AfterFiling):
             (self.q.button(after, "btn_erase", "erase"),),
             (self.q.button(after, "btn_keep", "keep"),),
         )
-        return Outcome(None, (Reply("filed", text, rows, protect=True),))
+        filed = Reply("filed", text, rows, protect=True)
+        return Outcome(None, (filed, self.elsewhere.reply(state)))
 
     def failure(self, state: State | None, *, key: str = "error_try_again") -> Outcome:
         current = State.new() if state is None else state
@@ -186,7 +189,10 @@ class Engine(AfterFiling):
             return self._status(state, arg)
         if name == "withdraw":
             return self._ask_withdraw(state, keep)
-        if name in ("help", "privacy"):
+        if name == "help":
+            told = (self._say(state, name), self.elsewhere.reply(state))
+            return Outcome(state, (*told, *self.reprompt(state)))
+        if name == "privacy":
             return Outcome(state, (self._say(state, name), *self.reprompt(state)))
         if name == "language":
             picking = state.advance(menu="language")

@@ -185,6 +185,9 @@ def flow_keys(flow: Flow, context: FlowContext) -> frozenset[str]:
     return frozenset(keys)
 
 
+# The kinds of place a student can go besides this service (config.yaml's elsewhere:).
+ELSEWHERE_KINDS = ("school", "sbb", "municipal", "national", "college", "police", "campaign")
+
 # Typed answers ("did you mean?") and where else a student can go.
 WORDS_KEYS = frozenset(
     {
@@ -193,6 +196,13 @@ WORDS_KEYS = frozenset(
         "btn_guess_no",
         "guess_declined",
         "network_unnamed",
+        "elsewhere_head",
+        "elsewhere_line",
+        "elsewhere_phone",
+        "elsewhere_web",
+        "elsewhere_phone_web",
+        "elsewhere_school_any",
+        *(f"elsewhere_{kind}" for kind in ELSEWHERE_KINDS),
     }
 )
 
