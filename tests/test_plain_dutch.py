@@ -87,7 +87,7 @@ def test_the_texts_together_read_easily() -> None:
     [
         (
             "Je melding is ontvangen.",
-            "Uw rapportage is geregistreerd en wordt geëvalueerd door de verantwoordelijke functionaris.",
+            "Uw rapportage is geregistreerd en wordt geëvalueerd door de functionaris.",
         ),
         (
             "Ik heb het. Dank je.",
