@@ -226,6 +226,13 @@ def test_a_contact_not_checked_for_a_year_warns_at_start(tmp_path: Path) -> None
     assert stale_contacts(load_settings(SHIPPED), datetime.date(2027, 6, 1)) == []
 
 
+def test_an_organization_may_have_aliases(tmp_path: Path) -> None:
+    data = shipped()
+    data["organizations"][1]["aliases"] = ["thuas"]
+    settings = load_settings(write(tmp_path, data))
+    assert settings.organizations[1].aliases == ("thuas",)
+
+
 def test_the_shipped_contacts_are_den_haags() -> None:
     routes = load_settings(SHIPPED).elsewhere
     assert {r.kind for r in routes} == set(ELSEWHERE_KINDS)

@@ -88,3 +88,19 @@ def test_only_the_network_names_the_network() -> None:
 def test_a_route_the_engine_cannot_word_stops_start_up(route: HelpRoute, words: str) -> None:
     with pytest.raises(ValueError, match=words):
         Engine(FlowContext(schools=SCHOOLS, elsewhere=(route,)))
+
+
+def test_the_shipped_config_reaches_the_engine_and_every_place_is_worded() -> None:
+    from pathlib import Path
+
+    from bot.config import load_settings
+    from bot.container import help_routes
+
+    settings = load_settings(Path(__file__).resolve().parents[1] / "config.yaml")
+    routes = help_routes(settings)
+    engine = Engine(FlowContext(schools=SCHOOLS, elsewhere=routes), strict=True)
+    chat = Chat(engine, lang_hint="en")
+    chat.cmd("help")
+    text = chat.outcome.replies[1].text
+    assert "Den Haag Meldt" in text and "0800-0142" in text and "kiesmij.nl" in text
+    assert "Hogeschool Inholland" not in text  # a school's own route waits for its school

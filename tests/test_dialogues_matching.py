@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dialogues import CheckStatus, Press, Text
+from dialogues import CheckStatus, Engine, FlowContext, Press, Text
 from dialogues.intents import normalise
 from dialogues.matching import Option, match_option
-from tests.dialogue_driver import ENGINE, Chat, check_outcome, start
+from tests.dialogue_driver import ENGINE, SCHOOLS, Chat, check_outcome, start
 
 CONFIRM = "confirm"
 NOTHING = None
@@ -235,3 +235,12 @@ def test_two_options_equally_close_is_no_match() -> None:
     options = [Option("a", "rode appel"), Option("b", "groene appel")]
     assert match_option("appel", options) is None
     assert match_option("rode", options) == match_option("rode appel", options)
+
+
+def test_a_school_is_known_by_its_aliases_from_the_config() -> None:
+    engine = Engine(FlowContext(schools=SCHOOLS, aliases=(("hhs", ("thuas",)),)), strict=True)
+    chat = Chat(engine)
+    chat.cmd("start")
+    chat.walk_to("school")
+    chat.say("THUAS")
+    assert chat.state is not None and chat.state.answers["school"] == "hhs"
