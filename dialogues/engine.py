@@ -157,7 +157,9 @@ class Engine(AfterFiling):
             (self.q.button(after, "btn_keep", "keep"),),
         )
         filed = Reply("filed", text, rows, protect=True)
-        return Outcome(None, (filed, self.elsewhere.reply(state)))
+        # Where else to go comes first, so "filed" and its buttons end the chat on screen
+        # (and "erase" reaches every message up to the one it is under).
+        return Outcome(None, (self.elsewhere.reply(state), filed))
 
     def failure(self, state: State | None, *, key: str = "error_try_again") -> Outcome:
         current = State.new() if state is None else state

@@ -38,9 +38,9 @@ def _filed(choices: dict[str, object], lang: str = "nl") -> str:
     chat.receipt_drawn()
     chat.press("receipt.saved")
     out = chat.submitted()
-    assert [r.key for r in out.replies] == ["filed", "elsewhere"]
+    assert [r.key for r in out.replies] == ["elsewhere", "filed"]  # its buttons last
     assert out.state is None
-    return out.replies[1].text
+    return out.replies[0].text
 
 
 def test_an_mbo_student_who_wants_to_talk_hears_of_their_school_sbb_and_kiesmij() -> None:

@@ -96,7 +96,7 @@ def test_the_receipt_shows_the_code_in_groups_and_holds_no_report(lang: str) -> 
     assert chat.offered == ["receipt.saved", "receipt.back"]
     chat.press("receipt.saved")
     out = chat.submitted(reference="SM-2025-<X>")
-    filed, elsewhere = out.replies  # then where else the student can go (issue 11)
+    elsewhere, filed = out.replies  # where else the student can go first (issue 11)
     assert elsewhere.key == "elsewhere"
     assert filed.key == "filed" and filed.protect
     assert "SM-2025-&lt;X&gt;" in filed.text
