@@ -208,7 +208,18 @@ WORDS_KEYS = frozenset(
 
 
 # Engine buttons a synonym may name: syn_<value> (dots as underscores).
-SYNONYM_BUTTONS = ("next", "skip", "done", "back", "guess_yes", "guess_no")
+SYNONYM_BUTTONS = (
+    "next",
+    "skip",
+    "done",
+    "back",
+    "guess_yes",
+    "guess_no",
+    "lang_nl",
+    "lang_en",
+    "resume_continue",
+    "resume_restart",
+)
 
 
 def synonym_keys(flow: Flow, context: FlowContext) -> frozenset[str]:

@@ -244,3 +244,19 @@ def test_a_school_is_known_by_its_aliases_from_the_config() -> None:
     chat.walk_to("school")
     chat.say("THUAS")
     assert chat.state is not None and chat.state.answers["school"] == "hhs"
+
+
+@pytest.mark.parametrize(("typed", "lang"), [("engels", "en"), ("English", "en"), ("dutch", "nl")])
+def test_the_language_picker_takes_the_languages_name_typed(typed: str, lang: str) -> None:
+    chat = _at("when")
+    chat.cmd("language")
+    chat.say(typed)
+    assert chat.state is not None and chat.state.lang == lang and chat.state.menu == ""
+
+
+def test_continue_or_start_over_takes_a_typed_answer() -> None:
+    chat = _at("when")
+    chat.cmd("start")
+    assert chat.keys == ["resume_or_restart"]
+    chat.say("doorgaan")
+    assert chat.step == "when" and chat.keys == ["ask_when"]
