@@ -7,6 +7,7 @@ the person reading it is an operator at a school, not a Python developer.
 
 from __future__ import annotations
 
+import datetime
 import ipaddress
 import re
 from enum import StrEnum
@@ -213,6 +214,26 @@ class OrganizationSettings(_Section):
     kind: OrgKind
     level: Literal["mbo", "hbo"] | None = None
     advisers: tuple[AdviserSettings, ...] = ()
+    # Other names students type for it ("thuas", "roc"); the id and name count anyway.
+    aliases: tuple[str, ...] = ()
+
+
+ELSEWHERE_CONDITIONS = ("level", "phase", "wants", "recognised", "safety", "school")
+PHONE = re.compile(r"^\+?[0-9][0-9 -]{2,19}$")
+WEB = re.compile(r"^(https://)?[a-z0-9-]+(\.[a-z0-9-]+)+(/[A-Za-z0-9._~/-]*)?$")
+STALE_AFTER = datetime.timedelta(days=365)
+
+
+class ElsewhereRoute(_Section):
+    """Somewhere else a student can go, shown after a report and under /help. What it
+    does is worded by the locale files (elsewhere_<kind>); who and how by this entry."""
+
+    kind: Literal["school", "sbb", "municipal", "national", "college", "police", "campaign"]
+    name: str = Field(min_length=1, max_length=60)
+    phone: str | None = None
+    web: str | None = None
+    checked: datetime.date  # the day someone confirmed the number and the address
+    when: dict[str, tuple[str, ...]] = {}
 
 
 class Settings(BaseSettings):
@@ -237,6 +258,7 @@ class Settings(BaseSettings):
     retention: RetentionSettings = RetentionSettings()
     routing: RoutingSettings = RoutingSettings()
     organizations: tuple[OrganizationSettings, ...] = ()
+    elsewhere: tuple[ElsewhereRoute, ...] = ()
 
     @classmethod
     def settings_customise_sources(
@@ -310,6 +332,37 @@ def check_consistency(s: Settings) -> None:
     _check_routing(s.routing, {o.id for o in s.organizations})
     _check_web(s.web)
     _check_status(s.status)
+    _check_elsewhere(s.elsewhere, {o.id for o in s.organizations if o.kind is OrgKind.SCHOOL})
+
+
+def _check_elsewhere(routes: tuple[ElsewhereRoute, ...], schools: set[str]) -> None:
+    for i, route in enumerate(routes):
+        key = f"elsewhere.{i}"
+        if not route.phone and not route.web:
+            raise ConfigError(key, f"{route.name} needs a phone or a web address to reach them")
+        if route.phone is not None and not PHONE.fullmatch(route.phone):
+            raise ConfigError(f"{key}.phone", "digits, spaces, + and - only, e.g. 0800-0142")
+        if route.web is not None and not WEB.fullmatch(route.web):
+            raise ConfigError(f"{key}.web", "a plain address such as discriminatie.nl")
+        _check_conditions(f"{key}.when", route.when, ELSEWHERE_CONDITIONS)
+        unknown = set(route.when.get("school", ())) - schools
+        if unknown:
+            raise ConfigError(
+                f"{key}.when.school",
+                f"{', '.join(sorted(unknown))} is not a school in organizations",
+            )
+        if route.kind == "school" and not route.when.get("school"):
+            raise ConfigError(f"{key}.when.school", "a school's own route names its school id")
+
+
+def stale_contacts(settings: Settings, today: datetime.date) -> list[str]:
+    """Contacts nobody confirmed for over a year: one warning line each, for start-up."""
+    return [
+        f"elsewhere.{i}.checked: {r.name} was last checked on {r.checked.isoformat()}, over "
+        f"a year ago; confirm its number and address, then update checked"
+        for i, r in enumerate(settings.elsewhere)
+        if today - r.checked > STALE_AFTER
+    ]
 
 
 def _check_telegram(t: TelegramSettings) -> None:
@@ -384,11 +437,13 @@ def _check_routing(r: RoutingSettings, org_ids: set[str]) -> None:
     _check_conditions("routing.urgent_when", r.urgent_when)
 
 
-def _check_conditions(key: str, when: dict[str, tuple[str, ...]]) -> None:
+def _check_conditions(
+    key: str, when: dict[str, tuple[str, ...]], allowed: tuple[str, ...] = RULE_CONDITIONS
+) -> None:
     for name in when:
-        if name not in RULE_CONDITIONS:
+        if name not in allowed:
             raise ConfigError(
-                f"{key}.{name}", f"unknown condition; use one of {', '.join(RULE_CONDITIONS)}"
+                f"{key}.{name}", f"unknown condition; use one of {', '.join(allowed)}"
             )
 
 

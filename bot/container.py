@@ -11,16 +11,16 @@ import logging
 import os
 import sys
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TextIO
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.config import Settings
+from bot.config import Settings, stale_contacts
 from bot.guessing import GuessLimits
 from bot.nudging import NudgeQueue
-from dialogues import Engine, FlowContext
+from dialogues import Engine, FlowContext, HelpRoute
 from escalation.deadlines import DeadlinePolicy
 from escalation.directory import Adviser, Directory, Organization
 from escalation.email import SmtpConfig
@@ -198,6 +198,28 @@ def hand_out_recovery_key(
     return path
 
 
+def help_routes(settings: Settings) -> tuple[HelpRoute, ...]:
+    """config.yaml's elsewhere: as the engine takes it (no dates: those are for operators)."""
+    return tuple(
+        HelpRoute(
+            kind=r.kind,
+            name=r.name,
+            phone=r.phone or "",
+            web=r.web or "",
+            when=tuple(r.when.items()),
+        )
+        for r in settings.elsewhere
+    )
+
+
+def warn_about_stale_contacts(settings: Settings, today: date) -> list[str]:
+    """A number nobody confirmed for a year may send a student to a dead line."""
+    lines = stale_contacts(settings, today)
+    for line in lines:
+        log.warning("%s", line)
+    return lines
+
+
 def warn_about_recovery_file(keys_dir: Path) -> list[Path]:
     """Every start says so while a recovery key file is still on the server: until it is
     moved offline, a copy of the disk opens every report with it."""
@@ -247,6 +269,9 @@ async def build_container(settings: Settings) -> Container:
         schools=tuple((o.id, o.name, o.level or "") for o in directory.schools),
         visibility=settings.reporting.visibility,
         workplaces=tuple((o.id, o.name) for o in directory.organizations if o.kind == "workplace"),
+        aliases=tuple((o.id, o.aliases) for o in settings.organizations if o.aliases),
+        network=settings.network.name,
+        elsewhere=help_routes(settings),
     )
     status = settings.status
     set_max_queued_checks(status.max_queued_checks)

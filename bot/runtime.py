@@ -24,6 +24,7 @@ from bot.container import (
     warn_about_keyless_advisers,
     warn_about_orphans,
     warn_about_recovery_file,
+    warn_about_stale_contacts,
 )
 from bot.nudging import ChannelSend, GiveUp, deliver_nudges
 from bot.telegram.app import make_bot, run_telegram
@@ -64,6 +65,7 @@ async def serve(
     await warn_about_keyless_advisers(container)
     await warn_about_orphans(container)
     warn_about_recovery_file(settings.keys.dir)
+    warn_about_stale_contacts(settings, now().date())
     # Key files left by a crash between a commit and its unlink (nothing runs yet).
     await container.conversations.sweep()
     bot = make_bot(settings.telegram) if settings.telegram.active else None

@@ -5,7 +5,7 @@ surface as a broken button in a student's chat."""
 from __future__ import annotations
 
 from dialogues.flow import CONTROL_VALUES, LEVELS, OPTION, Flow
-from dialogues.keys import required_keys
+from dialogues.keys import ELSEWHERE_KINDS, required_keys
 from dialogues.texts import DEFAULT, Texts
 from dialogues.types import FlowContext
 
@@ -26,6 +26,13 @@ def check_context(context: FlowContext) -> None:
     for choice in context.visibility:
         if not isinstance(choice, str) or not OPTION.match(choice):
             raise ValueError(f"visibility {choice!r}: not a valid choice name")
+    for route in context.elsewhere:
+        if route.kind not in ELSEWHERE_KINDS:
+            raise ValueError(
+                f"elsewhere {route.name}: kind must be one of {', '.join(ELSEWHERE_KINDS)}"
+            )
+        if not (route.phone or route.web):
+            raise ValueError(f"elsewhere {route.name}: needs a phone or a web address")
 
 
 def _check_org(kind: str, org_id: object, name: object) -> None:

@@ -28,16 +28,18 @@ from pathlib import Path
 from dialogues.after_filing import AfterFiling
 from dialogues.answers import Answers
 from dialogues.checks import check_context, check_texts
+from dialogues.elsewhere import Elsewhere
 from dialogues.engine_base import IDLE_STEPS, INTENT_COMMANDS, forget_empty, in_draft
 from dialogues.flow import FLOW_FILE, Step, load_flow
 from dialogues.followup import FollowUp
-from dialogues.intents import IntentMatcher, normalise
+from dialogues.intents import IntentMatcher
 from dialogues.keys import COMMANDS
 from dialogues.questions import Questions
 from dialogues.repair import repair
 from dialogues.state import State
 from dialogues.summary import Summary, check_draft_steps, draft_of
 from dialogues.texts import LOCALES, Texts, lang_from_hint, load_texts
+from dialogues.typed import Typed
 from dialogues.types import (
     Attachment,
     Command,
@@ -79,6 +81,8 @@ class Engine(AfterFiling):
         self.answers = Answers(self.q, self.summary)
         self.followup = FollowUp(self.q)
         self.intents = IntentMatcher()
+        self.typed = Typed(self.q)
+        self.elsewhere = Elsewhere(self.q)
         unknown = self.intents.names() - set(INTENT_COMMANDS)
         if unknown:
             names = ", ".join(sorted(unknown))
@@ -152,7 +156,10 @@ class Engine(AfterFiling):
             (self.q.button(after, "btn_erase", "erase"),),
             (self.q.button(after, "btn_keep", "keep"),),
         )
-        return Outcome(None, (Reply("filed", text, rows, protect=True),))
+        filed = Reply("filed", text, rows, protect=True)
+        # Where else to go comes first, so "filed" and its buttons end the chat on screen
+        # (and "erase" reaches every message up to the one it is under).
+        return Outcome(None, (self.elsewhere.reply(state), filed))
 
     def failure(self, state: State | None, *, key: str = "error_try_again") -> Outcome:
         current = State.new() if state is None else state
@@ -184,7 +191,10 @@ class Engine(AfterFiling):
             return self._status(state, arg)
         if name == "withdraw":
             return self._ask_withdraw(state, keep)
-        if name in ("help", "privacy"):
+        if name == "help":
+            told = (self._say(state, name), self.elsewhere.reply(state))
+            return Outcome(state, (*told, *self.reprompt(state)))
+        if name == "privacy":
             return Outcome(state, (self._say(state, name), *self.reprompt(state)))
         if name == "language":
             picking = state.advance(menu="language")
@@ -229,6 +239,8 @@ class Engine(AfterFiling):
             return Outcome(state, (self._say(state, "privacy"), *self.reprompt(state)))
         if group == "resume":
             return self._resume(state, rest)
+        if group == "guess":
+            return self._guess_press(state, rest)
         if group == "go":
             return self._begin(state, welcome=True) if rest == "report" else self._status(state, "")
         if group == "status":
@@ -320,33 +332,50 @@ class Engine(AfterFiling):
         typed = self._typed_button(state, text)
         if typed is not None:
             return self._press(state, Press(state.turn, typed))
+        if state.menu == "confirm":  # neither yes nor no: a new answer to the question
+            return self._text(state.advance(), text, fresh=fresh)
         step = self.flow.step(state.step)
         if step is not None and step.kind == "story":
             return self.answers.story_text(state, step, text)
         if step is not None and step.kind == "text":
             return self.answers.free_text(state, step, text)
+        meant = self.typed.answer(state, step, text) if step is not None else ()
+        if meant and all(m.sure for m in meant):
+            return self._typed_answer(state, tuple(m.value for m in meant))
         intent = self.intents.match(text)
         if intent is not None:
             return self._command(state, INTENT_COMMANDS[intent])
+        if meant:
+            confirming = state.advance(menu="confirm", guess=meant[0].value)
+            return Outcome(confirming, (self.typed.confirm(confirming),))
         if fresh:
             return self._begin(state, welcome=True)
         if state.step in IDLE_STEPS:
             return Outcome(state, (self.q.idle_help(state),))
         return Outcome(state, (self._say(state, "use_buttons"), *self.reprompt(state)))
 
+    def _typed_answer(self, state: State, values: tuple[str, ...]) -> Outcome:
+        """Typed options count as their buttons pressed, one after the other (several only
+        on a multi step)."""
+        outcome = self._press(state, Press(state.turn, values[0]))
+        for value in values[1:]:
+            if outcome.state is None:
+                break
+            outcome = self._press(outcome.state, Press(outcome.state.turn, value))
+        return outcome
+
+    def _guess_press(self, state: State, choice: str) -> Outcome:
+        """ "Did you mean X?": yes presses X; no asks the question again."""
+        guess = state.guess
+        back = state.advance()
+        if choice == "yes" and guess:
+            return self._press(back, Press(back.turn, guess))
+        return Outcome(back, (self._say(back, "guess_declined"), *self.reprompt(back)))
+
     def _typed_button(self, state: State, text: str) -> str | None:
-        """A student who types a button's label ("nee") means that button."""
-        wanted = normalise(text)
-        if not wanted or len(wanted) > 64:
-            return None
-        hits = {
-            b.value
-            for r in self._prompt(state)
-            for row in r.buttons
-            for b in row
-            if normalise(b.label) == wanted
-        }
-        return hits.pop() if len(hits) == 1 else None
+        """A student who types a button's label ("nee") or a synonym ("klopt") means it."""
+        buttons = [b for r in self._prompt(state) for row in r.buttons for b in row]
+        return self.typed.button(state, buttons, text)
 
 
 def _quote(text: str) -> str:

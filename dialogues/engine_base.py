@@ -16,6 +16,7 @@ from dialogues.questions import Questions
 from dialogues.state import State
 from dialogues.summary import Summary
 from dialogues.texts import Texts
+from dialogues.typed import Typed
 from dialogues.types import Outcome, Reply
 
 IDLE_STEPS = (None, "done")
@@ -41,6 +42,7 @@ class EngineBase:
     answers: Answers
     followup: FollowUp
     intents: IntentMatcher
+    typed: Typed
     _texts: dict[str, Texts]
 
     def _command(self, state: State, name: str, arg: str = "") -> Outcome:
@@ -61,6 +63,8 @@ class EngineBase:
             return (self.q.language_picker(state),)
         if state.menu == "withdraw":
             return (self.followup.withdraw_prompt(state),)
+        if state.menu == "confirm" and state.guess:
+            return (self.typed.confirm(state),)
         if state.menu == "status" and not in_draft(state):
             return (self.followup.actions(state),)
         if state.menu == "receipt" and state.receipt:

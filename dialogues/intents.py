@@ -42,30 +42,54 @@ class IntentMatcher:
             for example in examples:
                 self.examples.append(normalise(example))
                 self.labels.append(intent)
+        self.rules = [(re.compile(p), name) for name, ps in load_rules(path).items() for p in ps]
 
     def names(self) -> set[str]:
-        return set(self.labels)
+        return set(self.labels) | {name for _, name in self.rules}
 
     def match(self, text: str) -> str | None:
         query = normalise(text)
         if not query or len(query) > MAX_LENGTH:
             return None
         best = process.extractOne(query, self.examples, scorer=_score, score_cutoff=THRESHOLD)
-        return None if best is None else self.labels[best[2]]
+        if best is not None:
+            return self.labels[best[2]]
+        return next((name for rule, name in self.rules if rule.search(query)), None)
 
 
 def load_nlu(path: Path) -> dict[str, list[str]]:
+    """The `intent:` entries' examples, by intent."""
+    return _entries(path, "intent")
+
+
+def load_rules(path: Path) -> dict[str, list[str]]:
+    """The `regex:` entries' patterns, by the intent they stand for; checked here."""
+    rules = _entries(path, "regex")
+    for name, patterns in rules.items():
+        for pattern in patterns:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"{path}: regex {name}: {exc}") from None
+    return rules
+
+
+def _entries(path: Path, kind: str) -> dict[str, list[str]]:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     if not isinstance(data, dict) or not isinstance(data.get("nlu"), list):
         raise ValueError(f"{path}: expected Rasa NLU data with an nlu: list")
     out: dict[str, list[str]] = {}
     for entry in data["nlu"]:
-        if not isinstance(entry, dict) or not isinstance(entry.get("intent"), str):
-            raise ValueError(f"{path}: every nlu entry needs an intent")
-        name = entry["intent"]
+        if not isinstance(entry, dict) or not any(
+            isinstance(entry.get(k), str) for k in ("intent", "regex")
+        ):
+            raise ValueError(f"{path}: every nlu entry needs an intent (or a regex)")
+        name = entry.get(kind)
+        if not isinstance(name, str):
+            continue
         lines = str(entry.get("examples", "")).splitlines()
         examples = [ln.strip()[2:].strip() for ln in lines if ln.strip().startswith("- ")]
         if not examples:
-            raise ValueError(f"{path}: intent {name} has no examples")
+            raise ValueError(f"{path}: {kind} {name} has no examples")
         out.setdefault(name, []).extend(examples)
     return out

@@ -200,5 +200,55 @@ def flow_keys(flow: Flow, context: FlowContext) -> frozenset[str]:
     return frozenset(keys)
 
 
+# The kinds of place a student can go besides this service (config.yaml's elsewhere:).
+ELSEWHERE_KINDS = ("school", "sbb", "municipal", "national", "college", "police", "campaign")
+
+# Typed answers ("did you mean?") and where else a student can go.
+WORDS_KEYS = frozenset(
+    {
+        "confirm_guess",
+        "btn_guess_yes",
+        "btn_guess_no",
+        "guess_declined",
+        "network_unnamed",
+        "elsewhere_head",
+        "elsewhere_line",
+        "elsewhere_phone",
+        "elsewhere_web",
+        "elsewhere_phone_web",
+        "elsewhere_school_any",
+        *(f"elsewhere_{kind}" for kind in ELSEWHERE_KINDS),
+    }
+)
+
+
+# Engine buttons a synonym may name: syn_<value> (dots as underscores).
+SYNONYM_BUTTONS = (
+    "next",
+    "skip",
+    "done",
+    "back",
+    "guess_yes",
+    "guess_no",
+    "lang_nl",
+    "lang_en",
+    "resume_continue",
+    "resume_restart",
+)
+
+
+def synonym_keys(flow: Flow, context: FlowContext) -> frozenset[str]:
+    """The `syn_*` keys the engine looks up: optional, but no others may exist."""
+    keys = {f"syn_{b}" for b in SYNONYM_BUTTONS}
+    for step in flow.steps:
+        options = step.options
+        if step.options_from == "visibility":
+            options = context.visibility
+        elif step.options_from == "schools":
+            options = ("none",)
+        keys.update(f"syn_{step.id}_{v}" for v in options)
+    return frozenset(keys)
+
+
 def required_keys(flow: Flow, context: FlowContext) -> frozenset[str]:
-    return ENGINE_KEYS | CHANNEL_KEYS | flow_keys(flow, context)
+    return ENGINE_KEYS | CHANNEL_KEYS | WORDS_KEYS | flow_keys(flow, context)

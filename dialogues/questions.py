@@ -46,7 +46,14 @@ class Questions:
             return {org: name for org, name, _ in self.context.schools}.get(value, value)
         if step.options_from == "workplaces":
             return dict(self.context.workplaces).get(value, value)
-        return self.t(state).get(f"opt_{step.id}_{value}")
+        return self.t(state).get(f"opt_{step.id}_{value}", network=self.network(state))
+
+    def network(self, state: State) -> str:
+        """The regional network's name ("Alleen Gemeente Den Haag"), or a general word."""
+        return self.context.network or self.t(state).get("network_unnamed")
+
+    def aliases(self, org_id: str) -> tuple[str, ...]:
+        return dict(self.context.aliases).get(org_id, ())
 
     def applies(self, step: Step, state: State) -> bool:
         """only_if and school_level: whether this step is asked, given the answers so far."""
@@ -130,7 +137,7 @@ class Questions:
             t.get(
                 "explain_line",
                 label=escape(self._choice_label(state, step, v), quote=False),
-                explanation=t.get(f"explain_{step.id}_{v}"),
+                explanation=t.get(f"explain_{step.id}_{v}", network=self.network(state)),
             )
             for v in options
         ]

@@ -31,6 +31,8 @@ def repair(state: State, q: Questions, answers: Answers) -> State:
         fixed = replace(fixed, selected=tuple(v for v in fixed.selected if v in options))
     if fixed.menu == "welcome" and fixed.step != q.flow.steps[0].id:
         fixed = replace(fixed, menu="")
+    if fixed.menu == "confirm" and (step is None or fixed.guess not in q.options(step)):
+        fixed = replace(fixed, menu="", guess="")  # the option guessed is gone
     misplaced = (step is None and fixed.step not in OWN_STEPS) or (
         step is not None and not q.applies(step, fixed)
     )

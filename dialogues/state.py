@@ -20,7 +20,8 @@ LANGS = ("nl", "en")
 #   status    a status view with Reply / Withdraw / Done buttons is on screen
 #   withdraw  "really withdraw your report?" is on screen
 #   receipt   the receipt code is shown: "save it now, then send" (the code is `receipt`)
-MENUS = ("", "welcome", "language", "resume", "status", "withdraw", "receipt")
+#   confirm   a typed answer was a guess: "did you mean X?" (X is `guess`)
+MENUS = ("", "welcome", "language", "resume", "status", "withdraw", "receipt", "confirm")
 # Overlays the receipt code survives: they return to the receipt screen when closed.
 RECEIPT_MENUS = ("receipt", "resume", "language")
 # What the next text is taken as, instead of an answer to the current step:
@@ -32,6 +33,7 @@ EXPECTING = ("", "code", "withdraw_code", "reply")
 # so it can never smuggle markup or control characters into a stored state.
 _TOKEN = re.compile(r"[\x21-\x7e]{1,256}")
 _RECEIPT = re.compile(r"[0-9]{16}")
+_VALUE = re.compile(r"[a-z0-9_.-]{1,32}")  # an option's value, as a button carries it
 Answer = str | tuple[str, ...]
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
@@ -57,12 +59,15 @@ class State:
     # again; filing deletes the draft and shreds its key, so no copy of it survives.
     receipt: str = ""
     push: bool = False  # on the receipt screen: the student chose "tell me when there's news"
+    guess: str = ""  # the option a typed answer probably meant, while "did you mean?" is open
 
     def __post_init__(self) -> None:
         if self.token and not _TOKEN.fullmatch(self.token):
             raise ValueError("token: expected at most 256 printable ASCII characters")
         if self.receipt and not _RECEIPT.fullmatch(self.receipt):
             raise ValueError("receipt: expected 16 digits")
+        if self.guess and not _VALUE.fullmatch(self.guess):
+            raise ValueError("guess: expected an option value")
 
     @property
     def awaiting_code(self) -> bool:
@@ -96,6 +101,8 @@ class State:
         same for the receipt code: only while the receipt screen is open (or an overlay
         that returns to it: "continue or start over?", the language picker)."""
         tidied = self
+        if self.guess and self.menu != "confirm":
+            tidied = replace(tidied, guess="")
         if self.receipt and self.menu not in RECEIPT_MENUS:
             tidied = replace(tidied, receipt="", push=False)
         needed = self.menu in ("status", "withdraw") or self.expecting == "reply"
@@ -121,6 +128,7 @@ class State:
             "can_push": self.can_push,
             "receipt": self.receipt,
             "push": self.push,
+            "guess": self.guess,
         }
 
     @classmethod
@@ -145,6 +153,7 @@ class State:
                 can_push=_bool(data.get("can_push", False)),
                 receipt=_receipt(data.get("receipt", "")),
                 push=_bool(data.get("push", False)),
+                guess=_guess(data.get("guess", "")),
             )
         except KeyError as exc:
             raise ValueError(f"not a conversation state: {exc} is missing") from exc
@@ -181,6 +190,14 @@ def _receipt(value: object) -> str:
     if isinstance(value, str) and _RECEIPT.fullmatch(value):
         return value
     raise ValueError("receipt: expected 16 digits")
+
+
+def _guess(value: object) -> str:
+    if value == "":
+        return ""
+    if isinstance(value, str) and _VALUE.fullmatch(value):
+        return value
+    raise ValueError("guess: expected an option value")
 
 
 def _step(value: object) -> str | None:

@@ -211,3 +211,25 @@ class FlowContext:
     schools: tuple[tuple[str, str, str], ...]  # (organization id, display name, mbo | hbo)
     visibility: tuple[str, ...] = ("school", "school_and_workplace", "network")
     workplaces: tuple[tuple[str, str], ...] = ()  # (organization id, display name)
+    # Other names students type for an organization ("thuas", "roc"): (id, names).
+    aliases: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    network: str = ""  # the regional network's name, as "only the network" names it
+    elsewhere: tuple[HelpRoute, ...] = ()  # where else a student can go, see HelpRoute
+
+
+@dataclass(frozen=True, slots=True)
+class HelpRoute:
+    """Somewhere else a student can go (the school's complaints route, SBB, the
+    anti-discrimination service, …), from the operator's config. What it does is worded
+    by the locale files (`elsewhere_<kind>`); who and how to reach them by the config.
+
+    when: (answer, allowed values) pairs, as routing rules spell them (level, phase,
+    wants, recognised, safety, school); a route shows when every known answer is
+    allowed. An unknown answer (/help before a report) does not hide it, except a
+    school: a school's own route shows only once the student named that school."""
+
+    kind: str
+    name: str
+    phone: str = ""
+    web: str = ""
+    when: tuple[tuple[str, tuple[str, ...]], ...] = ()

@@ -3,6 +3,7 @@ operator can make stops start-up with one line naming the key and the fix."""
 
 from __future__ import annotations
 
+import datetime
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.config import ConfigError, TelegramMode, load_settings
+from bot.config import ConfigError, TelegramMode, load_settings, stale_contacts
+from dialogues.keys import ELSEWHERE_KINDS
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "config.yaml"
@@ -131,6 +133,16 @@ def test_webhook_needs_url_and_secret(tmp_path: Path) -> None:
             lambda d: d["organizations"][0]["advisers"][0].update(role="boss"),
             "organizations.0.advisers.0.role",
         ),
+        # where else to go (issue 11)
+        (lambda d: d["elsewhere"][4].update(kind="lawyer"), "elsewhere.4.kind"),
+        (lambda d: d["elsewhere"][4].pop("checked"), "elsewhere.4.checked"),
+        (lambda d: d["elsewhere"][4].update(checked="last week"), "elsewhere.4.checked"),
+        (lambda d: d["elsewhere"][4].update(phone=None, web=None), "elsewhere.4"),
+        (lambda d: d["elsewhere"][4].update(phone="call us"), "elsewhere.4.phone"),
+        (lambda d: d["elsewhere"][4].update(web="<b>x</b>"), "elsewhere.4.web"),
+        (lambda d: d["elsewhere"][4].update(when={"mood": ["x"]}), "elsewhere.4.when.mood"),
+        (lambda d: d["elsewhere"][0].update(when={"school": ["nope"]}), "elsewhere.0.when.school"),
+        (lambda d: d["elsewhere"][0].update(when={}), "elsewhere.0.when.school"),
     ],
 )
 def test_other_mistakes_name_their_key(tmp_path: Path, mutate, key: str) -> None:
@@ -204,3 +216,30 @@ def test_the_command_line_takes_config_on_either_side(tmp_path: Path, where: str
     assert ok.returncode == 0 and ok.stdout.strip() == "config ok", ok.stderr
     missing = stagemeld(tmp_path / "elsewhere.yaml", "keys", "init")
     assert missing.returncode == 2 and "elsewhere.yaml does not exist" in missing.stderr
+
+
+def test_a_contact_not_checked_for_a_year_warns_at_start(tmp_path: Path) -> None:
+    data = shipped()
+    data["elsewhere"][5]["checked"] = datetime.date(2024, 1, 2)
+    settings = load_settings(write(tmp_path, data))
+    today = datetime.date(2026, 12, 1)
+    (line,) = stale_contacts(settings, today)
+    assert line.startswith("elsewhere.5.checked: Discriminatie.nl") and "2024-01-02" in line
+    assert stale_contacts(load_settings(SHIPPED), datetime.date(2027, 6, 1)) == []
+
+
+def test_an_organization_may_have_aliases(tmp_path: Path) -> None:
+    data = shipped()
+    data["organizations"][1]["aliases"] = ["thuas"]
+    settings = load_settings(write(tmp_path, data))
+    assert settings.organizations[1].aliases == ("thuas",)
+
+
+def test_the_shipped_contacts_are_den_haags() -> None:
+    routes = load_settings(SHIPPED).elsewhere
+    assert {r.kind for r in routes} == set(ELSEWHERE_KINDS)
+    phones = {r.name: r.phone for r in routes}
+    assert phones["Den Haag Meldt"] == "070 752 82 00"
+    assert phones["Discriminatie.nl"] == "0800-0142"
+    for route in routes:
+        assert route.checked > datetime.date(2026, 1, 1), route.name

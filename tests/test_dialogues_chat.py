@@ -67,7 +67,7 @@ def test_a_greeting_gets_the_welcome() -> None:
 def test_a_first_message_that_starts_nothing_leaves_no_state() -> None:
     chat = Chat()
     chat.cmd("help")
-    assert chat.keys == ["help"]
+    assert chat.keys == ["help", "elsewhere"]
     assert chat.state is None
     chat.media("sticker")
     assert chat.keys == ["unsupported_media", "idle_help"]

@@ -50,6 +50,24 @@ MATCHER = IntentMatcher()
         ("kan het in het Engels?", "change_language"),
         ("english please", "change_language"),
         ("Nederlands graag", "change_language"),
+        # issue 11: the ways students ask after their report, none of them an example
+        ("Hoe kan ik zien wat er met mijn melding gebeurt?", "check_status"),
+        ("hoe kan ik zien wat er gebeurt met mijn melding", "check_status"),
+        ("Hoe staat het met m'n melding?", "check_status"),
+        ("STATUS", "check_status"),
+        ("status?", "check_status"),
+        ("hoe ver zijn jullie met mijn melding", "check_status"),
+        ("wanneer hoor ik iets van jullie?", "check_status"),
+        ("hoe kan ik zien of iemand mijn melding heeft gelezen", "check_status"),
+        ("waar kan ik de status zien", "check_status"),
+        ("is er al iets met mijn melding gedaan?", "check_status"),
+        ("How is my report doing?", "check_status"),
+        ("how do I check the status of my report", "check_status"),
+        ("is there an update?", "check_status"),
+        ("any news?", "check_status"),
+        ("what's happening with my report?", "check_status"),
+        ("hoe maak ik een nieuwe melding", "start_report"),
+        ("ik wil mijn melding intrekken, kan dat?", "withdraw"),
     ],
 )
 def test_phrasings_map_to_their_intent(text: str, intent: str) -> None:
@@ -73,6 +91,8 @@ def test_phrasings_map_to_their_intent(text: str, intent: str) -> None:
         "De manager zei dat ik met mijn hoofddoek niet bij de klanten paste.",
         "hoe staat mijn melding ervoor " * 5,  # a long text is a story, not a request
         "\u200b\u200b",
+        "mijn stagebegeleider las mijn berichten",
+        "ik zag hem iets op zijn telefoon lezen",
         "مرحبا كيف حالك",
     ],
 )
@@ -119,3 +139,15 @@ def test_a_broken_nlu_file_is_refused(tmp_path: Path) -> None:
     path.write_text("nlu: 5\n", encoding="utf-8")
     with pytest.raises(ValueError):
         load_nlu(path)
+
+
+def test_a_regex_rule_is_a_fallback_and_a_broken_one_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "nlu.yml"
+    nlu = 'version: "3.1"\nnlu:\n- intent: help\n  examples: |\n    - help\n'
+    path.write_text(nlu + "- regex: help\n  examples: |\n    - \\bsos\\b\n", encoding="utf-8")
+    matcher = IntentMatcher(path)
+    assert matcher.match("sos please") == "help"
+    assert matcher.match("nothing") is None
+    path.write_text(nlu + "- regex: help\n  examples: |\n    - ([\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="regex help"):
+        IntentMatcher(path)

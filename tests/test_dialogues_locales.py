@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from dialogues import Engine, FlowContext
-from dialogues.keys import CHANNEL_KEYS, COMMANDS, ENGINE_KEYS, required_keys
+from dialogues.keys import CHANNEL_KEYS, COMMANDS, ENGINE_KEYS, required_keys, synonym_keys
 from dialogues.texts import LOCALES, Texts, check_html, lang_from_hint, load_texts, placeholders
 from tests.dialogue_driver import CONTEXT, ENGINE
 
@@ -44,6 +44,7 @@ def test_every_key_the_engine_flow_and_channels_use_exists(lang: str) -> None:
 def test_no_text_is_left_unused() -> None:
     """A key nobody asks for is a text nobody maintains; keep the files honest."""
     used = required_keys(ENGINE.flow, CONTEXT) | {"opt_visibility_school_and_workplace"}
+    used |= synonym_keys(ENGINE.flow, CONTEXT)
     flow_extras = {f"opt_{s.id}_{o}" for s in ENGINE.flow.steps for o in s.options}
     assert set(NL) - used - flow_extras == set()
 
