@@ -298,14 +298,14 @@ class Engine(AfterFiling):
         return self._command(state, "stop")
 
     def _step_press(self, state: State, step: Step, value: str) -> Outcome:
-        if step.kind == "choice":
+        if step.kind == "choice" and value != "skip":
             return self.answers.choose(state, step, value)
         if step.kind == "multi":
             if value == "next":
                 return self.answers.finish_multi(state, step)
             return self.answers.toggle(state, step, value)
         if step.kind == "story":
-            return self.answers.finish_story(state, step)
+            return self.answers.finish_story(state, step, "" if value == "done" else value)
         if value == "skip":
             return self.answers.skip(state, step)
         return self.answers.pick(state, step, value)

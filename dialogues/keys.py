@@ -19,6 +19,8 @@ ENGINE_KEYS = frozenset(
         *(f"lang_name_{lang}" for lang in LANGS),
         "story_more",
         "story_added",
+        "story_more_then",
+        "story_added_then",
         "story_empty",
         "story_rewrite",
         "btn_done",

@@ -87,6 +87,7 @@ class Draft:
     threat: bool = False  # not in danger now, but threatened or met with violence
     workplace_org: str = ""  # the workplace organization picked from the config, or ""
     recognised: str = ""  # yes | no | unknown; "" when not asked (not mbo, or not consented)
+    sector: str = ""  # the internship's sector (vocabulary.SECTORS), "" when skipped
 
 
 @dataclass(frozen=True, slots=True)

@@ -58,6 +58,7 @@ async def finish_and_file(student: Student, submit: str = "submit") -> str:
     await student.press("month")
     await student.press("hhs")
     await student.press("skip")
+    await student.press("skip")  # the sector
     await student.press("no")
     await student.press("talk")
     await student.press("school")
