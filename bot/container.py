@@ -34,6 +34,7 @@ from storage.crypto import EphemeralKey, KdfParams
 from storage.db import make_engine, migrate, session_factory
 from storage.deadlines import DeadlineStore
 from storage.draft_keys import DraftKeys
+from storage.feedback import FeedbackStore
 from storage.kdf_thread import set_max_queued_checks
 from storage.keys import KeysMissing, KeyStore
 from storage.outbox import Outbox
@@ -59,6 +60,7 @@ class Container:
     smtp: SmtpConfig | None
     deadlines: DeadlineStore
     student: StudentSide
+    feedback: FeedbackStore  # the students' feedback after closing (issue 12)
     nudges: NudgeQueue  # "there is news" for students who asked: in memory only
     retention: Retention
     dialogue: Engine
@@ -289,6 +291,7 @@ async def build_container(settings: Settings) -> Container:
         smtp=smtp_config(settings),
         deadlines=DeadlineStore(sessions, keys.server),
         student=StudentSide(sessions, reports),
+        feedback=FeedbackStore(sessions, keys),
         nudges=nudges,
         retention=Retention(
             sessions,

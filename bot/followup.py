@@ -17,9 +17,10 @@ from datetime import timedelta
 from bot.container import Container
 from bot.guessing import Claim
 from bot.media_strip import KINDS, Clean, strip
-from bot.reply_token import make_token, read_token
+from bot.reply_token import FEEDBACK, make_token, read_token
 from dialogues import (
     MAX_ATTACHMENT,
+    FeedbackResult,
     ReplyResult,
     StatusFound,
     StatusLocked,
@@ -29,6 +30,7 @@ from dialogues import (
     WithdrawResult,
 )
 from storage.kdf_thread import KdfBusy, low_priority
+from storage.reports import Recipient
 from storage.student import StudentView
 from vocabulary import OPEN_STATUSES
 
@@ -56,7 +58,28 @@ class FollowUpActions:
             reference=found.reference,
             thread=tuple(ThreadEntry(e.author, e.text, e.event, e.at.date()) for e in found.thread),
             reply_token=self._token(found),
+            feedback_token=self._feedback_token(found),
         )
+
+    async def feedback(self, token: str, score: int, text: str, quote: bool) -> FeedbackResult:
+        """Saves the feedback on a closed report once, the text sealed to the network's
+        coordinators (those with a key; and the recovery key, always)."""
+        now = self.container.reports.clock()
+        report_id = read_token(self.container.ephemeral, token, now, FEEDBACK)
+        if report_id is None:
+            return "expired"
+        readers = [a.id for a in self.container.directory.network_coordinators]
+        keys = await self.container.advisers.public_keys(readers)
+        saved = await self.container.feedback.save(
+            report_id,
+            score=score or None,
+            text=text,
+            quote=quote,
+            readers=tuple(Recipient(a, k) for a, k in keys.items()),
+        )
+        if saved == "saved":
+            log.info("a student gave feedback on a closed report")
+        return "expired" if saved == "not_closed" else saved
 
     async def answer(self, token: str, text: str) -> ReplyResult:
         report_id = self._report(token)
@@ -146,6 +169,12 @@ class FollowUpActions:
         if view.status not in OPEN_STATUSES:
             return ""
         return make_token(self.container.ephemeral, view.report_id, self.container.reports.clock())
+
+    def _feedback_token(self, view: StudentView) -> str:
+        if not view.feedback_due:
+            return ""
+        now = self.container.reports.clock()
+        return make_token(self.container.ephemeral, view.report_id, now, FEEDBACK)
 
     def _report(self, token: str) -> str | None:
         return read_token(self.container.ephemeral, token, self.container.reports.clock())

@@ -19,19 +19,22 @@ from storage.crypto import CryptoError, EphemeralKey
 
 TTL = timedelta(minutes=30)
 PURPOSE = "reply-token"
+# The same kind of token for the feedback after a closed report (issue 12): another
+# purpose, so neither opens as the other.
+FEEDBACK = "feedback-token"
 
 
-def make_token(key: EphemeralKey, report_id: str, now: datetime) -> str:
+def make_token(key: EphemeralKey, report_id: str, now: datetime, purpose: str = PURPOSE) -> str:
     expires = int((now + TTL).timestamp())
-    sealed = key.seal_value(f"{report_id}:{expires}".encode(), purpose=PURPOSE)
+    sealed = key.seal_value(f"{report_id}:{expires}".encode(), purpose=purpose)
     return base64.urlsafe_b64encode(sealed).decode().rstrip("=")
 
 
-def read_token(key: EphemeralKey, token: str, now: datetime) -> str | None:
+def read_token(key: EphemeralKey, token: str, now: datetime, purpose: str = PURPOSE) -> str | None:
     """The report id, or None when the token is expired, altered or not ours."""
     try:
         sealed = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        report_id, _, expires = key.open_value(sealed, purpose=PURPOSE).decode().partition(":")
+        report_id, _, expires = key.open_value(sealed, purpose=purpose).decode().partition(":")
         if int(expires) < now.timestamp():
             return None
     except (CryptoError, ValueError, binascii.Error, UnicodeDecodeError):

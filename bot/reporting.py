@@ -46,6 +46,7 @@ async def file_draft(
         level=school.level if school is not None and school.kind == "school" else None,
         workplace_org_id=_received(chosen, draft.workplace_org),
         deadlines=due_dates(filed_at, urgent=chosen.urgent, policy=container.deadline_policy),
+        sector=draft.sector or None,
     )
     return await container.reports.file(new, receipt=receipt, also=also)
 

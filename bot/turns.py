@@ -32,6 +32,7 @@ from dialogues import (
     Command,
     DrawReceipt,
     EraseChat,
+    GiveFeedback,
     Input,
     Outcome,
     Press,
@@ -205,6 +206,11 @@ class Turns:
                 action.token, action.ref, action.kind, action.name, channel.fetch_file
             )
             told = engine.reply_result(state, sent)
+        elif isinstance(action, GiveFeedback):
+            saved = await self.follow_up.feedback(
+                action.token, action.score, action.text, action.quote
+            )
+            told = engine.feedback_result(state, saved)
         elif isinstance(action, Withdraw):
             gone = await self.follow_up.withdraw(
                 chat.key, action.token, action.code, channel.client

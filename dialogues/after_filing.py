@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from dialogues.engine_base import INTENT_COMMANDS, EngineBase
+from dialogues.engine_base import INTENT_COMMANDS
+from dialogues.feedback import AsksFeedback, giving_feedback
 from dialogues.followup import MAX_ATTACHMENT, MAX_REPLY
 from dialogues.state import State
 from dialogues.types import (
@@ -38,11 +39,13 @@ CANCELLED = {
 CODE_INTENT = {"code": "check_status", "withdraw_code": "withdraw"}
 
 
-class AfterFiling(EngineBase):
+class AfterFiling(AsksFeedback):
     def status_result(self, state: State | None, result: StatusResult) -> Outcome:
         """Found: the status, the newest messages, and (with a token) Reply and Withdraw.
         The token is kept in the state while that view is open, and no longer."""
         current = State.new() if state is None else state
+        if isinstance(result, StatusFound) and self._asks_feedback(state, result):
+            return self._ask_feedback(current, result)  # closed, no feedback yet (issue 12)
         if isinstance(result, StatusFound):
             viewing = current.advance(menu="status", expecting="", token=result.reply_token)
             return self._then_draft(state, viewing, self.followup.status(viewing, result))
@@ -140,6 +143,8 @@ class AfterFiling(EngineBase):
 
     def _cancel(self, state: State) -> Outcome:
         """/stop while a code, a reply or a follow-up screen is open closes just that."""
+        if giving_feedback(state):
+            return self._feedback_cancel(state)
         if state.expecting:
             closed = state.advance(expecting="", token="")
             return Outcome(

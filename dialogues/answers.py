@@ -85,11 +85,22 @@ class Answers:
             new = new.advance()
         return Outcome(new, (self.q.ask(new, added=bool(parts)),))
 
-    def finish_story(self, state: State, step: Step) -> Outcome:
+    def finish_story(self, state: State, step: Step, then: str = "") -> Outcome:
+        """Done with the story; `then`: a button of the question asked with it (see
+        `Questions.follows_story`), which ends the story and answers that question."""
         parts = state.rewrite if state.editing else state.story
         if not parts:
             return Outcome(state, (self.q.say(state, "story_empty"),))
-        return self.after(replace(state, story=parts, rewrite=()))
+        following = self.q.follows_story(state) if then else None
+        finished = replace(state, story=parts, rewrite=())
+        if following is None or then not in self.q.options(following):
+            return self.after(finished)
+        if following.kind == "multi":
+            asked = self.enter(self.prune(finished), following.id)
+            if asked.state is None:  # never: entering a flow step keeps a state
+                return asked
+            return self.toggle(asked.state, following, then)
+        return self.choose(finished, following, then)
 
     def free_text(self, state: State, step: Step, text: str) -> Outcome:
         clean = text.strip()

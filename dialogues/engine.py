@@ -36,7 +36,7 @@ from dialogues.intents import IntentMatcher
 from dialogues.keys import COMMANDS
 from dialogues.questions import Questions
 from dialogues.repair import repair
-from dialogues.state import State
+from dialogues.state import FEEDBACK_MENUS, State
 from dialogues.summary import Summary, check_draft_steps, draft_of
 from dialogues.texts import LOCALES, Texts, lang_from_hint, load_texts
 from dialogues.typed import Typed
@@ -56,6 +56,8 @@ from dialogues.types import (
 from vocabulary import format_receipt
 
 AFTER_FILING = ("erase", "keep")  # the buttons under "filed"
+# Screens after filing that any command closes (and /stop cancels).
+FOLLOW_UP_MENUS = ("status", "withdraw", *FEEDBACK_MENUS)
 # Buttons that work with no stored state at all: those under "filed", and the two ways
 # on that an idle chat offers (an idle state is not kept).
 STATELESS = (*AFTER_FILING, "go.report", "go.status")
@@ -176,15 +178,18 @@ class Engine(AfterFiling):
     def _command(self, state: State, name: str, arg: str = "") -> Outcome:
         if name not in COMMANDS:  # bad input changes nothing, not even an open reply
             return Outcome(state, (self._say(state, "unknown_command"), *self.reprompt(state)))
-        if name == "stop" and (state.expecting or state.menu in ("status", "withdraw")):
+        if name == "stop" and (state.expecting or state.menu in FOLLOW_UP_MENUS):
             return self._cancel(state)
         # Any command ends typing a code or a reply. /help and /privacy leave a status
         # view open; /withdraw from a status view (or a reply) withdraws that report.
-        follow_up = state.menu in ("status", "withdraw")
+        follow_up = state.menu in FOLLOW_UP_MENUS
         keeps_view = follow_up and name in ("help", "privacy")
-        keep = state.token if keeps_view or name == "withdraw" else ""
+        withdraws = name == "withdraw" and state.menu not in FEEDBACK_MENUS
+        keep = state.token if keeps_view or withdraws else ""
         menu = "" if follow_up and not keeps_view else state.menu
-        state = replace(state, expecting="", menu=menu, token=keep)
+        # /help while writing feedback: the feedback question stays, still waiting for it
+        expecting = "feedback" if keeps_view and state.menu == "feedback_text" else ""
+        state = replace(state, expecting=expecting, menu=menu, token=keep)
         if name in ("start", "report"):
             return self._begin(state, welcome=name == "start")
         if name == "status":
@@ -247,6 +252,8 @@ class Engine(AfterFiling):
             return self._status_press(state, rest)
         if group == "withdraw":
             return self._withdraw_press(state, rest)
+        if group == "feedback":
+            return self._feedback_press(state, rest)
         if value in AFTER_FILING:
             return self._after_filing_press(state, value)
         if group == "receipt":
@@ -310,14 +317,14 @@ class Engine(AfterFiling):
         return self._command(state, "stop")
 
     def _step_press(self, state: State, step: Step, value: str) -> Outcome:
-        if step.kind == "choice":
+        if step.kind == "choice" and value != "skip":
             return self.answers.choose(state, step, value)
         if step.kind == "multi":
             if value == "next":
                 return self.answers.finish_multi(state, step)
             return self.answers.toggle(state, step, value)
         if step.kind == "story":
-            return self.answers.finish_story(state, step)
+            return self.answers.finish_story(state, step, "" if value == "done" else value)
         if value == "skip":
             return self.answers.skip(state, step)
         return self.answers.pick(state, step, value)
@@ -327,6 +334,8 @@ class Engine(AfterFiling):
     def _text(self, state: State, text: str, *, fresh: bool) -> Outcome:
         if state.expecting == "reply":
             return self._reply_text(state, text)
+        if state.expecting == "feedback":
+            return self._feedback_text(state, text)
         if state.awaiting_code:
             return self._code_text(state, text)
         typed = self._typed_button(state, text)

@@ -13,7 +13,7 @@ from dialogues.flow import Flow
 from dialogues.followup import FollowUp
 from dialogues.intents import IntentMatcher
 from dialogues.questions import Questions
-from dialogues.state import State
+from dialogues.state import FEEDBACK_MENUS, State
 from dialogues.summary import Summary
 from dialogues.texts import Texts
 from dialogues.typed import Typed
@@ -49,6 +49,10 @@ class EngineBase:
         """A command, typed or meant by an intent: `Engine`'s."""
         raise NotImplementedError
 
+    def feedback_prompt(self, state: State) -> Reply:
+        """The feedback question on screen: `AsksFeedback`'s."""
+        raise NotImplementedError
+
     def receipt_screen(self, state: State) -> Reply:
         """The receipt code, to be saved before sending: `Engine`'s."""
         raise NotImplementedError
@@ -65,6 +69,8 @@ class EngineBase:
             return (self.followup.withdraw_prompt(state),)
         if state.menu == "confirm" and state.guess:
             return (self.typed.confirm(state),)
+        if state.menu in FEEDBACK_MENUS:
+            return (self.feedback_prompt(state),)
         if state.menu == "status" and not in_draft(state):
             return (self.followup.actions(state),)
         if state.menu == "receipt" and state.receipt:

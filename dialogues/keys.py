@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dialogues.flow import Flow
 from dialogues.types import EVENTS, FlowContext
-from vocabulary import ReportStatus
+from vocabulary import FEEDBACK_SCORES, ReportStatus
 
 LANGS = ("nl", "en")
 
@@ -19,6 +19,8 @@ ENGINE_KEYS = frozenset(
         *(f"lang_name_{lang}" for lang in LANGS),
         "story_more",
         "story_added",
+        "story_more_then",
+        "story_added_then",
         "story_empty",
         "story_rewrite",
         "btn_done",
@@ -104,6 +106,17 @@ ENGINE_KEYS = frozenset(
         "button_stale",
         "text_too_long",
         "error_try_again",
+        # issue 12: feedback after a closed report
+        "feedback_ask_score",
+        *(f"btn_feedback_score_{n}" for n in FEEDBACK_SCORES),
+        "feedback_ask_text",
+        "feedback_ask_quote",
+        "btn_feedback_quote",
+        "btn_feedback_private",
+        "feedback_thanks",
+        "feedback_already",
+        "feedback_expired",
+        "feedback_cancelled",
     }
 )
 

@@ -14,6 +14,7 @@ from dialogues.types import Button, FlowContext, Reply
 Rows = tuple[tuple[Button, ...], ...]
 OTHER_LANG = {"nl": "en", "en": "nl"}
 ONE_ROW_MAX = 14  # up to three buttons this short share a row on a phone
+LONG_LIST = 6  # a choice with more options than this shows them two to a row
 
 
 class Questions:
@@ -117,13 +118,21 @@ class Questions:
     def _choice(self, state: State, step: Step) -> Reply:
         t = self.t(state)
         options = self.options(step)
-        buttons = [Button(self._choice_label(state, step, v), v, state.turn) for v in options]
-        short = all(len(b.label) <= ONE_ROW_MAX for b in buttons) and len(buttons) <= 3
-        rows = (tuple(buttons),) if short else tuple((b,) for b in buttons)
         text = t.get(f"ask_{step.id}")
         if step.options_from == "visibility":
             text = "\n".join([text, *self._explanations(state, step, options)])
-        return Reply(f"ask_{step.id}", text, rows)
+        skip = ((self.button(state, "btn_skip", "skip"),),) if step.optional else ()
+        return Reply(f"ask_{step.id}", text, (*self._choice_rows(state, step), *skip))
+
+    def _choice_rows(self, state: State, step: Step) -> Rows:
+        options = self.options(step)
+        buttons = [Button(self._choice_label(state, step, v), v, state.turn) for v in options]
+        short = all(len(b.label) <= ONE_ROW_MAX for b in buttons) and len(buttons) <= 3
+        if short:
+            return (tuple(buttons),)
+        if len(buttons) > LONG_LIST:  # a long list in pairs, so it fits on a phone's screen
+            return tuple(tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2))
+        return tuple((b,) for b in buttons)
 
     def _choice_label(self, state: State, step: Step, value: str) -> str:
         label = self.label(state, step, value)
@@ -144,6 +153,11 @@ class Questions:
 
     def _multi(self, state: State, step: Step) -> Reply:
         t = self.t(state)
+        done = (self.button(state, "btn_next", "next"),)
+        return Reply(f"ask_{step.id}", t.get(f"ask_{step.id}"), (*self._toggles(state, step), done))
+
+    def _toggles(self, state: State, step: Step) -> Rows:
+        t = self.t(state)
         buttons = [
             Button(
                 t.get("selected_mark", label=self.label(state, step, v))
@@ -154,18 +168,36 @@ class Questions:
             )
             for v in self.options(step)
         ]
-        rows = tuple(tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2))
-        done = (self.button(state, "btn_next", "next"),)
-        return Reply(f"ask_{step.id}", t.get(f"ask_{step.id}"), (*rows, done))
+        return tuple(tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2))
 
     def _story(self, state: State, *, added: bool) -> Reply:
+        """After the first part: "more, or done" — and, on the first pass, the question
+        that follows with its buttons, so its first tap also ends the story (one tap
+        fewer on the shortest way; issue 12 spent it on the sector question)."""
         t = self.t(state)
         parts = state.rewrite if state.editing else state.story
         if not parts:
             key = "story_rewrite" if state.editing else "ask_story"
             return Reply(key, t.get(key))
         key = "story_added" if added else "story_more"
-        return Reply(key, t.get(key), ((self.button(state, "btn_done", "done"),),))
+        done = ((self.button(state, "btn_done", "done"),),)
+        then = None if state.editing else self.follows_story(state)
+        if then is None:
+            return Reply(key, t.get(key), done)
+        multi = then.kind == "multi"
+        rows = self._toggles(state, then) if multi else self._choice_rows(state, then)
+        text = f"{t.get(f'{key}_then')}\n\n{t.get(f'ask_{then.id}')}"
+        return Reply(key, text, (*rows, *done))
+
+    def follows_story(self, state: State) -> Step | None:
+        """The question asked together with "more, or done?" on the story's first pass:
+        the next step that applies and is unanswered, when it is answered by buttons."""
+        ids = self.flow.ids()
+        story = next((i for i, s in enumerate(self.flow.steps) if s.kind == "story"), len(ids))
+        for step in self.flow.steps[story + 1 :]:
+            if self.applies(step, state) and step.id not in state.answers:
+                return step if step.kind in ("choice", "multi") and self.options(step) else None
+        return None
 
     # --- overlays and idle -------------------------------------------------------------
 

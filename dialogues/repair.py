@@ -49,7 +49,7 @@ def _valid(q: Questions, step: Step | None, value: Answer) -> bool:
         return False
     options = q.options(step)
     if step.kind == "choice":
-        return isinstance(value, str) and value in options
+        return isinstance(value, str) and (value in options or (step.optional and value == ""))
     if step.kind == "multi":
         return (
             isinstance(value, tuple)

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from vocabulary import FEEDBACK_MAX_TEXT, FEEDBACK_SCORES
+
 LANGS = ("nl", "en")
 # Overlays on top of the current step, each with its own buttons:
 #   welcome   the safety question came with the welcome (privacy and language row)
@@ -21,14 +23,28 @@ LANGS = ("nl", "en")
 #   withdraw  "really withdraw your report?" is on screen
 #   receipt   the receipt code is shown: "save it now, then send" (the code is `receipt`)
 #   confirm   a typed answer was a guess: "did you mean X?" (X is `guess`)
-MENUS = ("", "welcome", "language", "resume", "status", "withdraw", "receipt", "confirm")
+#   feedback, feedback_text, feedback_quote   after a closed report's status: its score,
+#             what could be better, may we quote it (dialogues/feedback.py)
+FEEDBACK_MENUS = ("feedback", "feedback_text", "feedback_quote")
+MENUS = (
+    "",
+    "welcome",
+    "language",
+    "resume",
+    "status",
+    "withdraw",
+    "receipt",
+    "confirm",
+    *FEEDBACK_MENUS,
+)
 # Overlays the receipt code survives: they return to the receipt screen when closed.
 RECEIPT_MENUS = ("receipt", "resume", "language")
 # What the next text is taken as, instead of an answer to the current step:
 #   code           a receipt code for /status
 #   withdraw_code  a receipt code for /withdraw
 #   reply          a message (or file) for the adviser, sent with the state's token
-EXPECTING = ("", "code", "withdraw_code", "reply")
+#   feedback       what could be better, after a closed report's status (issue 12)
+EXPECTING = ("", "code", "withdraw_code", "reply", "feedback")
 # A reply token is made by the channel and opaque to the engine: printable ASCII only,
 # so it can never smuggle markup or control characters into a stored state.
 _TOKEN = re.compile(r"[\x21-\x7e]{1,256}")
@@ -37,6 +53,7 @@ _VALUE = re.compile(r"[a-z0-9_.-]{1,32}")  # an option's value, as a button carr
 Answer = str | tuple[str, ...]
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+MAX_SCORE = max(FEEDBACK_SCORES)
 MAX_TURN = 2**31 - 1  # turns travel in callback data; keep them a plain int
 
 
@@ -60,6 +77,12 @@ class State:
     receipt: str = ""
     push: bool = False  # on the receipt screen: the student chose "tell me when there's news"
     guess: str = ""  # the option a typed answer probably meant, while "did you mean?" is open
+
+    # The feedback being given after a closed report's status, until it is saved: the
+    # score (0: skipped) and the text, held (in the sealed, shreddable draft) only while
+    # "may we quote it?" is on screen.
+    feedback_score: int = 0
+    feedback_text: str = ""
 
     def __post_init__(self) -> None:
         if self.token and not _TOKEN.fullmatch(self.token):
@@ -105,7 +128,10 @@ class State:
             tidied = replace(tidied, guess="")
         if self.receipt and self.menu not in RECEIPT_MENUS:
             tidied = replace(tidied, receipt="", push=False)
-        needed = self.menu in ("status", "withdraw") or self.expecting == "reply"
+        giving = self.menu in FEEDBACK_MENUS
+        if not giving and (self.feedback_score or self.feedback_text):
+            tidied = replace(tidied, feedback_score=0, feedback_text="")
+        needed = self.menu in ("status", "withdraw") or self.expecting == "reply" or giving
         return tidied if needed or not tidied.token else replace(tidied, token="")
 
     def with_answer(self, step: str, value: Answer) -> State:
@@ -129,6 +155,8 @@ class State:
             "receipt": self.receipt,
             "push": self.push,
             "guess": self.guess,
+            "feedback_score": self.feedback_score,
+            "feedback_text": self.feedback_text,
         }
 
     @classmethod
@@ -154,6 +182,8 @@ class State:
                 receipt=_receipt(data.get("receipt", "")),
                 push=_bool(data.get("push", False)),
                 guess=_guess(data.get("guess", "")),
+                feedback_score=_score(data.get("feedback_score", 0)),
+                feedback_text=_text(data.get("feedback_text", "")),
             )
         except KeyError as exc:
             raise ValueError(f"not a conversation state: {exc} is missing") from exc
@@ -198,6 +228,18 @@ def _guess(value: object) -> str:
     if isinstance(value, str) and _VALUE.fullmatch(value):
         return value
     raise ValueError("guess: expected an option value")
+
+
+def _score(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_SCORE:
+        raise ValueError("feedback_score: expected 0 to 5")
+    return value
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str) or len(value) > FEEDBACK_MAX_TEXT:
+        raise ValueError(f"feedback_text: expected at most {FEEDBACK_MAX_TEXT} characters")
+    return value
 
 
 def _step(value: object) -> str | None:

@@ -34,6 +34,7 @@ DRAFT_STEPS = {
     "wants": ("wants", "choice"),
     "visibility": ("visibility", "choice"),
     "recognised": ("recognised", "choice"),
+    "sector": ("sector", "choice"),
 }
 
 
@@ -116,7 +117,7 @@ class Summary:
         if isinstance(answer, tuple):
             labels = ", ".join(self.q.label(state, step, v) for v in answer)
             return clip(labels, VALUE_BUDGET)[0]
-        if step.kind == "text":
+        if step.kind == "text" or not answer:  # a text, or an optional choice skipped
             return clip(answer, VALUE_BUDGET)[0] if answer else t.get("sum_empty")
         return clip(self.q.label(state, step, answer), VALUE_BUDGET)[0]
 
@@ -159,4 +160,5 @@ def draft_of(state: State, q: Questions) -> Draft:
         threat=one("safety") == "threat",
         workplace_org=workplace_org,
         recognised=one("recognised"),
+        sector=one("sector"),
     )

@@ -87,6 +87,7 @@ class Draft:
     threat: bool = False  # not in danger now, but threatened or met with violence
     workplace_org: str = ""  # the workplace organization picked from the config, or ""
     recognised: str = ""  # yes | no | unknown; "" when not asked (not mbo, or not consented)
+    sector: str = ""  # the internship's sector (vocabulary.SECTORS), "" when skipped
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +145,28 @@ class Withdraw:
             raise ValueError("Withdraw needs exactly one of token and code")
 
 
-Action = DrawReceipt | Submit | CheckStatus | EraseChat | SendReply | SendAttachment | Withdraw
+@dataclass(frozen=True, slots=True)
+class GiveFeedback:
+    """The student's feedback on a closed report's follow-up (issue 12): saved once,
+    the score in the clear for the figures, the text sealed to the network's
+    coordinators. `token` comes from the status view (`StatusFound.feedback_token`)."""
+
+    token: str
+    score: int = 0  # 1-5; 0: not given
+    text: str = ""  # "what could be better"; "" when skipped
+    quote: bool = False  # the student allowed quoting the text anonymously
+
+
+Action = (
+    DrawReceipt
+    | Submit
+    | CheckStatus
+    | EraseChat
+    | SendReply
+    | SendAttachment
+    | Withdraw
+    | GiveFeedback
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +204,9 @@ class StatusFound:
     reference: str = ""
     thread: tuple[ThreadEntry, ...] = ()  # oldest first
     reply_token: str = ""  # opaque, made by the channel; "" means replying is not possible
+    # Set only when the report is closed and its student gave no feedback yet: the flag
+    # that the engine asks for it, and what saves it (opaque, made by the channel).
+    feedback_token: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +225,9 @@ class StatusLocked:
 StatusResult = StatusFound | StatusNotFound | StatusLocked
 # What the channel reports after SendReply / SendAttachment.
 ReplyResult = Literal["sent", "expired", "failed", "wrong_type", "unreadable"]
+# What the channel reports after GiveFeedback: saved, already given (another screen was
+# quicker), expired (the token is too old: /status again), failed (try again).
+FeedbackResult = Literal["saved", "already", "expired", "failed"]
 # What the channel reports after Withdraw: not found and locked as for a status check.
 WithdrawResult = Literal["withdrawn", "expired", "failed"] | StatusNotFound | StatusLocked
 

@@ -53,5 +53,12 @@ class Directory:
         return next((a for o in self.organizations for a in o.advisers if a.id == adviser_id), None)
 
     @property
+    def network_coordinators(self) -> tuple[Adviser, ...]:
+        """Who reads the students' feedback and gets the last escalation step: the network
+        organization's coordinators, or all its advisers when none is marked."""
+        network = self.network
+        return network.coordinators or network.advisers
+
+    @property
     def schools(self) -> tuple[Organization, ...]:
         return tuple(o for o in self.organizations if o.kind == "school")

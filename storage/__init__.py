@@ -23,6 +23,8 @@ Schema and plumbing
 Repositories, one per concern
 - `reports`: filing a report sealed, and finding it by its receipt.
 - `student`: the student's side after filing (thread, answer, file, withdraw).
+- `feedback`: the student's feedback after closing (score; text sealed to the network's
+  coordinators; the quotable texts for the reflection report).
 - `cases`: the advisers' side (reading and acting on the reports sealed to them).
 - `accounts`: advisers' console accounts (enrolment, login, lock-out, recovery).
 - `advisers`: advisers' key pairs as the bot's routing sees them.

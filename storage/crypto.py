@@ -294,6 +294,31 @@ def open_message(
     return unpad(padded)
 
 
+# --- the student's feedback after closing, sealed to the network's coordinators ----------
+
+
+def _feedback_info(feedback_id: str, quote: bool) -> bytes:
+    return _aad("feedback", feedback_id, "quote" if quote else "private")
+
+
+def seal_feedback(text: bytes, public_key: bytes, *, feedback_id: str, quote: bool) -> bytes:
+    """HPKE to one reader (a network coordinator, or the recovery key), padded. `info`
+    binds the row and the student's quote consent: a copy moved to another row, or a
+    consent flag flipped in the database, fails to open."""
+    recipient = X25519PublicKey.from_public_bytes(public_key)
+    return _SUITE.encrypt(pad(text), recipient, info=_feedback_info(feedback_id, quote))
+
+
+def open_feedback(
+    sealed: bytes, private_key: X25519PrivateKey, *, feedback_id: str, quote: bool
+) -> bytes:
+    try:
+        padded = _SUITE.decrypt(sealed, private_key, info=_feedback_info(feedback_id, quote))
+    except (InvalidTag, ValueError) as exc:
+        raise CryptoError("cannot open sealed feedback") from exc
+    return unpad(padded)
+
+
 def _checksum(raw: bytes) -> bytes:
     return hashlib.sha256(_aad("recovery-text", raw)).digest()[:_RECOVERY_CHECKSUM]
 

@@ -33,7 +33,7 @@ from storage.sealed_keys import (
     sealed_copy_row,
     verified_recipients,
 )
-from vocabulary import ReportStatus, normalize_receipt
+from vocabulary import SECTORS, ReportStatus, normalize_receipt
 
 REPORT_KEY_FIELD = "report_key"  # the report's private key, under its data key
 PUSH_TARGET_FIELD = "push_target"  # where the student asked to be nudged; erased on closing
@@ -72,6 +72,7 @@ class NewReport:
     level: str | None = None  # mbo | hbo
     workplace_org_id: str | None = None
     deadlines: tuple[tuple[str, datetime], ...] = ()  # (acknowledge | feedback, due)
+    sector: str | None = None  # vocabulary.SECTORS; None: the student skipped it
 
 
 @dataclass(frozen=True)
@@ -171,6 +172,7 @@ class ReportStore:
             key_mac=self.keys.server.report_key_mac(report_id, report_public),
             level=new.level,
             workplace_org_id=new.workplace_org_id,
+            sector=new.sector,
         )
         async with self.sessions() as session, session.begin():
             taken = await session.scalar(
@@ -312,6 +314,8 @@ def _check(new: NewReport) -> None:
         raise ValueError(f"content field names must be 1-{FIELD_MAX} characters")
     if REPORT_KEY_FIELD in new.content:
         raise ValueError(f"{REPORT_KEY_FIELD!r} is the report's own key, not content")
+    if new.sector is not None and new.sector not in SECTORS:
+        raise ValueError(f"sector {new.sector!r} is not one of vocabulary.SECTORS")
 
 
 def _fields(key: bytes, report_id: str, content: Mapping[str, str]) -> list[ReportField]:

@@ -2,8 +2,10 @@
 
 Erasure removes everything that is content or opens content — the encrypted fields, the
 sealed keys, the thread and files, the receipt's lookup and wrapped key — and keeps the
-statistics columns (organization, phase, grounds, status, dates) for the network's
-two-yearly measurement. Advisers are warned first, once (compare-and-set).
+statistics columns (organization, phase, grounds, sector, status, dates, the feedback
+score) for the network's two-yearly measurement. The student's feedback text goes with
+the report unless they allowed quoting it (`storage.feedback`). Advisers are warned
+first, once (compare-and-set).
 
 An orphan — a report no enrolled adviser can open, sealed to the recovery key alone —
 can never be closed, so it would be kept for ever: it is erased once it is older than
@@ -20,7 +22,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage import audit
+from storage import audit, feedback
 from storage.clock import Clock, utcnow
 from storage.crypto import ServerKey
 from storage.models import (
@@ -129,7 +131,10 @@ class Retention:
                     .limit(limit)
                 )
             ).all()
-        return [ref for rid, ref in rows if await self.erase(rid)]
+        erased = [ref for rid, ref in rows if await self.erase(rid)]
+        async with self.sessions() as session, session.begin():
+            await feedback.purge_old_quotes(session, self.clock())
+        return erased
 
     async def erase(self, report_id: str) -> bool:
         now = self.clock()
@@ -148,6 +153,7 @@ class Retention:
             )
             if rowcount(result) != 1:
                 return False
+            await feedback.erase_with_report(session, report_id)
             for table in CONTENT_TABLES:
                 await session.execute(delete(table).where(table.report_id == report_id))
             await self._audit(session, report_id, "erase")

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage import audit, crypto, thread
 from storage.clock import Clock, student_time, utcnow
+from storage.feedback import feedback_due
 from storage.models import Attachment, Message, ReadMark, Report
 from storage.outbox import notification_rows
 from storage.reports import ReportStore, forget_push_target, report_private_key
@@ -45,6 +46,7 @@ class StudentView:
     status: str
     changed_at: datetime
     thread: tuple[StudentThreadItem, ...]
+    feedback_due: bool = False  # closed, and the feedback question not answered yet
 
 
 class StudentSide:
@@ -66,7 +68,14 @@ class StudentSide:
                 return None
             report, data_key = found
             thread = await _thread(session, report.id, data_key)
-        return StudentView(report.id, report.reference, report.status, report.updated_at, thread)
+        return StudentView(
+            report.id,
+            report.reference,
+            report.status,
+            report.updated_at,
+            thread,
+            feedback_due=feedback_due(report),
+        )
 
     async def recipients(self, report_id: str) -> tuple[str, ...]:
         """The advisers a report is sealed to: the ones to tell about an answer."""

@@ -16,6 +16,7 @@ from escalation.console import Console, ConsoleConfig, console_app
 from storage import crypto
 from storage.accounts import Accounts
 from storage.cases import Cases
+from storage.feedback import FeedbackStore
 from tests.case_helpers import PASSPHRASE, Enrolled, enrol
 from tests.storage_backends import Clock
 
@@ -79,6 +80,7 @@ def make_world(container: Container) -> ConsoleWorld:
         directory=container.directory,
         config=ConsoleConfig(failure_delay=lambda _: 0.0, lock_minutes=15, login_max_failures=3),
         clock=clock,
+        feedback=FeedbackStore(container.sessions, container.keys, clock),
     )
     app = make_app([Mount("/console", app=console_app(console))])
     return ConsoleWorld(container, clock, console, app)

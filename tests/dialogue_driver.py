@@ -50,6 +50,7 @@ DEFAULTS: dict[str, object] = {
     "when": "month",
     "school": "hhs",
     "workplace": "",
+    "sector": "",
     "evidence": "no",
     "evidence_note": "",
     "wants": "talk",
@@ -162,8 +163,10 @@ class Chat:
     def step(self) -> str | None:
         return None if self.state is None else self.state.step
 
-    def answer_current(self, choices: Mapping[str, object]) -> None:
-        """Answers the question on screen: the value in `choices`, else the default."""
+    def answer_current(self, choices: Mapping[str, object], target: str = "") -> None:
+        """Answers the question on screen: the value in `choices`, else the default. The
+        story is ended the shortest way: by answering the question asked with it, unless
+        that is `target` (or skipped), then with "done"."""
         step = self.step
         assert step is not None
         kind = ENGINE.flow.step(step)
@@ -171,7 +174,7 @@ class Chat:
         value = choices.get(step, DEFAULTS[step])
         if kind.kind == "choice":
             assert isinstance(value, str)
-            self.press(value)
+            self.press(value or "skip")
         elif kind.kind == "multi":
             assert isinstance(value, tuple)
             for option in value:
@@ -181,7 +184,12 @@ class Chat:
             assert isinstance(value, tuple)
             for part in value:
                 self.say(part)
-            self.press("done")
+            following = self.following_story()
+            then = choices.get(following, DEFAULTS.get(following, "")) if following else ""
+            if following and following != target and then:
+                self._answer_following(following, then)  # its first tap ends the story
+            else:
+                self.press("done")
         elif isinstance(value, tuple):  # a shortcut button of a text step
             self.press(value[0])
         elif value:
@@ -190,12 +198,30 @@ class Chat:
         else:
             self.press("skip")
 
+    def _answer_following(self, step_id: str, value: object) -> None:
+        step = ENGINE.flow.step(step_id)
+        assert step is not None
+        if step.kind == "multi":
+            assert isinstance(value, tuple)
+            for option in value:
+                self.press(option)
+            self.press("next")
+        else:
+            assert isinstance(value, str)
+            self.press(value)
+
+    def following_story(self) -> str:
+        """The question asked together with the story's "more, or done?", if any."""
+        assert self.state is not None
+        step = ENGINE.q.follows_story(self.state)
+        return step.id if step is not None and not self.state.editing else ""
+
     def walk_to(self, target: str, choices: Mapping[str, object] | None = None) -> None:
         """From wherever the chat is, answer questions until `target` is asked."""
         for _ in range(40):
             if self.step == target:
                 return
-            self.answer_current(choices or {})
+            self.answer_current(choices or {}, target)
         raise AssertionError(f"never reached {target}")
 
 

@@ -146,8 +146,7 @@ async def file_report(
     await student.press(V["safety_no"])
     await student.press("interview")
     await student.say(story)
-    await student.press(V["story_done"])
-    await student.press("religion")
+    await student.press("religion")  # asked with the story: its first tap ends the story
     await student.press(V["next"])
     await student.press("month")
     await student.press("hhs")
@@ -155,6 +154,7 @@ async def file_report(
         await student.say(workplace)
     else:
         await student.press(V["skip"])
+    await student.press(V["skip"])  # the sector (optional)
     await student.press("no")
     await student.press("talk")
     await student.press("school")

@@ -23,6 +23,7 @@ def test_the_shipped_flow_is_the_cognitive_interview_order() -> None:
         "when",
         "school",
         "workplace",
+        "sector",  # optional, for the figures (issue 12)
         "evidence",
         "evidence_note",
         "wants",

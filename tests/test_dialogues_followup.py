@@ -98,7 +98,7 @@ def test_known_workplaces_are_buttons_and_picking_one_names_the_org(lang: str) -
     assert [b.label for b in chat.buttons[:2]] == ["HagaZiekenhuis", "Gemeente Den Haag & Co"]
     assert ENGINE.texts(lang).get("pick_or_type") in chat.text
     chat.press("gemeente")
-    assert chat.step == "evidence"
+    assert chat.step == "sector"
     chat.walk_to("summary")
     assert "Gemeente Den Haag &amp; Co" in chat.text  # escaped in the summary
     draft = _confirm(chat)

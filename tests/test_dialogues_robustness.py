@@ -195,8 +195,11 @@ def test_typing_a_label_works_in_every_question() -> None:
     chat.say("roc mondriaan & partners")
     assert chat.step == "workplace"
     chat.say("overslaan")
+    assert chat.step == "sector"
+    chat.say("horeca")
     assert chat.step == "evidence" and chat.state is not None
     assert chat.state.answers["school"] == "mondriaan" and chat.state.answers["workplace"] == ""
+    assert chat.state.answers["sector"] == "hospitality"
 
 
 @pytest.mark.parametrize(

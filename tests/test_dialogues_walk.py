@@ -24,6 +24,7 @@ from dialogues import (
     Submit,
 )
 from tests.dialogue_driver import DEFAULTS, ENGINE, SCHOOLS, STORY, Chat, file_draft, start
+from vocabulary import SECTORS
 
 LANGS = ["nl", "en"]
 
@@ -258,7 +259,8 @@ def test_the_story_takes_several_messages_then_done() -> None:
     assert chat.keys == ["ask_story"]
     assert chat.outcome.replies[0].buttons == ()  # no Done before anything is told
     chat.say("Eerste deel.")
-    assert chat.keys == ["story_more"] and chat.offered == ["done"]
+    grounds = _options("grounds")
+    assert chat.keys == ["story_more"] and chat.offered == [*grounds, "done"]
     first_turn = chat.state.turn if chat.state else -1
     chat.say("Tweede deel.")
     assert chat.keys == ["story_added"]
@@ -339,6 +341,7 @@ EDITS: dict[str, object] = {
     "when": "ongoing",
     "school": "mondriaan",
     "workplace": "Garage Jansen",
+    "sector": "hospitality",
     "evidence": "yes",
     "wants": "advice",
     "visibility": "network",
@@ -590,7 +593,7 @@ def test_text_during_the_resume_question_continues_the_story() -> None:
     chat.say("Deel twee.")
     assert chat.state is not None and chat.state.story == ("Deel een.", "Deel twee.")
     assert chat.state.menu == ""
-    assert chat.offered == ["done"]
+    assert chat.offered == [*_options("grounds"), "done"]
 
 
 # --- status in the middle of a report ----------------------------------------------------
@@ -769,3 +772,89 @@ def test_a_draft_matches_what_the_defaults_say() -> None:
             assert draft.story == "\n\n".join(value)  # type: ignore[arg-type]
         else:
             assert _draft_value(draft, step_id) == value
+
+
+# --- the sector (issue 12), and the story's end that made room for it ---------------------
+
+
+def test_the_sector_options_are_the_vocabulary_codes_and_it_may_be_skipped() -> None:
+    step = ENGINE.flow.step("sector")
+    assert step is not None and step.kind == "choice" and step.optional
+    assert step.options == SECTORS
+    chat = start()
+    chat.walk_to("sector")
+    assert chat.keys == ["ask_sector"]
+    assert chat.offered == [*SECTORS, "skip"]
+    chat.press("skip")
+    assert chat.step == "evidence"
+    assert chat.state is not None and chat.state.answers["sector"] == ""
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_skipped_sector_reads_not_given_in_the_summary_and_files_empty(lang: str) -> None:
+    chat = start(lang)
+    chat.walk_to("summary")
+    label = ENGINE.texts(lang).get("sum_sector")
+    empty = ENGINE.texts(lang).get("sum_empty")
+    assert label in chat.text and empty in chat.text
+    submit = file_draft(chat)
+    assert submit.draft.sector == ""
+
+
+def test_a_sector_skipped_can_be_given_from_the_summary_and_back_keeps_it_skipped() -> None:
+    chat = _at_summary()
+    chat.press("edit")
+    chat.press("edit.sector")
+    assert chat.offered[-2:] == ["skip", "back"]  # a question from the summary: back too
+    chat.press("back")
+    assert chat.step == "summary" and chat.state is not None
+    assert chat.state.answers["sector"] == ""
+    chat.press("edit")
+    chat.press("edit.sector")
+    chat.press("care")
+    assert chat.step == "summary"
+    assert ENGINE.texts("nl").get("opt_sector_care") in chat.text
+    chat.press("edit")
+    chat.press("edit.sector")
+    chat.press("skip")  # and taken back out again
+    assert chat.step == "summary" and chat.state is not None
+    assert chat.state.answers["sector"] == ""
+
+
+def test_the_first_ground_tapped_under_the_story_ends_it_and_is_chosen() -> None:
+    """One tap fewer: the grounds question comes with "more, or done?", so tapping a
+    ground ends the story (kept whole) and selects it; Done still works as before."""
+    chat = start()
+    chat.walk_to("story")
+    chat.say("Eerste deel.")
+    chat.say("Tweede deel.")
+    assert chat.keys == ["story_added"]
+    assert ENGINE.texts("nl").get("ask_grounds") in chat.text
+    chat.press("origin")
+    assert chat.step == "grounds" and chat.keys == ["ask_grounds"]
+    assert chat.state is not None
+    assert chat.state.story == ("Eerste deel.", "Tweede deel.")
+    assert chat.state.selected == ("origin",)
+    chat.press("next")
+    assert chat.step == "when"
+    assert chat.state.answers["grounds"] == ("origin",)
+
+
+def test_a_rewritten_story_offers_only_done() -> None:
+    """From the summary the story goes back there: nothing to merge."""
+    chat = _at_summary()
+    chat.press("edit")
+    chat.press("edit.story")
+    chat.say("Nieuw.")
+    assert chat.offered == ["done", "back"]
+
+
+def test_a_ground_button_from_before_the_story_ended_is_stale_afterwards() -> None:
+    chat = start()
+    chat.walk_to("story")
+    chat.say("Wat er gebeurde.")
+    old = chat.button("age")
+    chat.press("done")
+    before = chat.state
+    out = chat.send(Press(old.turn, "age"))
+    assert out.replies[0].key == "button_stale" and chat.state == before

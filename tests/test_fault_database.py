@@ -131,7 +131,18 @@ async def walk_to_summary(student: Student) -> None:
     await student.press("no")
     await student.press("during")
     await student.say("Mijn begeleider maakte grappen over mijn afkomst.")
-    for value in ("done", "origin", "next", "week", "hhs", "skip", "no", "register", "school"):
+    for value in (
+        "done",
+        "origin",
+        "next",
+        "week",
+        "hhs",
+        "skip",
+        "skip",
+        "no",
+        "register",
+        "school",
+    ):
         await student.press(value)
     assert V["submit"] in student.offered()
 
@@ -203,7 +214,17 @@ async def test_sqlite_on_a_full_disk(
             assert any(TRY_AGAIN in t for t in answers), answers
             full[0] = False
             await student.say("En toen zei hij het nog een keer.")
-            for value in ("done", "origin", "next", "week", "hhs", "skip", "no", "register"):
+            for value in (
+                "done",
+                "origin",
+                "next",
+                "week",
+                "hhs",
+                "skip",
+                "skip",
+                "no",
+                "register",
+            ):
                 await student.press(value)
             await student.press("school")
             texts = await student.press(V["submit"])

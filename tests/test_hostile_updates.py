@@ -154,7 +154,7 @@ def test_hostile_story_text_is_echoed_escaped_within_limits(rig: Rig) -> None:
             _press(rig, chat, value)
         rig.say(chat, text)
         since = len(rig.api.calls)
-        for value in ("done", "religion", "next", "week", "hhs", "skip", "no", "register"):
+        for value in ("done", "religion", "next", "week", "hhs", "skip", "skip", "no", "register"):
             _press(rig, chat, value)
         _press(rig, chat, "school")
         assert rig.api.violations == []

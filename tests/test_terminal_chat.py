@@ -27,12 +27,12 @@ async def test_a_whole_report_in_the_terminal(make_settings: Callable[..., Setti
             "2",  # not in danger
             "3",  # during the internship
             "Mijn begeleider negeerde me en gaf alleen mijn collega's uitleg.",
-            "1",  # done
-            "1",  # origin
+            "1",  # origin: asked with the story, it ends the story
             "9",  # next
             "4",  # still going on
             "3",  # ROC Mondriaan
             "Bakkerij De Korst",
+            "10",  # the sector: skip
             "2",  # no evidence
             "2",  # talk to an adviser
             "1",  # my school

@@ -252,6 +252,7 @@ async def _to_summary(client: Any) -> dict[str, Any]:
         ("Het gebeurt nog steeds", None),
         ("ROC Mondriaan", None),
         ("", "Bakkerij De Korst"),
+        ("Overslaan", None),  # the sector
         ("Nee", None),
         ("Praten met een vertrouwenspersoon", None),
         ("Mijn school (aanbevolen)", None),

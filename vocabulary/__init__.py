@@ -3,18 +3,25 @@
 A leaf: it imports nothing of ours, so `dialogues` (which words them for the student)
 and `storage` (which writes them in rows) can both depend on it without depending on
 each other. One module per word family: `status` (a report's status), `events` (the
-codes of a thread's event entries), `receipt` (how a receipt code looks).
+codes of a thread's event entries), `receipt` (how a receipt code looks), `sector` (the
+internship's sector), `feedback` (the score scale and text limit of the student's
+feedback after closing).
 """
 
 from vocabulary.events import ThreadEvent
+from vocabulary.feedback import FEEDBACK_MAX_TEXT, FEEDBACK_SCORES
 from vocabulary.receipt import RECEIPT_DIGITS, RECEIPT_SEPARATORS, format_receipt, normalize_receipt
+from vocabulary.sector import SECTORS
 from vocabulary.status import ENDED_STATUSES, OPEN_STATUSES, ReportStatus
 
 __all__ = [
     "ENDED_STATUSES",
+    "FEEDBACK_MAX_TEXT",
+    "FEEDBACK_SCORES",
     "OPEN_STATUSES",
     "RECEIPT_DIGITS",
     "RECEIPT_SEPARATORS",
+    "SECTORS",
     "ReportStatus",
     "ThreadEvent",
     "format_receipt",

@@ -27,6 +27,7 @@ def console_for(container: Container, config: ConsoleConfig | None = None) -> Co
         cases=container.cases,
         advisers=container.advisers,
         directory=container.directory,
+        feedback=container.feedback,
         config=config
         or ConsoleConfig(
             idle=timedelta(minutes=s.console.session_idle_minutes),

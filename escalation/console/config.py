@@ -16,6 +16,7 @@ from storage.accounts import Accounts
 from storage.advisers import AdviserKeys
 from storage.cases import Cases
 from storage.clock import Clock, utcnow
+from storage.feedback import FeedbackStore
 
 
 def _peer(request: Request) -> str:
@@ -56,3 +57,4 @@ class Console:
     directory: Directory
     config: ConsoleConfig = field(default_factory=ConsoleConfig)
     clock: Clock = utcnow
+    feedback: FeedbackStore | None = None  # students' feedback after closing (issue 12)

@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from escalation.console import pdf
+from escalation.console.feedback import reads_feedback
 from escalation.console.handover import allowed_organizations
 from escalation.console.present import present
 from escalation.console.texts import ConsoleTexts
@@ -295,6 +296,7 @@ async def overview(request: Request, who: SignedIn) -> Response:
     return page(
         request, "overview.html", session, cases=cases, orphans=orphans, audit_head=audit_head,
         org_names={o.id: o.name for o in console.directory.organizations},
+        feedback_link=reads_feedback(request, me.id),
     )  # fmt: skip
 
 

@@ -9,6 +9,8 @@ second as a child process, so that it can be SIGKILLed.
 2. A and B file; copy "right after filing".
 3. C types /stop; copy "after /stop".
 4. B follows up: /status with the code, and answers the adviser; copy "after follow-up".
+   Then B's report is closed (as the console would) and B's next /status asks for
+   feedback, which B gives with its own marker; copy "after feedback" (issue 12).
 5. The service stops cleanly (SIGTERM); copy "after a clean stop".
 6. A second service: E writes a story and files, F writes a story and stays; SIGKILL;
    copy "after a crash".
@@ -25,7 +27,15 @@ from pathlib import Path
 
 from bot.config import load_settings
 from tests.harness import RunningService, Student
-from tests.seizure.service import Process, finish_and_file, follow_up, start_draft, write_config
+from tests.seizure.service import (
+    Process,
+    close_report,
+    finish_and_file,
+    follow_up,
+    give_feedback,
+    start_draft,
+    write_config,
+)
 from tests.standin import BotAPIStandIn
 
 CHAT_RANGE = range(7_000_000, 7_000_401)
@@ -37,6 +47,7 @@ class Pupil:
     chat_id: int
     marker: str
     reply_marker: str = ""
+    feedback_marker: str = ""
     receipt: str = ""
     state: str = "not started"  # drafting / filed / stopped
     inputs_after_filing: bool = False
@@ -67,6 +78,7 @@ def pupils() -> dict[str, Pupil]:
     ids["F"] = 7_000_007
     out = {n: Pupil(n, chat, f"MARK{n}{uuid.uuid4().hex[:16]}") for n, chat in ids.items()}
     out["B"].reply_marker = f"REPLY{uuid.uuid4().hex[:16]}"
+    out["B"].feedback_marker = f"FEEDBACK{uuid.uuid4().hex[:16]}"
     return out
 
 
@@ -126,6 +138,11 @@ async def play(api: BotAPIStandIn, workdir: Path, copier: Copier, database_url: 
         p["B"].inputs_after_filing = True
         await follow_up(chats["B"], p["B"].receipt, f"Bel me maar na 16 uur. {p['B'].reply_marker}")
         await snapshot("after follow-up")
+
+        await close_report(first.containers[0], p["B"].receipt)
+        wish = f"Sneller terugbellen graag. {p['B'].feedback_marker}"
+        await give_feedback(chats["B"], p["B"].receipt, wish)
+        await snapshot("after feedback")
 
         await first.__aexit__(None, None, None)
         first = None

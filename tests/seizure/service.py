@@ -10,7 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from sqlalchemy import update
 
+from bot.container import Container
+from storage.models import Report
 from tests.conftest import base_config
 from tests.harness import RECEIPT, Student
 from tests.harness import Process as HarnessProcess
@@ -58,6 +61,7 @@ async def finish_and_file(student: Student, submit: str = "submit") -> str:
     await student.press("month")
     await student.press("hhs")
     await student.press("skip")
+    await student.press("skip")  # the sector
     await student.press("no")
     await student.press("talk")
     await student.press("school")
@@ -81,3 +85,25 @@ async def follow_up(student: Student, code: str, reply: str) -> None:
     assert "status.reply" in student.offered(), shown
     await student.press("status.reply")
     await student.say(reply)
+
+
+async def close_report(container: Container, code: str) -> None:
+    """What the console's "close" does to the row (no adviser is enrolled here)."""
+    view = await container.student.view(code)
+    assert view is not None
+    async with container.sessions() as session, session.begin():
+        await session.execute(
+            update(Report)
+            .where(Report.id == view.report_id)
+            .values(status="closed", closed_at=container.reports.clock(), outcome="resolved")
+        )
+
+
+async def give_feedback(student: Student, code: str, text: str) -> None:
+    """/status with the code: the feedback questions; a score, the text, may be quoted."""
+    shown = await student.say(f"/status {grouped(code)}")
+    assert "feedback.4" in student.offered(), shown
+    await student.press("feedback.4")
+    await student.say(text)
+    thanks = await student.press("feedback.quote")
+    assert thanks, "the bot thanks the student once it is saved"
