@@ -175,7 +175,7 @@ def test_help_while_writing_keeps_waiting_for_the_text() -> None:
     chat = asked()
     chat.press("feedback.4")
     chat.cmd("help")
-    assert chat.keys == ["help", "feedback_ask_text"]
+    assert chat.keys == ["help", "elsewhere", "feedback_ask_text"]
     chat.say(WISH)
     assert chat.keys == ["feedback_ask_quote"]
 
