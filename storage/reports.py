@@ -171,6 +171,7 @@ class ReportStore:
             key_mac=self.keys.server.report_key_mac(report_id, report_public),
             level=new.level,
             workplace_org_id=new.workplace_org_id,
+            filed_org_id=new.org_id,
         )
         async with self.sessions() as session, session.begin():
             taken = await session.scalar(

@@ -8,10 +8,12 @@ from datetime import UTC, datetime
 import pytest
 
 from escalation.console import pdf
+from escalation.console.sheet import Names
 from escalation.console.texts import ConsoleTexts
 from storage.cases import CaseSummary, CaseThreadItem, CaseView, DeadlineView
 
 WHEN = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+NAMES = Names(advisers={}, orgs={}, adviser_orgs={})
 STORY = "Ze zeiden: «geen hoofddoek». Łukasz zag het. مرحبا 你好"
 
 
@@ -39,7 +41,7 @@ def test_without_a_unicode_font_the_pdf_says_what_it_could_not_show() -> None:
         ConsoleTexts("nl"),
         adviser="VP HHS",
         made_at=WHEN,
-        names={},
+        names=NAMES,
         font=None,
         compress=False,
     )
@@ -59,7 +61,7 @@ def test_with_dejavu_the_text_is_embedded_as_written() -> None:
         ConsoleTexts("nl"),
         adviser="VP HHS",
         made_at=WHEN,
-        names={},
+        names=NAMES,
         font=font,
         compress=False,
     )
