@@ -184,7 +184,7 @@ async def _adviser_flow(
     await page.locator("#outcome-select").select_option("advised")
     await page.locator("#set-status").click()
     await page.locator("#done").wait_for()
-    assert "Afgesloten" in await page.locator("#status").inner_text()
+    assert "Afgesloten" in await page.locator("#fact-status").inner_text()
 
     # The audit log shows all of it.
     await page.locator("#audit").click()
