@@ -101,6 +101,9 @@ def is_network_coordinator(request: Request, me: Adviser) -> bool:
     return me.role == "coordinator" and org is not None and org.kind == "network"
 
 
+_is_network_coordinator = is_network_coordinator  # the name other pages may still use
+
+
 @login_required
 async def report(request: Request, who: SignedIn) -> Response:
     session, me, report_id = who.session, who.adviser, _report_id(request)
