@@ -164,6 +164,9 @@ class DeadlineSettings(_Section):
     acknowledge_working_days: int = Field(default=2, ge=1, le=5)
     acknowledge_urgent_hours: int = Field(default=4, ge=1, le=48)
     feedback_working_days: int = Field(default=10, ge=1, le=60)
+    # An answer to a student's message (their reply in the thread) is due this many
+    # working days after it arrived; it escalates like the others when missed.
+    reply_working_days: int = Field(default=2, ge=1, le=20)
     escalate_every_hours: int = Field(default=24, ge=1, le=24 * 14)
     check_every_seconds: int = Field(default=60, ge=1, le=3600)
 

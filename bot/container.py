@@ -21,7 +21,7 @@ from bot.config import Settings, stale_contacts
 from bot.guessing import GuessLimits
 from bot.nudging import NudgeQueue
 from dialogues import Engine, FlowContext, HelpRoute
-from escalation.deadlines import DeadlinePolicy
+from escalation.deadlines import DeadlinePolicy, reply_due
 from escalation.directory import Adviser, Directory, Organization
 from escalation.email import SmtpConfig
 from escalation.routing import Rule, Rules
@@ -138,6 +138,7 @@ def deadline_policy(settings: Settings) -> DeadlinePolicy:
         acknowledge_working_days=d.acknowledge_working_days,
         acknowledge_urgent_hours=d.acknowledge_urgent_hours,
         feedback_working_days=d.feedback_working_days,
+        reply_working_days=d.reply_working_days,
         escalate_every=timedelta(hours=d.escalate_every_hours),
     )
 
@@ -290,7 +291,7 @@ async def build_container(settings: Settings) -> Container:
         channels=notice_channels(settings),
         smtp=smtp_config(settings),
         deadlines=DeadlineStore(sessions, keys.server),
-        student=StudentSide(sessions, reports),
+        student=StudentSide(sessions, reports, reply_due=reply_due(deadline_policy(settings))),
         feedback=FeedbackStore(sessions, keys),
         nudges=nudges,
         retention=Retention(

@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 
 NOTIFY_EVERY = 1.0
 HOUSEKEEPING_EVERY = 600.0
+TELEGRAM_STOP_SECONDS = 25.0  # stop polling + drain the updates in hand (2 × 10 s) + slack
 
 
 def now() -> datetime:
@@ -68,7 +69,7 @@ async def serve(
     warn_about_stale_contacts(settings, now().date())
     # Key files left by a crash between a commit and its unlink (nothing runs yet).
     await container.conversations.sweep()
-    bot = make_bot(settings.telegram) if settings.telegram.active else None
+    bot = make_bot(settings.telegram, stop.is_set) if settings.telegram.active else None
     web = await _start_web(container)
     announce(settings, interactive=interactive and bot is None, web_url=web.url if web else None)
     if ready is not None and not ready.done():
@@ -92,15 +93,25 @@ async def serve(
         await _until_stopped(stop, tasks)
     finally:
         stop.set()
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await _stop_tasks(tasks)
         if bot is not None:
             await bot.session.close()
         if web is not None:
             await web.stop()
         await container.close()
         log.info("stopped")
+
+
+async def _stop_tasks(tasks: list[asyncio.Task[None]]) -> None:
+    """Telegram first, on its own: it stops polling and lets the updates in hand finish
+    (bot/telegram/app.py) while the session is still open — cancelling it instead cuts
+    off its long poll mid-request. Then the rest, which only wait for their next round."""
+    telegram = [t for t in tasks if t.get_name() == "telegram"]
+    if telegram:
+        await asyncio.wait(telegram, timeout=TELEGRAM_STOP_SECONDS)
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def _start_web(container: Container) -> WebServer | None:

@@ -1,9 +1,11 @@
 """Response times, and what happens when nobody acts in time.
 
 Each report gets two deadlines when it is filed: acknowledge (the student hears that
-someone took it up) and first feedback. Working days skip weekends and Dutch public
-holidays, counted on the Dutch calendar. The EU whistleblower directive's limits cap
-whatever is configured: acknowledgement within 7 days, feedback within 3 months.
+someone took it up) and first feedback. A student's message to an adviser starts a third,
+reply (`reply_working_days`), met by the next message to the student. Working days skip
+weekends and Dutch public holidays, counted on the Dutch calendar. The EU whistleblower
+directive's limits cap whatever is configured: acknowledgement within 7 days, feedback
+within 3 months.
 
 A missed deadline escalates one step at a time, `escalate_every` apart: a reminder to
 the report's advisers, then the organization's coordinators, then the network's. The
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import calendar
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -39,6 +42,7 @@ class DeadlinePolicy:
     acknowledge_working_days: int = 2
     acknowledge_urgent_hours: int = 4
     feedback_working_days: int = 10
+    reply_working_days: int = 2
     escalate_every: timedelta = timedelta(hours=24)
 
 
@@ -54,6 +58,11 @@ def due_dates(
         (ACKNOWLEDGE, min(acknowledge, filed + ACKNOWLEDGE_CAP)),
         (FEEDBACK, min(feedback, months_later(filed, FEEDBACK_CAP_MONTHS))),
     )
+
+
+def reply_due(policy: DeadlinePolicy) -> Callable[[datetime], datetime]:
+    """When an adviser must answer a student's message stored at a given moment."""
+    return lambda written: add_working_days(written, policy.reply_working_days)
 
 
 def add_working_days(start: datetime, days: int) -> datetime:

@@ -24,6 +24,9 @@ from storage.sealed_keys import report_recipients
 from vocabulary import OPEN_STATUSES
 
 LAST_LEVEL = 3
+# A student's message waits for an adviser's answer: its own deadline, started by the
+# student's first unanswered message and met by the next message to the student.
+REPLY = "reply"
 
 
 @dataclass(frozen=True)
@@ -32,7 +35,7 @@ class DueStep:
     report_id: str
     reference: str
     org_id: str | None
-    kind: str  # acknowledge | feedback
+    kind: str  # acknowledge | feedback | reply
     level: int  # before this step
     recipients: tuple[str, ...]  # advisers the report is sealed to
 
@@ -117,3 +120,18 @@ async def mark_met(session: AsyncSession, report_id: str, kind: str, at: datetim
         .values(met_at=at)
         .execution_options(synchronize_session=False)
     )
+
+
+async def expect_answer(session: AsyncSession, report_id: str, due: datetime) -> None:
+    """In the caller's transaction: a student wrote, so an answer is due by `due` — unless
+    an earlier message already started the clock and is still unanswered (that one's
+    time counts: the student has waited since then)."""
+    row = await session.scalar(
+        select(Deadline).where(Deadline.report_id == report_id, Deadline.kind == REPLY)
+    )
+    if row is None:
+        session.add(
+            Deadline(report_id=report_id, kind=REPLY, due_at=due, level=0, next_step_at=due)
+        )
+    elif row.met_at is not None:
+        row.due_at, row.met_at, row.level, row.next_step_at = due, None, 0, due

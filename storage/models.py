@@ -95,6 +95,10 @@ class Report(Base):
     key_mac: Mapped[bytes | None] = mapped_column(LargeBinary(32))
     level: Mapped[str | None] = mapped_column(String(8))  # mbo | hbo, for statistics
     workplace_org_id: Mapped[str | None] = mapped_column(String(64))  # a known workplace
+    # The organization the report was filed with (`org_id` follows a move; this stays),
+    # and the one that last moved it to `org_id`: the receiving side may hand it back.
+    filed_org_id: Mapped[str | None] = mapped_column(String(64))
+    handed_from_org_id: Mapped[str | None] = mapped_column(String(64))
     acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     first_feedback_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
@@ -357,7 +361,7 @@ class Deadline(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     report_id: Mapped[str] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(16))  # acknowledge | feedback
+    kind: Mapped[str] = mapped_column(String(16))  # acknowledge | feedback | reply
     due_at: Mapped[datetime] = mapped_column(UtcDateTime())
     met_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     level: Mapped[int] = mapped_column(Integer, default=0)

@@ -173,6 +173,7 @@ class ReportStore:
             level=new.level,
             workplace_org_id=new.workplace_org_id,
             sector=new.sector,
+            filed_org_id=new.org_id,
         )
         async with self.sessions() as session, session.begin():
             taken = await session.scalar(

@@ -9,6 +9,7 @@ conversation state, for as long as the student is answering.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage import audit, crypto, thread
 from storage.clock import Clock, student_time, utcnow
+from storage.deadlines import expect_answer
 from storage.feedback import feedback_due
 from storage.models import Attachment, Message, ReadMark, Report
 from storage.outbox import notification_rows
@@ -49,16 +51,24 @@ class StudentView:
     feedback_due: bool = False  # closed, and the feedback question not answered yet
 
 
+# When an answer to a student's message is due, from the time it is stored (the service
+# counts working days: `escalation.deadlines`); None: no reply deadline.
+ReplyDue = Callable[[datetime], datetime]
+
+
 class StudentSide:
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
         reports: ReportStore,
         clock: Clock = utcnow,
+        *,
+        reply_due: ReplyDue | None = None,
     ) -> None:
         self.sessions = sessions
         self.reports = reports
         self.clock = clock
+        self.reply_due = reply_due
 
     async def view(self, receipt: str) -> StudentView | None:
         """Status and the thread without internal notes; None if the receipt opens nothing."""
@@ -122,6 +132,8 @@ class StudentSide:
             if report.status == ReportStatus.WAITING:  # the adviser was waiting for this
                 report.status = ReportStatus.IN_PROGRESS
             report.updated_at = now
+            if self.reply_due is not None:  # the adviser's answer is due from now
+                await expect_answer(session, report_id, self.reply_due(now))
             session.add_all(notification_rows(report_id, notify, "student_message", now))
             action = "student_file" if file is not None else "student_message"
             await self._audit(session, report, action, now)

@@ -3,14 +3,19 @@ behind the real security headers, a controllable clock, and a logged-in client."
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
+import yaml
 from starlette.routing import Mount
 
-from bot.container import Container
+from bot.config import load_settings
+from bot.container import Container, build_container
 from bot.web.server import make_app
 from escalation.console import Console, ConsoleConfig, console_app
 from storage import crypto
@@ -18,6 +23,7 @@ from storage.accounts import Accounts
 from storage.cases import Cases
 from storage.feedback import FeedbackStore
 from tests.case_helpers import PASSPHRASE, Enrolled, enrol
+from tests.conftest import base_config
 from tests.storage_backends import Clock
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -69,6 +75,23 @@ class ConsoleWorld:
     def step(self) -> None:
         """Next TOTP step, so the same adviser can log in again without a replay."""
         self.clock.advance(timedelta(seconds=30))
+
+
+@contextlib.asynccontextmanager
+async def console_container(tmp_path: Path) -> AsyncIterator[Container]:
+    """The test config with a second adviser at De Haagse Hogeschool (hhs-vp2)."""
+    data = base_config(tmp_path)
+    hhs = next(o for o in data["organizations"] if o["id"] == "hhs")
+    hhs["advisers"].append(
+        {"id": "hhs-vp2", "name": "Tweede VP HHS", "email": "vp2@hhs.example.nl"}
+    )
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    container = await build_container(load_settings(path))
+    try:
+        yield container
+    finally:
+        await container.close()
 
 
 def make_world(container: Container) -> ConsoleWorld:

@@ -20,6 +20,7 @@ from bot.container import build_container
 from bot.runtime import serve
 from storage import crypto
 from tests import browser as browser_fixture
+from tests.case_helpers import PASSPHRASE as PASSPHRASE_CASES
 from tests.conftest import base_config
 from tests.harness import TOKEN, Student, cli, file_report
 from tests.standin import BotAPIStandIn
@@ -124,7 +125,8 @@ async def test_an_adviser_takes_a_report_from_enrolment_to_closing(
         seen = await container.student.view(receipt)
         assert seen is not None and seen.status == "closed"
         assert ANSWER in [entry.text for entry in seen.thread]
-        assert {"handover_colleague", "status_closed"} <= {e.event for e in seen.thread}
+        events = {e.event for e in seen.thread}
+        assert {"status_in_progress", "handover_colleague", "status_closed"} <= events
     finally:
         await container.close()
 
@@ -160,6 +162,12 @@ async def _adviser_flow(
     await rows.first.get_by_role("link").click()
     await page.get_by_text("Ze wilden mij niet met mijn hoofddoek.").wait_for()
 
+    # Acknowledge: an explicit button (opening it was not enough); the status follows.
+    assert "Ontvangen" in await page.locator("#fact-status").inner_text()
+    await page.locator("#acknowledge").click()
+    await page.locator("#done").wait_for()
+    assert "In behandeling" in await page.locator("#fact-status").inner_text()
+
     # Answer the student.
     await page.locator("#message-text").fill(ANSWER)
     await page.locator("#send-message").click()
@@ -184,7 +192,7 @@ async def _adviser_flow(
     await page.locator("#outcome-select").select_option("advised")
     await page.locator("#set-status").click()
     await page.locator("#done").wait_for()
-    assert "Afgesloten" in await page.locator("#status").inner_text()
+    assert "Afgesloten" in await page.locator("#fact-status").inner_text()
 
     # The audit log shows all of it.
     await page.locator("#audit").click()
@@ -203,3 +211,58 @@ async def _adviser_flow(
     await login(colleague_page, url, "vp2@hhs.example.nl", COLLEAGUE_PASSPHRASE, colleague_secret)
     assert await colleague_page.locator("table.cases tbody tr").count() == 1
     await other.close()
+
+
+async def test_the_header_fits_at_1366_pixels(browser: Browser, tmp_path: Path) -> None:
+    """Issue 11, item 18: a laptop's 1,366 px: no page of the console scrolls sideways,
+    in Dutch or English, for the coordinator (the longest header: every link, the
+    longest name) or an adviser with a report open."""
+    from bot.web.server import WebServer
+    from tests.case_helpers import file_for
+    from tests.console_client import console_container, make_world
+
+    async with console_container(tmp_path) as container:
+        world = make_world(container)
+        coordinator = await world.enrol("denhaag-coordinator")
+        hhs = await world.enrol("hhs-vp")
+        report_id = await file_for(
+            container.keys, container.reports, "hhs", [hhs], world.clock(), visibility="network"
+        )
+        web = WebServer(world.app, container.settings.web)  # type: ignore[arg-type]
+        await web.start()
+        try:
+            context = await browser.new_context(viewport={"width": 1366, "height": 768})
+            page = await context.new_page()
+            await page.route("**/*", only_loopback)
+            for who, email, paths in (
+                (coordinator, "stagediscriminatie@denhaag.example.nl",
+                 ["/console/reports", "/console/overview", "/console/notices"]),
+                (hhs, "vertrouwenspersoon@hhs.example.nl",
+                 ["/console/reports", f"/console/reports/{report_id}",
+                  f"/console/reports/{report_id}/audit"]),
+            ):  # fmt: skip
+                await page.context.clear_cookies()
+                await page.goto(f"{web.url}/console/login")
+                await page.get_by_label("E-mailadres").fill(email)
+                await page.get_by_label("Wachtzin").fill(PASSPHRASE_CASES)
+                totp = crypto.totp_code(who.totp_secret, world.clock())
+                await page.get_by_label("Code uit je authenticator-app").fill(totp)
+                await page.get_by_role("button", name="Inloggen").click()
+                await page.wait_for_url(f"{web.url}/console/reports")
+                for lang in ("nl", "en"):
+                    for path in paths:
+                        await page.goto(f"{web.url}{path}?lang={lang}")
+                        sizes = await page.evaluate(
+                            "() => [document.documentElement.scrollWidth, window.innerWidth,"
+                            " document.querySelector('header.top').scrollWidth,"
+                            " document.querySelector('header.top').clientWidth,"
+                            " document.querySelector('header.top').offsetHeight]"
+                        )
+                        page_width, inner, header_scroll, header_width, height = sizes
+                        assert page_width <= inner, (lang, path, sizes)
+                        assert header_scroll <= header_width, (lang, path, sizes)
+                        assert height < 80, (lang, path, sizes)  # one line, not wrapped
+                world.step()
+            await context.close()
+        finally:
+            await web.stop()

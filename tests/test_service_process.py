@@ -182,3 +182,25 @@ async def test_webhook_refusals_leave_no_trace_and_a_racing_duplicate_runs_once(
     assert rows(workdir, "processed_updates") == 1
     assert rows(workdir, "conversations") == 1
     assert process.stop() == 0
+
+
+async def test_a_clean_stop_logs_no_network_retry_warning(
+    api: BotAPIStandIn, workdir: Path, running: list[Process]
+) -> None:
+    """Issue 11, item 18: SIGTERM while a long poll is open must not log
+    "TelegramNetworkError … retry" (operators alert on warnings at every deploy)."""
+    config = write_config(workdir, {"api_base": api.base_url, "polling_timeout": 5})
+    process = Process(workdir, config)
+    running.append(process)
+    process.start()
+    await process.wait_for("Telegram: polling")
+    await api.wait_for_calls(lambda c: c.method.lower() == "getupdates", timeout=20)
+    await asyncio.sleep(0.5)  # a long poll is open now
+    assert process.stop() == 0
+    out = process.output()
+    log = (workdir / "var" / "log" / "stagemeld.log").read_text(encoding="utf-8")
+    assert "stopped" in log, out
+    for text in (log, out):
+        assert "TelegramNetworkError" not in text, text
+        assert "retry" not in text.lower(), text
+        assert "WARNING" not in text.split("Telegram: polling", 1)[-1], text

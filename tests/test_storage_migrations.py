@@ -134,3 +134,43 @@ async def test_replicas_starting_together_migrate_once() -> None:
         finally:
             for e in engines:
                 await e.dispose()
+
+
+async def test_0006_fills_where_reports_were_filed_and_who_moved_them(tmp_path: Path) -> None:
+    """Existing reports learn the organization they were filed with from the audit log's
+    hand-overs (codes only), or keep their own; a moved one can then be handed back."""
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'fill.db'}")
+
+    def fill(connection: Connection) -> list[tuple[str, str | None, str | None]]:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0007_console-1")  # the revision before, however chained
+        at = "2026-03-02 09:00:00"
+        for rid, org in (("a" * 32, "hhs"), ("b" * 32, "mondriaan")):
+            connection.execute(
+                text(
+                    "INSERT INTO reports (id, reference, org_id, phase, grounds, when_bucket,"
+                    " wants, visibility, urgent, status, created_at, updated_at) VALUES"
+                    " (:id, :ref, :org, 'looking', 'origin', 'week', 'talk', 'network', 0,"
+                    " 'received', :at, :at)"
+                ),
+                {"id": rid, "ref": f"SM-{rid[:4]}", "org": org, "at": at},
+            )
+        connection.execute(
+            text(
+                "INSERT INTO audit_log (seq, at, actor, action, report_id, org_id, detail, mac)"
+                " VALUES (1, :at, 'hhs-vp', 'handover_org', :rid, 'hhs', 'mondriaan', :mac)"
+            ),
+            {"at": at, "rid": "b" * 32, "mac": bytes(32)},
+        )
+        command.upgrade(config, "0007_console")
+        rows = connection.execute(
+            text("SELECT id, filed_org_id, handed_from_org_id FROM reports ORDER BY id")
+        )
+        return [(r[0][:1], r[1], r[2]) for r in rows]
+
+    try:
+        async with engine.begin() as conn:
+            assert await conn.run_sync(fill) == [("a", "hhs", None), ("b", "hhs", "hhs")]
+    finally:
+        await engine.dispose()

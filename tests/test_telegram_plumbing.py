@@ -84,6 +84,34 @@ async def test_bad_request_is_never_retried() -> None:
     assert (flaky.calls, slept) == (1, [])
 
 
+async def test_while_stopping_a_cut_off_request_is_neither_retried_nor_warned(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Issue 11, item 18: SIGTERM closes the session under a long poll; the
+    TelegramNetworkError that follows is the stop itself, not a fault to alert on."""
+    stopping = False
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    retry = RetryMiddleware(attempts=5, base_delay=0.5, sleep=sleep, stopping=lambda: stopping)
+    flaky = Flaky(TelegramNetworkError(METHOD, "Connection closed"))
+    with caplog.at_level(logging.DEBUG, logger="bot.telegram.retry"):
+        assert await retry(flaky, None, METHOD) == "ok"  # type: ignore[arg-type]
+    assert any(r.levelno == logging.WARNING for r in caplog.records)  # running: warned
+    caplog.clear()
+    stopping = True
+    flaky = Flaky(TelegramNetworkError(METHOD, "Connection closed"))
+    with (
+        caplog.at_level(logging.DEBUG, logger="bot.telegram.retry"),
+        pytest.raises(TelegramNetworkError),
+    ):
+        await retry(flaky, None, METHOD)  # type: ignore[arg-type]
+    assert flaky.calls == 1 and slept == [slept[0]]  # no second try, no second wait
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
 def message(chat_id: int) -> Message:
     return Message.model_construct(
         message_id=1, date=0, chat=Chat(id=chat_id, type="private"), text="x"

@@ -11,7 +11,9 @@ from enum import StrEnum
 
 class ThreadEvent(StrEnum):
     HANDOVER_COLLEAGUE = "handover_colleague"
-    HANDOVER_ORG = "handover_org"
+    HANDOVER_ORG = "handover_org"  # moved: another organization instead
+    HANDOVER_ORG_ADDED = "handover_org_added"  # another organization as well
+    HANDED_BACK = "handed_back"  # a hand-over undone by the receiving organization
     STATUS_IN_PROGRESS = "status_in_progress"
     STATUS_WAITING = "status_waiting"
     STATUS_CLOSED = "status_closed"

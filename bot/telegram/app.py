@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from aiogram import Bot, Dispatcher
@@ -29,11 +30,12 @@ log = logging.getLogger(__name__)
 DRAIN_SECONDS = 10.0  # on stopping, how long the updates being handled may take to finish
 
 
-def make_bot(t: TelegramSettings) -> Bot:
+def make_bot(t: TelegramSettings, stopping: Callable[[], bool] = lambda: False) -> Bot:
+    """`stopping`: true once the service stops; requests cut off then are not retried."""
     if t.token is None:
         raise ConfigError("telegram.token", "Telegram is enabled but has no token")
     session = AiohttpSession(api=TelegramAPIServer.from_base(t.api_base.rstrip("/")))
-    session.middleware(RetryMiddleware())
+    session.middleware(RetryMiddleware(stopping=stopping))
     session.middleware(KeepResponseModels())
     return Bot(t.token.get_secret_value(), session=session)
 

@@ -3,6 +3,9 @@
 aiogram does not retry by itself. 429 carries `retry_after`, which Telegram expects us to
 honour exactly; 5xx, a garbled gateway page and network errors get exponential backoff.
 A 400 is our own mistake and is never retried.
+
+While the service stops (SIGTERM at a deploy), a request cut off by the closing session is
+not a fault: it is neither retried nor logged as a warning (operators alert on those).
 """
 
 from __future__ import annotations
@@ -41,11 +44,13 @@ class RetryMiddleware(BaseRequestMiddleware):
         base_delay: float = 0.5,
         max_delay: float = 30.0,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        stopping: Callable[[], bool] = lambda: False,
     ) -> None:
         self.attempts = attempts
         self.base_delay = base_delay
         self.max_delay = max_delay
         self.sleep = sleep
+        self.stopping = stopping
 
     async def __call__(
         self,
@@ -62,6 +67,9 @@ class RetryMiddleware(BaseRequestMiddleware):
                 delay = min(float(exc.retry_after), self.max_delay)
                 log.warning("Bot API rate limit on %s; retrying in %.1fs", _name(method), delay)
             except TRANSIENT as exc:
+                if self.stopping():
+                    log.debug("Bot API %s on %s while stopping", type(exc).__name__, _name(method))
+                    raise
                 if attempt == self.attempts:
                     raise
                 delay = self._backoff(attempt)

@@ -3,8 +3,10 @@
 Modules: `config` (what it needs), `sessions` (in-memory sessions holding the unlocked
 key), `web` (cookie, CSRF, page helpers), `auth` (enrol, login, logout, recover),
 `pages` (reports and actions), `feedback` (the students' feedback, for the network's
-coordinators), `handover` (where a report may go), `present` (answers
-and times as an adviser reads them), `pdf`, `texts` (`ConsoleTexts`, from nl.yaml /
+coordinators), `transfers` (the hand-over forms), `handover` (where a
+report may go), `overview` (the coordinators' deadlines), `sheet` (a report as one list
+of labelled fields: the page and the PDF both render it), `present` (answers, times and
+audit entries as an adviser reads them), `pdf`, `texts` (`ConsoleTexts`, from nl.yaml /
 en.yaml). `console_app` builds the Starlette app the service mounts.
 """
 
@@ -20,7 +22,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from escalation.console import auth, feedback, pages
+from escalation.console import auth, feedback, overview, pages, transfers
 from escalation.console.config import Console, ConsoleConfig
 from escalation.console.present import local
 from escalation.console.sessions import SessionStore
@@ -59,12 +61,15 @@ def console_app(console: Console) -> Starlette:
         Route(r + "/message", pages.write_message, methods=["POST"]),
         Route(r + "/note", pages.write_note, methods=["POST"]),
         Route(r + "/status", pages.status, methods=["POST"]),
-        Route(r + "/handover/colleague", pages.handover_colleague, methods=["POST"]),
-        Route(r + "/handover/org", pages.handover_org, methods=["POST"]),
+        Route(r + "/acknowledge", pages.acknowledge, methods=["POST"]),
+        Route(r + "/handover/colleague", transfers.colleague, methods=["POST"]),
+        Route(r + "/handover/org", transfers.move, methods=["POST"]),
+        Route(r + "/handover/add", transfers.add, methods=["POST"]),
+        Route(r + "/handover/back", transfers.back, methods=["POST"]),
         Route(r + "/pdf", pages.report_pdf),
         Route(r + "/audit", pages.audit_log),
         Route(r + "/attachments/{attachment_id}", pages.attachment),
-        Route("/overview", pages.overview),
+        Route("/overview", overview.overview),
         Route("/notices", pages.notices),
         Route("/feedback", feedback.feedback_page),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),

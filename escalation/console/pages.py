@@ -15,10 +15,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from escalation.console import pdf
-from escalation.console.feedback import reads_feedback
-from escalation.console.handover import allowed_organizations
-from escalation.console.present import present
+from escalation.console import pdf, sheet, transfers
+from escalation.console.present import audit_lines
 from escalation.console.texts import ConsoleTexts
 from escalation.console.web import (
     SignedIn,
@@ -29,9 +27,8 @@ from escalation.console.web import (
     page,
     redirect,
 )
-from escalation.directory import Adviser, Organization
-from storage.cases import OUTCOMES, SETTABLE, CaseRefused, CaseSummary
-from storage.reports import Recipient
+from escalation.directory import Adviser
+from storage.cases import OUTCOMES, SETTABLE, CaseSummary
 from vocabulary import OPEN_STATUSES
 
 REPORT_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -93,15 +90,18 @@ async def reports(request: Request, who: SignedIn) -> Response:
 
 def _org_adviser_ids(request: Request, me: Adviser) -> list[str]:
     directory = context(request).console.directory
-    if _is_network_coordinator(request, me):
+    if is_network_coordinator(request, me):
         return [a.id for o in directory.organizations for a in o.advisers]
     org = directory.organization(me.org_id)
     return [a.id for a in org.advisers] if org is not None else [me.id]
 
 
-def _is_network_coordinator(request: Request, me: Adviser) -> bool:
+def is_network_coordinator(request: Request, me: Adviser) -> bool:
     org = context(request).console.directory.organization(me.org_id)
     return me.role == "coordinator" and org is not None and org.kind == "network"
+
+
+_is_network_coordinator = is_network_coordinator  # the name other pages may still use
 
 
 @login_required
@@ -111,29 +111,23 @@ async def report(request: Request, who: SignedIn) -> Response:
     view = await console.cases.open(me.id, who.key, report_id)
     if view is None:
         raise not_found()
-    colleagues, orgs = await _handover_choices(request, me, view.summary.org_id, view)
-    org_names = _org_names(request)
+    built = sheet.build(view, ConsoleTexts(session.lang), sheet_names(request), console.clock())
     return page(
-        request, "report.html", session, view=view, names=_names(request),
-        colleagues=colleagues, orgs=orgs, settable=SETTABLE, outcomes=OUTCOMES, open=OPEN_STATUSES,
-        done=request.query_params.get("done"), error=request.query_params.get("error"),
-        org_names=org_names, answers=present(view.fields, ConsoleTexts(session.lang), org_names),
+        request, "report.html", session, view=view, sheet=built,
+        handover=await transfers.choices(request, me, view), settable=SETTABLE,
+        outcomes=OUTCOMES, open=OPEN_STATUSES, done=request.query_params.get("done"),
+        error=request.query_params.get("error"),
     )  # fmt: skip
 
 
-async def _handover_choices(
-    request: Request, me: Adviser, report_org: str | None, view: Any
-) -> tuple[list[Adviser], list[Organization]]:
-    console = context(request).console
-    org = console.directory.organization(me.org_id)
-    mates = [a for a in (org.advisers if org else ()) if a.id != me.id]
-    keyed = await console.advisers.public_keys([a.id for a in mates])
-    colleagues = [a for a in mates if a.id in keyed and a.id not in view.readers]
-    orgs = allowed_organizations(
-        console.directory, visibility=view.visibility, from_org=me.org_id,
-        workplace_org=view.workplace_org_id,
-    )  # fmt: skip
-    return colleagues, orgs
+def sheet_names(request: Request) -> sheet.Names:
+    directory = context(request).console.directory
+    advisers = [a for o in directory.organizations for a in o.advisers]
+    return sheet.Names(
+        advisers={a.id: a.name for a in advisers},
+        orgs=_org_names(request),
+        adviser_orgs={a.id: a.org_id for a in advisers},
+    )
 
 
 def _org_names(request: Request) -> dict[str, str]:
@@ -145,12 +139,15 @@ def _names(request: Request) -> dict[str, str]:
     return {a.id: a.name for o in directory.organizations for a in o.advisers}
 
 
-def _outcome(request: Request, report_id: str, result: CaseRefused | None, done: str) -> Response:
-    if isinstance(result, CaseRefused):
-        if result.code == "not_found":
-            raise not_found()
-        return redirect(request, f"/reports/{report_id}?error={result.code}#actions")
-    return redirect(request, f"/reports/{report_id}?done={done}")
+_outcome = transfers.outcome
+
+
+@login_required
+async def acknowledge(request: Request, who: SignedIn) -> Response:
+    await checked_form(request, who.session)
+    me, report_id = who.adviser, _report_id(request)
+    result = await context(request).console.cases.acknowledge(me.id, who.key, report_id)
+    return _outcome(request, report_id, result, "acknowledged_now")
 
 
 @login_required
@@ -183,55 +180,6 @@ async def status(request: Request, who: SignedIn) -> Response:
 
 
 @login_required
-async def handover_colleague(request: Request, who: SignedIn) -> Response:
-    form = await checked_form(request, who.session)
-    me, report_id = who.adviser, _report_id(request)
-    console = context(request).console
-    if await console.cases.meta(me.id, report_id) is None:
-        raise not_found()
-    colleague = console.directory.adviser(form.get("adviser", ""))
-    if colleague is None or colleague.org_id != me.org_id:
-        return _outcome(request, report_id, CaseRefused("no_recipients"), "")
-    keys = await console.advisers.public_keys([colleague.id])
-    if colleague.id not in keys:
-        return _outcome(request, report_id, CaseRefused("no_recipients"), "")
-    result = await console.cases.hand_over_colleague(
-        me.id, who.key, report_id, Recipient(colleague.id, keys[colleague.id]),
-        colleague.channels,
-    )  # fmt: skip
-    return _outcome(request, report_id, result, "handed_over")
-
-
-@login_required
-async def handover_org(request: Request, who: SignedIn) -> Response:
-    form = await checked_form(request, who.session)
-    me, report_id = who.adviser, _report_id(request)
-    console = context(request).console
-    meta = await console.cases.meta(me.id, report_id)
-    if meta is None:
-        raise not_found()
-    allowed = allowed_organizations(
-        console.directory, visibility=meta.visibility, from_org=me.org_id,
-        workplace_org=meta.workplace_org_id,
-    )  # fmt: skip
-    target = next((o for o in allowed if o.id == form.get("org")), None)
-    if target is None:
-        return _outcome(request, report_id, CaseRefused("not_allowed"), "")
-    keys = await console.advisers.public_keys([a.id for a in target.advisers])
-    recipients = [Recipient(a, k) for a, k in keys.items()]
-    notify = [
-        (a.id, c) for a in target.advisers if a.id in keys
-        for c in a.channels
-    ]  # fmt: skip
-    result = await console.cases.hand_over_org(
-        me.id, who.key, report_id, target.id, recipients, notify
-    )
-    if result is None:  # the report has left this organization: back to the list
-        return redirect(request, "/reports?done=handed_over")
-    return _outcome(request, report_id, result, "handed_over")
-
-
-@login_required
 async def attachment(request: Request, who: SignedIn) -> Response:
     me, report_id = who.adviser, _report_id(request)
     attachment_id = str(request.path_params["attachment_id"])
@@ -256,7 +204,7 @@ async def report_pdf(request: Request, who: SignedIn) -> Response:
         raise not_found()
     data = await asyncio.to_thread(
         pdf.render, view, ConsoleTexts(session.lang), adviser=me.name, made_at=console.clock(),
-        names=_names(request), org_names=_org_names(request), font=pdf.unicode_font(),
+        names=sheet_names(request), font=pdf.unicode_font(),
     )  # fmt: skip
     return Response(
         data,
@@ -275,29 +223,10 @@ async def audit_log(request: Request, who: SignedIn) -> Response:
         raise not_found()
     summary = next((c for c in await console.cases.list_for(me.id) if c.id == report_id), None)
     reference = summary.reference if summary else ""
+    lines = audit_lines(entries, ConsoleTexts(session.lang), _names(request), _org_names(request))
     return page(
-        request, "audit.html", session, entries=entries, report_id=report_id,
-        reference=reference, names=_names(request),
-    )  # fmt: skip
-
-
-@login_required
-async def overview(request: Request, who: SignedIn) -> Response:
-    session, me = who.session, who.adviser
-    if me.role != "coordinator":
-        raise not_found()
-    console = context(request).console
-    scope = None if _is_network_coordinator(request, me) else [me.org_id]
-    cases = await console.cases.overview(scope)
-    orphans = sorted((await console.cases.orphans(scope)).items(), key=lambda i: i[0] or "")
-    await console.cases.log(me.id, "overview", me.org_id)
-    # After the log entry: the head shown includes this very view.
-    audit_head = await console.cases.audit_head()
-    return page(
-        request, "overview.html", session, cases=cases, orphans=orphans, audit_head=audit_head,
-        org_names={o.id: o.name for o in console.directory.organizations},
-        feedback_link=reads_feedback(request, me.id),
-    )  # fmt: skip
+        request, "audit.html", session, lines=lines, report_id=report_id, reference=reference
+    )
 
 
 @login_required

@@ -1,6 +1,11 @@
 """A report as a PDF for the adviser's file: timestamped, with its reference, every
 field, the thread, and "confidential" on every page.
 
+The body is `sheet.build`'s list, the same one the report page shows, each field as
+"label: value", so the paper copy holds every answer the page shows, worded the same.
+fpdf2 and fontTools log each font subsetting at INFO/WARNING; those loggers are kept
+at ERROR so a download writes nothing to the service's log.
+
 Students write in many scripts. With a Unicode TrueType font (DejaVu Sans, Debian's
 `fonts-dejavu-core`, which `make test` installs where missing) the text is embedded as
 written; without one, the PDF falls back to a core font and replaces what Latin-1 cannot
@@ -10,6 +15,7 @@ are named by a line at the top, so the paper copy never silently differs.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
@@ -18,9 +24,16 @@ from pathlib import Path
 from fontTools.ttLib import TTFont
 from fpdf import FPDF
 
-from escalation.console.present import local, present
+from escalation.console import sheet
+from escalation.console.present import local
 from escalation.console.texts import ConsoleTexts
 from storage.cases import CaseView
+
+# Font subsetting is chatty ("subsetting 123 glyphs", "… not found in font"): nothing an
+# operator can act on, once per download.
+QUIET = ("fpdf", "fontTools")
+for _name in QUIET:
+    logging.getLogger(_name).setLevel(logging.ERROR)
 
 FONT_DIRS = (
     Path("/usr/share/fonts/truetype/dejavu"),
@@ -82,18 +95,17 @@ def render(
     *,
     adviser: str,
     made_at: datetime,
-    names: dict[str, str],
+    names: sheet.Names,
     font: tuple[Path, Path] | None,
-    org_names: dict[str, str] | None = None,
     compress: bool = True,
 ) -> bytes:
-    """`names` maps adviser ids to display names for the thread; `font` None means the
-    core-font fallback (see the module's docstring)."""
+    """`names` reads adviser and organization ids; `font` None means the core-font
+    fallback (see the module's docstring)."""
     doc = _Document(t("pdf.confidential"), t, font)
     doc.set_compression(compress)
     doc.set_title(t("pdf.title", reference=view.summary.reference))
     doc.add_page()
-    body = _lines(view, t, names, org_names or {})
+    body = _lines(sheet.build(view, t, names, made_at), t)
     doc.heading(t("pdf.title", reference=view.summary.reference), 16)
     doc.para(t("pdf.made", when=_when(made_at), adviser=adviser), 9)
     if missing("".join(text for _, text in body), font):
@@ -126,42 +138,15 @@ def _when(moment: datetime) -> str:
     return local(moment, "%d-%m-%Y %H:%M %Z")
 
 
-def _lines(
-    view: CaseView, t: ConsoleTexts, names: dict[str, str], org_names: dict[str, str]
-) -> Sequence[tuple[str, str]]:
-    s = view.summary
-    facts = [
-        (t("report.received"), _when(s.created_at)),
-        (t("list.status"), t(f"status.{s.status}")),
-        (t("list.phase"), t(f"phase.{s.phase}")),
-        (t("list.grounds"), ", ".join(t(f"grounds.{g}") for g in s.grounds)),
-    ]
-    if s.outcome:
-        facts.append((t("report.outcome"), t(f"outcome.{s.outcome}")))
-    for d in s.deadlines:
-        state = t("report.met", when=_when(d.met_at)) if d.met_at else ""
-        facts.append((t(f"deadline.{d.kind}"), f"{t('report.due', when=_when(d.due_at))} {state}"))
-    out: list[tuple[str, str]] = [("h", t("report.facts"))]
-    out += [("p", f"{label}: {value}") for label, value in facts]
-    out.append(("h", t("report.content")))
-    for _, label, value in present(view.fields, t, org_names):
-        out.append(("p", f"{label}:\n{value}"))
+def _lines(built: sheet.Sheet, t: ConsoleTexts) -> Sequence[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    for section in built.sections:
+        out.append(("h", section.title))
+        if not section.fields and section.key == "attachments":
+            out.append(("p", t("report.no_attachments")))
+        out += [("p", f"{f.label}: {f.value}") for f in section.fields]
     out.append(("h", t("report.thread")))
-    for entry in view.thread:
-        who = _author(entry.author_kind, entry.author_id, entry.internal, t, names)
-        text = t(f"event.{entry.event}") if entry.event else (entry.text or "")
-        if entry.tampered:
-            text = t("report.tampered")
-        out.append(("p", f"{_when(entry.created_at)} — {who}\n{text}"))
+    if not built.thread:
+        out.append(("p", t("report.no_thread")))
+    out += [("p", f"{line.when} — {line.who}\n{line.text}") for line in built.thread]
     return out
-
-
-def _author(
-    kind: str, author: str | None, internal: bool, t: ConsoleTexts, names: dict[str, str]
-) -> str:
-    if kind == "student":
-        return t("report.student")
-    if kind == "event":
-        return t("report.event")
-    name = names.get(author or "", author or "")
-    return f"{name} ({t('report.note')})" if internal else name

@@ -77,10 +77,17 @@ def login_required(handler: Callable[[Request, SignedIn], Awaitable[Response]]) 
         adviser = session.adviser if session is not None else None
         key = session.private_key if session is not None else None
         if session is None or adviser is None or key is None:
-            raise HTTPException(303, headers={"location": f"{root(request)}/login?expired=1"})
+            raise HTTPException(303, headers={"location": _login_url(request, session)})
         return await handler(request, SignedIn(session, adviser, key))
 
     return guarded
+
+
+def _login_url(request: Request, session: ConsoleSession | None) -> str:
+    """ "Your session expired" only for a cookie whose session is gone (idle too long, or
+    the service restarted); a first visit, or a login form not yet sent, just logs in."""
+    expired = session is None and bool(request.cookies.get(COOKIE))
+    return f"{root(request)}/login" + ("?expired=1" if expired else "")
 
 
 def anonymous(request: Request) -> tuple[ConsoleSession, bool]:

@@ -7,11 +7,13 @@ is "not found" — the caller answers 404, never "forbidden", so nobody learns t
 report exists.
 
 `access` (that rule, and the audit entry every method writes), `reading` (the list, a
-report, a file, the overview), `actions` (writing, status, hand-overs), `views` (the
-values returned). The console holds one `Cases`, which is both.
+report, a file, the overview), `actions` (acknowledging, writing, status), `handover`
+(to a colleague, moving, adding an organization, handing back), `views` (the values
+returned). The console holds one `Cases`, which is all of them.
 """
 
 from storage.cases.actions import TEXT_MAX, CaseActions
+from storage.cases.handover import CaseHandovers
 from storage.cases.reading import CaseReading
 from storage.cases.views import (
     OUTCOMES,
@@ -27,7 +29,7 @@ from storage.cases.views import (
 )
 
 
-class Cases(CaseReading, CaseActions):
+class Cases(CaseReading, CaseActions, CaseHandovers):
     """The console's one handle on the reports: reading and acting share the sessions,
     the server key and the clock."""
 
@@ -38,6 +40,7 @@ __all__ = [
     "TEXT_MAX",
     "AttachmentView",
     "CaseActions",
+    "CaseHandovers",
     "CaseReading",
     "CaseRefused",
     "CaseSummary",

@@ -96,3 +96,8 @@ class CaseStore:
             org_id=org_id or report.org_id,
             detail=detail,
         )
+
+    def _tell(self, target: str | None) -> None:
+        """After the commit: a content-free "there is news" to a student who asked."""
+        if target is not None and self.news is not None:
+            self.news(target)

@@ -100,7 +100,12 @@ class CaseReading(CaseStore):
             if report is None or not await is_sealed_to(session, report_id, adviser_id):
                 return None
             return ReportMeta(
-                report.id, report.org_id, report.visibility, report.workplace_org_id, report.status
+                report.id,
+                report.org_id,
+                report.visibility,
+                report.workplace_org_id,
+                report.status,
+                report.handed_from_org_id,
             )
 
     async def audit_entries(
@@ -243,6 +248,8 @@ async def _view(session: AsyncSession, report: Report, key: bytes) -> CaseView:
         closed_at=report.closed_at,
         withdrawn_at=report.withdrawn_at,
         readers=tuple(sorted(await report_recipients(session, rid))),
+        filed_org_id=report.filed_org_id,
+        handed_from_org_id=report.handed_from_org_id,
     )
 
 

@@ -54,6 +54,14 @@ class CaseSummary:
         due = [d.due_at for d in self.deadlines if d.met_at is None]
         return min(due) if due else None
 
+    def reply_due(self) -> datetime | None:
+        """When the student's unanswered message must be answered by (None: none waits)."""
+        return next((d.due_at for d in self.deadlines if d.kind == "reply" and not d.met_at), None)
+
+    def step(self) -> int:
+        """The furthest escalation step any of its open deadlines reached (0: none)."""
+        return max((d.level for d in self.deadlines if d.met_at is None), default=0)
+
 
 @dataclass(frozen=True)
 class CaseThreadItem:
@@ -97,6 +105,8 @@ class CaseView:
     closed_at: datetime | None
     withdrawn_at: datetime | None
     readers: tuple[str, ...]  # the advisers it is sealed to
+    filed_org_id: str | None = None  # the organization it was filed with
+    handed_from_org_id: str | None = None  # the one that moved it here (may be handed back)
 
 
 @dataclass(frozen=True)
@@ -120,3 +130,4 @@ class ReportMeta:
     visibility: str
     workplace_org_id: str | None
     status: str
+    handed_from_org_id: str | None = None
