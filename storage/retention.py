@@ -2,8 +2,9 @@
 
 Erasure removes everything that is content or opens content — the encrypted fields, the
 sealed keys, the thread and files, the receipt's lookup and wrapped key — and keeps the
-statistics columns (organization, phase, grounds, status, dates) for the network's
-two-yearly measurement. Advisers are warned first, once (compare-and-set).
+statistics columns (organization, phase, grounds, status, dates) and the deadlines (due,
+met, escalation level) for the network's two-yearly measurement (`escalation/figures`).
+Advisers are warned first, once (compare-and-set).
 
 An orphan — a report no enrolled adviser can open, sealed to the recovery key alone —
 can never be closed, so it would be kept for ever: it is erased once it is older than
@@ -25,7 +26,6 @@ from storage.clock import Clock, utcnow
 from storage.crypto import ServerKey
 from storage.models import (
     Attachment,
-    Deadline,
     Message,
     Notification,
     ReadMark,
@@ -38,7 +38,9 @@ from storage.rows import rowcount
 from storage.sealed_keys import orphaned, report_recipients
 from vocabulary import ENDED_STATUSES
 
-CONTENT_TABLES = (Attachment, Message, ReportField, SealedKey, ReadMark, Deadline, Notification)
+# Deadlines stay: their due and met times and escalation level are statistics (the
+# figures' follow-up times), not content, and the figures must outlive erasure.
+CONTENT_TABLES = (Attachment, Message, ReportField, SealedKey, ReadMark, Notification)
 
 
 def _ended_before(moment: datetime) -> ColumnElement[bool]:
