@@ -93,3 +93,64 @@ def feasible_values(table: Table, key: str) -> set[int]:
     if any(len(bounds(c.hidden)) == 0 for c in others):
         return set()
     return {v for v in bounds(me.hidden) if lo <= rest - v <= hi}
+
+
+async def insert_rows(sessions, rows: Sequence[StatRow], server) -> list[str]:  # type: ignore[no-untyped-def]
+    """The rows as `reports` (statistics columns only, like a real report's row),
+    their deadlines, and an audit hand-over entry for each handed-over one."""
+    import uuid
+
+    from storage import audit
+    from storage.models import Deadline, Report
+
+    ids = []
+    async with sessions() as session, session.begin():
+        for i, r in enumerate(rows):
+            rid = uuid.uuid4().hex
+            ids.append(rid)
+            session.add(
+                Report(
+                    id=rid, reference=f"SM-T{i:07d}"[:16], org_id=r.org_id, phase=r.phase,
+                    grounds=",".join(r.grounds), when_bucket="week", wants=r.wants,
+                    visibility=r.visibility, urgent=r.urgent, status=r.status,
+                    created_at=r.created_at, updated_at=r.created_at, level=r.level,
+                    acknowledged_at=r.acknowledged_at, first_feedback_at=r.first_feedback_at,
+                    outcome=r.outcome,
+                    closed_at=_after(r, "closed", 40), withdrawn_at=_after(r, "withdrawn", 1),
+                )
+            )  # fmt: skip
+        await session.flush()
+        for rid, r in zip(ids, rows, strict=True):
+            for kind in ("acknowledge", "feedback"):
+                d = getattr(r, kind)
+                if d is not None:
+                    session.add(
+                        Deadline(report_id=rid, kind=kind, due_at=d.due_at, met_at=d.met_at,
+                                 level=d.level, next_step_at=d.due_at)
+                    )  # fmt: skip
+            if r.handed_over:
+                await audit.append(
+                    session, server, at=r.created_at + timedelta(days=1), actor="hhs-vp",
+                    action="handover_org", report_id=rid, org_id=r.org_id, detail="sbb",
+                )  # fmt: skip
+    return ids
+
+
+def _after(r: StatRow, status: str, days: int) -> datetime | None:
+    return r.created_at + timedelta(days=days) if r.status == status else None
+
+
+def counts_of(figures) -> dict:  # type: ignore[no-untyped-def]
+    """Every cell of every year and period table: (count, hidden), for comparing."""
+    out = {}
+    for year, tables in figures.years.items():
+        for name, table in tables.items():
+            for cell in (*table.cells, table.total):
+                out[(year, name, cell.key)] = (cell.count, cell.hidden)
+    for which, period in (("now", figures.current), ("before", figures.previous)):
+        for name, table in period.tables.items():
+            for cell in (*table.cells, table.total):
+                out[(which, name, cell.key)] = (cell.count, cell.hidden)
+        for kind, median in period.medians.items():
+            out[(which, "median", kind)] = (median.days, median.n)
+    return out

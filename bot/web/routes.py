@@ -13,6 +13,8 @@ from bot.container import Container
 from bot.web.clients import ClientAddress
 from bot.webchat import chat_routes
 from escalation.console import Console, ConsoleConfig, console_app
+from escalation.console.public_figures import public_routes
+from escalation.figures.service import FigureService
 
 
 async def healthz(_: Request) -> PlainTextResponse:
@@ -27,6 +29,7 @@ def console_for(container: Container, config: ConsoleConfig | None = None) -> Co
         cases=container.cases,
         advisers=container.advisers,
         directory=container.directory,
+        figures=figure_service(container),
         config=config
         or ConsoleConfig(
             idle=timedelta(minutes=s.console.session_idle_minutes),
@@ -39,6 +42,13 @@ def console_for(container: Container, config: ConsoleConfig | None = None) -> Co
     )
 
 
+def figure_service(container: Container) -> FigureService:
+    st = container.settings.statistics
+    return FigureService(
+        container.sessions, container.directory, min_cell=st.min_cell, public=st.public
+    )
+
+
 def _source(clients: ClientAddress) -> Callable[[Request], str]:
     def source(request: Request) -> str:
         return clients.of(request.client.host if request.client else None, request.headers)
@@ -47,8 +57,11 @@ def _source(clients: ClientAddress) -> Callable[[Request], str]:
 
 
 def web_routes(container: Container) -> list[BaseRoute]:
+    figures = figure_service(container)
+    public = public_routes(figures, container.directory, "/console") if figures.public else []
     return [
         Route("/healthz", healthz),
         Mount("/console", app=console_app(console_for(container))),
+        *public,
         *chat_routes(container),
     ]

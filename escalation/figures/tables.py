@@ -173,6 +173,14 @@ class Crossing:
     columns: str
     cells: dict[tuple[str, str], int] | None  # None: some cell stays below k
 
+    @property
+    def row_keys(self) -> list[str]:
+        return list(dict.fromkeys(r for r, _ in self.cells or {}))
+
+    @property
+    def column_keys(self) -> list[str]:
+        return list(dict.fromkeys(c for _, c in self.cells or {}))
+
 
 @dataclass(frozen=True)
 class Rate:
