@@ -105,3 +105,15 @@ def test_random_report_sets_publish_nothing_that_determines_a_hidden_count(
             assert m.days is None or m.n >= k
         if period.crossing is not None and period.crossing.cells is not None:
             assert all(v >= k * len(period.years) for v in period.crossing.cells.values())
+
+
+def test_min_cell_below_three_is_refused_with_one_line(make_settings) -> None:  # type: ignore[no-untyped-def]
+    import pytest
+
+    from bot.config import ConfigError
+
+    with pytest.raises(ConfigError) as refused:
+        make_settings(statistics={"min_cell": 2})
+    assert refused.value.key == "statistics.min_cell" and "at least 3" in str(refused.value)
+    assert make_settings(statistics={"min_cell": 3}).statistics.min_cell == 3
+    assert make_settings().statistics.min_cell == 5 and not make_settings().statistics.public
