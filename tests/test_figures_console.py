@@ -221,3 +221,36 @@ async def test_the_public_page_is_off_unless_configured(container: Container) ->
     transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
     async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
         assert (await client.get("/cijfers")).status_code == 404
+
+
+async def test_the_reflection_report_quotes_what_the_quote_source_gives(
+    world: ConsoleWorld,
+) -> None:
+    """The quotes come from an injected source (storage/feedback.py's quotable
+    feedback, wired by the service); only the network's coordinator gets them."""
+    asked: list[tuple[str, object, object]] = []
+
+    async def quotes(adviser_id, key, start, end):  # type: ignore[no-untyped-def]
+        asked.append((adviser_id, start, end))
+        return ["Eindelijk luisterde iemand naar mij."]
+
+    world.console.quotes = quotes
+    network = await world.enrol("denhaag-coordinator")
+    school = await world.enrol("hhs-coord")
+    async with world.client() as client:
+        await world.login(client, network)
+        text = _pdf_text((await client.get("/console/figures/report.pdf?span=1")).content)
+    assert "Eindelijk luisterde iemand naar mij." in text
+    last = last_completed_year(world.clock())
+    assert asked and asked[0][0] == "denhaag-coordinator"
+    assert asked[0][1].year == last and asked[0][2].year == last + 1  # the one school year
+    world.step()
+    async with world.client() as client:
+        await world.login(client, school)
+        text = _pdf_text((await client.get("/console/figures/report.pdf")).content)
+    assert "Eindelijk" not in text and "netwerkcoördinator" in text
+    assert len(asked) == 1
+
+
+def _pdf_text(data: bytes) -> str:
+    return " ".join(" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(data)).pages)

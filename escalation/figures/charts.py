@@ -24,7 +24,7 @@ _LOCK = threading.Lock()  # matplotlib's font cache and text layout are not thre
 
 def _figure(section: Section, names: tuple[str, str]) -> Figure:
     lines = section.lines
-    height = 0.9 + 0.42 * len(lines)
+    height = 1.2 + 0.42 * len(lines)
     fig = Figure(figsize=(6.4, height), dpi=100)
     ax = fig.add_subplot()
     y = list(range(len(lines)))
@@ -40,7 +40,8 @@ def _figure(section: Section, names: tuple[str, str]) -> Figure:
     ax.invert_yaxis()
     ax.set_xlim(0, top * 1.15)
     ax.spines[["top", "right"]].set_visible(False)
-    ax.legend(fontsize=8, loc="lower right", frameon=False)
+    # Above the bars, never over them.
+    ax.legend(fontsize=8, loc="lower left", bbox_to_anchor=(0, 1.0), ncols=2, frameon=False)
     fig.tight_layout()
     return fig
 

@@ -11,7 +11,7 @@ reaches `k` in every year of the period.
 from __future__ import annotations
 
 import statistics
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from escalation.figures.rows import StatRow, month_of, school_year, working_days
@@ -244,7 +244,7 @@ def crossing(by_year: dict[int, Sequence[StatRow]], dims: Sequence[Dimension], k
 
 def period(
     years: Sequence[int],
-    by_year: dict[int, Sequence[StatRow]],
+    by_year: Mapping[int, Sequence[StatRow]],
     tables: dict[int, dict[str, Table]],
     dims: Sequence[Dimension],
     k: int,
