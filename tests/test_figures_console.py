@@ -26,7 +26,7 @@ from escalation.console.public_figures import public_routes
 from escalation.console.texts import ConsoleTexts
 from escalation.figures.rows import last_completed_year
 from escalation.figures.service import FigureService, Period
-from escalation.figures.sheet import sections
+from escalation.figures.sheet import sections, summary
 from storage.models import AuditEntry
 from tests.conftest import base_config
 from tests.console_client import ConsoleWorld, make_world
@@ -115,6 +115,19 @@ async def test_page_spreadsheet_and_pdf_agree_cell_by_cell(world: ConsoleWorld) 
     assert sheet.status_code == 200 and pdf.status_code == 200
     _check_workbook(sheet.content, figures, world)
     _check_pdf(pdf.content, want)
+    # The follow-up lines (medians, shares on time) agree too.
+    names = {o.id: o.name for o in world.container.directory.organizations}
+    follow = [(x.label, x.current, x.previous) for x in summary(figures, ConsoleTexts("nl"), names)]
+    body = re.search(r'id="table-follow-up">(.*?)</table>', page.text, re.S)
+    assert body is not None
+    cells = re.findall(
+        r'<tr><th scope="row">(.*?)</th><td class="num">(.*?)</td><td class="num">(.*?)</td>',
+        body.group(1),
+    )
+    assert [tuple(html.unescape(v) for v in c) for c in cells] == follow
+    book = openpyxl.load_workbook(io.BytesIO(sheet.content))
+    assert [tuple(r) for r in book.worksheets[1].iter_rows(min_row=2, values_only=True)] == follow
+    _check_pdf(pdf.content, {("follow", str(i)): line for i, line in enumerate(follow)})
     actions = await _audit_actions(world)
     for action in ("figures", "figures_xlsx", "figures_pdf"):
         assert ("denhaag-coordinator", action) in actions

@@ -8,7 +8,13 @@ from dataclasses import dataclass
 
 from escalation.figures.rows import year_label
 from escalation.figures.suppress import Cell, Table, label
-from escalation.figures.tables import CBS_PER_1000, NONE, Figures, PeriodFigures
+from escalation.figures.tables import (
+    CBS_PER_1000,
+    DEADLINE_KINDS,
+    NONE,
+    Figures,
+    PeriodFigures,
+)
 
 Texts = Callable[..., str]
 # Dimensions whose codes the console already has labels for.
@@ -105,6 +111,12 @@ def summary(figures: Figures, t: Texts, org_names: dict[str, str]) -> list[Summa
     for kind in ("acknowledge", "feedback"):
         now, old = figures.current.medians[kind], figures.previous.medians[kind]
         out.append(Summary(t(f"figures.median.{kind}"), _days(now.days, t), _days(old.days, t)))
+    for kind in DEADLINE_KINDS:
+        now_share = _share(figures.current, kind)
+        old_share = _share(figures.previous, kind)
+        out.append(
+            Summary(t(f"figures.share.{kind}"), _percent(now_share, t), _percent(old_share, t))
+        )
     old_rates = {r.org_id: r for r in figures.previous.rates}
     for rate in figures.current.rates:
         before = old_rates.get(rate.org_id)
@@ -119,6 +131,21 @@ def summary(figures: Figures, t: Texts, org_names: dict[str, str]) -> list[Summa
         cbs = _number(CBS_PER_1000, t)
         out.append(Summary(t("figures.cbs"), cbs, cbs))
     return out
+
+
+def _share(p: PeriodFigures, kind: str) -> float | None:
+    """Reports whose deadline was met on time, of all reports: from published cells only."""
+    table = p.tables.get(f"{kind}_timeliness")
+    if table is None:
+        return None
+    on_time, total = table.cell("on_time").shown, table.total.shown
+    if on_time is None or not total:
+        return None
+    return round(100 * on_time / total)
+
+
+def _percent(value: float | None, t: Texts) -> str:
+    return t("figures.too_few") if value is None else f"{value:g} %"
 
 
 def _number(value: float, t: Texts) -> str:
