@@ -74,25 +74,33 @@ def recount(rows: Sequence[StatRow], year: int, dimension: str, key: str) -> int
     return sum(1 for r in mine if pick(r))
 
 
-def feasible_values(table: Table, key: str) -> set[int]:
+def feasible_values(
+    table: Table, key: str, own: dict[str, int] | None = None, exact: str | None = None
+) -> set[int]:
     """Every value the hidden cell `key` can take given what is published: the shown
     cells, the shown total and the bounds a reader knows ("< k": 0..k-1, "×": ≥ k),
-    found by trying each value (independent of `suppress.determined`)."""
+    found by trying each value (independent of `suppress.ranges`). `own`: an insider's
+    own count per cell (a floor), `exact`: the cell they know outright."""
     k = table.k
     total = table.total.count
+    own = own or {}
     hidden = [c for c in table.cells if c.hidden]
     rest = total - sum(c.count for c in table.cells if not c.hidden)
 
-    def bounds(hidden_as: str) -> range:
-        return range(0, k) if hidden_as == SMALL else range(k, total + 1)
+    def bounds(c: object) -> range:
+        cell_key, hidden_as = c.key, c.hidden  # type: ignore[attr-defined]
+        base = range(0, k) if hidden_as == SMALL else range(k, total + 1)
+        if cell_key == exact:
+            return range(own.get(cell_key, 0), own.get(cell_key, 0) + 1)
+        return range(max(base.start, own.get(cell_key, 0)), base.stop)
 
     me = table.cell(key)
     others = [c for c in hidden if c.key != key]
-    lo = sum(bounds(c.hidden)[0] for c in others)
-    hi = sum(bounds(c.hidden)[-1] for c in others if len(bounds(c.hidden)))
-    if any(len(bounds(c.hidden)) == 0 for c in others):
+    if any(len(bounds(c)) == 0 for c in others):
         return set()
-    return {v for v in bounds(me.hidden) if lo <= rest - v <= hi}
+    lo = sum(bounds(c)[0] for c in others)
+    hi = sum(bounds(c)[-1] for c in others)
+    return {v for v in bounds(me) if lo <= rest - v <= hi}
 
 
 async def insert_rows(sessions, rows: Sequence[StatRow], server) -> list[str]:  # type: ignore[no-untyped-def]

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from escalation.figures.rows import school_year
 from escalation.figures.suppress import LINKED, SMALL, combine, label, suppress
 from escalation.figures.tables import compute
-from tests.figures_helpers import ORGS, feasible_values, random_rows
+from tests.figures_helpers import ORGS, feasible_values, random_rows, recount
 
 counts_st = st.lists(st.integers(0, 14), min_size=2, max_size=7)
 
@@ -89,6 +89,7 @@ def test_random_report_sets_publish_nothing_that_determines_a_hidden_count(
             if table.partition:
                 for cell in hidden:
                     assert len(feasible_values(table, cell.key)) >= 2
+            _insiders_learn_no_small_rest(table, mine, k)
     for period in (figures.current, figures.previous):
         for name, table in period.tables.items():
             parts = [figures.years[y][name] for y in period.years]
@@ -105,6 +106,35 @@ def test_random_report_sets_publish_nothing_that_determines_a_hidden_count(
             assert m.days is None or m.n >= k
         if period.crossing is not None and period.crossing.cells is not None:
             assert all(v >= k * len(period.years) for v in period.crossing.cells.values())
+
+
+def _insiders_learn_no_small_rest(table, rows, k: int) -> None:  # type: ignore[no-untyped-def]
+    """An organization's coordinator knows their own reports: from what the network
+    publishes they must not learn that 1 to k - 1 reports of others are in a cell."""
+    for org in ORGS:
+        mine = [r for r in rows if r.org_id == org]
+        own = (
+            {
+                c.key: recount(mine, school_year(mine[0].created_at), table.dimension, c.key)
+                for c in table.cells
+            }
+            if mine and table.dimension in RECOUNTABLE
+            else None
+        )
+        if own is None:
+            continue
+        exact = org if table.dimension == "organization" else None
+        for cell in table.cells:
+            if not cell.hidden:
+                assert not 1 <= cell.count - own[cell.key] <= k - 1, (org, table.dimension)
+            elif table.partition:
+                values = feasible_values(table, cell.key, own, exact)
+                if len(values) == 1:
+                    assert not 1 <= values.pop() - own[cell.key] <= k - 1, (org, cell)
+
+
+RECOUNTABLE = ("phase", "grounds", "level", "organization", "wants", "visibility", "urgent",
+               "month", "handed_over", "status")  # fmt: skip
 
 
 def test_min_cell_below_three_is_refused_with_one_line(make_settings) -> None:  # type: ignore[no-untyped-def]

@@ -10,6 +10,10 @@ smallest published cell is hidden too (secondary); with none left, the total goe
 Grounds are the exception: a report may name several, so their cells do not add up to
 the total and only get the "never one hidden cell alone" rule.
 
+The network's tables are also read by each organization's coordinator, who knows their
+own reports (`Insider`): a cell is hidden when it minus their own count is small, and a
+hidden cell must not be pinned down by what they know either.
+
 Periods longer than a school year are sums of year tables (`combine`): a cell is shown
 only when every year's cell is, so nothing is published that the year tables do not
 already give away — no difference between a period and a year recovers a hidden cell.
@@ -60,41 +64,95 @@ def label(cell: Cell, k: int) -> str:
     return f"< {k}" if cell.hidden == SMALL else "×"
 
 
-def _bounds(cell: Cell, k: int, total: int) -> tuple[int, int]:
-    return (0, k - 1) if cell.hidden == SMALL else (k, total)
+@dataclass(frozen=True)
+class Insider:
+    """What one organization's coordinator knows besides the published figures: how
+    many of their own reports are in each cell (they can open them one by one). In
+    `exact` cells nobody else's reports can be (their own line of the table by
+    organization), so they know those cells outright. For them a cell gives away
+    another organization's students when the rest (the cell minus their own) is small:
+    1 to k - 1."""
+
+    counts: Mapping[str, int]
+    exact: frozenset[str] = frozenset()
+
+    def floor(self, key: str) -> int:
+        return self.counts.get(key, 0)
+
+    def exposes(self, key: str, value: int, k: int) -> bool:
+        return 1 <= value - self.floor(key) <= k - 1
 
 
-def determined(cells: Sequence[Cell], total: int, k: int) -> list[str]:
-    """The hidden cells whose value the published cells, the total and the bounds fix.
+def _bounds(cell: Cell, k: int, total: int, insider: Insider | None) -> tuple[int, int]:
+    lo, hi = (0, k - 1) if cell.hidden == SMALL else (k, total)
+    if insider is None:
+        return lo, hi
+    own = insider.floor(cell.key)
+    if cell.key in insider.exact:
+        return own, own
+    return max(lo, own), hi
+
+
+def ranges(
+    cells: Sequence[Cell], total: int, k: int, insider: Insider | None = None
+) -> dict[str, tuple[int, int]]:
+    """What a reader (or one insider) can narrow each hidden cell down to.
 
     One equation (hidden cells add up to S) with box bounds: each hidden value ranges
     over [max(lo, S - Σ others' hi), min(hi, S - Σ others' lo)], every integer in it
-    reachable; a cell is determined when that range holds one value.
+    reachable.
     """
     hidden = [c for c in cells if c.hidden]
     rest = total - sum(c.count for c in cells if not c.hidden)
-    bounds = [_bounds(c, k, total) for c in hidden]
+    bounds = [_bounds(c, k, total, insider) for c in hidden]
     lo_sum, hi_sum = sum(b[0] for b in bounds), sum(b[1] for b in bounds)
-    out = []
+    out = {}
     for cell, (lo, hi) in zip(hidden, bounds, strict=True):
-        low = max(lo, rest - (hi_sum - hi))
-        high = min(hi, rest - (lo_sum - lo))
-        if low >= high:
-            out.append(cell.key)
+        out[cell.key] = (max(lo, rest - (hi_sum - hi)), min(hi, rest - (lo_sum - lo)))
     return out
 
 
+def determined(cells: Sequence[Cell], total: int, k: int) -> list[str]:
+    """The hidden cells whose value the published cells, the total and the bounds fix."""
+    return [key for key, (low, high) in ranges(cells, total, k).items() if low >= high]
+
+
+def exposed(cells: Sequence[Cell], total: int, k: int, insiders: Sequence[Insider] = ()) -> bool:
+    """Some hidden cell is pinned down: for any reader, or, for an insider, to a value
+    whose rest (beyond their own reports) is small."""
+    if determined(cells, total, k):
+        return True
+    for insider in insiders:
+        for key, (low, high) in ranges(cells, total, k, insider).items():
+            if low >= high and insider.exposes(key, low, k):
+                return True
+    return False
+
+
+def _primary(key: str, n: int, k: int, insiders: Sequence[Insider]) -> str:
+    if n < k:
+        return SMALL
+    return LINKED if any(i.exposes(key, n, k) for i in insiders) else ""
+
+
 def suppress(
-    dimension: str, counts: Mapping[str, int], total: int, k: int, *, partition: bool = True
+    dimension: str,
+    counts: Mapping[str, int],
+    total: int,
+    k: int,
+    *,
+    partition: bool = True,
+    insiders: Sequence[Insider] = (),
 ) -> Table:
-    """The table of `counts` (every category, zeros included) with its total."""
-    cells = [Cell(key, n, SMALL if n < k else "") for key, n in counts.items()]
+    """The table of `counts` (every category, zeros included) with its total.
+    `insiders`: the organizations whose coordinators see this table (network scope)."""
+    cells = [Cell(key, n, _primary(key, n, k, insiders)) for key, n in counts.items()]
     if total < k:
         hidden = [Cell(c.key, c.count, c.hidden or LINKED) for c in cells]
         return Table(dimension, tuple(hidden), Cell("total", total, SMALL), k, partition)
     total_hidden = ""
     if partition:
-        while determined(cells, total, k):
+        while exposed(cells, total, k, insiders):
             cells, more = _hide_smallest(cells)
             if not more:
                 total_hidden = LINKED

@@ -15,7 +15,15 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from escalation.figures.rows import StatRow, month_of, school_year, working_days
-from escalation.figures.suppress import SMALL, Cell, Table, combine, hide_all, suppress
+from escalation.figures.suppress import (
+    SMALL,
+    Cell,
+    Insider,
+    Table,
+    combine,
+    hide_all,
+    suppress,
+)
 
 # CBS Schoolverlatingsonderzoek 2024 (mbo-bol): 1 in 10 students met internship
 # discrimination and 6 % of them reported it officially: about 6 official reports per
@@ -134,13 +142,26 @@ def count(rows: Iterable[StatRow], dim: Dimension) -> dict[str, int]:
     return counts | dict(sorted(extra.items()))
 
 
-def year_tables(rows: Sequence[StatRow], dims: Sequence[Dimension], k: int) -> dict[str, Table]:
+def year_tables(
+    rows: Sequence[StatRow], dims: Sequence[Dimension], k: int, *, network: bool = False
+) -> dict[str, Table]:
     """One school year's tables. The total is the same in every table, so when one
-    table could only be protected by hiding it, the whole year is hidden."""
-    tables = {
-        d.name: suppress(d.name, count(rows, d), len(rows), k, partition=d.keys is None)
-        for d in dims
-    }
+    table could only be protected by hiding it, the whole year is hidden. The network's
+    tables are protected against each organization's coordinator too (`Insider`)."""
+    # Every organization holding reports here; nobody holds those without one.
+    orgs = sorted({r.org_id for r in rows if r.org_id}) if network else []
+    tables = {}
+    for d in dims:
+        insiders = [
+            Insider(
+                count([r for r in rows if r.org_id == org], d),
+                frozenset({org}) if d.name == "organization" else frozenset(),
+            )
+            for org in orgs
+        ]
+        tables[d.name] = suppress(
+            d.name, count(rows, d), len(rows), k, partition=d.keys is None, insiders=insiders
+        )
     if any(t.total.hidden for t in tables.values()):
         return {name: hide_all(t) for name, t in tables.items()}
     return tables
@@ -301,7 +322,7 @@ def compute(
         y = school_year(r.created_at)
         if y in by_year:
             by_year[y].append(r)
-    tables = {y: year_tables(by_year[y], dims, k) for y in by_year}
+    tables = {y: year_tables(by_year[y], dims, k, network=scope is None) for y in by_year}
     known = {o: n for o, n in (students or {}).items() if scope is None or o == scope}
     return Figures(
         scope=scope,
