@@ -8,7 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 from escalation.figures.rows import DeadlineFacts, StatRow, month_of, school_year
 from escalation.figures.suppress import SMALL, Table
-from escalation.figures.tables import GROUNDS, OUTCOMES, PHASES, VISIBILITY, WANTS
+from escalation.figures.tables import GROUNDS, OUTCOMES, PHASES
+
+WANTS = ("register", "talk", "action", "advice")
+VISIBILITY = ("school", "school_and_workplace", "network")
 
 ORGS = ("inholland", "hhs", "mondriaan", "sbb", "gemeente-den-haag")
 

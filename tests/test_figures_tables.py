@@ -75,3 +75,13 @@ def test_only_completed_school_years_and_the_year_boundary_is_1_august_dutch_tim
     assert school_year(datetime(2025, 7, 31, 22, 0, tzinfo=UTC)) == 2025  # 1 Aug 00:00
     assert last_completed_year(datetime(2026, 7, 31, 12, tzinfo=UTC)) == 2024
     assert last_completed_year(datetime(2026, 8, 1, 12, tzinfo=UTC)) == 2025
+
+
+def test_a_code_the_figures_do_not_know_counts_under_other_and_adds_no_line() -> None:
+    start = datetime(2024, 9, 2, 9, tzinfo=UTC)
+    rows = [_row(start, wants="new_choice", grounds=("origin", "new_ground")) for _ in range(6)]
+    figures = compute(rows, until=2024, span=1, k=5, org_ids=["hhs"])
+    wants = figures.current.tables["wants"]
+    assert [c.key for c in wants.cells] == ["register", "talk", "action", "advice", "none"]
+    assert wants.cell("none").count == 6
+    assert figures.current.tables["grounds"].cell("other").count == 6

@@ -16,8 +16,6 @@ from dataclasses import dataclass, field
 
 from escalation.figures.rows import StatRow, month_of, school_year, working_days
 from escalation.figures.suppress import (
-    SMALL,
-    Cell,
     Insider,
     Table,
     combine,
@@ -35,20 +33,20 @@ CBS_PER_1000 = round(1000 * CBS_MET * CBS_REPORTED, 1)
 NONE = "none"
 MONTHS = ("08", "09", "10", "11", "12", "01", "02", "03", "04", "05", "06", "07")
 PHASES = ("looking", "interview", "during", "other")
-GROUNDS = ("origin", "religion", "gender", "orientation", "disability", "age", "other", "unknown")
+GROUNDS = ("origin", "religion", "gender", "orientation", "disability", "age", "unknown", "other")
 LEVELS = ("mbo", "hbo", NONE)
 SECTORS = (
     "care", "technology", "ict", "trade", "hospitality", "business", "education",
     "public", "other", NONE,
 )  # fmt: skip
-WANTS = ("register", "talk", "action", "advice")
-VISIBILITY = ("school", "school_and_workplace", "network")
+WANTS = ("register", "talk", "action", "advice", NONE)
+VISIBILITY = ("school", "school_and_workplace", "network", NONE)
 CHANNELS = ("telegram", "web", "whatsapp", "terminal", NONE)
 YES_NO = ("yes", "no")
 OUTCOMES = ("resolved", "advised", "referred", "no_action", "no_contact")
 STATUS = (
     "received", "in_progress", "waiting", "withdrawn",
-    *(f"closed_{o}" for o in OUTCOMES), "closed_unknown",
+    *(f"closed_{o}" for o in OUTCOMES), "closed_unknown", NONE,
 )  # fmt: skip
 TIMELINESS = ("on_time", "late", "not_met", NONE)
 STEPS = ("0", "1", "2", "3", NONE)
@@ -130,16 +128,16 @@ def dimensions(
 
 
 def count(rows: Iterable[StatRow], dim: Dimension) -> dict[str, int]:
-    """Every category of `dim` (zeros too), then any unexpected code seen, sorted."""
+    """Every category of `dim`, zeros too. A code the figures do not know (a new one
+    from another part of the service) counts under the last category (other, unknown):
+    a line of its own would appear only when someone used it, and so tell that someone
+    did."""
     counts = dict.fromkeys(dim.categories, 0)
-    extra: dict[str, int] = {}
+    fallback = dim.categories[-1]
     for r in rows:
-        for key in dict.fromkeys(dim.of(r)):
-            if key in counts:
-                counts[key] += 1
-            else:
-                extra[key] = extra.get(key, 0) + 1
-    return counts | dict(sorted(extra.items()))
+        for key in dict.fromkeys(k if k in counts else fallback for k in dim.of(r)):
+            counts[key] += 1
+    return counts
 
 
 def year_tables(
@@ -165,21 +163,6 @@ def year_tables(
     if any(t.total.hidden for t in tables.values()):
         return {name: hide_all(t) for name, t in tables.items()}
     return tables
-
-
-def _aligned(tables: Sequence[Table]) -> list[Table]:
-    """Year tables with the same categories (an unexpected code seen in one year only
-    joins the others as a zero that was hidden there: "< k")."""
-    keys = list(dict.fromkeys(c.key for t in tables for c in t.cells))
-    out = []
-    for t in tables:
-        have = {c.key: c for c in t.cells}
-        if len(have) == len(keys):
-            out.append(t)
-            continue
-        cells = tuple(have.get(key, Cell(key, 0, SMALL)) for key in keys)
-        out.append(Table(t.dimension, cells, t.total, t.k, t.partition))
-    return out
 
 
 @dataclass(frozen=True)
@@ -272,7 +255,7 @@ def period(
     students: dict[str, int],
     scope: str | None = None,
 ) -> PeriodFigures:
-    combined = {d.name: combine(_aligned([tables[y][d.name] for y in years])) for d in dims}
+    combined = {d.name: combine([tables[y][d.name] for y in years]) for d in dims}
     rows = [r for y in years for r in by_year.get(y, ())]
     medians = {
         "acknowledge": median_days(rows, "acknowledged_at", k),
