@@ -1,6 +1,7 @@
 """The figures page in a real browser, filled by `run --demo`: the network coordinator
 the demo prints logs in, the page shows charts and tables with nothing loaded from
-elsewhere and no CSP violation, and axe-core finds no serious or critical problem."""
+elsewhere and no CSP violation, and axe-core finds no serious or critical problem; the
+public page /cijfers likewise."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from playwright.async_api import Browser, Request, Route
+from playwright.async_api import Browser, Page, Request, Route
 
 from bot.config import load_settings
 from bot.demo import enrol_demo_advisers
@@ -43,13 +44,24 @@ def _coordinator(printed: str) -> tuple[str, str, str]:
     return email.group(1), passphrase.group(1), secret.group(1)
 
 
+async def _serious(page: Page) -> list[dict[str, object]]:
+    await page.evaluate(AXE.read_text(encoding="utf-8"))
+    found = await page.evaluate(
+        """async () => (await axe.run(document, {resultTypes: ['violations']}))
+            .violations.map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.length}))"""
+    )
+    return [v for v in found if v["impact"] in ("serious", "critical")]
+
+
 async def test_the_demo_fills_the_figures_page_and_it_passes_axe(
     browser: Browser, tmp_path: Path
 ) -> None:
     if not AXE.exists():
         pytest.skip("axe-core is not installed in .test-tools (make test installs it)")
     path = tmp_path / "config.yaml"
-    path.write_text(yaml.safe_dump(base_config(tmp_path)), encoding="utf-8")
+    data = base_config(tmp_path)
+    data["statistics"] = {"min_cell": 5, "public": True}
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
     settings = load_settings(path)
     printed = await enrol_demo_advisers(settings)
     assert "Demo figures:" in printed and "/console/figures" in printed
@@ -83,13 +95,14 @@ async def test_the_demo_fills_the_figures_page_and_it_passes_axe(
         assert all(w > 0 for w in widths)
         phase = page.locator("#table-phase tfoot td").first
         assert int(await phase.inner_text()) > 50  # several hundred over the period
-        await page.evaluate(AXE.read_text(encoding="utf-8"))
-        found = await page.evaluate(
-            """async () => (await axe.run(document, {resultTypes: ['violations']}))
-                .violations.map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.length}))"""
-        )
-        serious = [v for v in found if v["impact"] in ("serious", "critical")]
-        assert serious == [], serious
+        assert await _serious(page) == []
+        # The public page: the same charts and tables, no login, the same checks.
+        public = await context.new_page()
+        await public.route("**/*", _loopback_only)
+        public.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+        await public.goto(f"{url}/cijfers?lang=en")
+        assert await public.locator("img.chart").count() >= 5
+        assert await _serious(public) == []
         assert not [p for p in problems if "Content Security Policy" in p], problems
         await context.close()
     finally:
