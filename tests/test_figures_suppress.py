@@ -68,6 +68,16 @@ def test_a_period_shows_only_what_every_year_shows() -> None:
     both = combine([y1, y2])
     # a is hidden in year 1: the two-year a (9) would give year 1's a as 9 - 6.
     assert both.cell("a").shown is None and both.cell("c").shown == 40
+    assert label(both.cell("a"), 5) == "×"  # year 2's a is at least 5: nothing new
+
+
+def test_a_period_s_hidden_mark_adds_no_bound_to_the_years() -> None:
+    # Each year: two small cells adding up to 6, so each is 2..4. Had the period said
+    # "< 5" for a (2 + 2), a reader would know a = 2 in both years.
+    y1 = suppress("d", {"a": 2, "b": 4, "c": 20}, 26, 5)
+    y2 = suppress("d", {"a": 2, "b": 4, "c": 20}, 26, 5)
+    both = combine([y1, y2])
+    assert [label(c, 5) for c in both.cells] == ["< 9", "< 9", "40"]
 
 
 @settings(max_examples=40, deadline=None)
@@ -106,6 +116,9 @@ def test_random_report_sets_publish_nothing_that_determines_a_hidden_count(
             assert m.days is None or m.n >= k
         if period.crossing is not None and period.crossing.cells is not None:
             assert all(v >= k * len(period.years) for v in period.crossing.cells.values())
+            for y in period.years:  # its margins would give hidden cells back
+                for name in ("level", "phase"):
+                    assert not any(c.hidden for c in figures.years[y][name].cells)
 
 
 def _insiders_learn_no_small_rest(table, rows, k: int) -> None:  # type: ignore[no-untyped-def]

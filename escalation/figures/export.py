@@ -45,7 +45,7 @@ def workbook(
     ws.title = t("figures.sheet_tables")[:31]
     ws.append([t("figures.title")])
     ws["A1"].font = Font(bold=True, size=14)
-    ws.append([t("figures.legend", k=k)])
+    ws.append([t("figures.legend", k=k, k2=2 * k - 1)])
     for section in sections:
         ws.append([])
         ws.append([section.title, *periods])

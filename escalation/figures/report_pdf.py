@@ -90,7 +90,7 @@ def render(
     if scope:
         doc.para(t("figures.scope", org=scope))
     doc.para(t("figures.made", when=local(made_at, "%d-%m-%Y"), by=by))
-    doc.para(t("figures.legend", k=figures.k))
+    doc.para(t("figures.legend", k=figures.k, k2=2 * figures.k - 1))
     if figures.demo:
         doc.para(t("figures.demo", count=figures.demo))
     doc.heading(t("figures.follow_up"))

@@ -16,7 +16,8 @@ hidden cell must not be pinned down by what they know either.
 
 Periods longer than a school year are sums of year tables (`combine`): a cell is shown
 only when every year's cell is, so nothing is published that the year tables do not
-already give away — no difference between a period and a year recovers a hidden cell.
+already give away — no difference between a period and a year recovers a hidden cell,
+and a hidden period cell's mark is the bound its years imply.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class Cell:
     key: str
     count: int  # the true count: never leaves this package unless `shown`
     hidden: str = ""  # "" | SMALL | LINKED
+    below: int = 0  # SMALL over several years: the bound the years imply ("< 9")
 
     @property
     def shown(self) -> int | None:
@@ -61,7 +63,7 @@ def label(cell: Cell, k: int) -> str:
     """What a reader sees for a cell: the number, "< k" or "×"."""
     if not cell.hidden:
         return str(cell.count)
-    return f"< {k}" if cell.hidden == SMALL else "×"
+    return f"< {cell.below or k}" if cell.hidden == SMALL else "×"
 
 
 @dataclass(frozen=True)
@@ -184,7 +186,7 @@ def _hide_smallest(cells: list[Cell]) -> tuple[list[Cell], bool]:
 
 def combine(tables: Iterable[Table]) -> Table:
     """A period's table from its school years' tables: a cell (or the total) is shown
-    only when it is shown in every year; its hidden mark is "< k" when the sum is."""
+    only when it is shown in every year."""
     years = list(tables)
     first = years[0]
     k = first.k
@@ -197,7 +199,13 @@ def combine(tables: Iterable[Table]) -> Table:
 
 
 def _sum_cell(key: str, parts: Sequence[Cell], k: int) -> Cell:
+    """The hidden mark says only what the years' marks already say: "< 9" over two
+    years when each year's cell is "< 5", else "×" (some part is at least k). Saying
+    "< 5" or "×" from the sum itself would add a bound a reader could combine with the
+    years' tables to pin a cell down."""
     count = sum(p.count for p in parts)
     if all(not p.hidden for p in parts):
         return Cell(key, count)
-    return Cell(key, count, SMALL if count < k else LINKED)
+    if all(p.hidden == SMALL for p in parts):
+        return Cell(key, count, SMALL, below=sum((p.below or k) - 1 for p in parts) + 1)
+    return Cell(key, count, LINKED)

@@ -231,19 +231,51 @@ def median_days(rows: Iterable[StatRow], attribute: str, k: int) -> Median:
 CROSSING = ("level", "phase")
 
 
-def crossing(by_year: dict[int, Sequence[StatRow]], dims: Sequence[Dimension], k: int) -> Crossing:
+def crossing(
+    by_year: Mapping[int, Sequence[StatRow]],
+    tables: Mapping[int, Mapping[str, Table]],
+    dims: Sequence[Dimension],
+    k: int,
+    *,
+    network: bool = False,
+) -> Crossing:
+    """Level × phase, summed over the period's years, or None when in some year a cell
+    is below k, a cell of either margin's table is hidden (the crossing would give it
+    back), or — for the network — one organization's own reports leave a small rest."""
     a, b = (next(d for d in dims if d.name == name) for name in CROSSING)
     total: dict[tuple[str, str], int] = {}
-    for rows in by_year.values():
-        cells = {(x, y): 0 for x in a.categories for y in b.categories}
-        for r in rows:
-            pair = (a.of(r)[0], b.of(r)[0])
-            cells[pair] = cells.get(pair, 0) + 1
-        if any(n < k for n in cells.values()):
+    for year, rows in by_year.items():
+        margins = (tables[year][a.name], tables[year][b.name])
+        cells = _pairs(rows, a, b)
+        small = any(n < k for n in cells.values())
+        hidden = any(c.hidden for m in margins for c in (*m.cells, m.total))
+        if small or hidden or (network and _small_rest(rows, a, b, cells, k)):
             return Crossing(a.name, b.name, None)
         for pair, n in cells.items():
             total[pair] = total.get(pair, 0) + n
     return Crossing(a.name, b.name, total)
+
+
+def _pairs(rows: Iterable[StatRow], a: Dimension, b: Dimension) -> dict[tuple[str, str], int]:
+    cells = {(x, y): 0 for x in a.categories for y in b.categories}
+    for r in rows:
+        pair = (a.of(r)[0], b.of(r)[0])
+        cells[pair] = cells.get(pair, 0) + 1
+    return cells
+
+
+def _small_rest(
+    rows: Sequence[StatRow],
+    a: Dimension,
+    b: Dimension,
+    cells: Mapping[tuple[str, str], int],
+    k: int,
+) -> bool:
+    for org in {r.org_id for r in rows if r.org_id}:
+        own = _pairs([r for r in rows if r.org_id == org], a, b)
+        if any(1 <= n - own.get(pair, 0) <= k - 1 for pair, n in cells.items()):
+            return True
+    return False
 
 
 def period(
@@ -267,7 +299,7 @@ def period(
     else:  # an organization's own scope: its total is its count
         published = {scope or "": next(iter(combined.values())).total.shown}
     rates = _rates(published, students, len(years))
-    cross = crossing({y: by_year.get(y, ()) for y in years}, dims, k)
+    cross = crossing({y: by_year.get(y, ()) for y in years}, tables, dims, k, network=scope is None)
     return PeriodFigures(tuple(years), combined, medians, cross, rates)
 
 
