@@ -114,7 +114,12 @@ async def _quotes(
 
 async def _logged(request: Request, who: SignedIn, action: str, chosen: Period) -> None:
     cases = context(request).console.cases
-    detail = f"{year_label(chosen.until)}/{chosen.span}"
+    first = chosen.until - chosen.span + 1
+    detail = (
+        year_label(first)
+        if first == chosen.until
+        else f"{year_label(first)}-{year_label(chosen.until)}"
+    )
     await cases.log(who.adviser.id, action, who.adviser.org_id, detail)
 
 
