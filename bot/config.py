@@ -171,6 +171,14 @@ class DeadlineSettings(_Section):
     check_every_seconds: int = Field(default=60, ge=1, le=3600)
 
 
+class StatisticsSettings(_Section):
+    """The network's figures (docs/figures.md): cells below `min_cell` are hidden; the
+    public page /cijfers is off unless `public` is true."""
+
+    min_cell: int = 5
+    public: bool = False
+
+
 class RetentionSettings(_Section):
     days: int = Field(default=365, ge=30)
     warn_days: int = Field(default=14, ge=1)
@@ -216,6 +224,8 @@ class OrganizationSettings(_Section):
     name: str = Field(min_length=1, max_length=60)
     kind: OrgKind
     level: Literal["mbo", "hbo"] | None = None
+    # Enrolled students (a school): the figures' reports per 1,000 students.
+    students: int | None = Field(default=None, ge=1)
     advisers: tuple[AdviserSettings, ...] = ()
     # Other names students type for it ("thuas", "roc"); the id and name count anyway.
     aliases: tuple[str, ...] = ()
@@ -259,6 +269,7 @@ class Settings(BaseSettings):
     smtp: SmtpSettings = SmtpSettings()
     deadlines: DeadlineSettings = DeadlineSettings()
     retention: RetentionSettings = RetentionSettings()
+    statistics: StatisticsSettings = StatisticsSettings()
     routing: RoutingSettings = RoutingSettings()
     organizations: tuple[OrganizationSettings, ...] = ()
     elsewhere: tuple[ElsewhereRoute, ...] = ()
@@ -336,6 +347,7 @@ def check_consistency(s: Settings) -> None:
     _check_web(s.web)
     _check_status(s.status)
     _check_elsewhere(s.elsewhere, {o.id for o in s.organizations if o.kind is OrgKind.SCHOOL})
+    _check_statistics(s.statistics)
 
 
 def _check_elsewhere(routes: tuple[ElsewhereRoute, ...], schools: set[str]) -> None:
@@ -453,6 +465,18 @@ def _check_conditions(
 def _check_status(st: StatusSettings) -> None:
     if st.per_address_per_hour > st.overall_per_hour:
         raise ConfigError("status.per_address_per_hour", "must not exceed status.overall_per_hour")
+
+
+MIN_CELL_FLOOR = 3
+
+
+def _check_statistics(st: StatisticsSettings) -> None:
+    if st.min_cell < MIN_CELL_FLOOR:
+        raise ConfigError(
+            "statistics.min_cell",
+            f"must be at least {MIN_CELL_FLOOR}: smaller figures could single out a student "
+            "(the default is 5)",
+        )
 
 
 def _check_web(w: WebSettings) -> None:

@@ -93,6 +93,7 @@ def directory_from(settings: Settings) -> Directory:
                     Adviser(a.id, a.name, o.id, a.email, a.telegram_chat_id, a.role)
                     for a in o.advisers
                 ),
+                students=o.students,
             )
             for o in settings.organizations
         )

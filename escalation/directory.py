@@ -32,6 +32,7 @@ class Organization:
     kind: str  # school | workplace | sbb | network
     level: str | None = None
     advisers: tuple[Adviser, ...] = ()
+    students: int | None = None  # enrolled students, for the figures' rate per 1,000
 
     @property
     def coordinators(self) -> tuple[Adviser, ...]:

@@ -3,7 +3,8 @@
 Erasure removes everything that is content or opens content — the encrypted fields, the
 sealed keys, the thread and files, the receipt's lookup and wrapped key — and keeps the
 statistics columns (organization, phase, grounds, sector, status, dates, the feedback
-score) for the network's two-yearly measurement. The student's feedback text goes with
+score) and the deadlines (due, met, escalation level) for the network's two-yearly
+measurement (`escalation/figures`). The student's feedback text goes with
 the report unless they allowed quoting it (`storage.feedback`). Advisers are warned
 first, once (compare-and-set).
 
@@ -27,7 +28,6 @@ from storage.clock import Clock, utcnow
 from storage.crypto import ServerKey
 from storage.models import (
     Attachment,
-    Deadline,
     Message,
     Notification,
     ReadMark,
@@ -40,7 +40,9 @@ from storage.rows import rowcount
 from storage.sealed_keys import orphaned, report_recipients
 from vocabulary import ENDED_STATUSES
 
-CONTENT_TABLES = (Attachment, Message, ReportField, SealedKey, ReadMark, Deadline, Notification)
+# Deadlines stay: their due and met times and escalation level are statistics (the
+# figures' follow-up times), not content, and the figures must outlive erasure.
+CONTENT_TABLES = (Attachment, Message, ReportField, SealedKey, ReadMark, Notification)
 
 
 def _ended_before(moment: datetime) -> ColumnElement[bool]:

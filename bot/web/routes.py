@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import BaseRoute, Mount, Route
@@ -13,6 +14,11 @@ from bot.container import Container
 from bot.web.clients import ClientAddress
 from bot.webchat import chat_routes
 from escalation.console import Console, ConsoleConfig, console_app
+from escalation.console.config import QuoteSource
+from escalation.console.public_figures import public_routes
+from escalation.figures.service import FigureService
+from storage.accounts import LoggedIn
+from storage.feedback import quotable_feedback
 
 
 async def healthz(_: Request) -> PlainTextResponse:
@@ -28,6 +34,8 @@ def console_for(container: Container, config: ConsoleConfig | None = None) -> Co
         advisers=container.advisers,
         directory=container.directory,
         feedback=container.feedback,
+        figures=figure_service(container),
+        quotes=quote_source(container),
         config=config
         or ConsoleConfig(
             idle=timedelta(minutes=s.console.session_idle_minutes),
@@ -40,6 +48,30 @@ def console_for(container: Container, config: ConsoleConfig | None = None) -> Co
     )
 
 
+def figure_service(container: Container) -> FigureService:
+    st = container.settings.statistics
+    return FigureService(
+        container.sessions, container.directory, min_cell=st.min_cell, public=st.public
+    )
+
+
+def quote_source(container: Container) -> QuoteSource:
+    """The reflection report's quotes: what students allowed to be quoted, opened with
+    the network coordinator's own key (the console hands it in; nobody else holds it)."""
+
+    async def quotes(
+        adviser_id: str, key: X25519PrivateKey, start: datetime, end: datetime
+    ) -> list[str]:
+        reader = LoggedIn(adviser_id, key)
+        async with container.sessions() as session:
+            found = await quotable_feedback(
+                session, reader, start.date(), (end - timedelta(days=1)).date()
+            )
+        return [f"{q.text} ({q.month:%m-%Y})" for q in found]
+
+    return quotes
+
+
 def _source(clients: ClientAddress) -> Callable[[Request], str]:
     def source(request: Request) -> str:
         return clients.of(request.client.host if request.client else None, request.headers)
@@ -48,8 +80,11 @@ def _source(clients: ClientAddress) -> Callable[[Request], str]:
 
 
 def web_routes(container: Container) -> list[BaseRoute]:
+    figures = figure_service(container)
+    public = public_routes(figures, container.directory, "/console") if figures.public else []
     return [
         Route("/healthz", healthz),
         Mount("/console", app=console_app(console_for(container))),
+        *public,
         *chat_routes(container),
     ]

@@ -2,7 +2,8 @@
 
 Modules: `config` (what it needs), `sessions` (in-memory sessions holding the unlocked
 key), `web` (cookie, CSRF, page helpers), `auth` (enrol, login, logout, recover),
-`pages` (reports and actions), `feedback` (the students' feedback, for the network's
+`pages` (reports and actions), `figures` (the coordinators' figures, PDF,
+spreadsheet), `feedback` (the students' feedback, for the network's
 coordinators), `transfers` (the hand-over forms), `handover` (where a
 report may go), `overview` (the coordinators' deadlines), `sheet` (a report as one list
 of labelled fields: the page and the PDF both render it), `present` (answers, times and
@@ -22,7 +23,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from escalation.console import auth, feedback, overview, pages, transfers
+from escalation.console import auth, feedback, figures, overview, pages, transfers
 from escalation.console.config import Console, ConsoleConfig
 from escalation.console.present import local
 from escalation.console.sessions import SessionStore
@@ -72,6 +73,9 @@ def console_app(console: Console) -> Starlette:
         Route("/overview", overview.overview),
         Route("/notices", pages.notices),
         Route("/feedback", feedback.feedback_page),
+        Route("/figures", figures.figures_page),
+        Route("/figures/report.pdf", figures.figures_pdf),
+        Route("/figures/tables.xlsx", figures.figures_xlsx),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     app = Starlette(routes=routes, exception_handlers={HTTPException: _error})

@@ -5,13 +5,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from starlette.requests import Request
 
 from escalation.directory import Directory
+from escalation.figures.service import FigureService
 from storage.accounts import Accounts
 from storage.advisers import AdviserKeys
 from storage.cases import Cases
@@ -47,6 +49,11 @@ class ConsoleConfig:
     source: Callable[[Request], str] = _peer
 
 
+# The reflection report's quotes (storage/feedback.py): (adviser id, their unlocked key,
+# period start, period end) -> what students allowed to be quoted anonymously.
+QuoteSource = Callable[[str, X25519PrivateKey, datetime, datetime], Awaitable[Sequence[str]]]
+
+
 @dataclass
 class Console:
     """Everything the console's handlers use."""
@@ -58,3 +65,5 @@ class Console:
     config: ConsoleConfig = field(default_factory=ConsoleConfig)
     clock: Clock = utcnow
     feedback: FeedbackStore | None = None  # students' feedback after closing (issue 12)
+    figures: FigureService | None = None  # the coordinators' figures page; None: off
+    quotes: QuoteSource | None = None  # the reflection report's quotes; None: none yet

@@ -167,8 +167,10 @@ class CaseReading(CaseStore):
         async with self.sessions() as session:
             return await audit.check_anchor(session, self.server)
 
-    async def log(self, adviser_id: str, action: str, org_id: str | None = None) -> None:
-        """An audit entry that names no report (the list, the overview)."""
+    async def log(
+        self, adviser_id: str, action: str, org_id: str | None = None, detail: str = ""
+    ) -> None:
+        """An audit entry that names no report (the list, the overview, the figures)."""
         async with self.sessions() as session, session.begin():
             await audit.append(
                 session,
@@ -177,6 +179,7 @@ class CaseReading(CaseStore):
                 actor=adviser_id,
                 action=action,
                 org_id=org_id,
+                detail=detail,
             )
 
 
