@@ -81,9 +81,9 @@ async def match_new_report(
     own = tuple(dict.fromkeys(tags))
     if not own:
         return None
-    await _take_turn(session)
     session.add_all(PatternTag(report_id=report_id, key_id=k, kind=kind, tag=t) for k, kind, t in own)
     await session.flush()
+    await _take_turn(session)
     matches = await _matching_reports(session, report_id, own)
     if not matches:
         return None

@@ -5,6 +5,7 @@ PostgreSQL), and key rotation."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from pathlib import Path
 
 import pytest
@@ -143,30 +144,34 @@ def test_threshold_below_two_is_refused() -> None:
 
 
 async def test_two_matching_reports_filed_at_the_same_moment_form_one_pattern(
-    backend: Backend, keys: tuple[KeyStore, str], matching: MatchingKeys, monkeypatch: pytest.MonkeyPatch
+    backend: Backend,
+    keys: tuple[KeyStore, str],
+    matching: MatchingKeys,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Two replicas (PostgreSQL: two engines) file at once; each waits at the lock until
-    both transactions are open, so neither saw the other's report before it."""
+    """Two replicas (PostgreSQL: two engines) file at once. After looking for matches,
+    each filing waits for the other to have looked too (at most a moment: with the lock
+    the other cannot, it waits for this commit). Without the lock both would look before
+    either committed, see nothing, and no pattern would form."""
     engines = [backend.engine]
     if backend.name == "postgresql":
         engines.append(make_engine(backend.url))
-    stores = [
-        ReportStore(session_factory(e), keys[0], Clock(), patterns=POLICY) for e in engines
-    ]
-    both_open = asyncio.Event()
-    arrived = 0
-    original = patterns._take_turn
+    stores = [ReportStore(session_factory(e), keys[0], Clock(), patterns=POLICY) for e in engines]
+    looked = 0
+    both_looked = asyncio.Event()
+    original = patterns._matching_reports
 
-    async def meet_then_lock(session: object) -> None:
-        nonlocal arrived
-        arrived += 1
-        if arrived == 2:
-            both_open.set()
-        if backend.name == "postgresql":  # SQLite: one connection, the second waits anyway
-            await both_open.wait()
-        await original(session)  # type: ignore[arg-type]
+    async def look_then_wait(*args: object) -> list[str]:
+        nonlocal looked
+        found = await original(*args)  # type: ignore[arg-type]
+        looked += 1
+        if looked == 2:
+            both_looked.set()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(both_looked.wait(), 1.0)
+        return found
 
-    monkeypatch.setattr(patterns, "_take_turn", meet_then_lock)
+    monkeypatch.setattr(patterns, "_matching_reports", look_then_wait)
     try:
         await asyncio.gather(
             stores[0].file(report(tags_for(matching, "HEMA B.V."))),
@@ -175,7 +180,7 @@ async def test_two_matching_reports_filed_at_the_same_moment_form_one_pattern(
     finally:
         for extra in engines[1:]:
             await extra.dispose()
-    assert arrived == 2
+    assert looked == 2
     assert await count(backend, Pattern) == 1
     assert await count(backend, PatternMember) == 2
     assert await count(backend, AuditEntry, AuditEntry.action == "pattern_release") == 1
