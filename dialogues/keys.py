@@ -14,6 +14,7 @@ LANGS = ("nl", "en")
 
 ENGINE_KEYS = frozenset(
     {
+        "kvk_invalid",
         "welcome",
         "btn_privacy",
         *(f"lang_name_{lang}" for lang in LANGS),
@@ -150,6 +151,8 @@ CHANNEL_KEYS = frozenset(
         "notify_escalated_network",
         "notify_student_message",
         "notify_retention_warning",
+        "notify_pattern_match",
+        "notify_pattern_formed",
         "nudge_news",
         "error_try_again",
         "rate_limited",

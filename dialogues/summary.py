@@ -116,7 +116,7 @@ class Summary:
         if isinstance(answer, tuple):
             labels = ", ".join(self.q.label(state, step, v) for v in answer)
             return clip(labels, VALUE_BUDGET)[0]
-        if step.kind == "text":
+        if step.kind == "text" or not answer:  # a choice not made yet: nothing to label
             return clip(answer, VALUE_BUDGET)[0] if answer else t.get("sum_empty")
         return clip(self.q.label(state, step, answer), VALUE_BUDGET)[0]
 
@@ -159,4 +159,7 @@ def draft_of(state: State, q: Questions) -> Draft:
         threat=one("safety") == "threat",
         workplace_org=workplace_org,
         recognised=one("recognised"),
+        workplace_town=one("workplace_town") if not workplace_org else "",
+        workplace_kvk=one("workplace_kvk") if not workplace_org else "",
+        pattern_consent=bool(workplace) and one("pattern_consent") == "yes",
     )

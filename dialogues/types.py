@@ -87,6 +87,9 @@ class Draft:
     threat: bool = False  # not in danger now, but threatened or met with violence
     workplace_org: str = ""  # the workplace organization picked from the config, or ""
     recognised: str = ""  # yes | no | unknown; "" when not asked (not mbo, or not consented)
+    workplace_town: str = ""  # typed with a typed workplace name; sealed like the name
+    workplace_kvk: str = ""  # 8 digits (format-checked: a KvK number has no check digit)
+    pattern_consent: bool = False  # "yes" to matching: only then is the company hashed
 
 
 @dataclass(frozen=True, slots=True)
