@@ -32,6 +32,7 @@ class Organization:
     kind: str  # school | workplace | sbb | network
     level: str | None = None
     advisers: tuple[Adviser, ...] = ()
+    kvk: str | None = None  # a workplace's KvK number, for matching a pick to a number
 
     @property
     def coordinators(self) -> tuple[Adviser, ...]:

@@ -202,3 +202,22 @@ def test_the_command_line_takes_config_on_either_side(tmp_path: Path, where: str
     assert ok.returncode == 0 and ok.stdout.strip() == "config ok", ok.stderr
     missing = stagemeld(tmp_path / "elsewhere.yaml", "keys", "init")
     assert missing.returncode == 2 and "elsewhere.yaml does not exist" in missing.stderr
+
+
+def test_patterns_threshold_below_two_is_refused_with_the_reason(tmp_path: Path) -> None:
+    data = shipped()
+    assert load_settings(write(tmp_path, data)).patterns.threshold == 2
+    data["patterns"]["threshold"] = 1
+    err = error_for(tmp_path, data)
+    assert err.key == "patterns.threshold" and "at least 2" in err.fix
+    data["patterns"]["threshold"] = 3
+    assert load_settings(write(tmp_path, data)).patterns.threshold == 3
+
+
+def test_a_workplace_kvk_number_is_eight_digits(tmp_path: Path) -> None:
+    data = shipped()
+    data["organizations"][4]["kvk"] = "1234567"
+    err = error_for(tmp_path, data)
+    assert err.key == "organizations.4.kvk" and "8 digits" in err.fix
+    data["organizations"][4]["kvk"] = "12345678"
+    assert load_settings(write(tmp_path, data)).organizations[4].kvk == "12345678"
