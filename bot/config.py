@@ -302,7 +302,7 @@ def _explain(exc: ValidationError) -> ConfigError:
     if kind == "missing":
         return ConfigError(key, "is required; add it")
     if kind == "string_pattern_mismatch" and key.endswith(".kvk"):
-        return ConfigError(key, "must be the 8 digits of a KvK number, in quotes: \"12345678\"")
+        return ConfigError(key, 'must be the 8 digits of a KvK number, in quotes: "12345678"')
     if kind == "greater_than_equal" and key == "patterns.threshold":
         return ConfigError(
             key, "must be at least 2: one report is one student's word, not a pattern"

@@ -81,7 +81,9 @@ async def match_new_report(
     own = tuple(dict.fromkeys(tags))
     if not own:
         return None
-    session.add_all(PatternTag(report_id=report_id, key_id=k, kind=kind, tag=t) for k, kind, t in own)
+    session.add_all(
+        PatternTag(report_id=report_id, key_id=k, kind=kind, tag=t) for k, kind, t in own
+    )
     await session.flush()
     await _take_turn(session)
     matches = await _matching_reports(session, report_id, own)
@@ -183,7 +185,7 @@ async def _notify(
     policy: PatternPolicy,
     now: datetime,
 ) -> None:
-    """"Another report names the same company" to the advisers of every member; "a
+    """ "Another report names the same company" to the advisers of every member; "a
     pattern" to the coordinators (and SBB where a member is mbo and shared with it)."""
     holders = await session.execute(
         select(SealedKey.report_id, SealedKey.recipient_id).where(
@@ -282,17 +284,22 @@ class PatternFigures:
     names: tuple[tuple[str, bytes], ...]  # (report id, name sealed to this coordinator)
 
 
-async def pattern_figures(session: AsyncSession, coordinator_id: str) -> list[PatternFigures]:
+async def pattern_figures(
+    session: AsyncSession, coordinator_id: str, *, sbb_only: bool = False
+) -> list[PatternFigures]:
+    """Every pattern (`sbb_only`: those with a report the student let SBB see)."""
     patterns = list(await session.scalars(select(Pattern).order_by(Pattern.created_at.desc())))
     out = []
     for pattern in patterns:
         rows = (
             await session.execute(
-                select(Report.org_id, Report.phase, Report.grounds, Report.status)
+                select(Report.org_id, Report.phase, Report.grounds, Report.status, Report.id)
                 .join(PatternMember, PatternMember.report_id == Report.id)
                 .where(PatternMember.pattern_id == pattern.id)
             )
         ).all()
+        if sbb_only and not await _any_for_sbb(session, tuple(r.id for r in rows)):
+            continue
         names = await session.execute(
             select(PatternName.report_id, PatternName.sealed).where(
                 PatternName.pattern_id == pattern.id, PatternName.recipient_id == coordinator_id

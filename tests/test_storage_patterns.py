@@ -85,13 +85,20 @@ async def test_two_spellings_form_one_pattern_and_notices_go_out_once(
     assert await count(backend, Pattern) == 1
     async with backend.sessions() as session:
         members = {
-            r: p for r, p in (await session.execute(select(PatternMember.report_id, PatternMember.pattern_id))).tuples()
+            r: p
+            for r, p in (
+                await session.execute(select(PatternMember.report_id, PatternMember.pattern_id))
+            ).tuples()
         }
         notices = sorted(
             (n.kind, n.adviser_id, n.channel, n.report_id)
-            for n in await session.scalars(select(Notification).where(Notification.kind.like("pattern%")))
+            for n in await session.scalars(
+                select(Notification).where(Notification.kind.like("pattern%"))
+            )
         )
-        audit = list(await session.scalars(select(AuditEntry).where(AuditEntry.action == "pattern_release")))
+        audit = list(
+            await session.scalars(select(AuditEntry).where(AuditEntry.action == "pattern_release"))
+        )
     assert set(members) == {first.report_id, second.report_id}
     assert other.report_id not in members
     assert notices == sorted(

@@ -8,10 +8,12 @@ report exists.
 
 `access` (that rule, and the audit entry every method writes), `reading` (the list, a
 report, a file, the overview), `actions` (writing, status, hand-overs), `views` (the
-values returned). The console holds one `Cases`, which is both.
+values returned), `patterns` (a report's company pattern: marker, sharing, the
+coordinators' page). The console holds one `Cases`, which is both.
 """
 
 from storage.cases.actions import TEXT_MAX, CaseActions
+from storage.cases.patterns import PatternCases, PatternMark, PatternPage
 from storage.cases.reading import CaseReading
 from storage.cases.views import (
     OUTCOMES,
@@ -27,7 +29,7 @@ from storage.cases.views import (
 )
 
 
-class Cases(CaseReading, CaseActions):
+class Cases(CaseReading, CaseActions, PatternCases):
     """The console's one handle on the reports: reading and acting share the sessions,
     the server key and the clock."""
 
@@ -46,5 +48,8 @@ __all__ = [
     "Cases",
     "DeadlineView",
     "FailedNotice",
+    "PatternCases",
+    "PatternMark",
+    "PatternPage",
     "ReportMeta",
 ]
