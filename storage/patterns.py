@@ -226,9 +226,10 @@ async def _any_for_sbb(session: AsyncSession, members: tuple[str, ...]) -> bool:
 async def pattern_of(session: AsyncSession, report_id: str) -> str | None:
     """The pattern a report is part of, if any (the adviser's marker, the student's
     status)."""
-    return await session.scalar(
+    found: str | None = await session.scalar(
         select(PatternMember.pattern_id).where(PatternMember.report_id == report_id)
     )
+    return found
 
 
 async def patterns_of(session: AsyncSession, report_ids: Iterable[str]) -> dict[str, str]:
