@@ -55,7 +55,17 @@ class FollowUpActions:
             reference=found.reference,
             thread=tuple(ThreadEntry(e.author, e.text, e.event, e.at.date()) for e in found.thread),
             reply_token=self._token(found),
+            pattern=found.pattern,
+            may_share=found.may_share,
         )
+
+    async def allow_share(self, token: str, target: str) -> bool:
+        """The student lets their adviser share the report (in a company pattern) with
+        the network or SBB: recorded and audit-logged; the adviser re-seals it."""
+        report_id = self._report(token)
+        if report_id is None:
+            return False
+        return await self.container.student.allow_share(report_id, target)
 
     async def answer(self, token: str, text: str) -> ReplyResult:
         report_id = self._report(token)

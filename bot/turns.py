@@ -28,6 +28,7 @@ from bot.container import Container
 from bot.followup import FetchFile, FollowUpActions
 from bot.reporting import file_draft
 from dialogues import (
+    AllowShare,
     CheckStatus,
     Command,
     DrawReceipt,
@@ -205,6 +206,9 @@ class Turns:
                 action.token, action.ref, action.kind, action.name, channel.fetch_file
             )
             told = engine.reply_result(state, sent)
+        elif isinstance(action, AllowShare):
+            allowed = await self.follow_up.allow_share(action.token, action.target)
+            told = engine.share_result(state, allowed)
         elif isinstance(action, Withdraw):
             gone = await self.follow_up.withdraw(
                 chat.key, action.token, action.code, channel.client

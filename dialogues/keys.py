@@ -15,6 +15,11 @@ LANGS = ("nl", "en")
 ENGINE_KEYS = frozenset(
     {
         "kvk_invalid",
+        "status_in_pattern",
+        "btn_share_network",
+        "btn_share_sbb",
+        "share_allowed",
+        "share_not_recorded",
         "welcome",
         "btn_privacy",
         *(f"lang_name_{lang}" for lang in LANGS),

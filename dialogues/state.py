@@ -57,6 +57,9 @@ class State:
     # again; filing deletes the draft and shreds its key, so no copy of it survives.
     receipt: str = ""
     push: bool = False  # on the receipt screen: the student chose "tell me when there's news"
+    # On a status view of a report in a company pattern: whom the student may let their
+    # adviser share it with (network | sbb); lives only while that view is open.
+    share: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.token and not _TOKEN.fullmatch(self.token):
@@ -98,6 +101,8 @@ class State:
         tidied = self
         if self.receipt and self.menu not in RECEIPT_MENUS:
             tidied = replace(tidied, receipt="", push=False)
+        if self.share and self.menu != "status":
+            tidied = replace(tidied, share=())
         needed = self.menu in ("status", "withdraw") or self.expecting == "reply"
         return tidied if needed or not tidied.token else replace(tidied, token="")
 
@@ -121,6 +126,7 @@ class State:
             "can_push": self.can_push,
             "receipt": self.receipt,
             "push": self.push,
+            "share": list(self.share),
         }
 
     @classmethod
@@ -145,9 +151,20 @@ class State:
                 can_push=_bool(data.get("can_push", False)),
                 receipt=_receipt(data.get("receipt", "")),
                 push=_bool(data.get("push", False)),
+                share=_share(data.get("share", [])),
             )
         except KeyError as exc:
             raise ValueError(f"not a conversation state: {exc} is missing") from exc
+
+
+SHARE_TARGETS = ("network", "sbb")
+
+
+def _share(value: object) -> tuple[str, ...]:
+    targets = _strings(value)
+    if any(t not in SHARE_TARGETS for t in targets):
+        raise ValueError("share: expected network and/or sbb")
+    return targets
 
 
 def _choice(value: object, allowed: tuple[str, ...]) -> str:

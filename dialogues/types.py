@@ -147,7 +147,25 @@ class Withdraw:
             raise ValueError("Withdraw needs exactly one of token and code")
 
 
-Action = DrawReceipt | Submit | CheckStatus | EraseChat | SendReply | SendAttachment | Withdraw
+@dataclass(frozen=True, slots=True)
+class AllowShare:
+    """From a status view of a report in a company pattern: the student lets their
+    adviser share the report itself with `target` (network | sbb)."""
+
+    token: str
+    target: str
+
+
+Action = (
+    DrawReceipt
+    | Submit
+    | CheckStatus
+    | EraseChat
+    | SendReply
+    | SendAttachment
+    | Withdraw
+    | AllowShare
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +203,8 @@ class StatusFound:
     reference: str = ""
     thread: tuple[ThreadEntry, ...] = ()  # oldest first
     reply_token: str = ""  # opaque, made by the channel; "" means replying is not possible
+    pattern: bool = False  # another report names the same company (a company pattern)
+    may_share: tuple[str, ...] = ()  # network | sbb: what the student may still allow
 
 
 @dataclass(frozen=True, slots=True)

@@ -54,7 +54,9 @@ LEGAL_PHRASES = (
 )
 ARTICLES = frozenset({"de", "het", "the"})
 _BRACKETS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
-_JOINING = re.compile(r"[.'`´’‘]")  # inside a word: "B.V." → "BV", "McDonald's" → "mcdonalds"
+# Apostrophes join ("McDonald's" → "mcdonalds"); a dot separates ("Bol.com" → "bol com")
+# and the one-letter run it leaves is joined again ("B.V." → "b v" → "bv").
+_JOINING = re.compile(r"['`´’‘]")
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
 _KVK_SEPARATORS = re.compile(r"[\s.\-]")
 
