@@ -250,9 +250,8 @@ def pattern_policy(settings: Settings, directory: Directory) -> PatternPolicy | 
     if not settings.patterns.enabled:
         return None
     enabled = notice_channels(settings)
-    network = directory.network
-    coordinators = network.coordinators or network.advisers
-    sbb = [a for o in directory.organizations if o.kind == "sbb" for a in o.advisers]
+    coordinators = directory.pattern_coordinators
+    sbb = directory.sbb_advisers
     everyone = [a for o in directory.organizations for a in o.advisers]
     return PatternPolicy(
         threshold=settings.patterns.threshold,

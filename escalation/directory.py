@@ -54,5 +54,23 @@ class Directory:
         return next((a for o in self.organizations for a in o.advisers if a.id == adviser_id), None)
 
     @property
+    def pattern_coordinators(self) -> tuple[Adviser, ...]:
+        """Who is told of company patterns for the network: its coordinators, or all its
+        advisers when none is marked coordinator."""
+        return self.network.coordinators or self.network.advisers
+
+    @property
+    def sbb_advisers(self) -> tuple[Adviser, ...]:
+        return tuple(a for o in self.organizations if o.kind == "sbb" for a in o.advisers)
+
+    def sees_patterns(self, adviser_id: str) -> str | None:
+        """network | sbb: whose patterns page this adviser sees; None: none."""
+        if any(a.id == adviser_id for a in self.pattern_coordinators):
+            return "network"
+        if any(a.id == adviser_id for a in self.sbb_advisers):
+            return "sbb"
+        return None
+
+    @property
     def schools(self) -> tuple[Organization, ...]:
         return tuple(o for o in self.organizations if o.kind == "school")

@@ -2,7 +2,8 @@
 
 Modules: `config` (what it needs), `sessions` (in-memory sessions holding the unlocked
 key), `web` (cookie, CSRF, page helpers), `auth` (enrol, login, logout, recover),
-`pages` (reports and actions), `handover` (where a report may go), `present` (answers
+`pages` (reports and actions), `patterns` (company patterns: the coordinators' page,
+sharing a name or a report), `handover` (where a report may go), `present` (answers
 and times as an adviser reads them), `pdf`, `texts` (`ConsoleTexts`, from nl.yaml /
 en.yaml). `console_app` builds the Starlette app the service mounts.
 """
@@ -19,7 +20,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from escalation.console import auth, pages
+from escalation.console import auth, pages, patterns
 from escalation.console.config import Console, ConsoleConfig
 from escalation.console.present import local
 from escalation.console.sessions import SessionStore
@@ -65,6 +66,9 @@ def console_app(console: Console) -> Starlette:
         Route(r + "/attachments/{attachment_id}", pages.attachment),
         Route("/overview", pages.overview),
         Route("/notices", pages.notices),
+        Route("/patterns", patterns.patterns_page),
+        Route(r + "/pattern/name", patterns.share_name, methods=["POST"]),
+        Route(r + "/pattern/share", patterns.share_report, methods=["POST"]),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     app = Starlette(routes=routes, exception_handlers={HTTPException: _error})

@@ -83,10 +83,11 @@ async def reports(request: Request, who: SignedIn) -> Response:
         "grounds": sorted({g for c in cases for g in c.grounds}),
     }
     failed = await console.cases.failed_notices(_org_adviser_ids(request, me))
+    marks = await console.cases.pattern_marks([c.id for c in shown])
     return page(
         request, "list.html", session, cases=shown, total=len(cases), chosen=chosen,
         options=options, sort=sort, descending=descending, urgent=bool(q.get("urgent")),
-        overdue=bool(q.get("overdue")), failed=len(failed),
+        overdue=bool(q.get("overdue")), failed=len(failed), marks=marks,
     )  # fmt: skip
 
 
@@ -112,8 +113,9 @@ async def report(request: Request, who: SignedIn) -> Response:
         raise not_found()
     colleagues, orgs = await _handover_choices(request, me, view.summary.org_id, view)
     org_names = _org_names(request)
+    mark = await console.cases.pattern_mark(me.id, who.key, report_id)
     return page(
-        request, "report.html", session, view=view, names=_names(request),
+        request, "report.html", session, view=view, names=_names(request), mark=mark,
         colleagues=colleagues, orgs=orgs, settable=SETTABLE, outcomes=OUTCOMES, open=OPEN_STATUSES,
         done=request.query_params.get("done"), error=request.query_params.get("error"),
         org_names=org_names, answers=present(view.fields, ConsoleTexts(session.lang), org_names),
