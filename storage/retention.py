@@ -28,6 +28,8 @@ from storage.models import (
     Deadline,
     Message,
     Notification,
+    PatternName,
+    PatternTag,
     ReadMark,
     Report,
     ReportField,
@@ -38,7 +40,19 @@ from storage.rows import rowcount
 from storage.sealed_keys import orphaned, report_recipients
 from vocabulary import ENDED_STATUSES
 
-CONTENT_TABLES = (Attachment, Message, ReportField, SealedKey, ReadMark, Deadline, Notification)
+# A company's keyed hash and a name shared with a coordinator go too: an erased report
+# takes part in no new pattern (its membership, a plain link, stays for the figures).
+CONTENT_TABLES = (
+    Attachment,
+    Message,
+    ReportField,
+    SealedKey,
+    ReadMark,
+    Deadline,
+    Notification,
+    PatternTag,
+    PatternName,
+)
 
 
 def _ended_before(moment: datetime) -> ColumnElement[bool]:
