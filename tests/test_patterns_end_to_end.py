@@ -16,6 +16,7 @@ from bot.config import load_settings
 from bot.container import Container, build_container
 from bot.reporting import file_draft
 from dialogues import Draft
+from escalation.console.patterns import shown, suppressed
 from storage.models import AuditEntry, Notification, Pattern, PatternMember, PatternTag, SealedKey
 from tests.conftest import base_config
 from tests.console_client import ConsoleWorld, make_world
@@ -141,6 +142,13 @@ async def test_three_students_two_schools_one_pattern_of_the_two_who_consented(
         assert listed.count('class="tag pattern"') == 1
         assert "pattern/name" not in (await c.get(f"/console/reports/{declined.report_id}")).text
         assert (await c.get("/console/patterns")).status_code == 404  # not a coordinator
+        form = await world.csrf_form(c, "/console/reports")
+        foreign = await c.post(f"/console/reports/{button.report_id}/pattern/name", data=form)
+        assert foreign.status_code == 404  # report 1 is not sealed to them
+        declined_name = await c.post(
+            f"/console/reports/{declined.report_id}/pattern/name", data=form
+        )
+        assert "error=no_pattern" in declined_name.headers["location"]
     world.step()
 
     async with world.client() as c:  # the adviser of report 1 shares the name and the report
@@ -200,3 +208,12 @@ async def test_three_students_two_schools_one_pattern_of_the_two_who_consented(
     )
     assert to_coordinator == 1
     assert await count(container, Pattern) == 1  # still one: nothing released twice
+
+
+def test_small_counts_are_suppressed_like_the_statistics() -> None:
+    assert [shown(n) for n in (1, 4, 5, 12)] == ["< 5", "< 5", "5", "12"]
+    assert suppressed({"hhs": 1, "mondriaan": 7, "inholland": 7}) == [
+        ("inholland", "7"),
+        ("mondriaan", "7"),
+        ("hhs", "< 5"),
+    ]
