@@ -92,10 +92,16 @@ async def match_new_report(
     joined = await _patterns_of(session, matches)
     loose = [r for r in matches if r not in joined]
     if joined:
-        pattern_id = min(joined.values())  # the oldest id wins if two are met (rare)
-        pattern = await session.get(Pattern, pattern_id)
-        if pattern is not None:
-            pattern.updated_at = now
+        # Met by name in one pattern and by KvK number in another (rare): the oldest.
+        pattern = await session.scalar(
+            select(Pattern)
+            .where(Pattern.id.in_(set(joined.values())))
+            .order_by(Pattern.created_at, Pattern.id)
+            .limit(1)
+        )
+        if pattern is None:  # a foreign key guarantees it; a bug otherwise
+            raise AssertionError("a pattern member without its pattern")
+        pattern_id, pattern.updated_at = pattern.id, now
         formed = False
     elif len(matches) + 1 >= policy.threshold:
         pattern_id = uuid.uuid4().hex

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -214,3 +215,21 @@ async def test_rotation_keeps_matching_until_the_old_key_is_retired(
     await store.file(report(tags_for(retired, "Bol.com")))
     assert await count(backend, Pattern) == 0  # the first report's hash went with k1
     assert oct((tmp_path / "keys" / "matching" / "k2.key").stat().st_mode & 0o777) == "0o600"
+
+
+async def test_a_report_meeting_two_patterns_joins_the_older_one(
+    backend: Backend, keys: tuple[KeyStore, str], matching: MatchingKeys
+) -> None:
+    clock = Clock()
+    store = ReportStore(backend.sessions, keys[0], clock, patterns=POLICY)
+    older = await store.file(report(tags_for(matching, "Garage Yilmaz")))
+    await store.file(report(tags_for(matching, "garage yilmaz")))
+    clock.advance(timedelta(days=1))
+    await store.file(report(tags_for(matching, "Yilmaz Auto's", kvk="27123456")))
+    await store.file(report(tags_for(matching, "Autobedrijf Y.", kvk="27123456")))
+    assert await count(backend, Pattern) == 2
+    both = await store.file(report(tags_for(matching, "Garage Yilmaz", kvk="27123456")))
+    async with backend.sessions() as session:
+        first = await patterns.pattern_of(session, older.report_id)
+        joined = await patterns.pattern_of(session, both.report_id)
+    assert joined == first and await count(backend, Pattern) == 2
