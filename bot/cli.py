@@ -83,6 +83,12 @@ def parser() -> argparse.ArgumentParser:
     )
     audit = commands(command("audit", help="the audit log"), "audit_command")
     audit("verify", help="check the audit log's hash chain")
+    patterns = commands(
+        command("patterns", help="company patterns: the matching key"), "patterns_command"
+    )
+    patterns("rotate-key", help="add a newer matching key (docs/security.md, 'Company patterns')")
+    retire = patterns("retire-key", help="shred an older matching key and its hashes")
+    retire.add_argument("key_id", metavar="KEY_ID", help="e.g. k1 (see rotate-key's output)")
     return p
 
 
@@ -114,6 +120,12 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return await _audit_verify(settings)
     if args.command == "recover":
         return await _recover(settings, args)
+    if args.command == "patterns":
+        from bot import pattern_keys
+
+        if args.patterns_command == "rotate-key":
+            return pattern_keys.rotate_key(settings)
+        return await pattern_keys.retire_key(settings, args.key_id)
     return await _adviser_add(settings, args.adviser, from_stdin=args.passphrase_stdin)
 
 

@@ -184,6 +184,15 @@ class RetentionSettings(_Section):
     warn_days: int = Field(default=14, ge=1)
 
 
+class PatternSettings(_Section):
+    """Company patterns (issue 13): reports whose students consented, naming the same
+    company, are released to the advisers and the network once `threshold` match."""
+
+    enabled: bool = True
+    # One report is one student's word: a pattern needs at least two.
+    threshold: int = Field(default=2, ge=2, le=50)
+
+
 RULE_TARGETS = ("school", "workplace")  # besides organization ids
 RULE_CONDITIONS = ("visibility", "level", "recognised", "phase", "wants", "safety")
 
@@ -226,6 +235,9 @@ class OrganizationSettings(_Section):
     level: Literal["mbo", "hbo"] | None = None
     # Enrolled students (a school): the figures' reports per 1,000 students.
     students: int | None = Field(default=None, ge=1)
+    # A workplace's KvK number (8 digits): a student's pick of it then matches a report
+    # that gives the number (patterns).
+    kvk: str | None = Field(default=None, pattern=r"^[0-9]{8}$")
     advisers: tuple[AdviserSettings, ...] = ()
     # Other names students type for it ("thuas", "roc"); the id and name count anyway.
     aliases: tuple[str, ...] = ()
@@ -271,6 +283,7 @@ class Settings(BaseSettings):
     retention: RetentionSettings = RetentionSettings()
     statistics: StatisticsSettings = StatisticsSettings()
     routing: RoutingSettings = RoutingSettings()
+    patterns: PatternSettings = PatternSettings()
     organizations: tuple[OrganizationSettings, ...] = ()
     elsewhere: tuple[ElsewhereRoute, ...] = ()
 
@@ -331,6 +344,12 @@ def _explain(exc: ValidationError) -> ConfigError:
         return ConfigError(key, "unknown key; remove it or check its spelling against config.yaml")
     if kind == "missing":
         return ConfigError(key, "is required; add it")
+    if kind == "string_pattern_mismatch" and key.endswith(".kvk"):
+        return ConfigError(key, 'must be the 8 digits of a KvK number, in quotes: "12345678"')
+    if kind == "greater_than_equal" and key == "patterns.threshold":
+        return ConfigError(
+            key, "must be at least 2: one report is one student's word, not a pattern"
+        )
     if kind == "string_pattern_mismatch":
         return ConfigError(
             key, "must be a short id of lower-case letters, digits and dashes (max 31)"

@@ -37,7 +37,9 @@ from storage.draft_keys import DraftKeys
 from storage.feedback import FeedbackStore
 from storage.kdf_thread import set_max_queued_checks
 from storage.keys import KeysMissing, KeyStore
+from storage.matching_keys import MatchingKeys
 from storage.outbox import Outbox
+from storage.patterns import PatternPolicy
 from storage.reports import ReportStore
 from storage.retention import Retention
 from storage.sealed_keys import orphan_counts
@@ -76,6 +78,10 @@ class Container:
     # Drawn at start, never written: seals what a conversation state holds that names a
     # report (the reply token), so neither a disk copy nor a restarted service opens it.
     ephemeral: EphemeralKey
+    # Company patterns: the matching keys (keys.dir/matching) and who is told of a
+    # release; both None when `patterns.enabled` is false.
+    matching: MatchingKeys | None = None
+    patterns: PatternPolicy | None = None
 
     async def close(self) -> None:
         await self.db.dispose()
@@ -94,6 +100,7 @@ def directory_from(settings: Settings) -> Directory:
                     for a in o.advisers
                 ),
                 students=o.students,
+                kvk=o.kvk,
             )
             for o in settings.organizations
         )
@@ -263,6 +270,23 @@ def recovery_banner(recovery_private: str) -> str:
     )
 
 
+def pattern_policy(settings: Settings, directory: Directory) -> PatternPolicy | None:
+    """Who hears of a release: the network's coordinators (all its advisers when none is
+    marked coordinator) and SBB's advisers, each by every channel this service has."""
+    if not settings.patterns.enabled:
+        return None
+    enabled = notice_channels(settings)
+    coordinators = directory.pattern_coordinators
+    sbb = directory.sbb_advisers
+    everyone = [a for o in directory.organizations for a in o.advisers]
+    return PatternPolicy(
+        threshold=settings.patterns.threshold,
+        coordinators=tuple(a.id for a in coordinators),
+        sbb=tuple(a.id for a in sbb),
+        channels={a.id: tuple(c for c in a.channels if c in enabled) for a in everyone},
+    )
+
+
 async def build_container(settings: Settings) -> Container:
     keys = ensure_keys(settings)
     db = make_engine(settings.database.url)
@@ -279,7 +303,9 @@ async def build_container(settings: Settings) -> Container:
     )
     status = settings.status
     set_max_queued_checks(status.max_queued_checks)
-    reports = ReportStore(sessions, keys)
+    patterns = pattern_policy(settings, directory)
+    matching = MatchingKeys.load(keys.dir) if patterns is not None else None
+    reports = ReportStore(sessions, keys, patterns=patterns)
     nudges = NudgeQueue()
     return Container(
         settings=settings,
@@ -316,6 +342,8 @@ async def build_container(settings: Settings) -> Container:
         cases=Cases(sessions, keys.server, news=nudges.put),
         guessing=GuessLimits(status.per_address_per_hour, status.overall_per_hour),
         ephemeral=EphemeralKey(),
+        matching=matching,
+        patterns=patterns,
     )
 
 

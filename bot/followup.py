@@ -59,6 +59,8 @@ class FollowUpActions:
             thread=tuple(ThreadEntry(e.author, e.text, e.event, e.at.date()) for e in found.thread),
             reply_token=self._token(found),
             feedback_token=self._feedback_token(found),
+            pattern=found.pattern,
+            may_share=found.may_share,
         )
 
     async def feedback(self, token: str, score: int, text: str, quote: bool) -> FeedbackResult:
@@ -80,6 +82,14 @@ class FollowUpActions:
         if saved == "saved":
             log.info("a student gave feedback on a closed report")
         return "expired" if saved == "not_closed" else saved
+
+    async def allow_share(self, token: str, target: str) -> bool:
+        """The student lets their adviser share the report (in a company pattern) with
+        the network or SBB: recorded and audit-logged; the adviser re-seals it."""
+        report_id = self._report(token)
+        if report_id is None:
+            return False
+        return await self.container.student.allow_share(report_id, target)
 
     async def answer(self, token: str, text: str) -> ReplyResult:
         report_id = self._report(token)

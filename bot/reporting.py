@@ -12,7 +12,9 @@ from dialogues import Draft
 from escalation.deadlines import due_dates
 from escalation.routing import Facts, Route, route
 from storage.clock import student_time
+from storage.patterns import Tag
 from storage.reports import AlsoInTransaction, Filed, NewReport, Recipient
+from vocabulary import normalize_company, normalize_kvk
 
 
 async def file_draft(
@@ -47,8 +49,25 @@ async def file_draft(
         workplace_org_id=_received(chosen, draft.workplace_org),
         deadlines=due_dates(filed_at, urgent=chosen.urgent, policy=container.deadline_policy),
         sector=draft.sector or None,
+        matching=matching_tags(container, draft),
     )
     return await container.reports.file(new, receipt=receipt, also=also)
+
+
+def matching_tags(container: Container, draft: Draft) -> tuple[Tag, ...]:
+    """Keyed hashes of the company the student named, only when they said yes to
+    matching: the normalised name, and the KvK number they typed or their pick's."""
+    if container.matching is None or not draft.pattern_consent:
+        return ()
+    picked = container.directory.organization(draft.workplace_org) if draft.workplace_org else None
+    kvk = draft.workplace_kvk or (picked.kvk if picked is not None else None) or ""
+    values = [("name", normalize_company(draft.workplace)), ("kvk", normalize_kvk(kvk) or "")]
+    return tuple(
+        (key_id, kind, tag)
+        for kind, value in values
+        if value
+        for key_id, tag in container.matching.tags(kind, value)
+    )
 
 
 def _received(chosen: Route, org_id: str) -> str | None:
@@ -82,6 +101,9 @@ def content_of(draft: Draft, push_target: str = "") -> dict[str, str]:
         "threat": "yes" if draft.threat else "no",
         "workplace_org": draft.workplace_org,
         "recognised": draft.recognised,
+        "workplace_town": draft.workplace_town,
+        "workplace_kvk": draft.workplace_kvk,
+        "pattern_consent": "yes" if draft.pattern_consent else "no",
     }
     if push_target:
         content["push_target"] = push_target

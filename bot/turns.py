@@ -28,6 +28,7 @@ from bot.container import Container
 from bot.followup import FetchFile, FollowUpActions
 from bot.reporting import file_draft
 from dialogues import (
+    AllowShare,
     CheckStatus,
     Command,
     DrawReceipt,
@@ -211,6 +212,9 @@ class Turns:
                 action.token, action.score, action.text, action.quote
             )
             told = engine.feedback_result(state, saved)
+        elif isinstance(action, AllowShare):
+            allowed = await self.follow_up.allow_share(action.token, action.target)
+            told = engine.share_result(state, allowed)
         elif isinstance(action, Withdraw):
             gone = await self.follow_up.withdraw(
                 chat.key, action.token, action.code, channel.client

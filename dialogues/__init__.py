@@ -11,6 +11,7 @@ from dialogues.texts import Texts, lang_from_hint
 from dialogues.types import (
     EVENTS,
     Action,
+    AllowShare,
     Attachment,
     Button,
     CheckStatus,
@@ -48,6 +49,7 @@ __all__ = [
     "EVENTS",
     "MAX_ATTACHMENT",
     "Action",
+    "AllowShare",
     "Attachment",
     "Button",
     "CheckStatus",

@@ -14,6 +14,7 @@ from dialogues.feedback import AsksFeedback, giving_feedback
 from dialogues.followup import MAX_ATTACHMENT, MAX_REPLY
 from dialogues.state import State
 from dialogues.types import (
+    AllowShare,
     Attachment,
     CheckStatus,
     Outcome,
@@ -47,13 +48,23 @@ class AfterFiling(AsksFeedback):
         if isinstance(result, StatusFound) and self._asks_feedback(state, result):
             return self._ask_feedback(current, result)  # closed, no feedback yet (issue 12)
         if isinstance(result, StatusFound):
-            viewing = current.advance(menu="status", expecting="", token=result.reply_token)
+            share = result.may_share if result.pattern and result.reply_token else ()
+            viewing = current.advance(
+                menu="status", expecting="", token=result.reply_token, share=share
+            )
             return self._then_draft(state, viewing, self.followup.status(viewing, result))
         if isinstance(result, StatusNotFound):
             return Outcome(replace(current, expecting="code"), (self._not_found(current, result),))
         return self._then_draft(
             state, replace(current, expecting=""), self._locked(current, result)
         )
+
+    def share_result(self, state: State | None, allowed: bool) -> Outcome:
+        """After AllowShare: told plainly whether it is recorded (an ended report, or a
+        token gone stale, is not)."""
+        current = State.new() if state is None else state
+        key = "share_allowed" if allowed else "share_not_recorded"
+        return Outcome(state, (self._say(current, key), *self.reprompt(current)))
 
     def reply_result(self, state: State | None, result: ReplyResult) -> Outcome:
         """After SendReply / SendAttachment. Sent or expired: the token is dropped (an
@@ -120,6 +131,9 @@ class AfterFiling(AsksFeedback):
             return Outcome(replying, (self.followup.reply_prompt(replying),))
         if choice == "withdraw":
             return self._ask_withdraw(state, state.token)
+        target = choice.removeprefix("share_")
+        if target in state.share and state.token:
+            return Outcome(state.advance(token="", share=()), (), AllowShare(state.token, target))
         closed = state.advance(token="")
         return Outcome(closed, (self._say(state, "status_done"), *self.reprompt(closed)))
 

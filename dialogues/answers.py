@@ -15,6 +15,7 @@ from dialogues.questions import Questions
 from dialogues.state import State
 from dialogues.summary import Summary, answered
 from dialogues.types import Outcome, Reply
+from vocabulary import normalize_kvk
 
 DONE_WORDS = frozenset({"klaar", "done", "dat was het", "dat is alles", "that's it", "thats it"})
 
@@ -55,6 +56,9 @@ class Answers:
     def choose(self, state: State, step: Step, value: str) -> Outcome:
         extra_key = step.extra.get(value)
         extra = (self.q.say(state, extra_key),) if extra_key else ()
+        if value == step.explain:  # "explain": the text, then the same question again
+            again = state.advance(editing=state.editing)
+            return Outcome(again, (*extra, self.q.ask(again)))
         return self.after(state.with_answer(step.id, value), extra)
 
     def toggle(self, state: State, step: Step, value: str) -> Outcome:
@@ -108,6 +112,11 @@ class Answers:
             return Outcome(state, (self.q.ask(state),))
         if len(clean) > step.max_length:
             return Outcome(state, (self.q.say(state, "text_too_long", limit=step.max_length),))
+        if step.format == "kvk":
+            digits = normalize_kvk(clean)
+            if digits is None:
+                return Outcome(state, (self.q.say(state, "kvk_invalid"), self.q.ask(state)))
+            clean = digits
         return self.after(state.with_answer(step.id, clean))
 
     def pick(self, state: State, step: Step, value: str) -> Outcome:

@@ -36,8 +36,15 @@ STEP_KEYS = frozenset(
         "extra",
         "in_summary",
         "school_level",
+        "only_if_answer",
+        "format",
+        "explain",
     }
 )
+# only_if_answer: ask this step only when an earlier text step was answered this way:
+#   given  typed or picked (not skipped)      typed  typed, not picked from the buttons
+ANSWER_KINDS = ("given", "typed")
+FORMATS = ("kvk",)  # a text step's answer must look like this (else a kind message)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +60,9 @@ class Step:
     extra: Mapping[str, str] = field(default_factory=dict)
     in_summary: bool = True
     school_level: str | None = None  # ask only when the chosen school is of this level
+    only_if_answer: Mapping[str, str] = field(default_factory=dict)  # step -> given | typed
+    format: str | None = None  # a text answer's format (kvk), checked before it is kept
+    explain: str | None = None  # a choice option that only explains, then asks again
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,13 +127,36 @@ def _step(raw: Any, index: int) -> Step:
         extra=_pairs(name, raw, "extra"),
         in_summary=_flag(name, raw, "in_summary", default=True),
         school_level=level,
+        only_if_answer=_pairs(name, raw, "only_if_answer"),
+        format=_format(name, kind, raw.get("format")),
+        explain=_explain(name, raw.get("explain"), options, raw),
     )
+    for value in step.only_if_answer.values():
+        if value not in ANSWER_KINDS:
+            raise ValueError(f"step {name}: only_if_answer takes {', '.join(ANSWER_KINDS)}")
     if step.max_total < step.max_length:
         raise ValueError(f"step {name}: max_total is smaller than max_length")
     for value in step.extra:
         if value not in options:
             raise ValueError(f"step {name}: extra names {value!r}, not one of its options")
     return step
+
+
+def _format(name: str, kind: str, value: object) -> str | None:
+    if value is None:
+        return None
+    if kind != "text" or value not in FORMATS:
+        raise ValueError(f"step {name}: format is for text steps: one of {', '.join(FORMATS)}")
+    return str(value)
+
+
+def _explain(name: str, value: object, options: tuple[str, ...], raw: dict[str, Any]) -> str | None:
+    """The option that shows its `extra` text and asks the same question again."""
+    if value is None:
+        return None
+    if value not in options or value not in (raw.get("extra") or {}):
+        raise ValueError(f"step {name}: explain names an option that has an extra text")
+    return str(value)
 
 
 def _options(name: str, raw: object) -> tuple[str, ...]:
@@ -170,6 +203,10 @@ def _check_references(steps: tuple[Step, ...]) -> None:
                 raise ValueError(f"step {step.id}: only_if names {depends_on}, not asked before")
             if earlier.options and value not in earlier.options:
                 raise ValueError(f"step {step.id}: only_if {depends_on} is never {value!r}")
+        for depends_on in step.only_if_answer:
+            earlier = seen.get(depends_on)
+            if earlier is None or earlier.kind != "text":
+                raise ValueError(f"step {step.id}: only_if_answer names {depends_on}, no text step")
         if step.school_level is not None and not any(
             s.options_from == "schools" for s in seen.values()
         ):

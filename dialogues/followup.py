@@ -36,9 +36,14 @@ class FollowUp:
         done = ((self.q.button(state, "btn_status_done", "status.close"),),)
         if not state.token:
             return done
+        share = tuple(
+            (self.q.button(state, f"btn_share_{target}", f"status.share_{target}"),)
+            for target in state.share
+        )
         return (
             (self.q.button(state, "btn_reply", "status.reply"),),
             (self.q.button(state, "btn_withdraw", "status.withdraw"),),
+            *share,
             *done,
         )
 
@@ -50,6 +55,8 @@ class FollowUp:
         if found.reference:
             reference = t.get("status_reference", reference=escape(found.reference, quote=False))
             head = f"{reference}\n{head}"
+        if found.pattern:  # another student named the same company
+            head = f"{head}\n\n{t.get('status_in_pattern')}"
         thread = self._thread(t, found.thread, MESSAGE_LIMIT - len(head) - 2)
         text = "\n\n".join([head, *thread])
         return Reply(key, text, self.buttons(state), protect=True)

@@ -14,6 +14,12 @@ LANGS = ("nl", "en")
 
 ENGINE_KEYS = frozenset(
     {
+        "kvk_invalid",
+        "status_in_pattern",
+        "btn_share_network",
+        "btn_share_sbb",
+        "share_allowed",
+        "share_not_recorded",
         "welcome",
         "btn_privacy",
         *(f"lang_name_{lang}" for lang in LANGS),
@@ -178,6 +184,8 @@ CHANNEL_KEYS = frozenset(
         "notify_escalated_network",
         "notify_student_message",
         "notify_retention_warning",
+        "notify_pattern_match",
+        "notify_pattern_formed",
         "nudge_news",
         "error_try_again",
         "rate_limited",

@@ -60,6 +60,8 @@ class Questions:
         """only_if and school_level: whether this step is asked, given the answers so far."""
         if not all(state.answers.get(k) == v for k, v in step.only_if.items()):
             return False
+        if not all(_answered_as(state.answers.get(k), v) for k, v in step.only_if_answer.items()):
+            return False
         if step.school_level is None:
             return True
         return self.school_level(state) == step.school_level
@@ -221,6 +223,13 @@ class Questions:
             self.button(state, "btn_go_status", "go.status"),
         )
         return Reply("idle_help", self.t(state).get("idle_help"), (row,))
+
+
+def _answered_as(answer: object, kind: str) -> bool:
+    """given: a name typed or a workplace picked; typed: a name typed (a pick is (id,))."""
+    if kind == "typed":
+        return isinstance(answer, str) and bool(answer)
+    return bool(answer)
 
 
 def _with_rows(reply: Reply, rows: Rows) -> Reply:

@@ -84,6 +84,10 @@ class State:
     feedback_score: int = 0
     feedback_text: str = ""
 
+    # On a status view of a report in a company pattern: whom the student may let their
+    # adviser share it with (network | sbb); lives only while that view is open.
+    share: tuple[str, ...] = ()
+
     def __post_init__(self) -> None:
         if self.token and not _TOKEN.fullmatch(self.token):
             raise ValueError("token: expected at most 256 printable ASCII characters")
@@ -131,6 +135,8 @@ class State:
         giving = self.menu in FEEDBACK_MENUS
         if not giving and (self.feedback_score or self.feedback_text):
             tidied = replace(tidied, feedback_score=0, feedback_text="")
+        if self.share and self.menu != "status":
+            tidied = replace(tidied, share=())
         needed = self.menu in ("status", "withdraw") or self.expecting == "reply" or giving
         return tidied if needed or not tidied.token else replace(tidied, token="")
 
@@ -157,6 +163,7 @@ class State:
             "guess": self.guess,
             "feedback_score": self.feedback_score,
             "feedback_text": self.feedback_text,
+            "share": list(self.share),
         }
 
     @classmethod
@@ -184,9 +191,20 @@ class State:
                 guess=_guess(data.get("guess", "")),
                 feedback_score=_score(data.get("feedback_score", 0)),
                 feedback_text=_text(data.get("feedback_text", "")),
+                share=_share(data.get("share", [])),
             )
         except KeyError as exc:
             raise ValueError(f"not a conversation state: {exc} is missing") from exc
+
+
+SHARE_TARGETS = ("network", "sbb")
+
+
+def _share(value: object) -> tuple[str, ...]:
+    targets = _strings(value)
+    if any(t not in SHARE_TARGETS for t in targets):
+        raise ValueError("share: expected network and/or sbb")
+    return targets
 
 
 def _choice(value: object, allowed: tuple[str, ...]) -> str:

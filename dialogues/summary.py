@@ -161,4 +161,7 @@ def draft_of(state: State, q: Questions) -> Draft:
         workplace_org=workplace_org,
         recognised=one("recognised"),
         sector=one("sector"),
+        workplace_town=one("workplace_town") if not workplace_org else "",
+        workplace_kvk=one("workplace_kvk") if not workplace_org else "",
+        pattern_consent=bool(workplace) and one("pattern_consent") == "yes",
     )

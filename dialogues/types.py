@@ -88,6 +88,9 @@ class Draft:
     workplace_org: str = ""  # the workplace organization picked from the config, or ""
     recognised: str = ""  # yes | no | unknown; "" when not asked (not mbo, or not consented)
     sector: str = ""  # the internship's sector (vocabulary.SECTORS), "" when skipped
+    workplace_town: str = ""  # typed with a typed workplace name; sealed like the name
+    workplace_kvk: str = ""  # 8 digits (format-checked: a KvK number has no check digit)
+    pattern_consent: bool = False  # "yes" to matching: only then is the company hashed
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +160,15 @@ class GiveFeedback:
     quote: bool = False  # the student allowed quoting the text anonymously
 
 
+@dataclass(frozen=True, slots=True)
+class AllowShare:
+    """From a status view of a report in a company pattern: the student lets their
+    adviser share the report itself with `target` (network | sbb)."""
+
+    token: str
+    target: str
+
+
 Action = (
     DrawReceipt
     | Submit
@@ -166,6 +178,7 @@ Action = (
     | SendAttachment
     | Withdraw
     | GiveFeedback
+    | AllowShare
 )
 
 
@@ -207,6 +220,8 @@ class StatusFound:
     # Set only when the report is closed and its student gave no feedback yet: the flag
     # that the engine asks for it, and what saves it (opaque, made by the channel).
     feedback_token: str = ""
+    pattern: bool = False  # another report names the same company (a company pattern)
+    may_share: tuple[str, ...] = ()  # network | sbb: what the student may still allow
 
 
 @dataclass(frozen=True, slots=True)

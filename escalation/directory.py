@@ -33,6 +33,7 @@ class Organization:
     level: str | None = None
     advisers: tuple[Adviser, ...] = ()
     students: int | None = None  # enrolled students, for the figures' rate per 1,000
+    kvk: str | None = None  # a workplace's KvK number, for matching a pick to a number
 
     @property
     def coordinators(self) -> tuple[Adviser, ...]:
@@ -59,6 +60,24 @@ class Directory:
         organization's coordinators, or all its advisers when none is marked."""
         network = self.network
         return network.coordinators or network.advisers
+
+    @property
+    def pattern_coordinators(self) -> tuple[Adviser, ...]:
+        """Who is told of company patterns for the network: its coordinators, or all its
+        advisers when none is marked coordinator."""
+        return self.network_coordinators
+
+    @property
+    def sbb_advisers(self) -> tuple[Adviser, ...]:
+        return tuple(a for o in self.organizations if o.kind == "sbb" for a in o.advisers)
+
+    def sees_patterns(self, adviser_id: str) -> str | None:
+        """network | sbb: whose patterns page this adviser sees; None: none."""
+        if any(a.id == adviser_id for a in self.pattern_coordinators):
+            return "network"
+        if any(a.id == adviser_id for a in self.sbb_advisers):
+            return "sbb"
+        return None
 
     @property
     def schools(self) -> tuple[Organization, ...]:

@@ -10,6 +10,7 @@ Keys and cryptography
 - `draft_keys`: one shreddable key file per live conversation (its end destroys every
   older copy of the draft).
 - `audit_anchor`: the audit chain's head, anchored in keys.dir outside the database.
+- `matching_keys`: the matching keys (keys.dir/matching) for company patterns, rotated.
 - `files`: durable steps on those files (flushing a directory).
 - `sealed_keys`: copies of a report's data key sealed to its readers, and opening one.
 - `thread`: how a report's messages and files are sealed, for both sides.
@@ -35,4 +36,6 @@ Repositories, one per concern
 - `attempts`: wrong receipt codes per chat, and the lock-out.
 - `outbox`: notifications to advisers, sent at least once and claimed with a lease.
 - `updates`: which Telegram updates were handled already.
+- `patterns`: company patterns: consenting reports' keyed hashes, the release in the
+  filing's transaction, the coordinators' figures and the names shared with them.
 """

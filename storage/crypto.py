@@ -660,3 +660,50 @@ def normalize_recovery_code(text: str) -> str:
     """Case, spaces and dashes do not matter when typing it back."""
     body = "".join(ch for ch in text.upper() if ch.isalnum())
     return "-".join(body[i : i + 4] for i in range(0, len(body), 4))
+
+
+# --- matching company names across reports (patterns) ---------------------------------
+
+
+def new_matching_secret() -> bytes:
+    """The random secret of one matching key file (`matching_keys`)."""
+    return os.urandom(KEY_LEN)
+
+
+class MatchingKey:
+    """Keyed hashes of a normalised company name or KvK number, for finding reports that
+    name the same company without a list of names anywhere.
+
+    Its own key file, neither the server key nor the chat-hash key: a copy of the
+    database alone confirms nothing; a copy of keys.dir as well lets someone confirm a
+    company they guess (hash the guess, look for it), and nothing more: no student, no
+    story. `key_id` is stored next to each hash so that a rotated key's hashes can be
+    told apart and retired.
+    """
+
+    def __init__(self, key_id: str, secret: bytes) -> None:
+        if len(secret) != KEY_LEN:
+            raise ValueError("a matching key is 32 bytes")
+        self.key_id = key_id
+        self._key = HKDF(hashes.SHA256(), KEY_LEN, salt=None, info=_aad("pattern-match")).derive(
+            secret
+        )
+
+    def tag(self, kind: str, value: str) -> bytes:
+        """HMAC-SHA256 of (kind, value): "name" and "kvk" hashes never collide."""
+        return hmac.new(self._key, _aad("pattern-tag", kind, value), hashlib.sha256).digest()
+
+
+def seal_shared_name(name: str, public_key: bytes, *, pattern_id: str, report_id: str) -> bytes:
+    """A company's name as an adviser shares it with a coordinator: HPKE to the
+    coordinator's key, bound to the pattern and the report (padded like every field)."""
+    recipient = X25519PublicKey.from_public_bytes(public_key)
+    info = _aad("pattern-name", pattern_id, report_id)
+    return _SUITE.encrypt(pad(name.encode()), recipient, info=info)
+
+
+def open_shared_name(
+    sealed: bytes, private_key: X25519PrivateKey, *, pattern_id: str, report_id: str
+) -> str:
+    info = _aad("pattern-name", pattern_id, report_id)
+    return unpad(_hpke_open(sealed, private_key, info)).decode()

@@ -25,6 +25,7 @@ from storage.kdf_thread import in_kdf_thread
 from storage.keys import KeyStore
 from storage.models import Deadline, Report, ReportField, SealedKey
 from storage.outbox import notification_rows
+from storage.patterns import PatternPolicy, Tag, match_new_report
 from storage.sealed_keys import (
     ADVISER,
     RECOVERY,
@@ -73,6 +74,8 @@ class NewReport:
     workplace_org_id: str | None = None
     deadlines: tuple[tuple[str, datetime], ...] = ()  # (acknowledge | feedback, due)
     sector: str | None = None  # vocabulary.SECTORS; None: the student skipped it
+    # The student said yes to matching: keyed hashes of the company (`storage.patterns`).
+    matching: tuple[Tag, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -95,11 +98,18 @@ AlsoInTransaction = Callable[[AsyncSession, "Filed"], Awaitable[None]]
 
 class ReportStore:
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], keys: KeyStore, clock: Clock = utcnow
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        keys: KeyStore,
+        clock: Clock = utcnow,
+        *,
+        patterns: PatternPolicy | None = None,
     ) -> None:
+        """`patterns`: None turns matching off (a report's hashes are then not stored)."""
         self.sessions = sessions
         self.keys = keys
         self.clock = clock
+        self.patterns = patterns
 
     async def _receipt_keys(self, code: str) -> crypto.ReceiptKeys:
         return await in_kdf_thread(
@@ -196,6 +206,12 @@ class ReportStore:
                 Deadline(report_id=report_id, kind=kind, due_at=due, level=0, next_step_at=due)
                 for kind, due in new.deadlines
             )
+            if new.matching and self.patterns is not None:
+                # The release, if this report completes or joins a pattern, commits
+                # with the report: exactly once per new matching report.
+                await match_new_report(
+                    session, self.keys.server, report_id, new.matching, self.patterns, now
+                )
             filed = Filed(report_id, report.reference, receipt)
             if also is not None:
                 await session.flush()

@@ -30,6 +30,8 @@ from storage.models import (
     Attachment,
     Message,
     Notification,
+    PatternName,
+    PatternTag,
     ReadMark,
     Report,
     ReportField,
@@ -42,7 +44,18 @@ from vocabulary import ENDED_STATUSES
 
 # Deadlines stay: their due and met times and escalation level are statistics (the
 # figures' follow-up times), not content, and the figures must outlive erasure.
-CONTENT_TABLES = (Attachment, Message, ReportField, SealedKey, ReadMark, Notification)
+# A company's keyed hash and a name shared with a coordinator go with the content: an erased report
+# takes part in no new pattern (its membership, a plain link, stays for the figures).
+CONTENT_TABLES = (
+    Attachment,
+    Message,
+    ReportField,
+    SealedKey,
+    ReadMark,
+    Notification,
+    PatternTag,
+    PatternName,
+)
 
 
 def _ended_before(moment: datetime) -> ColumnElement[bool]:

@@ -21,8 +21,9 @@ from storage import audit, crypto, thread
 from storage.clock import Clock, student_time, utcnow
 from storage.deadlines import expect_answer
 from storage.feedback import feedback_due
-from storage.models import Attachment, Message, ReadMark, Report
+from storage.models import Attachment, Message, PatternMember, ReadMark, Report
 from storage.outbox import notification_rows
+from storage.patterns import allow_share
 from storage.reports import ReportStore, forget_push_target, report_private_key
 from storage.sealed_keys import report_public_key, report_recipients
 from vocabulary import OPEN_STATUSES, ReportStatus, ThreadEvent
@@ -49,6 +50,10 @@ class StudentView:
     changed_at: datetime
     thread: tuple[StudentThreadItem, ...]
     feedback_due: bool = False  # closed, and the feedback question not answered yet
+    # Part of a company pattern, and whom the student may still let their adviser share
+    # the report with (network, and sbb for an mbo report).
+    pattern: bool = False
+    may_share: tuple[str, ...] = ()
 
 
 # When an answer to a student's message is due, from the time it is stored (the service
@@ -78,6 +83,10 @@ class StudentSide:
                 return None
             report, data_key = found
             thread = await _thread(session, report.id, data_key)
+            member = await session.get(PatternMember, report.id)
+        allowed = set(member.share_allowed.split(",")) if member is not None else set()
+        offer = ("network", "sbb") if report.level == "mbo" else ("network",)
+        may_share = tuple(t for t in offer if t not in allowed) if member is not None else ()
         return StudentView(
             report.id,
             report.reference,
@@ -85,7 +94,20 @@ class StudentSide:
             report.updated_at,
             thread,
             feedback_due=feedback_due(report),
+            pattern=member is not None,
+            may_share=may_share,
         )
+
+    async def allow_share(self, report_id: str, target: str) -> bool:
+        """The student (holding a reply token from /status) lets their adviser share the
+        report itself with `target` (network | sbb); audit-logged. False when it is in no
+        pattern, or has ended."""
+        async with self.sessions() as session, session.begin():
+            report = await session.get(Report, report_id, with_for_update=True)
+            if report is None or report.status not in OPEN_STATUSES:
+                return False
+            now = await _student_now(session, report, self.clock())
+            return await allow_share(session, self.reports.keys.server, report, target, now)
 
     async def recipients(self, report_id: str) -> tuple[str, ...]:
         """The advisers a report is sealed to: the ones to tell about an answer."""

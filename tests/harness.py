@@ -152,6 +152,9 @@ async def file_report(
     await student.press("hhs")
     if workplace:
         await student.say(workplace)
+        await student.press(V["skip"])  # its town
+        await student.press(V["skip"])  # its KvK number
+        await student.press("no")  # no to matching (company patterns)
     else:
         await student.press(V["skip"])
     await student.press(V["skip"])  # the sector (optional)

@@ -243,3 +243,22 @@ def test_the_shipped_contacts_are_den_haags() -> None:
     assert phones["Discriminatie.nl"] == "0800-0142"
     for route in routes:
         assert route.checked > datetime.date(2026, 1, 1), route.name
+
+
+def test_patterns_threshold_below_two_is_refused_with_the_reason(tmp_path: Path) -> None:
+    data = shipped()
+    assert load_settings(write(tmp_path, data)).patterns.threshold == 2
+    data["patterns"]["threshold"] = 1
+    err = error_for(tmp_path, data)
+    assert err.key == "patterns.threshold" and "at least 2" in err.fix
+    data["patterns"]["threshold"] = 3
+    assert load_settings(write(tmp_path, data)).patterns.threshold == 3
+
+
+def test_a_workplace_kvk_number_is_eight_digits(tmp_path: Path) -> None:
+    data = shipped()
+    data["organizations"][4]["kvk"] = "1234567"
+    err = error_for(tmp_path, data)
+    assert err.key == "organizations.4.kvk" and "8 digits" in err.fix
+    data["organizations"][4]["kvk"] = "12345678"
+    assert load_settings(write(tmp_path, data)).organizations[4].kvk == "12345678"

@@ -342,3 +342,33 @@ async def test_the_kdf_thread_yields_the_cpu_to_the_event_loop() -> None:
 
     assert await kdf_thread.in_kdf_thread(my_nice) == kdf_thread.KDF_NICENESS
     assert my_nice() != kdf_thread.KDF_NICENESS  # the loop's own thread keeps its priority
+
+
+# --- company patterns: the matching key and names shared with a coordinator ------------
+
+
+def test_matching_tags_are_keyed_and_separate_names_from_kvk_numbers() -> None:
+    one = crypto.MatchingKey("k1", bytes(range(32)))
+    same = crypto.MatchingKey("k9", bytes(range(32)))
+    other = crypto.MatchingKey("k1", bytes(32))
+    tag = one.tag("name", "albert heyn")
+    assert len(tag) == 32 and tag == same.tag("name", "albert heyn")  # the id is a label
+    assert tag != other.tag("name", "albert heyn")  # another key: nothing in common
+    assert tag != one.tag("kvk", "albert heyn") != one.tag("name", "albert heyn bv")
+    with pytest.raises(ValueError):
+        crypto.MatchingKey("k1", b"short")
+
+
+def test_a_shared_company_name_opens_only_for_its_coordinator_pattern_and_report() -> None:
+    coordinator, public = crypto.generate_keypair()
+    stranger, _ = crypto.generate_keypair()
+    sealed = crypto.seal_shared_name("Albert Heijn B.V.", public, pattern_id="p1", report_id="r1")
+    assert b"Albert" not in sealed
+    assert (
+        crypto.open_shared_name(sealed, coordinator, pattern_id="p1", report_id="r1")
+        == "Albert Heijn B.V."
+    )
+    for key, pattern, report in ((stranger, "p1", "r1"), (coordinator, "p2", "r1"),
+                                 (coordinator, "p1", "r2")):  # fmt: skip
+        with pytest.raises(crypto.CryptoError):
+            crypto.open_shared_name(sealed, key, pattern_id=pattern, report_id=report)

@@ -98,6 +98,8 @@ def test_known_workplaces_are_buttons_and_picking_one_names_the_org(lang: str) -
     assert [b.label for b in chat.buttons[:2]] == ["HagaZiekenhuis", "Gemeente Den Haag & Co"]
     assert ENGINE.texts(lang).get("pick_or_type") in chat.text
     chat.press("gemeente")
+    assert chat.step == "pattern_consent"  # a pick: no town or KvK number asked
+    chat.press("yes")
     assert chat.step == "sector"
     chat.walk_to("summary")
     assert "Gemeente Den Haag &amp; Co" in chat.text  # escaped in the summary
@@ -125,9 +127,16 @@ def test_a_picked_workplace_can_be_changed_to_a_typed_one_from_the_summary() -> 
     chat.press("edit.workplace")
     assert "haga" in chat.offered
     chat.say("Bakkerij De Korst")
-    assert chat.step == "summary"
+    assert chat.step == "workplace_town"  # typed now: where is it, and its KvK number
+    chat.say("Delft")
+    assert chat.step == "workplace_kvk"
+    chat.say("nummer kwijt")
+    assert chat.keys[0] == "kvk_invalid" and chat.step == "workplace_kvk"  # asked again
+    chat.say("12.34.56.78")
+    assert chat.step == "summary"  # the matching answer given for the pick still stands
     draft = _confirm(chat)
     assert isinstance(draft, Submit) and draft.draft.workplace_org == ""
+    assert (draft.draft.workplace_town, draft.draft.workplace_kvk) == ("Delft", "12345678")
 
 
 def test_a_workplace_removed_from_the_config_is_asked_again() -> None:

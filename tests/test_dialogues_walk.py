@@ -40,12 +40,15 @@ CHOICES = [
     for step in ENGINE.flow.steps
     if step.kind == "choice"
     for option in _options(step.id)
+    if option != step.explain  # it explains and asks again: it lands nowhere
 ]
 
 
 def _draft_value(draft: Draft, step_id: str) -> object:
     if step_id == "safety":
         return "yes" if draft.danger else "threat" if draft.threat else "no"
+    if step_id == "pattern_consent":
+        return "yes" if draft.pattern_consent else "no"
     return getattr(draft, step_id)
 
 
@@ -53,6 +56,7 @@ def _draft_value(draft: Draft, step_id: str) -> object:
 REACH: dict[str, dict[str, object]] = {
     "recognised": {"school": "mondriaan", "visibility": "school_and_workplace"},
     "evidence_note": {"evidence": "yes"},
+    "pattern_consent": {"workplace": "Albert Heijn B.V."},
 }
 
 
@@ -370,6 +374,12 @@ def test_every_field_can_be_changed_from_the_summary(lang: str, field: str) -> N
     if field == "evidence":  # yes now: the note is asked, then straight back
         assert chat.step == "evidence_note"
         chat.say("Een collega zag het.")
+    if field == "workplace":  # a name now: its town, KvK number and matching are asked
+        assert chat.step == "workplace_town"
+        chat.press("skip")
+        chat.say("1234 5678")
+        assert chat.step == "pattern_consent"
+        chat.press("no")
     assert chat.step == "summary" and chat.keys[-1] == "summary"
     assert chat.state is not None and not chat.state.editing
     after = chat.state.answers

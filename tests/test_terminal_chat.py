@@ -32,6 +32,9 @@ async def test_a_whole_report_in_the_terminal(make_settings: Callable[..., Setti
             "4",  # still going on
             "3",  # ROC Mondriaan
             "Bakkerij De Korst",
+            "1",  # skip its town
+            "1",  # skip its KvK number
+            "2",  # no to matching (company patterns)
             "10",  # the sector: skip
             "2",  # no evidence
             "2",  # talk to an adviser

@@ -252,6 +252,9 @@ async def _to_summary(client: Any) -> dict[str, Any]:
         ("Het gebeurt nog steeds", None),
         ("ROC Mondriaan", None),
         ("", "Bakkerij De Korst"),
+        ("Overslaan", None),  # its town
+        ("Overslaan", None),  # its KvK number
+        ("Nee", None),  # no to matching (company patterns)
         ("Overslaan", None),  # the sector
         ("Nee", None),
         ("Praten met een vertrouwenspersoon", None),

@@ -4,10 +4,12 @@ A leaf: it imports nothing of ours, so `dialogues` (which words them for the stu
 and `storage` (which writes them in rows) can both depend on it without depending on
 each other. One module per word family: `status` (a report's status), `events` (the
 codes of a thread's event entries), `receipt` (how a receipt code looks), `sector` (the
-internship's sector), `feedback` (the score scale and text limit of the student's
+internship's sector), `companies` (how a company's name and KvK number are written
+before they are matched), `feedback` (the score scale and text limit of the student's
 feedback after closing).
 """
 
+from vocabulary.companies import KVK_DIGITS, normalize_company, normalize_kvk
 from vocabulary.events import ThreadEvent
 from vocabulary.feedback import FEEDBACK_MAX_TEXT, FEEDBACK_SCORES
 from vocabulary.receipt import RECEIPT_DIGITS, RECEIPT_SEPARATORS, format_receipt, normalize_receipt
@@ -18,6 +20,7 @@ __all__ = [
     "ENDED_STATUSES",
     "FEEDBACK_MAX_TEXT",
     "FEEDBACK_SCORES",
+    "KVK_DIGITS",
     "OPEN_STATUSES",
     "RECEIPT_DIGITS",
     "RECEIPT_SEPARATORS",
@@ -25,5 +28,7 @@ __all__ = [
     "ReportStatus",
     "ThreadEvent",
     "format_receipt",
+    "normalize_company",
+    "normalize_kvk",
     "normalize_receipt",
 ]

@@ -2,7 +2,8 @@
 
 Modules: `config` (what it needs), `sessions` (in-memory sessions holding the unlocked
 key), `web` (cookie, CSRF, page helpers), `auth` (enrol, login, logout, recover),
-`pages` (reports and actions), `figures` (the coordinators' figures, PDF,
+`pages` (reports and actions), `patterns` (company patterns: the coordinators' page,
+sharing a name or a report), `figures` (the coordinators' figures, PDF,
 spreadsheet), `feedback` (the students' feedback, for the network's
 coordinators), `transfers` (the hand-over forms), `handover` (where a
 report may go), `overview` (the coordinators' deadlines), `sheet` (a report as one list
@@ -23,7 +24,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from escalation.console import auth, feedback, figures, overview, pages, transfers
+from escalation.console import auth, feedback, figures, overview, pages, patterns, transfers
 from escalation.console.config import Console, ConsoleConfig
 from escalation.console.present import local
 from escalation.console.sessions import SessionStore
@@ -76,6 +77,9 @@ def console_app(console: Console) -> Starlette:
         Route("/figures", figures.figures_page),
         Route("/figures/report.pdf", figures.figures_pdf),
         Route("/figures/tables.xlsx", figures.figures_xlsx),
+        Route("/patterns", patterns.patterns_page),
+        Route(r + "/pattern/name", patterns.share_name, methods=["POST"]),
+        Route(r + "/pattern/share", patterns.share_report, methods=["POST"]),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     app = Starlette(routes=routes, exception_handlers={HTTPException: _error})

@@ -81,10 +81,11 @@ async def reports(request: Request, who: SignedIn) -> Response:
         "grounds": sorted({g for c in cases for g in c.grounds}),
     }
     failed = await console.cases.failed_notices(_org_adviser_ids(request, me))
+    marks = await console.cases.pattern_marks([c.id for c in shown])
     return page(
         request, "list.html", session, cases=shown, total=len(cases), chosen=chosen,
         options=options, sort=sort, descending=descending, urgent=bool(q.get("urgent")),
-        overdue=bool(q.get("overdue")), failed=len(failed),
+        overdue=bool(q.get("overdue")), failed=len(failed), marks=marks,
     )  # fmt: skip
 
 
@@ -112,8 +113,9 @@ async def report(request: Request, who: SignedIn) -> Response:
     if view is None:
         raise not_found()
     built = sheet.build(view, ConsoleTexts(session.lang), sheet_names(request), console.clock())
+    mark = await console.cases.pattern_mark(me.id, who.key, report_id)
     return page(
-        request, "report.html", session, view=view, sheet=built,
+        request, "report.html", session, view=view, sheet=built, mark=mark,
         handover=await transfers.choices(request, me, view), settable=SETTABLE,
         outcomes=OUTCOMES, open=OPEN_STATUSES, done=request.query_params.get("done"),
         error=request.query_params.get("error"),

@@ -19,7 +19,10 @@ DUTCH_TIME = ZoneInfo("Europe/Amsterdam")
 ORDER = (
     "story",
     "workplace",
+    "workplace_town",
+    "workplace_kvk",
     "workplace_org",
+    "pattern_consent",
     "evidence",
     "evidence_note",
     "danger",
@@ -28,7 +31,7 @@ ORDER = (
     "school_choice",
     "lang",
 )
-CODED = {"evidence", "danger", "threat", "recognised"}  # yes | no | unknown
+CODED = {"evidence", "danger", "threat", "recognised", "pattern_consent"}  # yes | no | unknown
 ORGS = {"school_choice", "workplace_org"}
 
 

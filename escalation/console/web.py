@@ -153,6 +153,9 @@ def page(
             "root": root(request),
             "adviser": session.adviser if session is not None else None,
             "org": _org_name(ctx, session),
+            "sees_patterns": session is not None
+            and session.adviser is not None
+            and ctx.console.directory.sees_patterns(session.adviser.id) is not None,
             "now": ctx.console.clock(),
             **values,
         },

@@ -8,12 +8,14 @@ report exists.
 
 `access` (that rule, and the audit entry every method writes), `reading` (the list, a
 report, a file, the overview), `actions` (acknowledging, writing, status), `handover`
-(to a colleague, moving, adding an organization, handing back), `views` (the values
+(to a colleague, moving, adding an organization, handing back), `patterns` (a report's
+company pattern: marker, sharing, the coordinators' page), `views` (the values
 returned). The console holds one `Cases`, which is all of them.
 """
 
 from storage.cases.actions import TEXT_MAX, CaseActions
 from storage.cases.handover import CaseHandovers
+from storage.cases.patterns import PatternCases, PatternMark, PatternPage
 from storage.cases.reading import CaseReading
 from storage.cases.views import (
     OUTCOMES,
@@ -29,7 +31,7 @@ from storage.cases.views import (
 )
 
 
-class Cases(CaseReading, CaseActions, CaseHandovers):
+class Cases(CaseReading, CaseActions, CaseHandovers, PatternCases):
     """The console's one handle on the reports: reading and acting share the sessions,
     the server key and the clock."""
 
@@ -49,5 +51,8 @@ __all__ = [
     "Cases",
     "DeadlineView",
     "FailedNotice",
+    "PatternCases",
+    "PatternMark",
+    "PatternPage",
     "ReportMeta",
 ]

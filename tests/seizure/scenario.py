@@ -51,6 +51,9 @@ class Pupil:
     receipt: str = ""
     state: str = "not started"  # drafting / filed / stopped
     inputs_after_filing: bool = False
+    # The company named (name, town, KvK number) with a yes to matching: A and B name the
+    # same one, spelled differently, and form a company pattern when they file.
+    company: tuple[str, str, str] | None = None
 
     @property
     def story(self) -> str:
@@ -79,7 +82,16 @@ def pupils() -> dict[str, Pupil]:
     out = {n: Pupil(n, chat, f"MARK{n}{uuid.uuid4().hex[:16]}") for n, chat in ids.items()}
     out["B"].reply_marker = f"REPLY{uuid.uuid4().hex[:16]}"
     out["B"].feedback_marker = f"FEEDBACK{uuid.uuid4().hex[:16]}"
+    out["A"].company = COMPANIES[0]
+    out["B"].company = COMPANIES[1]
     return out
+
+
+# Every company name the seizure test uses: searched for in every form (verdict.py).
+COMPANIES = (
+    ("Albert Heijn B.V.", "Zaandam", "35012085"),
+    ("albert heijn bv", "", ""),
+)
 
 
 Copier = Callable[[str, Path], Awaitable[None]]
@@ -111,7 +123,7 @@ async def play(api: BotAPIStandIn, workdir: Path, copier: Copier, database_url: 
         await start_draft(chats[name], p[name].story)
 
     async def file(name: str) -> None:
-        p[name].receipt = await finish_and_file(chats[name])
+        p[name].receipt = await finish_and_file(chats[name], company=p[name].company)
         p[name].state = "filed"
 
     def start(n: int) -> Process:

@@ -54,13 +54,21 @@ async def start_draft(student: Student, story: str) -> None:
     await student.press("done")
 
 
-async def finish_and_file(student: Student, submit: str = "submit") -> str:
-    """From the grounds question to the receipt; returns the 16 digits shown."""
+async def finish_and_file(
+    student: Student, submit: str = "submit", company: tuple[str, str, str] | None = None
+) -> str:
+    """From the grounds question to the receipt; returns the 16 digits shown. With a
+    `company` (name, town, KvK number; "" skips one) it is named with a yes to matching."""
     await student.press("religion")
     await student.press("next")
     await student.press("month")
     await student.press("hhs")
-    await student.press("skip")
+    if company is None:
+        await student.press("skip")
+    else:
+        for answer in company:
+            await (student.say(answer) if answer else student.press("skip"))
+        await student.press("yes")
     await student.press("skip")  # the sector
     await student.press("no")
     await student.press("talk")

@@ -52,6 +52,8 @@ async def test_a_seized_postgres_disk_reveals_nothing(api: BotAPIStandIn, tmp_pa
 
             run = await play(api, tmp_path, copier, url)
             reports = [dict(r) for r in await admin.fetch("SELECT * FROM reports")]
+            # A and B named the same company: a pattern formed, hashed, not named.
+            assert await admin.fetchval("SELECT count(*) FROM pattern_members") == 2
         finally:
             await admin.close()
     keys = tmp_path / "var" / "keys"

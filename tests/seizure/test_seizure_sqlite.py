@@ -48,6 +48,8 @@ async def test_a_seized_sqlite_disk_reveals_nothing(api: BotAPIStandIn, tmp_path
     with sqlite3.connect(var / "stagemeld.db") as conn:
         conn.row_factory = sqlite3.Row
         reports = [dict(r) for r in conn.execute("SELECT * FROM reports")]
+        # A and B named the same company: a pattern formed, hashed, not named.
+        assert conn.execute("SELECT count(*) FROM pattern_members").fetchone()[0] == 2
     filed = {
         name: report_of(var / "keys", reports, p.receipt)
         for name, p in run.pupils.items()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +12,7 @@ from storage.keys import KeyStore
 from tests.seizure.analysis import Findings, Subject
 from tests.seizure.attacker import Needle, needle, receipt_needles
 from tests.seizure.scenario import CHAT_RANGE, Moment, Run
+from vocabulary import normalize_company
 
 PLAINTEXT = ("raw bytes", "plain value")
 
@@ -35,7 +37,21 @@ def needles_for(run: Run, filed: dict[str, Filed]) -> list[Needle]:
         if name in filed:
             out.append(needle("report id", name, filed[name].report_id))
             out.append(needle("reference", name, filed[name].reference))
+        if p.company is not None:
+            out += company_needles(name, p.company)
     return out
+
+
+def company_needles(student: str, company: tuple[str, str, str]) -> list[Needle]:
+    """A company name in any form: as typed, without its legal form, normalised for
+    matching (`normalize_company`), in any case; its town and KvK number too."""
+    name, town, kvk = company
+    forms = {name, normalize_company(name), " ".join(name.split()[:2]), town, kvk}
+    return [
+        Needle("company", student, re.compile(re.escape(form.encode()), re.IGNORECASE))
+        for form in sorted(forms)
+        if form
+    ]
 
 
 def report_of(keys_dir: Path, reports: list[dict[str, object]], receipt: str) -> Filed:
@@ -70,7 +86,7 @@ def forbidden(moment: Moment, found: Findings) -> tuple[list[str], list[str]]:
         kind, who = hit.needle.kind, hit.needle.student
         state = moment.states.get(who, "")
         decrypted = hit.how not in PLAINTEXT
-        if kind == "marker":
+        if kind in ("marker", "company"):
             (bad if state in ("filed", "stopped") else noted).append(
                 f"{hit} (the student's draft is {state})"
             )
