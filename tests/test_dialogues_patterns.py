@@ -20,7 +20,7 @@ def test_skipping_the_workplace_asks_nothing_about_matching() -> None:
     chat = start()
     chat.walk_to("workplace")
     chat.press("skip")
-    assert chat.step == "evidence"
+    assert chat.step == "sector"  # the next question, no matching ones
     draft = file_draft(start(), {}).draft  # the default walk skips the workplace
     assert not draft.pattern_consent and draft.workplace_kvk == ""
 
@@ -35,7 +35,7 @@ def test_explain_shows_why_and_asks_the_same_question_again(lang: str) -> None:
     assert chat.step == "pattern_consent" and chat.state is not None and before is not None
     assert chat.state.answers == before.answers  # nothing answered
     chat.press("yes")
-    assert chat.step == "evidence"
+    assert chat.step == "sector"
 
 
 def test_a_typed_company_with_town_kvk_and_consent_lands_in_the_draft() -> None:

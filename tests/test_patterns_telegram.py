@@ -40,6 +40,7 @@ async def name_the_company(student: Student, name: str, kvk: str = "") -> str:
     asked = await student.press("explain")  # what happens with a yes, then the same question
     assert any("vingerafdruk" in t for t in asked), asked
     await student.press("yes")
+    await student.press("skip")  # the sector
     await student.press("no")
     await student.press("talk")
     await student.press("school")
