@@ -552,11 +552,6 @@ def webhook_signature_matches(secret: bytes, body: bytes, header: str | None) ->
     return hmac.compare_digest(expected, header[len("sha256=") :].strip().lower().encode())
 
 
-def webhook_signature(secret: bytes, body: bytes) -> str:
-    """The header value Meta would send for `body` (the tests' stand-in signs with it)."""
-    return "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
-
-
 # --- shreddable draft keys and the process's own key ---------------------------------------
 
 
