@@ -50,6 +50,9 @@ class WhatsAppChannel:
         self.one = OneAtATime()
         self.sent = SentMessages(clock)
         self.last_seen: dict[str, float] = {}  # chat hash -> when it last wrote (memory)
+        # chat hash -> the language it spoke: WhatsApp sends no language, and a filed
+        # report leaves no conversation to remember it by (memory only; Dutch after a restart)
+        self.langs: dict[str, str] = {}
         self.counts: Counter[str] = Counter()
         self.renderers = {lang: Renderer(self.turns.texts(lang)) for lang in ("nl", "en")}
         self.tasks: set[asyncio.Task[None]] = set()
@@ -72,27 +75,32 @@ class WhatsAppChannel:
                 self.counts["duplicate"] += 1
                 return
             self.last_seen[chat.key] = self.clock()
+            lang = self.langs.get(chat.key, "nl")
             if not self.flood.allow(chat.key):
                 if self.flood.first_refusal(chat.key):
-                    await self._say(m.sender, "nl", "rate_limited")
+                    await self._say(m.sender, lang, "rate_limited")
                 return
-            result = await self._turn(chat, m)
+            result = await self._turn(chat, m, lang)
             if result is None:
-                await self._say(m.sender, "nl", "error_try_again")
+                await self._say(m.sender, lang, "error_try_again")
                 return
+            self.langs[chat.key] = result.lang
             await self.show(m.sender, result)
 
     def _update_id(self, m: Incoming) -> int:
         """A wamid encodes the sender's number: only its keyed hash is stored."""
         return int(self.container.keys.server.chat_key("whatsapp-message", m.message_id)[:15], 16)
 
-    async def _turn(self, chat: ChatRef, m: Incoming) -> TurnResult | None:
+    async def _turn(self, chat: ChatRef, m: Incoming, lang: str) -> TurnResult | None:
         if m.input is None:
             return None
         push = f"{CHANNEL}:{m.sender}" if self.settings.nudge_template else ""
         try:
             return await self.turns.run(
-                chat, m.input, channel=Channel(push_address=push, fetch_file=self._fetch)
+                chat,
+                m.input,
+                lang_hint=lang,
+                channel=Channel(push_address=push, fetch_file=self._fetch),
             )
         except Exception:
             log.exception("a WhatsApp turn failed")  # no number, no content
