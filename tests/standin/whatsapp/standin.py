@@ -238,6 +238,22 @@ class CloudAPIStandIn:
             delivery.status = response.status
         return delivery.status
 
+    async def deliver_until_ok(self, payload: dict[str, Any], *, within: float = 120) -> int:
+        """Like Meta: a delivery the webhook did not answer with 200 (it was down, or
+        failed) is sent again, the same bytes, until it is. Returns the tries it took."""
+        raw = json.dumps(payload, separators=(",", ":"), ensure_ascii=True).encode()
+        deadline = asyncio.get_running_loop().time() + within
+        for attempt in itertools.count(1):
+            try:
+                if await self.deliver(raw) == 200:
+                    return attempt
+            except (aiohttp.ClientError, TimeoutError):
+                pass
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError(f"the webhook refused a delivery {attempt} times")
+            await asyncio.sleep(0.5)
+        raise AssertionError("unreachable")
+
     async def redeliver(self, delivery: Delivery | None = None) -> int:
         """Meta delivers the same bytes again (it did not see our 200 in time)."""
         again = delivery or self.record.deliveries[-1]
