@@ -89,6 +89,7 @@ class CloudAPIStandIn:
         self.base_url = ""
         self.violations: list[str] = []
         self.record = Record()
+        self._by_number: dict[str, list[dict[str, Any]]] = {}
         self.media: dict[str, Media] = {}
         self.downloads: list[str] = []
         self._faults: list[Fault] = []
@@ -163,6 +164,7 @@ class CloudAPIStandIn:
         to = str(body["to"])
         wamid = payloads.new_wamid(to)
         self.record.sent.append(Sent(to, body, wamid))
+        self._by_number.setdefault(to, []).append(body)
         if self._status_faults:
             code = self._status_faults.pop(0)
             failed = payloads.status(self.phone_number_id, to, wamid, "failed", code)
@@ -281,7 +283,7 @@ class CloudAPIStandIn:
     # --- what the bot sent ----------------------------------------------------------------
 
     def bodies_to(self, number: str) -> list[dict[str, Any]]:
-        return [s.body for s in self.record.sent if s.to == number]
+        return list(self._by_number.get(number, ()))
 
     def texts_to(self, number: str) -> list[str]:
         return [shown_text(b) for b in self.bodies_to(number)]
