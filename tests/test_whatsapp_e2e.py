@@ -162,9 +162,7 @@ async def test_without_a_template_no_nudge_is_offered(
         assert "submit.push" not in student.offered()
 
 
-async def test_a_restart_mid_conversation_resumes(
-    api: CloudAPIStandIn, settings: Settings
-) -> None:
+async def test_a_restart_mid_conversation_resumes(api: CloudAPIStandIn, settings: Settings) -> None:
     student = WaStudent(api, NUMBER)
     async with RunningWhatsApp(settings):
         await student.say("/start")

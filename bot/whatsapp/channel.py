@@ -18,6 +18,8 @@ import time
 from collections import Counter
 from typing import Any
 
+import aiohttp
+
 from bot.container import Container
 from bot.nudging import GiveUp
 from bot.turns import Channel, TurnResult, Turns
@@ -138,6 +140,10 @@ class WhatsAppChannel:
             message_id = await self.client.send(to, message)
         except GraphError as exc:
             log.warning("a WhatsApp message was not accepted: %s", exc)
+            return False
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            # The request may have reached Meta: not sent again (it would say it twice).
+            log.warning("a WhatsApp message may not have arrived: %s", type(exc).__name__)
             return False
         self.sent.remember(message_id, to, message, attempts)
         return True
