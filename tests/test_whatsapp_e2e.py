@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Callable
-from pathlib import Path
 
 import pytest
 
@@ -172,7 +171,3 @@ async def test_a_restart_mid_conversation_resumes(api: CloudAPIStandIn, settings
         await student.say("Mijn begeleider maakte grappen over mijn afkomst.")
         await student.press("done")
         assert "origin" in student.offered()
-
-
-def _unused(_: Path) -> None:
-    """Keeps imports honest for type checkers."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
@@ -116,8 +117,9 @@ async def test_a_batched_delivery_is_handled_oldest_first(
     api: CloudAPIStandIn, settings: Settings
 ) -> None:
     async with RunningWhatsApp(settings):
-        one = api.message(NUMBER, "text", {"body": "/start"}, timestamp=1_700_000_000)
-        two = api.message(NUMBER, "text", {"body": "/privacy"}, timestamp=1_700_000_005)
+        now = int(time.time())
+        one = api.message(NUMBER, "text", {"body": "/start"}, timestamp=now - 5)
+        two = api.message(NUMBER, "text", {"body": "/privacy"}, timestamp=now)
         value = one["entry"][0]["changes"][0]["value"]
         value["messages"] = [
             *two["entry"][0]["changes"][0]["value"]["messages"],
@@ -200,3 +202,14 @@ async def test_a_failed_status_callback_resends_once(
         await api.redeliver(failed)  # the same callback twice: still only one resend
         await api.text(NUMBER, "/help")
         assert len([b for b in api.bodies_to(NUMBER) if b == bodies[0]]) == 2
+
+
+async def test_a_message_days_old_is_not_answered(api: CloudAPIStandIn, settings: Settings) -> None:
+    """Meta retries for a week; ids are remembered for two days: a stale message is
+    dropped rather than answered out of the blue (or twice)."""
+    async with RunningWhatsApp(settings):
+        stale = int(time.time()) - 3 * 24 * 3600
+        old = api.message(NUMBER, "text", {"body": "/start"}, timestamp=stale)
+        assert await api.deliver(old) == 200
+        assert api.bodies_to(NUMBER) == []
+        assert count(settings, "conversations") == 0

@@ -37,17 +37,27 @@ log = logging.getLogger(__name__)
 CHANNEL = "whatsapp"
 RESENDS = 3  # a message a status callback reports as failed is sent at most this often more
 WINDOW_SECONDS = 23 * 3600.0  # inside WhatsApp's 24 hours (with a margin): free text allowed
+# Older messages are not handled: `processed_updates` forgets ids after two days, while
+# Meta retries an unanswered delivery for up to seven; an answer that late would only
+# confuse (the conversation itself expires after 72 hours).
+TOO_OLD_SECONDS = 36 * 3600
 
 
 class WhatsAppChannel:
     def __init__(
-        self, container: Container, client: GraphClient, *, clock: Any = time.monotonic
+        self,
+        container: Container,
+        client: GraphClient,
+        *,
+        clock: Any = time.monotonic,
+        wall: Any = time.time,
     ) -> None:
         self.container = container
         self.client = client
         self.turns = Turns(container)
         self.settings = container.settings.whatsapp
         self.clock = clock
+        self.wall = wall
         self.flood = Flood(container.settings.conversation.messages_per_minute, clock)
         self.one = OneAtATime()
         self.sent = SentMessages(clock)
@@ -70,6 +80,11 @@ class WhatsAppChannel:
 
     async def message(self, m: Incoming) -> None:
         if m.input is None:
+            return
+        if m.timestamp and self.wall() - m.timestamp > TOO_OLD_SECONDS:
+            log.info(
+                "a WhatsApp message over %d hours old was not handled", TOO_OLD_SECONDS // 3600
+            )
             return
         chat = self.turns.chat_key(CHANNEL, m.sender)
         async with self.one.hold(chat.key):

@@ -4,13 +4,11 @@ spec's own incoming schema points at the outgoing one, SOURCE.md)."""
 from __future__ import annotations
 
 import base64
-import itertools
 import os
 import time
 from typing import Any
 
 WABA_ID = "102290129340398"
-_serial = itertools.count(1)
 
 
 def new_wamid(number: str) -> str:
@@ -53,7 +51,7 @@ def message(
     timestamp: int | None = None,
     wamid: str | None = None,
 ) -> dict[str, Any]:
-    stamp = timestamp if timestamp is not None else int(time.time()) + next(_serial) % 1
+    stamp = timestamp if timestamp is not None else int(time.time())
     return _envelope(
         phone_number_id,
         {
