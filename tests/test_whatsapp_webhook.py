@@ -15,7 +15,13 @@ import pytest
 
 from bot.config import Settings
 from tests.standin.whatsapp import VERIFY_TOKEN, CloudAPIStandIn, sign
-from tests.whatsapp_harness import RunningWhatsApp, WaStudent, wait_for_bodies, whatsapp_settings
+from tests.whatsapp_harness import (
+    RunningWhatsApp,
+    WaStudent,
+    wait_for_bodies,
+    whatsapp_section,
+    whatsapp_settings,
+)
 
 NUMBER = "31611122233"
 
@@ -213,3 +219,16 @@ async def test_a_message_days_old_is_not_answered(api: CloudAPIStandIn, settings
         assert await api.deliver(old) == 200
         assert api.bodies_to(NUMBER) == []
         assert count(settings, "conversations") == 0
+
+
+async def test_a_flood_is_slowed_down_once_and_then_ignored(
+    make_settings: Callable[..., Settings], api: CloudAPIStandIn
+) -> None:
+    section = {"conversation": {"ttl_hours": 72, "messages_per_minute": 3}}
+    settings = make_settings(**section, whatsapp=whatsapp_section(api))
+    async with RunningWhatsApp(settings):
+        for _ in range(6):
+            assert await api.text(NUMBER, "/help") == 200
+        texts = api.texts_to(NUMBER)
+        assert sum("heel snel" in t for t in texts) == 1, texts
+        assert sum("/privacy" in t for t in texts) == 3  # the three let through
