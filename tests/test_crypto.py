@@ -342,3 +342,20 @@ async def test_the_kdf_thread_yields_the_cpu_to_the_event_loop() -> None:
 
     assert await kdf_thread.in_kdf_thread(my_nice) == kdf_thread.KDF_NICENESS
     assert my_nice() != kdf_thread.KDF_NICENESS  # the loop's own thread keeps its priority
+
+
+def test_a_webhook_signature_matches_only_its_exact_body_and_secret() -> None:
+    import hashlib
+    import hmac
+
+    body = b'{"object":"whatsapp_business_account","x":"\\u00e9"}'
+    good = "sha256=" + hmac.new(b"secret", body, hashlib.sha256).hexdigest()
+    assert crypto.webhook_signature_matches(b"secret", body, good)
+    assert crypto.webhook_signature_matches(
+        b"secret", body, good.upper().replace("SHA256", "sha256")
+    )
+    assert not crypto.webhook_signature_matches(b"other", body, good)
+    assert not crypto.webhook_signature_matches(b"secret", body + b" ", good)
+    assert not crypto.webhook_signature_matches(b"secret", body, None)
+    assert not crypto.webhook_signature_matches(b"secret", body, good.replace("sha256=", "sha1="))
+    assert not crypto.webhook_signature_matches(b"secret", body, "sha256=")
