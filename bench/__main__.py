@@ -16,6 +16,7 @@ from typing import Any
 from bench import report
 from bench.measure import argon2_cost, validation_cost
 from bench.run import Plan, loadavg, postgres_database, run_echo, run_service
+from bench.whatsapp import run_whatsapp
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -50,6 +51,9 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             else:
                 step("stagemeld on PostgreSQL")
                 results["postgresql"] = await run_service("postgresql", url, plan, spy=False)
+    if not args.no_whatsapp:
+        step("stagemeld over WhatsApp (webhook deliveries against the Cloud API stand-in)")
+        results["whatsapp"] = await run_whatsapp(plan)
     results["seconds"] = time.time() - started
     step("done")
     return results
@@ -71,6 +75,7 @@ if __name__ == "__main__":
     parser.add_argument("--quick", action="store_true", help="a short run while developing")
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--no-profile", action="store_true")
+    parser.add_argument("--no-whatsapp", action="store_true")
     parser.add_argument("--no-write", action="store_true", help="do not touch docs/performance.md")
     parser.add_argument("--json", type=Path, default=ROOT / "var" / "bench" / "latest.json")
     ns = parser.parse_args()

@@ -204,9 +204,27 @@ def render(results: dict[str, Any]) -> str:
         "stays on in the benchmark.",
     ]
     lines += _targets(results)
+    lines += _whatsapp(results.get("whatsapp"))
     lines += _profile(results.get("sqlite", {}).get("profile"))
     lines += ["", END]
     return "\n".join(lines)
+
+
+def _whatsapp(run: dict[str, Any] | None) -> list[str]:
+    """The WhatsApp row: webhook deliveries per second, each handled before its 200."""
+    if not run:
+        return []
+    lat = run.get("latency", {})
+    return [
+        "",
+        "| WhatsApp (SQLite) | deliveries/s | reports/s | p50 ms | p95 ms | errors | "
+        "spec violations | peak RSS MiB |",
+        "|---|---|---|---|---|---|---|---|",
+        f"| {run['students']} students, whole journeys, {run['seconds']:.0f} s "
+        f"| **{_n(run['deliveries_per_s'], 1)}** | {_n(run['reports_per_s'], 2)} "
+        f"| {_n(lat.get('p50'), 0)} | {_n(lat.get('p95'), 0)} | {run['errors']} "
+        f"| {run['violations']} | {_n(run.get('peak_rss_mib'), 0)} |",
+    ]
 
 
 def _errors(run: dict[str, Any]) -> int:

@@ -62,6 +62,30 @@ class TelegramSettings(_Section):
         return self.token is not None if self.enabled is None else self.enabled
 
 
+class WhatsAppSettings(_Section):
+    """The WhatsApp Business Cloud API (docs/whatsapp.md). Off unless configured: None
+    means "on when an access token is set", like Telegram's token."""
+
+    enabled: bool | None = None
+    access_token: SecretStr | None = None  # a system user's permanent token (Meta)
+    app_secret: SecretStr | None = None  # signs every webhook delivery (X-Hub-Signature-256)
+    verify_token: SecretStr | None = None  # our own random word for the subscription check
+    phone_number_id: str | None = None
+    api_base: str = "https://graph.facebook.com"
+    api_version: str = "v23.0"
+    webhook_host: str = "127.0.0.1"
+    webhook_port: int = Field(default=8445, ge=0, le=65535)  # 0: any free port (tests)
+    webhook_path: str = "/whatsapp/webhook"
+    # An approved, content-free template for "there is news" outside the 24-hour window
+    # (README: how to register it). None: WhatsApp students are not offered nudges.
+    nudge_template: str | None = None
+    retry_base_seconds: float = Field(default=1.0, gt=0, le=60)  # backoff on 429 / 5xx
+
+    @property
+    def active(self) -> bool:
+        return self.access_token is not None if self.enabled is None else self.enabled
+
+
 class Argon2Settings(_Section):
     iterations: int = Field(default=3, ge=1)
     lanes: int = Field(default=4, ge=1)
@@ -271,6 +295,7 @@ class Settings(BaseSettings):
 
     database: DatabaseSettings = DatabaseSettings()
     telegram: TelegramSettings = TelegramSettings()
+    whatsapp: WhatsAppSettings = WhatsAppSettings()
     keys: KeysSettings = KeysSettings()
     logging: LoggingSettings = LoggingSettings()
     conversation: ConversationSettings = ConversationSettings()
@@ -360,6 +385,7 @@ def _explain(exc: ValidationError) -> ConfigError:
 def check_consistency(s: Settings) -> None:
     """Cross-field rules pydantic's per-field checks cannot express."""
     _check_telegram(s.telegram)
+    _check_whatsapp(s.whatsapp)
     _check_database(s.database)
     _check_organizations(s.organizations)
     _check_routing(s.routing, {o.id for o in s.organizations})
@@ -421,6 +447,42 @@ def _check_telegram(t: TelegramSettings) -> None:
                 "telegram.webhook_secret",
                 "webhook mode needs a random secret of 16-256 characters A-Z a-z 0-9 _ -",
             )
+
+
+WHATSAPP_REQUIRED = ("access_token", "app_secret", "verify_token", "phone_number_id")
+
+
+def _check_whatsapp(w: WhatsAppSettings) -> None:
+    if not w.active:
+        return
+    for name in WHATSAPP_REQUIRED:
+        if getattr(w, name) is None:
+            env = f"STAGEMELD_WHATSAPP__{name.upper()}"
+            raise ConfigError(
+                f"whatsapp.{name}",
+                f"WhatsApp is enabled but has no {name}; set it (or {env}) "
+                "or set whatsapp.enabled: false",
+            )
+    if not re.fullmatch(r"\d{5,20}", w.phone_number_id or ""):
+        raise ConfigError(
+            "whatsapp.phone_number_id", "must be the digits of the Phone number ID Meta shows"
+        )
+    if not w.api_base.startswith(("http://", "https://")):
+        raise ConfigError("whatsapp.api_base", "must start with https:// (Meta's Graph API)")
+    if not re.fullmatch(r"v\d+\.\d+", w.api_version):
+        raise ConfigError("whatsapp.api_version", "must look like v23.0")
+    if not w.webhook_path.startswith("/"):
+        raise ConfigError("whatsapp.webhook_path", "must start with /, e.g. /whatsapp/webhook")
+    verify = w.verify_token.get_secret_value() if w.verify_token else ""
+    if not WEBHOOK_SECRET.fullmatch(verify):
+        raise ConfigError(
+            "whatsapp.verify_token", "needs a random word of 16-256 characters A-Z a-z 0-9 _ -"
+        )
+    if w.nudge_template is not None and not re.fullmatch(r"[a-z0-9_]{1,512}", w.nudge_template):
+        raise ConfigError(
+            "whatsapp.nudge_template",
+            "must be the template's name as registered with Meta (a-z, 0-9 and _)",
+        )
 
 
 def _check_database(d: DatabaseSettings) -> None:

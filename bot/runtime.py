@@ -32,6 +32,7 @@ from bot.terminal import chat
 from bot.turns import Turns
 from bot.web.routes import web_routes
 from bot.web.server import WebServer, make_app
+from bot.whatsapp.app import WhatsAppService
 from escalation.deadlines import escalate_due
 from escalation.directory import Adviser, Organization
 from escalation.email import EmailSender
@@ -71,12 +72,16 @@ async def serve(
     await container.conversations.sweep()
     bot = make_bot(settings.telegram, stop.is_set) if settings.telegram.active else None
     web = await _start_web(container)
-    announce(settings, interactive=interactive and bot is None, web_url=web.url if web else None)
+    whatsapp = await _start_whatsapp(container)
+    alone = bot is None and whatsapp is None
+    announce(settings, interactive=interactive and alone, web_url=web.url if web else None)
     if ready is not None and not ready.done():
         ready.set_result(web.url if web else None)
     tasks = [
         asyncio.create_task(_every(NOTIFY_EVERY, stop, _notifier(container, bot)), name="notify"),
-        asyncio.create_task(_every(NOTIFY_EVERY, stop, _nudger(container, bot)), name="nudge"),
+        asyncio.create_task(
+            _every(NOTIFY_EVERY, stop, _nudger(container, bot, whatsapp)), name="nudge"
+        ),
         asyncio.create_task(
             _every(HOUSEKEEPING_EVERY, stop, _housekeeping(container)), name="housekeeping"
         ),
@@ -87,7 +92,7 @@ async def serve(
     ]
     if bot is not None:
         tasks.append(asyncio.create_task(run_telegram(container, bot, stop), name="telegram"))
-    elif interactive:
+    elif interactive and whatsapp is None:
         tasks.append(asyncio.create_task(_terminal(container, stop), name="terminal"))
     try:
         await _until_stopped(stop, tasks)
@@ -98,6 +103,8 @@ async def serve(
             await bot.session.close()
         if web is not None:
             await web.stop()
+        if whatsapp is not None:
+            await whatsapp.stop()
         await container.close()
         log.info("stopped")
 
@@ -124,15 +131,25 @@ async def _start_web(container: Container) -> WebServer | None:
     return web
 
 
+async def _start_whatsapp(container: Container) -> WhatsAppService | None:
+    if not container.settings.whatsapp.active:
+        return None
+    service = WhatsAppService(container)
+    await service.start()
+    return service
+
+
 def announce(settings: Settings, *, interactive: bool, web_url: str | None = None) -> None:
     if web_url is not None:
         log.info("stagemeld is running: open %s/ in a browser", web_url)
     t = settings.telegram
+    if settings.whatsapp.active:
+        log.info("stagemeld is running: students can write to your WhatsApp number")
     if t.active:
         log.info("stagemeld is running: open your bot in Telegram and send /start (%s)", t.mode)
-    elif interactive:
+    elif interactive and not settings.whatsapp.active:
         log.info("stagemeld is running without Telegram; the conversation starts below.")
-    else:
+    elif not settings.whatsapp.active:
         log.info(
             "stagemeld is running without Telegram. Talk to it in a terminal with "
             "`.venv/bin/stagemeld chat`, or set STAGEMELD_TELEGRAM__TOKEN to serve Telegram."
@@ -199,10 +216,14 @@ def telegram_sender(bot: Bot) -> Sender:
     return send
 
 
-def _nudger(container: Container, bot: Bot | None) -> Callable[[], Awaitable[int]]:
+def _nudger(
+    container: Container, bot: Bot | None, whatsapp: WhatsAppService | None = None
+) -> Callable[[], Awaitable[int]]:
     channels: dict[str, ChannelSend] = {}
     if bot is not None:
         channels["telegram"] = telegram_nudge(bot, container)
+    if whatsapp is not None:
+        channels["whatsapp"] = whatsapp.channel.nudge
 
     async def job() -> int:
         return await deliver_nudges(container.nudges, channels, now)

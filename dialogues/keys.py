@@ -170,6 +170,22 @@ WEB_KEYS = frozenset(
     }
 )
 
+# WhatsApp's own texts. Besides these, `wa_<label key>` may give any button label a
+# WhatsApp-length version (bot/whatsapp/labels.py); those are optional.
+WHATSAPP_KEYS = frozenset(
+    {
+        "wa_list_button",
+        "wa_pick_below",
+        "wa_more_options",
+        "wa_selected",
+        "wa_recommended",
+        "wa_privacy",
+        "wa_erase_howto",
+        "wa_delete_code",
+    }
+)
+WHATSAPP_LABEL_PREFIX = "wa_"
+
 # For the channels: what they may look up through Engine.texts(lang).get(key).
 CHANNEL_KEYS = frozenset(
     {
@@ -198,6 +214,7 @@ CHANNEL_KEYS = frozenset(
         "chat_erase_failed",
         *(f"cmd_{c}" for c in COMMANDS),
         *WEB_KEYS,
+        *WHATSAPP_KEYS,
     }
 )
 

@@ -567,6 +567,16 @@ def mac_matches(expected: bytes, stored: bytes | None) -> bool:
     return stored is not None and hmac.compare_digest(expected, stored)
 
 
+def webhook_signature_matches(secret: bytes, body: bytes, header: str | None) -> bool:
+    """Meta's `X-Hub-Signature-256: sha256=<hex>`: HMAC-SHA256 of the exact raw body under
+    the app secret, compared in constant time. Anything else (no header, another scheme,
+    not hex) never matches."""
+    if not header or not header.startswith("sha256="):
+        return False
+    expected = hmac.new(secret, body, hashlib.sha256).hexdigest().encode()
+    return hmac.compare_digest(expected, header[len("sha256=") :].strip().lower().encode())
+
+
 # --- shreddable draft keys and the process's own key ---------------------------------------
 
 

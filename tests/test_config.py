@@ -262,3 +262,61 @@ def test_a_workplace_kvk_number_is_eight_digits(tmp_path: Path) -> None:
     assert err.key == "organizations.4.kvk" and "8 digits" in err.fix
     data["organizations"][4]["kvk"] = "12345678"
     assert load_settings(write(tmp_path, data)).organizations[4].kvk == "12345678"
+
+
+# --- WhatsApp --------------------------------------------------------------------------------
+
+WHATSAPP = {
+    "access_token": "EAAG-test-token",
+    "app_secret": "app-secret-for-tests",
+    "verify_token": "verify-token-0123456789",
+    "phone_number_id": "106540352242922",
+}
+
+
+def test_whatsapp_is_off_unless_configured() -> None:
+    assert load_settings(SHIPPED).whatsapp.active is False
+
+
+@pytest.mark.parametrize(
+    "missing", ["access_token", "app_secret", "verify_token", "phone_number_id"]
+)
+def test_enabled_whatsapp_names_the_missing_key(tmp_path: Path, missing: str) -> None:
+    data = shipped()
+    data["whatsapp"].update({k: v for k, v in WHATSAPP.items() if k != missing}, enabled=True)
+    err = error_for(tmp_path, data)
+    assert err.key == f"whatsapp.{missing}"
+    assert "whatsapp.enabled: false" in err.fix
+
+
+def test_a_whatsapp_token_in_the_environment_needs_the_other_keys(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("STAGEMELD_WHATSAPP__ACCESS_TOKEN", "EAAG-test-token")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(SHIPPED)
+    assert caught.value.key == "whatsapp.app_secret"
+
+
+@pytest.mark.parametrize(
+    ("change", "key"),
+    [
+        ({"phone_number_id": "+31 6 1234"}, "whatsapp.phone_number_id"),
+        ({"api_version": "23"}, "whatsapp.api_version"),
+        ({"api_base": "graph.facebook.com"}, "whatsapp.api_base"),
+        ({"webhook_path": "whatsapp"}, "whatsapp.webhook_path"),
+        ({"verify_token": "short"}, "whatsapp.verify_token"),
+        ({"nudge_template": "Er is nieuws!"}, "whatsapp.nudge_template"),
+    ],
+)
+def test_a_wrong_whatsapp_value_names_its_key(tmp_path: Path, change: dict, key: str) -> None:
+    data = shipped()
+    data["whatsapp"].update({**WHATSAPP, **change})
+    assert error_for(tmp_path, data).key == key
+
+
+def test_a_complete_whatsapp_section_loads(tmp_path: Path) -> None:
+    data = shipped()
+    data["whatsapp"].update(WHATSAPP, nudge_template="stagemeld_news")
+    w = load_settings(write(tmp_path, data)).whatsapp
+    assert w.active and w.nudge_template == "stagemeld_news"

@@ -372,3 +372,20 @@ def test_a_shared_company_name_opens_only_for_its_coordinator_pattern_and_report
                                  (coordinator, "p1", "r2")):  # fmt: skip
         with pytest.raises(crypto.CryptoError):
             crypto.open_shared_name(sealed, key, pattern_id=pattern, report_id=report)
+
+
+def test_a_webhook_signature_matches_only_its_exact_body_and_secret() -> None:
+    import hashlib
+    import hmac
+
+    body = b'{"object":"whatsapp_business_account","x":"\\u00e9"}'
+    good = "sha256=" + hmac.new(b"secret", body, hashlib.sha256).hexdigest()
+    assert crypto.webhook_signature_matches(b"secret", body, good)
+    assert crypto.webhook_signature_matches(
+        b"secret", body, good.upper().replace("SHA256", "sha256")
+    )
+    assert not crypto.webhook_signature_matches(b"other", body, good)
+    assert not crypto.webhook_signature_matches(b"secret", body + b" ", good)
+    assert not crypto.webhook_signature_matches(b"secret", body, None)
+    assert not crypto.webhook_signature_matches(b"secret", body, good.replace("sha256=", "sha1="))
+    assert not crypto.webhook_signature_matches(b"secret", body, "sha256=")

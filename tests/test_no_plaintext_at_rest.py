@@ -8,6 +8,7 @@ the student's chat id.
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 import uuid
@@ -20,6 +21,8 @@ from bot.config import Settings
 from bot.logs import setup_logging
 from tests.harness import TOKEN, RunningService, Student, file_report, files_under, grep_files
 from tests.standin import BotAPIStandIn
+from tests.standin.whatsapp import CloudAPIStandIn
+from tests.whatsapp_harness import RunningWhatsApp, WaStudent, file_report_wa, whatsapp_settings
 
 CHAT = 55512345
 
@@ -89,3 +92,42 @@ async def test_a_filed_report_leaves_nothing_readable(
     # The story did reach the database — encrypted: the report and its fields exist.
     tables = {t for t, _ in rows(var / "stagemeld.db")}
     assert {"reports", "report_fields", "sealed_keys"} <= tables
+
+
+async def test_a_whatsapp_report_leaves_no_phone_number_anywhere(
+    make_settings: Callable[..., Settings], tmp_path: Path, logged: Path
+) -> None:
+    """The webhook carries the student's number (from, wa_id, inside every wamid) and
+    profile name: none of it may reach a file, a row or a log line, even with the push
+    address sealed inside the report and a status check, a refused delivery and a
+    failed-status resend on the way."""
+    number = "31655501234"
+    marker = f"MARKER{uuid.uuid4().hex}"
+    async with CloudAPIStandIn() as wa:
+        settings = whatsapp_settings(make_settings, wa, nudge_template="stagemeld_news")
+        student = WaStudent(wa, number)
+        async with RunningWhatsApp(settings):
+            code = await file_report_wa(
+                student, f"Bij de intake zei de manager iets. {marker}", submit="submit.push"
+            )
+            wa.fail_status_next(131000)
+            await student.say("/help")
+            await wa.deliver(wa.message(number, "text", {"body": "x"}), signature="sha256=00")
+            await student.say("/status " + code)
+        assert wa.violations == []
+        wamids = [m["id"] for d in wa.record.deliveries for m in _messages(d.raw)]
+    var = tmp_path / "var"
+    assert logged.exists() and logged.stat().st_size > 0
+    needles = [marker, code, number, number[2:], "Test Student", *wamids]
+    written = {p: p.read_bytes() for p in files_under(var)}  # before sqlite touches them
+    values = list(rows(var / "stagemeld.db"))
+    for needle in needles:
+        assert [p for p, data in written.items() if needle.encode() in data] == [], needle
+        found = [t for t, v in values if contains(v, needle)]
+        assert found == [], (needle, found)
+
+
+def _messages(raw: bytes) -> list[dict[str, str]]:
+    payload = json.loads(raw)
+    value = payload["entry"][0]["changes"][0]["value"]
+    return list(value.get("messages", []))

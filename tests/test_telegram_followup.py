@@ -6,23 +6,18 @@ service's in-memory queue (issue 10, finding 3): no table holds the chat address
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
 from bot.config import Settings
 from dialogues.texts import load_texts
-from storage import crypto, thread
+from storage import crypto
 from storage.crypto import KdfParams
-from storage.db import make_engine, session_factory
 from storage.keys import KeyStore
-from storage.models import Attachment, Message, Report, ReportField, SealedKey
-from storage.reports import report_private_key
-from storage.thread import message_field
 from tests.conftest import FAST_ARGON2
+from tests.followup_helpers import Adviser, grouped
 from tests.harness import TOKEN, RunningService, Student, file_report
 from tests.media_files import PHONE, gps_of, gps_photo
 from tests.standin import BotAPIStandIn
@@ -49,82 +44,6 @@ def setup(
     )
     _, recovery = KeyStore.init(settings.keys.dir, KdfParams(**FAST_ARGON2))
     return settings, crypto.private_key_from_text(recovery)
-
-
-class Adviser:
-    """Does through storage what the console does: read with a key, answer, and after
-    the commit hand the student's push target to the service's nudge queue."""
-
-    def __init__(self, settings: Settings, recovery: crypto.X25519PrivateKey) -> None:
-        self.settings, self.recovery = settings, recovery
-        self.files: list[bytes] = []
-
-    async def answer(self, text: str, news: Callable[[str], None]) -> str:
-        engine = make_engine(self.settings.database.url)
-        try:
-            async with session_factory(engine)() as session, session.begin():
-                report = await session.scalar(select(Report))
-                assert report is not None
-                sealed = await session.scalar(
-                    select(SealedKey.sealed).where(SealedKey.recipient_kind == "recovery")
-                )
-                key = crypto.open_key(sealed, self.recovery, report_id=report.id)
-                message_id = uuid.uuid4().hex
-                session.add(
-                    Message(
-                        id=message_id,
-                        report_id=report.id,
-                        author_kind="adviser",
-                        author_id="hhs-vp",
-                        internal=False,
-                        scheme="key",
-                        ciphertext=crypto.encrypt_field(
-                            key, text.encode(), report_id=report.id, field=message_field(message_id)
-                        ),
-                        created_at=report.created_at,
-                    )
-                )
-                push = await session.scalar(
-                    select(ReportField.ciphertext).where(ReportField.field == "push_target")
-                )
-                assert push is not None, "the student asked to be told"
-                target = crypto.decrypt_field(key, push, report_id=report.id, field="push_target")
-            news(target.decode())  # committed: now the service may tell the student
-            return report.id
-        finally:
-            await engine.dispose()
-
-    async def student_messages(self) -> list[str]:
-        engine = make_engine(self.settings.database.url)
-        try:
-            async with session_factory(engine)() as session:
-                report = await session.scalar(select(Report))
-                assert report is not None
-                sealed = await session.scalar(
-                    select(SealedKey.sealed).where(SealedKey.recipient_kind == "recovery")
-                )
-                key = crypto.open_key(sealed, self.recovery, report_id=report.id)
-                private = await report_private_key(session, report.id, key)
-                assert private is not None
-                rows = await session.scalars(
-                    select(Message).where(Message.author_kind == "student")
-                )
-                texts = [
-                    thread.open_text(m, key, private) or ""
-                    for m in rows
-                    if m.ciphertext is not None
-                ]
-                files = (await session.scalars(select(Attachment))).all()
-                self.files = [
-                    thread.open_file(f.sealed, private, report.id, f.id).data for f in files
-                ]
-                return texts + [f"<file {len(files)}>"] * bool(files)
-        finally:
-            await engine.dispose()
-
-
-def grouped(code: str) -> str:
-    return " ".join(code[i : i + 4] for i in range(0, 16, 4))
 
 
 async def test_answer_read_reply_nudge_photo_and_withdraw(

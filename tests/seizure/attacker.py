@@ -29,7 +29,7 @@ from storage import crypto
 from storage.keys import KeyStore
 
 ROOT = Path(__file__).resolve().parents[2]
-CHANNELS = ("telegram", "web", "terminal")
+CHANNELS = ("telegram", "web", "terminal", "whatsapp")
 MAX_DEPTH = 3
 MIN_BLOB = crypto.NONCE_LEN + crypto.TAG_LEN
 B64_TOKEN = re.compile(rb"[A-Za-z0-9_\-+/]{40,}={0,2}")

@@ -4,9 +4,10 @@ Timeline (one service process, then a second one that is SIGKILLed):
 The first service runs in this process (as the e2e tests do: no start-up cost), the
 second as a child process, so that it can be SIGKILLed.
 
-1. A, B, C and D start at once and write their stories (each with its own marker);
-   copy "mid-conversation" (service running).
-2. A and B file; copy "right after filing".
+1. A, B, C and D start at once and write their stories (each with its own marker), and W
+   does so over WhatsApp; copy "mid-conversation" (service running).
+2. A, B and W file (W asks to be told about news: its number is sealed in the report);
+   copy "right after filing".
 3. C types /stop; copy "after /stop".
 4. B follows up: /status with the code, and answers the adviser; copy "after follow-up".
    Then B's report is closed (as the console would) and B's next /status asks for
@@ -34,9 +35,13 @@ from tests.seizure.service import (
     follow_up,
     give_feedback,
     start_draft,
+    wa_finish_and_file,
+    wa_start_draft,
     write_config,
 )
 from tests.standin import BotAPIStandIn
+from tests.standin.whatsapp import CloudAPIStandIn
+from tests.whatsapp_harness import WaStudent
 
 CHAT_RANGE = range(7_000_000, 7_000_401)
 
@@ -48,6 +53,7 @@ class Pupil:
     marker: str
     reply_marker: str = ""
     feedback_marker: str = ""
+    channel: str = "telegram"  # W writes over WhatsApp: its chat id is its phone number
     receipt: str = ""
     state: str = "not started"  # drafting / filed / stopped
     inputs_after_filing: bool = False
@@ -79,7 +85,9 @@ class Run:
 def pupils() -> dict[str, Pupil]:
     ids = {"A": 7_000_011, "B": 7_000_123, "C": 7_000_222, "D": 7_000_333, "E": 7_000_399}
     ids["F"] = 7_000_007
+    ids["W"] = 7_000_055  # a "phone number" inside the range the attacker enumerates
     out = {n: Pupil(n, chat, f"MARK{n}{uuid.uuid4().hex[:16]}") for n, chat in ids.items()}
+    out["W"].channel = "whatsapp"
     out["B"].reply_marker = f"REPLY{uuid.uuid4().hex[:16]}"
     out["B"].feedback_marker = f"FEEDBACK{uuid.uuid4().hex[:16]}"
     out["A"].company = COMPANIES[0]
@@ -99,10 +107,24 @@ Copier = Callable[[str, Path], Awaitable[None]]
 
 async def play(api: BotAPIStandIn, workdir: Path, copier: Copier, database_url: str | None) -> Run:
     """Runs the timeline; `copier(moment, destination)` copies the disk at each moment."""
+    async with CloudAPIStandIn() as wa:
+        run = await _play(api, wa, workdir, copier, database_url)
+    assert wa.violations == [], wa.violations
+    return run
+
+
+async def _play(
+    api: BotAPIStandIn,
+    wa: CloudAPIStandIn,
+    workdir: Path,
+    copier: Copier,
+    database_url: str | None,
+) -> Run:
     run = Run(pupils())
     p = run.pupils
-    chats = {n: Student(api, x.chat_id) for n, x in p.items()}
-    config = write_config(workdir, api.base_url, database_url)
+    chats = {n: Student(api, x.chat_id) for n, x in p.items() if x.channel == "telegram"}
+    whatsapp = WaStudent(wa, str(p["W"].chat_id))
+    config = write_config(workdir, api.base_url, database_url, wa)
     processes: list[Process] = []
 
     async def snapshot(name: str) -> None:
@@ -120,10 +142,16 @@ async def play(api: BotAPIStandIn, workdir: Path, copier: Copier, database_url: 
 
     async def draft(name: str) -> None:
         p[name].state = "drafting"
-        await start_draft(chats[name], p[name].story)
+        if name == "W":
+            await wa_start_draft(whatsapp, p[name].story)
+        else:
+            await start_draft(chats[name], p[name].story)
 
     async def file(name: str) -> None:
-        p[name].receipt = await finish_and_file(chats[name], company=p[name].company)
+        if name == "W":
+            p[name].receipt = await wa_finish_and_file(whatsapp)
+        else:
+            p[name].receipt = await finish_and_file(chats[name], company=p[name].company)
         p[name].state = "filed"
 
     def start(n: int) -> Process:
@@ -136,10 +164,10 @@ async def play(api: BotAPIStandIn, workdir: Path, copier: Copier, database_url: 
     try:
         first = RunningService(load_settings(config), api)
         await first.__aenter__()
-        await asyncio.gather(*(draft(n) for n in "ABCD"))
+        await asyncio.gather(*(draft(n) for n in "ABCDW"))
         await snapshot("mid-conversation")
 
-        await asyncio.gather(file("A"), file("B"))
+        await asyncio.gather(file("A"), file("B"), file("W"))
         await snapshot("right after filing")
 
         stopped = await chats["C"].say("/stop")

@@ -17,6 +17,8 @@ from storage.models import Report
 from tests.conftest import base_config
 from tests.harness import RECEIPT, Student
 from tests.harness import Process as HarnessProcess
+from tests.standin.whatsapp import CloudAPIStandIn
+from tests.whatsapp_harness import WaStudent, whatsapp_section
 
 TOKEN = "123456:TEST-token"
 # Buttons that, in issue 10's design, confirm "I have saved the code — send my report"
@@ -35,9 +37,13 @@ class Process(HarnessProcess):
         return super().stop(timeout)
 
 
-def write_config(workdir: Path, api_base: str, database_url: str | None = None) -> Path:
+def write_config(
+    workdir: Path, api_base: str, database_url: str | None = None, wa: CloudAPIStandIn | None = None
+) -> Path:
     data: dict[str, Any] = base_config(workdir)
     data["telegram"] = {"token": TOKEN, "api_base": api_base, "polling_timeout": 1}
+    if wa is not None:
+        data["whatsapp"] = whatsapp_section(wa, nudge_template="stagemeld_news")
     if database_url is not None:
         data["database"]["url"] = database_url
     path = workdir / "seizure-config.yaml"
@@ -80,6 +86,27 @@ async def finish_and_file(
         texts += await student.press(confirm[0])
         codes += [m for t in texts if (m := RECEIPT.search(t))]
     assert codes, texts
+    return "".join(codes[0].groups())
+
+
+async def wa_start_draft(student: WaStudent, story: str) -> None:
+    """The same over WhatsApp: /start, the story, on to the grounds question."""
+    await student.say("/start")
+    await student.press("no")
+    await student.press("interview")
+    await student.say(story)
+    await student.press("done")
+
+
+async def wa_finish_and_file(student: WaStudent) -> str:
+    """From the grounds to filing over WhatsApp, asking to be told about news (so the
+    number is sealed inside the report); returns the 16 digits shown."""
+    for value in ("religion", "next", "month", "hhs", "skip", "no", "talk", "school"):
+        await student.press(value)
+    texts = await student.press("submit.push")
+    codes = [m for t in texts if (m := RECEIPT.search(t))]
+    assert codes, texts
+    await student.press("receipt.saved")
     return "".join(codes[0].groups())
 
 

@@ -69,7 +69,7 @@ def subjects_at(run: Run, moment: Moment, filed: dict[str, Filed], keys_dir: Pat
     return [
         Subject(
             name,
-            server.chat_key("telegram", str(run.pupils[name].chat_id)),
+            server.chat_key(run.pupils[name].channel, str(run.pupils[name].chat_id)),
             filed[name].report_id,
             moment.quiet_after_filing[name],
         )

@@ -1,0 +1,173 @@
+"""WhatsApp end to end: the real service, its webhook signed like Meta's, and the Cloud
+API stand-in checking every message against Meta's spec and documented limits (the
+`api` fixture fails a test that made a single violation)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Callable
+
+import pytest
+
+from bot.config import Settings
+from storage import crypto
+from storage.crypto import KdfParams
+from storage.keys import KeyStore
+from tests.conftest import FAST_ARGON2
+from tests.followup_helpers import Adviser, grouped
+from tests.standin.whatsapp import CloudAPIStandIn
+from tests.whatsapp_harness import (
+    RunningWhatsApp,
+    WaStudent,
+    file_report_wa,
+    wait_for_bodies,
+    whatsapp_settings,
+)
+
+NUMBER = "31612345678"
+HTML = re.compile(r"</?[bi]>")
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[CloudAPIStandIn]:
+    async with CloudAPIStandIn() as standin:
+        yield standin
+    assert standin.violations == [], standin.violations
+
+
+@pytest.fixture
+def settings(make_settings: Callable[..., Settings], api: CloudAPIStandIn) -> Settings:
+    return whatsapp_settings(make_settings, api, nudge_template="stagemeld_news")
+
+
+async def test_a_full_report_in_dutch_then_its_status(
+    api: CloudAPIStandIn, settings: Settings
+) -> None:
+    student = WaStudent(api, NUMBER)
+    async with RunningWhatsApp(settings):
+        code = await file_report_wa(student)
+        assert student.inputs <= 15
+        shown = await student.say(f"/status {grouped(code)}")
+        assert any("ontvangen" in t.lower() for t in shown), shown
+        assert "Verwijderen voor mij" in shown[-1]  # a bot cannot delete the code: say how
+    sent = api.bodies_to(NUMBER)
+    assert any(b["type"] == "interactive" and b["interactive"]["type"] == "list" for b in sent)
+    assert any(b["type"] == "interactive" and b["interactive"]["type"] == "button" for b in sent)
+    assert not any(HTML.search(t) for t in api.texts_to(NUMBER))
+    assert any("*" in t for t in api.texts_to(NUMBER))  # WhatsApp's own bold
+
+
+async def test_a_full_report_in_english(api: CloudAPIStandIn, settings: Settings) -> None:
+    student = WaStudent(api, NUMBER)
+    async with RunningWhatsApp(settings):
+        code = await file_report_wa(student, "They said my headscarf did not fit.", english=True)
+        shown = await student.say(f"/status {grouped(code)}")
+        assert any("received" in t.lower() for t in shown), shown
+
+
+async def test_the_grounds_list_shows_the_selection_and_next(
+    api: CloudAPIStandIn, settings: Settings
+) -> None:
+    student = WaStudent(api, NUMBER)
+    async with RunningWhatsApp(settings):
+        for step in ("/start", "no", "interview"):
+            await (student.say(step) if step.startswith("/") else student.press(step))
+        await student.say("Een verhaal.")
+        await student.press("done")
+        await student.press("religion")
+        shown = await student.press("origin")
+        assert "Gekozen:" in shown[-1] and "Afkomst" in shown[-1], shown
+        assert student.offered()[-1] == "next"
+        shown = await student.press("origin")  # off again
+        assert "Afkomst" not in shown[-1].split("Gekozen:")[-1]
+
+
+async def test_privacy_says_what_meta_sees_and_erase_says_how(
+    api: CloudAPIStandIn, settings: Settings
+) -> None:
+    student = WaStudent(api, NUMBER)
+    async with RunningWhatsApp(settings):
+        await student.say("/start")
+        shown = await student.say("/privacy")
+        assert any("Meta" in t and "30 dagen" in t and "webchat" in t for t in shown), shown
+        other = WaStudent(api, "31687654321")
+        await file_report_wa(other)
+        shown = await other.press("erase")
+        assert "Chat wissen" in shown[-1], shown
+
+
+@pytest.fixture
+def with_recovery(settings: Settings) -> crypto.X25519PrivateKey:
+    _, recovery = KeyStore.init(settings.keys.dir, KdfParams(**FAST_ARGON2))
+    return crypto.private_key_from_text(recovery)
+
+
+async def test_answering_an_adviser_with_text_and_a_photo(
+    api: CloudAPIStandIn, settings: Settings, with_recovery: crypto.X25519PrivateKey
+) -> None:
+    adviser = Adviser(settings, with_recovery)
+    student = WaStudent(api, NUMBER)
+    async with RunningWhatsApp(settings) as service:
+        code = await file_report_wa(student, submit="submit.push")
+        await adviser.answer("Mag ik je bellen?", service.container.nudges.put)
+        shown = await student.say(f"/status {grouped(code)}")
+        assert any("Mag ik je bellen?" in t for t in shown), shown
+        await student.press("status.reply")
+        await student.say("Ja, na 16 uur.")
+        await student.say(f"/status {grouped(code)}")
+        await student.press("status.reply")
+        media_id = api.add_media(b"\xff\xd8\xff\xe0 a photo", "image/jpeg")
+        await api.deliver(api.message(NUMBER, "image", {"id": media_id, "mime_type": "image/jpeg"}))
+        assert api.downloads == [media_id]  # looked up, then downloaded with the token
+    assert await adviser.student_messages() == ["Ja, na 16 uur.", "", "<file 1>"]
+
+
+async def test_a_nudge_outside_the_window_is_the_template(
+    api: CloudAPIStandIn, settings: Settings, with_recovery: crypto.X25519PrivateKey
+) -> None:
+    adviser = Adviser(settings, with_recovery)
+    student = WaStudent(api, NUMBER)
+    async with RunningWhatsApp(settings):
+        await file_report_wa(student, submit="submit.push")
+    async with RunningWhatsApp(settings) as service:  # a new process: no recent message seen
+        mark = len(api.bodies_to(NUMBER))
+        await adviser.answer("Er is nieuws.", service.container.nudges.put)
+        nudge = (await wait_for_bodies(api, NUMBER, mark + 1))[mark]
+    assert nudge["type"] == "template"
+    assert nudge["template"]["name"] == "stagemeld_news"
+    assert nudge["template"].get("components") is None  # content-free: no parameters
+
+
+async def test_a_nudge_inside_the_window_is_plain_text(
+    api: CloudAPIStandIn, settings: Settings, with_recovery: crypto.X25519PrivateKey
+) -> None:
+    adviser = Adviser(settings, with_recovery)
+    student = WaStudent(api, NUMBER)
+    async with RunningWhatsApp(settings) as service:
+        await file_report_wa(student, submit="submit.push")
+        mark = len(api.bodies_to(NUMBER))
+        await adviser.answer("Er is nieuws.", service.container.nudges.put)
+        nudge = (await wait_for_bodies(api, NUMBER, mark + 1))[mark]
+    assert nudge["type"] == "text" and "/status" in nudge["text"]["body"]
+    assert "Er is nieuws." not in nudge["text"]["body"]
+
+
+async def test_without_a_template_no_nudge_is_offered(
+    make_settings: Callable[..., Settings], api: CloudAPIStandIn
+) -> None:
+    student = WaStudent(api, NUMBER)
+    async with RunningWhatsApp(whatsapp_settings(make_settings, api)):
+        await file_report_wa(student, submit="submit")
+        assert "submit.push" not in student.offered()
+
+
+async def test_a_restart_mid_conversation_resumes(api: CloudAPIStandIn, settings: Settings) -> None:
+    student = WaStudent(api, NUMBER)
+    async with RunningWhatsApp(settings):
+        await student.say("/start")
+        await student.press("no")
+        await student.press("during")
+    async with RunningWhatsApp(settings):
+        await student.say("Mijn begeleider maakte grappen over mijn afkomst.")
+        await student.press("done")
+        assert "origin" in student.offered()
