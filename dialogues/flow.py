@@ -36,6 +36,8 @@ STEP_KEYS = frozenset(
         "extra",
         "in_summary",
         "school_level",
+        "pause",
+        "exclusive",
     }
 )
 
@@ -53,6 +55,11 @@ class Step:
     extra: Mapping[str, str] = field(default_factory=dict)
     in_summary: bool = True
     school_level: str | None = None  # ask only when the chosen school is of this level
+    # options after which the next question waits until the student says "go on"
+    pause: tuple[str, ...] = ()
+    # multi: options that stand alone ("I don't know"): choosing one clears the others,
+    # choosing another clears it
+    exclusive: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,12 +124,21 @@ def _step(raw: Any, index: int) -> Step:
         extra=_pairs(name, raw, "extra"),
         in_summary=_flag(name, raw, "in_summary", default=True),
         school_level=level,
+        pause=_options(name, raw.get("pause", [])),
+        exclusive=_options(name, raw.get("exclusive", [])),
     )
     if step.max_total < step.max_length:
         raise ValueError(f"step {name}: max_total is smaller than max_length")
     for value in step.extra:
         if value not in options:
             raise ValueError(f"step {name}: extra names {value!r}, not one of its options")
+    for key, values in (("pause", step.pause), ("exclusive", step.exclusive)):
+        if not set(values) <= set(options):
+            raise ValueError(f"step {name}: {key} names a value that is not one of its options")
+    if step.pause and kind != "choice":
+        raise ValueError(f"step {name}: only a choice step can pause")
+    if step.exclusive and kind != "multi":
+        raise ValueError(f"step {name}: only a multi step has exclusive options")
     return step
 
 

@@ -20,7 +20,9 @@ LANGS = ("nl", "en")
 #   status    a status view with Reply / Withdraw / Done buttons is on screen
 #   withdraw  "really withdraw your report?" is on screen
 #   receipt   the receipt code is shown: "save it now, then send" (the code is `receipt`)
-MENUS = ("", "welcome", "language", "resume", "status", "withdraw", "receipt")
+#   pause     "in danger now": the help lines are shown and the next question waits until
+#             the student taps "I want to go on"
+MENUS = ("", "welcome", "language", "resume", "status", "withdraw", "receipt", "pause")
 # Overlays the receipt code survives: they return to the receipt screen when closed.
 RECEIPT_MENUS = ("receipt", "resume", "language")
 # What the next text is taken as, instead of an answer to the current step:
@@ -50,7 +52,10 @@ class State:
     selected: tuple[str, ...] = ()  # a multi-select being toggled, not yet confirmed
     rewrite: tuple[str, ...] = ()  # a new story being written from the summary
     menu: str = ""  # an overlay, see MENUS
-    token: str = ""  # the reply token of the status view or reply in progress, else ""
+    # The report this chat opened with a correct code during this visit, as a token
+    # sealed under the process's ephemeral key (opaque here, useless on disk and after a
+    # restart); the turn runner drops it once it is idle for its time-out.
+    token: str = ""
     can_push: bool = False  # this turn's channel can send a nudge later (set every turn)
     # The code shown on the receipt screen, until the report is filed: the draft (sealed
     # with its shreddable key) holds it so a crash before filing shows the same code
@@ -91,15 +96,14 @@ class State:
         return replace(self, turn=min(self.turn + 1, MAX_TURN), **changes)
 
     def tidy(self) -> State:
-        """Drops the reply token once nothing on screen can use it any more: it lives only
-        while a status view, a withdraw question or a reply in progress needs it. The
-        same for the receipt code: only while the receipt screen is open (or an overlay
-        that returns to it: "continue or start over?", the language picker)."""
-        tidied = self
+        """Drops the receipt code once the receipt screen is closed: it lives only while
+        that screen is open (or an overlay that returns to it: "continue or start
+        over?", the language picker). The reply token is not dropped here: it keeps the
+        report open for the rest of the visit (issue 11), and only the turn runner,
+        which has the clock and the ephemeral key, knows when it has run out."""
         if self.receipt and self.menu not in RECEIPT_MENUS:
-            tidied = replace(tidied, receipt="", push=False)
-        needed = self.menu in ("status", "withdraw") or self.expecting == "reply"
-        return tidied if needed or not tidied.token else replace(tidied, token="")
+            return replace(self, receipt="", push=False)
+        return self
 
     def with_answer(self, step: str, value: Answer) -> State:
         return replace(self, answers={**self.answers, step: value})

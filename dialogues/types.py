@@ -108,7 +108,15 @@ class Submit:
 
 @dataclass(frozen=True, slots=True)
 class CheckStatus:
-    code: str  # exactly 16 ASCII digits
+    """Exactly one of code (typed by the student: 16 ASCII digits) and token (the report
+    this visit already opened with a correct code) is set."""
+
+    code: str = ""
+    token: str = ""
+
+    def __post_init__(self) -> None:
+        if bool(self.token) == bool(self.code):
+            raise ValueError("CheckStatus needs exactly one of code and token")
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +190,14 @@ class StatusFound:
     reference: str = ""
     thread: tuple[ThreadEntry, ...] = ()  # oldest first
     reply_token: str = ""  # opaque, made by the channel; "" means replying is not possible
+    # When the student can expect to hear from their adviser: the report's earliest
+    # deadline not yet met (None: none open, e.g. the adviser waits for the student).
+    # `overdue`: that moment has passed (the adviser has been reminded).
+    expect_by: datetime.date | None = None
+    overdue: bool = False
+    # With a reply token: how long the report stays open in this chat without a message
+    # (the token's idle time-out), said to the student so they know when to retype.
+    open_minutes: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,7 +213,13 @@ class StatusLocked:
     why: Literal["tries", "busy"] = "tries"
 
 
-StatusResult = StatusFound | StatusNotFound | StatusLocked
+@dataclass(frozen=True, slots=True)
+class StatusExpired:
+    """The report this visit had opened is closed again (idle too long, or the service
+    restarted): the student types their code once more."""
+
+
+StatusResult = StatusFound | StatusNotFound | StatusLocked | StatusExpired
 # What the channel reports after SendReply / SendAttachment.
 ReplyResult = Literal["sent", "expired", "failed"]
 # What the channel reports after Withdraw: not found and locked as for a status check.
