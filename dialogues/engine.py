@@ -215,6 +215,7 @@ class Engine(AfterFiling):
             turn=state.turn + 1,
             menu="welcome",
             can_push=state.can_push,
+            token=state.token,  # a report opened this visit stays open
         )
         if welcome:
             return Outcome(fresh, (self.q.welcome(fresh),))
@@ -284,6 +285,8 @@ class Engine(AfterFiling):
         values = {b.value for r in self._prompt(state) for row in r.buttons for b in row}
         if state.step == "done":
             values |= {"erase", "keep"}
+        if state.awaiting_code:  # the question above the code prompt still answers
+            values |= {b.value for r in self.reprompt(replace(state, expecting="")) for row in r.buttons for b in row}
         return values
 
     def _switch_language(self, state: State, lang: str) -> Outcome:

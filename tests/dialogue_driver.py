@@ -164,6 +164,9 @@ class Chat:
 
     def answer_current(self, choices: Mapping[str, object]) -> None:
         """Answers the question on screen: the value in `choices`, else the default."""
+        if self.state is not None and self.state.menu == "pause":
+            self.press("pause.on")  # help lines shown: "I want to go on"
+            return
         step = self.step
         assert step is not None
         kind = ENGINE.flow.step(step)
