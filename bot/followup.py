@@ -16,10 +16,11 @@ from datetime import timedelta
 
 from bot.container import Container
 from bot.guessing import Claim
-from bot.reply_token import make_token, read_token
+from bot.reply_token import TTL, make_token, open_token, read_token, refresh
 from dialogues import (
     MAX_ATTACHMENT,
     ReplyResult,
+    StatusExpired,
     StatusFound,
     StatusLocked,
     StatusNotFound,
@@ -27,6 +28,7 @@ from dialogues import (
     ThreadEntry,
     WithdrawResult,
 )
+from escalation.deadlines import DUTCH_TIME
 from storage.kdf_thread import KdfBusy, low_priority
 from storage.student import StudentView
 from vocabulary import OPEN_STATUSES
@@ -49,12 +51,34 @@ class FollowUpActions:
         found = await self._view(chat_key, code, client)
         if not isinstance(found, StudentView):
             return found
+        return self._found(found)
+
+    async def status_opened(self, token: str) -> StatusResult:
+        """The report this visit already opened (issue 11): no code, no lock-out count;
+        an expired token (idle too long, or a restart) asks for the code again."""
+        opened = open_token(self.container.ephemeral, token, self.container.reports.clock())
+        if opened is None or not opened.data_key:
+            return StatusExpired()
+        view = await self.container.student.view_opened(opened.report_id, opened.data_key)
+        return StatusExpired() if view is None else self._found(view)
+
+    def keep_open(self, token: str) -> str:
+        """Another turn in this visit: the report stays open `TTL` from now ("" once
+        the token ran out or the service restarted since it was made)."""
+        return refresh(self.container.ephemeral, token, self.container.reports.clock())
+
+    def _found(self, view: StudentView) -> StatusFound:
+        now = self.container.reports.clock()
+        due = view.next_due
         return StatusFound(
-            status=found.status,
-            changed_on=found.changed_at.date(),
-            reference=found.reference,
-            thread=tuple(ThreadEntry(e.author, e.text, e.event, e.at.date()) for e in found.thread),
-            reply_token=self._token(found),
+            status=view.status,
+            changed_on=view.changed_at.date(),
+            reference=view.reference,
+            thread=tuple(ThreadEntry(e.author, e.text, e.event, e.at.date()) for e in view.thread),
+            reply_token=self._token(view),
+            expect_by=due.astimezone(DUTCH_TIME).date() if due is not None else None,
+            overdue=due is not None and due <= now,
+            open_minutes=int(TTL.total_seconds() // 60),
         )
 
     async def answer(self, token: str, text: str) -> ReplyResult:
@@ -130,7 +154,8 @@ class FollowUpActions:
     def _token(self, view: StudentView) -> str:
         if view.status not in OPEN_STATUSES:
             return ""
-        return make_token(self.container.ephemeral, view.report_id, self.container.reports.clock())
+        clock = self.container.reports.clock()
+        return make_token(self.container.ephemeral, view.report_id, clock, view.data_key)
 
     def _report(self, token: str) -> str | None:
         return read_token(self.container.ephemeral, token, self.container.reports.clock())

@@ -19,7 +19,7 @@ is part of the draft's key.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -128,7 +128,7 @@ class Turns:
     ) -> TurnResult:
         """`channel` says what this channel can do: push nudges later, fetch files."""
         abilities = channel or Channel()
-        record = await self.load(chat)
+        record = self._keep_open(await self.load(chat))
         if channel_notes:
             record.channel = {**channel_notes, **record.channel}
         outcome = self.container.dialogue.handle(
@@ -144,7 +144,7 @@ class Turns:
         return TurnResult(
             outcome.replies,
             erase_chat=isinstance(outcome.action, EraseChat),
-            hide_input=isinstance(outcome.action, CheckStatus)
+            hide_input=(isinstance(outcome.action, CheckStatus) and bool(outcome.action.code))
             or (isinstance(outcome.action, Withdraw) and bool(outcome.action.code)),
             replace_question=_redraws(inp, outcome, previous_question),
             lang=_lang(outcome.state or record.state),
@@ -173,6 +173,16 @@ class Turns:
         key; reports filed are not touched."""
         await self.container.conversations.delete(chat)
 
+    def _keep_open(self, record: Record) -> Record:
+        """The report a visit opened stays open while the student keeps chatting: each
+        turn moves its token's expiry on; one that ran out (idle, or sealed by a process
+        before a restart) is dropped here, so the engine asks for the code again."""
+        state = record.state
+        if state is None or not state.token:
+            return record
+        token = self.follow_up.keep_open(state.token)
+        return Record(replace(state, token=token), record.channel)
+
     async def _save(self, chat: ChatRef, record: Record) -> None:
         """An idle state (nothing in progress or open) is not kept either: a row left
         after a status check would tie the chat to the report's activity."""
@@ -193,7 +203,9 @@ class Turns:
             code = self.container.reports.draw_receipt()
             drawn = engine.receipt_drawn(state, code, push=action.push)
             return Outcome(drawn.state, outcome.replies + drawn.replies, action)
-        if isinstance(action, CheckStatus):
+        if isinstance(action, CheckStatus) and action.token:
+            told = engine.status_result(state, await self.follow_up.status_opened(action.token))
+        elif isinstance(action, CheckStatus):
             found = await self.follow_up.status(chat.key, action.code, channel.client)
             told = engine.status_result(state, found)
         elif isinstance(action, SendReply):

@@ -56,8 +56,7 @@ class Answers:
     def choose(self, state: State, step: Step, value: str) -> Outcome:
         extra_key = step.extra.get(value)
         if value in step.pause:  # "in danger now": help first, the question waits
-            moved = self.after(state.with_answer(step.id, value)).state
-            assert moved is not None
+            moved = self.after(state.with_answer(step.id, value)).state or state
             paused = replace(moved, menu="pause")
             return Outcome(paused, (self.q.pause_prompt(paused, extra_key or "pause_waiting"),))
         extra = (self.q.say(state, extra_key),) if extra_key else ()
@@ -105,7 +104,7 @@ class Answers:
         return self.after(replace(state, story=parts, rewrite=()))
 
     def means_back(self, text: str) -> bool:
-        """"terug", "back", "ga terug" …: a way back, in either language, not story text.
+        """ "terug", "back", "ga terug" …: a way back, in either language, not story text.
         The words live in the locale files (`words_back`, separated by |)."""
         wanted = normalise(text)
         return any(

@@ -286,7 +286,12 @@ class Engine(AfterFiling):
         if state.step == "done":
             values |= {"erase", "keep"}
         if state.awaiting_code:  # the question above the code prompt still answers
-            values |= {b.value for r in self.reprompt(replace(state, expecting="")) for row in r.buttons for b in row}
+            values |= {
+                b.value
+                for r in self.reprompt(replace(state, expecting=""))
+                for row in r.buttons
+                for b in row
+            }
         return values
 
     def _switch_language(self, state: State, lang: str) -> Outcome:

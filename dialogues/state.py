@@ -30,9 +30,10 @@ RECEIPT_MENUS = ("receipt", "resume", "language")
 #   withdraw_code  a receipt code for /withdraw
 #   reply          a message (or file) for the adviser, sent with the state's token
 EXPECTING = ("", "code", "withdraw_code", "reply")
-# A reply token is made by the channel and opaque to the engine: printable ASCII only,
+# A reply token is made by the channel and opaque to the engine: printable ASCII only (at
+# most 512: it seals a report id and its data key),
 # so it can never smuggle markup or control characters into a stored state.
-_TOKEN = re.compile(r"[\x21-\x7e]{1,256}")
+_TOKEN = re.compile(r"[\x21-\x7e]{1,512}")
 _RECEIPT = re.compile(r"[0-9]{16}")
 Answer = str | tuple[str, ...]
 
@@ -65,7 +66,7 @@ class State:
 
     def __post_init__(self) -> None:
         if self.token and not _TOKEN.fullmatch(self.token):
-            raise ValueError("token: expected at most 256 printable ASCII characters")
+            raise ValueError("token: expected at most 512 printable ASCII characters")
         if self.receipt and not _RECEIPT.fullmatch(self.receipt):
             raise ValueError("receipt: expected 16 digits")
 
@@ -176,7 +177,7 @@ def _token(value: object) -> str:
         return ""
     if isinstance(value, str) and _TOKEN.fullmatch(value):
         return value
-    raise ValueError("token: expected at most 256 printable ASCII characters")
+    raise ValueError("token: expected at most 512 printable ASCII characters")
 
 
 def _receipt(value: object) -> str:

@@ -1,15 +1,15 @@
 """The student's side of a filed report: read the thread, answer, send a file, withdraw.
 
 Reading needs the receipt (it unwraps the data key). Answering does not: what the
-student sends is HPKE-sealed to the report's public key, so between turns the server
-holds no key that reads anything — only the report's id, in the student's encrypted
-conversation state, for as long as the student is answering.
+student sends is HPKE-sealed to the report's public key. For the rest of a visit the
+student reads again without the receipt (`view_opened`): the data key it unwrapped
+travels in a token sealed under the process's ephemeral key, which no disk holds.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage import audit, crypto, thread
 from storage.clock import Clock, student_time, utcnow
-from storage.models import Attachment, Message, ReadMark, Report
+from storage.models import Attachment, Deadline, Message, ReadMark, Report
 from storage.outbox import notification_rows
 from storage.reports import ReportStore, forget_push_target, report_private_key
 from storage.sealed_keys import report_public_key, report_recipients
@@ -45,6 +45,10 @@ class StudentView:
     status: str
     changed_at: datetime
     thread: tuple[StudentThreadItem, ...]
+    # the earliest deadline not yet met: when the student can expect to hear (None: none)
+    next_due: datetime | None = None
+    # the report's data key, for the visit's token (sealed in memory); never logged
+    data_key: bytes = field(default=b"", repr=False)
 
 
 class StudentSide:
@@ -65,8 +69,20 @@ class StudentSide:
             if found is None:
                 return None
             report, data_key = found
-            thread = await _thread(session, report.id, data_key)
-        return StudentView(report.id, report.reference, report.status, report.updated_at, thread)
+            return await _view(session, report, data_key)
+
+    async def view_opened(self, report_id: str, data_key: bytes) -> StudentView | None:
+        """The same view for a report this visit already opened with its receipt (the
+        data key came back from the visit's token); None when it is gone or erased, or
+        the key does not open it."""
+        async with self.sessions() as session:
+            report = await session.get(Report, report_id)
+            if report is None or report.receipt_wrapped_key is None:
+                return None
+            try:
+                return await _view(session, report, data_key)
+            except crypto.CryptoError:
+                return None
 
     async def recipients(self, report_id: str) -> tuple[str, ...]:
         """The advisers a report is sealed to: the ones to tell about an answer."""
@@ -144,6 +160,18 @@ class StudentSide:
             session.add(thread.event_message(report_id, ThreadEvent.WITHDRAWN, now))
             await self._audit(session, report, "withdraw", now)
         return True
+
+
+async def _view(session: AsyncSession, report: Report, data_key: bytes) -> StudentView:
+    thread = await _thread(session, report.id, data_key)
+    due = await session.scalar(
+        select(func.min(Deadline.due_at)).where(
+            Deadline.report_id == report.id, Deadline.met_at.is_(None)
+        )
+    )
+    return StudentView(
+        report.id, report.reference, report.status, report.updated_at, thread, due, data_key
+    )
 
 
 async def _student_now(session: AsyncSession, report: Report, now: datetime) -> datetime:

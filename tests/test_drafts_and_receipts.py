@@ -133,12 +133,16 @@ async def test_after_filing_no_row_no_version_and_no_receipt_opens(
         (erase,) = [(v, t) for v, t in _buttons(filed) if v == "erase"]
         erased = await turns.run(chat, Press(erase[1], "erase"))
         assert erased.erase_chat and await _rows(container) == 0
-        # a status check keeps a row only while its view is open, then none at all
+        # a status check keeps a row while the visit keeps the report open (its token
+        # sealed under the in-memory key, issue 11); /stop closes it: no row at all
         view = await turns.run(chat, Command("status", digits))
         assert any(r.key == "status_received" for r in view.replies)
         assert await _rows(container) == 1
         close = dict(_buttons(view))["status.close"]
         closed = await turns.run(chat, Press(close, "status.close"))
+        assert await _rows(container) == 1
+        locked = await turns.run(chat, Command("stop"))
+        assert [r.key for r in locked.replies] == ["locked"]
         assert await _rows(container) == 0
         assert not (container.keys.dir / "drafts" / chat.key).exists()
         go = dict(_buttons(closed)).get("go.report")

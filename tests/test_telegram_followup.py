@@ -128,10 +128,11 @@ async def test_answer_read_reply_nudge_photo_and_withdraw(
     async with RunningService(settings, api) as service:
         code = await file_report(student, submit="submit.push")
         (container,) = service.containers
+        before_news = api.mark(CHAT)
         await adviser.answer(
             "Dank je voor je melding. Mag ik je bellen? <b>geen html</b>", container.nudges.put
         )
-        nudge = await api.wait_for_texts(CHAT, 1, since=api.mark(CHAT) - 1, timeout=10)
+        nudge = await api.wait_for_texts(CHAT, 1, since=before_news, timeout=10)
         assert "/status" in nudge[-1] and "Mag ik" not in nudge[-1]
 
         shown = await student.say(f"/status {grouped(code)}")
