@@ -161,7 +161,8 @@ class Engine(AfterFiling):
         current = State.new() if state is None else state
         if not self.texts(current.lang).has(key):
             key = "error_try_again"
-        return Outcome(state, (self._say(current, key), *self.reprompt(current)))
+        said = Outcome(state, (self._say(current, key), *self.reprompt(current)))
+        return self._way_on(said, current.lang)
 
     def stale(self, state: State | None) -> Outcome:
         current = State.new() if state is None else state
