@@ -85,9 +85,8 @@ def has_way_on(outcome: Outcome) -> bool:
     if state is not None and state.expecting:
         return True
     step = ENGINE.flow.step(state.step) if state is not None else None
-    if state is not None and not state.menu and step is not None:
-        if step.kind in ("story", "text"):
-            return True
+    if state is not None and not state.menu and step is not None and step.kind in ("story", "text"):
+        return True
     return bool(outcome.replies) and bool(COMMAND_NAMED.search(outcome.replies[-1].text))
 
 
