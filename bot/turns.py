@@ -175,12 +175,13 @@ class Turns:
 
     def _keep_open(self, record: Record) -> Record:
         """The report a visit opened stays open while the student keeps chatting: each
-        turn moves its token's expiry on; one that ran out (idle, or sealed by a process
-        before a restart) is dropped here, so the engine asks for the code again."""
+        turn moves its token's expiry on. One that ran out (idle, or sealed by a process
+        before a restart) is left as it is: it opens nothing, and the first thing done
+        with it comes back "expired", so the student is told why the code is asked."""
         state = record.state
         if state is None or not state.token:
             return record
-        token = self.follow_up.keep_open(state.token)
+        token = self.follow_up.keep_open(state.token) or state.token
         return Record(replace(state, token=token), record.channel)
 
     async def _save(self, chat: ChatRef, record: Record) -> None:

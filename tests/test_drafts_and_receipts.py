@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
 
 from bot.config import Settings
 from bot.container import Container, build_container
-from bot.reply_token import make_token, read_token
+from bot.reply_token import TTL, make_token, read_token
+from bot.reporting import file_draft
 from bot.turns import TurnResult, Turns
-from dialogues import Command, Input, Press, Text
+from dialogues import Command, Draft, Input, Press, Text
 from storage import crypto
 from storage.conversations import ChatRef
 from storage.models import Conversation
@@ -190,3 +191,41 @@ def test_a_reply_token_does_not_open_in_a_new_process() -> None:
         except crypto.CryptoError:
             continue
         raise AssertionError("the server key opened a reply token")
+
+
+DRAFT = Draft(
+    lang="nl", phase="during", story="MARKER-story", grounds=("origin",), when="week",
+    school="hhs", workplace="", evidence="no", evidence_note="", wants="talk",
+    visibility="school", danger=False,
+)  # fmt: skip
+
+
+def _keys(result: TurnResult) -> list[str]:
+    return [r.key for r in result.replies]
+
+
+async def test_the_visit_keeps_the_report_open_until_idle_or_a_restart(
+    make_settings: Callable[..., Settings],
+) -> None:
+    """Issue 11 item 7: the code once per visit. Each message moves the 30 minutes on;
+    30 minutes without one, or a restart (a new ephemeral key), and the code is asked
+    again — the engine is told so, the student is not left with a dead token."""
+    container = await build_container(make_settings())
+    try:
+        now = [datetime.now(UTC)]
+        container.reports.clock = lambda: now[0]
+        turns = Turns(container)
+        chat = turns.chat_key("telegram", "5151")
+        code = container.reports.draw_receipt()
+        await file_draft(container, DRAFT, receipt=code)
+        assert _keys(await turns.run(chat, Command("status", code))) == ["status_received"]
+        for _ in range(3):  # 60 minutes after the code, never 30 idle
+            now[0] += TTL - timedelta(minutes=10)
+            assert _keys(await turns.run(chat, Command("status"))) == ["status_received"]
+        now[0] += TTL + timedelta(minutes=1)
+        assert _keys(await turns.run(chat, Command("status"))) == ["unlock_expired"]
+        assert _keys(await turns.run(chat, Text(code))) == ["status_received"]
+        container.ephemeral = crypto.EphemeralKey()  # the service restarted
+        assert _keys(await turns.run(chat, Command("status"))) == ["unlock_expired"]
+    finally:
+        await container.close()
