@@ -168,6 +168,9 @@ async def file_report(
     return "".join(codes[0].groups())
 
 
+# How the "filed" message begins (Dutch): the report was filed (it names no reference).
+FILED = "Je melding is verstuurd"
+
 V = {
     "safety_no": "no",
     "story_done": "done",
