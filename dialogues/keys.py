@@ -103,7 +103,6 @@ ENGINE_KEYS = frozenset(
         "text_too_long",
         "error_try_again",
         # issue 11 (flow): the way back in, danger pause, the visit's open report, ...
-        "btn_check_report",
         "btn_go_on",
         "pause_waiting",
         "btn_code_cancel",

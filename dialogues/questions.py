@@ -90,7 +90,7 @@ class Questions:
             other = OTHER_LANG[state.lang]
             return (
                 # a returning student's way in, on the first screen (issue 11)
-                (self.button(state, "btn_check_report", "go.status"),),
+                (self.button(state, "btn_go_status", "go.status"),),
                 (
                     self.button(state, "btn_privacy", "privacy"),
                     self.button(state, f"lang_name_{other}", f"lang.{other}"),

@@ -370,5 +370,5 @@ async def test_a_returning_student_sees_only_the_status_and_needs_the_code_once(
             assert "30 minuten" in status  # how long no code is needed
             done = await client.press(*buttons(shown)["Klaar"])
             assert keys(done) == ["status_done_open"]
-            again = await client.press(*buttons(done)["Status bekijken"])
+            again = await client.press(*buttons(done)["Mijn melding bekijken"])
             assert keys(again) == ["status_received"] and again["hide_input"] is False
