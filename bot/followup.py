@@ -74,7 +74,9 @@ class FollowUpActions:
             status=view.status,
             changed_on=view.changed_at.date(),
             reference=view.reference,
-            thread=tuple(ThreadEntry(e.author, e.text, e.event, e.at.date()) for e in view.thread),
+            thread=tuple(
+                ThreadEntry(e.author, e.text, e.event, e.at.date(), e.file) for e in view.thread
+            ),
             reply_token=self._token(view),
             expect_by=due.astimezone(DUTCH_TIME).date() if due is not None else None,
             overdue=due is not None and due <= now,

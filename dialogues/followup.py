@@ -19,6 +19,7 @@ from dialogues.types import Reply, StatusFound, ThreadEntry
 from vocabulary import ReportStatus
 
 ENTRY_MAX = 3000  # characters of one escaped message at most, so older ones get a look in
+FILE_NAME_MAX = 120  # characters of an escaped file name shown in the thread
 ENTRY_MIN = 40  # a message with less room than this is left out rather than cut to nothing
 MAX_ATTACHMENT = 10 * 1024 * 1024  # bytes; say it in MB to the student
 MAX_REPLY = 4000  # characters of one reply to the adviser
@@ -102,11 +103,14 @@ class FollowUp:
         date = _date(entry.on)
         if entry.author in ("adviser", "student"):
             key = f"thread_{entry.author}"
-            overhead = len(t.get(key, date=date, text=""))
+            # a file is named in words ("File: …"), not by an emoji alone
+            named = t.get("thread_file", name=clip(entry.file, FILE_NAME_MAX)[0])
+            file_line = f"{named}\n" if entry.file else ""
+            overhead = len(t.get(key, date=date, text="")) + len(file_line)
             if room - overhead < ENTRY_MIN:
                 return None
             text, _ = clip(entry.text, room - overhead)
-            return t.get(key, date=date, text=text)
+            return t.get(key, date=date, text=(file_line + text).rstrip("\n"))
         event = f"event_{entry.event}"
         words = t.get(event if t.has(event) else "event_other")
         line = t.get("thread_event", date=date, text=words)

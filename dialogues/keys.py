@@ -117,6 +117,7 @@ ENGINE_KEYS = frozenset(
         "btn_story_add",
         "btn_story_replace",
         "words_back",
+        "thread_file",
     }
 )
 

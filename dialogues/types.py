@@ -181,6 +181,7 @@ class ThreadEntry:
     text: str  # raw user text ("" for events)
     event: str  # an EVENTS code for author "event", else ""
     on: datetime.date
+    file: str = ""  # raw name of a file sent with the message ("" for none)
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,6 +36,7 @@ class StudentThreadItem:
     text: str  # what was written; "" for events
     event: str  # the event's code; "" for messages
     at: datetime
+    file: str = ""  # the name of the file sent with this message, "" for none
 
 
 @dataclass(frozen=True)
@@ -244,6 +245,5 @@ def _entry(
         return None
     if text is None:
         raise crypto.CryptoError("a student message on a report without its own key")
-    if file_name is not None:  # a file: its name is what the student recognises
-        text = f"📎 {file_name}" + (f"\n{text}" if text else "")
-    return StudentThreadItem(row.author_kind, text, "", row.created_at)
+    # a file: its name is what the student recognises (worded by the locale files)
+    return StudentThreadItem(row.author_kind, text, "", row.created_at, file_name or "")

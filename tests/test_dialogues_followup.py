@@ -609,3 +609,11 @@ def _confirm(chat: Chat) -> Submit:
     submit = chat.press("receipt.saved").action
     assert isinstance(submit, Submit)
     return submit
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_file_in_the_thread_is_named_in_words_not_by_an_emoji_alone(lang: str) -> None:
+    sent = ThreadEntry("student", "", "", DAY, file="<b>scan</b>.pdf")
+    chat = viewing(lang, found(TOKEN, sent))
+    line = ENGINE.texts(lang).get("thread_file", name="&lt;b&gt;scan&lt;/b&gt;.pdf")
+    assert line in chat.text and any(word in line for word in ("Bestand", "File"))
