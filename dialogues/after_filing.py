@@ -136,7 +136,10 @@ class AfterFiling(EngineBase):
         if choice == "withdraw":
             return self._ask_withdraw(state)
         closed = state.advance()
-        return self._closed(closed, "status_done_open" if closed.token else "status_done")
+        if not closed.token:
+            return self._closed(closed, "status_done")
+        # with a draft open its question follows, not the "check my report" button
+        return self._closed(closed, "status_done_draft" if in_draft(closed) else "status_done_open")
 
     def _closed(self, state: State, key: str) -> Outcome:
         """A follow-up screen closed: the draft where the student was, else a way on."""

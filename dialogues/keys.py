@@ -118,6 +118,7 @@ ENGINE_KEYS = frozenset(
         "btn_story_replace",
         "words_back",
         "thread_file",
+        "status_done_draft",
     }
 )
 

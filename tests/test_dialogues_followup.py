@@ -343,7 +343,8 @@ def test_status_mid_report_shows_only_the_status_then_the_draft() -> None:
     assert chat.offered == ["status.reply", "status.withdraw", "status.close"]
     assert chat.state is not None and chat.state.answers == answers
     chat.press("status.close")
-    assert chat.keys == ["status_done_open", "still_open", "ask_when"]
+    assert chat.keys == ["status_done_draft", "still_open", "ask_when"]
+    assert "/status" in chat.text  # no "check my report" button here: the draft's question
     chat.press("week")
     assert chat.step == "school" and chat.state.token == TOKEN  # type: ignore[union-attr]
 
