@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import TextIO
@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.config import Settings
 from bot.guessing import GuessLimits
 from bot.nudging import NudgeQueue
+from bot.visits import Visits
 from dialogues import Engine, FlowContext
 from escalation.deadlines import DeadlinePolicy
 from escalation.directory import Adviser, Directory, Organization
@@ -74,6 +75,9 @@ class Container:
     # Drawn at start, never written: seals what a conversation state holds that names a
     # report (the reply token), so neither a disk copy nor a restarted service opens it.
     ephemeral: EphemeralKey
+    # The report each visit opened with a code (its sealed token): memory only, see
+    # bot/visits.py; nothing at rest links a chat to a report.
+    visits: Visits = field(default_factory=Visits)
 
     async def close(self) -> None:
         await self.db.dispose()

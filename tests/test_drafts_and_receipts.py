@@ -18,6 +18,7 @@ from bot.container import Container, build_container
 from bot.reply_token import TTL, make_token, read_token
 from bot.reporting import file_draft
 from bot.turns import TurnResult, Turns
+from bot.visits import Visits
 from dialogues import Command, Draft, Input, Press, Text
 from storage import crypto
 from storage.conversations import ChatRef
@@ -134,17 +135,17 @@ async def test_after_filing_no_row_no_version_and_no_receipt_opens(
         (erase,) = [(v, t) for v, t in _buttons(filed) if v == "erase"]
         erased = await turns.run(chat, Press(erase[1], "erase"))
         assert erased.erase_chat and await _rows(container) == 0
-        # a status check keeps a row while the visit keeps the report open (its token
-        # sealed under the in-memory key, issue 11); /stop closes it: no row at all
+        # a status check leaves no row: the report the visit opened (issue 11) is held
+        # in memory only, with the view's state; /stop closes it there too
         view = await turns.run(chat, Command("status", digits))
         assert any(r.key == "status_received" for r in view.replies)
-        assert await _rows(container) == 1
+        assert await _rows(container) == 0 and len(container.visits) == 1
         close = dict(_buttons(view))["status.close"]
         closed = await turns.run(chat, Press(close, "status.close"))
-        assert await _rows(container) == 1
+        assert await _rows(container) == 0
         locked = await turns.run(chat, Command("stop"))
         assert [r.key for r in locked.replies] == ["locked"]
-        assert await _rows(container) == 0
+        assert await _rows(container) == 0 and len(container.visits) == 0
         assert not (container.keys.dir / "drafts" / chat.key).exists()
         go = dict(_buttons(closed)).get("go.report")
         if go is not None:  # the idle help's buttons work with nothing stored
@@ -209,11 +210,13 @@ async def test_the_visit_keeps_the_report_open_until_idle_or_a_restart(
 ) -> None:
     """Issue 11 item 7: the code once per visit. Each message moves the 30 minutes on;
     30 minutes without one, or a restart (a new ephemeral key), and the code is asked
-    again — the engine is told so, the student is not left with a dead token."""
+    again: after the 30 minutes the student is told why; after a restart (nothing in
+    memory) simply asked."""
     container = await build_container(make_settings())
     try:
         now = [datetime.now(UTC)]
         container.reports.clock = lambda: now[0]
+        container.visits.clock = lambda: now[0]
         turns = Turns(container)
         chat = turns.chat_key("telegram", "5151")
         code = container.reports.draw_receipt()
@@ -225,7 +228,8 @@ async def test_the_visit_keeps_the_report_open_until_idle_or_a_restart(
         now[0] += TTL + timedelta(minutes=1)
         assert _keys(await turns.run(chat, Command("status"))) == ["unlock_expired"]
         assert _keys(await turns.run(chat, Text(code))) == ["status_received"]
-        container.ephemeral = crypto.EphemeralKey()  # the service restarted
-        assert _keys(await turns.run(chat, Command("status"))) == ["unlock_expired"]
+        container.ephemeral = crypto.EphemeralKey()  # the service restarted: a new key,
+        container.visits = Visits(container.visits.clock)  # and nothing in memory
+        assert _keys(await turns.run(chat, Command("status"))) == ["ask_code"]
     finally:
         await container.close()

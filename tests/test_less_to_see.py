@@ -26,7 +26,7 @@ from bot.nudging import GiveUp, NudgeQueue, deliver_nudges
 from bot.reply_token import open_token
 from bot.reporting import file_draft
 from bot.turns import Turns
-from dialogues import Command, Draft
+from dialogues import Command, Draft, Text
 from escalation.deadlines import due_dates
 from storage import audit, crypto, thread
 from storage.accounts import Accounts
@@ -352,9 +352,10 @@ async def test_a_report_open_for_the_visit_leaves_no_link_on_the_disk(
 ) -> None:
     """Issue 11 item 7, as the disk-copy attacker at its strongest: every file (the
     database with its -wal, keys.dir with the draft key files) and the chat id, which
-    opens the conversation (the documented limit for drafts). What the visit keeps there
-    is a token sealed under a key that only the running process holds: it names no
-    report, opens with nothing on the disk, and not in a restarted service either."""
+    opens an unfinished draft (the documented limit). A student with a draft open checks
+    a report and keeps it open for the visit: the draft's row holds no token and names
+    no report; the token lives in memory only, sealed under a key only the running
+    process holds (no key on the disk opens it, nor a restarted service's)."""
     settings = make_settings()
     container = await build_container(settings)
     try:
@@ -362,15 +363,20 @@ async def test_a_report_open_for_the_visit_leaves_no_link_on_the_disk(
         chat = turns.chat_key("telegram", CHAT_ID)
         code = container.reports.draw_receipt()
         filed = await file_draft(container, _draft(), receipt=code)
+        await turns.run(chat, Command("start"))
+        await turns.run(chat, Text("Nee"))  # a draft with an answer: it has a row
         shown = await turns.run(chat, Command("status", code))
         assert [r.key for r in shown.replies] == ["status_received"]
-        await turns.run(chat, Command("help"))  # the view closed, the report still open
-        record = await turns.load(chat)  # keys.dir's draft key file + the chat id
-        assert record.state is not None and record.state.token
-        token = record.state.token
-        stored = json.dumps(record.to_json())
+        await turns.run(chat, Command("help"))  # the view open, the report open
+        stored_state = await container.conversations.load(chat)  # key file + chat id
+        assert stored_state is not None
+        stored = json.dumps(stored_state)
+        assert '"token": ""' in stored
         for secret in (filed.report_id, filed.reference, code, CHAT_ID):
             assert secret not in stored
+        visit = container.visits.get(chat.key)
+        assert visit is not None and visit.record is None  # memory: the token alone
+        token = visit.token
         sealed = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         server = container.keys.server
         for purpose in ("reply-token", "ephemeral", "conversation-state"):
