@@ -18,7 +18,7 @@ from bot.container import Container, build_container
 from bot.reply_token import TTL, make_token, read_token
 from bot.reporting import file_draft
 from bot.turns import TurnResult, Turns
-from bot.visits import Visits
+from bot.visits import GRACE, Visits
 from dialogues import Command, Draft, Input, Press, Text
 from storage import crypto
 from storage.conversations import ChatRef
@@ -233,3 +233,22 @@ async def test_the_visit_keeps_the_report_open_until_idle_or_a_restart(
         assert _keys(await turns.run(chat, Command("status"))) == ["ask_code"]
     finally:
         await container.close()
+
+
+def test_open_visits_run_out_and_are_bounded() -> None:
+    """Memory only, and not forever: gone after the token's time and the grace to say
+    why; beyond the limit the oldest goes first (that student types the code again)."""
+    now = [datetime(2026, 3, 2, 9, 0, tzinfo=UTC)]
+    visits = Visits(lambda: now[0], limit=2)
+    for chat_key in ("a", "b", "c"):
+        visits.keep(chat_key, f"token-{chat_key}", None)
+    assert visits.get("a") is None and visits.get("c") is not None and len(visits) == 2
+    visits.keep("b", "token-b2", {"v": 1})  # touched again: its time starts over
+    now[0] += TTL + GRACE - timedelta(seconds=1)
+    kept = visits.get("b")
+    assert kept is not None and kept.token == "token-b2" and kept.record == {"v": 1}
+    now[0] += timedelta(seconds=1)
+    assert visits.get("b") is None and len(visits) == 0
+    visits.keep("d", "token-d", None)
+    visits.forget("d")
+    assert visits.get("d") is None
