@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import TextIO
@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.config import Settings, stale_contacts
 from bot.guessing import GuessLimits
 from bot.nudging import NudgeQueue
+from bot.visits import Visits
 from dialogues import Engine, FlowContext, HelpRoute
 from escalation.deadlines import DeadlinePolicy, reply_due
 from escalation.directory import Adviser, Directory, Organization
@@ -82,6 +83,9 @@ class Container:
     # release; both None when `patterns.enabled` is false.
     matching: MatchingKeys | None = None
     patterns: PatternPolicy | None = None
+    # The report each visit opened with a code (its sealed token): memory only, see
+    # bot/visits.py; nothing at rest links a chat to a report.
+    visits: Visits = field(default_factory=Visits)
 
     async def close(self) -> None:
         await self.db.dispose()

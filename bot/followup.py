@@ -17,11 +17,12 @@ from datetime import timedelta
 from bot.container import Container
 from bot.guessing import Claim
 from bot.media_strip import KINDS, Clean, strip
-from bot.reply_token import FEEDBACK, make_token, read_token
+from bot.reply_token import FEEDBACK, TTL, make_token, open_token, read_token, refresh
 from dialogues import (
     MAX_ATTACHMENT,
     FeedbackResult,
     ReplyResult,
+    StatusExpired,
     StatusFound,
     StatusLocked,
     StatusNotFound,
@@ -29,6 +30,7 @@ from dialogues import (
     ThreadEntry,
     WithdrawResult,
 )
+from escalation.deadlines import DUTCH_TIME
 from storage.kdf_thread import KdfBusy, low_priority
 from storage.reports import Recipient
 from storage.student import StudentView
@@ -52,22 +54,46 @@ class FollowUpActions:
         found = await self._view(chat_key, code, client)
         if not isinstance(found, StudentView):
             return found
+        return self._found(found)
+
+    async def status_opened(self, token: str) -> StatusResult:
+        """The report this visit already opened (issue 11): no code, no lock-out count;
+        an expired token (idle too long, or a restart) asks for the code again."""
+        opened = open_token(self.container.ephemeral, token, self.container.reports.clock())
+        if opened is None or not opened.data_key:
+            return StatusExpired()
+        view = await self.container.student.view_opened(opened.report_id, opened.data_key)
+        return StatusExpired() if view is None else self._found(view)
+
+    def keep_open(self, token: str) -> str:
+        """Another turn in this visit: the report stays open `TTL` from now ("" once
+        the token ran out or the service restarted since it was made)."""
+        return refresh(self.container.ephemeral, token, self.container.reports.clock())
+
+    def _found(self, view: StudentView) -> StatusFound:
+        now = self.container.reports.clock()
+        due = view.next_due
         return StatusFound(
-            status=found.status,
-            changed_on=found.changed_at.date(),
-            reference=found.reference,
-            thread=tuple(ThreadEntry(e.author, e.text, e.event, e.at.date()) for e in found.thread),
-            reply_token=self._token(found),
-            feedback_token=self._feedback_token(found),
-            pattern=found.pattern,
-            may_share=found.may_share,
+            status=view.status,
+            changed_on=view.changed_at.date(),
+            reference=view.reference,
+            thread=tuple(
+                ThreadEntry(e.author, e.text, e.event, e.at.date(), e.file) for e in view.thread
+            ),
+            reply_token=self._token(view),
+            expect_by=due.astimezone(DUTCH_TIME).date() if due is not None else None,
+            overdue=due is not None and due <= now,
+            open_minutes=int(TTL.total_seconds() // 60),
+            feedback_token=self._feedback_token(view),
+            pattern=view.pattern,
+            may_share=view.may_share,
         )
 
     async def feedback(self, token: str, score: int, text: str, quote: bool) -> FeedbackResult:
         """Saves the feedback on a closed report once, the text sealed to the network's
         coordinators (those with a key; and the recovery key, always)."""
         now = self.container.reports.clock()
-        report_id = read_token(self.container.ephemeral, token, now, FEEDBACK)
+        report_id = read_token(self.container.ephemeral, token, now, purpose=FEEDBACK)
         if report_id is None:
             return "expired"
         readers = [a.id for a in self.container.directory.network_coordinators]
@@ -178,13 +204,14 @@ class FollowUpActions:
     def _token(self, view: StudentView) -> str:
         if view.status not in OPEN_STATUSES:
             return ""
-        return make_token(self.container.ephemeral, view.report_id, self.container.reports.clock())
+        clock = self.container.reports.clock()
+        return make_token(self.container.ephemeral, view.report_id, clock, view.data_key)
 
     def _feedback_token(self, view: StudentView) -> str:
         if not view.feedback_due:
             return ""
         now = self.container.reports.clock()
-        return make_token(self.container.ephemeral, view.report_id, now, FEEDBACK)
+        return make_token(self.container.ephemeral, view.report_id, now, purpose=FEEDBACK)
 
     def _report(self, token: str) -> str | None:
         return read_token(self.container.ephemeral, token, self.container.reports.clock())

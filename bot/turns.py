@@ -13,13 +13,15 @@ after it, the report exists and the student has its code — exactly one report 
 confirmed, and nothing of a filed report left in any conversation.
 
 A chat reaches storage as a `ChatRef`: its hash names the row, its id (never stored)
-is part of the draft's key.
+is part of the draft's key. The report a visit opened with a code (its sealed token)
+stays in memory only (`bot/visits.py`): a row is saved without it, and a chat with no
+draft keeps its state there instead of in a row.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -110,14 +112,21 @@ class Turns:
         return self.container.dialogue.texts(lang)
 
     async def load(self, chat: ChatRef) -> Record:
+        """The stored conversation, with the report this visit opened (from memory)."""
+        visit = self.container.visits.get(chat.key)
         data = await self.container.conversations.load(chat)
+        if data is None and visit is not None:
+            data = visit.record
         if data is None:
             return Record(None)
         try:
-            return Record.from_json(data)
+            record = Record.from_json(data)
         except ValueError:
             log.warning("discarded an unreadable conversation state")
             return Record(None)
+        if visit is None or record.state is None:
+            return record
+        return Record(replace(record.state, token=visit.token), record.channel)
 
     async def run(
         self,
@@ -130,7 +139,7 @@ class Turns:
     ) -> TurnResult:
         """`channel` says what this channel can do: push nudges later, fetch files."""
         abilities = channel or Channel()
-        record = await self.load(chat)
+        record = self._keep_open(await self.load(chat))
         if channel_notes:
             record.channel = {**channel_notes, **record.channel}
         outcome = self.container.dialogue.handle(
@@ -146,7 +155,7 @@ class Turns:
         return TurnResult(
             outcome.replies,
             erase_chat=isinstance(outcome.action, EraseChat),
-            hide_input=isinstance(outcome.action, CheckStatus)
+            hide_input=(isinstance(outcome.action, CheckStatus) and bool(outcome.action.code))
             or (isinstance(outcome.action, Withdraw) and bool(outcome.action.code)),
             replace_question=_redraws(inp, outcome, previous_question),
             lang=_lang(outcome.state or record.state),
@@ -172,16 +181,41 @@ class Turns:
 
     async def forget(self, chat: ChatRef) -> None:
         """Erase the stored conversation (an unfinished draft included) and shred its
-        key; reports filed are not touched."""
+        key, and close the report the visit opened; reports filed are not touched."""
+        self.container.visits.forget(chat.key)
         await self.container.conversations.delete(chat)
+
+    def _keep_open(self, record: Record) -> Record:
+        """The report a visit opened stays open while the student keeps chatting: each
+        turn moves its token's expiry on. One that ran out (idle, or sealed by a process
+        before a restart) is left as it is: it opens nothing, and the first thing done
+        with it comes back "expired", so the student is told why the code is asked."""
+        state = record.state
+        if state is None or not state.token:
+            return record
+        token = self.follow_up.keep_open(state.token) or state.token
+        return Record(replace(state, token=token), record.channel)
 
     async def _save(self, chat: ChatRef, record: Record) -> None:
         """An idle state (nothing in progress or open) is not kept either: a row left
-        after a status check would tie the chat to the report's activity."""
-        if record.state is None or record.state.idle:
+        after a status check would tie the chat to the report's activity. The visit's
+        open report never reaches the row: with no draft the whole state stays in
+        memory, with one the row is saved without the token."""
+        state = record.state
+        visits = self.container.visits
+        if state is None or not state.token:
+            visits.forget(chat.key)
+        elif state.step is None and not state.receipt:
+            visits.keep(chat.key, state.token, record.to_json())
+            await self.container.conversations.delete(chat)
+            return
+        else:
+            visits.keep(chat.key, state.token, None)
+            state = replace(state, token="")
+        if state is None or state.idle:
             await self.container.conversations.delete(chat)
         else:
-            await self.container.conversations.save(chat, record.to_json())
+            await self.container.conversations.save(chat, Record(state, record.channel).to_json())
 
     async def _act(
         self, chat: ChatRef, before: State | None, outcome: Outcome, channel: Channel
@@ -195,7 +229,9 @@ class Turns:
             code = self.container.reports.draw_receipt()
             drawn = engine.receipt_drawn(state, code, push=action.push)
             return Outcome(drawn.state, outcome.replies + drawn.replies, action)
-        if isinstance(action, CheckStatus):
+        if isinstance(action, CheckStatus) and action.token:
+            told = engine.status_result(state, await self.follow_up.status_opened(action.token))
+        elif isinstance(action, CheckStatus):
             found = await self.follow_up.status(chat.key, action.code, channel.client)
             told = engine.status_result(state, found)
         elif isinstance(action, SendReply):
@@ -261,6 +297,7 @@ class Turns:
             log.exception("filing a report failed; the draft is kept")
             return engine.failure(state), dict(record.channel)
         conversations.shred(chat)  # synchronously after the commit: no await in between
+        self.container.visits.forget(chat.key)  # nothing of this chat stays, not in memory
         # No reference: a log line's exact time next to it would undo the hour-rounding
         # of the report's stored times (security.md, "Less to see").
         log.info("a report was filed")

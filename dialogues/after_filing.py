@@ -1,15 +1,19 @@
 """The engine after a report is filed: checking its status, replying to the adviser,
 sending a file, withdrawing — and the results the channel hands back for each.
 
-A receipt code leaves the engine only in an action (`CheckStatus`, `Withdraw`); a reply
-token stays in the state only while the screen that needs it is open.
+A receipt code leaves the engine only in an action (`CheckStatus`, `Withdraw`). After a
+correct code the state keeps the report's token (sealed under the process's ephemeral
+key by the channel, opaque here) for the rest of the visit, so the student reads and
+answers without typing the code again; the turn runner drops it when it runs out.
+A returning student who checks the status sees the status and the adviser's messages
+and nothing else, until they ask for more.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from dialogues.engine_base import INTENT_COMMANDS
+from dialogues.engine_base import INTENT_COMMANDS, forget_empty, in_draft
 from dialogues.feedback import AsksFeedback, giving_feedback
 from dialogues.followup import MAX_ATTACHMENT, MAX_REPLY
 from dialogues.state import State
@@ -22,6 +26,7 @@ from dialogues.types import (
     ReplyResult,
     SendAttachment,
     SendReply,
+    StatusExpired,
     StatusFound,
     StatusLocked,
     StatusNotFound,
@@ -42,19 +47,25 @@ CODE_INTENT = {"code": "check_status", "withdraw_code": "withdraw"}
 
 class AfterFiling(AsksFeedback):
     def status_result(self, state: State | None, result: StatusResult) -> Outcome:
-        """Found: the status, the newest messages, and (with a token) Reply and Withdraw.
-        The token is kept in the state while that view is open, and no longer."""
+        """Found: the status and the newest messages, nothing else (an open draft waits
+        behind the view's Done), with Reply and Withdraw while the report is open. Its
+        token stays for the visit (`State.token`)."""
         current = State.new() if state is None else state
         if isinstance(result, StatusFound) and self._asks_feedback(state, result):
             return self._ask_feedback(current, result)  # closed, no feedback yet (issue 12)
         if isinstance(result, StatusFound):
             share = result.may_share if result.pattern and result.reply_token else ()
-            viewing = current.advance(
+            base = self._without_empty_draft(current)
+            viewing = base.advance(
                 menu="status", expecting="", token=result.reply_token, share=share
             )
-            return self._then_draft(state, viewing, self.followup.status(viewing, result))
+            return forget_empty(state, Outcome(viewing, (self.followup.status(viewing, result),)))
         if isinstance(result, StatusNotFound):
-            return Outcome(replace(current, expecting="code"), (self._not_found(current, result),))
+            asking = replace(current, expecting="code")
+            return Outcome(asking, (self._not_found(asking, result),))
+        if isinstance(result, StatusExpired):
+            asking = current.advance(expecting="code", token="")
+            return Outcome(asking, (self.followup.code_prompt(asking, "unlock_expired"),))
         return self._then_draft(
             state, replace(current, expecting=""), self._locked(current, result)
         )
@@ -67,38 +78,47 @@ class AfterFiling(AsksFeedback):
         return Outcome(state, (self._say(current, key), *self.reprompt(current)))
 
     def reply_result(self, state: State | None, result: ReplyResult) -> Outcome:
-        """After SendReply / SendAttachment. Sent or expired: the token is dropped (an
-        expired one is useless; a new /status gives a fresh one). Failed: still replying,
-        so the student can simply send it again."""
+        """After SendReply / SendAttachment. Sent: the view's buttons again, to send more
+        or close (the report stays open for the visit). Expired: the token is gone; the
+        code opens it again. Failed: still replying, so the student simply sends again."""
         current = State.new() if state is None else state
         if result == "failed":
             return Outcome(current, (self._say(current, "reply_failed"),))
         if result in ("wrong_type", "unreadable"):  # still replying: another file will do
             return Outcome(current, (self._say(current, f"attachment_{result}"),))
-        key = "reply_sent" if result == "sent" else "reply_expired"
+        if result == "sent":
+            sent = current.advance(expecting="", menu="status")
+            key = "reply_sent" if sent.token else "reply_sent_closed"
+            text = self.q.t(sent).get(key)
+            return Outcome(sent, (Reply(key, text, self.followup.buttons(sent)),))
         done = current.advance(expecting="", token="")
-        return self._then_draft(state, done, self._say(done, key))
+        return self._then_draft(state, done, self._say(done, "reply_expired"))
 
     def withdraw_result(self, state: State | None, result: WithdrawResult) -> Outcome:
         """After Withdraw. A wrong code asks again, as for /status; everything else ends
-        the withdrawal, and the token (if one was used) is gone either way."""
-        current = replace(State.new() if state is None else state, token="")
+        the withdrawal. Withdrawn or expired: the visit's token is no use any more."""
+        current = State.new() if state is None else state
         if isinstance(result, StatusNotFound):
             asking = replace(current, expecting="withdraw_code")
-            return Outcome(asking, (self._not_found(current, result),))
+            return Outcome(asking, (self._not_found(asking, result),))
         current = replace(current, expecting="")
         if isinstance(result, StatusLocked):
             return self._then_draft(state, current, self._locked(current, result))
+        current = replace(current, token="")
         key = {"withdrawn": "withdraw_done", "expired": "withdraw_expired"}.get(
             result, "error_try_again"
         )
         return self._then_draft(state, current, self._say(current, key))
 
     def _status(self, state: State, arg: str) -> Outcome:
+        """With a code typed along: check it. Without one, the report this visit opened
+        (no code needed again), else ask for the code."""
         asking = replace(state, expecting="code")
         if arg.strip():
             return self._code_text(asking, arg)
-        return Outcome(asking, (self._say(state, "ask_code"),))
+        if state.token:
+            return Outcome(state, (), CheckStatus(token=state.token))
+        return Outcome(asking, (self.followup.code_prompt(asking, "ask_code"),))
 
     def _code_text(self, state: State, text: str) -> Outcome:
         """A code for /status or /withdraw: it leaves the engine in the action only."""
@@ -110,32 +130,46 @@ class AfterFiling(AsksFeedback):
         intent = self.intents.match(text)
         if intent is not None and intent != CODE_INTENT.get(purpose):
             return self._command(state, INTENT_COMMANDS[intent])
-        return Outcome(state, (self._say(state, "code_format"),))
+        return Outcome(state, (self.followup.code_prompt(state, "code_format"),))
 
-    def _ask_withdraw(self, state: State, token: str) -> Outcome:
-        asking = state.advance(menu="withdraw", token=token)
+    def _ask_withdraw(self, state: State) -> Outcome:
+        asking = state.advance(menu="withdraw")
         return Outcome(asking, (self.followup.withdraw_prompt(asking),))
 
     def _withdraw_press(self, state: State, choice: str) -> Outcome:
         if choice == "no":
-            kept = state.advance(token="")
-            return Outcome(kept, (self._say(state, "withdraw_cancelled"), *self.reprompt(kept)))
+            kept = state.advance()
+            return self._closed(kept, "withdraw_cancelled")
         if state.token:
-            return Outcome(state.advance(token=""), (), Withdraw(token=state.token))
+            return Outcome(state.advance(), (), Withdraw(token=state.token))
         asking = state.advance(expecting="withdraw_code")
-        return Outcome(asking, (self._say(asking, "withdraw_ask_code"),))
+        return Outcome(asking, (self.followup.code_prompt(asking, "withdraw_ask_code"),))
 
     def _status_press(self, state: State, choice: str) -> Outcome:
         if choice == "reply":
             replying = state.advance(expecting="reply")
             return Outcome(replying, (self.followup.reply_prompt(replying),))
         if choice == "withdraw":
-            return self._ask_withdraw(state, state.token)
+            return self._ask_withdraw(state)
         target = choice.removeprefix("share_")
         if target in state.share and state.token:
-            return Outcome(state.advance(token="", share=()), (), AllowShare(state.token, target))
-        closed = state.advance(token="")
-        return Outcome(closed, (self._say(state, "status_done"), *self.reprompt(closed)))
+            return Outcome(state.advance(share=()), (), AllowShare(state.token, target))
+        closed = state.advance()
+        if not closed.token:
+            return self._closed(closed, "status_done")
+        # with a draft open its question follows, not the "check my report" button
+        return self._closed(closed, "status_done_draft" if in_draft(closed) else "status_done_open")
+
+    def _closed(self, state: State, key: str) -> Outcome:
+        """A follow-up screen closed: the draft where the student was, else a way on."""
+        said = self._say(state, key)
+        if in_draft(state):
+            return Outcome(state, (said, self._say(state, "still_open"), *self.reprompt(state)))
+        return self._way_on(Outcome(state, (said,)))
+
+    def _lock(self, state: State) -> Outcome:
+        """/stop with a report open for the visit and no draft: close it now."""
+        return self._way_on(Outcome(state.advance(token=""), (self._say(state, "locked"),)))
 
     def _reply_text(self, state: State, text: str) -> Outcome:
         """Everything typed while replying is the message: no intents, no typed buttons.
@@ -156,21 +190,21 @@ class AfterFiling(AsksFeedback):
         return Outcome(state, (), SendAttachment(state.token, att.ref, att.kind, att.name))
 
     def _cancel(self, state: State) -> Outcome:
-        """/stop while a code, a reply or a follow-up screen is open closes just that."""
+        """/stop while a code, a reply or a follow-up screen is open closes just that;
+        the report this visit opened stays open."""
         if giving_feedback(state):
             return self._feedback_cancel(state)
         if state.expecting:
-            closed = state.advance(expecting="", token="")
+            closed = state.advance(expecting="")
             return Outcome(
                 closed, (self._say(state, CANCELLED[state.expecting]), *self._prompt(closed))
             )
         key = "withdraw_cancelled" if state.menu == "withdraw" else "status_done"
-        closed = state.advance(token="")
-        return Outcome(closed, (self._say(state, key), *self.reprompt(closed)))
+        return self._closed(state.advance(), key)
 
     def _not_found(self, state: State, result: StatusNotFound) -> Reply:
         left = max(0, result.attempts_left)
-        return self._say(state, "status_not_found", left=left)
+        return self.followup.code_prompt(state, "status_not_found", left=left)
 
     def _locked(self, state: State, result: StatusLocked) -> Reply:
         key = "status_busy" if result.why == "busy" else "status_locked"

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from dialogues.flow import Step
+from dialogues.intents import normalise
 from dialogues.questions import Questions
 from dialogues.state import State
 from dialogues.summary import Summary, answered
@@ -55,6 +56,10 @@ class Answers:
 
     def choose(self, state: State, step: Step, value: str) -> Outcome:
         extra_key = step.extra.get(value)
+        if value in step.pause:  # "in danger now": help first, the question waits
+            moved = self.after(state.with_answer(step.id, value)).state or state
+            paused = replace(moved, menu="pause")
+            return Outcome(paused, (self.q.pause_prompt(paused, extra_key or "pause_waiting"),))
         extra = (self.q.say(state, extra_key),) if extra_key else ()
         if value == step.explain:  # "explain": the text, then the same question again
             again = state.advance(editing=state.editing)
@@ -62,7 +67,12 @@ class Answers:
         return self.after(state.with_answer(step.id, value), extra)
 
     def toggle(self, state: State, step: Step, value: str) -> Outcome:
+        """An exclusive option ("I don't know") and the others clear each other, so a
+        report never says "origin, and the student doesn't know"."""
         chosen = set(state.selected) ^ {value}
+        if value in chosen:
+            alone = value in step.exclusive
+            chosen = {value} if alone else chosen - set(step.exclusive)
         ordered = tuple(v for v in self.q.options(step) if v in chosen)
         new = state.advance(selected=ordered)
         return Outcome(new, (self.q.ask(new),))
@@ -76,6 +86,8 @@ class Answers:
         clean = text.strip()
         if clean.casefold() in DONE_WORDS:
             return self.finish_story(state, step)
+        if self.means_back(clean):
+            return self.back_from_story(state, step)
         if not clean:
             return Outcome(state, (self.q.say(state, "story_empty"),))
         parts = state.rewrite if state.editing else state.story
@@ -105,6 +117,34 @@ class Answers:
                 return asked
             return self.toggle(asked.state, following, then)
         return self.choose(finished, following, then)
+
+    def means_back(self, text: str) -> bool:
+        """ "terug", "back", "ga terug" …: a way back, in either language, not story text.
+        The words live in the locale files (`words_back`, separated by |)."""
+        wanted = normalise(text)
+        return any(
+            wanted == normalise(word)
+            for t in self.q.texts.values()
+            for word in t.get("words_back").split("|")
+            if word.strip()
+        )
+
+    def back_from_story(self, state: State, step: Step) -> Outcome:
+        """From the summary: back there, the story as it was. On the first pass: the
+        question before, its answer kept (what was told so far is kept too)."""
+        if state.editing:
+            return self.cancel_edit(state)
+        ids = [s.id for s in self.q.flow.steps if self.q.applies(s, state)]
+        at = ids.index(step.id) if step.id in ids else 0
+        if at == 0:
+            return Outcome(state, (self.q.ask(state),))
+        return self.enter(replace(state, editing=True), ids[at - 1])
+
+    def add_to_story(self, state: State) -> Outcome:
+        """From the summary: more words after the story as it is (Done keeps both)."""
+        step = next(s for s in self.q.flow.steps if s.kind == "story")
+        new = state.advance(step=step.id, editing=True, selected=(), rewrite=state.story)
+        return Outcome(new, (self.q.ask(new),))
 
     def free_text(self, state: State, step: Step, text: str) -> Outcome:
         clean = text.strip()

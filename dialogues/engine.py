@@ -9,8 +9,10 @@ Submitting shows the receipt code *before* anything is filed: the channel draws 
 (so a crash before filing shows the same code again), and "I have saved it" files the
 report under it (`Submit` → `submitted`). That state lives in the draft, sealed with
 a key the channel shreds when the report is filed, so the code survives nowhere. A code
-typed for /status or /withdraw only ever travels in an action, never in the state; a
-reply token lives in the state only while a screen that needs it is open.
+typed for /status or /withdraw only ever travels in an action, never in the state; the
+report's token (opaque, sealed by the channel under a key that lives in memory only)
+stays in the state for the rest of the visit, so the code is typed once per visit.
+Every turn offers a way on: a button, or (while typed words are awaited) typing.
 Bad input (a stale button, forged data, oversize text, a photo) gets a kind reply and
 leaves the state exactly as it was.
 
@@ -22,7 +24,6 @@ This module handles commands, buttons and free text while a report is drafted;
 from __future__ import annotations
 
 from dataclasses import replace
-from html import escape
 from pathlib import Path
 
 from dialogues.after_filing import AfterFiling
@@ -132,7 +133,7 @@ class Engine(AfterFiling):
             )
         if outcome.state is not None:
             outcome = replace(outcome, state=replace(outcome.state, can_push=can_push).tidy())
-        return forget_empty(state, outcome)
+        return forget_empty(state, self._way_on(outcome, current.lang))
 
     def receipt_drawn(self, state: State, code: str, *, push: bool, again: bool = False) -> Outcome:
         """After DrawReceipt: the code on screen, to be saved before the report is sent.
@@ -153,7 +154,9 @@ class Engine(AfterFiling):
         """Filed: nothing of the conversation is kept (state None). The erase and keep
         buttons need no state: `handle` accepts them when none is stored."""
         after = State.new(state.lang)
-        text = self.texts(after.lang).get("filed", reference=_quote(reference))
+        # The reference is the advisers' name for the report; students keep their code,
+        # so the reference is not shown here, where it could be written down instead.
+        text = self.texts(after.lang).get("filed")
         rows = (
             (self.q.button(after, "btn_erase", "erase"),),
             (self.q.button(after, "btn_keep", "keep"),),
@@ -167,11 +170,16 @@ class Engine(AfterFiling):
         current = State.new() if state is None else state
         if not self.texts(current.lang).has(key):
             key = "error_try_again"
-        return Outcome(state, (self._say(current, key), *self.reprompt(current)))
+        said = Outcome(state, (self._say(current, key), *self.reprompt(current)))
+        return self._way_on(said, current.lang)
 
     def stale(self, state: State | None) -> Outcome:
         current = State.new() if state is None else state
         return Outcome(state, (self._say(current, "button_stale"), *self._prompt(current)))
+
+    def way_on(self, outcome: Outcome, lang: str = "nl") -> Outcome:
+        """For the channel's own results: the same no-dead-end rule as every turn."""
+        return self._way_on(outcome, lang)
 
     # --- commands ----------------------------------------------------------------------
 
@@ -180,22 +188,24 @@ class Engine(AfterFiling):
             return Outcome(state, (self._say(state, "unknown_command"), *self.reprompt(state)))
         if name == "stop" and (state.expecting or state.menu in FOLLOW_UP_MENUS):
             return self._cancel(state)
+        if name == "stop" and state.token and not in_draft(state):
+            return self._lock(state)
         # Any command ends typing a code or a reply. /help and /privacy leave a status
-        # view open; /withdraw from a status view (or a reply) withdraws that report.
-        follow_up = state.menu in FOLLOW_UP_MENUS
+        # view open; /withdraw with a report open for this visit withdraws that report.
+        follow_up = state.menu in (*FOLLOW_UP_MENUS, "pause")
         keeps_view = follow_up and name in ("help", "privacy")
-        withdraws = name == "withdraw" and state.menu not in FEEDBACK_MENUS
-        keep = state.token if keeps_view or withdraws else ""
         menu = "" if follow_up and not keeps_view else state.menu
         # /help while writing feedback: the feedback question stays, still waiting for it
         expecting = "feedback" if keeps_view and state.menu == "feedback_text" else ""
-        state = replace(state, expecting=expecting, menu=menu, token=keep)
+        # the feedback screens' token opens nothing else: it goes when they close
+        token = "" if state.menu in FEEDBACK_MENUS and not keeps_view else state.token
+        state = replace(state, expecting=expecting, menu=menu, token=token)
         if name in ("start", "report"):
             return self._begin(state, welcome=name == "start")
         if name == "status":
             return self._status(state, arg)
         if name == "withdraw":
-            return self._ask_withdraw(state, keep)
+            return self._ask_withdraw(state)
         if name == "help":
             told = (self._say(state, name), self.elsewhere.reply(state))
             return Outcome(state, (*told, *self.reprompt(state)))
@@ -222,6 +232,7 @@ class Engine(AfterFiling):
             turn=state.turn + 1,
             menu="welcome",
             can_push=state.can_push,
+            token=state.token,  # a report opened this visit stays open
         )
         if welcome:
             return Outcome(fresh, (self.q.welcome(fresh),))
@@ -235,8 +246,11 @@ class Engine(AfterFiling):
             return self.stale(state)
         value = press.value
         group, _, rest = value.partition(".")
-        if group == "reply":  # the only button while replying: cancel
+        if group in ("reply", "code"):  # the only button while replying or typing a code
             return self._cancel(state)
+        if value == "pause.on":  # "I want to go on": the question that waited
+            going_on = state.advance()
+            return Outcome(going_on, self.reprompt(going_on))
         state = replace(state, expecting="")
         if group == "lang" and rest:
             return self._switch_language(state, rest)
@@ -263,6 +277,8 @@ class Engine(AfterFiling):
         if state.step == "edit":
             if value == "back":
                 return self.answers.enter(state, "summary")
+            if value == "add.story":
+                return self.answers.add_to_story(state)
             return self.answers.enter(replace(state, editing=True), value.removeprefix("edit."))
         if value == "back":
             return self.answers.cancel_edit(state)
@@ -273,9 +289,10 @@ class Engine(AfterFiling):
 
     def _after_filing_press(self, state: State, value: str) -> Outcome:
         """The buttons under "filed": they work with no stored conversation at all."""
-        if value == "erase":
-            return Outcome(None, (), EraseChat())
-        return Outcome(None, (self._say(state, "kept"),))
+        if value == "erase":  # the channel says it is deleted; then the ways on
+            return Outcome(None, (self.q.idle_help(state),), EraseChat())
+        kept = self._say(state, "kept")
+        return Outcome(None, (replace(kept, buttons=self.q.idle_help(state).buttons),))
 
     def _receipt_press(self, state: State, choice: str) -> Outcome:
         if choice == "saved" and state.receipt:
@@ -289,8 +306,13 @@ class Engine(AfterFiling):
         values = {b.value for r in self._prompt(state) for row in r.buttons for b in row}
         if state.step == "done":
             values |= {"erase", "keep"}
-        if state.menu == "status":  # its buttons stay live above the open draft question
-            values |= {b.value for row in self.followup.buttons(state) for b in row}
+        if state.awaiting_code:  # the question above the code prompt still answers
+            values |= {
+                b.value
+                for r in self.reprompt(replace(state, expecting=""))
+                for row in r.buttons
+                for b in row
+            }
         return values
 
     def _switch_language(self, state: State, lang: str) -> Outcome:
@@ -341,6 +363,8 @@ class Engine(AfterFiling):
         typed = self._typed_button(state, text)
         if typed is not None:
             return self._press(state, Press(state.turn, typed))
+        if state.menu == "pause":  # the next question waits for "I want to go on"
+            return Outcome(state, (self._say(state, "use_buttons"), *self.reprompt(state)))
         if state.menu == "confirm":  # neither yes nor no: a new answer to the question
             return self._text(state.advance(), text, fresh=fresh)
         step = self.flow.step(state.step)
@@ -385,7 +409,3 @@ class Engine(AfterFiling):
         """A student who types a button's label ("nee") or a synonym ("klopt") means it."""
         buttons = [b for r in self._prompt(state) for row in r.buttons for b in row]
         return self.typed.button(state, buttons, text)
-
-
-def _quote(text: str) -> str:
-    return escape(text, quote=False)

@@ -61,6 +61,11 @@ class EngineBase:
         """The question the student owes an answer to now; nothing when idle."""
         if state.expecting == "reply":
             return (self.followup.reply_prompt(state),)
+        if state.awaiting_code:
+            key = "ask_code" if state.expecting == "code" else "withdraw_ask_code"
+            return (self.followup.code_prompt(state, key),)
+        if state.menu == "pause":
+            return (self.q.pause_prompt(state, "pause_waiting"),)
         if state.menu == "resume":
             return (self.q.resume_prompt(state),)
         if state.menu == "language":
@@ -71,7 +76,7 @@ class EngineBase:
             return (self.typed.confirm(state),)
         if state.menu in FEEDBACK_MENUS:
             return (self.feedback_prompt(state),)
-        if state.menu == "status" and not in_draft(state):
+        if state.menu == "status":  # only the report, until the student asks for more
             return (self.followup.actions(state),)
         if state.menu == "receipt" and state.receipt:
             return (self.receipt_screen(state),)
@@ -92,11 +97,45 @@ class EngineBase:
         return self.q.say(state, key, **values)
 
     def _then_draft(self, before: State | None, state: State, reply: Reply) -> Outcome:
-        """A follow-up answer, then (with a draft open) where the student was in it."""
-        state = state.tidy()
+        """A follow-up answer, then (with a draft open) where the student was in it. A
+        draft with nothing in it yet (the welcome a returning student saw) is dropped:
+        they came to check their report, not to be asked the first question again."""
+        state = self._without_empty_draft(state).tidy()
         if not in_draft(state):
-            return forget_empty(before, Outcome(state, (reply,)))
+            return forget_empty(before, self._way_on(Outcome(state, (reply,))))
         return Outcome(state, (reply, self._say(state, "still_open"), *self.reprompt(state)))
+
+    def _without_empty_draft(self, state: State) -> State:
+        """The welcome's first question with nothing answered is no draft to keep."""
+        untouched = not (state.answers or state.story or state.selected or state.rewrite)
+        if untouched and state.step == self.flow.steps[0].id and not state.receipt:
+            return replace(state, step=None, editing=False)
+        return state
+
+    def _way_on(self, outcome: Outcome, lang: str = "nl") -> Outcome:
+        """No dead ends (issue 11): a turn that leaves nothing to tap gets the question
+        owed again, or when idle its last message gets the buttons of the two things one
+        can start ("make a report", "check my report"). A turn waiting for typed
+        words (a story, a code, a reply) needs none: typing is the way on."""
+        if outcome.action is not None or any(r.buttons for r in outcome.replies):
+            return outcome
+        state = outcome.state if outcome.state is not None else State.new(lang)
+        if self._waits_for_typing(state):
+            return outcome
+        owed = self.reprompt(state)
+        if owed:
+            return replace(outcome, replies=(*outcome.replies, *owed))
+        if not outcome.replies:
+            return replace(outcome, replies=(self.q.idle_help(state),))
+        *before, last = outcome.replies  # idle: the last message gets the two ways on
+        rows = self.q.idle_help(state).buttons
+        return replace(outcome, replies=(*before, replace(last, buttons=rows)))
+
+    def _waits_for_typing(self, state: State) -> bool:
+        if state.expecting or state.menu:
+            return bool(state.expecting)
+        step = self.flow.step(state.step)
+        return step is not None and step.kind in ("story", "text")
 
 
 def in_draft(state: State) -> bool:

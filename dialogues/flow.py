@@ -39,6 +39,8 @@ STEP_KEYS = frozenset(
         "only_if_answer",
         "format",
         "explain",
+        "pause",
+        "exclusive",
     }
 )
 # only_if_answer: ask this step only when an earlier text step was answered this way:
@@ -63,6 +65,11 @@ class Step:
     only_if_answer: Mapping[str, str] = field(default_factory=dict)  # step -> given | typed
     format: str | None = None  # a text answer's format (kvk), checked before it is kept
     explain: str | None = None  # a choice option that only explains, then asks again
+    # options after which the next question waits until the student says "go on"
+    pause: tuple[str, ...] = ()
+    # multi: options that stand alone ("I don't know"): choosing one clears the others,
+    # choosing another clears it
+    exclusive: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +137,8 @@ def _step(raw: Any, index: int) -> Step:
         only_if_answer=_pairs(name, raw, "only_if_answer"),
         format=_format(name, kind, raw.get("format")),
         explain=_explain(name, raw.get("explain"), options, raw),
+        pause=_options(name, raw.get("pause", [])),
+        exclusive=_options(name, raw.get("exclusive", [])),
     )
     for value in step.only_if_answer.values():
         if value not in ANSWER_KINDS:
@@ -139,6 +148,13 @@ def _step(raw: Any, index: int) -> Step:
     for value in step.extra:
         if value not in options:
             raise ValueError(f"step {name}: extra names {value!r}, not one of its options")
+    for key, values in (("pause", step.pause), ("exclusive", step.exclusive)):
+        if not set(values) <= set(options):
+            raise ValueError(f"step {name}: {key} names a value that is not one of its options")
+    if step.pause and kind != "choice":
+        raise ValueError(f"step {name}: only a choice step can pause")
+    if step.exclusive and kind != "multi":
+        raise ValueError(f"step {name}: only a multi step has exclusive options")
     return step
 
 

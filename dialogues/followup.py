@@ -19,9 +19,12 @@ from dialogues.types import Reply, StatusFound, ThreadEntry
 from vocabulary import ReportStatus
 
 ENTRY_MAX = 3000  # characters of one escaped message at most, so older ones get a look in
+FILE_NAME_MAX = 120  # characters of an escaped file name shown in the thread
 ENTRY_MIN = 40  # a message with less room than this is left out rather than cut to nothing
 MAX_ATTACHMENT = 10 * 1024 * 1024  # bytes; say it in MB to the student
 MAX_REPLY = 4000  # characters of one reply to the adviser
+# Statuses in which the student waits for the adviser (not the other way round).
+EXPECTING_ANSWER = frozenset({ReportStatus.RECEIVED, ReportStatus.IN_PROGRESS})
 
 
 class FollowUp:
@@ -48,18 +51,39 @@ class FollowUp:
         )
 
     def status(self, state: State, found: StatusFound) -> Reply:
+        """The one place that builds the status view: its head lines, then the thread."""
         t = self.q.t(state)
         known = found.status in frozenset(ReportStatus)
         key = f"status_{found.status}" if known else "status_in_progress"
-        head = t.get(key, date=_date(found.changed_on))
-        if found.reference:
-            reference = t.get("status_reference", reference=escape(found.reference, quote=False))
-            head = f"{reference}\n{head}"
-        if found.pattern:  # another student named the same company
-            head = f"{head}\n\n{t.get('status_in_pattern')}"
+        head = "\n".join(self.head_lines(t, key, found))
         thread = self._thread(t, found.thread, MESSAGE_LIMIT - len(head) - 2)
         text = "\n\n".join([head, *thread])
         return Reply(key, text, self.buttons(state), protect=True)
+
+    def head_lines(self, t: Texts, key: str, found: StatusFound) -> list[str]:
+        """What is said above the messages, in order; a new line about the report (a
+        question after closing, patterns) is added here."""
+        lines = [t.get(key, date=_date(found.changed_on))]
+        if found.reference:
+            reference = escape(found.reference, quote=False)
+            lines.insert(0, t.get("status_reference", reference=reference))
+        expect = self._expect(t, found)
+        if expect:
+            lines.append(expect)
+        if found.pattern:  # another student named the same company
+            lines.append(f"\n{t.get('status_in_pattern')}")
+        if found.reply_token and found.open_minutes > 0:
+            lines.append(t.get("status_unlocked", minutes=found.open_minutes))
+        return lines
+
+    def _expect(self, t: Texts, found: StatusFound) -> str:
+        """When to expect an answer, from the report's earliest open deadline; nothing
+        while the adviser waits for the student or the report is no longer open."""
+        if found.expect_by is None or found.status not in EXPECTING_ANSWER:
+            return ""
+        if found.overdue:
+            return t.get("status_expect_late")
+        return t.get("status_expect", date=_date(found.expect_by))
 
     def actions(self, state: State) -> Reply:
         """The status view's buttons again, for a stale press or /help while it is open."""
@@ -86,17 +110,25 @@ class FollowUp:
         date = _date(entry.on)
         if entry.author in ("adviser", "student"):
             key = f"thread_{entry.author}"
-            overhead = len(t.get(key, date=date, text=""))
+            # a file is named in words ("File: …"), not by an emoji alone
+            named = t.get("thread_file", name=clip(entry.file, FILE_NAME_MAX)[0])
+            file_line = f"{named}\n" if entry.file else ""
+            overhead = len(t.get(key, date=date, text="")) + len(file_line)
             if room - overhead < ENTRY_MIN:
                 return None
             text, _ = clip(entry.text, room - overhead)
-            return t.get(key, date=date, text=text)
+            return t.get(key, date=date, text=(file_line + text).rstrip("\n"))
         event = f"event_{entry.event}"
         words = t.get(event if t.has(event) else "event_other")
         line = t.get("thread_event", date=date, text=words)
         return line if len(line) <= room else None
 
     # --- replying and withdrawing ------------------------------------------------------
+
+    def code_prompt(self, state: State, key: str, **values: object) -> Reply:
+        """Asking for a receipt code, with a way out (no "send /stop" to find)."""
+        row = (self.q.button(state, "btn_code_cancel", "code.cancel"),)
+        return Reply(key, self.q.t(state).get(key, **values), (row,))
 
     def reply_prompt(self, state: State) -> Reply:
         row = (self.q.button(state, "btn_reply_cancel", "reply.cancel"),)

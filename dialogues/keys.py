@@ -123,6 +123,23 @@ ENGINE_KEYS = frozenset(
         "feedback_already",
         "feedback_expired",
         "feedback_cancelled",
+        # issue 11 (flow): the way back in, danger pause, the visit's open report, ...
+        "btn_go_on",
+        "pause_waiting",
+        "btn_code_cancel",
+        "unlock_expired",
+        "status_expect",
+        "status_expect_late",
+        "status_unlocked",
+        "status_done_open",
+        "reply_sent_closed",
+        "locked",
+        "story_add",
+        "btn_story_add",
+        "btn_story_replace",
+        "words_back",
+        "thread_file",
+        "status_done_draft",
     }
 )
 

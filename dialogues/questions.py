@@ -99,6 +99,8 @@ class Questions:
         if state.menu == "welcome":
             other = OTHER_LANG[state.lang]
             return (
+                # a returning student's way in, on the first screen (issue 11)
+                (self.button(state, "btn_go_status", "go.status"),),
                 (
                     self.button(state, "btn_privacy", "privacy"),
                     self.button(state, f"lang_name_{other}", f"lang.{other}"),
@@ -182,6 +184,8 @@ class Questions:
             key = "story_rewrite" if state.editing else "ask_story"
             return Reply(key, t.get(key))
         key = "story_added" if added else "story_more"
+        if state.editing and parts == state.story:  # adding to it, nothing new yet
+            key = "story_add"
         done = ((self.button(state, "btn_done", "done"),),)
         then = None if state.editing else self.follows_story(state)
         if then is None:
@@ -209,6 +213,11 @@ class Questions:
             Button(t.get(f"lang_name_{lang}"), f"lang.{lang}", state.turn) for lang in ("nl", "en")
         )
         return Reply("ask_language", t.get("ask_language"), (row,))
+
+    def pause_prompt(self, state: State, key: str) -> Reply:
+        """Help first: the next question waits until the student says they want to go on."""
+        row = (self.button(state, "btn_go_on", "pause.on"),)
+        return Reply(key, self.t(state).get(key), (row,))
 
     def resume_prompt(self, state: State) -> Reply:
         rows = (

@@ -56,6 +56,8 @@ def _valid(q: Questions, step: Step | None, value: Answer) -> bool:
             and bool(value)
             and len(set(value)) == len(value)
             and all(v in options for v in value)
+            # an exclusive option ("I don't know") stands alone (saved before it did)
+            and (len(value) == 1 or not set(value) & set(step.exclusive))
         )
     if isinstance(value, tuple):  # a shortcut picked on a text step
         return len(value) == 1 and value[0] in options

@@ -25,6 +25,8 @@ LANGS = ("nl", "en")
 #   confirm   a typed answer was a guess: "did you mean X?" (X is `guess`)
 #   feedback, feedback_text, feedback_quote   after a closed report's status: its score,
 #             what could be better, may we quote it (dialogues/feedback.py)
+#   pause     "in danger now": the help lines are shown and the next question waits until
+#             the student taps "I want to go on"
 FEEDBACK_MENUS = ("feedback", "feedback_text", "feedback_quote")
 MENUS = (
     "",
@@ -35,6 +37,7 @@ MENUS = (
     "withdraw",
     "receipt",
     "confirm",
+    "pause",
     *FEEDBACK_MENUS,
 )
 # Overlays the receipt code survives: they return to the receipt screen when closed.
@@ -45,9 +48,10 @@ RECEIPT_MENUS = ("receipt", "resume", "language")
 #   reply          a message (or file) for the adviser, sent with the state's token
 #   feedback       what could be better, after a closed report's status (issue 12)
 EXPECTING = ("", "code", "withdraw_code", "reply", "feedback")
-# A reply token is made by the channel and opaque to the engine: printable ASCII only,
+# A reply token is made by the channel and opaque to the engine: printable ASCII only (at
+# most 512: it seals a report id and its data key),
 # so it can never smuggle markup or control characters into a stored state.
-_TOKEN = re.compile(r"[\x21-\x7e]{1,256}")
+_TOKEN = re.compile(r"[\x21-\x7e]{1,512}")
 _RECEIPT = re.compile(r"[0-9]{16}")
 _VALUE = re.compile(r"[a-z0-9_.-]{1,32}")  # an option's value, as a button carries it
 Answer = str | tuple[str, ...]
@@ -69,7 +73,10 @@ class State:
     selected: tuple[str, ...] = ()  # a multi-select being toggled, not yet confirmed
     rewrite: tuple[str, ...] = ()  # a new story being written from the summary
     menu: str = ""  # an overlay, see MENUS
-    token: str = ""  # the reply token of the status view or reply in progress, else ""
+    # The report this chat opened with a correct code during this visit, as a token
+    # sealed under the process's ephemeral key (opaque here, useless on disk and after a
+    # restart); the turn runner drops it once it is idle for its time-out.
+    token: str = ""
     can_push: bool = False  # this turn's channel can send a nudge later (set every turn)
     # The code shown on the receipt screen, until the report is filed: the draft (sealed
     # with its shreddable key) holds it so a crash before filing shows the same code
@@ -90,7 +97,7 @@ class State:
 
     def __post_init__(self) -> None:
         if self.token and not _TOKEN.fullmatch(self.token):
-            raise ValueError("token: expected at most 256 printable ASCII characters")
+            raise ValueError("token: expected at most 512 printable ASCII characters")
         if self.receipt and not _RECEIPT.fullmatch(self.receipt):
             raise ValueError("receipt: expected 16 digits")
         if self.guess and not _VALUE.fullmatch(self.guess):
@@ -123,22 +130,24 @@ class State:
         return replace(self, turn=min(self.turn + 1, MAX_TURN), **changes)
 
     def tidy(self) -> State:
-        """Drops the reply token once nothing on screen can use it any more: it lives only
-        while a status view, a withdraw question or a reply in progress needs it. The
-        same for the receipt code: only while the receipt screen is open (or an overlay
-        that returns to it: "continue or start over?", the language picker)."""
+        """Drops the receipt code once the receipt screen is closed: it lives only while
+        that screen is open (or an overlay that returns to it: "continue or start
+        over?", the language picker); the same for a typed guess (only while "did you
+        mean?" is open), the feedback being given (only on its screens) and whom a
+        report may be shared with (only on its status view). The reply token is not
+        dropped here: it keeps the report open for the rest of the visit (issue 11), and
+        only the turn runner, which has the clock and the ephemeral key, knows when it
+        has run out."""
         tidied = self
         if self.guess and self.menu != "confirm":
             tidied = replace(tidied, guess="")
         if self.receipt and self.menu not in RECEIPT_MENUS:
             tidied = replace(tidied, receipt="", push=False)
-        giving = self.menu in FEEDBACK_MENUS
-        if not giving and (self.feedback_score or self.feedback_text):
+        if self.menu not in FEEDBACK_MENUS and (self.feedback_score or self.feedback_text):
             tidied = replace(tidied, feedback_score=0, feedback_text="")
         if self.share and self.menu != "status":
             tidied = replace(tidied, share=())
-        needed = self.menu in ("status", "withdraw") or self.expecting == "reply" or giving
-        return tidied if needed or not tidied.token else replace(tidied, token="")
+        return tidied
 
     def with_answer(self, step: str, value: Answer) -> State:
         return replace(self, answers={**self.answers, step: value})
@@ -229,7 +238,7 @@ def _token(value: object) -> str:
         return ""
     if isinstance(value, str) and _TOKEN.fullmatch(value):
         return value
-    raise ValueError("token: expected at most 256 printable ASCII characters")
+    raise ValueError("token: expected at most 512 printable ASCII characters")
 
 
 def _receipt(value: object) -> str:

@@ -123,9 +123,13 @@ class Summary:
 
     def edit_menu(self, state: State) -> Reply:
         t = self.q.t(state)
-        rows = tuple(
-            (Button(t.get(f"sum_{s.id}"), f"edit.{s.id}", state.turn),) for s in self.steps(state)
-        )
+        rows: list[tuple[Button, ...]] = []
+        for s in self.steps(state):
+            if s.kind == "story":  # add to it, or tell it again (issue 11)
+                rows.append((self.q.button(state, "btn_story_add", "add.story"),))
+                rows.append((self.q.button(state, "btn_story_replace", f"edit.{s.id}"),))
+            else:
+                rows.append((Button(t.get(f"sum_{s.id}"), f"edit.{s.id}", state.turn),))
         back = (self.q.button(state, "btn_back", "back"),)
         return Reply("ask_edit", t.get("ask_edit"), (*rows, back))
 

@@ -112,7 +112,15 @@ class Submit:
 
 @dataclass(frozen=True, slots=True)
 class CheckStatus:
-    code: str  # exactly 16 ASCII digits
+    """Exactly one of code (typed by the student: 16 ASCII digits) and token (the report
+    this visit already opened with a correct code) is set."""
+
+    code: str = ""
+    token: str = ""
+
+    def __post_init__(self) -> None:
+        if bool(self.token) == bool(self.code):
+            raise ValueError("CheckStatus needs exactly one of code and token")
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,6 +216,7 @@ class ThreadEntry:
     text: str  # raw user text ("" for events)
     event: str  # an EVENTS code for author "event", else ""
     on: datetime.date
+    file: str = ""  # raw name of a file sent with the message ("" for none)
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,6 +231,14 @@ class StatusFound:
     feedback_token: str = ""
     pattern: bool = False  # another report names the same company (a company pattern)
     may_share: tuple[str, ...] = ()  # network | sbb: what the student may still allow
+    # When the student can expect to hear from their adviser: the report's earliest
+    # deadline not yet met (None: none open, e.g. the adviser waits for the student).
+    # `overdue`: that moment has passed (the adviser has been reminded).
+    expect_by: datetime.date | None = None
+    overdue: bool = False
+    # With a reply token: how long the report stays open in this chat without a message
+    # (the token's idle time-out), said to the student so they know when to retype.
+    open_minutes: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,7 +254,13 @@ class StatusLocked:
     why: Literal["tries", "busy"] = "tries"
 
 
-StatusResult = StatusFound | StatusNotFound | StatusLocked
+@dataclass(frozen=True, slots=True)
+class StatusExpired:
+    """The report this visit had opened is closed again (idle too long, or the service
+    restarted): the student types their code once more."""
+
+
+StatusResult = StatusFound | StatusNotFound | StatusLocked | StatusExpired
 # What the channel reports after SendReply / SendAttachment.
 ReplyResult = Literal["sent", "expired", "failed", "wrong_type", "unreadable"]
 # What the channel reports after GiveFeedback: saved, already given (another screen was

@@ -1,16 +1,16 @@
 """The student's side of a filed report: read the thread, answer, send a file, withdraw.
 
 Reading needs the receipt (it unwraps the data key). Answering does not: what the
-student sends is HPKE-sealed to the report's public key, so between turns the server
-holds no key that reads anything — only the report's id, in the student's encrypted
-conversation state, for as long as the student is answering.
+student sends is HPKE-sealed to the report's public key. For the rest of a visit the
+student reads again without the receipt (`view_opened`): the data key it unwrapped
+travels in a token sealed under the process's ephemeral key, which no disk holds.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
@@ -21,7 +21,7 @@ from storage import audit, crypto, thread
 from storage.clock import Clock, student_time, utcnow
 from storage.deadlines import expect_answer
 from storage.feedback import feedback_due
-from storage.models import Attachment, Message, PatternMember, ReadMark, Report
+from storage.models import Attachment, Deadline, Message, PatternMember, ReadMark, Report
 from storage.outbox import notification_rows
 from storage.patterns import allow_share
 from storage.reports import ReportStore, forget_push_target, report_private_key
@@ -40,6 +40,7 @@ class StudentThreadItem:
     text: str  # what was written; "" for events
     event: str  # the event's code; "" for messages
     at: datetime
+    file: str = ""  # the name of the file sent with this message, "" for none
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,10 @@ class StudentView:
     # the report with (network, and sbb for an mbo report).
     pattern: bool = False
     may_share: tuple[str, ...] = ()
+    # the earliest deadline not yet met: when the student can expect to hear (None: none)
+    next_due: datetime | None = None
+    # the report's data key, for the visit's token (sealed in memory); never logged
+    data_key: bytes = field(default=b"", repr=False)
 
 
 # When an answer to a student's message is due, from the time it is stored (the service
@@ -82,21 +87,20 @@ class StudentSide:
             if found is None:
                 return None
             report, data_key = found
-            thread = await _thread(session, report.id, data_key)
-            member = await session.get(PatternMember, report.id)
-        allowed = set(member.share_allowed.split(",")) if member is not None else set()
-        offer = ("network", "sbb") if report.level == "mbo" else ("network",)
-        may_share = tuple(t for t in offer if t not in allowed) if member is not None else ()
-        return StudentView(
-            report.id,
-            report.reference,
-            report.status,
-            report.updated_at,
-            thread,
-            feedback_due=feedback_due(report),
-            pattern=member is not None,
-            may_share=may_share,
-        )
+            return await _view(session, report, data_key)
+
+    async def view_opened(self, report_id: str, data_key: bytes) -> StudentView | None:
+        """The same view for a report this visit already opened with its receipt (the
+        data key came back from the visit's token); None when it is gone or erased, or
+        the key does not open it."""
+        async with self.sessions() as session:
+            report = await session.get(Report, report_id)
+            if report is None or report.receipt_wrapped_key is None:
+                return None
+            try:
+                return await _view(session, report, data_key)
+            except crypto.CryptoError:
+                return None
 
     async def allow_share(self, report_id: str, target: str) -> bool:
         """The student (holding a reply token from /status) lets their adviser share the
@@ -189,6 +193,37 @@ class StudentSide:
         return True
 
 
+async def _view(session: AsyncSession, report: Report, data_key: bytes) -> StudentView:
+    thread = await _thread(session, report.id, data_key)
+    due = await session.scalar(
+        select(func.min(Deadline.due_at)).where(
+            Deadline.report_id == report.id, Deadline.met_at.is_(None)
+        )
+    )
+    member = await session.get(PatternMember, report.id)
+    return StudentView(
+        report.id,
+        report.reference,
+        report.status,
+        report.updated_at,
+        thread,
+        feedback_due=feedback_due(report),
+        pattern=member is not None,
+        may_share=_may_share(report, member),
+        next_due=due,
+        data_key=data_key,
+    )
+
+
+def _may_share(report: Report, member: PatternMember | None) -> tuple[str, ...]:
+    """Whom the student may still let their adviser share a report in a pattern with."""
+    if member is None:
+        return ()
+    allowed = set(member.share_allowed.split(","))
+    offer = ("network", "sbb") if report.level == "mbo" else ("network",)
+    return tuple(t for t in offer if t not in allowed)
+
+
 async def _student_now(session: AsyncSession, report: Report, now: datetime) -> datetime:
     """The time a student's act on this report is stored at: the hour, cut down, but
     after everything already stored on the report (`clock.student_time`)."""
@@ -259,6 +294,5 @@ def _entry(
         return None
     if text is None:
         raise crypto.CryptoError("a student message on a report without its own key")
-    if file_name is not None:  # a file: its name is what the student recognises
-        text = f"📎 {file_name}" + (f"\n{text}" if text else "")
-    return StudentThreadItem(row.author_kind, text, "", row.created_at)
+    # a file: its name is what the student recognises (worded by the locale files)
+    return StudentThreadItem(row.author_kind, text, "", row.created_at, file_name or "")

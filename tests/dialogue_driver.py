@@ -73,6 +73,25 @@ def check_outcome(outcome: Outcome) -> None:
     if state is not None:
         wire = json.loads(json.dumps(state.to_json()))
         assert State.from_json(wire) == state
+    assert has_way_on(outcome), [r.key for r in outcome.replies]
+
+
+COMMAND_NAMED = re.compile(r"/(start|report|status|withdraw|help|privacy|language|stop)\b")
+
+
+def has_way_on(outcome: Outcome) -> bool:
+    """Issue 11, dead ends: after every turn the student has a next step — a button, a
+    command named in the text, or (while typed words are awaited) typing itself. A turn
+    with an action is answered by the channel's result, checked in its own turn."""
+    if outcome.action is not None or any(r.buttons for r in outcome.replies):
+        return True
+    state = outcome.state
+    if state is not None and state.expecting:
+        return True
+    step = ENGINE.flow.step(state.step) if state is not None else None
+    if state is not None and not state.menu and step is not None and step.kind in ("story", "text"):
+        return True
+    return bool(outcome.replies) and bool(COMMAND_NAMED.search(outcome.replies[-1].text))
 
 
 def check_reply(reply: Reply, turn: int) -> None:
@@ -170,6 +189,9 @@ class Chat:
         """Answers the question on screen: the value in `choices`, else the default. The
         story is ended the shortest way: by answering the question asked with it, unless
         that is `target` (or skipped), then with "done"."""
+        if self.state is not None and self.state.menu == "pause":
+            self.press("pause.on")  # help lines shown: "I want to go on"
+            return
         step = self.step
         assert step is not None
         kind = ENGINE.flow.step(step)

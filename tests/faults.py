@@ -49,7 +49,8 @@ ANSWERS = (
     ("receipt.saved", "receipt.saved"),  # the code on screen: "I have saved it"
     ("yes", "no"),  # witnesses or evidence
 )
-FILED = re.compile(r"\bSM-[A-Z2-9]{4}-[A-Z2-9]{4}\b")  # the "filed" message's reference
+# the "filed" message (it names no reference since issue 11)
+FILED = re.compile(r"Je melding is verstuurd|Your report has been sent")
 
 
 class ChatWatch:

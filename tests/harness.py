@@ -165,10 +165,14 @@ async def file_report(
     codes = [m for t in texts if (m := RECEIPT.search(t))]
     assert codes, texts
     filed = await student.press(V["saved"])  # the code first, then "I have saved it"
-    assert any("SM-" in t for t in filed), filed
+    assert filed and student.offered() == ["erase", "keep"], filed  # filed: delete or keep
+    assert not any("SM-" in t for t in filed)  # issue 11: no reference to mistake for the code
     assert not any(RECEIPT.search(t) for t in filed)  # the code is shown once, before
     return "".join(codes[0].groups())
 
+
+# How the "filed" message begins (Dutch): the report was filed (it names no reference).
+FILED = "Je melding is verstuurd"
 
 V = {
     "safety_no": "no",

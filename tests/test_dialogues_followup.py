@@ -20,6 +20,7 @@ from dialogues import (
     SendAttachment,
     SendReply,
     State,
+    StatusExpired,
     StatusFound,
     StatusLocked,
     StatusNotFound,
@@ -301,28 +302,89 @@ def test_a_closed_report_offers_only_done() -> None:
     assert chat.state is not None and chat.state.token == ""
 
 
-def test_done_closes_the_view_and_drops_the_token() -> None:
+def test_done_closes_the_view_and_keeps_the_report_open_for_the_visit() -> None:
+    """Issue 11 item 7: after a correct code, no code again for the rest of the visit."""
     chat = viewing()
     chat.press("status.close")
-    assert chat.keys == ["status_done"]
-    assert chat.state is not None and chat.state.token == "" and chat.state.menu == ""
+    assert chat.keys == ["status_done_open"]
+    assert chat.offered == ["go.report", "go.status"]  # a way on, not a bare line
+    assert chat.state is not None and chat.state.token == TOKEN and chat.state.menu == ""
+    out = chat.press("go.status")  # "check my report": no code asked
+    assert out.action == CheckStatus(token=TOKEN) and out.replies == ()
+    out = chat.cmd("status")
+    assert out.action == CheckStatus(token=TOKEN)
+    chat._take(ENGINE.status_result(chat.state, found(TOKEN, adviser("Nieuw bericht"))))
+    assert chat.keys == ["status_waiting"] and "Nieuw bericht" in chat.text
+    chat.press("status.reply")
+    assert chat.say("Dank je").action == SendReply(TOKEN, "Dank je")
 
 
-def test_status_mid_report_keeps_the_draft_and_both_sets_of_buttons() -> None:
+def test_a_report_that_closed_again_asks_for_the_code_once_more() -> None:
+    chat = viewing()
+    chat.press("status.close")
+    chat.press("go.status")
+    chat._take(ENGINE.status_result(chat.state, StatusExpired()))
+    assert chat.keys == ["unlock_expired"] and chat.offered == ["code.cancel"]
+    assert chat.state is not None and chat.state.token == "" and chat.state.awaiting_code
+    assert chat.say(CODE).action == CheckStatus(CODE)
+
+
+def test_stop_with_nothing_but_the_open_report_closes_it() -> None:
+    chat = viewing()
+    chat.press("status.close")
+    chat.cmd("stop")
+    assert chat.keys == ["locked"] and chat.offered == ["go.report", "go.status"]
+    assert chat.state is None or chat.state.token == ""
+    out = chat.press("go.status")
+    assert out.action is None and chat.keys == ["ask_code"]
+
+
+def test_status_mid_report_shows_only_the_status_then_the_draft() -> None:
+    """Issue 11 item 1: the status and the adviser's message, nothing else, until the
+    student asks for more (Done): then where they were in the draft."""
     chat = start()
     chat.walk_to("when")
     answers = chat.state.answers if chat.state else {}
     chat.cmd("status")
     chat.say(CODE)
     chat._take(ENGINE.status_result(chat.state, found(TOKEN, adviser("Hoi"))))
-    assert chat.keys == ["status_waiting", "still_open", "ask_when"]
+    assert chat.keys == ["status_waiting"] and "Hoi" in chat.text
+    assert chat.offered == ["status.reply", "status.withdraw", "status.close"]
     assert chat.state is not None and chat.state.answers == answers
-    state = chat.state
-    for value in ("status.reply", "week"):  # both the view's and the question's buttons work
-        out = ENGINE.handle(state, Press(state.turn, value))
-        assert out.replies and out.replies[0].key != "button_stale", value
-    chat.press("week")  # answering the draft closes the view: the token goes
-    assert chat.step == "school" and chat.state.token == ""  # type: ignore[union-attr]
+    chat.press("status.close")
+    assert chat.keys == ["status_done_draft", "still_open", "ask_when"]
+    assert "/status" in chat.text  # no "check my report" button here: the draft's question
+    chat.press("week")
+    assert chat.step == "school" and chat.state.token == TOKEN  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("how", ["command", "button"])
+def test_a_returning_student_sees_only_the_status(how: str) -> None:
+    """Issue 11 item 1: the welcome's first question, unanswered, is no draft to come
+    back to: after the status nothing about "the report you were filling in"."""
+    chat = start()
+    if how == "button":
+        chat.press("go.status")  # the welcome's "check my report"
+        assert chat.keys == ["ask_code"] and chat.offered == ["code.cancel"]
+        chat.say(CODE)
+    else:
+        chat.cmd("status", CODE)
+    chat._take(ENGINE.status_result(chat.state, found(TOKEN, adviser("Kun je dinsdag?"))))
+    assert chat.keys == ["status_waiting"] and "Kun je dinsdag?" in chat.text
+    assert ENGINE.texts("nl").get("ask_safety") not in chat.text
+    assert chat.state is not None and chat.state.step is None
+    chat.press("status.close")
+    assert chat.keys == ["status_done_open"] and chat.offered == ["go.report", "go.status"]
+    chat.press("go.report")  # asking for more: the welcome again
+    assert chat.keys == ["welcome"]
+
+
+def test_a_code_prompt_can_be_cancelled_with_a_button() -> None:
+    chat = start()
+    chat.walk_to("grounds")
+    chat.cmd("status")
+    chat.press("code.cancel")
+    assert chat.keys == ["code_cancelled", "ask_grounds"]
 
 
 # --- replying ---------------------------------------------------------------------------------
@@ -339,7 +401,11 @@ def test_reply_with_text_then_sent(lang: str) -> None:
     assert "dinsdag" not in _stored(out.state)  # the words travel only in the action
     chat._take(ENGINE.reply_result(chat.state, "sent"))
     assert chat.keys == ["reply_sent"]
-    assert chat.state is not None and chat.state.token == "" and chat.state.expecting == ""
+    # issue 11: send more, or close, without the code again
+    assert chat.offered == ["status.reply", "status.withdraw", "status.close"]
+    assert chat.state is not None and chat.state.token == TOKEN and chat.state.expecting == ""
+    chat.press("status.reply")
+    assert chat.say("Nog iets.").action == SendReply(TOKEN, "Nog iets.")
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -353,8 +419,8 @@ def test_a_reply_that_expired_or_failed(lang: str) -> None:
     out = chat.say("Hallo")
     assert out.action == SendReply(TOKEN, "Hallo")
     chat._take(ENGINE.reply_result(chat.state, "expired"))
-    assert chat.keys == ["reply_expired"] and "/status" in chat.text
-    assert chat.state is not None and chat.state.token == ""
+    assert chat.keys == ["reply_expired"] and "go.status" in chat.offered
+    assert chat.state is None or chat.state.token == ""
 
 
 def test_a_reply_too_long_or_empty_changes_nothing() -> None:
@@ -375,7 +441,7 @@ def test_while_replying_text_is_the_message_not_a_request() -> None:
 
 
 @pytest.mark.parametrize("how", ["command", "button"])
-def test_stop_or_cancel_leaves_reply_mode_and_drops_the_token(how: str) -> None:
+def test_stop_or_cancel_leaves_reply_mode_and_keeps_the_report_open(how: str) -> None:
     chat = viewing()
     chat.press("status.reply")
     if how == "command":
@@ -383,15 +449,15 @@ def test_stop_or_cancel_leaves_reply_mode_and_drops_the_token(how: str) -> None:
     else:
         chat.press("reply.cancel")
     assert chat.keys[0] == "reply_cancelled"
-    assert chat.state is not None and chat.state.token == "" and chat.state.expecting == ""
+    assert chat.state is not None and chat.state.token == TOKEN and chat.state.expecting == ""
 
 
-def test_start_drops_the_token() -> None:
+def test_start_ends_replying_and_keeps_the_report_open() -> None:
     chat = viewing()
     chat.press("status.reply")
     chat.cmd("start")
     assert chat.keys == ["welcome"]
-    assert chat.state is not None and chat.state.token == "" and chat.state.expecting == ""
+    assert chat.state is not None and chat.state.token == TOKEN and chat.state.expecting == ""
 
 
 @pytest.mark.parametrize("kind", ["photo", "document"])
@@ -454,9 +520,9 @@ def test_withdraw_from_the_status_view_needs_no_code() -> None:
     assert chat.keys == ["withdraw_confirm"]
     out = chat.press("withdraw.yes")
     assert out.action == Withdraw(token=TOKEN) and out.replies == ()
-    assert out.state is not None and out.state.token == ""
     chat._take(ENGINE.withdraw_result(chat.state, "withdrawn"))
     assert chat.keys == ["withdraw_done"]
+    assert chat.state is None or chat.state.token == ""  # a withdrawn report: nothing to open
 
 
 def test_withdraw_typed_while_the_status_view_is_open_uses_its_token() -> None:
@@ -465,12 +531,12 @@ def test_withdraw_typed_while_the_status_view_is_open_uses_its_token() -> None:
     assert chat.press("withdraw.yes").action == Withdraw(token=TOKEN)
 
 
-def test_no_keeps_the_report_and_drops_the_token() -> None:
+def test_no_keeps_the_report_and_keeps_it_open() -> None:
     chat = viewing()
     chat.press("status.withdraw")
     chat.press("withdraw.no")
-    assert chat.keys == ["withdraw_cancelled"]
-    assert chat.state is not None and chat.state.token == "" and chat.state.menu == ""
+    assert chat.keys == ["withdraw_cancelled"] and "go.status" in chat.offered
+    assert chat.state is not None and chat.state.token == TOKEN and chat.state.menu == ""
 
 
 def test_withdraw_in_words() -> None:
@@ -479,7 +545,7 @@ def test_withdraw_in_words() -> None:
     chat.say("ik wil mijn melding intrekken")
     assert chat.keys == ["withdraw_confirm"]
     chat.press("withdraw.no")
-    assert chat.keys == ["withdraw_cancelled", "ask_when"]
+    assert chat.keys == ["withdraw_cancelled", "still_open", "ask_when"]
 
 
 @pytest.mark.parametrize(
@@ -553,3 +619,11 @@ def _confirm(chat: Chat) -> Submit:
     submit = chat.press("receipt.saved").action
     assert isinstance(submit, Submit)
     return submit
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_file_in_the_thread_is_named_in_words_not_by_an_emoji_alone(lang: str) -> None:
+    sent = ThreadEntry("student", "", "", DAY, file="<b>scan</b>.pdf")
+    chat = viewing(lang, found(TOKEN, sent))
+    line = ENGINE.texts(lang).get("thread_file", name="&lt;b&gt;scan&lt;/b&gt;.pdf")
+    assert line in chat.text and any(word in line for word in ("Bestand", "File"))

@@ -24,6 +24,7 @@ from dialogues import (
     SendAttachment,
     SendReply,
     State,
+    StatusExpired,
     StatusFound,
     StatusLocked,
     StatusNotFound,
@@ -48,6 +49,7 @@ VALUES = [
     "threat", "unknown", "haga", "mondriaan", "school_and_workplace", "submit.push",
     "status.reply", "status.withdraw", "status.close", "withdraw.yes", "withdraw.no",
     "reply.cancel", "edit.recognised", "edit.workplace", "receipt.saved", "receipt.back",
+    "pause.on", "code.cancel", "add.story",
 ]  # fmt: skip
 PHRASES = [
     "klaar", "done", "nee", "Ja", "hoe staat mijn melding ervoor", "ik wil stoppen", "stop",
@@ -55,7 +57,7 @@ PHRASES = [
     "4821-0937-5521-880", "<b>x</b> & <script>", "مرحبا، تعرضت للتمييز", "\u200b\u200b\u200b",
     "\u202egnirts desrever", "Zoë 👩🏽‍🎓 stage", "Opnieuw beginnen", "Stoppen", "Verder",
     "ik wil mijn melding intrekken", "heeft iemand gereageerd", "HagaZiekenhuis", "Reageren",
-    "Ja, intrekken", "Annuleren", "Klaar",
+    "Ja, intrekken", "Annuleren", "Klaar", "terug", "Back", "Ik wil verder",
     "", "   ", "\n",
 ]  # fmt: skip
 CHARS = ["x", "&", "<", "é", "😀", "\u200b", "ש", " "]
@@ -76,7 +78,7 @@ entries = st.one_of(
         dates,
     ),
 )
-tokens = st.one_of(st.just(""), st.from_regex(r"\A[\x21-\x7e]{1,256}\Z"))
+tokens = st.one_of(st.just(""), st.from_regex(r"\A[\x21-\x7e]{1,512}\Z"))
 statuses = st.one_of(
     st.builds(
         StatusFound,
@@ -85,9 +87,13 @@ statuses = st.one_of(
         st.text(max_size=30),
         st.lists(entries, max_size=12).map(tuple),
         tokens,
+        st.one_of(st.none(), dates),
+        st.booleans(),
+        st.integers(0, 120),
     ),
     st.builds(StatusNotFound, st.integers(-1, 5)),
     st.builds(StatusLocked, st.integers(0, 60)),
+    st.just(StatusExpired()),
 )
 KINDS = ["tap"] * 8 + ["story", "text", "cmd", "press", "media", "file"]
 attachments = st.builds(

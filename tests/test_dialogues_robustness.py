@@ -274,11 +274,13 @@ def test_a_short_story_is_shown_whole_without_a_cut_note() -> None:
     assert "shortened" not in chat.text and "…" not in chat.text
 
 
-def test_a_reference_is_escaped_in_the_receipt() -> None:
+def test_a_reference_is_escaped_in_the_status_and_not_shown_at_filing() -> None:
     chat = start()
     file_draft(chat)
     out = chat.submitted(reference="<b>&")
-    assert "&lt;b&gt;&amp;" in out.replies[-1].text
+    assert all("&lt;b&gt;" not in r.text and "<b>&" not in r.text for r in out.replies)
+    found = StatusFound("received", datetime.date(2025, 1, 1), reference="<b>&")
+    assert "&lt;b&gt;&amp;" in ENGINE.status_result(None, found).replies[0].text
 
 
 # --- the channel's calls -------------------------------------------------------------------
@@ -404,11 +406,13 @@ def test_a_channel_token_that_is_not_printable_ascii_is_refused() -> None:
         ENGINE.status_result(None, bad)
     with pytest.raises(ValueError, match="token"):
         ENGINE.status_result(
-            None, StatusFound("waiting", datetime.date(2025, 1, 1), "", (), "t" * 257)
+            None, StatusFound("waiting", datetime.date(2025, 1, 1), "", (), "t" * 513)
         )
 
 
-def test_a_stored_token_with_nothing_open_is_dropped_on_load() -> None:
+def test_a_stored_token_stays_for_the_visit() -> None:
+    """Issue 11 item 7: the report opened with a code stays open for the visit; only the
+    turn runner (clock, ephemeral key) drops the token when it runs out."""
     state = State(step="when", turn=4, answers={"safety": "no"}, token=TOKEN)
     out = ENGINE.handle(state, Unsupported("sticker"))
-    assert out.state is not None and out.state.token == ""
+    assert out.state is not None and out.state.token == TOKEN

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 from dataclasses import replace
 
 import pytest
@@ -13,6 +14,7 @@ import pytest
 from dialogues import (
     Button,
     CheckStatus,
+    Command,
     Draft,
     DrawReceipt,
     EraseChat,
@@ -104,9 +106,10 @@ def test_the_receipt_shows_the_code_in_groups_and_holds_no_report(lang: str) -> 
     elsewhere, filed = out.replies  # where else the student can go first (issue 11)
     assert elsewhere.key == "elsewhere"
     assert filed.key == "filed" and filed.protect
-    assert "SM-2025-&lt;X&gt;" in filed.text
-    assert "/status" in filed.text
+    # issue 11: the advisers' reference is not shown where it could be taken for the code
+    assert "SM-2025" not in filed.text
     assert "4821" not in filed.text  # shown once, before filing
+    assert len(receipt.text) + len(filed.text) < 800  # each fits on one phone screen
     assert chat.offered == ["erase", "keep"]
     assert chat.state is None  # issue 10 finding 2: nothing of the conversation is kept
 
@@ -145,7 +148,9 @@ def test_delete_from_chat_after_the_receipt() -> None:
     file_draft(chat)
     chat.submitted()
     out = chat.press("erase")
-    assert out.action == EraseChat() and out.state is None and out.replies == ()
+    assert out.action == EraseChat() and out.state is None
+    # issue 11: after the channel's "deleted", a way on (not a bare line)
+    assert chat.keys == ["idle_help"] and chat.offered == ["go.report", "go.status"]
 
 
 def test_keep_the_chat_after_the_receipt() -> None:
@@ -154,6 +159,7 @@ def test_keep_the_chat_after_the_receipt() -> None:
     chat.submitted()
     out = chat.press("keep")
     assert out.state is None and chat.keys == ["kept"]
+    assert chat.offered == ["go.report", "go.status"]  # issue 11: a way on
 
 
 def test_submit_twice_is_stale_after_the_receipt() -> None:
@@ -194,9 +200,34 @@ def test_every_ground_can_be_chosen_alone(lang: str, ground: str) -> None:
 
 
 def test_all_grounds_together_keep_the_flow_order() -> None:
-    everything = tuple(reversed(_options("grounds")))
-    draft = file_draft(start(), {"grounds": everything}).draft
-    assert draft.grounds == tuple(_options("grounds"))
+    specific = tuple(g for g in _options("grounds") if g != "unknown")
+    draft = file_draft(start(), {"grounds": tuple(reversed(specific))}).draft
+    assert draft.grounds == specific
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_dont_know_and_a_ground_exclude_each_other(lang: str) -> None:
+    """Issue 11 item 14: the console never shows "origin, the student doesn't know"."""
+    chat = start(lang)
+    chat.walk_to("grounds")
+    chat.press("origin")
+    chat.press("age")
+    chat.press("unknown")
+    assert chat.state is not None and chat.state.selected == ("unknown",)
+    chat.press("religion")
+    assert chat.state.selected == ("religion",)
+    chat.press("unknown")
+    chat.press("next")
+    assert chat.state is not None and chat.state.answers["grounds"] == ("unknown",)
+
+
+def test_a_stored_mix_of_dont_know_and_a_ground_is_asked_again() -> None:
+    chat = start()
+    chat.walk_to("when")
+    assert chat.state is not None
+    mixed = chat.state.with_answer("grounds", ("origin", "unknown"))
+    out = ENGINE.handle(mixed, Command("help"))
+    assert out.state is not None and "grounds" not in out.state.answers
 
 
 def test_the_school_buttons_are_the_operators_organizations_then_none() -> None:
@@ -217,13 +248,33 @@ def test_the_visibility_question_explains_each_choice_and_recommends_the_first()
     assert "regional network's coordinator" in chat.text
 
 
-def test_safety_yes_gives_help_lines_then_goes_on() -> None:
-    chat = start()
+@pytest.mark.parametrize("lang", LANGS)
+def test_safety_yes_gives_help_lines_and_waits_until_the_student_goes_on(lang: str) -> None:
+    """Issue 11 item 11: the next question waits for "I want to go on"."""
+    chat = start(lang)
     chat.press("yes")
-    assert chat.keys == ["safety_help", "ask_phase"]
+    assert chat.keys == ["safety_help"] and chat.offered == ["pause.on"]
     for number in ("112", "0900-8844", "0900-0101", "0800-0113", "0800-0142"):
         assert number in chat.text
     assert chat.state is not None and chat.state.answers["safety"] == "yes"
+    chat.say("ik weet het niet")  # anything else: the question still waits
+    assert chat.keys == ["use_buttons", "pause_waiting"] and chat.offered == ["pause.on"]
+    chat.cmd("help")
+    assert chat.keys[-1] == "pause_waiting"
+    chat.press("pause.on")
+    assert chat.keys == ["ask_phase"]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_help_line_numbers_are_plain_and_unbroken(lang: str) -> None:
+    """Telegram shows them as typed; the web chat turns them into tel: links. No markup
+    around a number and no line break inside one."""
+    t = ENGINE.texts(lang)
+    for key in ("safety_help", "threat_noted"):
+        text = t.get(key)
+        for number in re.findall(r"\d[\d -]*\d", text):
+            assert "\n" not in number
+        assert not re.search(r">\s*\d{3}", text), key  # no <b>112</b>
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -328,11 +379,11 @@ def test_grounds_need_one_choice_and_show_what_is_chosen() -> None:
     chat.walk_to("grounds")
     before = chat.state
     chat.press("next")
-    assert chat.keys == ["pick_one"] and chat.state == before
+    assert chat.keys == ["pick_one", "ask_grounds"] and chat.state == before
     chat.press("age")
-    assert "✓ Age" in [b.label for b in chat.buttons]
+    assert "✓ Age (chosen)" in [b.label for b in chat.buttons]  # in words, not a mark alone
     chat.press("age")
-    assert "✓ Age" not in [b.label for b in chat.buttons]
+    assert all("Age (" not in b.label for b in chat.buttons)
     assert chat.state is not None and chat.state.selected == ()
 
 
@@ -623,9 +674,12 @@ def test_status_mid_report_then_resume() -> None:
     assert chat.state is not None and not chat.state.awaiting_code
     found = ENGINE.status_result(chat.state, StatusFound("in_progress", datetime.date(2025, 3, 4)))
     chat._take(found)
-    assert chat.keys == ["status_in_progress", "still_open", "ask_when"]
+    # issue 11: the status and nothing else, until the student asks for more
+    assert chat.keys == ["status_in_progress"] and chat.offered == ["status.close"]
     assert found.replies[0].protect and "04-03-2025" in found.replies[0].text
     assert chat.state is not None and chat.state.answers == answers
+    chat.press("status.close")
+    assert chat.keys == ["status_done", "still_open", "ask_when"]
     chat.press("earlier")
     assert chat.step == "school"
 
@@ -685,8 +739,10 @@ def test_another_command_while_asked_for_a_code_cancels_the_check() -> None:
 def test_a_button_while_asked_for_a_code_answers_the_question() -> None:
     chat = start()
     chat.walk_to("when")
+    assert chat.state is not None
+    turn = chat.state.turn
     chat.cmd("status")
-    chat.press("week")
+    chat.send(Press(turn, "week"))  # the question's button, above the code prompt
     assert chat.step == "school" and chat.state is not None and not chat.state.awaiting_code
 
 

@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
 
 from bot.config import Settings
 from bot.container import Container, build_container
-from bot.reply_token import make_token, read_token
+from bot.reply_token import TTL, make_token, read_token
+from bot.reporting import file_draft
 from bot.turns import TurnResult, Turns
-from dialogues import Command, Input, Press, Text
+from bot.visits import GRACE, Visits
+from dialogues import Command, Draft, Input, Press, Text
 from storage import crypto
 from storage.conversations import ChatRef
 from storage.models import Conversation
@@ -133,13 +135,17 @@ async def test_after_filing_no_row_no_version_and_no_receipt_opens(
         (erase,) = [(v, t) for v, t in _buttons(filed) if v == "erase"]
         erased = await turns.run(chat, Press(erase[1], "erase"))
         assert erased.erase_chat and await _rows(container) == 0
-        # a status check keeps a row only while its view is open, then none at all
+        # a status check leaves no row: the report the visit opened (issue 11) is held
+        # in memory only, with the view's state; /stop closes it there too
         view = await turns.run(chat, Command("status", digits))
         assert any(r.key == "status_received" for r in view.replies)
-        assert await _rows(container) == 1
+        assert await _rows(container) == 0 and len(container.visits) == 1
         close = dict(_buttons(view))["status.close"]
         closed = await turns.run(chat, Press(close, "status.close"))
         assert await _rows(container) == 0
+        locked = await turns.run(chat, Command("stop"))
+        assert [r.key for r in locked.replies] == ["locked"]
+        assert await _rows(container) == 0 and len(container.visits) == 0
         assert not (container.keys.dir / "drafts" / chat.key).exists()
         go = dict(_buttons(closed)).get("go.report")
         if go is not None:  # the idle help's buttons work with nothing stored
@@ -186,3 +192,63 @@ def test_a_reply_token_does_not_open_in_a_new_process() -> None:
         except crypto.CryptoError:
             continue
         raise AssertionError("the server key opened a reply token")
+
+
+DRAFT = Draft(
+    lang="nl", phase="during", story="MARKER-story", grounds=("origin",), when="week",
+    school="hhs", workplace="", evidence="no", evidence_note="", wants="talk",
+    visibility="school", danger=False,
+)  # fmt: skip
+
+
+def _keys(result: TurnResult) -> list[str]:
+    return [r.key for r in result.replies]
+
+
+async def test_the_visit_keeps_the_report_open_until_idle_or_a_restart(
+    make_settings: Callable[..., Settings],
+) -> None:
+    """Issue 11 item 7: the code once per visit. Each message moves the 30 minutes on;
+    30 minutes without one, or a restart (a new ephemeral key), and the code is asked
+    again: after the 30 minutes the student is told why; after a restart (nothing in
+    memory) simply asked."""
+    container = await build_container(make_settings())
+    try:
+        now = [datetime.now(UTC)]
+        container.reports.clock = lambda: now[0]
+        container.visits.clock = lambda: now[0]
+        turns = Turns(container)
+        chat = turns.chat_key("telegram", "5151")
+        code = container.reports.draw_receipt()
+        await file_draft(container, DRAFT, receipt=code)
+        assert _keys(await turns.run(chat, Command("status", code))) == ["status_received"]
+        for _ in range(3):  # 60 minutes after the code, never 30 idle
+            now[0] += TTL - timedelta(minutes=10)
+            assert _keys(await turns.run(chat, Command("status"))) == ["status_received"]
+        now[0] += TTL + timedelta(minutes=1)
+        assert _keys(await turns.run(chat, Command("status"))) == ["unlock_expired"]
+        assert _keys(await turns.run(chat, Text(code))) == ["status_received"]
+        container.ephemeral = crypto.EphemeralKey()  # the service restarted: a new key,
+        container.visits = Visits(container.visits.clock)  # and nothing in memory
+        assert _keys(await turns.run(chat, Command("status"))) == ["ask_code"]
+    finally:
+        await container.close()
+
+
+def test_open_visits_run_out_and_are_bounded() -> None:
+    """Memory only, and not forever: gone after the token's time and the grace to say
+    why; beyond the limit the oldest goes first (that student types the code again)."""
+    now = [datetime(2026, 3, 2, 9, 0, tzinfo=UTC)]
+    visits = Visits(lambda: now[0], limit=2)
+    for chat_key in ("a", "b", "c"):
+        visits.keep(chat_key, f"token-{chat_key}", None)
+    assert visits.get("a") is None and visits.get("c") is not None and len(visits) == 2
+    visits.keep("b", "token-b2", {"v": 1})  # touched again: its time starts over
+    now[0] += TTL + GRACE - timedelta(seconds=1)
+    kept = visits.get("b")
+    assert kept is not None and kept.token == "token-b2" and kept.record == {"v": 1}
+    now[0] += timedelta(seconds=1)
+    assert visits.get("b") is None and len(visits) == 0
+    visits.keep("d", "token-d", None)
+    visits.forget("d")
+    assert visits.get("d") is None

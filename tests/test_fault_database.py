@@ -27,7 +27,7 @@ from sqlalchemy.pool import Pool
 from bot.config import Settings
 from storage.reports import ReportStore
 from tests.faults import ChatWatch, Wanderer, check_reports
-from tests.harness import RECEIPT, TOKEN, RunningService, Student, V
+from tests.harness import FILED, RECEIPT, TOKEN, RunningService, Student, V
 from tests.standin import BotAPIStandIn
 from tests.storage_backends import postgres_database
 
@@ -168,7 +168,7 @@ async def test_sqlite_locked_by_another_process(
             holder.close()
         await api.wait_idle(timeout=10)
         texts = await student.press(V["saved"])  # the code's screen is still there
-        assert any("SM-" in t for t in texts), texts
+        assert any(FILED in t for t in texts), texts
     codes = {c for t in shown + texts if (c := _code(t))}
     assert len(codes) == 1
     assert await check_reports(tmp_path, settings.database.url, {3100: codes}) == 1
@@ -229,7 +229,7 @@ async def test_sqlite_on_a_full_disk(
             await student.press("school")
             texts = await student.press(V["submit"])
             filed = await student.press(V["saved"])
-            assert any("SM-" in t for t in filed), filed
+            assert any(FILED in t for t in filed), filed
     codes = {c for t in texts if (c := _code(t))}
     assert len(codes) == 1
     assert await check_reports(tmp_path, settings.database.url, {3200: codes}) == 1
@@ -277,7 +277,7 @@ async def test_a_commit_that_went_through_unseen_files_once(
         assert TRY_AGAIN in texts[0]
         assert {c for t in texts if (c := _code(t))} <= {c for t in shown if (c := _code(t))}
         again = await student.press(V["saved"])  # as asked
-        assert not any(_code(t) for t in again) and not any("SM-" in t for t in again)
+        assert not any(_code(t) for t in again) and not any(FILED in t for t in again)
     codes = {c for t in shown if (c := _code(t))}
     assert len(codes) == 1, shown
     assert await check_reports(tmp_path, settings.database.url, {3300: codes}) == 1

@@ -22,7 +22,7 @@ import pytest
 
 from bot.config import Settings
 from tests.faults import check_reports
-from tests.harness import RECEIPT, TOKEN, RunningService, Student, V, file_report
+from tests.harness import FILED, RECEIPT, TOKEN, RunningService, Student, V, file_report
 from tests.standin import BotAPIStandIn
 from tests.standin.records import Call, Fault
 
@@ -157,7 +157,7 @@ async def test_a_receipt_telegram_keeps_refusing_comes_with_the_next_message(
         texts = await student.say("is het gelukt?")
         assert any(RECEIPT.search(t) for t in texts), texts  # the code screen again
         filed = await student.press(V["saved"])
-        assert any("SM-" in t for t in filed) and not any(RECEIPT.search(t) for t in filed)
+        assert any(FILED in t for t in filed) and not any(RECEIPT.search(t) for t in filed)
     codes = {"".join(m.groups()) for t in api.texts_to(700) if (m := RECEIPT.search(t))}
     assert len(codes) == 1  # the same code each time it was shown
     await check_reports(tmp_path, settings.database.url, {700: codes})

@@ -7,6 +7,8 @@ Each test says which finding it covers; each fails on the code before issue 10.
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -21,8 +23,10 @@ from sqlalchemy import LargeBinary, inspect, select
 from bot.config import Settings
 from bot.container import build_container
 from bot.nudging import GiveUp, NudgeQueue, deliver_nudges
+from bot.reply_token import open_token
 from bot.reporting import file_draft
-from dialogues import Draft
+from bot.turns import Turns
+from dialogues import Command, Draft, Text
 from escalation.deadlines import due_dates
 from storage import audit, crypto, thread
 from storage.accounts import Accounts
@@ -341,3 +345,50 @@ async def test_the_queue_sends_once_retries_and_gives_up() -> None:
     clock.advance(timedelta(minutes=2))
     assert await deliver_nudges(queue, {"telegram": send}, clock) == 1
     assert len(queue) == 0 and calls[-1] == ("1", "nl")
+
+
+async def test_a_report_open_for_the_visit_leaves_no_link_on_the_disk(
+    make_settings: Callable[..., Settings],
+) -> None:
+    """Issue 11 item 7, as the disk-copy attacker at its strongest: every file (the
+    database with its -wal, keys.dir with the draft key files) and the chat id, which
+    opens an unfinished draft (the documented limit). A student with a draft open checks
+    a report and keeps it open for the visit: the draft's row holds no token and names
+    no report; the token lives in memory only, sealed under a key only the running
+    process holds (no key on the disk opens it, nor a restarted service's)."""
+    settings = make_settings()
+    container = await build_container(settings)
+    try:
+        turns = Turns(container)
+        chat = turns.chat_key("telegram", CHAT_ID)
+        code = container.reports.draw_receipt()
+        filed = await file_draft(container, _draft(), receipt=code)
+        await turns.run(chat, Command("start"))
+        await turns.run(chat, Text("Nee"))  # a draft with an answer: it has a row
+        shown = await turns.run(chat, Command("status", code))
+        assert [r.key for r in shown.replies] == ["status_received"]
+        await turns.run(chat, Command("help"))  # the view open, the report open
+        stored_state = await container.conversations.load(chat)  # key file + chat id
+        assert stored_state is not None
+        stored = json.dumps(stored_state)
+        assert '"token": ""' in stored
+        for secret in (filed.report_id, filed.reference, code, CHAT_ID):
+            assert secret not in stored
+        visit = container.visits.get(chat.key)
+        assert visit is not None and visit.record is None  # memory: the token alone
+        token = visit.token
+        sealed = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        server = container.keys.server
+        for purpose in ("reply-token", "ephemeral", "conversation-state"):
+            with pytest.raises(crypto.CryptoError):
+                server.open_value(sealed, purpose=purpose)
+        assert open_token(crypto.EphemeralKey(), token, container.reports.clock()) is None
+        files = [p for p in Path(settings.keys.dir).rglob("*") if p.is_file()]
+        db = Path(settings.database.url.split("///", 1)[1])
+        files += [p for p in db.parent.iterdir() if p.name.startswith(db.name)]
+        for path in files:
+            raw = path.read_bytes()
+            assert token.encode() not in raw  # only ever sealed inside the draft blob
+            assert CHAT_ID.encode() not in raw
+    finally:
+        await container.close()

@@ -130,7 +130,7 @@ async def test_the_thread_shows_a_sent_file_by_its_name(
     assert await side.send_file(report_id, "whatsapp.png", "photo", b"img")
     view = await side.view(receipt)
     assert view is not None
-    assert [(e.author, e.text) for e in view.thread] == [("student", "📎 whatsapp.png")]
+    assert [(e.author, e.text, e.file) for e in view.thread] == [("student", "", "whatsapp.png")]
 
 
 async def test_an_answer_takes_a_waiting_report_back_to_the_adviser(

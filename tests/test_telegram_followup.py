@@ -55,10 +55,11 @@ async def test_answer_read_reply_nudge_photo_and_withdraw(
     async with RunningService(settings, api) as service:
         code = await file_report(student, submit="submit.push")
         (container,) = service.containers
+        before_news = api.mark(CHAT)
         await adviser.answer(
             "Dank je voor je melding. Mag ik je bellen? <b>geen html</b>", container.nudges.put
         )
-        nudge = await api.wait_for_texts(CHAT, 1, since=api.mark(CHAT) - 1, timeout=10)
+        nudge = await api.wait_for_texts(CHAT, 1, since=before_news, timeout=10)
         assert "/status" in nudge[-1] and "Mag ik" not in nudge[-1]
 
         shown = await student.say(f"/status {grouped(code)}")
@@ -98,4 +99,44 @@ async def test_answer_read_reply_nudge_photo_and_withdraw(
         after = await student.say(f"/status {grouped(code)}")
         assert "status.reply" not in student.offered()
         assert any("ingetrokken" in t.lower() for t in after), after
+    await asyncio.sleep(0)
+
+
+async def test_a_returning_student_sees_only_the_status_then_answers_without_the_code(
+    api: BotAPIStandIn, setup: tuple[Settings, crypto.X25519PrivateKey]
+) -> None:
+    """Issue 11 items 1 and 7: back in the chat, /start, "check my report", the code once:
+    the status and the adviser's message and nothing else; then answering, and looking
+    again, for the rest of the visit without typing the code again."""
+    settings, recovery = setup
+    adviser = Adviser(settings, recovery)
+    student = Student(api, CHAT)
+    async with RunningService(settings, api):
+        code = await file_report(student, submit="submit.push")
+        await student.press("keep")
+        await adviser.answer("Kun je dinsdag langskomen?", lambda _target: None)
+
+        welcome = await student.say("/start")
+        assert "go.status" in student.offered(), welcome  # a button, not "send /status"
+        await student.press("go.status")
+        shown = await student.say(grouped(code))
+        assert api.deleted(CHAT)  # the code was removed from the chat
+        assert any("Kun je dinsdag langskomen?" in t for t in shown), shown
+        joined = "\n".join(shown)
+        for other in ("ben je nu in gevaar", "staat nog open", "Hier was je gebleven"):
+            assert other.lower() not in joined.lower(), shown
+        assert student.offered() == ["status.reply", "status.withdraw", "status.close"]
+
+        await student.press("status.reply")
+        sent = await student.say("Ja, dinsdag kan ik.")
+        assert any("verstuurd" in t for t in sent), sent
+        assert "status.reply" in student.offered()  # more, without the code
+        await student.press("status.reply")
+        await student.say("Om 10 uur?")
+        await student.press("status.close")
+        again = await student.press("go.status")  # no code asked this time
+        assert any("Kun je dinsdag langskomen?" in t for t in again), again
+        assert not any("16 cijfers" in t for t in again), again
+        await api.wait_idle(timeout=5)
+        assert await adviser.student_messages() == ["Ja, dinsdag kan ik.", "Om 10 uur?"]
     await asyncio.sleep(0)

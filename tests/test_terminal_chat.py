@@ -58,4 +58,5 @@ async def test_a_whole_report_in_the_terminal(make_settings: Callable[..., Setti
     code = re.search(r"\b\d{4} \d{4} \d{4} \d{4}\b", shown)
     assert code is not None, shown[-2000:]
     assert "Bakkerij De Korst" in shown  # the summary showed the answer
-    assert re.search(r"SM-[A-Z2-9]{4}-[A-Z2-9]{4}", shown)  # and then it was filed
+    assert "Je melding is verstuurd" in shown  # and then it was filed
+    assert not re.search(r"SM-[A-Z2-9]{4}-[A-Z2-9]{4}", shown)  # no reference to mistake

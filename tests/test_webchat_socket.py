@@ -338,3 +338,41 @@ async def test_a_websocket_writes_nothing_until_the_student_says_something(
             assert len(list(drafts.iterdir())) == 1
     finally:
         await engine.dispose()
+
+
+async def test_a_returning_student_sees_only_the_status_and_needs_the_code_once(
+    make_settings: Callable[..., Settings],
+) -> None:
+    """Issue 11 items 1, 6, 7 and 10 in the web chat: after filing, "delete this chat"
+    leaves a way on; a new visit's welcome has a "check my report" button; the code once
+    shows the status (with when to expect an answer) and nothing else; looking again in
+    that visit needs no code."""
+    async with running(make_settings()) as url:
+        session_id = await new_session(url)
+        async with chat(url, session_id) as client:
+            summary = await _to_summary(client)
+            frame = await client.press(*buttons(summary)["Versturen"])
+            code = frame["replies"][0]["code"]
+            saved = next(v for label, v in buttons(frame).items() if "Verstuur" in label)
+            filed = await client.press(*saved)
+            erased = await client.press(*buttons(filed)["Wis dit gesprek"])
+            assert erased.get("erase") is True
+            assert keys(erased) == ["chat_erased", "idle_help"]
+            assert {v for v, _ in buttons(erased).values()} == {"go.report", "go.status"}
+
+        returning = await new_session(url)
+        async with chat(url, returning) as client:
+            welcome = await client.until("turn")
+            assert keys(welcome) == ["welcome"]
+            asked = await client.press(*buttons(welcome)["Mijn melding bekijken"])
+            assert keys(asked) == ["ask_code"] and "Annuleren" in buttons(asked)
+            shown = await client.say(code)
+            assert shown["hide_input"] is True
+            assert keys(shown) == ["status_received"]  # nothing else
+            status = text_of(shown["replies"][0])
+            assert "uiterlijk op" in status  # when to expect an answer
+            assert "30 minuten" in status  # how long no code is needed
+            done = await client.press(*buttons(shown)["Klaar"])
+            assert keys(done) == ["status_done_open"]
+            again = await client.press(*buttons(done)["Mijn melding bekijken"])
+            assert keys(again) == ["status_received"] and again["hide_input"] is False

@@ -103,6 +103,8 @@ class TelegramResponder:
                 ok = False
         texts = self.turns.texts(result.lang)
         await bot.send_message(chat_id, texts.get("chat_erased" if ok else "chat_erase_failed"))
+        for reply in result.replies:  # the ways on (issue 11: no dead end after deleting)
+            await send(bot, chat_id, reply)
 
 
 def _erase_from(reply: Reply, first_msg: int) -> Reply:
