@@ -10,11 +10,14 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 
 from bot.config import Settings
+from bot.whatsapp.markup import whatsapp_text
+from dialogues.texts import load_texts
 from storage import crypto
 from storage.crypto import KdfParams
 from storage.keys import KeyStore
 from tests.conftest import FAST_ARGON2
 from tests.followup_helpers import Adviser, grouped
+from tests.media_files import PHONE, gps_of, gps_photo
 from tests.standin.whatsapp import CloudAPIStandIn
 from tests.whatsapp_harness import (
     RunningWhatsApp,
@@ -26,6 +29,7 @@ from tests.whatsapp_harness import (
 
 NUMBER = "31612345678"
 HTML = re.compile(r"</?[bi]>")
+TEXTS = load_texts()["nl"]
 
 
 @pytest.fixture
@@ -47,6 +51,14 @@ async def test_a_full_report_in_dutch_then_its_status(
     async with RunningWhatsApp(settings):
         code = await file_report_wa(student)
         assert student.inputs <= 15
+        texts = api.texts_to(NUMBER)
+        elsewhere = whatsapp_text(TEXTS.get("elsewhere_head"))
+        told = [i for i, t in enumerate(texts) if t.startswith(elsewhere)]
+        filed = [i for i, t in enumerate(texts) if "SM-" in t]
+        assert told and filed and told[-1] < filed[-1], texts  # where else, then "filed"
+        assert "*De Haagse Hogeschool*:" in texts[told[-1]]  # configured routes, WhatsApp bold
+        shown = await student.say("/help")
+        assert any(t.startswith(elsewhere) for t in shown), shown
         shown = await student.say(f"/status {grouped(code)}")
         assert any("ontvangen" in t.lower() for t in shown), shown
         assert "Verwijderen voor mij" in shown[-1]  # a bot cannot delete the code: say how
@@ -116,10 +128,20 @@ async def test_answering_an_adviser_with_text_and_a_photo(
         await student.say("Ja, na 16 uur.")
         await student.say(f"/status {grouped(code)}")
         await student.press("status.reply")
-        media_id = api.add_media(b"\xff\xd8\xff\xe0 a photo", "image/jpeg")
+        media_id = api.add_media(gps_photo(), "image/jpeg")  # a real photo: it is stripped
         await api.deliver(api.message(NUMBER, "image", {"id": media_id, "mime_type": "image/jpeg"}))
         assert api.downloads == [media_id]  # looked up, then downloaded with the token
+        # A "photo" that cannot be opened (so cannot be stripped) is refused kindly.
+        await student.say(f"/status {grouped(code)}")
+        await student.press("status.reply")
+        mark = len(api.bodies_to(NUMBER))
+        broken = api.add_media(b"\xff\xd8\xff\xe0 not a photo", "image/jpeg")
+        await api.deliver(api.message(NUMBER, "image", {"id": broken, "mime_type": "image/jpeg"}))
+        told = api.texts_to(NUMBER)[mark:]
+        assert told == [whatsapp_text(TEXTS.get("attachment_unreadable"))], told
     assert await adviser.student_messages() == ["Ja, na 16 uur.", "", "<file 1>"]
+    (photo,) = adviser.files  # what the adviser opens: without GPS or the phone's name
+    assert gps_of(photo) == {} and PHONE.encode() not in photo
 
 
 async def test_a_nudge_outside_the_window_is_the_template(

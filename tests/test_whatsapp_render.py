@@ -3,13 +3,28 @@ question of the flow renders to bodies Meta's schema and documented limits accep
 
 from __future__ import annotations
 
+import datetime
+from typing import Any
+
 import pytest
 
 from bot.whatsapp.labels import BUTTON_TITLE, ROW_TITLE, Labels
 from bot.whatsapp.markup import split, whatsapp_text
 from bot.whatsapp.render import Renderer, press_of
-from dialogues import Button, Command, DrawReceipt, Engine, FlowContext, Press, Reply, Text
+from dialogues import (
+    Button,
+    Command,
+    DrawReceipt,
+    Engine,
+    FlowContext,
+    HelpRoute,
+    Press,
+    Reply,
+    StatusFound,
+    Text,
+)
 from dialogues.texts import load_texts
+from tests.dialogue_driver import ENGINE, Chat, start
 from tests.standin.whatsapp.limits import limit_errors
 from tests.standin.whatsapp.schema import schema_errors
 
@@ -149,3 +164,120 @@ def test_button_ids_carry_the_turn() -> None:
     assert press_of("12:religion") == Press(12, "religion")
     assert press_of("forged") == Press(-1, "-")
     assert press_of("1:" + "x" * 200) == Press(-1, "-")
+
+
+# --- the questions issues 11–13 added -------------------------------------------------
+
+DAY = datetime.date(2026, 3, 4)
+CODE = "4821093755218804"
+ROUTES = (
+    HelpRoute("municipal", "Den Haag Meldt", phone="070 752 82 00", web="denhaagmeldt.nl"),
+    HelpRoute("police", "Politie", phone="0900-8844"),
+)
+
+
+def _shown(reply: Reply, lang: str) -> list[dict[str, Any]]:
+    """The reply's WhatsApp bodies, each checked against Meta's schema and limits."""
+    bodies = Renderer(TEXTS[lang]).messages(reply)
+    for body in bodies:
+        assert _valid(body) == [], (reply.key, body)
+    return bodies
+
+
+def _options(body: dict[str, Any]) -> tuple[str, list[str]]:
+    """("button" | "list", the titles): every title a whole label, none cut with "…"."""
+    interactive = body["interactive"]
+    if interactive["type"] == "button":
+        titles = [b["reply"]["title"] for b in interactive["action"]["buttons"]]
+    else:
+        titles = [r["title"] for s in interactive["action"]["sections"] for r in s["rows"]]
+    assert not any(t.endswith("…") for t in titles), titles
+    return interactive["type"], titles
+
+
+def _asked(chat: Chat, key: str, lang: str) -> tuple[str, list[str]]:
+    reply = chat.outcome.replies[-1]
+    assert reply.key == key, chat.keys
+    bodies = _shown(reply, lang)
+    assert [b["type"] for b in bodies][-1] == "interactive"
+    return _options(bodies[-1])
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_the_workplace_pattern_and_sector_questions_fit(lang: str) -> None:
+    chat = start(lang)
+    chat.walk_to("workplace")
+    chat.say("Bakkerij Jansen")
+    assert _asked(chat, "ask_workplace_town", lang)[0] == "button"  # skip
+    chat.say("Den Haag")
+    assert _asked(chat, "ask_workplace_kvk", lang)[0] == "button"
+    chat.press("skip")
+    assert _asked(chat, "ask_pattern_consent", lang) == (
+        "button",
+        [TEXTS[lang].get(f"opt_pattern_consent_{v}") for v in ("yes", "no", "explain")],
+    )
+    chat.press("explain")
+    assert chat.keys[0] == "pattern_consent_explained"
+    assert _asked(chat, "ask_pattern_consent", lang)[0] == "button"
+    chat.press("yes")
+    kind, titles = _asked(chat, "ask_sector", lang)
+    assert kind == "list" and len(titles) == 10  # 9 sectors and skip: one list message
+    assert len(Renderer(TEXTS[lang]).messages(chat.outcome.replies[-1])) == 1
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_did_you_mean_is_two_reply_buttons(lang: str) -> None:
+    chat = start(lang)
+    chat.walk_to("phase")
+    chat.say("solisitatsie")
+    kind, titles = _asked(chat, "confirm_guess", lang)
+    assert kind == "button" and len(titles) == 2
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_the_feedback_questions_fit(lang: str) -> None:
+    chat = Chat(lang_hint=lang)
+    chat.cmd("status", CODE)
+    found = StatusFound("closed", DAY, reference="SM-2026-0042", feedback_token="fb.tok")
+    chat._take(ENGINE.status_result(chat.state, found))
+    kind, titles = _asked(chat, "feedback_ask_score", lang)
+    assert kind == "list" and titles[:5] == ["1", "2", "3", "4", "5"] and len(titles) == 6
+    chat.press("feedback.4")
+    assert _asked(chat, "feedback_ask_text", lang)[0] == "button"
+    chat.say("Sneller terugbellen graag.")
+    kind, titles = _asked(chat, "feedback_ask_quote", lang)
+    assert kind == "button" and len(titles) == 2  # both short enough for reply buttons
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_the_status_view_with_share_buttons_is_one_list(lang: str) -> None:
+    chat = Chat(lang_hint=lang)
+    chat.cmd("status", CODE)
+    found = StatusFound(
+        "in_progress", DAY, reference="SM-AAAA-BBBB", reply_token="tok", pattern=True,
+        may_share=("network", "sbb"),
+    )  # fmt: skip
+    chat._take(ENGINE.status_result(chat.state, found))
+    kind, titles = _asked(chat, "status_in_progress", lang)
+    assert kind == "list" and len(titles) == 5  # reply, withdraw, two shares, done
+    assert Labels(TEXTS[lang]).short(TEXTS[lang].get("btn_share_network")) in titles
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_where_else_to_go_is_plain_text_in_whatsapp_bold(lang: str) -> None:
+    engine = Engine(FlowContext(schools=CONTEXT.schools, elsewhere=ROUTES), strict=True)
+    chat = Chat(engine, lang_hint=lang)
+    chat.cmd("start")
+    chat.walk_to("summary")
+    chat.press("submit")
+    chat.receipt_drawn()
+    chat.press("receipt.saved")
+    out = chat.submitted()
+    assert [r.key for r in out.replies] == ["elsewhere", "filed"]
+    bodies = _shown(out.replies[0], lang)
+    assert [b["type"] for b in bodies] == ["text"]
+    text = bodies[0]["text"]["body"]
+    assert "<" not in text and ">" not in text
+    assert "*Den Haag Meldt*:" in text and "070 752 82 00" in text
+    head = TEXTS[lang].get("elsewhere_head")
+    assert text.startswith(whatsapp_text(head)) and text.startswith("*")

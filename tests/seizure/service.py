@@ -100,8 +100,9 @@ async def wa_start_draft(student: WaStudent, story: str) -> None:
 
 async def wa_finish_and_file(student: WaStudent) -> str:
     """From the grounds to filing over WhatsApp, asking to be told about news (so the
-    number is sealed inside the report); returns the 16 digits shown."""
-    for value in ("religion", "next", "month", "hhs", "skip", "no", "talk", "school"):
+    number is sealed inside the report); no workplace named, the sector skipped; returns
+    the 16 digits shown."""
+    for value in ("religion", "next", "month", "hhs", "skip", "skip", "no", "talk", "school"):
         await student.press(value)
     texts = await student.press("submit.push")
     codes = [m for t in texts if (m := RECEIPT.search(t))]
