@@ -24,6 +24,7 @@ async def file_draft(
     push_target: str = "",
     receipt: str | None = None,
     also: AlsoInTransaction | None = None,
+    channel: str | None = None,
 ) -> Filed:
     """`push_target` (a chat address) is stored only encrypted, inside the report;
     `receipt` is the code the student saved; `also` runs in the filing's transaction
@@ -50,6 +51,7 @@ async def file_draft(
         deadlines=due_dates(filed_at, urgent=chosen.urgent, policy=container.deadline_policy),
         sector=draft.sector or None,
         matching=matching_tags(container, draft),
+        channel=channel,
     )
     return await container.reports.file(new, receipt=receipt, also=also)
 

@@ -11,7 +11,7 @@ import re
 import sys
 from collections.abc import Callable
 
-from bot.turns import Turns
+from bot.turns import Channel, Turns
 from dialogues import Button, Command, Input, Press, Reply, Text
 
 CHANNEL = "terminal"
@@ -67,7 +67,7 @@ async def chat(
             if not line:
                 return
             inp = parse(line, buttons)
-        result = await turns.run(key, inp)
+        result = await turns.run(key, inp, channel=Channel(name="terminal"))
         text, new_buttons = render(result.replies)
         if result.replies:
             buttons = new_buttons

@@ -95,6 +95,7 @@ class Channel:
     push_address: str = ""  # e.g. "telegram:123": where a nudge could reach the student
     fetch_file: FetchFile | None = None  # the bytes behind an Attachment's ref
     client: str = ""  # the web chat's client address, for guessing bounds (memory only)
+    name: str = ""  # telegram | web | whatsapp | terminal: counted in the figures
 
 
 class Turns:
@@ -279,7 +280,12 @@ class Turns:
 
         try:
             filed = await file_draft(
-                self.container, action.draft, push_target=push, receipt=action.receipt, also=also
+                self.container,
+                action.draft,
+                push_target=push,
+                receipt=action.receipt,
+                also=also,
+                channel=channel.name or None,
             )
         except ReceiptTaken:
             # Another report has this code's lookup id: the student saves a new code.

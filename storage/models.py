@@ -112,6 +112,8 @@ class Report(Base):
     sector: Mapped[str | None] = mapped_column(String(32))
     feedback_score: Mapped[int | None] = mapped_column(Integer)
     feedback_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # The channel it was filed through (vocabulary.CHANNELS; null: filed before 0009).
+    channel: Mapped[str | None] = mapped_column(String(16))
 
 
 class ReportField(Base):

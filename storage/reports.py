@@ -34,7 +34,7 @@ from storage.sealed_keys import (
     sealed_copy_row,
     verified_recipients,
 )
-from vocabulary import SECTORS, ReportStatus, normalize_receipt
+from vocabulary import CHANNELS, SECTORS, ReportStatus, normalize_receipt
 
 REPORT_KEY_FIELD = "report_key"  # the report's private key, under its data key
 PUSH_TARGET_FIELD = "push_target"  # where the student asked to be nudged; erased on closing
@@ -74,6 +74,7 @@ class NewReport:
     workplace_org_id: str | None = None
     deadlines: tuple[tuple[str, datetime], ...] = ()  # (acknowledge | feedback, due)
     sector: str | None = None  # vocabulary.SECTORS; None: the student skipped it
+    channel: str | None = None  # vocabulary.CHANNELS: which app, never which chat
     # The student said yes to matching: keyed hashes of the company (`storage.patterns`).
     matching: tuple[Tag, ...] = ()
 
@@ -183,6 +184,7 @@ class ReportStore:
             level=new.level,
             workplace_org_id=new.workplace_org_id,
             sector=new.sector,
+            channel=new.channel,
             filed_org_id=new.org_id,
         )
         async with self.sessions() as session, session.begin():
@@ -333,6 +335,8 @@ def _check(new: NewReport) -> None:
         raise ValueError(f"{REPORT_KEY_FIELD!r} is the report's own key, not content")
     if new.sector is not None and new.sector not in SECTORS:
         raise ValueError(f"sector {new.sector!r} is not one of vocabulary.SECTORS")
+    if new.channel is not None and new.channel not in CHANNELS:
+        raise ValueError(f"channel {new.channel!r} is not one of vocabulary.CHANNELS")
 
 
 def _fields(key: bytes, report_id: str, content: Mapping[str, str]) -> list[ReportField]:

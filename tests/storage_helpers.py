@@ -17,6 +17,7 @@ from sqlalchemy import select, update
 from storage import crypto
 from storage.advisers import AdviserKeys
 from storage.crypto import KEY_LEN, NONCE_LEN, CryptoError, generate_keypair, unprotect_private_key
+from storage.db import make_engine, session_factory
 from storage.kdf_thread import in_kdf_thread
 from storage.keys import KeyStore
 from storage.models import AdviserKey, Report
@@ -117,3 +118,14 @@ def opens_under_the_old_draft_scheme(keys: KeyStore, blob: bytes, chat_key: str)
             continue
         return True
     return False
+
+
+async def filed_channels(database_url: str) -> list[str | None]:
+    """The `channel` statistics column of every report in the database, as the figures
+    read it."""
+    engine = make_engine(database_url)
+    try:
+        async with session_factory(engine)() as session:
+            return list((await session.scalars(select(Report.channel))).all())
+    finally:
+        await engine.dispose()

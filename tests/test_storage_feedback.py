@@ -284,3 +284,26 @@ async def test_erasure_keeps_the_score_drops_a_private_text_and_unlinks_a_quotab
     async with world.backend.sessions() as session:
         assert (await session.scalars(select(Feedback))).all() == []
         assert (await session.scalars(select(FeedbackCopy))).all() == []
+
+
+async def test_the_reflection_report_gets_the_quotes_of_its_school_year(world: World) -> None:
+    """The console's quote source (bot/web/routes.py) over the real store: a school year
+    1 August - 31 July, only consented texts, opened with the coordinator's own key."""
+    from types import SimpleNamespace
+
+    from bot.web.routes import quote_source
+    from escalation.figures.rows import year_start
+
+    for text, quote, when in [
+        ("Sneller antwoorden graag.", True, datetime(2025, 8, 1, 9, tzinfo=UTC)),
+        ("Niet citeren a.u.b.", False, datetime(2025, 10, 8, tzinfo=UTC)),
+        ("Volgend schooljaar.", True, datetime(2026, 8, 3, tzinfo=UTC)),
+    ]:
+        world.clock.now = when
+        report_id = await world.closed_report()
+        await world.feedback.save(report_id, score=4, text=text, quote=quote, readers=world.readers)
+    quotes = quote_source(SimpleNamespace(sessions=world.backend.sessions))  # type: ignore[arg-type]
+    got = await quotes(
+        world.me.adviser_id, world.me.private_key, year_start(2025), year_start(2026)
+    )
+    assert got == ["Sneller antwoorden graag. (08-2025)"]

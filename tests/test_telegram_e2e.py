@@ -14,6 +14,7 @@ from bot.config import Settings
 from tests.conftest import ADVISER_CHAT
 from tests.harness import RECEIPT, TOKEN, RunningService, Student, V, file_report
 from tests.standin import BotAPIStandIn
+from tests.storage_helpers import filed_channels
 
 CHAT = 4242
 
@@ -51,6 +52,7 @@ async def test_a_student_files_a_report_and_checks_its_status(
         assert any("ontvangen" in t.lower() or "received" in t.lower() for t in texts), texts
         assert api.deleted(CHAT), "the message holding the code is deleted"
         assert mark  # the chat had messages
+    assert await filed_channels(settings.database.url) == ["telegram"]  # for the figures
 
 
 async def test_free_text_asks_for_the_status(api: BotAPIStandIn, settings: Settings) -> None:

@@ -10,6 +10,7 @@ from bot.container import build_container
 from bot.terminal import chat, parse, plain
 from bot.turns import Turns
 from dialogues import Button, Command, Press, Text
+from tests.storage_helpers import filed_channels
 
 
 def test_parse_numbers_commands_and_text() -> None:
@@ -60,3 +61,4 @@ async def test_a_whole_report_in_the_terminal(make_settings: Callable[..., Setti
     assert "Bakkerij De Korst" in shown  # the summary showed the answer
     assert "Je melding is verstuurd" in shown  # and then it was filed
     assert not re.search(r"SM-[A-Z2-9]{4}-[A-Z2-9]{4}", shown)  # no reference to mistake
+    assert await filed_channels(container.settings.database.url) == ["terminal"]  # figures

@@ -20,6 +20,7 @@ from bot.turns import Turns
 from bot.web.headers import CSP
 from storage.db import make_engine, session_factory
 from storage.models import Conversation
+from tests.storage_helpers import filed_channels
 from tests.webchat_harness import buttons, chat, keys, new_session, running, text_of, ws_url
 
 
@@ -347,7 +348,8 @@ async def test_a_returning_student_sees_only_the_status_and_needs_the_code_once(
     leaves a way on; a new visit's welcome has a "check my report" button; the code once
     shows the status (with when to expect an answer) and nothing else; looking again in
     that visit needs no code."""
-    async with running(make_settings()) as url:
+    settings = make_settings()
+    async with running(settings) as url:
         session_id = await new_session(url)
         async with chat(url, session_id) as client:
             summary = await _to_summary(client)
@@ -359,6 +361,7 @@ async def test_a_returning_student_sees_only_the_status_and_needs_the_code_once(
             assert erased.get("erase") is True
             assert keys(erased) == ["chat_erased", "idle_help"]
             assert {v for v, _ in buttons(erased).values()} == {"go.report", "go.status"}
+        assert await filed_channels(settings.database.url) == ["web"]  # for the figures
 
         returning = await new_session(url)
         async with chat(url, returning) as client:

@@ -4,11 +4,12 @@ A leaf: it imports nothing of ours, so `dialogues` (which words them for the stu
 and `storage` (which writes them in rows) can both depend on it without depending on
 each other. One module per word family: `status` (a report's status), `events` (the
 codes of a thread's event entries), `receipt` (how a receipt code looks), `sector` (the
-internship's sector), `companies` (how a company's name and KvK number are written
-before they are matched), `feedback` (the score scale and text limit of the student's
-feedback after closing).
+internship's sector), `channel` (what a report was filed through), `companies` (how a
+company's name and KvK number are written before they are matched), `feedback` (the
+score scale and text limit of the student's feedback after closing).
 """
 
+from vocabulary.channel import CHANNELS
 from vocabulary.companies import KVK_DIGITS, normalize_company, normalize_kvk
 from vocabulary.events import ThreadEvent
 from vocabulary.feedback import FEEDBACK_MAX_TEXT, FEEDBACK_SCORES
@@ -17,6 +18,7 @@ from vocabulary.sector import SECTORS
 from vocabulary.status import ENDED_STATUSES, OPEN_STATUSES, ReportStatus
 
 __all__ = [
+    "CHANNELS",
     "ENDED_STATUSES",
     "FEEDBACK_MAX_TEXT",
     "FEEDBACK_SCORES",

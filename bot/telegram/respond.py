@@ -58,7 +58,9 @@ class TelegramResponder:
             inp,
             lang_hint=lang,
             channel_notes={"first_msg": first_msg},
-            channel=Channel(push_address=f"{CHANNEL}:{chat_id}", fetch_file=_fetcher(bot)),
+            channel=Channel(
+                push_address=f"{CHANNEL}:{chat_id}", fetch_file=_fetcher(bot), name=CHANNEL
+            ),
         )
 
     async def _show(

@@ -182,7 +182,7 @@ class ChatSocket:
         client: str = "",
         fetch: FetchFile | None = None,
     ) -> TurnResult | None:
-        channel = Channel(client=client, fetch_file=fetch)
+        channel = Channel(client=client, fetch_file=fetch, name="web")
         try:
             return await self.turns.run(key, inp, lang_hint=hint, channel=channel)
         except Exception:

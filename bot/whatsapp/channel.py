@@ -117,7 +117,7 @@ class WhatsAppChannel:
                 chat,
                 m.input,
                 lang_hint=lang,
-                channel=Channel(push_address=push, fetch_file=self._fetch),
+                channel=Channel(push_address=push, fetch_file=self._fetch, name="whatsapp"),
             )
         except Exception:
             log.exception("a WhatsApp turn failed")  # no number, no content

@@ -22,6 +22,7 @@ from escalation.figures.suppress import (
     hide_all,
     suppress,
 )
+from vocabulary.channel import CHANNELS as CHANNEL_CODES
 from vocabulary.sector import SECTORS as SECTOR_CODES
 
 # CBS Schoolverlatingsonderzoek 2024 (mbo-bol): 1 in 10 students met internship
@@ -39,7 +40,7 @@ LEVELS = ("mbo", "hbo", NONE)
 SECTORS = (*SECTOR_CODES, NONE)
 WANTS = ("register", "talk", "action", "advice", NONE)
 VISIBILITY = ("school", "school_and_workplace", "network", NONE)
-CHANNELS = ("telegram", "web", "whatsapp", "terminal", NONE)
+CHANNELS = (*CHANNEL_CODES, NONE)
 YES_NO = ("yes", "no")
 OUTCOMES = ("resolved", "advised", "referred", "no_action", "no_contact")
 STATUS = (
