@@ -5,7 +5,7 @@ One job per module:
 
 Keys and cryptography
 - `crypto`: every cryptographic primitive; no other module touches one.
-- `kdf_thread`: the thread Argon2id derivations run on, off the event loop.
+- `kdf_thread`: the bounded pool of threads Argon2id derivations run on, off the event loop.
 - `keys`: the server's key files (server secret, recovery public key, receipt salt).
 - `draft_keys`: one shreddable key file per live conversation (its end destroys every
   older copy of the draft).
