@@ -477,6 +477,45 @@ def token_hash(token: str) -> bytes:
     return hashlib.sha256(_aad("token", token)).digest()
 
 
+# --- console sessions ---------------------------------------------------------------------
+# A signed-in adviser's unlocked private key is stored in the database, sealed under a
+# key derived from the session's cookie token, which is stored nowhere on the server: a
+# copy of the database (or of its backups) holds only the token's hash and a ciphertext
+# no key on the server opens. Any replica that is handed the cookie can open it.
+
+
+def _session_subkey(token: str, label: str) -> bytes:
+    return HKDF(hashes.SHA256(), KEY_LEN, salt=None, info=_aad(label)).derive(token.encode())
+
+
+def session_lookup(token: str) -> bytes:
+    """What the database finds a console session by: a hash, never the token itself."""
+    return hashlib.sha256(_aad("console-session-id", token)).digest()
+
+
+def session_csrf(token: str) -> str:
+    """The session's CSRF token: derived from the cookie's, so every replica agrees on it
+    without storing it, and a page's form token never reveals the cookie's."""
+    return base64.urlsafe_b64encode(_session_subkey(token, "console-csrf")).decode().rstrip("=")
+
+
+def seal_session_key(token: str, private: X25519PrivateKey, *, adviser_id: str) -> bytes:
+    """The adviser's private key, sealed for this session and this adviser only."""
+    return _seal(
+        _session_subkey(token, "console-session-key"),
+        _raw_private(private),
+        _aad("console-session", adviser_id),
+    )
+
+
+def open_session_key(token: str, blob: bytes, *, adviser_id: str) -> X25519PrivateKey:
+    """CryptoError if the token or adviser is not the one it was sealed for."""
+    raw = _open(
+        _session_subkey(token, "console-session-key"), blob, _aad("console-session", adviser_id)
+    )
+    return X25519PrivateKey.from_private_bytes(raw)
+
+
 # --- the server's own key ----------------------------------------------------------------
 
 

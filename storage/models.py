@@ -322,3 +322,19 @@ class Deadline(Base):
     met_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     level: Mapped[int] = mapped_column(Integer, default=0)
     next_step_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+
+
+class ConsoleSessionRow(Base):
+    """A signed-in adviser's console session, so that any replica serves any request.
+
+    The private key is sealed under a key derived from the cookie's token, which is not
+    stored: without the adviser's cookie the row opens nothing. Deleted on logout and
+    once idle for longer than the console allows."""
+
+    __tablename__ = "console_sessions"
+
+    lookup: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)  # token's hash
+    adviser_id: Mapped[str] = mapped_column(String(64), index=True)
+    key_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    lang: Mapped[str] = mapped_column(String(8))
+    last_seen: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)

@@ -16,6 +16,7 @@ from escalation.console import Console, ConsoleConfig, console_app
 from storage import crypto
 from storage.accounts import Accounts
 from storage.cases import Cases
+from storage.console_sessions import ConsoleSessions
 from tests.case_helpers import PASSPHRASE, Enrolled, enrol
 from tests.storage_backends import Clock
 
@@ -70,8 +71,11 @@ class ConsoleWorld:
         self.clock.advance(timedelta(seconds=30))
 
 
-def make_world(container: Container) -> ConsoleWorld:
-    clock = now_clock()
+def make_world(container: Container, clock: Clock | None = None) -> ConsoleWorld:
+    """One console app (one replica) over the container's database; two worlds made with
+    the same container and clock are two replicas sharing its console sessions."""
+    clock = clock or now_clock()
+    idle = ConsoleConfig().idle
     console = Console(
         accounts=Accounts(container.sessions, container.keys, clock, max_failures=10),
         cases=Cases(container.sessions, container.keys.server, clock, news=container.nudges.put),
@@ -79,6 +83,7 @@ def make_world(container: Container) -> ConsoleWorld:
         directory=container.directory,
         config=ConsoleConfig(failure_delay=lambda _: 0.0, lock_minutes=15, login_max_failures=3),
         clock=clock,
+        sessions=ConsoleSessions(container.sessions, idle),
     )
     app = make_app([Mount("/console", app=console_app(console))])
     return ConsoleWorld(container, clock, console, app)

@@ -13,6 +13,7 @@ from bot.container import Container
 from bot.web.clients import ClientAddress
 from bot.webchat import chat_routes
 from escalation.console import Console, ConsoleConfig, console_app
+from storage.console_sessions import ConsoleSessions
 
 
 async def healthz(_: Request) -> PlainTextResponse:
@@ -22,20 +23,21 @@ async def healthz(_: Request) -> PlainTextResponse:
 
 def console_for(container: Container, config: ConsoleConfig | None = None) -> Console:
     s = container.settings
-    return Console(
-        accounts=container.accounts,
-        cases=container.cases,
-        advisers=container.advisers,
-        directory=container.directory,
-        config=config
-        or ConsoleConfig(
+    config = config or ConsoleConfig(
             idle=timedelta(minutes=s.console.session_idle_minutes),
             secure_cookie=s.web.base_url.startswith("https://"),
             lock_minutes=s.console.login_lock_minutes,
             login_max_failures=s.console.login_max_failures,
             source_max_failures=s.console.login_source_max_failures,
             source=_source(ClientAddress(s.web.trusted_proxies)),
-        ),
+    )
+    return Console(
+        accounts=container.accounts,
+        cases=container.cases,
+        advisers=container.advisers,
+        directory=container.directory,
+        config=config,
+        sessions=ConsoleSessions(container.sessions, config.idle),
     )
 
 

@@ -1,10 +1,10 @@
 """The advisers' console: server-rendered pages at /console.
 
-Modules: `config` (what it needs), `sessions` (in-memory sessions holding the unlocked
-key), `web` (cookie, CSRF, page helpers), `auth` (enrol, login, logout, recover),
-`pages` (reports and actions), `handover` (where a report may go), `present` (answers
-and times as an adviser reads them), `pdf`, `texts` (`ConsoleTexts`, from nl.yaml /
-en.yaml). `console_app` builds the Starlette app the service mounts.
+Modules: `config` (what it needs), `sessions` (sessions holding the unlocked key,
+shared by replicas through the database), `web` (cookie, CSRF, page helpers), `auth`
+(enrol, login, logout, recover), `pages` (reports and actions), `handover` (where a
+report may go), `present` (answers and times as an adviser reads them), `pdf`, `texts`
+(`ConsoleTexts`, from nl.yaml / en.yaml). `console_app` builds the Starlette app the service mounts.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
@@ -22,7 +23,7 @@ from starlette.templating import Jinja2Templates
 from escalation.console import auth, pages
 from escalation.console.config import Console, ConsoleConfig
 from escalation.console.present import local
-from escalation.console.sessions import SessionStore
+from escalation.console.sessions import SessionStore, SharedSessions
 from escalation.console.throttle import LoginThrottle
 from escalation.console.web import HERE, Context, current, page
 
@@ -67,11 +68,21 @@ def console_app(console: Console) -> Starlette:
         Route("/notices", pages.notices),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
-    app = Starlette(routes=routes, exception_handlers={HTTPException: _error})
+    config = console.config
+    store = SessionStore(
+        config.idle,
+        config.max_sessions,
+        config.max_signed_in,
+        shared=console.sessions,
+        advisers=console.directory.adviser,
+    )
+    app = Starlette(
+        routes=routes,
+        exception_handlers={HTTPException: _error},
+        middleware=[Middleware(SharedSessions, store=store, clock=console.clock)],
+    )
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.filters["local"] = local
-    config = console.config
-    store = SessionStore(config.idle, config.max_sessions, config.max_signed_in)
     throttle = LoginThrottle(
         config.login_max_failures,
         config.source_max_failures,

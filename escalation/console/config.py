@@ -16,6 +16,7 @@ from storage.accounts import Accounts
 from storage.advisers import AdviserKeys
 from storage.cases import Cases
 from storage.clock import Clock, utcnow
+from storage.console_sessions import ConsoleSessions
 
 
 def _peer(request: Request) -> str:
@@ -56,3 +57,6 @@ class Console:
     directory: Directory
     config: ConsoleConfig = field(default_factory=ConsoleConfig)
     clock: Clock = utcnow
+    # Signed-in sessions in the database (any replica serves any request); None keeps
+    # them in this process only (a single process, some tests).
+    sessions: ConsoleSessions | None = None
