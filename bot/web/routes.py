@@ -24,12 +24,12 @@ async def healthz(_: Request) -> PlainTextResponse:
 def console_for(container: Container, config: ConsoleConfig | None = None) -> Console:
     s = container.settings
     config = config or ConsoleConfig(
-            idle=timedelta(minutes=s.console.session_idle_minutes),
-            secure_cookie=s.web.base_url.startswith("https://"),
-            lock_minutes=s.console.login_lock_minutes,
-            login_max_failures=s.console.login_max_failures,
-            source_max_failures=s.console.login_source_max_failures,
-            source=_source(ClientAddress(s.web.trusted_proxies)),
+        idle=timedelta(minutes=s.console.session_idle_minutes),
+        secure_cookie=s.web.base_url.startswith("https://"),
+        lock_minutes=s.console.login_lock_minutes,
+        login_max_failures=s.console.login_max_failures,
+        source_max_failures=s.console.login_source_max_failures,
+        source=_source(ClientAddress(s.web.trusted_proxies)),
     )
     return Console(
         accounts=container.accounts,

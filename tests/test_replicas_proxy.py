@@ -1,0 +1,171 @@
+"""Two replicas on one PostgreSQL database behind HAProxy, one killed mid-run (issue 15).
+
+Real `stagemeld run` processes in webhook mode, a real HAProxy (Debian's; `make test`
+installs it) on loopback in front of them, and Telegram played by `Deliverer`, which
+POSTs every update to the one public webhook URL and retries what got no 2xx. Students
+walk the report flow; part-way, one replica is killed with SIGKILL. What must hold: every
+student files their report, none twice (one report each in the database); every update
+is handled once; and a student notices at most one retried turn (an answer that did not
+come, so they sent it again), only those whose turn was on the killed replica.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+import yaml
+
+from tests.conftest import base_config
+from tests.harness import TOKEN, Process, Student, free_port
+from tests.proxy_harness import (
+    Deliverer,
+    HAProxy,
+    Replica,
+    haproxy_config,
+    haproxy_or_skip,
+    wait_until_up,
+)
+from tests.standin import BotAPIStandIn
+from tests.storage_backends import postgres_database
+
+SECRET = "replicas-webhook-secret-0123456789"
+HOOK = "/telegram/webhook"
+STUDENTS = 6
+ANSWER_WITHIN = 6.0  # seconds a student waits before sending the same input again
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[BotAPIStandIn]:
+    async with BotAPIStandIn(TOKEN) as standin:
+        yield standin
+
+
+@pytest.fixture
+def running() -> Iterator[list[Process]]:
+    processes: list[Process] = []
+    yield processes
+    for process in processes:
+        if process.running():
+            process.kill()
+
+
+def replica_config(tmp_path: Path, url: str, api: BotAPIStandIn, replica: Replica) -> Path:
+    data = base_config(tmp_path)  # one keys.dir for both: they are one service
+    data["database"]["url"] = url
+    data["web"] = {"enabled": True, "host": "127.0.0.1", "port": replica.web_port}
+    data["telegram"] = {
+        "token": TOKEN,
+        "api_base": api.base_url,
+        "mode": "webhook",
+        "webhook_url": f"https://bot.example.nl{HOOK}",
+        "webhook_secret": SECRET,
+        "webhook_host": "127.0.0.1",
+        "webhook_port": replica.webhook_port,
+    }
+    path = tmp_path / f"replica-{replica.web_port}.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return path
+
+
+class Patient(Student):
+    """A student who, when an answer does not come, sends the same input once more."""
+
+    retried = 0
+
+    async def _answers(self, mark: int, timeout: float = 10) -> list[str]:
+        try:
+            return await super()._answers(mark, ANSWER_WITHIN)
+        except TimeoutError:
+            self.retried += 1
+            last = max(u for u, raw in self.api.updates.items() if _chat(raw) == self.chat_id)
+            again = copy.deepcopy(self.api.updates[last])
+            if isinstance(query := again.get("callback_query"), dict):
+                query["id"] = f"{query['id']}-again"  # a new press of the same button
+            self.api.push_update(again)
+            return await super()._answers(mark, 20)
+
+
+def _chat(raw: dict[str, object]) -> int | None:
+    for kind in ("message", "callback_query"):
+        event = raw.get(kind)
+        if isinstance(event, dict):
+            chat = (event.get("message") or event).get("chat") or {}
+            return chat.get("id") if isinstance(chat, dict) else None
+    return None
+
+
+async def test_a_replica_killed_mid_run_loses_and_duplicates_nothing(
+    api: BotAPIStandIn, tmp_path: Path, running: list[Process]
+) -> None:
+    haproxy_or_skip()
+    async with postgres_database() as url:
+        replicas = [Replica(free_port(), free_port()) for _ in range(2)]
+        processes = []
+        for i, replica in enumerate(replicas):
+            process = Process(tmp_path, replica_config(tmp_path, url, api, replica), f"r{i}.txt")
+            running.append(process)
+            process.start()
+            await process.wait_for("Telegram: webhook", timeout=60)  # the first makes the keys
+            processes.append(process)
+        front = free_port()
+        proxy = HAProxy(tmp_path, haproxy_config(front, replicas, HOOK))
+        proxy.start()
+        deliverer = Deliverer(api, f"http://127.0.0.1:{front}{HOOK}", SECRET)
+        try:
+            await wait_until_up(f"http://127.0.0.1:{front}/healthz")
+            deliverer.start()
+            students = [Patient(api, 9000 + i) for i in range(STUDENTS)]
+
+            async def walk(student: Patient, kill: bool) -> None:
+                await student.say("/start")
+                await student.press("no")
+                await student.press("interview")
+                if kill:
+                    processes[0].kill()  # mid-run, other students' turns in flight
+                await student.say("Ze zeiden dat mijn hoofddoek niet paste.")
+                await student.press("done")
+                await student.press("religion")
+                await student.press("next")
+                await student.press("month")
+                await student.press("hhs")
+                await student.press("skip")
+                await student.press("no")
+                await student.press("talk")
+                await student.press("school")
+                await student.press("submit")
+                await student.press("receipt.saved")
+
+            await asyncio.wait_for(
+                asyncio.gather(*(walk(s, i == 0) for i, s in enumerate(students))), 240
+            )
+        finally:
+            await deliverer.stop()
+            proxy.stop()
+            for process in processes:
+                if process.running():
+                    process.stop()
+        assert not processes[0].running()
+        served = proxy.served_by("webhook")
+        print("served by", dict(served), "deliveries retried", dict(deliverer.retries))
+        print("students retried", [s.retried for s in students])
+        assert served["r0"] > 0 and served["r1"] > served["r0"]  # spread, then one left
+        assert [s.retried for s in students if s.retried > 1] == []
+        reports, handled = await _counts(url)
+    assert reports == STUDENTS  # each filed once: nothing lost, nothing twice
+    assert handled == len(set(deliverer.delivered))  # each delivered update handled once
+    assert api.violations == []
+
+
+async def _counts(url: str) -> tuple[int, int]:
+    conn = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
+    try:
+        reports = await conn.fetchval("SELECT count(*) FROM reports")
+        handled = await conn.fetchval("SELECT count(*) FROM processed_updates")
+        return int(reports), int(handled)
+    finally:
+        await conn.close()
