@@ -51,7 +51,7 @@ class Supervisor:
         self.config = config
         self.workers = workers
         self.procs: dict[int, subprocess.Popen[bytes]] = {}
-        self.stopping = False
+        self.stopping = 0  # the signal that stops them all, once one came
 
     def _start(self, replica: int) -> None:
         command = worker_command(self.config, replica)  # this interpreter, our own args
@@ -59,7 +59,7 @@ class Supervisor:
         log.info("worker %d started (pid %d)", replica, self.procs[replica].pid)
 
     def _stop(self, signum: int, _: FrameType | None) -> None:
-        self.stopping = True
+        self.stopping = signum
         for proc in self.procs.values():
             if proc.poll() is None:
                 proc.send_signal(signum)
@@ -86,4 +86,7 @@ class Supervisor:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
-        return max((abs(p.returncode or 0) for p in self.procs.values()), default=0)
+        # A worker still starting dies of the signal itself (its handler is not set yet):
+        # that is the stop that was asked for, not a failure.
+        codes = [p.returncode for p in self.procs.values() if p.returncode != -self.stopping]
+        return max((abs(code or 0) for code in codes), default=0)

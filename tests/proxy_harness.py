@@ -21,10 +21,14 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+import yaml
 
+from tests.conftest import base_config
+from tests.harness import TOKEN
 from tests.standin import BotAPIStandIn
 
 HAPROXY = "/usr/sbin/haproxy"
+HOOK = "/telegram/webhook"
 
 
 def haproxy_or_skip() -> str:
@@ -38,6 +42,28 @@ def haproxy_or_skip() -> str:
 class Replica:
     web_port: int
     webhook_port: int
+
+
+def replica_config(
+    tmp_path: Path, url: str, api: BotAPIStandIn, replica: Replica, secret: str
+) -> Path:
+    """A replica's config: the shared database and keys.dir (they are one service), its
+    own web and webhook ports, webhook mode towards the stand-in."""
+    data = base_config(tmp_path)
+    data["database"]["url"] = url
+    data["web"] = {"enabled": True, "host": "127.0.0.1", "port": replica.web_port}
+    data["telegram"] = {
+        "token": TOKEN,
+        "api_base": api.base_url,
+        "mode": "webhook",
+        "webhook_url": f"https://bot.example.nl{HOOK}",
+        "webhook_secret": secret,
+        "webhook_host": "127.0.0.1",
+        "webhook_port": replica.webhook_port,
+    }
+    path = tmp_path / f"replica-{replica.web_port}.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return path
 
 
 def haproxy_config(front: int, replicas: list[Replica], webhook_path: str) -> str:

@@ -18,23 +18,22 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-import yaml
 
-from tests.conftest import base_config
 from tests.harness import TOKEN, Process, Student, free_port
 from tests.proxy_harness import (
+    HOOK,
     Deliverer,
     HAProxy,
     Replica,
     haproxy_config,
     haproxy_or_skip,
+    replica_config,
     wait_until_up,
 )
 from tests.standin import BotAPIStandIn
 from tests.storage_backends import postgres_database
 
 SECRET = "replicas-webhook-secret-0123456789"
-HOOK = "/telegram/webhook"
 STUDENTS = 6
 ANSWER_WITHIN = 6.0  # seconds a student waits before sending the same input again
 
@@ -52,24 +51,6 @@ def running() -> Iterator[list[Process]]:
     for process in processes:
         if process.running():
             process.kill()
-
-
-def replica_config(tmp_path: Path, url: str, api: BotAPIStandIn, replica: Replica) -> Path:
-    data = base_config(tmp_path)  # one keys.dir for both: they are one service
-    data["database"]["url"] = url
-    data["web"] = {"enabled": True, "host": "127.0.0.1", "port": replica.web_port}
-    data["telegram"] = {
-        "token": TOKEN,
-        "api_base": api.base_url,
-        "mode": "webhook",
-        "webhook_url": f"https://bot.example.nl{HOOK}",
-        "webhook_secret": SECRET,
-        "webhook_host": "127.0.0.1",
-        "webhook_port": replica.webhook_port,
-    }
-    path = tmp_path / f"replica-{replica.web_port}.yaml"
-    path.write_text(yaml.safe_dump(data), encoding="utf-8")
-    return path
 
 
 class Patient(Student):
@@ -107,7 +88,9 @@ async def test_a_replica_killed_mid_run_loses_and_duplicates_nothing(
         replicas = [Replica(free_port(), free_port()) for _ in range(2)]
         processes = []
         for i, replica in enumerate(replicas):
-            process = Process(tmp_path, replica_config(tmp_path, url, api, replica), f"r{i}.txt")
+            process = Process(
+                tmp_path, replica_config(tmp_path, url, api, replica, SECRET), f"r{i}.txt"
+            )
             running.append(process)
             process.start()
             await process.wait_for("Telegram: webhook", timeout=60)  # the first makes the keys
