@@ -10,8 +10,9 @@ Files are created 0600, written whole under a temporary name and linked in place
 leaves a draft whose key did not reach the disk. Reads go through a small in-memory
 cache, checked against the file's identity (inode and change time, one `stat`) at every
 use: another replica on the same keys.dir may have ended the conversation (unlinked)
-or begun a new one for the chat (a new file, a new key) since this process cached it. `sweep` unlinks the files of conversations that are gone (a crash between the
-commit and the unlink leaves one until the next start or housekeeping run).
+or begun a new one for the chat (a new file, a new key) since this process cached it.
+`sweep` unlinks the files of conversations that are gone (a crash between the commit
+and the unlink leaves one until the next start or housekeeping run).
 """
 
 from __future__ import annotations
