@@ -36,6 +36,7 @@ from escalation.directory import Adviser, Organization
 from escalation.email import EmailSender
 from escalation.notify import Notice, Sender, Undeliverable, deliver_due
 from escalation.retention import apply_retention
+from storage.conversations import SWEEP_MIN_AGE
 from storage.outbox import PendingNotification
 
 log = logging.getLogger(__name__)
@@ -67,8 +68,10 @@ async def serve(
     await warn_about_keyless_advisers(container)
     await warn_about_orphans(container)
     warn_about_recovery_file(settings.keys.dir)
-    # Key files left by a crash between a commit and its unlink (nothing runs yet).
-    await container.conversations.sweep()
+    # Key files left by a crash between a commit and its unlink. Other replicas on this
+    # keys.dir may be running: a file written in the last minute may be one whose row is
+    # on its way (the next housekeeping takes it if not).
+    await container.conversations.sweep(min_age=SWEEP_MIN_AGE)
     bot = make_bot(settings.telegram) if settings.telegram.active else None
     web = await _start_web(container, shared_port=replica is not None)
     announce(settings, interactive=interactive and bot is None, web_url=web.url if web else None)
