@@ -24,6 +24,7 @@ Repositories, one per concern
 - `reports`: filing a report sealed, and finding it by its receipt.
 - `student`: the student's side after filing (thread, answer, file, withdraw).
 - `cases`: the advisers' side (reading and acting on the reports sealed to them).
+- `console_sessions`: signed-in console sessions, the key sealed under the cookie's token.
 - `accounts`: advisers' console accounts (enrolment, login, lock-out, recovery).
 - `advisers`: advisers' key pairs as the bot's routing sees them.
 - `audit`: the append-only, MAC-chained audit log.
