@@ -57,10 +57,12 @@ axe:
 # Many students at once through `stagemeld run` (SQLite and PostgreSQL) and an echo bot;
 # writes the table into docs/performance.md. Under 10 minutes; BENCH_ARGS=--quick for a
 # short run that leaves the docs alone. Then the Argon2id storm: filing and a login while
-# 20 status checks wait (the ratio to a quiet run; docs/performance.md reports it).
-bench: $(STAMP)
+# 20 status checks wait (the ratio to a quiet run; docs/performance.md reports it). Then
+# one replica against two behind HAProxy on PostgreSQL (skipped without either).
+bench: $(STAMP) proxy
 	$(BIN)/python -m bench $(BENCH_ARGS)
 	$(BIN)/python -m bench.kdf_storm
+	$(BIN)/python -m bench.replicas
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
