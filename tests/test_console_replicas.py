@@ -28,6 +28,7 @@ from storage.models import ConsoleSessionRow
 from tests.case_helpers import file_for
 from tests.conftest import base_config
 from tests.console_client import BASE, ConsoleWorld, make_world, now_clock
+from tests.seizure.attacker import Keyring, Opener
 from tests.storage_backends import postgres_database
 
 
@@ -158,6 +159,10 @@ async def test_the_database_alone_opens_no_session(
         crypto.open_session_key(crypto.new_token(), row.key_sealed, adviser_id="hhs-vp")
     with pytest.raises(crypto.CryptoError):
         crypto.open_session_key(token, row.key_sealed, adviser_id="hhs-vp2")
+    # The seizure test's attacker: every key in keys.dir, every decryptor, every label.
+    keyring = Keyring.load(a.container.settings.keys.dir, range(0))
+    assert keyring.store is not None and "console-session" in keyring.labels
+    assert Opener(keyring).open(row.key_sealed, (row.adviser_id, row.lookup.hex())) == []
     db = a.container.settings.database.url
     if db.startswith("sqlite"):
         await a.container.close()
