@@ -6,7 +6,9 @@ POSTs every update to the one public webhook URL and retries what got no 2xx. St
 walk the report flow; part-way, one replica is killed with SIGKILL. What must hold: every
 student files their report, none twice (one report each in the database); every update
 is handled once; and a student notices at most one retried turn (an answer that did not
-come, so they sent it again), only those whose turn was on the killed replica.
+come, so they sent it again), only those whose turn was on the killed replica. Before
+that, a web-chat session goes on across WebSocket connections the proxy sends to either
+replica.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from tests.proxy_harness import (
 )
 from tests.standin import BotAPIStandIn
 from tests.storage_backends import postgres_database
+from tests.webchat_harness import buttons, chat, keys, new_session
 
 SECRET = "replicas-webhook-secret-0123456789"
 STUDENTS = 6
@@ -101,6 +104,7 @@ async def test_a_replica_killed_mid_run_loses_and_duplicates_nothing(
         deliverer = Deliverer(api, f"http://127.0.0.1:{front}{HOOK}", SECRET)
         try:
             await wait_until_up(f"http://127.0.0.1:{front}/healthz")
+            await _web_chat_on_either_replica(f"http://127.0.0.1:{front}", proxy)
             deliverer.start()
             students = [Patient(api, 9000 + i) for i in range(STUDENTS)]
 
@@ -142,6 +146,23 @@ async def test_a_replica_killed_mid_run_loses_and_duplicates_nothing(
     assert reports == STUDENTS  # each filed once: nothing lost, nothing twice
     assert handled == len(set(deliverer.delivered))  # each delivered update handled once
     assert api.violations == []
+
+
+async def _web_chat_on_either_replica(url: str, proxy: HAProxy) -> None:
+    """The web chat through the proxy (WebSocket upgrade included): each connection of one
+    browser session may land on another replica and goes on where the last one was."""
+    session_id = await new_session(url)
+    async with chat(url, session_id) as client:
+        first = await client.until("turn")
+    async with chat(url, session_id) as client:  # round robin: the other replica
+        await client.until("turn")
+        phase = await client.press(*buttons(first)["Nee"])
+        assert keys(phase) == ["ask_phase"]
+    async with chat(url, session_id) as client:
+        await client.until("turn")
+        story = await client.press(*buttons(phase)["Tijdens mijn stage"])
+        assert keys(story)[-1:] and story["replies"]
+    assert set(proxy.served_by("web")) == {"r0", "r1"}
 
 
 async def _counts(url: str) -> tuple[int, int]:
