@@ -160,6 +160,7 @@ class Deliverer:
     secret: str
     retries: Counter[int] = field(default_factory=Counter)  # by update id
     delivered: list[int] = field(default_factory=list)
+    in_flight: int = 0
     _task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -180,10 +181,13 @@ class Deliverer:
             await asyncio.gather(*(self._deliver(u) for u in pending))
 
     async def _deliver(self, update_id: int) -> None:
+        self.in_flight += 1
         try:
             status = await self.api.post_update_to(self.url, update_id, secret=self.secret)
         except aiohttp.ClientError:
             status = 0
+        finally:
+            self.in_flight -= 1
         if 200 <= status < 300:
             self.delivered.append(update_id)
         else:

@@ -108,12 +108,17 @@ async def test_a_replica_killed_mid_run_loses_and_duplicates_nothing(
             deliverer.start()
             students = [Patient(api, 9000 + i) for i in range(STUDENTS)]
 
-            async def walk(student: Patient, kill: bool) -> None:
+            async def kill_mid_run() -> None:
+                """SIGKILL replica 0 once 20 updates went through, at a moment when
+                deliveries are in flight (some of them on the replica that dies)."""
+                while len(deliverer.delivered) < 20 or deliverer.in_flight < 3:  # noqa: ASYNC110
+                    await asyncio.sleep(0.001)
+                processes[0].kill()
+
+            async def walk(student: Patient) -> None:
                 await student.say("/start")
                 await student.press("no")
                 await student.press("interview")
-                if kill:
-                    processes[0].kill()  # mid-run, other students' turns in flight
                 await student.say("Ze zeiden dat mijn hoofddoek niet paste.")
                 await student.press("done")
                 await student.press("religion")
@@ -128,7 +133,7 @@ async def test_a_replica_killed_mid_run_loses_and_duplicates_nothing(
                 await student.press("receipt.saved")
 
             await asyncio.wait_for(
-                asyncio.gather(*(walk(s, i == 0) for i, s in enumerate(students))), 240
+                asyncio.gather(kill_mid_run(), *(walk(s) for s in students)), 240
             )
         finally:
             await deliverer.stop()
