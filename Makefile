@@ -10,7 +10,7 @@ DEJAVU := /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
 TOOLS := .test-tools
 AXE := $(TOOLS)/node_modules/axe-core/axe.min.js
 
-.PHONY: run test test-long lint bench clean browser axe
+.PHONY: run test test-long lint bench clean browser axe proxy
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/stagemeld run $(ARGS)
 
-test: $(STAMP) browser axe
+test: $(STAMP) browser axe proxy
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The heavy fault variants (see docs/robustness.md); several minutes on two cores.
@@ -37,6 +37,16 @@ browser:
 		-o DPkg::Lock::Timeout=600 chromium fonts-dejavu-core) >/dev/null 2>&1 || \
 		echo "could not install chromium: the browser tests will be skipped"; }
 
+# HAProxy from Debian: the replica test (tests/test_replicas_proxy.py) and the bench's
+# two-replica step put it in front of two `stagemeld run` on loopback. Like Chromium:
+# installed where missing, and where it cannot be the test is skipped with the reason.
+HAPROXY := /usr/sbin/haproxy
+proxy:
+	@test -x $(HAPROXY) || { echo "installing haproxy (apt-get) for the replica test"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		-o DPkg::Lock::Timeout=600 haproxy) >/dev/null 2>&1 || \
+		echo "could not install haproxy: the replica test will be skipped"; }
+
 # axe-core (the accessibility check the web chat's browser test injects), from npm.
 axe:
 	@test -f $(AXE) || { command -v npm >/dev/null && \
@@ -47,10 +57,12 @@ axe:
 # Many students at once through `stagemeld run` (SQLite and PostgreSQL) and an echo bot;
 # writes the table into docs/performance.md. Under 10 minutes; BENCH_ARGS=--quick for a
 # short run that leaves the docs alone. Then the Argon2id storm: filing and a login while
-# 20 status checks wait (the ratio to a quiet run; docs/performance.md reports it).
-bench: $(STAMP)
+# 20 status checks wait (the ratio to a quiet run; docs/performance.md reports it). Then
+# one replica against two behind HAProxy on PostgreSQL (skipped without either).
+bench: $(STAMP) proxy
 	$(BIN)/python -m bench $(BENCH_ARGS)
 	$(BIN)/python -m bench.kdf_storm
+	$(BIN)/python -m bench.replicas
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

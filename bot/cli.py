@@ -43,6 +43,14 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="enrol one demo adviser per organization (loopback addresses only)",
     )
+    run.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="N processes on this machine sharing the database and the web port",
+    )
+    run.add_argument("--replica", type=int, default=None, help=argparse.SUPPRESS)
     command("chat", help="talk to the bot in this terminal")
     command("check-config", help="validate the config and exit")
     keys = commands(command("keys", help="server and recovery keys"), "keys_command")
@@ -94,6 +102,9 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.command == "run" and args.workers < 1:
+        print("stagemeld: --workers needs a number of processes, 1 or more", file=sys.stderr)
+        return 2
     try:
         settings = load_settings(args.config)
     except ConfigError as exc:
@@ -102,6 +113,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     from bot.logs import setup_logging
 
     setup_logging(settings.logging.level, settings.logging.file)
+    if args.command == "run" and args.workers > 1 and not args.demo:
+        from bot.workers import Supervisor, prepare
+
+        asyncio.run(prepare(settings))
+        return Supervisor(args.config, args.workers).run()
     return asyncio.run(_dispatch(args, settings))
 
 
@@ -110,8 +126,8 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         print("config ok")
         return 0
     if args.command == "run":
-        interactive = sys.stdin.isatty() and not args.no_chat
-        return await _run(settings, interactive=interactive, demo=args.demo)
+        interactive = sys.stdin.isatty() and not args.no_chat and args.replica is None
+        return await _run(settings, interactive=interactive, demo=args.demo, replica=args.replica)
     if args.command == "chat":
         return await _chat(settings)
     if args.command == "keys":
@@ -129,7 +145,9 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     return await _adviser_add(settings, args.adviser, from_stdin=args.passphrase_stdin)
 
 
-async def _run(settings: Settings, *, interactive: bool, demo: bool = False) -> int:
+async def _run(
+    settings: Settings, *, interactive: bool, demo: bool = False, replica: int | None = None
+) -> int:
     from bot.runtime import install_signal_handlers, serve
 
     if demo:
@@ -145,7 +163,7 @@ async def _run(settings: Settings, *, interactive: bool, demo: bool = False) -> 
         print(await enrol_demo_advisers(settings), flush=True)
     stop = asyncio.Event()
     install_signal_handlers(stop)
-    await serve(settings, stop, interactive=interactive)
+    await serve(settings, stop, interactive=interactive, replica=replica)
     return 0
 
 

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramNotFound
 
-from bot.config import Settings
+from bot.config import Settings, TelegramMode
 from bot.container import (
     Container,
     build_container,
@@ -38,6 +38,7 @@ from escalation.directory import Adviser, Organization
 from escalation.email import EmailSender
 from escalation.notify import Notice, Sender, Undeliverable, deliver_due
 from escalation.retention import apply_retention
+from storage.conversations import SWEEP_MIN_AGE
 from storage.outbox import PendingNotification
 
 log = logging.getLogger(__name__)
@@ -58,9 +59,12 @@ async def serve(
     interactive: bool = False,
     ready: asyncio.Future[str | None] | None = None,
     built: Callable[[Container], None] | None = None,
+    replica: int | None = None,
 ) -> None:
     """Runs until `stop` is set. `ready` gets the web address (or None) once listening;
-    `built` gets the container once made (tests reach the in-memory nudge queue so)."""
+    `built` gets the container once made (tests reach the in-memory nudge queue so).
+    `replica`: one of `stagemeld run --workers N` (`bot.workers`): the ports are shared
+    with the other workers, and only replica 0 long-polls Telegram."""
     container = await build_container(settings)
     if built is not None:
         built(container)
@@ -68,10 +72,12 @@ async def serve(
     await warn_about_orphans(container)
     warn_about_recovery_file(settings.keys.dir)
     warn_about_stale_contacts(settings, now().date())
-    # Key files left by a crash between a commit and its unlink (nothing runs yet).
-    await container.conversations.sweep()
+    # Key files left by a crash between a commit and its unlink. Other replicas on this
+    # keys.dir may be running: a file written in the last minute may be one whose row is
+    # on its way (the next housekeeping takes it if not).
+    await container.conversations.sweep(min_age=SWEEP_MIN_AGE)
     bot = make_bot(settings.telegram, stop.is_set) if settings.telegram.active else None
-    web = await _start_web(container)
+    web = await _start_web(container, shared_port=replica is not None)
     whatsapp = await _start_whatsapp(container)
     alone = bot is None and whatsapp is None
     announce(settings, interactive=interactive and alone, web_url=web.url if web else None)
@@ -90,8 +96,9 @@ async def serve(
             name="deadlines",
         ),
     ]
-    if bot is not None:
-        tasks.append(asyncio.create_task(run_telegram(container, bot, stop), name="telegram"))
+    if bot is not None and _receives_updates(settings, replica):
+        telegram = run_telegram(container, bot, stop, shared_port=replica is not None)
+        tasks.append(asyncio.create_task(telegram, name="telegram"))
     elif interactive and whatsapp is None:
         tasks.append(asyncio.create_task(_terminal(container, stop), name="terminal"))
     try:
@@ -121,12 +128,17 @@ async def _stop_tasks(tasks: list[asyncio.Task[None]]) -> None:
     await asyncio.gather(*tasks, return_exceptions=True)
 
 
-async def _start_web(container: Container) -> WebServer | None:
+def _receives_updates(settings: Settings, replica: int | None) -> bool:
+    """Every worker takes webhook deliveries; one long poll per bot (Telegram's rule)."""
+    return settings.telegram.mode is TelegramMode.WEBHOOK or not replica
+
+
+async def _start_web(container: Container, *, shared_port: bool = False) -> WebServer | None:
     if not container.settings.web.enabled:
         return None
     https = container.settings.web.base_url.startswith("https://")
     app = make_app(web_routes(container), hsts=https, container=container)
-    web = WebServer(app, container.settings.web)
+    web = WebServer(app, container.settings.web, reuse_port=shared_port)
     await web.start()
     return web
 

@@ -5,7 +5,7 @@ One job per module:
 
 Keys and cryptography
 - `crypto`: every cryptographic primitive; no other module touches one.
-- `kdf_thread`: the thread Argon2id derivations run on, off the event loop.
+- `kdf_thread`: the bounded pool of threads Argon2id derivations run on, off the event loop.
 - `keys`: the server's key files (server secret, recovery public key, receipt salt).
 - `draft_keys`: one shreddable key file per live conversation (its end destroys every
   older copy of the draft).
@@ -27,6 +27,7 @@ Repositories, one per concern
 - `feedback`: the student's feedback after closing (score; text sealed to the network's
   coordinators; the quotable texts for the reflection report).
 - `cases`: the advisers' side (reading and acting on the reports sealed to them).
+- `console_sessions`: signed-in console sessions, the key sealed under the cookie's token.
 - `accounts`: advisers' console accounts (enrolment, login, lock-out, recovery).
 - `advisers`: advisers' key pairs as the bot's routing sees them.
 - `audit`: the append-only, MAC-chained audit log.

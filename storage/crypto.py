@@ -1,8 +1,9 @@
 """All of stagemeld's cryptography, in one place.
 
-Built only from `cryptography` primitives: AES-256-GCM for content, HPKE (RFC 9180) to
-seal per-report data keys to advisers and the recovery key, Argon2id to turn receipt
-codes and passphrases into keys, HKDF and HMAC for sub-keys and the chat hash.
+Built from `cryptography` primitives: AES-256-GCM for content, HPKE (RFC 9180) to
+seal per-report data keys to advisers and the recovery key, HKDF and HMAC for sub-keys
+and the chat hash; and Argon2id from argon2-cffi (the reference implementation, which
+derives concurrently) to turn receipt codes and passphrases into keys.
 Associated data binds every ciphertext to where it belongs, so nothing can be moved
 from one report, field or chat to another without failing to decrypt.
 Whatever a student or adviser wrote is padded to fixed size buckets before it is
@@ -24,17 +25,16 @@ import hmac
 import json
 import os
 import secrets
-import threading
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 
 import pyotp
+from argon2 import low_level as argon2_low_level
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes, hpke, serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF, HKDFExpand
 
 from vocabulary import RECEIPT_DIGITS
@@ -367,28 +367,27 @@ class KdfParams:
             raise ValueError("Argon2id needs iterations >= 1, lanes >= 1, memory >= 8*lanes KiB")
 
 
-# One Argon2id derivation at a time per process. `cryptography` runs a derivation's lanes
-# on OpenSSL's thread pool, which it caps at the machine's core count; two derivations
-# started at once each take part of the pool and wait for the rest forever (seen with
-# py-spy: every caller parked in ossl_crypto_thread_start), or one fails with a spurious
-# MemoryError. The service derives from worker threads (status checks, filing, the
-# console), so without this lock two students checking a receipt at the same moment
-# hang their turns for good. Serialising costs no throughput that existed: the lanes of
-# the one running derivation already use the cores the pool allows. (The thread the
-# service derives on is `kdf_thread`'s.)
-_ARGON2_LOCK = threading.Lock()
-
-
+# Argon2id from argon2-cffi's low-level API (the reference C implementation). It
+# releases the GIL for the whole derivation and keeps no shared pool, so derivations on
+# different threads run side by side, each its lanes on its own thread. It replaced
+# `cryptography`'s Argon2id, which ran lanes on OpenSSL's process-wide thread pool
+# capped at the core count: two derivations at once each took part of that pool and
+# waited forever for the rest (py-spy: every caller in ossl_crypto_thread_start), so
+# they had to be serialised behind a lock. The output is the same function of the same
+# inputs (RFC 9106, version 0x13): tests/test_kdf_pool.py reproduces, byte for byte,
+# keys made by the old code (tests/data/argon2id_cryptography.json). How many run at
+# once is scheduling, bounded by `kdf_thread`.
 def _argon2(secret: bytes, salt: bytes, params: KdfParams) -> bytes:
-    kdf = Argon2id(
-        salt=salt,
-        length=KEY_LEN,
-        iterations=params.iterations,
-        lanes=params.lanes,
+    return argon2_low_level.hash_secret_raw(
+        secret,
+        salt,
+        time_cost=params.iterations,
         memory_cost=params.memory_kib,
+        parallelism=params.lanes,
+        hash_len=KEY_LEN,
+        type=argon2_low_level.Type.ID,
+        version=argon2_low_level.ARGON2_VERSION,
     )
-    with _ARGON2_LOCK:
-        return kdf.derive(secret)
 
 
 def _expand(master: bytes, label: str) -> bytes:
@@ -501,6 +500,45 @@ def new_token() -> str:
 def token_hash(token: str) -> bytes:
     """What is stored of a link: a stolen database gives no usable link."""
     return hashlib.sha256(_aad("token", token)).digest()
+
+
+# --- console sessions ---------------------------------------------------------------------
+# A signed-in adviser's unlocked private key is stored in the database, sealed under a
+# key derived from the session's cookie token, which is stored nowhere on the server: a
+# copy of the database (or of its backups) holds only the token's hash and a ciphertext
+# no key on the server opens. Any replica that is handed the cookie can open it.
+
+
+def _session_subkey(token: str, label: str) -> bytes:
+    return HKDF(hashes.SHA256(), KEY_LEN, salt=None, info=_aad(label)).derive(token.encode())
+
+
+def session_lookup(token: str) -> bytes:
+    """What the database finds a console session by: a hash, never the token itself."""
+    return hashlib.sha256(_aad("console-session-id", token)).digest()
+
+
+def session_csrf(token: str) -> str:
+    """The session's CSRF token: derived from the cookie's, so every replica agrees on it
+    without storing it, and a page's form token never reveals the cookie's."""
+    return base64.urlsafe_b64encode(_session_subkey(token, "console-csrf")).decode().rstrip("=")
+
+
+def seal_session_key(token: str, private: X25519PrivateKey, *, adviser_id: str) -> bytes:
+    """The adviser's private key, sealed for this session and this adviser only."""
+    return _seal(
+        _session_subkey(token, "console-session-key"),
+        _raw_private(private),
+        _aad("console-session", adviser_id),
+    )
+
+
+def open_session_key(token: str, blob: bytes, *, adviser_id: str) -> X25519PrivateKey:
+    """CryptoError if the token or adviser is not the one it was sealed for."""
+    raw = _open(
+        _session_subkey(token, "console-session-key"), blob, _aad("console-session", adviser_id)
+    )
+    return X25519PrivateKey.from_private_bytes(raw)
 
 
 # --- the server's own key ----------------------------------------------------------------

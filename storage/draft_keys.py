@@ -8,8 +8,11 @@ PostgreSQL's dead tuples, in a backup — is sealed with a key that no longer ex
 Files are created 0600, written whole under a temporary name and linked in place
 (never replacing one), and fsynced with their directory, so a crash never
 leaves a draft whose key did not reach the disk. Reads go through a small in-memory
-cache. `sweep` unlinks the files of conversations that are gone (a crash between the
-commit and the unlink leaves one until the next start or housekeeping run).
+cache, checked against the file's identity (inode and change time, one `stat`) at every
+use: another replica on the same keys.dir may have ended the conversation (unlinked)
+or begun a new one for the chat (a new file, a new key) since this process cached it.
+`sweep` unlinks the files of conversations that are gone (a crash between the commit
+and the unlink leaves one until the next start or housekeeping run).
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ class DraftKeys:
     def __init__(self, keys_dir: Path, cache_size: int = CACHE_SIZE) -> None:
         self.dir = Path(keys_dir) / DRAFTS
         self.cache_size = cache_size
-        self._cache: OrderedDict[str, bytes] = OrderedDict()
+        self._cache: OrderedDict[str, tuple[tuple[int, int], bytes]] = OrderedDict()
 
     def _path(self, chat_key: str) -> Path:
         if not _NAME.match(chat_key):
@@ -42,17 +45,24 @@ class DraftKeys:
 
     def secret(self, chat_key: str) -> bytes | None:
         """The conversation's secret, or None when it has no file (ended, or never began)."""
-        cached = self._cache.get(chat_key)
-        if cached is not None:
-            self._cache.move_to_end(chat_key)
-            return cached
+        path = self._path(chat_key)
         try:
-            data = self._path(chat_key).read_bytes()
+            stat = path.stat()
+        except FileNotFoundError:
+            self._cache.pop(chat_key, None)
+            return None
+        identity = (stat.st_ino, stat.st_ctime_ns)
+        cached = self._cache.get(chat_key)
+        if cached is not None and cached[0] == identity:
+            self._cache.move_to_end(chat_key)
+            return cached[1]
+        try:
+            data = path.read_bytes()
         except FileNotFoundError:
             return None
         if len(data) != crypto.KEY_LEN:
             return None
-        self._remember(chat_key, data)
+        self._remember(chat_key, identity, data)
         return data
 
     def create(self, chat_key: str) -> bytes:
@@ -81,7 +91,8 @@ class DraftKeys:
         finally:
             temp.unlink(missing_ok=True)
         self._fsync_dir()
-        self._remember(chat_key, data)
+        stat = path.stat()
+        self._remember(chat_key, (stat.st_ino, stat.st_ctime_ns), data)
         return data
 
     def forget(self, chat_key: str) -> None:
@@ -113,8 +124,8 @@ class DraftKeys:
             self._fsync_dir()
         return len(gone)
 
-    def _remember(self, chat_key: str, data: bytes) -> None:
-        self._cache[chat_key] = data
+    def _remember(self, chat_key: str, identity: tuple[int, int], data: bytes) -> None:
+        self._cache[chat_key] = (identity, data)
         self._cache.move_to_end(chat_key)
         while len(self._cache) > self.cache_size:
             self._cache.popitem(last=False)

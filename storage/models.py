@@ -436,3 +436,19 @@ class PatternLock(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     turns: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class ConsoleSessionRow(Base):
+    """A signed-in adviser's console session, so that any replica serves any request.
+
+    The private key is sealed under a key derived from the cookie's token, which is not
+    stored: without the adviser's cookie the row opens nothing. Deleted on logout and
+    once idle for longer than the console allows."""
+
+    __tablename__ = "console_sessions"
+
+    lookup: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)  # token's hash
+    adviser_id: Mapped[str] = mapped_column(String(64), index=True)
+    key_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    lang: Mapped[str] = mapped_column(String(8))
+    last_seen: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)

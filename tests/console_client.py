@@ -21,6 +21,7 @@ from escalation.console import Console, ConsoleConfig, console_app
 from storage import crypto
 from storage.accounts import Accounts
 from storage.cases import Cases
+from storage.console_sessions import ConsoleSessions
 from storage.feedback import FeedbackStore
 from tests.case_helpers import PASSPHRASE, Enrolled, enrol
 from tests.conftest import base_config
@@ -94,8 +95,11 @@ async def console_container(tmp_path: Path) -> AsyncIterator[Container]:
         await container.close()
 
 
-def make_world(container: Container) -> ConsoleWorld:
-    clock = now_clock()
+def make_world(container: Container, clock: Clock | None = None) -> ConsoleWorld:
+    """One console app (one replica) over the container's database; two worlds made with
+    the same container and clock are two replicas sharing its console sessions."""
+    clock = clock or now_clock()
+    idle = ConsoleConfig().idle
     console = Console(
         accounts=Accounts(container.sessions, container.keys, clock, max_failures=10),
         cases=Cases(container.sessions, container.keys.server, clock, news=container.nudges.put),
@@ -104,6 +108,7 @@ def make_world(container: Container) -> ConsoleWorld:
         config=ConsoleConfig(failure_delay=lambda _: 0.0, lock_minutes=15, login_max_failures=3),
         clock=clock,
         feedback=FeedbackStore(container.sessions, container.keys, clock),
+        sessions=ConsoleSessions(container.sessions, idle),
     )
     app = make_app([Mount("/console", app=console_app(console))])
     return ConsoleWorld(container, clock, console, app)

@@ -9,7 +9,7 @@ What bounds a guesser:
 - per chat, flood control (`conversation.messages_per_minute`), looser than the lock-out;
 - for all chats together, the server's Argon2id throughput: every guess costs one
   derivation with the configured parameters (measured here on this machine, asked for
-  from several threads as the service does; storage/crypto.py runs one at a time).
+  from several threads as the service does; it derives on at most one thread per core).
 From those, the expected time to hit any one of N stored reports: a guess opens a report
 with probability N / 10^16, so it takes 10^16 / N guesses on average.
 """
@@ -113,7 +113,7 @@ def report(m: Measured) -> str:
         f"one chat: {m.per_chat_per_hour} guesses/hour (lock-out; flood control alone "
         f"would allow {m.flood_per_hour})",
         f"all chats: {m.server_per_hour:,.0f} guesses/hour ({m.workers} threads asking; "
-        "crypto derives one at a time), "
+        "the service derives on one thread per core), "
         f"reached with {m.chats_to_saturate():,.0f} chats",
         "",
         "| stored reports | one chat: expected years | all chats (server flat out): years |",

@@ -140,7 +140,7 @@ def test_a_filing_or_login_runs_before_every_queued_status_check() -> None:
     """Finding 7b: one thread ran every derivation first come, first served, so 20 status
     checks ahead of a filing student delayed them 20 derivations. Block the thread, queue
     20 low then 1 high, release: the high one runs second."""
-    queue = KdfQueue(max_low=20)
+    queue = KdfQueue(max_low=20, workers=1)  # one thread busy: the order is the queue's
     release, order = threading.Event(), []
     blocker = queue.submit(Priority.HIGH, release.wait)
     lows = [queue.submit(Priority.LOW, order.append, f"low{i}") for i in range(20)]

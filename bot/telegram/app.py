@@ -99,12 +99,16 @@ async def set_commands(bot: Bot, container: Container) -> None:
         await bot.set_my_commands(commands, language_code=None if lang == "nl" else lang)
 
 
-async def run_telegram(container: Container, bot: Bot, stop: asyncio.Event) -> None:
+async def run_telegram(
+    container: Container, bot: Bot, stop: asyncio.Event, *, shared_port: bool = False
+) -> None:
+    """`shared_port`: one of several workers on this machine, which share the webhook's
+    port (SO_REUSEPORT); the proxy or the kernel spreads deliveries over them."""
     dp = make_dispatcher(container)
     await set_commands(bot, container)
     t = container.settings.telegram
     if t.mode is TelegramMode.WEBHOOK:
-        await _run_webhook(dp, bot, t, stop)
+        await _run_webhook(dp, bot, t, stop, shared_port=shared_port)
     else:
         await _run_polling(dp, bot, t, stop)
 
@@ -132,18 +136,24 @@ async def _run_polling(dp: Dispatcher, bot: Bot, t: TelegramSettings, stop: asyn
         await dp["in_flight"].drain(DRAIN_SECONDS)
 
 
-async def _run_webhook(dp: Dispatcher, bot: Bot, t: TelegramSettings, stop: asyncio.Event) -> None:
+async def _run_webhook(
+    dp: Dispatcher, bot: Bot, t: TelegramSettings, stop: asyncio.Event, *, shared_port: bool
+) -> None:
     if not t.webhook_url or t.webhook_secret is None:
         raise ConfigError("telegram.webhook_url", "webhook mode needs its URL and secret")
     secret = t.webhook_secret.get_secret_value()
     app = web.Application()
-    SimpleRequestHandler(dispatcher=dp, bot=bot, secret_token=secret).register(
-        app, path=t.webhook_path
-    )
+    # Answer the delivery only once its turn is done (committed, replied): aiogram's default
+    # answers 200 first and handles in the background, so a replica that dies in between
+    # would lose an update Telegram believes delivered. A failed delivery is retried by
+    # Telegram (or the proxy) on any replica, and `OncePerUpdate` runs it once.
+    SimpleRequestHandler(
+        dispatcher=dp, bot=bot, secret_token=secret, handle_in_background=False
+    ).register(app, path=t.webhook_path)
     setup_application(app, dp, bot=bot)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
-    await web.TCPSite(runner, t.webhook_host, t.webhook_port).start()
+    await web.TCPSite(runner, t.webhook_host, t.webhook_port, reuse_port=shared_port).start()
     await bot.set_webhook(
         t.webhook_url, secret_token=secret, allowed_updates=dp.resolve_used_update_types()
     )

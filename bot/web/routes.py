@@ -18,6 +18,7 @@ from escalation.console.config import QuoteSource
 from escalation.console.public_figures import public_routes
 from escalation.figures.service import FigureService
 from storage.accounts import LoggedIn
+from storage.console_sessions import ConsoleSessions
 from storage.feedback import quotable_feedback
 
 
@@ -28,6 +29,14 @@ async def healthz(_: Request) -> PlainTextResponse:
 
 def console_for(container: Container, config: ConsoleConfig | None = None) -> Console:
     s = container.settings
+    config = config or ConsoleConfig(
+        idle=timedelta(minutes=s.console.session_idle_minutes),
+        secure_cookie=s.web.base_url.startswith("https://"),
+        lock_minutes=s.console.login_lock_minutes,
+        login_max_failures=s.console.login_max_failures,
+        source_max_failures=s.console.login_source_max_failures,
+        source=_source(ClientAddress(s.web.trusted_proxies)),
+    )
     return Console(
         accounts=container.accounts,
         cases=container.cases,
@@ -36,15 +45,8 @@ def console_for(container: Container, config: ConsoleConfig | None = None) -> Co
         feedback=container.feedback,
         figures=figure_service(container),
         quotes=quote_source(container),
-        config=config
-        or ConsoleConfig(
-            idle=timedelta(minutes=s.console.session_idle_minutes),
-            secure_cookie=s.web.base_url.startswith("https://"),
-            lock_minutes=s.console.login_lock_minutes,
-            login_max_failures=s.console.login_max_failures,
-            source_max_failures=s.console.login_source_max_failures,
-            source=_source(ClientAddress(s.web.trusted_proxies)),
-        ),
+        config=config,
+        sessions=ConsoleSessions(container.sessions, config.idle),
     )
 
 

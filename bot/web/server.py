@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -40,8 +41,11 @@ class _Uvicorn(uvicorn.Server):
 
 
 class WebServer:
-    def __init__(self, app: Starlette, web: WebSettings) -> None:
+    def __init__(self, app: Starlette, web: WebSettings, *, reuse_port: bool = False) -> None:
+        """`reuse_port`: several workers of `stagemeld run --workers N` listen on the same
+        port (SO_REUSEPORT) and the kernel spreads connections over them."""
         self.web = web
+        self.reuse_port = reuse_port
         self.server = _Uvicorn(
             uvicorn.Config(
                 app,
@@ -58,7 +62,8 @@ class WebServer:
 
     async def start(self) -> None:
         """Returns once the socket is bound; raises if it could not be (port taken)."""
-        self.task = asyncio.create_task(self.server.serve())
+        sockets = [_shared_socket(self.web.host, self.web.port)] if self.reuse_port else None
+        self.task = asyncio.create_task(self.server.serve(sockets=sockets))
         loop = asyncio.get_running_loop()
         deadline = loop.time() + STARTUP_TIMEOUT
         while not self.server.started:
@@ -85,3 +90,14 @@ class WebServer:
         self.server.should_exit = True
         if self.task is not None:
             await self.task
+
+
+def _shared_socket(host: str, port: int) -> socket.socket:
+    family, kind, proto, _, address = socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+    )[0]
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind(address)
+    return sock

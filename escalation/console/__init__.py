@@ -1,7 +1,8 @@
 """The advisers' console: server-rendered pages at /console.
 
-Modules: `config` (what it needs), `sessions` (in-memory sessions holding the unlocked
-key), `web` (cookie, CSRF, page helpers), `auth` (enrol, login, logout, recover),
+Modules: `config` (what it needs), `sessions` (sessions holding the unlocked key,
+shared by replicas through the database), `web` (cookie, CSRF, page helpers), `auth`
+(enrol, login, logout, recover),
 `pages` (reports and actions), `patterns` (company patterns: the coordinators' page,
 sharing a name or a report), `figures` (the coordinators' figures, PDF,
 spreadsheet), `feedback` (the students' feedback, for the network's
@@ -18,6 +19,7 @@ from datetime import timedelta
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
@@ -27,7 +29,7 @@ from starlette.templating import Jinja2Templates
 from escalation.console import auth, feedback, figures, overview, pages, patterns, transfers
 from escalation.console.config import Console, ConsoleConfig
 from escalation.console.present import local
-from escalation.console.sessions import SessionStore
+from escalation.console.sessions import SessionStore, SharedSessions
 from escalation.console.throttle import LoginThrottle
 from escalation.console.web import HERE, Context, current, page
 
@@ -82,11 +84,21 @@ def console_app(console: Console) -> Starlette:
         Route(r + "/pattern/share", patterns.share_report, methods=["POST"]),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
-    app = Starlette(routes=routes, exception_handlers={HTTPException: _error})
+    config = console.config
+    store = SessionStore(
+        config.idle,
+        config.max_sessions,
+        config.max_signed_in,
+        shared=console.sessions,
+        advisers=console.directory.adviser,
+    )
+    app = Starlette(
+        routes=routes,
+        exception_handlers={HTTPException: _error},
+        middleware=[Middleware(SharedSessions, store=store, clock=console.clock)],
+    )
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.filters["local"] = local
-    config = console.config
-    store = SessionStore(config.idle, config.max_sessions, config.max_signed_in)
     throttle = LoginThrottle(
         config.login_max_failures,
         config.source_max_failures,

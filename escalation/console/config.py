@@ -18,6 +18,7 @@ from storage.accounts import Accounts
 from storage.advisers import AdviserKeys
 from storage.cases import Cases
 from storage.clock import Clock, utcnow
+from storage.console_sessions import ConsoleSessions
 from storage.feedback import FeedbackStore
 
 
@@ -67,3 +68,6 @@ class Console:
     feedback: FeedbackStore | None = None  # students' feedback after closing (issue 12)
     figures: FigureService | None = None  # the coordinators' figures page; None: off
     quotes: QuoteSource | None = None  # the reflection report's quotes; None: none yet
+    # Signed-in sessions in the database (any replica serves any request); None keeps
+    # them in this process only (a single process, some tests).
+    sessions: ConsoleSessions | None = None
