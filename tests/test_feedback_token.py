@@ -15,10 +15,10 @@ REPORT = "a" * 32
 
 def test_a_feedback_token_opens_only_as_a_feedback_token() -> None:
     key = EphemeralKey()
-    feedback = make_token(key, REPORT, NOW, FEEDBACK)
+    feedback = make_token(key, REPORT, NOW, purpose=FEEDBACK)
     reply = make_token(key, REPORT, NOW)
-    assert read_token(key, feedback, NOW, FEEDBACK) == REPORT
+    assert read_token(key, feedback, NOW, purpose=FEEDBACK) == REPORT
     assert read_token(key, feedback, NOW) is None
-    assert read_token(key, reply, NOW, FEEDBACK) is None
-    assert read_token(key, feedback, NOW + TTL * 2, FEEDBACK) is None  # expired
-    assert read_token(EphemeralKey(), feedback, NOW, FEEDBACK) is None  # after a restart
+    assert read_token(key, reply, NOW, purpose=FEEDBACK) is None
+    assert read_token(key, feedback, NOW + TTL * 2, purpose=FEEDBACK) is None  # expired
+    assert read_token(EphemeralKey(), feedback, NOW, purpose=FEEDBACK) is None  # after a restart

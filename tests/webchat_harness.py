@@ -114,6 +114,10 @@ SUMMARY_STEPS: list[tuple[str, str | None]] = [
     ("Het gebeurt nog steeds", None),
     ("ROC Mondriaan", None),
     ("", "Bakkerij De Korst"),
+    ("Overslaan", None),  # its town
+    ("Overslaan", None),  # its KvK number
+    ("Nee", None),  # no to matching (company patterns)
+    ("Overslaan", None),  # the sector
     ("Nee", None),
     ("Praten met een vertrouwenspersoon", None),
     ("Mijn school (aanbevolen)", None),

@@ -86,32 +86,38 @@ def _press(turn: object, value: object) -> Input | Refusal:
     return Press(turn=turn, value=value)
 
 
-def reply(r: Reply, mark: str = "") -> dict[str, Any]:
-    """`mark`: the engine's prefix of a chosen option ("✓ "). In a multi-select question
-    (one with "next") it becomes `pressed`, so the page can say aria-pressed."""
-    toggles = bool(mark) and any(b.value == "next" for row in r.buttons for b in row)
+def reply(r: Reply, mark: tuple[str, str] = ("", "")) -> dict[str, Any]:
+    """`mark`: what the engine puts before and after a chosen option's label ("✓ ",
+    " (gekozen)"). In a multi-select question (one with "next") it becomes `pressed`, so
+    the page says aria-pressed and draws its own check mark."""
+    toggles = any(mark) and any(b.value == "next" for row in r.buttons for b in row)
     out: dict[str, Any] = {
         "key": r.key,
         "runs": runs(r.text),
-        "buttons": [[_button(b, mark if toggles else "") for b in row] for row in r.buttons],
+        "buttons": [[_button(b, mark if toggles else None) for b in row] for row in r.buttons],
     }
     if r.key == "receipt":
         out["code"] = receipt_code(r.text)
     return out
 
 
-def _button(b: Button, mark: str) -> dict[str, Any]:
+def _button(b: Button, mark: tuple[str, str] | None) -> dict[str, Any]:
     out: dict[str, Any] = {"label": b.label, "value": b.value, "turn": b.turn}
     if b.value in ADVANCE:
         out["advance"] = True
-    elif mark:
-        out["pressed"] = b.label.startswith(mark)
-        out["label"] = b.label.removeprefix(mark)
+    elif mark is not None:
+        before, after = mark
+        chosen = b.label.startswith(before) and b.label.endswith(after)
+        out["pressed"] = chosen
+        if chosen:
+            out["label"] = b.label[len(before) : len(b.label) - len(after)]
     return out
 
 
-def selected_mark(texts: Texts) -> str:
-    return texts.get("selected_mark", label="")
+def selected_mark(texts: Texts) -> tuple[str, str]:
+    """The words around a chosen option's label, from the locale's `selected_mark`."""
+    before, _, after = texts.get("selected_mark", label="\x00").partition("\x00")
+    return before, after
 
 
 def turn(
