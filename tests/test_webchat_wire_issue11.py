@@ -73,7 +73,10 @@ def test_multi_select_buttons_say_pressed_and_next_says_advance() -> None:
         "ask_grounds",
         "",
         (
-            (Button(f"{mark}Afkomst", "origin", 3), Button("Leeftijd", "age", 3)),
+            (
+                Button(NL.get("selected_mark", label="Afkomst"), "origin", 3),
+                Button("Leeftijd", "age", 3),
+            ),
             (Button("Verder", "next", 3),),
         ),
     )
@@ -81,7 +84,7 @@ def test_multi_select_buttons_say_pressed_and_next_says_advance() -> None:
     assert row[0] == {"label": "Afkomst", "value": "origin", "turn": 3, "pressed": True}
     assert row[1]["pressed"] is False
     assert nxt == {"label": "Verder", "value": "next", "turn": 3, "advance": True}
-    single = Reply("ask_when", "", ((Button(f"{mark}x", "week", 1),),))
+    single = Reply("ask_when", "", ((Button(NL.get("selected_mark", label="x"), "week", 1),),))
     assert "pressed" not in frames.reply(single, mark)["buttons"][0][0]  # not a toggle
 
 

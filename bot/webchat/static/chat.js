@@ -103,7 +103,13 @@
     text.append(speaker("web_bot"));
     appendRuns(text, reply.runs);
     msg.append(text);
-    if (reply.code) msg.append(receiptBox(reply.code));
+    if (reply.code) msg.append(receiptBox(reply.code)); // the code, once: not in the text
+    if (reply.after && reply.after.length) {
+      const rest = document.createElement("p");
+      rest.className = "text";
+      appendRuns(rest, reply.after);
+      msg.append(rest);
+    }
     if (reply.buttons && reply.buttons.length) msg.append(buttonRows(msg, reply.buttons));
     return msg;
   }
