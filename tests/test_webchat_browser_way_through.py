@@ -49,9 +49,8 @@ async def _phone(browser: object) -> tuple[BrowserContext, Page]:
     return context, await context.new_page()
 
 
-async def _on_screen(page: Page, element: Locator) -> bool:
-    """The element lies wholly inside the 360×640 viewport as the page stands now."""
-    box = await element.bounding_box()
+def _inside(box: dict[str, float] | None) -> bool:
+    """The box lies wholly inside the 360×640 viewport as the page stands now."""
     assert box is not None
     return (
         box["x"] >= 0
@@ -59,6 +58,32 @@ async def _on_screen(page: Page, element: Locator) -> bool:
         and box["x"] + box["width"] <= SMALL["width"]
         and box["y"] + box["height"] <= SMALL["height"]
     )
+
+
+async def _on_screen(element: Locator) -> bool:
+    return _inside(await element.bounding_box())
+
+
+TEXT_BOX = """([key, text]) => {
+  const all = document.querySelectorAll(`.msg.bot[data-key="${key}"]`);
+  const walker = document.createTreeWalker(all[all.length - 1], NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode, at = node.data.indexOf(text);
+    if (at < 0) continue;
+    const range = document.createRange();
+    range.setStart(node, at);
+    range.setEnd(node, at + text.length);
+    const r = range.getBoundingClientRect();
+    return {x: r.x, y: r.y, width: r.width, height: r.height};
+  }
+  return null;
+}"""
+
+
+async def _text_box(page: Page, key: str, text: str) -> dict[str, float] | None:
+    """Where `text` stands inside the last message `key` (a part of one paragraph)."""
+    found = await page.evaluate(TEXT_BOX, [key, text])
+    return found if isinstance(found, dict) else None
 
 
 def _ground(student: Student, key: str) -> Locator:
@@ -161,7 +186,7 @@ async def test_typed_answers_story_changes_receipt_where_else_and_no_dead_end(
         assert await receipt.get_by_role("button", name=NL.get("web_copy")).is_visible()
         assert "Bewaar deze code nu" in await receipt.inner_text()  # the advice is kept
         await receipt.scroll_into_view_if_needed()
-        assert await _on_screen(page, receipt)
+        assert await _on_screen(receipt)
         assert await student.axe() == []
 
         # Item 12: what else the student can do, with numbers and sites to tap.
@@ -270,10 +295,10 @@ async def test_a_returning_student_sees_only_the_status_and_answers_twice(
             assert await page.locator(f'.msg.bot[data-key="{key}"]').count() == 0, key
         assert await page.locator('.msg.bot[data-key="welcome"]').count() == 1
         # The adviser's message and "Reply" are on the phone's screen without scrolling.
-        said = status.get_by_text(question)
+        said = await _text_box(page, "status_received", question)
         reply = status.get_by_role("button", name=NL.get("btn_reply"), exact=True)
-        assert await _on_screen(page, said), await said.bounding_box()
-        assert await _on_screen(page, reply), await reply.bounding_box()
+        assert _inside(said), said
+        assert await _on_screen(reply), await reply.bounding_box()
         assert await student.axe() == []
 
         await student.tap_key("btn_reply", "ask_reply")

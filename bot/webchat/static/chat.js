@@ -70,6 +70,15 @@
         a.href = "tel:" + text.replace(/[^\d+]/g, "");
         a.append(node);
         node = a;
+      } else if (style.includes("w")) {
+        // A web address (a contact from config.yaml): a link in a new tab, no referrer.
+        const a = document.createElement("a");
+        a.className = "site";
+        a.href = (/^https?:\/\//i.test(text) ? "" : "https://") + text;
+        a.target = "_blank";
+        a.rel = "noopener noreferrer";
+        a.append(node);
+        node = a;
       }
       if (style.includes("i")) {
         const i = document.createElement("i");
