@@ -21,7 +21,7 @@ would, so the suite starts the service three times, not twelve."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import pytest
 from playwright.async_api import BrowserContext, Locator, Page
@@ -49,19 +49,29 @@ async def _phone(browser: object) -> tuple[BrowserContext, Page]:
     return context, await context.new_page()
 
 
-def _inside(box: dict[str, float] | None) -> bool:
-    """The box lies wholly inside the 360×640 viewport as the page stands now."""
+async def _band(page: Page) -> tuple[float, float]:
+    """The part of the 360×640 screen the chat shows: below the sticky header, above
+    the sticky box to type in (what lies under them cannot be read)."""
+    bar = await page.locator("header.bar").bounding_box()
+    compose = await page.locator("#compose").bounding_box()
+    assert bar is not None and compose is not None
+    return bar["y"] + bar["height"], min(float(SMALL["height"]), compose["y"])
+
+
+async def _inside(page: Page, box: dict[str, float] | None) -> bool:
+    """The box lies wholly in the part of the screen the student can read now."""
     assert box is not None
+    top, bottom = await _band(page)
     return (
         box["x"] >= 0
-        and box["y"] >= 0
         and box["x"] + box["width"] <= SMALL["width"]
-        and box["y"] + box["height"] <= SMALL["height"]
+        and box["y"] >= top
+        and box["y"] + box["height"] <= bottom
     )
 
 
-async def _on_screen(element: Locator) -> bool:
-    return _inside(await element.bounding_box())
+async def _on_screen(page: Page, element: Locator) -> bool:
+    return await _inside(page, await element.bounding_box())
 
 
 TEXT_BOX = """([key, text]) => {
@@ -84,6 +94,15 @@ async def _text_box(page: Page, key: str, text: str) -> dict[str, float] | None:
     """Where `text` stands inside the last message `key` (a part of one paragraph)."""
     found = await page.evaluate(TEXT_BOX, [key, text])
     return found if isinstance(found, dict) else None
+
+
+async def _new(student: Student, key: str, step: Awaitable[None]) -> None:
+    """Does `step` and waits for a NEW message `key` (an earlier one may be on the page,
+    and Student's own wait would be satisfied by it)."""
+    messages = student.page.locator(f'.msg.bot[data-key="{key}"]')
+    before = await messages.count()
+    await step
+    await messages.nth(before).wait_for(timeout=30_000)
 
 
 def _ground(student: Student, key: str) -> Locator:
@@ -166,14 +185,14 @@ async def test_typed_answers_story_changes_receipt_where_else_and_no_dead_end(
         # Item 8: add to the story; "terug" while writing goes back, it is no story text.
         await student.tap_key("btn_edit", "ask_edit")
         await student.tap_key("btn_story_add", "story_add")
-        await student.type("terug", "summary")
+        await _new(student, "summary", student.type("terug", "summary"))
         summary = await student.asked("summary").inner_text()
         assert "Mijn begeleider negeerde me elke dag." in summary
         assert "terug" not in summary.lower()  # not added to the story
-        await student.tap_key("btn_edit", "ask_edit")
-        await student.tap_key("btn_story_add", "story_add")
+        await _new(student, "ask_edit", student.tap_key("btn_edit", "ask_edit"))
+        await _new(student, "story_add", student.tap_key("btn_story_add", "story_add"))
         await student.type("Ook zei hij iets over mijn naam.", "story_added")
-        await student.tap_key("btn_done", "summary")
+        await _new(student, "summary", student.tap_key("btn_done", "summary"))
         summary = await student.asked("summary").inner_text()
         assert "Mijn begeleider negeerde me elke dag." in summary  # kept, not retyped
         assert "Ook zei hij iets over mijn naam." in summary
@@ -185,8 +204,9 @@ async def test_typed_answers_story_changes_receipt_where_else_and_no_dead_end(
         assert (await receipt.inner_text()).count(code) == 1
         assert await receipt.get_by_role("button", name=NL.get("web_copy")).is_visible()
         assert "Bewaar deze code nu" in await receipt.inner_text()  # the advice is kept
-        await receipt.scroll_into_view_if_needed()
-        assert await _on_screen(receipt)
+        top, bottom = await _band(page)
+        box = await receipt.bounding_box()
+        assert box is not None and box["height"] <= bottom - top, (box, top, bottom)
         assert await student.axe() == []
 
         # Item 12: what else the student can do, with numbers and sites to tap.
@@ -297,14 +317,14 @@ async def test_a_returning_student_sees_only_the_status_and_answers_twice(
         # The adviser's message and "Reply" are on the phone's screen without scrolling.
         said = await _text_box(page, "status_received", question)
         reply = status.get_by_role("button", name=NL.get("btn_reply"), exact=True)
-        assert _inside(said), said
-        assert await _on_screen(reply), await reply.bounding_box()
+        assert await _inside(page, said), (said, await _band(page))
+        assert await _on_screen(page, reply), await reply.bounding_box()
         assert await student.axe() == []
 
         await student.tap_key("btn_reply", "ask_reply")
         await student.type("Ja, na vier uur.", "reply_sent")
-        await student.tap_key("btn_reply", "ask_reply")  # no code typed again
-        assert await page.locator('.msg.bot[data-key="ask_code"]').count() == 1  # once
-        await student.type("Of morgenochtend.", "reply_sent")
+        await _new(student, "ask_reply", student.tap_key("btn_reply", "ask_reply"))
+        assert await page.locator('.msg.bot[data-key="ask_code"]').count() == 1  # no code again
+        await _new(student, "reply_sent", student.type("Of morgenochtend.", "reply_sent"))
         await context.close()
     assert await adviser.student_messages() == ["Ja, na vier uur.", "Of morgenochtend."]

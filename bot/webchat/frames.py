@@ -113,8 +113,12 @@ def _around(all_runs: list[Run], code: str) -> tuple[list[Run], list[Run]]:
     for i, (text, style) in enumerate(all_runs):
         if code in text:
             head, _, tail = text.partition(code)
-            before = [*all_runs[:i], (head.rstrip("\n"), style)]
-            after = [(tail.lstrip("\n"), style), *all_runs[i + 1 :]]
+            before = [r for r in [*all_runs[:i], (head, style)] if r[0]]
+            after = [r for r in [(tail, style), *all_runs[i + 1 :]] if r[0]]
+            if before:
+                before[-1] = (before[-1][0].rstrip("\n"), before[-1][1])
+            if after:
+                after[0] = (after[0][0].lstrip("\n"), after[0][1])
             return [r for r in before if r[0]], [r for r in after if r[0]]
     return all_runs, []
 

@@ -158,14 +158,13 @@
     copy.type = "button";
     copy.className = "copy";
     copy.textContent = t("web_copy");
-    const keep = document.createElement("p");
-    keep.className = "keep";
-    keep.textContent = t("web_receipt_hint");
     const said = document.createElement("p");
     said.className = "copied";
     said.setAttribute("role", "status");
     copy.addEventListener("click", () => copyCode(code, shown, said));
-    box.append(shown, copy, keep, said);
+    // No advice of its own: the receipt's text says how to keep the code (one advice,
+    // and the receipt fits one phone screen; issue 11, item 9).
+    box.append(shown, copy, said);
     return box;
   }
 
