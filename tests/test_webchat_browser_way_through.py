@@ -290,6 +290,10 @@ async def test_a_returning_student_sees_only_the_status_and_answers_twice(
         kept = student.asked("kept")
         assert await kept.get_by_role("button", name=NL.get("btn_go_report")).is_visible()
         assert await kept.get_by_role("button", name=NL.get("btn_go_status")).is_visible()
+        # Item 5: asked in words, right after filing: the status check, no new welcome.
+        welcomes = await page.locator('.msg.bot[data-key="welcome"]').count()
+        await student.type("hoe kan ik zien wat er met mijn melding gebeurt", "ask_code")
+        assert await page.locator('.msg.bot[data-key="welcome"]').count() == welcomes
         await context.close()
 
         await adviser.answer(question)
