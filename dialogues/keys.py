@@ -169,7 +169,6 @@ WEB_KEYS = frozenset(
         "web_copy",
         "web_copied",
         "web_copy_failed",
-        "web_receipt_hint",
         "web_noscript",
         "web_attach",
         "web_attach_hint",

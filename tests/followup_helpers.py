@@ -24,7 +24,9 @@ class Adviser:
         self.settings, self.recovery = settings, recovery
         self.files: list[bytes] = []  # the student's files, opened, after student_messages
 
-    async def answer(self, text: str, news: Callable[[str], None]) -> str:
+    async def answer(self, text: str, news: Callable[[str], None] | None = None) -> str:
+        """`news`: the nudge queue, for a student who asked to be told (then the report
+        must hold a push target); None for one who comes back by themselves (web chat)."""
         engine = make_engine(self.settings.database.url)
         try:
             async with session_factory(engine)() as session, session.begin():
@@ -49,12 +51,17 @@ class Adviser:
                         created_at=report.created_at,
                     )
                 )
-                push = await session.scalar(
-                    select(ReportField.ciphertext).where(ReportField.field == "push_target")
-                )
-                assert push is not None, "the student asked to be told"
-                target = crypto.decrypt_field(key, push, report_id=report.id, field="push_target")
-            news(target.decode())  # committed: now the service may tell the student
+                target = b""
+                if news is not None:
+                    push = await session.scalar(
+                        select(ReportField.ciphertext).where(ReportField.field == "push_target")
+                    )
+                    assert push is not None, "the student asked to be told"
+                    target = crypto.decrypt_field(
+                        key, push, report_id=report.id, field="push_target"
+                    )
+            if news is not None:
+                news(target.decode())  # committed: now the service may tell the student
             return report.id
         finally:
             await engine.dispose()

@@ -7,7 +7,7 @@ import pytest
 from bot.webchat import frames
 from bot.webchat.limits import Flood
 from bot.webchat.markup import receipt_code, runs
-from dialogues import Command, Press, Text
+from dialogues import Command, Press, Reply, Text
 
 
 def test_runs_keep_bold_and_italic_and_turn_escaped_user_text_back_into_text() -> None:
@@ -27,6 +27,24 @@ def test_an_unexpected_tag_never_becomes_markup() -> None:
 def test_the_receipt_code_is_found_for_the_copy_button() -> None:
     assert receipt_code("Je code is:\n<b>4821 0937 5521 8804</b>") == "4821 0937 5521 8804"
     assert receipt_code("geen code") is None
+
+
+def test_the_receipt_frame_shows_its_code_once_in_the_copy_box() -> None:
+    text = "<b>Nog één stap.</b> Dit is je code:\n<b>4821 0937 5521 8804</b>\n\nBewaar hem."
+    out = frames.reply(Reply("receipt", text))
+    assert out["code"] == "4821 0937 5521 8804"
+    assert out["runs"] == [("Nog één stap.", "b"), (" Dit is je code:", "")]
+    assert out["after"] == [("Bewaar hem.", "")]
+    assert not any(out["code"] in t for t, _ in out["runs"] + out["after"])
+
+
+def test_web_addresses_become_site_runs_and_a_sentences_dot_stays_text() -> None:
+    shown = runs("Kijk op s-bb.nl/nieuws/meld. Bel 0800-0142 of kijk op <b>kiesmij.nl</b>.")
+    assert [r for r in shown if "w" in r[1]] == [("s-bb.nl/nieuws/meld", "w"), ("kiesmij.nl", "bw")]
+    assert ("0800-0142", "t") in shown
+    assert runs("mail info@x.nl of 1234 5678 9012 3456") == [
+        ("mail info@x.nl of 1234 5678 9012 3456", "")
+    ]
 
 
 @pytest.mark.parametrize(

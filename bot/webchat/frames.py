@@ -20,7 +20,7 @@ from typing import Any
 
 from bot.turns import TurnResult
 from bot.webchat.lengths import Box
-from bot.webchat.markup import receipt_code, runs
+from bot.webchat.markup import Run, receipt_code, runs
 from dialogues import Button, Command, Input, Press, Reply, Text, Texts
 from dialogues.keys import WEB_KEYS
 
@@ -86,36 +86,63 @@ def _press(turn: object, value: object) -> Input | Refusal:
     return Press(turn=turn, value=value)
 
 
-def reply(r: Reply, mark: tuple[str, str] = ("", "")) -> dict[str, Any]:
-    """`mark`: what the engine puts before and after a chosen option's label ("✓ ",
-    " (gekozen)"). In a multi-select question (one with "next") it becomes `pressed`, so
-    the page says aria-pressed and draws its own check mark."""
-    toggles = any(mark) and any(b.value == "next" for row in r.buttons for b in row)
+Mark = tuple[str, str]  # what the engine puts before and after a chosen option's label
+NO_MARK: Mark = ("", "")
+
+
+def reply(r: Reply, mark: Mark = NO_MARK) -> dict[str, Any]:
+    """`mark`: the engine's wrapping of a chosen option ("✓ " … " (gekozen)"). In a
+    multi-select question (one with "next") it becomes `pressed`, so the page can say
+    aria-pressed, and the label is shown without it."""
+    toggles = mark != NO_MARK and any(b.value == "next" for row in r.buttons for b in row)
     out: dict[str, Any] = {
         "key": r.key,
         "runs": runs(r.text),
-        "buttons": [[_button(b, mark if toggles else None) for b in row] for row in r.buttons],
+        "buttons": [[_button(b, mark if toggles else NO_MARK) for b in row] for row in r.buttons],
     }
     if r.key == "receipt":
         out["code"] = receipt_code(r.text)
+        if out["code"]:
+            out["runs"], out["after"] = _around(out["runs"], out["code"])
     return out
 
 
-def _button(b: Button, mark: tuple[str, str] | None) -> dict[str, Any]:
+def _around(all_runs: list[Run], code: str) -> tuple[list[Run], list[Run]]:
+    """The receipt's runs before and after its code. The page shows the code once, in
+    its copy box between the two, never also in the text (issue 11, item 9)."""
+    for i, (text, style) in enumerate(all_runs):
+        if code in text:
+            head, _, tail = text.partition(code)
+            before = [r for r in [*all_runs[:i], (head, style)] if r[0]]
+            after = [r for r in [(tail, style), *all_runs[i + 1 :]] if r[0]]
+            if before:
+                before[-1] = (before[-1][0].rstrip("\n"), before[-1][1])
+            if after:
+                after[0] = (after[0][0].lstrip("\n"), after[0][1])
+            return [r for r in before if r[0]], [r for r in after if r[0]]
+    return all_runs, []
+
+
+def _button(b: Button, mark: Mark) -> dict[str, Any]:
     out: dict[str, Any] = {"label": b.label, "value": b.value, "turn": b.turn}
     if b.value in ADVANCE:
         out["advance"] = True
-    elif mark is not None:
+    elif mark != NO_MARK:
         before, after = mark
-        chosen = b.label.startswith(before) and b.label.endswith(after)
-        out["pressed"] = chosen
-        if chosen:
+        pressed = (
+            len(b.label) > len(before) + len(after)
+            and b.label.startswith(before)
+            and b.label.endswith(after)
+        )
+        out["pressed"] = pressed
+        if pressed:
             out["label"] = b.label[len(before) : len(b.label) - len(after)]
     return out
 
 
-def selected_mark(texts: Texts) -> tuple[str, str]:
-    """The words around a chosen option's label, from the locale's `selected_mark`."""
+def selected_mark(texts: Texts) -> Mark:
+    """The text around a chosen option's label, from the locale's `selected_mark`
+    ("✓ {label} (gekozen)"): both sides, so a suffix is recognised and taken off too."""
     before, _, after = texts.get("selected_mark", label="\x00").partition("\x00")
     return before, after
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-Run = tuple[str, str]  # (text, style): style is "", "b", "i" or "bi", plus "t" for a phone number
+Run = tuple[str, str]  # (text, style): "", "b", "i" or "bi", plus "t" (phone) or "w" (site)
 
 RECEIPT_CODE = re.compile(r"\b\d{4} \d{4} \d{4} \d{4}\b")
 # Dutch help-line numbers as the locale files and config.yaml write them: 0800-0113,
@@ -22,6 +22,14 @@ PHONE = re.compile(
     r"|\+\d{2}[- ]?\d{1,3}[- ]?\d{3,4}[- ]?\d{3,4}"
     r"|11[23]"
     r")(?![\w-]| \d)"
+)
+
+# Web addresses as config.yaml's contacts write them ("rocmondriaan.nl",
+# "s-bb.nl/nieuws/meld-stagediscriminatie", "https://…"): the page links them. A dot
+# ending a sentence is not part of the address.
+SITE = re.compile(
+    r"(?<![\w@/.-])(?:https?://)?(?:[a-z0-9-]+\.)+(?:nl|eu|com|org)(?:/[\w./-]*[\w/])?(?![\w@])",
+    re.IGNORECASE,
 )
 
 
@@ -62,13 +70,28 @@ def _phones(run: Run) -> list[Run]:
     return [r for r in out if r[0]]
 
 
+def _sites(run: Run) -> list[Run]:
+    """A run split where a web address stands: those parts get "w" (the page makes a
+    link of them, opened in a new tab without a referrer)."""
+    text, style = run
+    if "t" in style:
+        return [run]
+    out: list[Run] = []
+    start = 0
+    for found in SITE.finditer(text):
+        out += [(text[start : found.start()], style), (found.group(0), style + "w")]
+        start = found.end()
+    out.append((text[start:], style))
+    return [r for r in out if r[0]]
+
+
 def runs(text: str) -> list[Run]:
     """Any other tag is dropped and its text kept: the engine makes none, and a
     mistake must never turn into markup."""
     parser = _Runs()
     parser.feed(text)
     parser.close()
-    return [part for run in parser.runs if run[0] for part in _phones(run)]
+    return [site for run in parser.runs if run[0] for part in _phones(run) for site in _sites(part)]
 
 
 def receipt_code(text: str) -> str | None:

@@ -70,6 +70,15 @@
         a.href = "tel:" + text.replace(/[^\d+]/g, "");
         a.append(node);
         node = a;
+      } else if (style.includes("w")) {
+        // A web address (a contact from config.yaml): a link in a new tab, no referrer.
+        const a = document.createElement("a");
+        a.className = "site";
+        a.href = (/^https?:\/\//i.test(text) ? "" : "https://") + text;
+        a.target = "_blank";
+        a.rel = "noopener noreferrer";
+        a.append(node);
+        node = a;
       }
       if (style.includes("i")) {
         const i = document.createElement("i");
@@ -103,7 +112,13 @@
     text.append(speaker("web_bot"));
     appendRuns(text, reply.runs);
     msg.append(text);
-    if (reply.code) msg.append(receiptBox(reply.code));
+    if (reply.code) msg.append(receiptBox(reply.code)); // the code, once: not in the text
+    if (reply.after && reply.after.length) {
+      const rest = document.createElement("p");
+      rest.className = "text";
+      appendRuns(rest, reply.after);
+      msg.append(rest);
+    }
     if (reply.buttons && reply.buttons.length) msg.append(buttonRows(msg, reply.buttons));
     return msg;
   }
@@ -143,14 +158,13 @@
     copy.type = "button";
     copy.className = "copy";
     copy.textContent = t("web_copy");
-    const keep = document.createElement("p");
-    keep.className = "keep";
-    keep.textContent = t("web_receipt_hint");
     const said = document.createElement("p");
     said.className = "copied";
     said.setAttribute("role", "status");
     copy.addEventListener("click", () => copyCode(code, shown, said));
-    box.append(shown, copy, keep, said);
+    // No advice of its own: the receipt's text says how to keep the code (one advice,
+    // and the receipt fits one phone screen; issue 11, item 9).
+    box.append(shown, copy, said);
     return box;
   }
 
