@@ -26,6 +26,15 @@ TOUCH_EVERY = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
+class Expired:
+    """The cookie's session existed but was idle too long (now deleted): the login page
+    may say "your session expired", on whichever replica the next request lands."""
+
+
+EXPIRED = Expired()
+
+
+@dataclass(frozen=True)
 class StoredSession:
     adviser_id: str
     private_key: X25519PrivateKey
@@ -50,9 +59,9 @@ class ConsoleSessions:
         async with self.sessions() as session, session.begin():
             session.add(row)
 
-    async def load(self, token: str, now: datetime) -> StoredSession | None:
-        """The live session for this cookie token (marking it used), or None: unknown,
-        idle too long (then deleted), or not openable with this token."""
+    async def load(self, token: str, now: datetime) -> StoredSession | Expired | None:
+        """The live session for this cookie token (marking it used); `EXPIRED` when it
+        was idle too long (then deleted); None: unknown, or not openable with this token."""
         lookup = crypto.session_lookup(token)
         async with self.sessions() as session, session.begin():
             row = await session.get(ConsoleSessionRow, lookup)
@@ -60,7 +69,7 @@ class ConsoleSessions:
                 return None
             if now - row.last_seen > self.idle:
                 await session.delete(row)
-                return None
+                return EXPIRED
             try:
                 private = crypto.open_session_key(token, row.key_sealed, adviser_id=row.adviser_id)
             except crypto.CryptoError:

@@ -125,7 +125,8 @@ async def test_a_replica_killed_mid_run_loses_and_duplicates_nothing(
                 await student.press("next")
                 await student.press("month")
                 await student.press("hhs")
-                await student.press("skip")
+                await student.press("skip")  # the workplace
+                await student.press("skip")  # the sector
                 await student.press("no")
                 await student.press("talk")
                 await student.press("school")

@@ -29,7 +29,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from escalation.directory import Adviser
 from storage import crypto
-from storage.console_sessions import ConsoleSessions
+from storage.console_sessions import ConsoleSessions, Expired
 
 COOKIE = "stagemeld_console"
 _PURGE_EVERY = timedelta(minutes=1)
@@ -45,6 +45,7 @@ class ConsoleSession:
     private_key: X25519PrivateKey | None = field(default=None, repr=False)
     pending: dict[str, Any] = field(default_factory=dict, repr=False)  # enrolment steps
     stored_lang: str | None = None  # the language in the shared store, if it is there
+    expired: bool = False  # made for a cookie whose signed-in session ran out
 
     @property
     def signed_in(self) -> bool:
@@ -86,6 +87,7 @@ class SessionStore:
         self.advisers = advisers
         self._sessions: dict[str, ConsoleSession] = {}  # anonymous ones
         self._signed_in: dict[str, ConsoleSession] = {}
+        self._expired: set[str] = set()  # tokens whose stored session ran out, until seen
         self._purged: datetime | None = None
 
     def _session(self, token: str, now: datetime, lang: str) -> ConsoleSession:
@@ -135,6 +137,9 @@ class SessionStore:
             return None
         _make_room(self._sessions, self.max_sessions, self.drop)
         session = self._session(token, now, "nl")
+        if token in self._expired:
+            self._expired.discard(token)
+            session.expired = True
         self._sessions[token] = session
         return session
 
@@ -158,6 +163,10 @@ class SessionStore:
         if self.shared is None or not token:
             return
         stored = await self.shared.load(token, now)
+        if isinstance(stored, Expired):
+            self._forget(token)
+            self._expired.add(token)
+            return
         adviser = self.advisers(stored.adviser_id) if stored is not None else None
         if stored is None or adviser is None:
             if token in self._signed_in:
@@ -210,8 +219,8 @@ class SharedSessions:
             return
         token = HTTPConnection(scope).cookies.get(COOKIE)
         now = self.clock()
+        await self.store.refresh(token, now)  # first: an idle session is told it expired
         await self._purge(now)
-        await self.store.refresh(token, now)
         writes: list[Callable[[], Awaitable[None]]] = []
         reset = _WRITES.set(writes)
 

@@ -86,7 +86,8 @@ def login_required(handler: Callable[[Request, SignedIn], Awaitable[Response]]) 
 def _login_url(request: Request, session: ConsoleSession | None) -> str:
     """ "Your session expired" only for a cookie whose session is gone (idle too long, or
     the service restarted); a first visit, or a login form not yet sent, just logs in."""
-    expired = session is None and bool(request.cookies.get(COOKIE))
+    gone = session is None or (session.expired and not session.signed_in)
+    expired = gone and bool(request.cookies.get(COOKIE))
     return f"{root(request)}/login" + ("?expired=1" if expired else "")
 
 
