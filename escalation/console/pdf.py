@@ -51,10 +51,17 @@ def unicode_font() -> tuple[Path, Path] | None:
     return None
 
 
-class _Document(FPDF):
-    def __init__(self, footer: str, t: ConsoleTexts, font: tuple[Path, Path] | None) -> None:
+class ConsolePDF(FPDF):
+    """What every PDF the console makes shares: DejaVu where the machine has it (else the
+    core font, with what it cannot show replaced), headings and paragraphs. The report
+    sheet below and the figures' reflection report (`escalation/figures/report_pdf.py`)
+    differ only in their sizes and footers."""
+
+    HEADING_SIZE, HEADING_LEADING = 12.0, 0.6  # leading: line height per point, in mm
+    PARA_SIZE, PARA_LINE = 10.0, 5.0
+
+    def __init__(self, font: tuple[Path, Path] | None, *, margin: float) -> None:
         super().__init__(format="A4")
-        self._footer, self._t = footer, t
         self.unicode = font is not None
         if font is not None:
             self.add_font(FAMILY, "", str(font[0]))
@@ -63,30 +70,39 @@ class _Document(FPDF):
         else:
             self.family_name = "helvetica"
         self.lossy = False
-        self.set_auto_page_break(auto=True, margin=20)
+        self.set_auto_page_break(auto=True, margin=margin)
 
     def clean(self, text: str) -> str:
         if self.unicode:
             return text
-        safe = text.encode("latin-1", errors="replace").decode("latin-1")
-        self.lossy = self.lossy or safe != text
+        plain = text.replace("×", "x")
+        safe = plain.encode("latin-1", errors="replace").decode("latin-1")
+        self.lossy = self.lossy or safe != plain
         return safe
+
+    def heading(self, text: str, size: float | None = None) -> None:
+        size = size or self.HEADING_SIZE
+        self.set_font(self.family_name, "B", size)
+        leading = size * self.HEADING_LEADING
+        self.multi_cell(0, leading, self.clean(text), new_x="LMARGIN", new_y="NEXT")
+        self.ln(1)
+
+    def para(self, text: str, size: float | None = None) -> None:
+        self.set_font(self.family_name, "", size or self.PARA_SIZE)
+        self.multi_cell(0, self.PARA_LINE, self.clean(text), new_x="LMARGIN", new_y="NEXT")
+        self.ln(1)
+
+
+class _Document(ConsolePDF):
+    def __init__(self, footer: str, t: ConsoleTexts, font: tuple[Path, Path] | None) -> None:
+        super().__init__(font, margin=20)
+        self._footer, self._t = footer, t
 
     def footer(self) -> None:
         self.set_y(-15)
         self.set_font(self.family_name, "B", 8)
         page = self._t("pdf.page", page=self.page_no())
         self.cell(0, 10, self.clean(f"{self._footer} — {page}"), align="C")
-
-    def heading(self, text: str, size: int = 12) -> None:
-        self.set_font(self.family_name, "B", size)
-        self.multi_cell(0, size * 0.6, self.clean(text), new_x="LMARGIN", new_y="NEXT")
-        self.ln(1)
-
-    def para(self, text: str, size: int = 10) -> None:
-        self.set_font(self.family_name, "", size)
-        self.multi_cell(0, 5, self.clean(text), new_x="LMARGIN", new_y="NEXT")
-        self.ln(1)
 
 
 def render(

@@ -12,10 +12,9 @@ import io
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from escalation.console.pdf import FAMILY, unicode_font
+from escalation.console.pdf import ConsolePDF, unicode_font
 from escalation.console.present import local
 from escalation.figures import charts
 from escalation.figures.sheet import Section, Summary, period_label
@@ -24,39 +23,18 @@ from escalation.figures.tables import Figures
 Texts = Callable[..., str]
 
 
-class _Report(FPDF):
-    def __init__(self, t: Texts) -> None:
-        super().__init__(format="A4")
-        self._t = t
-        font = unicode_font()
-        if font is not None:
-            self.add_font(FAMILY, "", str(font[0]))
-            self.add_font(FAMILY, "B", str(font[1]))
-            self.family_name = FAMILY
-        else:
-            self.family_name = "helvetica"
-        self.unicode = font is not None
-        self.set_auto_page_break(auto=True, margin=18)
+class _Report(ConsolePDF):
+    HEADING_SIZE, HEADING_LEADING = 13.0, 0.55
+    PARA_SIZE, PARA_LINE = 9.0, 4.6
 
-    def clean(self, text: str) -> str:
-        if self.unicode:
-            return text
-        return text.replace("×", "x").encode("latin-1", errors="replace").decode("latin-1")
+    def __init__(self, t: Texts) -> None:
+        super().__init__(unicode_font(), margin=18)
+        self._t = t
 
     def footer(self) -> None:
         self.set_y(-12)
         self.set_font(self.family_name, "", 8)
         self.cell(0, 8, self.clean(self._t("pdf.page", page=self.page_no())), align="C")
-
-    def heading(self, text: str, size: int = 13) -> None:
-        self.set_font(self.family_name, "B", size)
-        self.multi_cell(0, size * 0.55, self.clean(text), new_x="LMARGIN", new_y="NEXT")
-        self.ln(1)
-
-    def para(self, text: str, size: int = 9) -> None:
-        self.set_font(self.family_name, "", size)
-        self.multi_cell(0, 4.6, self.clean(text), new_x="LMARGIN", new_y="NEXT")
-        self.ln(1)
 
     def rows(self, header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
         self.set_font(self.family_name, "", 8.5)
