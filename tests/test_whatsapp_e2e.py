@@ -17,9 +17,11 @@ from storage.crypto import KdfParams
 from storage.keys import KeyStore
 from tests.conftest import FAST_ARGON2
 from tests.followup_helpers import Adviser, grouped
+from tests.harness import RECEIPT
 from tests.media_files import PHONE, gps_of, gps_photo
 from tests.standin.whatsapp import CloudAPIStandIn
 from tests.whatsapp_harness import (
+    FILED,
     RunningWhatsApp,
     WaStudent,
     file_report_wa,
@@ -54,8 +56,9 @@ async def test_a_full_report_in_dutch_then_its_status(
         texts = api.texts_to(NUMBER)
         elsewhere = whatsapp_text(TEXTS.get("elsewhere_head"))
         told = [i for i, t in enumerate(texts) if t.startswith(elsewhere)]
-        filed = [i for i, t in enumerate(texts) if "SM-" in t]
+        filed = [i for i, t in enumerate(texts) if FILED["nl"] in t]
         assert told and filed and told[-1] < filed[-1], texts  # where else, then "filed"
+        assert len([t for t in texts if RECEIPT.search(t)]) == 1, texts  # the code once
         assert "*De Haagse Hogeschool*:" in texts[told[-1]]  # configured routes, WhatsApp bold
         shown = await student.say("/help")
         assert any(t.startswith(elsewhere) for t in shown), shown
