@@ -196,3 +196,47 @@ async def test_a_restart_mid_conversation_resumes(api: CloudAPIStandIn, settings
         await student.say("Mijn begeleider maakte grappen over mijn afkomst.")
         await student.press("done")
         assert "origin" in student.offered()
+
+
+async def test_in_danger_the_help_lines_come_first_and_the_question_waits(
+    api: CloudAPIStandIn, settings: Settings
+) -> None:
+    """Issue 11's danger pause on WhatsApp: the help lines and one button, "Ik wil
+    verder"; anything typed meanwhile changes nothing; the tap brings the next question."""
+    student = WaStudent(api, NUMBER)
+    async with RunningWhatsApp(settings):
+        await student.say("/start")
+        shown = await student.press("yes")
+        assert any("112" in t and "0900-8844" in t for t in shown), shown
+        assert student.offered() == ["pause.on"]
+        titles = [title for _, title, _ in student.latest_options()]
+        assert titles == [TEXTS.get("btn_go_on")], titles
+        shown = await student.say("ik weet het niet")
+        assert any(whatsapp_text(TEXTS.get("pause_waiting")) in t for t in shown), shown
+        assert student.offered() == ["pause.on"]
+        shown = await student.press("pause.on")
+        assert any(TEXTS.get("ask_phase") in t for t in shown), shown
+        assert "interview" in student.offered()
+
+
+async def test_the_report_stays_open_for_the_visit_without_the_code_again(
+    api: CloudAPIStandIn, settings: Settings
+) -> None:
+    """Issue 11 item 7 on WhatsApp: the code once; "Mijn melding bekijken" (the name the
+    text gives it, whole in a list row) and /status show the report without it."""
+    student = WaStudent(api, NUMBER)
+    async with RunningWhatsApp(settings):
+        code = await file_report_wa(student)
+        await student.press("keep")
+        shown = await student.say(f"/status {grouped(code)}")
+        assert any("ontvangen" in t.lower() for t in shown), shown
+        shown = await student.press("status.close")
+        assert any("Mijn melding bekijken" in t for t in shown), shown
+        assert "go.status" in student.offered()
+        titles = [title for _, title, _ in student.latest_options()]
+        assert TEXTS.get("btn_go_status") in titles, titles
+        for again in (student.press("go.status"), student.say("/status")):
+            shown = await again
+            assert any("ontvangen" in t.lower() for t in shown), shown
+            assert not any(TEXTS.get("ask_code")[:30] in t for t in shown), shown
+            await student.press("status.close")
