@@ -240,3 +240,34 @@ async def test_the_report_stays_open_for_the_visit_without_the_code_again(
             assert any("ontvangen" in t.lower() for t in shown), shown
             assert not any(TEXTS.get("ask_code")[:30] in t for t in shown), shown
             await student.press("status.close")
+
+
+async def test_a_guess_confirmed_and_the_story_added_to_at_the_summary(
+    api: CloudAPIStandIn, settings: Settings
+) -> None:
+    """Issue 11 on WhatsApp: a typed answer it is not sure of is asked back ("did you
+    mean?", two reply buttons); at the summary the story is added to through the short
+    labels, and the report is still filed with both parts."""
+    student = WaStudent(api, NUMBER)
+    async with RunningWhatsApp(settings):
+        await student.say("/start")
+        await student.press("no")
+        await student.say("solisitatsie")
+        assert student.offered() == ["guess.yes", "guess.no"]
+        await student.press("guess.yes")
+        await student.say("Ze zeiden dat mijn hoofddoek niet paste.")
+        for value in ("religion", "next", "month", "hhs", "skip", "skip", "no", "talk", "school"):
+            await student.press(value)
+        await student.press("edit")
+        titles = {oid.split(":", 1)[1]: title for oid, title, _ in student.latest_options()}
+        assert titles["add.story"] == TEXTS.get("wa_btn_story_add"), titles
+        assert titles["edit.story"] == TEXTS.get("wa_btn_story_replace"), titles
+        await student.press("add.story")
+        assert student.offered() == ["done", "back"]
+        await student.say("Ook zei hij dat ik beter kon stoppen.")
+        shown = await student.press("done")
+        assert any("hoofddoek" in t and "beter kon stoppen" in t for t in shown), shown
+        texts = await student.press("submit")
+        assert [t for t in texts if RECEIPT.search(t)], texts
+        filed = await student.press("receipt.saved")
+        assert [t for t in filed if FILED["nl"] in t], filed
