@@ -17,9 +17,11 @@ from storage.crypto import KdfParams
 from storage.keys import KeyStore
 from tests.conftest import FAST_ARGON2
 from tests.followup_helpers import Adviser, grouped
+from tests.harness import RECEIPT
 from tests.media_files import PHONE, gps_of, gps_photo
 from tests.standin.whatsapp import CloudAPIStandIn
 from tests.whatsapp_harness import (
+    FILED,
     RunningWhatsApp,
     WaStudent,
     file_report_wa,
@@ -54,8 +56,9 @@ async def test_a_full_report_in_dutch_then_its_status(
         texts = api.texts_to(NUMBER)
         elsewhere = whatsapp_text(TEXTS.get("elsewhere_head"))
         told = [i for i, t in enumerate(texts) if t.startswith(elsewhere)]
-        filed = [i for i, t in enumerate(texts) if "SM-" in t]
+        filed = [i for i, t in enumerate(texts) if FILED["nl"] in t]
         assert told and filed and told[-1] < filed[-1], texts  # where else, then "filed"
+        assert len([t for t in texts if RECEIPT.search(t)]) == 1, texts  # the code once
         assert "*De Haagse Hogeschool*:" in texts[told[-1]]  # configured routes, WhatsApp bold
         shown = await student.say("/help")
         assert any(t.startswith(elsewhere) for t in shown), shown
@@ -193,3 +196,78 @@ async def test_a_restart_mid_conversation_resumes(api: CloudAPIStandIn, settings
         await student.say("Mijn begeleider maakte grappen over mijn afkomst.")
         await student.press("done")
         assert "origin" in student.offered()
+
+
+async def test_in_danger_the_help_lines_come_first_and_the_question_waits(
+    api: CloudAPIStandIn, settings: Settings
+) -> None:
+    """Issue 11's danger pause on WhatsApp: the help lines and one button, "Ik wil
+    verder"; anything typed meanwhile changes nothing; the tap brings the next question."""
+    student = WaStudent(api, NUMBER)
+    async with RunningWhatsApp(settings):
+        await student.say("/start")
+        shown = await student.press("yes")
+        assert any("112" in t and "0900-8844" in t for t in shown), shown
+        assert student.offered() == ["pause.on"]
+        titles = [title for _, title, _ in student.latest_options()]
+        assert titles == [TEXTS.get("btn_go_on")], titles
+        shown = await student.say("ik weet het niet")
+        assert any(whatsapp_text(TEXTS.get("pause_waiting")) in t for t in shown), shown
+        assert student.offered() == ["pause.on"]
+        shown = await student.press("pause.on")
+        assert any(TEXTS.get("ask_phase") in t for t in shown), shown
+        assert "interview" in student.offered()
+
+
+async def test_the_report_stays_open_for_the_visit_without_the_code_again(
+    api: CloudAPIStandIn, settings: Settings
+) -> None:
+    """Issue 11 item 7 on WhatsApp: the code once; "Mijn melding bekijken" (the name the
+    text gives it, whole in a list row) and /status show the report without it."""
+    student = WaStudent(api, NUMBER)
+    async with RunningWhatsApp(settings):
+        code = await file_report_wa(student)
+        await student.press("keep")
+        shown = await student.say(f"/status {grouped(code)}")
+        assert any("ontvangen" in t.lower() for t in shown), shown
+        shown = await student.press("status.close")
+        assert any("Mijn melding bekijken" in t for t in shown), shown
+        assert "go.status" in student.offered()
+        titles = [title for _, title, _ in student.latest_options()]
+        assert TEXTS.get("btn_go_status") in titles, titles
+        for again in (student.press("go.status"), student.say("/status")):
+            shown = await again
+            assert any("ontvangen" in t.lower() for t in shown), shown
+            assert not any(TEXTS.get("ask_code")[:30] in t for t in shown), shown
+            await student.press("status.close")
+
+
+async def test_a_guess_confirmed_and_the_story_added_to_at_the_summary(
+    api: CloudAPIStandIn, settings: Settings
+) -> None:
+    """Issue 11 on WhatsApp: a typed answer it is not sure of is asked back ("did you
+    mean?", two reply buttons); at the summary the story is added to through the short
+    labels, and the report is still filed with both parts."""
+    student = WaStudent(api, NUMBER)
+    async with RunningWhatsApp(settings):
+        await student.say("/start")
+        await student.press("no")
+        await student.say("solisitatsie")
+        assert student.offered() == ["guess.yes", "guess.no"]
+        await student.press("guess.yes")
+        await student.say("Ze zeiden dat mijn hoofddoek niet paste.")
+        for value in ("religion", "next", "month", "hhs", "skip", "skip", "no", "talk", "school"):
+            await student.press(value)
+        await student.press("edit")
+        titles = {oid.split(":", 1)[1]: title for oid, title, _ in student.latest_options()}
+        assert titles["add.story"] == TEXTS.get("wa_btn_story_add"), titles
+        assert titles["edit.story"] == TEXTS.get("wa_btn_story_replace"), titles
+        await student.press("add.story")
+        assert student.offered() == ["done", "back"]
+        await student.say("Ook zei hij dat ik beter kon stoppen.")
+        shown = await student.press("done")
+        assert any("hoofddoek" in t and "beter kon stoppen" in t for t in shown), shown
+        texts = await student.press("submit")
+        assert [t for t in texts if RECEIPT.search(t)], texts
+        filed = await student.press("receipt.saved")
+        assert [t for t in filed if FILED["nl"] in t], filed

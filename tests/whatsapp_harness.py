@@ -15,6 +15,8 @@ from typing import Any
 from bot.config import Settings
 from bot.container import Container
 from bot.runtime import serve
+from bot.whatsapp.markup import whatsapp_text
+from dialogues.texts import load_texts
 from tests.harness import RECEIPT, free_port
 from tests.standin.whatsapp import (
     APP_SECRET,
@@ -24,6 +26,9 @@ from tests.standin.whatsapp import (
     CloudAPIStandIn,
     options_of,
 )
+
+# The first line of the "filed" message as WhatsApp shows it, per language.
+FILED = {lang: whatsapp_text(t.get("filed")).splitlines()[0] for lang, t in load_texts().items()}
 
 
 def whatsapp_section(api: CloudAPIStandIn, **extra: Any) -> dict[str, Any]:
@@ -155,7 +160,10 @@ async def file_report_wa(
     codes = [m for t in texts if (m := RECEIPT.search(t))]
     assert codes, texts
     filed = await student.press("receipt.saved")
-    assert any("SM-" in t for t in filed), filed
+    head = FILED["en" if english else "nl"]
+    assert [t for t in filed if head in t], filed  # "where else to go", then "filed"
+    assert student.offered() == ["erase", "keep"], filed  # filed: delete or keep
+    assert not any("SM-" in t or RECEIPT.search(t) for t in filed)  # the code was shown once
     return "".join(codes[0].groups())
 
 
