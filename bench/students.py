@@ -28,12 +28,12 @@ DRAFT: tuple[tuple[str, str, str], ...] = (
     ("press", "no", "turn"),
     ("press", "interview", "turn"),
     ("text", STORY, "turn"),
-    ("press", "done", "turn"),
-    ("press", "religion", "turn"),
+    ("press", "religion", "turn"),  # asked with "more, or done?": it ends the story
     ("press", "next", "turn"),
     ("press", "month", "turn"),
     ("press", "hhs", "turn"),
-    ("press", "skip", "turn"),
+    ("press", "skip", "turn"),  # the workplace
+    ("press", "skip", "turn"),  # the sector
     ("press", "no", "turn"),
     ("press", "talk", "turn"),
     ("press", "school", "turn"),
