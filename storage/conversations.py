@@ -25,6 +25,7 @@ from storage import crypto
 from storage.clock import Clock, utcnow
 from storage.draft_keys import DraftKeys
 from storage.models import Conversation
+from storage.updates import claim_pending_in
 from storage.upsert import upsert
 
 SWEEP_MIN_AGE = 60.0  # seconds: a key file is written just before its first row
@@ -66,26 +67,27 @@ class ConversationStore:
 
     async def load(self, chat: ChatRef) -> dict[str, object] | None:
         """None if there is no draft, it expired, or it no longer decrypts."""
+        key = self._existing_key(chat)
+        if key is None:  # no key file: no draft (or a shredded one), no query needed
+            return None
         async with self.sessions() as session:
-            row = await session.scalar(
-                select(Conversation).where(
+            blob = await session.scalar(
+                select(Conversation.blob).where(
                     Conversation.chat_key == chat.key, Conversation.expires_at > self.clock()
                 )
             )
-        if row is None:
-            return None
-        key = self._existing_key(chat)
-        if key is None:
+        if blob is None:
             return None
         try:
-            data = json.loads(crypto.open_draft(key, row.blob, chat_key=chat.key))
+            data = json.loads(crypto.open_draft(key, blob, chat_key=chat.key))
         except (crypto.CryptoError, ValueError):
             return None
         return data if isinstance(data, dict) else None
 
     async def save(self, chat: ChatRef, data: dict[str, object]) -> None:
         """Insert or replace in one statement (no read first, so no race between two).
-        The key file is on disk before the row that needs it."""
+        The key file is on disk before the row that needs it. The marker of the update
+        being handled (storage/updates.py) is written in the same commit."""
         key = self._writing_key(chat)
         values: dict[str, Any] = {
             "chat_key": chat.key,
@@ -94,11 +96,13 @@ class ConversationStore:
         }
         changes = {k: v for k, v in values.items() if k != "chat_key"}
         async with self.sessions() as session, session.begin():
+            await claim_pending_in(session)
             await upsert(session, Conversation, values, key=("chat_key",), changes=changes)
 
     async def delete(self, chat: ChatRef) -> None:
         """End the conversation: the row goes, then (after the commit) its key file."""
         async with self.sessions() as session, session.begin():
+            await claim_pending_in(session)
             await self.delete_in(session, chat)
         self.draft_keys.forget(chat.key)
 

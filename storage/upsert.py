@@ -8,8 +8,9 @@ the same row from racing: the drafts, the advisers' read marks, the audit chain'
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import CursorResult
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -39,6 +40,16 @@ async def insert_if_absent(
     """Insert `values` unless a row conflicts with them; then leave that row alone."""
     statement = await _insert(session, table)
     await session.execute(statement.values(dict(values)).on_conflict_do_nothing())
+
+
+async def insert_if_absent_counted(
+    session: AsyncSession, table: type[Base], values: Mapping[str, Any]
+) -> bool:
+    """`insert_if_absent`, telling whether the row was inserted (False: it was there).
+    No exception on a conflict, so the caller's transaction stays usable."""
+    statement = await _insert(session, table)
+    result = await session.execute(statement.values(dict(values)).on_conflict_do_nothing())
+    return bool(cast(CursorResult[Any], result).rowcount)
 
 
 async def _insert(session: AsyncSession, table: type[Base]) -> postgresql.Insert | sqlite.Insert:
