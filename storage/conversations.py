@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from storage import crypto
 from storage.clock import Clock, utcnow
@@ -54,6 +54,7 @@ class ConversationStore:
         clock: Clock = utcnow,
     ) -> None:
         self.sessions = sessions
+        self.engine: AsyncEngine = sessions.kw["bind"]  # the turn's hot path: Core only
         self.draft_keys = draft_keys
         self.ttl = ttl
         self.clock = clock
@@ -70,8 +71,8 @@ class ConversationStore:
         key = self._existing_key(chat)
         if key is None:  # no key file: no draft (or a shredded one), no query needed
             return None
-        async with self.sessions() as session:
-            blob = await session.scalar(
+        async with self.engine.connect() as connection:
+            blob = await connection.scalar(
                 select(Conversation.blob).where(
                     Conversation.chat_key == chat.key, Conversation.expires_at > self.clock()
                 )
@@ -95,18 +96,18 @@ class ConversationStore:
             "expires_at": round_up_to_hour(self.clock() + self.ttl),
         }
         changes = {k: v for k, v in values.items() if k != "chat_key"}
-        async with self.sessions() as session, session.begin():
-            await claim_pending_in(session)
-            await upsert(session, Conversation, values, key=("chat_key",), changes=changes)
+        async with self.engine.begin() as connection:
+            await claim_pending_in(connection)
+            await upsert(connection, Conversation, values, key=("chat_key",), changes=changes)
 
     async def delete(self, chat: ChatRef) -> None:
         """End the conversation: the row goes, then (after the commit) its key file."""
-        async with self.sessions() as session, session.begin():
-            await claim_pending_in(session)
-            await self.delete_in(session, chat)
+        async with self.engine.begin() as connection:
+            await claim_pending_in(connection)
+            await self.delete_in(connection, chat)
         self.draft_keys.forget(chat.key)
 
-    async def delete_in(self, session: AsyncSession, chat: ChatRef) -> None:
+    async def delete_in(self, session: AsyncSession | AsyncConnection, chat: ChatRef) -> None:
         """The row's deletion inside the caller's transaction (filing a report); the
         caller calls `shred` right after the commit."""
         await session.execute(delete(Conversation).where(Conversation.chat_key == chat.key))

@@ -21,12 +21,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from storage.clock import Clock, student_time, utcnow
 from storage.models import ProcessedUpdate
 from storage.rows import rowcount
-from storage.upsert import insert_if_absent_counted
+from storage.upsert import Executor, insert_if_absent_counted
 
 
 class AlreadyHandled(Exception):
@@ -46,7 +46,7 @@ class PendingUpdate:
 _pending: ContextVar[PendingUpdate | None] = ContextVar("pending_update", default=None)
 
 
-async def claim_pending_in(session: AsyncSession) -> None:
+async def claim_pending_in(session: Executor) -> None:
     """Write the marker of the update being handled (if any, and once) in the caller's
     transaction; raises `AlreadyHandled` if it is there already, so the caller's
     transaction rolls back."""
@@ -62,19 +62,20 @@ async def claim_pending_in(session: AsyncSession) -> None:
 class UpdateLog:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock = utcnow) -> None:
         self.sessions = sessions
+        self.engine: AsyncEngine = sessions.kw["bind"]  # every update passes here: Core only
         self.clock = clock
 
     async def first_time(self, source: str, update_id: int) -> bool:
         """True for the first caller with this (source, update_id); False ever after."""
         at = student_time(self.clock())  # a student's message arrived: to the hour
         values = {"source": source, "update_id": update_id, "at": at}
-        async with self.sessions() as session, session.begin():
-            return await insert_if_absent_counted(session, ProcessedUpdate, values)
+        async with self.engine.begin() as connection:
+            return await insert_if_absent_counted(connection, ProcessedUpdate, values)
 
     async def seen(self, source: str, update_id: int) -> bool:
         """Whether this update's marker is stored (a read: no commit)."""
-        async with self.sessions() as session:
-            found = await session.scalar(
+        async with self.engine.connect() as connection:
+            found = await connection.scalar(
                 select(ProcessedUpdate.update_id).where(
                     ProcessedUpdate.source == source, ProcessedUpdate.update_id == update_id
                 )
