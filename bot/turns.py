@@ -147,6 +147,10 @@ class Turns:
             record.state, inp, lang_hint=lang_hint, can_push=bool(abilities.push_address)
         )
         previous_question = record.channel.get("question")
+        if outcome.action is not None and not isinstance(outcome.action, DrawReceipt):
+            # It acts beyond the conversation: the update is marked handled first, so a
+            # second delivery of it never files, checks or sends twice.
+            await self.container.updates.claim()
         if isinstance(outcome.action, Submit):
             outcome, notes = await self._submit(chat, record, outcome, outcome.action, abilities)
         else:

@@ -19,12 +19,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from storage import crypto
 from storage.clock import Clock, utcnow
 from storage.draft_keys import DraftKeys
 from storage.models import Conversation
+from storage.updates import claim_pending_in
 from storage.upsert import upsert
 
 SWEEP_MIN_AGE = 60.0  # seconds: a key file is written just before its first row
@@ -53,6 +54,7 @@ class ConversationStore:
         clock: Clock = utcnow,
     ) -> None:
         self.sessions = sessions
+        self.engine: AsyncEngine = sessions.kw["bind"]  # the turn's hot path: Core only
         self.draft_keys = draft_keys
         self.ttl = ttl
         self.clock = clock
@@ -66,26 +68,27 @@ class ConversationStore:
 
     async def load(self, chat: ChatRef) -> dict[str, object] | None:
         """None if there is no draft, it expired, or it no longer decrypts."""
-        async with self.sessions() as session:
-            row = await session.scalar(
-                select(Conversation).where(
+        key = self._existing_key(chat)
+        if key is None:  # no key file: no draft (or a shredded one), no query needed
+            return None
+        async with self.engine.connect() as connection:
+            blob = await connection.scalar(
+                select(Conversation.blob).where(
                     Conversation.chat_key == chat.key, Conversation.expires_at > self.clock()
                 )
             )
-        if row is None:
-            return None
-        key = self._existing_key(chat)
-        if key is None:
+        if blob is None:
             return None
         try:
-            data = json.loads(crypto.open_draft(key, row.blob, chat_key=chat.key))
+            data = json.loads(crypto.open_draft(key, blob, chat_key=chat.key))
         except (crypto.CryptoError, ValueError):
             return None
         return data if isinstance(data, dict) else None
 
     async def save(self, chat: ChatRef, data: dict[str, object]) -> None:
         """Insert or replace in one statement (no read first, so no race between two).
-        The key file is on disk before the row that needs it."""
+        The key file is on disk before the row that needs it. The marker of the update
+        being handled (storage/updates.py) is written in the same commit."""
         key = self._writing_key(chat)
         values: dict[str, Any] = {
             "chat_key": chat.key,
@@ -93,16 +96,18 @@ class ConversationStore:
             "expires_at": round_up_to_hour(self.clock() + self.ttl),
         }
         changes = {k: v for k, v in values.items() if k != "chat_key"}
-        async with self.sessions() as session, session.begin():
-            await upsert(session, Conversation, values, key=("chat_key",), changes=changes)
+        async with self.engine.begin() as connection:
+            await claim_pending_in(connection)
+            await upsert(connection, Conversation, values, key=("chat_key",), changes=changes)
 
     async def delete(self, chat: ChatRef) -> None:
         """End the conversation: the row goes, then (after the commit) its key file."""
-        async with self.sessions() as session, session.begin():
-            await self.delete_in(session, chat)
+        async with self.engine.begin() as connection:
+            await claim_pending_in(connection)
+            await self.delete_in(connection, chat)
         self.draft_keys.forget(chat.key)
 
-    async def delete_in(self, session: AsyncSession, chat: ChatRef) -> None:
+    async def delete_in(self, session: AsyncSession | AsyncConnection, chat: ChatRef) -> None:
         """The row's deletion inside the caller's transaction (filing a report); the
         caller calls `shred` right after the commit."""
         await session.execute(delete(Conversation).where(Conversation.chat_key == chat.key))

@@ -5,8 +5,13 @@ from __future__ import annotations
 import asyncio
 import gc
 from datetime import timedelta
+from pathlib import Path
 
-from storage.updates import UpdateLog
+import pytest
+
+from storage.conversations import ChatRef, ConversationStore
+from storage.draft_keys import DraftKeys
+from storage.updates import AlreadyHandled, UpdateLog
 from tests import storage_backends
 from tests.storage_backends import Backend, Clock
 
@@ -47,3 +52,35 @@ async def test_purge_forgets_old_updates(backend: Backend) -> None:
     assert await log.purge(clock.now - timedelta(days=2)) == 1
     assert await log.first_time("telegram", 1)  # forgotten, so new again
     assert not await log.first_time("telegram", 2)
+
+
+async def test_a_turns_marker_is_written_with_its_conversation_in_one_commit(
+    backend: Backend, tmp_path: Path
+) -> None:
+    """Issue 15: the seen-once marker rides on the conversation's save; a second delivery
+    of the same update finds it there and its save rolls back whole."""
+    log = UpdateLog(backend.sessions)
+    store = ConversationStore(backend.sessions, DraftKeys(tmp_path / "drafts"))
+    chat = ChatRef("c" * 64, b"4242")
+    with log.pending("telegram", 7) as marker:
+        assert not await log.seen("telegram", 7)
+        await store.save(chat, {"step": "phase"})
+        assert marker.claimed
+        await store.save(chat, {"step": "story"})  # a second save in the turn: no conflict
+    assert await log.seen("telegram", 7)
+    with log.pending("telegram", 7), pytest.raises(AlreadyHandled):
+        await store.save(chat, {"step": "grounds"})
+    assert await store.load(chat) == {"step": "story"}  # the duplicate changed nothing
+    with log.pending("telegram", 7), pytest.raises(AlreadyHandled):
+        await store.delete(chat)
+    assert await store.load(chat) == {"step": "story"}
+
+
+async def test_claiming_before_an_action_lets_one_delivery_act(backend: Backend) -> None:
+    log = UpdateLog(backend.sessions)
+    with log.pending("telegram", 8) as marker:
+        await log.claim()
+        assert marker.claimed and await log.seen("telegram", 8)
+    with log.pending("telegram", 8), pytest.raises(AlreadyHandled):
+        await log.claim()
+    await log.claim()  # nothing pending (web chat, WhatsApp): nothing to do

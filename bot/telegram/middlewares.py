@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 from aiogram import BaseMiddleware
 from aiogram.types import CallbackQuery, Message, TelegramObject, Update
 
+from storage.updates import AlreadyHandled
+
 if TYPE_CHECKING:
     from storage.updates import UpdateLog
 
@@ -43,7 +45,11 @@ class InFlight(BaseMiddleware):
 
 class OncePerUpdate(BaseMiddleware):
     """Telegram may deliver an update twice (webhook retries, a restart before the offset
-    was confirmed); the database remembers which ones were handled, across replicas."""
+    was confirmed); the database remembers which ones were handled, across replicas.
+
+    The marker goes in with the turn's saved conversation, one commit (storage/updates.py);
+    a turn that saved nothing (flood warning, an error) gets it in a commit of its own
+    afterwards, so an update that failed is not handled again either."""
 
     def __init__(self, log: UpdateLog) -> None:
         self.log = log
@@ -51,9 +57,20 @@ class OncePerUpdate(BaseMiddleware):
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         if not isinstance(event, Update):
             raise TypeError(f"OncePerUpdate goes on dp.update, not on {type(event).__name__}")
-        if not await self.log.first_time("telegram", event.update_id):
+        if await self.log.seen("telegram", event.update_id):
             return None
-        return await handler(event, data)
+        with self.log.pending("telegram", event.update_id) as marker:
+            try:
+                result = await handler(event, data)
+            except AlreadyHandled:
+                return None  # another delivery of it saved its turn: this one says nothing
+            except Exception:
+                if not marker.claimed:
+                    await self.log.first_time(marker.source, marker.update_id)
+                raise
+        if not marker.claimed:
+            await self.log.first_time(marker.source, marker.update_id)
+        return result
 
 
 class OneTurnPerChat(BaseMiddleware):
