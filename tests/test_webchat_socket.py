@@ -21,7 +21,16 @@ from bot.web.headers import CSP
 from storage.db import make_engine, session_factory
 from storage.models import Conversation
 from tests.storage_helpers import filed_channels
-from tests.webchat_harness import buttons, chat, keys, new_session, running, text_of, ws_url
+from tests.webchat_harness import (
+    buttons,
+    chat,
+    keys,
+    new_session,
+    running,
+    text_of,
+    walk_to_summary,
+    ws_url,
+)
 
 
 def assert_guarded(headers: Any) -> None:
@@ -240,36 +249,6 @@ async def test_switching_language_sends_the_pages_words_in_that_language_first(
                 assert '<html lang="en">' in page and "Set-Cookie" not in response.headers
 
 
-async def _to_summary(client: Any) -> dict[str, Any]:
-    """The whole report over the socket, up to the summary."""
-    frame = await client.until("turn")
-    steps: list[tuple[str, str | None]] = [
-        ("Nee", None),
-        ("Tijdens mijn stage", None),
-        ("", "Mijn begeleider negeerde me."),
-        ("Klaar", None),
-        ("Afkomst of huidskleur", None),
-        ("Verder", None),
-        ("Het gebeurt nog steeds", None),
-        ("ROC Mondriaan", None),
-        ("", "Bakkerij De Korst"),
-        ("Overslaan", None),  # its town
-        ("Overslaan", None),  # its KvK number
-        ("Nee", None),  # no to matching (company patterns)
-        ("Overslaan", None),  # the sector
-        ("Nee", None),
-        ("Praten met een vertrouwenspersoon", None),
-        ("Mijn school (aanbevolen)", None),
-    ]
-    for label, text in steps:
-        if text is not None:
-            frame = await client.say(text)
-        else:
-            frame = await client.press(*buttons(frame)[label])
-    assert keys(frame) == ["summary"], keys(frame)
-    return frame
-
-
 async def test_a_receipt_the_page_missed_is_shown_when_it_comes_back(
     make_settings: Callable[..., Settings], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -288,7 +267,7 @@ async def test_a_receipt_the_page_missed_is_shown_when_it_comes_back(
     async with running(make_settings()) as url:
         session_id = await new_session(url)
         async with chat(url, session_id) as client:
-            summary = await _to_summary(client)
+            summary = await walk_to_summary(client)
             frame = await client.press(*buttons(summary)["Versturen"])
             assert keys(frame) == ["receipt"]
             code = frame["replies"][0]["code"]
@@ -352,7 +331,7 @@ async def test_a_returning_student_sees_only_the_status_and_needs_the_code_once(
     async with running(settings) as url:
         session_id = await new_session(url)
         async with chat(url, session_id) as client:
-            summary = await _to_summary(client)
+            summary = await walk_to_summary(client)
             frame = await client.press(*buttons(summary)["Versturen"])
             code = frame["replies"][0]["code"]
             saved = next(v for label, v in buttons(frame).items() if "Verstuur" in label)

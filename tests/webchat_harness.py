@@ -124,8 +124,8 @@ SUMMARY_STEPS: list[tuple[str, str | None]] = [
 ]
 
 
-async def file_over_socket(client: Client) -> str:
-    """A whole report over the socket (ROC Mondriaan), filed; returns its receipt code."""
+async def walk_to_summary(client: Client) -> dict[str, Any]:
+    """The whole report over the socket (ROC Mondriaan), up to the summary."""
     frame = await client.until("turn")
     for label, text in SUMMARY_STEPS:
         frame = (
@@ -134,6 +134,12 @@ async def file_over_socket(client: Client) -> str:
             else await client.press(*buttons(frame)[label])
         )
     assert keys(frame) == ["summary"], keys(frame)
+    return frame
+
+
+async def file_over_socket(client: Client) -> str:
+    """A whole report over the socket (ROC Mondriaan), filed; returns its receipt code."""
+    frame = await walk_to_summary(client)
     frame = await client.press(*buttons(frame)["Versturen"])
     code = frame["replies"][0]["code"]
     saved = next(v for label, v in buttons(frame).items() if "Verstuur" in label)
