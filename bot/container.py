@@ -280,7 +280,7 @@ def pattern_policy(settings: Settings, directory: Directory) -> PatternPolicy | 
     if not settings.patterns.enabled:
         return None
     enabled = notice_channels(settings)
-    coordinators = directory.pattern_coordinators
+    coordinators = directory.network_coordinators
     sbb = directory.sbb_advisers
     everyone = [a for o in directory.organizations for a in o.advisers]
     return PatternPolicy(

@@ -56,16 +56,11 @@ class Directory:
 
     @property
     def network_coordinators(self) -> tuple[Adviser, ...]:
-        """Who reads the students' feedback and gets the last escalation step: the network
-        organization's coordinators, or all its advisers when none is marked."""
+        """Who reads the students' feedback, is told of company patterns and gets the last
+        escalation step: the network organization's coordinators, or all its advisers when
+        none is marked."""
         network = self.network
         return network.coordinators or network.advisers
-
-    @property
-    def pattern_coordinators(self) -> tuple[Adviser, ...]:
-        """Who is told of company patterns for the network: its coordinators, or all its
-        advisers when none is marked coordinator."""
-        return self.network_coordinators
 
     @property
     def sbb_advisers(self) -> tuple[Adviser, ...]:
@@ -73,7 +68,7 @@ class Directory:
 
     def sees_patterns(self, adviser_id: str) -> str | None:
         """network | sbb: whose patterns page this adviser sees; None: none."""
-        if any(a.id == adviser_id for a in self.pattern_coordinators):
+        if any(a.id == adviser_id for a in self.network_coordinators):
             return "network"
         if any(a.id == adviser_id for a in self.sbb_advisers):
             return "sbb"

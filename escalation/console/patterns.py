@@ -61,7 +61,7 @@ async def share_name(request: Request, who: SignedIn) -> Response:
     await checked_form(request, who.session)
     report_id = _report_id(request)
     console = context(request).console
-    wanted = console.directory.pattern_coordinators
+    wanted = console.directory.network_coordinators
     keys = await console.advisers.public_keys([a.id for a in wanted])
     result = await console.cases.share_company_name(
         who.adviser.id, who.key, report_id, [(a, k) for a, k in keys.items()]
@@ -78,7 +78,7 @@ async def share_report(request: Request, who: SignedIn) -> Response:
         return _outcome(request, report_id, CaseRefused("not_allowed"), "")
     console = context(request).console
     directory = console.directory
-    people = directory.pattern_coordinators if target == "network" else directory.sbb_advisers
+    people = directory.network_coordinators if target == "network" else directory.sbb_advisers
     keys = await console.advisers.public_keys([a.id for a in people])
     notify = [(a.id, c) for a in people if a.id in keys for c in a.channels]
     result = await console.cases.share_pattern_report(
