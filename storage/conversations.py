@@ -95,10 +95,9 @@ class ConversationStore:
             "blob": crypto.seal_draft(key, json.dumps(data).encode(), chat_key=chat.key),
             "expires_at": round_up_to_hour(self.clock() + self.ttl),
         }
-        changes = {k: v for k, v in values.items() if k != "chat_key"}
         async with self.engine.begin() as connection:
             await claim_pending_in(connection)
-            await upsert(connection, Conversation, values, key=("chat_key",), changes=changes)
+            await upsert(connection, Conversation, values, key=("chat_key",))
 
     async def delete(self, chat: ChatRef) -> None:
         """End the conversation: the row goes, then (after the commit) its key file."""

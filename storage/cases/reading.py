@@ -317,5 +317,4 @@ async def _mark_read(session: AsyncSession, adviser_id: str, report_id: str, now
         ReadMark,
         {"report_id": report_id, "adviser_id": adviser_id, "read_at": now},
         key=("report_id", "adviser_id"),
-        changes={"read_at": now},
     )
