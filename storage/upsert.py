@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, TextClause, bindparam, text
+from sqlalchemy import CursorResult, Table, TextClause, bindparam, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from storage.models import Base
@@ -51,12 +51,18 @@ async def insert_if_absent_counted(
 
 
 @lru_cache(maxsize=64)
-def _statement(table: type[Base], columns: tuple[str, ...], key: tuple[str, ...] | None) -> TextClause:
-    """`key` None: on a conflict, do nothing; else update every column not in `key`."""
-    model = table.__table__
+def _statement(
+    table: type[Base], columns: tuple[str, ...], key: tuple[str, ...] | None
+) -> TextClause:
+    """`key` None: on a conflict, do nothing; else update every column not in `key`.
+    Only names go into the text, each checked against the model; values are binds."""
+    model = cast(Table, table.__table__)
+    unknown = [c for c in (*columns, *(key or ())) if c not in model.c]
+    if unknown:
+        raise ValueError(f"{model.name} has no column {unknown[0]!r}")
     names = ", ".join(_quoted(c) for c in columns)
     binds = ", ".join(f":{c}" for c in columns)
-    sql = f"INSERT INTO {_quoted(model.name)} ({names}) VALUES ({binds}) ON CONFLICT"
+    sql = f"INSERT INTO {_quoted(model.name)} ({names}) VALUES ({binds}) ON CONFLICT"  # noqa: S608
     if key is None:
         sql += " DO NOTHING"
     else:
