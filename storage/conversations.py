@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from storage import crypto
@@ -29,6 +29,13 @@ from storage.updates import claim_pending_in
 from storage.upsert import upsert
 
 SWEEP_MIN_AGE = 60.0  # seconds: a key file is written just before its first row
+
+# Every turn runs these two: built once, so a turn pays neither their construction nor
+# their cache-key walk (issue 15).
+_LOAD = select(Conversation.blob).where(
+    Conversation.chat_key == bindparam("chat_key"), Conversation.expires_at > bindparam("now")
+)
+_DELETE = delete(Conversation).where(Conversation.chat_key == bindparam("chat_key"))
 
 
 @dataclass(frozen=True)
@@ -72,11 +79,7 @@ class ConversationStore:
         if key is None:  # no key file: no draft (or a shredded one), no query needed
             return None
         async with self.engine.connect() as connection:
-            blob = await connection.scalar(
-                select(Conversation.blob).where(
-                    Conversation.chat_key == chat.key, Conversation.expires_at > self.clock()
-                )
-            )
+            blob = await connection.scalar(_LOAD, {"chat_key": chat.key, "now": self.clock()})
         if blob is None:
             return None
         try:
@@ -109,7 +112,7 @@ class ConversationStore:
     async def delete_in(self, session: AsyncSession | AsyncConnection, chat: ChatRef) -> None:
         """The row's deletion inside the caller's transaction (filing a report); the
         caller calls `shred` right after the commit."""
-        await session.execute(delete(Conversation).where(Conversation.chat_key == chat.key))
+        await session.execute(_DELETE, {"chat_key": chat.key})
 
     def shred(self, chat: ChatRef) -> None:
         self.draft_keys.forget(chat.key)

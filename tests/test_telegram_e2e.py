@@ -120,6 +120,34 @@ async def test_a_duplicate_update_is_handled_once(api: BotAPIStandIn, settings: 
         assert len(api.texts_to(CHAT)) == count
 
 
+async def test_duplicates_of_a_press_and_an_edit_are_answered_once(
+    api: BotAPIStandIn, settings: Settings
+) -> None:
+    """Issue 15: no read before a turn; the marker stops a second delivery instead,
+    before anything is sent, for a turn and for the answers that are not turns."""
+    student = Student(api, CHAT)
+    async with RunningService(settings, api):
+        await student.say("/start")
+        await student.press(V["safety_no"])
+        asked = api.texts_to(CHAT)
+        press_id = max(api.telegram.queue.history)
+        api.redeliver(press_id)
+        await api.wait_idle(timeout=10)
+        assert api.texts_to(CHAT) == asked
+        message = api.telegram.chats(CHAT).ordered(from_bot=False)[-1]
+        edit_id = api.push_update({"edited_message": {**message, "text": "anders", "edit_date": 1}})
+        await api.wait_idle(timeout=10)
+        answered = len(api.texts_to(CHAT))
+        assert answered == len(asked) + 1
+        api.redeliver(edit_id)
+        await api.wait_idle(timeout=10)
+        assert len(api.texts_to(CHAT)) == answered
+        assert "during" in student.offered()  # still at the phase, asked once
+        await student.press("during")
+        await student.say("Mijn begeleider maakte grappen over mijn afkomst.")
+        assert V["story_done"] in student.offered()
+
+
 async def test_a_restart_mid_conversation_resumes(api: BotAPIStandIn, settings: Settings) -> None:
     student = Student(api, CHAT)
     async with RunningService(settings, api):

@@ -62,6 +62,7 @@ def make_dispatcher(container: Container) -> Dispatcher:
 def _warn_flood(container: Container) -> Any:
     async def warn(event: TelegramObject) -> None:
         if isinstance(event, Message):
+            await container.updates.claim()  # a second delivery stops here (OncePerUpdate)
             await event.answer(_texts(container, event).get("rate_limited"))
 
     return warn

@@ -48,8 +48,14 @@ class OncePerUpdate(BaseMiddleware):
     was confirmed); the database remembers which ones were handled, across replicas.
 
     The marker goes in with the turn's saved conversation, one commit (storage/updates.py);
-    a turn that saved nothing (flood warning, an error) gets it in a commit of its own
-    afterwards, so an update that failed is not handled again either."""
+    a turn that saved nothing (an error) gets it in a commit of its own afterwards, so an
+    update that failed is not handled again either.
+
+    There is no read first (issue 15: it was one of three statements in every turn). A
+    second delivery runs its handler, and the marker stops it before anything leaves:
+    a turn's save (or its claim before acting) finds the marker and raises
+    `AlreadyHandled` before any reply is sent, and the few answers that are not turns
+    (an edited message, the flood warning) claim the marker before they answer."""
 
     def __init__(self, log: UpdateLog) -> None:
         self.log = log
@@ -57,8 +63,6 @@ class OncePerUpdate(BaseMiddleware):
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         if not isinstance(event, Update):
             raise TypeError(f"OncePerUpdate goes on dp.update, not on {type(event).__name__}")
-        if await self.log.seen("telegram", event.update_id):
-            return None
         with self.log.pending("telegram", event.update_id) as marker:
             try:
                 result = await handler(event, data)

@@ -9,6 +9,7 @@ from dialogues import lang_from_hint
 
 
 async def on_edit(message: Message, container: Container) -> None:
+    await container.updates.claim()  # a second delivery stops here (OncePerUpdate)
     hint = message.from_user.language_code if message.from_user else None
     await message.answer(container.dialogue.texts(lang_from_hint(hint)).get("edit_not_seen"))
 
