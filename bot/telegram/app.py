@@ -9,7 +9,6 @@ from collections.abc import Callable
 from typing import Any
 
 from aiogram import Bot, Dispatcher
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.types import BotCommand, ErrorEvent, Message, TelegramObject
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
@@ -22,6 +21,7 @@ from bot.telegram.respond import TelegramResponder
 from bot.telegram.response_models import KeepResponseModels
 from bot.telegram.retry import RetryMiddleware
 from bot.telegram.routers import all_routers
+from bot.telegram.unread import UnreadAwareSession
 from bot.turns import Turns
 from dialogues import COMMANDS, lang_from_hint
 
@@ -34,7 +34,7 @@ def make_bot(t: TelegramSettings, stopping: Callable[[], bool] = lambda: False) 
     """`stopping`: true once the service stops; requests cut off then are not retried."""
     if t.token is None:
         raise ConfigError("telegram.token", "Telegram is enabled but has no token")
-    session = AiohttpSession(api=TelegramAPIServer.from_base(t.api_base.rstrip("/")))
+    session = UnreadAwareSession(api=TelegramAPIServer.from_base(t.api_base.rstrip("/")))
     session.middleware(RetryMiddleware(stopping=stopping))
     session.middleware(KeepResponseModels())
     return Bot(t.token.get_secret_value(), session=session)
@@ -42,7 +42,11 @@ def make_bot(t: TelegramSettings, stopping: Callable[[], bool] = lambda: False) 
 
 def make_dispatcher(container: Container) -> Dispatcher:
     responder = TelegramResponder(Turns(container))
-    dp = Dispatcher(responder=responder, container=container, in_flight=InFlight())
+    # No FSM: the conversation's state is the service's own (bot/turns.py), so aiogram's
+    # FSM middleware would only look up an empty state on every update.
+    dp = Dispatcher(
+        responder=responder, container=container, in_flight=InFlight(), disable_fsm=True
+    )
     dp.update.outer_middleware(dp["in_flight"])  # first: it covers the other middlewares
     dp.update.outer_middleware(OncePerUpdate(container.updates))
     flood = FloodControl(

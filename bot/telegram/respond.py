@@ -13,6 +13,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.followup import FetchFile
 from bot.telegram.render import keyboard
+from bot.telegram.unread import unread
 from bot.turns import Channel, TurnResult, Turns
 from dialogues import AFTER_FILING, Input, Press, Reply
 from storage.conversations import ChatRef
@@ -38,7 +39,7 @@ class TelegramResponder:
         await self._show(bot, message.chat.id, result, pressed=None)
 
     async def on_press(self, query: CallbackQuery, bot: Bot, press: Press) -> None:
-        await _quietly(query.answer())
+        await _quietly(unread(query.answer()))
         message = query.message
         if not isinstance(message, Message):
             return
@@ -74,8 +75,10 @@ class TelegramResponder:
             await self._replace(bot, pressed, replies.pop(0))
         elif pressed is not None:
             await _quietly(
-                bot.edit_message_reply_markup(
-                    chat_id=chat_id, message_id=pressed.message_id, reply_markup=None
+                unread(
+                    bot.edit_message_reply_markup(
+                        chat_id=chat_id, message_id=pressed.message_id, reply_markup=None
+                    )
                 )
             )
         first = int(result.channel.get("first_msg", 0))
@@ -85,12 +88,14 @@ class TelegramResponder:
     async def _replace(self, bot: Bot, pressed: Message, reply: Reply) -> None:
         """A multi-select toggle redraws its own message instead of adding a new one."""
         await _quietly(
-            bot.edit_message_text(
-                text=reply.text,
-                chat_id=pressed.chat.id,
-                message_id=pressed.message_id,
-                parse_mode=ParseMode.HTML,
-                reply_markup=keyboard(reply),
+            unread(
+                bot.edit_message_text(
+                    text=reply.text,
+                    chat_id=pressed.chat.id,
+                    message_id=pressed.message_id,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=keyboard(reply),
+                )
             )
         )
 
@@ -130,13 +135,16 @@ def _fetcher(bot: Bot) -> FetchFile:
     return fetch
 
 
-async def send(bot: Bot, chat_id: int, reply: Reply) -> Message:
-    return await bot.send_message(
-        chat_id,
-        reply.text,
-        parse_mode=ParseMode.HTML,
-        reply_markup=keyboard(reply),
-        protect_content=reply.protect,
+async def send(bot: Bot, chat_id: int, reply: Reply) -> None:
+    """The sent message is not read back (bot/telegram/unread.py)."""
+    await unread(
+        bot.send_message(
+            chat_id,
+            reply.text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=keyboard(reply),
+            protect_content=reply.protect,
+        )
     )
 
 
