@@ -29,6 +29,10 @@ if TYPE_CHECKING:
     from aiogram.methods.base import TelegramType
 
 _UNREAD: ContextVar[bool] = ContextVar("bot_api_result_unread", default=False)
+# One answer for all: aiogram only reads `.result` from it. Made once, because a
+# `Response[...]` built per call is a new pydantic model class each time (the weak
+# generic cache, see response_models.py): schema generation on every answer.
+_OK_UNREAD: Response[Any] = Response[Any].model_construct(ok=True, result=None)
 
 
 async def unread(call: Awaitable[Any]) -> None:
@@ -54,5 +58,5 @@ class UnreadAwareSession(AiohttpSession):
             except ValueError:
                 data = None
             if isinstance(data, dict) and data.get("ok") is True:
-                return Response[Any].model_construct(ok=True, result=None)
+                return _OK_UNREAD
         return super().check_response(bot, method, status_code, content)
