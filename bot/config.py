@@ -114,7 +114,8 @@ class StatusSettings(_Section):
     # chats together; beyond them status checks wait (docs/security.md has the numbers).
     per_address_per_hour: int = Field(default=20, ge=1)
     overall_per_hour: int = Field(default=600, ge=1)
-    # Status checks waiting for Argon2id at once; more: "busy, try again in a minute".
+    # Status checks waiting for Argon2id at once, and waiting at the receipt gate
+    # (bot/receipt_gate.py) before it; more: "busy, try again in a minute".
     max_queued_checks: int = Field(default=20, ge=1, le=1000)
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.config import Settings, stale_contacts
 from bot.guessing import GuessLimits
 from bot.nudging import NudgeQueue
+from bot.receipt_gate import ReceiptGate
 from bot.visits import Visits
 from dialogues import Engine, FlowContext, HelpRoute
 from escalation.deadlines import DeadlinePolicy, reply_due
@@ -86,6 +87,10 @@ class Container:
     # The report each visit opened with a code (its sealed token): memory only, see
     # bot/visits.py; nothing at rest links a chat to a report.
     visits: Visits = field(default_factory=Visits)
+    # Turns that carry a receipt code, one at a time up to their derivation
+    # (bot/receipt_gate.py): a burst of status checks does not take the event loop from
+    # everyone else at once.
+    receipt_gate: ReceiptGate = field(default_factory=ReceiptGate)
 
     async def close(self) -> None:
         await self.db.dispose()
@@ -348,6 +353,7 @@ async def build_container(settings: Settings) -> Container:
         ephemeral=EphemeralKey(),
         matching=matching,
         patterns=patterns,
+        receipt_gate=ReceiptGate(max_waiting=status.max_queued_checks),
     )
 
 

@@ -184,6 +184,9 @@ class FollowUpActions:
             if claim.why == "client":
                 return StatusLocked(minutes=minutes)
             return StatusLocked(minutes=minutes, why="busy")
+        # The loop work before the derivation is done: the next code check may start its
+        # own while this one waits for Argon2id (bot/receipt_gate.py).
+        self.container.receipt_gate.leave()
         try:
             with low_priority():
                 view = await self.container.student.view(code)

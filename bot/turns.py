@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.container import Container
 from bot.followup import FetchFile, FollowUpActions
+from bot.receipt_gate import input_text
 from bot.reporting import file_draft
 from dialogues import (
     AllowShare,
@@ -138,8 +139,21 @@ class Turns:
         channel_notes: dict[str, Any] | None = None,
         channel: Channel | None = None,
     ) -> TurnResult:
-        """`channel` says what this channel can do: push nudges later, fetch files."""
-        abilities = channel or Channel()
+        """`channel` says what this channel can do: push nudges later, fetch files.
+
+        An input carrying a receipt code waits at the receipt gate first (Telegram's
+        middleware may already have let this task through: then it goes straight on)."""
+        async with self.container.receipt_gate.admit_if(input_text(inp)):
+            return await self._run(chat, inp, lang_hint, channel_notes, channel or Channel())
+
+    async def _run(
+        self,
+        chat: ChatRef,
+        inp: Input,
+        lang_hint: str | None,
+        channel_notes: dict[str, Any] | None,
+        abilities: Channel,
+    ) -> TurnResult:
         record = self._keep_open(await self.load(chat))
         if channel_notes:
             record.channel = {**channel_notes, **record.channel}

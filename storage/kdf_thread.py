@@ -69,6 +69,12 @@ _PRIORITY: contextvars.ContextVar[Priority] = contextvars.ContextVar(
 )
 
 
+# Set by a caller that keeps a waiting line of its own in front of the pool (the bot's
+# receipt gate): when that line is full, its low-priority derivations are refused here at
+# once, so "busy, try again in a minute" still comes at the same bound.
+_REFUSE_LOW: contextvars.ContextVar[bool] = contextvars.ContextVar("kdf_refuse_low", default=False)
+
+
 @contextlib.contextmanager
 def low_priority() -> Iterator[None]:
     """Derivations started inside (in this task) queue behind every high-priority one."""
@@ -77,6 +83,17 @@ def low_priority() -> Iterator[None]:
         yield
     finally:
         _PRIORITY.reset(token)
+
+
+@contextlib.contextmanager
+def refuse_low() -> Iterator[None]:
+    """Low-priority derivations started inside (in this task) raise KdfBusy at once:
+    the caller's own queue in front of the pool is full."""
+    token = _REFUSE_LOW.set(True)
+    try:
+        yield
+    finally:
+        _REFUSE_LOW.reset(token)
 
 
 def _lower_priority(niceness: int) -> None:
@@ -202,6 +219,9 @@ async def in_kdf_thread(function: Callable[..., _T], *args: Any) -> _T:
     """Run a blocking Argon2id call off the event loop, on one of the KDF's threads.
 
     Priority from the context (`low_priority()`); KdfBusy if it is LOW and the queue of
-    low-priority jobs is full.
+    low-priority jobs is full, or the caller's own queue is (`refuse_low()`).
     """
-    return await asyncio.wrap_future(_QUEUE.submit(_PRIORITY.get(), function, *args))
+    priority = _PRIORITY.get()
+    if priority is Priority.LOW and _REFUSE_LOW.get():
+        raise KdfBusy
+    return await asyncio.wrap_future(_QUEUE.submit(priority, function, *args))

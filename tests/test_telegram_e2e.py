@@ -77,6 +77,65 @@ async def test_wrong_code_is_refused_kindly_and_five_lock(
         assert replies[0] != replies[-1]  # the last one says the chat is locked
 
 
+async def test_simultaneous_code_checks_take_turns_and_all_get_their_answer(
+    api: BotAPIStandIn, settings: Settings
+) -> None:
+    """Six students send /status with a (wrong) code at once, a seventh asks a question:
+    behind the receipt gate (one at a time) every check still gets the kind
+    "not found" with its attempts left, the question its answer, and each check passed
+    the gate once (its middleware and Turns.run in one task never wait on each other)."""
+    checkers = [Student(api, CHAT + 1 + i) for i in range(6)]
+    async with RunningService(settings, api) as service:
+        marks = [api.mark(s.chat_id) for s in checkers]
+        for i, student in enumerate(checkers):
+            api.push_text(student.chat_id, f"/status 0000 0000 0000 {i + 1:04d}")
+        asked_mark = api.mark(CHAT)
+        api.push_text(CHAT, "hoe staat mijn melding ervoor?")
+        answers = [
+            await api.wait_for_texts(s.chat_id, 1, since=m, timeout=30)
+            for s, m in zip(checkers, marks, strict=True)
+        ]
+        asked = await api.wait_for_texts(CHAT, 1, since=asked_mark, timeout=30)
+        await api.wait_idle(timeout=10)
+        container = service.containers[0]
+        gate = container.receipt_gate
+    not_found = container.dialogue.texts("nl").get("status_not_found", left=4)
+    assert all(texts == [not_found] for texts in answers), answers
+    assert "16 cijfers" in asked[-1]
+    assert all(api.deleted(s.chat_id) for s in checkers)  # each code was hidden again
+    assert gate.slots == 1 and gate.admitted == len(checkers)
+    assert gate.inside == gate.waiting == 0
+
+
+async def test_a_waiting_code_check_has_not_read_the_update_log_yet(
+    api: BotAPIStandIn, settings: Settings
+) -> None:
+    """The gate comes before OncePerUpdate: while the gate is taken, a code check waits
+    without touching the database, and another student's question is answered."""
+    checker, asker = Student(api, CHAT + 1), Student(api, CHAT)
+    async with RunningService(settings, api) as service:
+        container = service.containers[0]
+        gate = container.receipt_gate
+        looked_up: list[int] = []
+        real_seen = container.updates.seen
+
+        async def seen(source: str, update_id: int) -> bool:
+            looked_up.append(update_id)
+            return await real_seen(source, update_id)
+
+        container.updates.seen = seen  # type: ignore[method-assign]
+        async with gate.admit():  # this test's task takes the one slot
+            check_mark = api.mark(checker.chat_id)
+            check_update = api.push_text(checker.chat_id, "/status 0000 0000 0000 0009")
+            asked = await asker.say("hoe staat mijn melding ervoor?")
+            assert "16 cijfers" in asked[-1]
+            assert gate.waiting == 1 and api.texts_to(checker.chat_id)[check_mark:] == []
+            assert check_update not in looked_up and looked_up
+        answer = await api.wait_for_texts(checker.chat_id, 1, since=check_mark, timeout=30)
+        assert answer == [container.dialogue.texts("nl").get("status_not_found", left=4)]
+        assert check_update in looked_up
+
+
 async def test_stale_and_forged_buttons_change_nothing(
     api: BotAPIStandIn, settings: Settings
 ) -> None:

@@ -16,7 +16,13 @@ from aiohttp import web
 
 from bot.config import ConfigError, TelegramMode, TelegramSettings
 from bot.container import Container
-from bot.telegram.middlewares import FloodControl, InFlight, OncePerUpdate, OneTurnPerChat
+from bot.telegram.middlewares import (
+    FloodControl,
+    InFlight,
+    OncePerUpdate,
+    OneTurnPerChat,
+    ReceiptGateMiddleware,
+)
 from bot.telegram.respond import TelegramResponder
 from bot.telegram.response_models import KeepResponseModels
 from bot.telegram.retry import RetryMiddleware
@@ -48,6 +54,8 @@ def make_dispatcher(container: Container) -> Dispatcher:
         responder=responder, container=container, in_flight=InFlight(), disable_fsm=True
     )
     dp.update.outer_middleware(dp["in_flight"])  # first: it covers the other middlewares
+    # Before the update log: a status check waiting its turn does no database work yet.
+    dp.update.outer_middleware(ReceiptGateMiddleware(container.receipt_gate))
     dp.update.outer_middleware(OncePerUpdate(container.updates))
     flood = FloodControl(
         container.settings.conversation.messages_per_minute, _warn_flood(container)

@@ -14,6 +14,7 @@ from aiogram.types import CallbackQuery, Message, TelegramObject, Update
 from storage.updates import AlreadyHandled
 
 if TYPE_CHECKING:
+    from bot.receipt_gate import ReceiptGate
     from storage.updates import UpdateLog
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
@@ -41,6 +42,30 @@ class InFlight(BaseMiddleware):
         """Until every update being handled is done, or `within` seconds have passed."""
         if self.tasks:
             await asyncio.wait(set(self.tasks), timeout=within)
+
+
+class ReceiptGateMiddleware(BaseMiddleware):
+    """An update whose text carries a receipt code waits at the receipt gate
+    (bot/receipt_gate.py) before anything else is done for it: placed before
+    `OncePerUpdate`, a waiting status check has not even read the update log yet. The
+    turn it leads to is then let straight through by `Turns.run` (same task)."""
+
+    def __init__(self, gate: ReceiptGate) -> None:
+        self.gate = gate
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        async with self.gate.admit_if(_typed_text(event)):
+            return await handler(event, data)
+
+
+def _typed_text(event: TelegramObject) -> str | None:
+    """The text or caption of the update's message (new or edited), if any."""
+    if not isinstance(event, Update):
+        return None
+    message = event.message or event.edited_message
+    if message is None:
+        return None
+    return message.text or message.caption
 
 
 class OncePerUpdate(BaseMiddleware):
