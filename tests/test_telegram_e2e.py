@@ -107,33 +107,33 @@ async def test_simultaneous_code_checks_take_turns_and_all_get_their_answer(
     assert gate.inside == gate.waiting == 0
 
 
-async def test_a_waiting_code_check_has_not_read_the_update_log_yet(
+async def test_a_waiting_code_check_has_not_reached_the_update_log_yet(
     api: BotAPIStandIn, settings: Settings
 ) -> None:
     """The gate comes before OncePerUpdate: while the gate is taken, a code check waits
-    without touching the database, and another student's question is answered."""
+    before any database work for it, and another student's question is answered."""
     checker, asker = Student(api, CHAT + 1), Student(api, CHAT)
     async with RunningService(settings, api) as service:
         container = service.containers[0]
         gate = container.receipt_gate
-        looked_up: list[int] = []
-        real_seen = container.updates.seen
+        entered: list[int] = []
+        real_pending = container.updates.pending
 
-        async def seen(source: str, update_id: int) -> bool:
-            looked_up.append(update_id)
-            return await real_seen(source, update_id)
+        def pending(source: str, update_id: int) -> Any:
+            entered.append(update_id)
+            return real_pending(source, update_id)
 
-        container.updates.seen = seen  # type: ignore[method-assign]
+        container.updates.pending = pending  # type: ignore[method-assign]
         async with gate.admit():  # this test's task takes the one slot
             check_mark = api.mark(checker.chat_id)
             check_update = api.push_text(checker.chat_id, "/status 0000 0000 0000 0009")
             asked = await asker.say("hoe staat mijn melding ervoor?")
             assert "16 cijfers" in asked[-1]
             assert gate.waiting == 1 and api.texts_to(checker.chat_id)[check_mark:] == []
-            assert check_update not in looked_up and looked_up
+            assert check_update not in entered and entered
         answer = await api.wait_for_texts(checker.chat_id, 1, since=check_mark, timeout=30)
         assert answer == [container.dialogue.texts("nl").get("status_not_found", left=4)]
-        assert check_update in looked_up
+        assert check_update in entered
 
 
 async def test_stale_and_forged_buttons_change_nothing(
