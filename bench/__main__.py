@@ -1,4 +1,7 @@
-"""`python -m bench [--quick] [--no-postgres] [--no-write]` — see bench/__init__.py."""
+"""`python -m bench [--quick] [--no-postgres] [--no-whatsapp] [--no-kdf-storm] [--no-replicas]
+[--no-write]` — see bench/__init__.py. One run: the phases of bench/run.py, WhatsApp,
+the Argon2id storm (bench/kdf_storm.py) and one replica against two (bench/replicas.py),
+all in one results JSON and one targets table (bench/report.py)."""
 
 from __future__ import annotations
 
@@ -54,6 +57,17 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     if not args.no_whatsapp:
         step("stagemeld over WhatsApp (webhook deliveries against the Cloud API stand-in)")
         results["whatsapp"] = await run_whatsapp(plan)
+    if not args.no_kdf_storm:
+        step(f"Argon2id storm: filing and a login while {plan.storm} status checks wait")
+        from bench import kdf_storm
+
+        storm = await kdf_storm.measure(plan.kdf_rounds, plan.storm)
+        results["kdf_storm"] = kdf_storm.as_dict(storm)
+    if not args.no_replicas:
+        step("one replica, then two, behind HAProxy on PostgreSQL")
+        from bench import replicas
+
+        results["replicas"] = await replicas.results(plan.replicas_seconds, plan.replicas_students)
     results["seconds"] = time.time() - started
     step("done")
     return results
@@ -76,6 +90,8 @@ if __name__ == "__main__":
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--no-profile", action="store_true")
     parser.add_argument("--no-whatsapp", action="store_true")
+    parser.add_argument("--no-kdf-storm", action="store_true", help="skip bench/kdf_storm.py")
+    parser.add_argument("--no-replicas", action="store_true", help="skip bench/replicas.py")
     parser.add_argument("--no-write", action="store_true", help="do not touch docs/performance.md")
     parser.add_argument("--json", type=Path, default=ROOT / "var" / "bench" / "latest.json")
     ns = parser.parse_args()
@@ -85,5 +101,5 @@ if __name__ == "__main__":
     table = report.render(results)
     print(table)
     if not ns.no_write and not ns.quick:
-        report.write(ROOT / "docs" / "performance.md", table)
+        report.write(ROOT / "docs" / "performance.md", table, report.history_row(results))
     sys.exit(0)

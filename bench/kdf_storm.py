@@ -18,7 +18,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -159,6 +159,11 @@ async def measure(rounds: int = 5, storm: int = 20) -> StormResult:
         per_second,
         kdf_thread.workers(),
     )
+
+
+def as_dict(r: StormResult) -> dict[str, Any]:
+    """For the bench's results JSON (bench/report.py renders it)."""
+    return {**asdict(r), "file_ratio": r.file_ratio, "login_ratio": r.login_ratio}
 
 
 def table(r: StormResult) -> str:

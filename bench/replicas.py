@@ -17,8 +17,9 @@ import argparse
 import asyncio
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from bench import procs
 from bench.measure import latency_ms
@@ -139,12 +140,36 @@ def table(runs: list[Run]) -> str:
     return "\n".join(lines)
 
 
-async def main_async(seconds: float, students: int) -> str:
+async def measure(seconds: float, students: int) -> list[Run]:
+    """One replica, then two: the runs, in that order. Raises Skipped without HAProxy
+    or PostgreSQL."""
+    if not Path(HAPROXY).exists():
+        raise Skipped("HAProxy is not installed (`make proxy` installs Debian's)")
     runs = []
     for replicas in (1, 2):
         with tempfile.TemporaryDirectory() as tmp:
             runs.append(await one_run(replicas, seconds, students, Path(tmp)))
-    return table(runs)
+    return runs
+
+
+async def results(seconds: float, students: int) -> dict[str, Any]:
+    """`measure` as data for the bench's results JSON (bench/report.py renders it):
+    the runs, the ratio two / one, the cores; or {"skipped": why}."""
+    try:
+        runs = await measure(seconds, students)
+    except Skipped as why:
+        return {"skipped": str(why)}
+    return {
+        "cores": os.cpu_count(),
+        "seconds": seconds,
+        "students": students,
+        "runs": [asdict(r) for r in runs],
+        "ratio": runs[1].turns_per_s / runs[0].turns_per_s if runs[0].turns_per_s else None,
+    }
+
+
+async def main_async(seconds: float, students: int) -> str:
+    return table(await measure(seconds, students))
 
 
 def main() -> None:
@@ -153,8 +178,6 @@ def main() -> None:
     parser.add_argument("--students", type=int, default=200)
     args = parser.parse_args()
     try:
-        if not Path(HAPROXY).exists():
-            raise Skipped("HAProxy is not installed (`make proxy` installs Debian's)")
         print(asyncio.run(main_async(args.seconds, args.students)))
     except Skipped as why:
         print(f"two replicas behind a proxy: skipped: {why}")

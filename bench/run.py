@@ -34,17 +34,21 @@ RAMP_STEPS = 2  # /start and the safety question: a stored draft waiting for its
 @dataclass(frozen=True)
 class Plan:
     conversations: int = 1000  # live at once from the ramp on
-    rate: float = 200.0  # updates a second offered in the latency phases
+    rate: float = 100.0  # updates a second offered in the latency phases (issue 15)
     rate_seconds: float = 20.0
     baseline_seconds: float = 6.0  # of the status storm, before the 20 checks fire
     saturating: int = 50  # students doing whole journeys back to back, as fast as answered
     saturation_seconds: float = 45.0
     settle_seconds: float = 15.0  # not counted: until journeys are spread over their steps
     profile_seconds: float = 12.0
+    kdf_rounds: int = 5  # bench/kdf_storm.py: filing and a login, quiet and in a storm
+    storm: int = 20  # status checks at once, there and in the status storm above
+    replicas_seconds: float = 20.0  # bench/replicas.py: each of one and two replicas
+    replicas_students: int = 200
 
     @classmethod
     def quick(cls) -> Plan:
-        return cls(200, 100.0, 6.0, 3.0, 20, 12.0, 4.0, 5.0)
+        return cls(200, 100.0, 6.0, 3.0, 20, 12.0, 4.0, 5.0, 2, 20, 6.0, 50)
 
 
 async def drain(api: BenchStandIn, quiet: float = 1.0, limit: float = 60.0) -> None:
