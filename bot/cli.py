@@ -163,7 +163,7 @@ async def _run(
         print(await enrol_demo_advisers(settings), flush=True)
     stop = asyncio.Event()
     install_signal_handlers(stop)
-    await serve(settings, stop, interactive=interactive, replica=replica)
+    await serve(settings, stop, interactive=interactive, replica=replica, settle_gc=True)
     return 0
 
 

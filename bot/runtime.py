@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 from collections.abc import Awaitable, Callable
@@ -60,11 +61,14 @@ async def serve(
     ready: asyncio.Future[str | None] | None = None,
     built: Callable[[Container], None] | None = None,
     replica: int | None = None,
+    settle_gc: bool = False,
 ) -> None:
     """Runs until `stop` is set. `ready` gets the web address (or None) once listening;
     `built` gets the container once made (tests reach the in-memory nudge queue so).
     `replica`: one of `stagemeld run --workers N` (`bot.workers`): the ports are shared
-    with the other workers, and only replica 0 long-polls Telegram."""
+    with the other workers, and only replica 0 long-polls Telegram. `settle_gc`: the
+    process is the service's own, so what starting made is frozen for the collector
+    (`settle_garbage_collector`); tests running it in their own process leave it off."""
     container = await build_container(settings)
     if built is not None:
         built(container)
@@ -81,6 +85,8 @@ async def serve(
     whatsapp = await _start_whatsapp(container)
     alone = bot is None and whatsapp is None
     announce(settings, interactive=interactive and alone, web_url=web.url if web else None)
+    if settle_gc:  # the service's own process (`stagemeld run`), not a test's
+        settle_garbage_collector()
     if ready is not None and not ready.done():
         ready.set_result(web.url if web else None)
     tasks = [
@@ -149,6 +155,17 @@ async def _start_whatsapp(container: Container) -> WhatsAppService | None:
     service = WhatsAppService(container)
     await service.start()
     return service
+
+
+def settle_garbage_collector() -> None:
+    """Everything made while starting (modules, aiogram's and pydantic's models, the
+    compiled locale texts, SQLAlchemy's mappings) lives as long as the process: moved
+    out of the collector's reach, it is no longer walked by every full collection.
+    Those walks were stalls of 100-500 ms in the middle of conversation turns, and
+    taking them away doubled the turns a process answers under load (issue 15,
+    docs/performance.md). Objects made afterwards are collected as before."""
+    gc.collect()
+    gc.freeze()
 
 
 def announce(settings: Settings, *, interactive: bool, web_url: str | None = None) -> None:
