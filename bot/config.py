@@ -56,6 +56,11 @@ class TelegramSettings(_Section):
     webhook_port: int = Field(default=8443, ge=1, le=65535)
     webhook_path: str = "/telegram/webhook"
     polling_timeout: int = Field(default=30, ge=1, le=60)
+    # Updates handled at once by one process (polling). Unbounded, a backlog of hundreds
+    # of updates became hundreds of tasks queueing for the database at once, each costing
+    # more than it would alone (issue 15, docs/performance.md). Must stay above
+    # status.max_queued_checks: code checks waiting at the receipt gate hold their slot.
+    concurrent_updates: int = Field(default=64, ge=2, le=10_000)
 
     @property
     def active(self) -> bool:
@@ -392,6 +397,7 @@ def check_consistency(s: Settings) -> None:
     _check_routing(s.routing, {o.id for o in s.organizations})
     _check_web(s.web)
     _check_status(s.status)
+    _check_concurrency(s.telegram, s.status)
     _check_elsewhere(s.elsewhere, {o.id for o in s.organizations if o.kind is OrgKind.SCHOOL})
     _check_statistics(s.statistics)
 
@@ -448,6 +454,15 @@ def _check_telegram(t: TelegramSettings) -> None:
                 "telegram.webhook_secret",
                 "webhook mode needs a random secret of 16-256 characters A-Z a-z 0-9 _ -",
             )
+
+
+def _check_concurrency(t: TelegramSettings, status: StatusSettings) -> None:
+    if t.concurrent_updates <= status.max_queued_checks:
+        raise ConfigError(
+            "telegram.concurrent_updates",
+            f"must be larger than status.max_queued_checks ({status.max_queued_checks}): "
+            "code checks waiting their turn would otherwise hold every slot",
+        )
 
 
 WHATSAPP_REQUIRED = ("access_token", "app_secret", "verify_token", "phone_number_id")

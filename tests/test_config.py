@@ -143,6 +143,9 @@ def test_webhook_needs_url_and_secret(tmp_path: Path) -> None:
         (lambda d: d["elsewhere"][4].update(when={"mood": ["x"]}), "elsewhere.4.when.mood"),
         (lambda d: d["elsewhere"][0].update(when={"school": ["nope"]}), "elsewhere.0.when.school"),
         (lambda d: d["elsewhere"][0].update(when={}), "elsewhere.0.when.school"),
+        # issue 15: the receipt gate's waiting checks must not hold every update slot
+        (lambda d: d["telegram"].update(concurrent_updates=20), "telegram.concurrent_updates"),
+        (lambda d: d["telegram"].update(concurrent_updates=1), "telegram.concurrent_updates"),
     ],
 )
 def test_other_mistakes_name_their_key(tmp_path: Path, mutate, key: str) -> None:

@@ -136,6 +136,7 @@ async def _run_polling(dp: Dispatcher, bot: Bot, t: TelegramSettings, stop: asyn
             close_bot_session=False,
             polling_timeout=t.polling_timeout,
             allowed_updates=dp.resolve_used_update_types(),
+            tasks_concurrency_limit=t.concurrent_updates,
         )
     )
     try:
