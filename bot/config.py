@@ -457,7 +457,9 @@ def _check_telegram(t: TelegramSettings) -> None:
 
 
 def _check_concurrency(t: TelegramSettings, status: StatusSettings) -> None:
-    if t.concurrent_updates <= status.max_queued_checks:
+    """Only where it applies: Telegram running and polling."""
+    polling = t.active and t.mode is TelegramMode.POLLING
+    if polling and t.concurrent_updates <= status.max_queued_checks:
         raise ConfigError(
             "telegram.concurrent_updates",
             f"must be larger than status.max_queued_checks ({status.max_queued_checks}): "

@@ -144,7 +144,10 @@ def test_webhook_needs_url_and_secret(tmp_path: Path) -> None:
         (lambda d: d["elsewhere"][0].update(when={"school": ["nope"]}), "elsewhere.0.when.school"),
         (lambda d: d["elsewhere"][0].update(when={}), "elsewhere.0.when.school"),
         # issue 15: the receipt gate's waiting checks must not hold every update slot
-        (lambda d: d["telegram"].update(concurrent_updates=20), "telegram.concurrent_updates"),
+        (
+            lambda d: d["telegram"].update(token="1:a", concurrent_updates=20),
+            "telegram.concurrent_updates",
+        ),
         (lambda d: d["telegram"].update(concurrent_updates=1), "telegram.concurrent_updates"),
     ],
 )
@@ -152,6 +155,15 @@ def test_other_mistakes_name_their_key(tmp_path: Path, mutate, key: str) -> None
     data = shipped()
     mutate(data)
     assert error_for(tmp_path, data).key == key
+
+
+def test_the_update_limit_is_not_checked_where_nothing_polls(tmp_path: Path) -> None:
+    """Telegram off (or a webhook): the receipt gate's line cannot fill polling slots."""
+    data = shipped()
+    data["status"]["max_queued_checks"] = 1000
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    assert load_settings(path).status.max_queued_checks == 1000
 
 
 def test_broken_yaml_and_missing_file(tmp_path: Path) -> None:
