@@ -25,12 +25,14 @@ import hmac
 import json
 import os
 import secrets
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 
 import pyotp
 from argon2 import low_level as argon2_low_level
+from argon2.exceptions import HashingError as Argon2HashingError
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes, hpke, serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
@@ -378,16 +380,71 @@ class KdfParams:
 # keys made by the old code (tests/data/argon2id_cryptography.json). How many run at
 # once is scheduling, bounded by `kdf_thread`.
 def _argon2(secret: bytes, salt: bytes, params: KdfParams) -> bytes:
-    return argon2_low_level.hash_secret_raw(
-        secret,
-        salt,
-        time_cost=params.iterations,
-        memory_cost=params.memory_kib,
-        parallelism=params.lanes,
-        hash_len=KEY_LEN,
-        type=argon2_low_level.Type.ID,
-        version=argon2_low_level.ARGON2_VERSION,
+    threads = min(_ARGON2_THREADS.get() or params.lanes, params.lanes)
+    if threads == params.lanes:
+        return argon2_low_level.hash_secret_raw(
+            secret,
+            salt,
+            time_cost=params.iterations,
+            memory_cost=params.memory_kib,
+            parallelism=params.lanes,
+            hash_len=KEY_LEN,
+            type=argon2_low_level.Type.ID,
+            version=argon2_low_level.ARGON2_VERSION,
+        )
+    return _argon2_fewer_threads(secret, salt, params, threads)
+
+
+# How many threads a derivation in this thread spreads its lanes over (None: one per
+# lane). Threads are scheduling only: the lanes, and so the key, are the same (RFC 9106
+# section 3.4; tests/test_kdf_pool.py checks it against the recorded keys).
+_ARGON2_THREADS: ContextVar[int | None] = ContextVar("argon2_threads", default=None)
+
+
+def argon2_on_one_thread() -> None:
+    """Derivations made from now on in the calling thread compute their lanes one after
+    another on it: `kdf_thread` asks this of status checks' threads, so a storm of
+    receipt guesses keeps to the one core it is given instead of all of them."""
+    _ARGON2_THREADS.set(1)
+
+
+_ARGON2_OK = 0  # argon2.h: ARGON2_OK
+_ARGON2_DEFAULT_FLAGS = 0  # argon2.h: ARGON2_DEFAULT_FLAGS, as argon2_hash uses
+
+
+def _argon2_fewer_threads(secret: bytes, salt: bytes, params: KdfParams, threads: int) -> bytes:
+    """The reference implementation's `argon2_ctx` (argon2-cffi's `core`), which takes the
+    thread count apart from the lanes; `hash_secret_raw` always uses one per lane."""
+    ffi = argon2_low_level.ffi
+    out = ffi.new("uint8_t[]", KEY_LEN)
+    password, salted = ffi.new("uint8_t[]", secret), ffi.new("uint8_t[]", salt)
+    context = ffi.new(
+        "argon2_context *",
+        {
+            "out": out,
+            "outlen": KEY_LEN,
+            "pwd": password,
+            "pwdlen": len(secret),
+            "salt": salted,
+            "saltlen": len(salt),
+            "secret": ffi.NULL,
+            "secretlen": 0,
+            "ad": ffi.NULL,
+            "adlen": 0,
+            "t_cost": params.iterations,
+            "m_cost": params.memory_kib,
+            "lanes": params.lanes,
+            "threads": threads,
+            "version": argon2_low_level.ARGON2_VERSION,
+            "allocate_cbk": ffi.NULL,
+            "free_cbk": ffi.NULL,
+            "flags": _ARGON2_DEFAULT_FLAGS,
+        },
     )
+    result = argon2_low_level.core(context, argon2_low_level.Type.ID.value)
+    if result != _ARGON2_OK:
+        raise Argon2HashingError(argon2_low_level.error_to_str(result))
+    return bytes(ffi.buffer(out, KEY_LEN))
 
 
 def _expand(master: bytes, label: str) -> bytes:

@@ -36,6 +36,8 @@ from concurrent.futures import Future
 from enum import IntEnum
 from typing import Any, TypeVar
 
+from storage import crypto
+
 _T = TypeVar("_T")
 
 # Argon2id gets threads of its own. Deriving inside asyncio's default executor would
@@ -171,6 +173,8 @@ class KdfQueue:
 
     def _work(self, priority: Priority) -> None:
         _lower_priority(KDF_NICENESS if priority is Priority.HIGH else LOW_NICENESS)
+        if priority is Priority.LOW:  # a storm of status checks keeps to its one core
+            crypto.argon2_on_one_thread()
         while True:
             with self._ready:
                 self._idle[priority] += 1

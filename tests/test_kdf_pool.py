@@ -156,3 +156,34 @@ def _until(condition: Callable[[], bool]) -> None:
 
 def test_the_pool_is_sized_by_the_cores_by_default() -> None:
     assert KdfQueue().workers == kdf_thread.default_workers() >= 1
+
+
+@pytest.mark.parametrize("case", FIXTURES["receipts"], ids=lambda c: str(c["kdf"]))
+def test_status_checks_lanes_on_one_thread_give_the_same_keys(
+    case: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Status checks' threads compute their lanes one after another (issue 15, the
+    storm keeps to one core); the keys must be exactly those of all lanes at once."""
+    found: list[crypto.ReceiptKeys] = []
+    threads_asked: list[int] = []
+    real = crypto._argon2_fewer_threads
+
+    def spy(secret: bytes, salt: bytes, params: KdfParams, threads: int) -> bytes:
+        threads_asked.append(threads)
+        return real(secret, salt, params, threads)
+
+    monkeypatch.setattr(crypto, "_argon2_fewer_threads", spy)
+
+    def on_one_thread() -> None:
+        crypto.argon2_on_one_thread()
+        found.append(
+            crypto.derive_receipt_keys(case["code"], _b(case["salt"]), KdfParams(**case["kdf"]))
+        )
+
+    worker = threading.Thread(target=on_one_thread)
+    worker.start()
+    worker.join()
+    assert found[0].lookup == _b(case["lookup"])
+    assert found[0].wrap_key == _b(case["wrap_key"])
+    lanes = KdfParams(**case["kdf"]).lanes
+    assert threads_asked == ([1] if lanes > 1 else [])
