@@ -14,7 +14,10 @@ start before any queued status check or withdraw-by-code (`LOW`, chosen by the c
 with `low_priority()`); status checks never take the last free slot of the pool, so a
 filing student or a logging-in adviser starts deriving at once even during a storm of
 receipt guesses; and status checks run on threads niced further than filing's
-(`LOW_NICENESS`), so the filing derivation gets most of the cores while both run.
+(`LOW_NICENESS`), so the filing derivation gets most of the cores while both run;
+and they compute their lanes one after another on their own thread
+(`crypto.argon2_on_one_thread`: the same key), so a storm of them keeps to the one core
+its slot is given and leaves the other to the event loop.
 (With one core there is one slot: then a high-priority job waits for at most the one
 derivation already running.) Queued status checks are bounded: beyond `max_low`
 waiting, a new one is refused at once with `KdfBusy` (the caller says "busy, try again
