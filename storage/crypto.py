@@ -381,18 +381,7 @@ class KdfParams:
 # once is scheduling, bounded by `kdf_thread`.
 def _argon2(secret: bytes, salt: bytes, params: KdfParams) -> bytes:
     threads = min(_ARGON2_THREADS.get() or params.lanes, params.lanes)
-    if threads == params.lanes:
-        return argon2_low_level.hash_secret_raw(
-            secret,
-            salt,
-            time_cost=params.iterations,
-            memory_cost=params.memory_kib,
-            parallelism=params.lanes,
-            hash_len=KEY_LEN,
-            type=argon2_low_level.Type.ID,
-            version=argon2_low_level.ARGON2_VERSION,
-        )
-    return _argon2_fewer_threads(secret, salt, params, threads)
+    return _argon2_on_threads(secret, salt, params, threads)
 
 
 # How many threads a derivation in this thread spreads its lanes over (None: one per
@@ -412,9 +401,10 @@ _ARGON2_OK = 0  # argon2.h: ARGON2_OK
 _ARGON2_DEFAULT_FLAGS = 0  # argon2.h: ARGON2_DEFAULT_FLAGS, as argon2_hash uses
 
 
-def _argon2_fewer_threads(secret: bytes, salt: bytes, params: KdfParams, threads: int) -> bytes:
+def _argon2_on_threads(secret: bytes, salt: bytes, params: KdfParams, threads: int) -> bytes:
     """The reference implementation's `argon2_ctx` (argon2-cffi's `core`), which takes the
-    thread count apart from the lanes; `hash_secret_raw` always uses one per lane."""
+    thread count apart from the lanes (`hash_secret_raw` always uses one per lane): one
+    call for every derivation, whatever its thread count."""
     ffi = argon2_low_level.ffi
     out = ffi.new("uint8_t[]", KEY_LEN)
     password, salted = ffi.new("uint8_t[]", secret), ffi.new("uint8_t[]", salt)
