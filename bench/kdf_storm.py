@@ -18,7 +18,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -164,6 +164,11 @@ async def measure(rounds: int = 5, storm: int = 20) -> StormResult:
 def as_dict(r: StormResult) -> dict[str, Any]:
     """For the bench's results JSON (bench/report.py renders it)."""
     return {**asdict(r), "file_ratio": r.file_ratio, "login_ratio": r.login_ratio}
+
+
+def from_dict(data: dict[str, Any]) -> StormResult:
+    """`as_dict` read back (its ratios are properties again)."""
+    return StormResult(**{f.name: data[f.name] for f in fields(StormResult)})
 
 
 def table(r: StormResult) -> str:

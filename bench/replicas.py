@@ -120,10 +120,12 @@ async def one_run(replicas: int, seconds: float, students: int, tmp: Path) -> Ru
     )  # fmt: skip
 
 
-def table(runs: list[Run]) -> str:
+def table(runs: list[Run], cores: int | None = None) -> str:
+    """`cores`: of the machine the runs were made on (default: this one)."""
     base = runs[0].turns_per_s
     lines = [
-        f"Machine: {os.cpu_count()} cores. Conversation turns through HAProxy, PostgreSQL.",
+        f"Machine: {cores or os.cpu_count()} cores. Conversation turns through HAProxy, "
+        "PostgreSQL.",
         "",
         "| replicas | turns/s | ratio | p50 / p99 (ms) | CPU (cores): replicas · PostgreSQL · "
         "proxy · harness · the rest of the machine | errors |",

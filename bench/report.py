@@ -6,6 +6,8 @@ import math
 from pathlib import Path
 from typing import Any
 
+from bench import kdf_storm, replicas
+
 BEGIN = "<!-- bench:begin (written by `make bench`; edit outside the markers) -->"
 END = "<!-- bench:end -->"
 LOADED = 0.25  # cores used by other processes on average: the numbers are then noisy
@@ -455,41 +457,15 @@ def _targets(results: dict[str, Any]) -> list[str]:
 
 
 def _storm_and_replicas(results: dict[str, Any]) -> list[str]:
-    """The detail behind 4b and 6."""
+    """The detail behind 4b and 6, in the tables their own commands print."""
     out: list[str] = []
     storm: Any = results.get("kdf_storm")
     if _usable(storm):
-        out += [
-            "",
-            f"| {storm['storm']} status checks at once (in-process, SQLite), "
-            f"{storm['rounds']} rounds | quiet | storm | ratio |",
-            "|---|---|---|---|",
-            f"| student files | {storm['file_quiet']:.2f} s | {storm['file_storm']:.2f} s "
-            f"| {storm['file_ratio']:.2f}× |",
-            f"| adviser logs in | {storm['login_quiet']:.2f} s | {storm['login_storm']:.2f} s "
-            f"| {storm['login_ratio']:.2f}× |",
-        ]
+        out += ["", kdf_storm.table(kdf_storm.from_dict(storm))]
     rep: Any = results.get("replicas")
     if _usable(rep) and rep.get("runs"):
-        base = rep["runs"][0]["turns_per_s"]
-        out += [
-            "",
-            f"| replicas behind HAProxy, PostgreSQL ({rep['students']} students, "
-            f"{rep['seconds']:.0f} s each) | turns/s | ratio | p50 / p99 (ms) | CPU (cores): "
-            "replicas · PostgreSQL · proxy · harness · the rest of the machine | errors |",
-            "|---|---|---|---|---|---|",
-        ]
-        for r in rep["runs"]:
-            cpu = r["cpu"]
-            mine = sum(v for k, v in cpu.items() if k.startswith("replica"))
-            out.append(
-                f"| {r['replicas']} | {r['turns_per_s']:.1f} | "
-                f"{r['turns_per_s'] / base if base else math.nan:.2f}× "
-                f"| {_n(r['p50_ms'])} / {_n(r['p99_ms'])} | {mine:.2f} · "
-                f"{cpu.get('postgres', 0):.2f} · {cpu.get('haproxy', 0):.2f} · "
-                f"{cpu.get('harness', 0):.2f} · {cpu.get('everything else', 0):.2f} "
-                f"| {r['errors']} |"
-            )
+        runs = [replicas.Run(**r) for r in rep["runs"]]
+        out += ["", replicas.table(runs, rep.get("cores"))]
     return out
 
 
