@@ -25,13 +25,14 @@ from typing import Any
 
 import yaml
 
-from bot.config import load_settings
-from bot.container import Container, build_container
-from bot.followup import FollowUpActions
-from storage import crypto, kdf_thread
-from storage.accounts import LoggedIn, make_credentials
-from storage.kdf_thread import in_kdf_thread
-from storage.reports import NewReport, Recipient
+from bot.app.container import Container, build_container
+from bot.app.settings import load_settings
+from bot.intake.student_actions import FollowUpActions
+from storage import crypto
+from storage.crypto import kdf_thread
+from storage.crypto.kdf_thread import in_kdf_thread
+from storage.repositories.accounts import LoggedIn, make_credentials
+from storage.repositories.reports import NewReport, Recipient
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSPHRASE = "correct horse battery staple"

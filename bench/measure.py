@@ -11,8 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from bench.students import Record, Turn
-from storage import kdf_thread
-from storage.crypto import KdfParams, derive_receipt_keys, generate_receipt
+from storage.crypto import KdfParams, derive_receipt_keys, generate_receipt, kdf_thread
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -79,8 +78,8 @@ def argon2_cost(repeat: int = 5) -> dict[str, float]:
 def validation_cost(repeat: int = 2000) -> dict[str, float]:
     """What the stand-in spends checking one sendMessage (9 buttons, HTML) and one
     getUpdates against the spec — to know it is not what limits the harness."""
-    from tests.standin.spec import load_spec
-    from tests.standin.validate import Checker
+    from standins.spec import load_spec
+    from standins.validate import Checker
 
     spec = load_spec()
     buttons = [[{"text": f"Keuze {i}", "callback_data": f"fb:grounds:v{i}"}] for i in range(9)]

@@ -85,7 +85,7 @@ class Child:
 
 
 def stagemeld(workdir: Path, config: Path) -> Child:
-    argv = [sys.executable, "-m", "bot.cli", "--config", str(config), "run", "--no-chat"]
+    argv = [sys.executable, "-m", "bot.app.cli", "--config", str(config), "run", "--no-chat"]
     return Child(argv, workdir, "Telegram: polling")
 
 

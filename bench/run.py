@@ -249,7 +249,7 @@ def top_of_profile(raw: str, top: int = 15) -> dict[str, Any]:
 
 
 def _frame(frame: str) -> str:
-    """'handle (bot/turns.py:90)' -> 'handle (bot/turns.py)'; paths shortened."""
+    """'handle (bot/intake/turns.py:90)' -> 'handle (bot/intake/turns.py)'; paths shortened."""
     name, _, where = frame.partition(" (")
     path = where.rsplit(":", 1)[0].rstrip(")")
     for marker in ("site-packages/", "/lib/python3."):

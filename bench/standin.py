@@ -9,7 +9,7 @@ import time
 from collections import deque
 from typing import Any
 
-from tests.standin import BotAPIStandIn
+from standins import BotAPIStandIn
 
 ANSWERS = frozenset({"sendMessage", "editMessageText"})  # the calls that show a text
 

@@ -18,10 +18,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from storage.conversations import ChatRef, ConversationStore
-from storage.db import make_engine, migrate, session_factory
-from storage.draft_keys import DraftKeys
-from storage.updates import UpdateLog
+from storage.crypto.draft_keys import DraftKeys
+from storage.db.engine import make_engine, migrate, session_factory
+from storage.repositories.conversations import ChatRef, ConversationStore
+from storage.repositories.updates import UpdateLog
 
 ROUNDS = 3
 DRAFT = {"v": 1, "engine": {"step": "story", "answers": {"story": "x" * 200}}, "channel": {}}

@@ -20,7 +20,7 @@ import yaml
 from bench import procs
 from bench.measure import percentile
 from bench.run import Plan
-from tests.standin.whatsapp import CloudAPIStandIn
+from standins.whatsapp import CloudAPIStandIn
 from tests.whatsapp_harness import WaStudent, file_report_wa, whatsapp_section
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -187,7 +187,7 @@ WEB_KEYS = frozenset(
 )
 
 # WhatsApp's own texts. Besides these, `wa_<label key>` may give any button label a
-# WhatsApp-length version (bot/whatsapp/labels.py); those are optional.
+# WhatsApp-length version (bot/channels/whatsapp/labels.py); those are optional.
 WHATSAPP_KEYS = frozenset(
     {
         "wa_list_button",

@@ -1,5 +1,5 @@
 """Hypothesis strategies for whole Bot API updates, built from the spec's types
-(tests/standin/botapi/api.json) rather than by hand, so every kind of content the API can
+(standins/botapi/api.json) rather than by hand, so every kind of content the API can
 carry — photos, polls, stories, giveaways, payments, forwarded origins … — turns up.
 
 An object gets its required fields and a few optional ones; deeper down only the required
@@ -17,7 +17,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from tests.standin.spec import FieldSpec, load_spec
+from standins.spec import FieldSpec, load_spec
 
 SPEC = load_spec()
 PRIVATE = (1, 2, 3)

@@ -9,9 +9,9 @@ from datetime import datetime, timedelta
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from storage import crypto
-from storage.accounts import Accounts, LoggedIn, make_credentials
-from storage.keys import KeyStore
-from storage.reports import NewReport, Recipient, ReportStore
+from storage.crypto.keys import KeyStore
+from storage.repositories.accounts import Accounts, LoggedIn, make_credentials
+from storage.repositories.reports import NewReport, Recipient, ReportStore
 
 PASSPHRASE = "een lange wachtzin voor de console"
 

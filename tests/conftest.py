@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.config import Settings, load_settings
+from bot.app.settings import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 FAST_ARGON2 = {"iterations": 1, "lanes": 1, "memory_kib": 1024}

@@ -14,15 +14,15 @@ import httpx
 import yaml
 from starlette.routing import Mount
 
-from bot.config import load_settings
-from bot.container import Container, build_container
-from bot.web.server import make_app
+from bot.app.container import Container, build_container
+from bot.app.settings import load_settings
+from bot.channels.http.server import make_app
 from escalation.console import Console, ConsoleConfig, console_app
 from storage import crypto
-from storage.accounts import Accounts
-from storage.cases import Cases
-from storage.console_sessions import ConsoleSessions
-from storage.feedback import FeedbackStore
+from storage.repositories.accounts import Accounts
+from storage.repositories.cases import Cases
+from storage.repositories.console_sessions import ConsoleSessions
+from storage.repositories.feedback import FeedbackStore
 from tests.case_helpers import PASSPHRASE, Enrolled, enrol
 from tests.conftest import base_config
 from tests.storage_backends import Clock

@@ -23,13 +23,13 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from standins import BotAPIStandIn
 from storage.crypto import derive_receipt_keys
-from storage.db import make_engine, session_factory
-from storage.keys import KeyStore
-from storage.models import Report
-from storage.reports import ReportStore
+from storage.crypto.keys import KeyStore
+from storage.db.engine import make_engine, session_factory
+from storage.db.models import Report
+from storage.repositories.reports import ReportStore
 from tests.harness import RECEIPT, keyboard_of, values_of
-from tests.standin import BotAPIStandIn
 from tests.storage_helpers import status
 
 STORY = "Bij het gesprek vroegen ze of ik mijn hoofddoek af zou doen."

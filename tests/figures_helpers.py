@@ -111,8 +111,8 @@ async def insert_rows(sessions, rows: Sequence[StatRow], server) -> list[str]:  
     their deadlines, and an audit hand-over entry for each handed-over one."""
     import uuid
 
-    from storage import audit
-    from storage.models import Deadline, Report
+    from storage.db.models import Deadline, Report
+    from storage.repositories import audit
 
     ids = []
     async with sessions() as session, session.begin():

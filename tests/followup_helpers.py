@@ -8,12 +8,13 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 
-from bot.config import Settings
-from storage import crypto, thread
-from storage.db import make_engine, session_factory
-from storage.models import Attachment, Message, Report, ReportField, SealedKey
-from storage.reports import report_private_key
-from storage.thread import message_field
+from bot.app.settings import Settings
+from storage import crypto
+from storage.crypto import thread
+from storage.crypto.thread import message_field
+from storage.db.engine import make_engine, session_factory
+from storage.db.models import Attachment, Message, Report, ReportField, SealedKey
+from storage.repositories.reports import report_private_key
 
 
 class Adviser:

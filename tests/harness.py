@@ -19,11 +19,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bot.config import Settings
-from bot.container import Container
-from bot.runtime import serve
-from bot.telegram.callbacks import FlowButton
-from tests.standin import BotAPIStandIn
+from bot.app.container import Container
+from bot.app.runtime import serve
+from bot.app.settings import Settings
+from bot.channels.telegram.callbacks import FlowButton
+from standins import BotAPIStandIn
 
 RECEIPT = re.compile(r"\b(\d{4}) (\d{4}) (\d{4}) (\d{4})\b")
 TOKEN = "123456:TEST-token"  # the bot token every test's Bot API stand-in expects
@@ -205,7 +205,7 @@ def grep_files(root: Path, needle: bytes) -> list[Path]:
 
 def cli(config: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", "--config", str(config), *args],
+        [sys.executable, "-m", "bot.app.cli", "--config", str(config), *args],
         input=stdin,
         capture_output=True,
         text=True,
@@ -215,7 +215,7 @@ def cli(config: Path, *args: str, stdin: str = "") -> subprocess.CompletedProces
 
 
 def stagemeld() -> list[str]:
-    return [sys.executable, "-m", "bot.cli"]
+    return [sys.executable, "-m", "bot.app.cli"]
 
 
 class Process:

@@ -23,9 +23,9 @@ import aiohttp
 import pytest
 import yaml
 
+from standins import BotAPIStandIn
 from tests.conftest import base_config
 from tests.harness import TOKEN
-from tests.standin import BotAPIStandIn
 
 HAPROXY = "/usr/sbin/haproxy"
 HOOK = "/telegram/webhook"

@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from storage.attempts import StatusAttempts
 from storage.crypto import KdfParams, derive_receipt_keys, generate_receipt
-from storage.db import make_engine, migrate, session_factory
+from storage.db.engine import make_engine, migrate, session_factory
+from storage.repositories.attempts import StatusAttempts
 
 KEYSPACE = 10**16
 HOUR = timedelta(hours=1)

@@ -21,8 +21,8 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from storage.crypto import KdfParams
-from storage.db import make_engine, migrate, session_factory
-from storage.keys import KeyStore
+from storage.crypto.keys import KeyStore
+from storage.db.engine import make_engine, migrate, session_factory
 
 FAST = KdfParams(iterations=1, lanes=1, memory_kib=1024)
 PG_HOST, PG_PORT, PG_DB = "127.0.0.1", 5432, "test"

@@ -15,15 +15,15 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import select, update
 
 from storage import crypto
-from storage.advisers import AdviserKeys
 from storage.crypto import KEY_LEN, NONCE_LEN, CryptoError, generate_keypair, unprotect_private_key
-from storage.db import make_engine, session_factory
-from storage.kdf_thread import in_kdf_thread
-from storage.keys import KeyStore
-from storage.models import AdviserKey, Report
-from storage.reports import Recipient, ReportStore, report_content
-from storage.rows import rowcount
-from storage.sealed_keys import open_adviser_copy
+from storage.crypto.kdf_thread import in_kdf_thread
+from storage.crypto.keys import KeyStore
+from storage.crypto.sealed_keys import open_adviser_copy
+from storage.db.engine import make_engine, session_factory
+from storage.db.models import AdviserKey, Report
+from storage.db.rows import rowcount
+from storage.repositories.advisers import AdviserKeys
+from storage.repositories.reports import Recipient, ReportStore, report_content
 from vocabulary import ReportStatus
 
 

@@ -13,14 +13,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
-from bot.config import Settings
-from bot.container import build_container
-from bot.reporting import file_draft
+from bot.app.container import build_container
+from bot.app.settings import Settings
+from bot.intake.filing import file_draft
 from dialogues import Draft
 from storage import crypto
-from storage.accounts import LoggedIn, LoginRefused, NewCredentials
 from storage.crypto import private_key_from_text
-from storage.models import AdviserAccount, AuditEntry, Enrolment
+from storage.db.models import AdviserAccount, AuditEntry, Enrolment
+from storage.repositories.accounts import LoggedIn, LoginRefused, NewCredentials
 from tests.harness import cli
 from tests.storage_helpers import read_as_adviser, unlock
 
@@ -188,7 +188,7 @@ def test_the_recovery_key_goes_to_a_terminal_or_to_a_new_0600_file_never_the_log
     one never overwrites the first) and the log names the file, not the key."""
     import io
 
-    from bot.container import hand_out_recovery_key
+    from bot.app.container import hand_out_recovery_key
 
     class Terminal(io.StringIO):
         def isatty(self) -> bool:
@@ -216,7 +216,7 @@ def test_every_start_warns_while_the_recovery_key_file_is_on_the_server(
     disk copy taken before the operator moves it offline would read everything."""
     import io
 
-    from bot.container import hand_out_recovery_key, warn_about_recovery_file
+    from bot.app.container import hand_out_recovery_key, warn_about_recovery_file
 
     assert warn_about_recovery_file(tmp_path / "keys") == []
     written = hand_out_recovery_key(

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.config import ConfigError, TelegramMode, load_settings, stale_contacts
+from bot.app.settings import ConfigError, TelegramMode, load_settings, stale_contacts
 from dialogues.keys import ELSEWHERE_KINDS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -180,7 +180,7 @@ def test_cli_prints_one_line_and_exits_2(tmp_path: Path) -> None:
     data["organizations"].append(dict(data["organizations"][-1], id="second-network"))
     path = write(tmp_path, data)
     proc = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "--config", str(path), "check-config"],
+        [sys.executable, "-m", "bot.app.cli", "--config", str(path), "check-config"],
         capture_output=True,
         text=True,
         cwd=tmp_path,
@@ -204,7 +204,7 @@ COMMANDS = (
 
 @pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
 def test_config_is_read_before_or_after_any_subcommand(command: tuple[str, ...]) -> None:
-    from bot.cli import parser
+    from bot.app.cli import parser
 
     before = parser().parse_args(["--config", "a.yaml", *command])
     after = parser().parse_args([*command, "--config", "a.yaml"])
@@ -220,7 +220,7 @@ def test_the_command_line_takes_config_on_either_side(tmp_path: Path, where: str
         flag = ("--config", str(config))
         args = (*flag, *command) if where == "before" else (*command, *flag)
         return subprocess.run(
-            [sys.executable, "-m", "bot.cli", *args],
+            [sys.executable, "-m", "bot.app.cli", *args],
             capture_output=True,
             text=True,
             cwd=tmp_path,

@@ -15,15 +15,15 @@ import pytest
 import yaml
 from playwright.async_api import Browser, Page, Request, Route
 
-from bot.config import Settings, load_settings
-from bot.container import build_container
-from bot.runtime import serve
+from bot.app.container import build_container
+from bot.app.runtime import serve
+from bot.app.settings import Settings, load_settings
+from standins import BotAPIStandIn
 from storage import crypto
 from tests import browser as browser_fixture
 from tests.case_helpers import PASSPHRASE as PASSPHRASE_CASES
 from tests.conftest import base_config
 from tests.harness import TOKEN, Student, cli, file_report
-from tests.standin import BotAPIStandIn
 
 browser = browser_fixture.browser
 PASSPHRASE = "een lange wachtzin in de browser"
@@ -217,7 +217,7 @@ async def test_the_header_fits_at_1366_pixels(browser: Browser, tmp_path: Path) 
     """Issue 11, item 18: a laptop's 1,366 px: no page of the console scrolls sideways,
     in Dutch or English, for the coordinator (the longest header: every link, the
     longest name) or an adviser with a report open."""
-    from bot.web.server import WebServer
+    from bot.channels.http.server import WebServer
     from tests.case_helpers import file_for
     from tests.console_client import console_container, make_world
 

@@ -10,10 +10,10 @@ import pytest
 import yaml
 from sqlalchemy import select
 
-from bot.config import load_settings
-from bot.container import Container, build_container
-from storage.models import AuditEntry, Report
-from storage.reports import Recipient
+from bot.app.container import Container, build_container
+from bot.app.settings import load_settings
+from storage.db.models import AuditEntry, Report
+from storage.repositories.reports import Recipient
 from tests.case_helpers import file_for
 from tests.conftest import base_config
 from tests.console_client import ConsoleWorld, make_world

@@ -16,10 +16,11 @@ import pytest
 from sqlalchemy import func, select
 from starlette.routing import Route
 
-from bot.container import Container
+from bot.app.container import Container
 from escalation.console import console_app
-from storage import crypto, thread
-from storage.models import Attachment, Deadline, Message, Report, SealedKey
+from storage import crypto
+from storage.crypto import thread
+from storage.db.models import Attachment, Deadline, Message, Report, SealedKey
 from tests.case_helpers import PASSPHRASE, file_for
 from tests.console_client import ConsoleWorld, console_container, make_world
 
@@ -287,7 +288,7 @@ async def test_the_overview_shows_the_audit_head_and_a_cut_tail(world: ConsoleWo
     (the last two entries deleted and `audit_head` rewritten with plain SQL)."""
     from sqlalchemy import delete, update
 
-    from storage.models import AuditEntry, AuditHead
+    from storage.db.models import AuditEntry, AuditHead
 
     hhs = await world.enrol("hhs-vp")
     coordinator = await world.enrol("denhaag-coordinator")

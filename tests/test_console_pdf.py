@@ -18,7 +18,7 @@ import pytest
 from escalation.console import pdf
 from escalation.console.sheet import Names
 from escalation.console.texts import ConsoleTexts
-from storage.cases import CaseSummary, CaseThreadItem, CaseView, DeadlineView
+from storage.repositories.cases import CaseSummary, CaseThreadItem, CaseView, DeadlineView
 from tests.case_helpers import Enrolled, file_for
 from tests.console_client import ConsoleWorld, console_container, make_world
 

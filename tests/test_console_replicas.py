@@ -20,11 +20,11 @@ import pytest
 import yaml
 from sqlalchemy import func, select
 
-from bot.config import load_settings
-from bot.container import Container, build_container
+from bot.app.container import Container, build_container
+from bot.app.settings import load_settings
 from escalation.console.sessions import COOKIE
 from storage import crypto
-from storage.models import ConsoleSessionRow
+from storage.db.models import ConsoleSessionRow
 from tests.case_helpers import file_for
 from tests.conftest import base_config
 from tests.console_client import BASE, ConsoleWorld, make_world, now_clock

@@ -11,8 +11,8 @@ import threading
 
 import pytest
 
-from storage import crypto, kdf_thread
-from storage.crypto import CryptoError, KdfParams, ServerKey
+from storage import crypto
+from storage.crypto import CryptoError, KdfParams, ServerKey, kdf_thread
 from vocabulary import format_receipt
 
 FAST = KdfParams(iterations=1, lanes=1, memory_kib=1024)

@@ -16,16 +16,17 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from sqlalchemy import delete, select, update
 
-from storage import audit, crypto
-from storage.accounts import Accounts
-from storage.advisers import AdviserKeys
-from storage.audit_anchor import read as read_anchor
-from storage.cases import Cases
-from storage.keys import KeyStore
-from storage.models import AdviserKey, AuditEntry, AuditHead, Message, Report, SealedKey
-from storage.reports import NewReport, Recipient, ReportStore
-from storage.sealed_keys import KeyNotAuthentic
-from storage.student import StudentSide
+from storage import crypto
+from storage.crypto.audit_anchor import read as read_anchor
+from storage.crypto.keys import KeyStore
+from storage.crypto.sealed_keys import KeyNotAuthentic
+from storage.db.models import AdviserKey, AuditEntry, AuditHead, Message, Report, SealedKey
+from storage.repositories import audit
+from storage.repositories.accounts import Accounts
+from storage.repositories.advisers import AdviserKeys
+from storage.repositories.cases import Cases
+from storage.repositories.reports import NewReport, Recipient, ReportStore
+from storage.repositories.student import StudentSide
 from tests import storage_backends
 from tests.case_helpers import enrol, file_for, login
 from tests.storage_backends import Backend, Clock

@@ -10,21 +10,21 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from escalation.deadlines import (
+from escalation.casework.deadlines import (
     DeadlinePolicy,
     add_working_days,
     due_dates,
     escalate_due,
     months_later,
 )
-from escalation.directory import Adviser, Directory, Organization
-from storage import audit
-from storage.advisers import AdviserKeys
-from storage.db import make_engine, session_factory
-from storage.deadlines import DeadlineStore, mark_met
-from storage.keys import KeyStore
-from storage.models import Notification
-from storage.reports import NewReport, Recipient, ReportStore
+from escalation.casework.directory import Adviser, Directory, Organization
+from storage.crypto.keys import KeyStore
+from storage.db.engine import make_engine, session_factory
+from storage.db.models import Notification
+from storage.repositories import audit
+from storage.repositories.advisers import AdviserKeys
+from storage.repositories.deadlines import DeadlineStore, mark_met
+from storage.repositories.reports import NewReport, Recipient, ReportStore
 from tests import storage_backends
 from tests.storage_backends import Backend, Clock
 from tests.storage_helpers import enrolled

@@ -8,11 +8,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.config import Settings
-from bot.container import build_container
-from bot.demo import enrol_demo_advisers, is_loopback
+from bot.app.container import build_container
+from bot.app.demo import enrol_demo_advisers, is_loopback
+from bot.app.settings import Settings
 from storage import crypto
-from storage.accounts import LoggedIn
+from storage.repositories.accounts import LoggedIn
 from tests.harness import cli
 
 

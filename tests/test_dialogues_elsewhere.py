@@ -93,8 +93,8 @@ def test_a_route_the_engine_cannot_word_stops_start_up(route: HelpRoute, words: 
 def test_the_shipped_config_reaches_the_engine_and_every_place_is_worded() -> None:
     from pathlib import Path
 
-    from bot.config import load_settings
-    from bot.container import help_routes
+    from bot.app.container import help_routes
+    from bot.app.settings import load_settings
 
     settings = load_settings(Path(__file__).resolve().parents[1] / "config.yaml")
     routes = help_routes(settings)

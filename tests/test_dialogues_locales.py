@@ -46,7 +46,7 @@ def test_no_text_is_left_unused() -> None:
     used = required_keys(ENGINE.flow, CONTEXT) | {"opt_visibility_school_and_workplace"}
     used |= synonym_keys(ENGINE.flow, CONTEXT)
     flow_extras = {f"opt_{s.id}_{o}" for s in ENGINE.flow.steps for o in s.options}
-    # WhatsApp-length labels (bot/whatsapp/labels.py) shorten a label that exists.
+    # WhatsApp-length labels (bot/channels/whatsapp/labels.py) shorten a label that exists.
     short_labels = {k for k in NL if k.startswith("wa_") and k[3:] in NL}
     assert set(NL) - used - flow_extras - short_labels == set()
 

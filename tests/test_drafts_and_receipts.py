@@ -13,16 +13,16 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from bot.config import Settings
-from bot.container import Container, build_container
-from bot.reply_token import TTL, make_token, read_token
-from bot.reporting import file_draft
-from bot.turns import TurnResult, Turns
-from bot.visits import GRACE, Visits
+from bot.app.container import Container, build_container
+from bot.app.settings import Settings
+from bot.intake.filing import file_draft
+from bot.intake.reply_token import TTL, make_token, read_token
+from bot.intake.turns import TurnResult, Turns
+from bot.intake.visits import GRACE, Visits
 from dialogues import Command, Draft, Input, Press, Text
 from storage import crypto
-from storage.conversations import ChatRef
-from storage.models import Conversation
+from storage.db.models import Conversation
+from storage.repositories.conversations import ChatRef
 from tests.storage_helpers import opens_under_the_old_draft_scheme
 
 CODE = re.compile(r"\d{4} \d{4} \d{4} \d{4}")

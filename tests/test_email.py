@@ -22,17 +22,17 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from sqlalchemy import select
 
-from bot.config import Settings
-from escalation.directory import Adviser, Directory, Organization
-from escalation.email import EmailSender, SmtpConfig
-from escalation.notify import Notice, deliver_due
-from storage.keys import KeyStore
-from storage.models import Notification
-from storage.outbox import Outbox
-from storage.reports import NewReport, ReportStore
+from bot.app.settings import Settings
+from escalation.casework.directory import Adviser, Directory, Organization
+from escalation.casework.email import EmailSender, SmtpConfig
+from escalation.casework.notify import Notice, deliver_due
+from standins import BotAPIStandIn
+from storage.crypto.keys import KeyStore
+from storage.db.models import Notification
+from storage.repositories.outbox import Outbox
+from storage.repositories.reports import NewReport, ReportStore
 from tests import storage_backends
 from tests.harness import TOKEN, RunningService, Student, file_report, free_port
-from tests.standin import BotAPIStandIn
 from tests.storage_backends import Backend, Clock
 
 backend = storage_backends.backend

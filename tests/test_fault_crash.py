@@ -29,11 +29,11 @@ from typing import Any
 import pytest
 import yaml
 
+from standins import BotAPIStandIn
+from standins.records import Call, Fault
 from tests.conftest import base_config
 from tests.faults import FILED, ChatWatch, Wanderer, check_reports
 from tests.harness import TOKEN, Process
-from tests.standin import BotAPIStandIn
-from tests.standin.records import Call, Fault
 
 
 @pytest.fixture

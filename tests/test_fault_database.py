@@ -24,11 +24,11 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import Pool
 
-from bot.config import Settings
-from storage.reports import ReportStore
+from bot.app.settings import Settings
+from standins import BotAPIStandIn
+from storage.repositories.reports import ReportStore
 from tests.faults import ChatWatch, Wanderer, check_reports
 from tests.harness import FILED, RECEIPT, TOKEN, RunningService, Student, V
-from tests.standin import BotAPIStandIn
 from tests.storage_backends import postgres_database
 
 TRY_AGAIN = "momentje"  # nl error_try_again: "Probeer het over een momentje opnieuw."

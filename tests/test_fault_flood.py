@@ -14,10 +14,10 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 
-from bot.config import Settings
+from bot.app.settings import Settings
+from standins import BotAPIStandIn
 from tests.faults import ChatWatch, Wanderer
 from tests.harness import TOKEN, RunningService
-from tests.standin import BotAPIStandIn
 
 FLOODER = 6666
 LIMIT = 30  # conversation.messages_per_minute, the default

@@ -20,11 +20,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Settings
+from bot.app.settings import Settings
+from standins import BotAPIStandIn
+from standins.records import Call, Fault
 from tests.faults import check_reports
 from tests.harness import FILED, RECEIPT, TOKEN, RunningService, Student, V, file_report
-from tests.standin import BotAPIStandIn
-from tests.standin.records import Call, Fault
 
 REFERENCE = re.compile(r"SM-[A-Z0-9]{4}-[A-Z0-9]{4}")
 FAULT_RATE = 0.2

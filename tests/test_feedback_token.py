@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.reply_token import FEEDBACK, TTL, make_token, read_token
+from bot.intake.reply_token import FEEDBACK, TTL, make_token, read_token
 from storage.crypto import EphemeralKey
 
 NOW = datetime(2026, 3, 17, 14, 0, tzinfo=UTC)

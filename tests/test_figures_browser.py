@@ -14,9 +14,9 @@ import pytest
 import yaml
 from playwright.async_api import Browser, Page, Request, Route
 
-from bot.config import load_settings
-from bot.demo import enrol_demo_advisers
-from bot.runtime import serve
+from bot.app.demo import enrol_demo_advisers
+from bot.app.runtime import serve
+from bot.app.settings import load_settings
 from storage import crypto
 from tests import browser as browser_fixture
 from tests.conftest import base_config

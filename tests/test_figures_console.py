@@ -16,18 +16,18 @@ from pypdf import PdfReader
 from sqlalchemy import select
 from starlette.routing import Mount
 
-from bot.config import load_settings
-from bot.container import Container, build_container
-from bot.web.headers import CSP
-from bot.web.routes import web_routes
-from bot.web.server import make_app
+from bot.app.container import Container, build_container
+from bot.app.routes import web_routes
+from bot.app.settings import load_settings
+from bot.channels.http.headers import CSP
+from bot.channels.http.server import make_app
 from escalation.console import console_app
 from escalation.console.public_figures import public_routes
 from escalation.console.texts import ConsoleTexts
 from escalation.figures.rows import last_completed_year
 from escalation.figures.service import FigureService, Period
 from escalation.figures.sheet import sections, summary
-from storage.models import AuditEntry
+from storage.db.models import AuditEntry
 from tests.conftest import base_config
 from tests.console_client import ConsoleWorld, make_world
 from tests.figures_helpers import insert_rows, random_rows
@@ -239,7 +239,7 @@ async def test_the_public_page_is_off_unless_configured(container: Container) ->
 async def test_the_reflection_report_quotes_what_the_quote_source_gives(
     world: ConsoleWorld,
 ) -> None:
-    """The quotes come from an injected source (storage/feedback.py's quotable
+    """The quotes come from an injected source (storage/repositories/feedback.py's quotable
     feedback, wired by the service); only the network's coordinator gets them."""
     asked: list[tuple[str, object, object]] = []
 

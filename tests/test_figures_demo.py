@@ -7,14 +7,14 @@ from collections.abc import Callable
 
 from sqlalchemy import func, select
 
-from bot.config import Settings
-from bot.container import build_container
-from bot.demo import DEMO_REPORTS, seed_demo_reports
+from bot.app.container import build_container
+from bot.app.demo import DEMO_REPORTS, seed_demo_reports
+from bot.app.settings import Settings
 from escalation.figures.query import DEMO_PREFIX
 from escalation.figures.rows import last_completed_year, school_year
 from escalation.figures.service import FigureService
-from storage.clock import utcnow
-from storage.models import Report, SealedKey
+from storage.db.clock import utcnow
+from storage.db.models import Report, SealedKey
 
 
 async def test_the_demo_seeds_several_hundred_marked_reports_once(

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from escalation.directory import Directory, Organization
+from escalation.casework.directory import Directory, Organization
 from escalation.figures.rows import school_year
 from escalation.figures.service import FigureService, Period
-from storage.retention import Retention
+from storage.repositories.retention import Retention
 from tests import storage_backends
 from tests.figures_helpers import ORGS, counts_of, insert_rows, random_rows, recount
 from tests.storage_backends import Backend

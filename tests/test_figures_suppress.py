@@ -153,7 +153,7 @@ RECOUNTABLE = ("phase", "grounds", "level", "organization", "wants", "visibility
 def test_min_cell_below_three_is_refused_with_one_line(make_settings) -> None:  # type: ignore[no-untyped-def]
     import pytest
 
-    from bot.config import ConfigError
+    from bot.app.settings import ConfigError
 
     with pytest.raises(ConfigError) as refused:
         make_settings(statistics={"min_cell": 2})

@@ -19,15 +19,15 @@ import pytest
 from aiogram import Bot, Dispatcher
 from hypothesis import HealthCheck, given, settings
 
-from bot.config import Settings
-from bot.container import Container, build_container
-from bot.telegram.app import make_bot, make_dispatcher
-from bot.telegram.respond import CHANNEL
-from storage.conversations import ChatRef
+from bot.app.container import Container, build_container
+from bot.app.settings import Settings
+from bot.channels.telegram.app import make_bot, make_dispatcher
+from bot.channels.telegram.respond import CHANNEL
+from standins import BotAPIStandIn
+from standins import updates as build
+from storage.repositories.conversations import ChatRef
 from tests.botapi_strategies import CHATS, PRIVATE, WATCHED, updates
 from tests.harness import TOKEN
-from tests.standin import BotAPIStandIn
-from tests.standin import updates as build
 
 ANSWERING = ("sendMessage", "editMessageText")
 

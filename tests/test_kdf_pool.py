@@ -21,9 +21,9 @@ from typing import Any
 
 import pytest
 
-from storage import crypto, kdf_thread
-from storage.crypto import KdfParams
-from storage.kdf_thread import KdfBusy, KdfQueue, Priority
+from storage import crypto
+from storage.crypto import KdfParams, kdf_thread
+from storage.crypto.kdf_thread import KdfBusy, KdfQueue, Priority
 
 FIXTURES = json.loads(
     (Path(__file__).parent / "data" / "argon2id_cryptography.json").read_text("utf-8")

@@ -55,10 +55,10 @@ def test_every_package_imports_only_what_its_layer_allows() -> None:
 def test_the_guard_sees_a_forbidden_import() -> None:
     source = (
         "from __future__ import annotations\n"
-        "import storage.models\n"
+        "import storage.db.models\n"
         "from vocabulary import ReportStatus\n"
         "if True:\n"
-        "    from bot.config import Settings\n"
+        "    from bot.app.settings import Settings\n"
         "from . import sibling\n"
     )
     assert forbidden("dialogues", source, "dialogues/x.py") == [

@@ -20,21 +20,19 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import LargeBinary, inspect, select
 
-from bot.config import Settings
-from bot.container import build_container
-from bot.nudging import GiveUp, NudgeQueue, deliver_nudges
-from bot.reply_token import open_token
-from bot.reporting import file_draft
-from bot.turns import Turns
+from bot.app.container import build_container
+from bot.app.settings import Settings
+from bot.intake.filing import file_draft
+from bot.intake.nudging import GiveUp, NudgeQueue, deliver_nudges
+from bot.intake.reply_token import open_token
+from bot.intake.turns import Turns
 from dialogues import Command, Draft, Text
-from escalation.deadlines import due_dates
-from storage import audit, crypto, thread
-from storage.accounts import Accounts
-from storage.attempts import StatusAttempts
-from storage.cases import Cases
-from storage.clock import student_time
-from storage.keys import KeyStore
-from storage.models import (
+from escalation.casework.deadlines import due_dates
+from storage import crypto
+from storage.crypto import thread
+from storage.crypto.keys import KeyStore
+from storage.db.clock import student_time
+from storage.db.models import (
     Attachment,
     AuditEntry,
     Base,
@@ -46,9 +44,13 @@ from storage.models import (
     ReportField,
     StatusAttempt,
 )
-from storage.reports import NewReport, ReportStore
-from storage.student import StudentSide
-from storage.updates import UpdateLog
+from storage.repositories import audit
+from storage.repositories.accounts import Accounts
+from storage.repositories.attempts import StatusAttempts
+from storage.repositories.cases import Cases
+from storage.repositories.reports import NewReport, ReportStore
+from storage.repositories.student import StudentSide
+from storage.repositories.updates import UpdateLog
 from tests import storage_backends
 from tests.case_helpers import enrol, file_for, login
 from tests.storage_backends import Backend, Clock

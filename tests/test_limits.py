@@ -14,17 +14,18 @@ import httpx
 import pytest
 import yaml
 
-from bot.config import ConfigError, load_settings
-from bot.container import Container, build_container
-from bot.followup import FollowUpActions
-from bot.guessing import Claim, GuessLimits, Refused
-from bot.web.clients import ClientAddress
+from bot.app.container import Container, build_container
+from bot.app.settings import ConfigError, load_settings
+from bot.channels.http.clients import ClientAddress
+from bot.intake.guessing import Claim, GuessLimits, Refused
+from bot.intake.student_actions import FollowUpActions
 from dialogues import StatusLocked, StatusNotFound
+from escalation.casework.directory import Adviser
 from escalation.console.sessions import SessionStore
-from escalation.directory import Adviser
-from storage import crypto, kdf_thread
-from storage.accounts import Accounts, LoginRefused
-from storage.kdf_thread import KdfBusy, KdfQueue, Priority
+from storage import crypto
+from storage.crypto import kdf_thread
+from storage.crypto.kdf_thread import KdfBusy, KdfQueue, Priority
+from storage.repositories.accounts import Accounts, LoginRefused
 from tests import storage_backends
 from tests.case_helpers import enrol
 from tests.conftest import base_config

@@ -1,4 +1,4 @@
-"""bot/media_strip.py: what a photo or PDF says about its maker is gone before sealing;
+"""bot/intake/media_strip.py: what a photo or PDF says about its maker is gone before sealing;
 anything that is not a readable JPEG, PNG or PDF is refused, never passed on raw."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from bot.media_strip import Clean, Refused, sniff, strip
+from bot.intake.media_strip import Clean, Refused, sniff, strip
 from tests.media_files import (
     AUTHOR,
     COMMENT,

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Settings
-from bot.logs import setup_logging
+from bot.app.logs import setup_logging
+from bot.app.settings import Settings
+from standins import BotAPIStandIn
+from standins.whatsapp import CloudAPIStandIn
 from tests.harness import TOKEN, RunningService, Student, file_report, files_under, grep_files
-from tests.standin import BotAPIStandIn
-from tests.standin.whatsapp import CloudAPIStandIn
 from tests.whatsapp_harness import RunningWhatsApp, WaStudent, file_report_wa, whatsapp_settings
 
 CHAT = 55512345

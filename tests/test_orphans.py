@@ -16,13 +16,13 @@ import pytest
 import yaml
 from sqlalchemy import select
 
-from bot.config import load_settings
-from bot.container import Container, build_container
-from bot.recover import ALREADY, OTHER_ORG, RESEALED, recover
-from bot.runtime import serve
+from bot.app.container import Container, build_container
+from bot.app.recover import ALREADY, OTHER_ORG, RESEALED, recover
+from bot.app.runtime import serve
+from bot.app.settings import load_settings
 from storage.crypto import private_key_from_text
-from storage.models import AuditEntry, Report
-from storage.sealed_keys import orphan_counts
+from storage.crypto.sealed_keys import orphan_counts
+from storage.db.models import AuditEntry, Report
 from tests.case_helpers import PASSPHRASE, enrol, file_for
 from tests.conftest import base_config
 from tests.console_client import make_world
@@ -121,7 +121,7 @@ async def test_recover_reseals_orphans_to_an_enrolled_adviser_of_an_allowed_org(
         reference = (await session.get(Report, report_id)).reference  # type: ignore[union-attr]
 
     command = [
-        sys.executable, "-m", "bot.cli", "--config", str(tmp_path / "config.yaml"), "recover",
+        sys.executable, "-m", "bot.app.cli", "--config", str(tmp_path / "config.yaml"), "recover",
         "--to", "mondriaan-vp", "--orphans", "--recovery-key-file", str(key_file),
     ]  # fmt: skip
     result = await asyncio.to_thread(

@@ -8,11 +8,11 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot.config import Settings
-from bot.container import build_container
-from bot.reporting import file_draft
+from bot.app.container import build_container
+from bot.app.settings import Settings
+from bot.intake.filing import file_draft
 from dialogues import Draft
-from storage.models import AuditEntry, PatternTag
+from storage.db.models import AuditEntry, PatternTag
 from tests.harness import cli
 
 

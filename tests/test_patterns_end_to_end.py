@@ -12,12 +12,19 @@ import pytest
 import yaml
 from sqlalchemy import func, select
 
-from bot.config import load_settings
-from bot.container import Container, build_container
-from bot.reporting import file_draft
+from bot.app.container import Container, build_container
+from bot.app.settings import load_settings
+from bot.intake.filing import file_draft
 from dialogues import Draft
 from escalation.console.patterns import shown, suppressed
-from storage.models import AuditEntry, Notification, Pattern, PatternMember, PatternTag, SealedKey
+from storage.db.models import (
+    AuditEntry,
+    Notification,
+    Pattern,
+    PatternMember,
+    PatternTag,
+    SealedKey,
+)
 from tests.conftest import base_config
 from tests.console_client import ConsoleWorld, make_world
 

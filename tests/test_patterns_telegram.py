@@ -9,11 +9,11 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 from sqlalchemy import func, select
 
-from bot.config import Settings
-from storage.db import make_engine, session_factory
-from storage.models import AuditEntry, PatternMember
+from bot.app.settings import Settings
+from standins import BotAPIStandIn
+from storage.db.engine import make_engine, session_factory
+from storage.db.models import AuditEntry, PatternMember
 from tests.harness import RECEIPT, TOKEN, RunningService, Student
-from tests.standin import BotAPIStandIn
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""The receipt gate (bot/receipt_gate.py): turns carrying a receipt code go a few at a
+"""The receipt gate (bot/intake/receipt_gate.py): turns carrying a receipt code go a few at a
 time, everything else straight on, and a task is never made to wait on itself.
 
 No timing: who is inside and who waits is read from the gate and from asyncio events.
@@ -11,12 +11,12 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 
-from bot.config import Settings
-from bot.container import Container, build_container
-from bot.receipt_gate import ReceiptGate, carries_receipt, input_text
-from bot.turns import Turns
+from bot.app.container import Container, build_container
+from bot.app.settings import Settings
+from bot.intake.receipt_gate import ReceiptGate, carries_receipt, input_text
+from bot.intake.turns import Turns
 from dialogues import Attachment, Command, Press, Text
-from storage.kdf_thread import KdfBusy, in_kdf_thread, low_priority
+from storage.crypto.kdf_thread import KdfBusy, in_kdf_thread, low_priority
 from vocabulary import RECEIPT_DIGITS
 
 CODE = "4821 0937 5521 8804"

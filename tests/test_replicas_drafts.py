@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from storage.draft_keys import DraftKeys
+from storage.crypto.draft_keys import DraftKeys
 
 CHAT = "ab" * 32
 

@@ -18,15 +18,15 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from escalation.deadlines import DeadlinePolicy, due_dates, escalate_due
-from escalation.directory import Adviser, Directory, Organization
-from escalation.notify import Notice, deliver_due
-from storage.db import make_engine, migrate, session_factory
-from storage.deadlines import DeadlineStore
-from storage.keys import KeyStore
-from storage.models import Notification
-from storage.outbox import Outbox, PendingNotification
-from storage.reports import NewReport, ReportStore
+from escalation.casework.deadlines import DeadlinePolicy, due_dates, escalate_due
+from escalation.casework.directory import Adviser, Directory, Organization
+from escalation.casework.notify import Notice, deliver_due
+from storage.crypto.keys import KeyStore
+from storage.db.engine import make_engine, migrate, session_factory
+from storage.db.models import Notification
+from storage.repositories.deadlines import DeadlineStore
+from storage.repositories.outbox import Outbox, PendingNotification
+from storage.repositories.reports import NewReport, ReportStore
 from tests import storage_backends
 from tests.storage_backends import Clock, postgres_database
 from tests.storage_helpers import enrolled

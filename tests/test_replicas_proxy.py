@@ -21,6 +21,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from standins import BotAPIStandIn
 from tests.harness import TOKEN, Process, Student, free_port
 from tests.proxy_harness import (
     HOOK,
@@ -32,7 +33,6 @@ from tests.proxy_harness import (
     replica_config,
     wait_until_up,
 )
-from tests.standin import BotAPIStandIn
 from tests.storage_backends import postgres_database
 from tests.webchat_harness import buttons, chat, keys, new_session
 

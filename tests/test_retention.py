@@ -7,16 +7,17 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, update
 
-from escalation.directory import Adviser, Directory, Organization
-from escalation.retention import apply_retention
-from storage import audit, crypto
-from storage.advisers import AdviserKeys
-from storage.keys import KeyStore
-from storage.models import Message, Notification, Report, ReportField, SealedKey
-from storage.reports import NewReport, Recipient, ReportStore
-from storage.retention import Retention
-from storage.sealed_keys import orphan_counts
-from storage.student import StudentSide
+from escalation.casework.directory import Adviser, Directory, Organization
+from escalation.casework.retention import apply_retention
+from storage import crypto
+from storage.crypto.keys import KeyStore
+from storage.crypto.sealed_keys import orphan_counts
+from storage.db.models import Message, Notification, Report, ReportField, SealedKey
+from storage.repositories import audit
+from storage.repositories.advisers import AdviserKeys
+from storage.repositories.reports import NewReport, Recipient, ReportStore
+from storage.repositories.retention import Retention
+from storage.repositories.student import StudentSide
 from tests import storage_backends
 from tests.storage_backends import Backend, Clock
 from tests.storage_helpers import enrolled

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.config import load_settings
-from bot.container import directory_from, routing_rules
-from escalation.directory import Adviser, Directory, Organization
-from escalation.routing import Facts, Rule, Rules, route
+from bot.app.container import directory_from, routing_rules
+from bot.app.settings import load_settings
+from escalation.casework.directory import Adviser, Directory, Organization
+from escalation.casework.routing import Facts, Rule, Rules, route
 
 ROOT = Path(__file__).resolve().parents[1]
 VP = Adviser("hhs-vp", "Fatima el Amrani", "hhs", email="vp@hhs.example.nl")

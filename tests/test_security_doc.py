@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from storage.models import Base
+from storage.db.models import Base
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "security.md"
 ROW = re.compile(r"^\| `(?P<table>[a-z_]+)` \| (?P<columns>[^|]+) \|", re.MULTILINE)

@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from standins import BotAPIStandIn
 from tests.conftest import ROOT, base_config
 from tests.harness import TOKEN, Process, Student, free_port
-from tests.standin import BotAPIStandIn
 
 CHAT = 777
 

@@ -1,10 +1,10 @@
-"""bot/runtime.settle_garbage_collector: what starting made is out of the collector's walk."""
+"""bot/app/runtime.settle_garbage_collector: what starting made is out of the collector's walk."""
 
 from __future__ import annotations
 
 import gc
 
-from bot.runtime import settle_garbage_collector
+from bot.app.runtime import settle_garbage_collector
 
 
 def test_objects_made_before_settling_are_frozen_and_later_ones_are_not() -> None:

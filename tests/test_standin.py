@@ -34,10 +34,10 @@ from aiogram.types import (
 )
 from aiohttp import web
 
-from tests.standin import BotAPIStandIn, Call
-from tests.standin.html_check import HtmlError, parse_html
-from tests.standin.spec import default_spec_path, load_spec
-from tests.standin.validate import Checker
+from standins import BotAPIStandIn, Call
+from standins.html_check import HtmlError, parse_html
+from standins.spec import default_spec_path, load_spec
+from standins.validate import Checker
 
 TOKEN = "123456:TEST-token"
 CHAT = 4242
@@ -628,5 +628,5 @@ def test_the_vendored_spec_is_the_shared_one(name: str) -> None:
     if not shared.is_file():
         pytest.skip(f"no shared spec at {shared} to compare with (a clean clone elsewhere)")
     assert vendored.read_bytes() == shared.read_bytes(), (
-        f"tests/standin/botapi/{name} differs from {shared}; copy the shared one over"
+        f"standins/botapi/{name} differs from {shared}; copy the shared one over"
     )

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from storage import crypto
-from storage.accounts import Accounts, LoggedIn, LoginRefused
-from storage.keys import KeyStore
-from storage.models import AdviserAccount, Enrolment
+from storage.crypto.keys import KeyStore
+from storage.db.models import AdviserAccount, Enrolment
+from storage.repositories.accounts import Accounts, LoggedIn, LoginRefused
 from tests import storage_backends
 from tests.case_helpers import PASSPHRASE, Enrolled, enrol, login
 from tests.storage_backends import Backend, Clock

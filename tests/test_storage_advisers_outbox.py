@@ -8,10 +8,10 @@ from datetime import timedelta
 import pytest
 
 from storage import crypto
-from storage.advisers import AdviserAlreadyRegistered, AdviserKeys
-from storage.keys import KeyStore
-from storage.outbox import Outbox
-from storage.reports import NewReport, ReportStore
+from storage.crypto.keys import KeyStore
+from storage.repositories.advisers import AdviserAlreadyRegistered, AdviserKeys
+from storage.repositories.outbox import Outbox
+from storage.repositories.reports import NewReport, ReportStore
 from tests import storage_backends
 from tests.storage_backends import FAST, Backend, Clock
 from tests.storage_helpers import unlock

@@ -10,13 +10,13 @@ from typing import Any
 
 from sqlalchemy import select
 
-from storage.attempts import StatusAttempts
-from storage.conversations import ChatRef, ConversationStore
-from storage.draft_keys import DraftKeys
-from storage.keys import KeyStore
-from storage.models import Base
-from storage.reports import NewReport, ReportStore
-from storage.updates import UpdateLog
+from storage.crypto.draft_keys import DraftKeys
+from storage.crypto.keys import KeyStore
+from storage.db.models import Base
+from storage.repositories.attempts import StatusAttempts
+from storage.repositories.conversations import ChatRef, ConversationStore
+from storage.repositories.reports import NewReport, ReportStore
+from storage.repositories.updates import UpdateLog
 from tests import storage_backends
 from tests import storage_helpers as helpers
 from tests.storage_backends import Backend

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from storage.attempts import StatusAttempts
-from storage.models import StatusAttempt
+from storage.db.models import StatusAttempt
+from storage.repositories.attempts import StatusAttempts
 from tests import storage_backends
 from tests.storage_backends import Backend, Clock
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from sqlalchemy import delete, select, update
 
-from storage import audit
-from storage.keys import KeyStore
-from storage.models import AuditEntry, AuditHead
+from storage.crypto.keys import KeyStore
+from storage.db.models import AuditEntry, AuditHead
+from storage.repositories import audit
 from tests import storage_backends
 from tests.storage_backends import Backend, Clock
 

@@ -9,11 +9,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from storage import audit, crypto, thread
-from storage.accounts import Accounts
-from storage.cases import CaseRefused, Cases
-from storage.keys import KeyStore
-from storage.models import (
+from storage import crypto
+from storage.crypto import thread
+from storage.crypto.keys import KeyStore
+from storage.db.models import (
     Attachment,
     Deadline,
     Message,
@@ -21,7 +20,10 @@ from storage.models import (
     Report,
     ReportField,
 )
-from storage.reports import NewReport, Recipient, ReportStore
+from storage.repositories import audit
+from storage.repositories.accounts import Accounts
+from storage.repositories.cases import CaseRefused, Cases
+from storage.repositories.reports import NewReport, Recipient, ReportStore
 from tests import storage_backends
 from tests.case_helpers import enrol, file_for, login
 from tests.storage_backends import Backend, Clock
@@ -255,7 +257,7 @@ async def test_the_student_side_and_the_console_read_each_other(
 ) -> None:
     """Same sealing conventions on both sides: what the student sends the adviser reads,
     what the adviser writes the student reads with the receipt, notes stay internal."""
-    from storage.student import StudentSide
+    from storage.repositories.student import StudentSide
 
     w = World(backend, keys[0])
     hhs = await enrol(w.accounts, "hhs-vp", "hhs")
@@ -306,7 +308,7 @@ async def _audit(backend: Backend, report_id: str) -> list[tuple[str, str, str |
 async def test_opening_does_not_acknowledge_the_explicit_action_does(
     backend: Backend, keys: tuple[KeyStore, str]
 ) -> None:
-    from storage.student import StudentSide
+    from storage.repositories.student import StudentSide
 
     w = World(backend, keys[0])
     hhs = await enrol(w.accounts, "hhs-vp", "hhs")
@@ -352,8 +354,8 @@ async def test_opening_does_not_acknowledge_the_explicit_action_does(
 async def test_a_students_reply_gets_its_own_deadline_met_by_the_answer(
     backend: Backend, keys: tuple[KeyStore, str]
 ) -> None:
-    from storage.clock import student_time
-    from storage.student import StudentSide
+    from storage.db.clock import student_time
+    from storage.repositories.student import StudentSide
 
     w = World(backend, keys[0])
     hhs = await enrol(w.accounts, "hhs-vp", "hhs")

@@ -11,11 +11,11 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, select, update
 
 from storage import crypto
-from storage.conversations import ChatRef, ConversationStore
 from storage.crypto import ServerKey
-from storage.draft_keys import DraftKeys
-from storage.keys import KeyStore
-from storage.models import Conversation
+from storage.crypto.draft_keys import DraftKeys
+from storage.crypto.keys import KeyStore
+from storage.db.models import Conversation
+from storage.repositories.conversations import ChatRef, ConversationStore
 from tests import storage_backends
 from tests.storage_backends import Backend, Clock
 from tests.storage_helpers import opens_under_the_old_draft_scheme

@@ -1,4 +1,5 @@
-"""storage/feedback.py: the student's feedback after closing — once per report, the score
+"""storage/repositories/feedback.py: the student's feedback after closing — once per report, the
+score
 in the clear, the text sealed to the network's coordinators only (the server's key does
 not open it), quotable texts for the reflection report, and retention."""
 
@@ -11,13 +12,13 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from sqlalchemy import select, update
 
 from storage import crypto
-from storage.accounts import LoggedIn
-from storage.feedback import QUOTE_KEEP, FeedbackStore, Quote, quotable_feedback
-from storage.keys import KeyStore
-from storage.models import Feedback, FeedbackCopy, Report
-from storage.reports import NewReport, Recipient, ReportStore
-from storage.retention import Retention
-from storage.student import StudentSide
+from storage.crypto.keys import KeyStore
+from storage.db.models import Feedback, FeedbackCopy, Report
+from storage.repositories.accounts import LoggedIn
+from storage.repositories.feedback import QUOTE_KEEP, FeedbackStore, Quote, quotable_feedback
+from storage.repositories.reports import NewReport, Recipient, ReportStore
+from storage.repositories.retention import Retention
+from storage.repositories.student import StudentSide
 from tests import storage_backends
 from tests.storage_backends import Backend, Clock
 from tests.storage_helpers import enrolled
@@ -287,11 +288,11 @@ async def test_erasure_keeps_the_score_drops_a_private_text_and_unlinks_a_quotab
 
 
 async def test_the_reflection_report_gets_the_quotes_of_its_school_year(world: World) -> None:
-    """The console's quote source (bot/web/routes.py) over the real store: a school year
+    """The console's quote source (bot/app/routes.py) over the real store: a school year
     1 August - 31 July, only consented texts, opened with the coordinator's own key."""
     from types import SimpleNamespace
 
-    from bot.web.routes import quote_source
+    from bot.app.routes import quote_source
     from escalation.figures.rows import year_start
 
     for text, quote, when in [

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from storage import crypto
-from storage.keys import KeysBroken, KeysMissing, KeyStore
+from storage.crypto.keys import KeysBroken, KeysMissing, KeyStore
 from tests.storage_backends import FAST
 
 

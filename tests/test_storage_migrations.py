@@ -17,8 +17,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, inspect, text
 from sqlalchemy.exc import StatementError
 
-from storage.db import alembic_config, make_engine, migrate, session_factory
-from storage.models import Base, ProcessedUpdate
+from storage.db.engine import alembic_config, make_engine, migrate, session_factory
+from storage.db.models import Base, ProcessedUpdate
 from tests import storage_backends
 from tests.storage_backends import Backend
 
@@ -73,7 +73,7 @@ async def test_downgrade_and_upgrade_again(tmp_path: Path) -> None:
 
 def test_alembic_command_line_with_url(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'cli' / 'stagemeld.db'}"
-    alembic = [sys.executable, "-m", "alembic", "-c", str(ROOT / "storage" / "alembic.ini")]
+    alembic = [sys.executable, "-m", "alembic", "-c", str(ROOT / "storage" / "db" / "alembic.ini")]
     for args in (["upgrade", "head"], ["check"], ["current"]):
         done = subprocess.run(
             [*alembic, "-x", f"url={url}", *args], cwd=tmp_path, capture_output=True, text=True

@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from storage import patterns
-from storage.db import make_engine, session_factory
-from storage.keys import KeyStore
-from storage.matching_keys import MatchingKeyError, MatchingKeys
-from storage.models import AuditEntry, Notification, Pattern, PatternMember, PatternTag
-from storage.patterns import PatternPolicy, Tag
-from storage.reports import NewReport, Recipient, ReportStore
+from storage.crypto.keys import KeyStore
+from storage.crypto.matching_keys import MatchingKeyError, MatchingKeys
+from storage.db.engine import make_engine, session_factory
+from storage.db.models import AuditEntry, Notification, Pattern, PatternMember, PatternTag
+from storage.repositories import patterns
+from storage.repositories.patterns import PatternPolicy, Tag
+from storage.repositories.reports import NewReport, Recipient, ReportStore
 from tests import storage_backends
 from tests import storage_helpers as helpers
 from tests.storage_backends import Backend, Clock

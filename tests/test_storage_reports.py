@@ -10,9 +10,15 @@ from sqlalchemy import func, select
 
 from storage import crypto
 from storage.crypto import CryptoError
-from storage.keys import KeyStore
-from storage.models import Notification, Report, ReportField, SealedKey
-from storage.reports import NewReport, ReceiptTaken, Recipient, ReportNotFound, ReportStore
+from storage.crypto.keys import KeyStore
+from storage.db.models import Notification, Report, ReportField, SealedKey
+from storage.repositories.reports import (
+    NewReport,
+    ReceiptTaken,
+    Recipient,
+    ReportNotFound,
+    ReportStore,
+)
 from tests import storage_backends
 from tests import storage_helpers as helpers
 from tests.storage_backends import Backend, Clock
@@ -264,8 +270,8 @@ async def test_each_report_has_its_own_key_pair_and_deadlines(
     student sends later. Deadlines are committed with the report."""
     from dataclasses import replace
 
-    from storage.models import Deadline
-    from storage.reports import report_private_key
+    from storage.db.models import Deadline
+    from storage.repositories.reports import report_private_key
 
     keystore, recovery_text = keys
     store = ReportStore(backend.sessions, keystore)

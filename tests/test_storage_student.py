@@ -8,12 +8,13 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from storage import audit, crypto
-from storage.keys import KeyStore
-from storage.models import Attachment, Message, Notification, Report, ReportField, SealedKey
-from storage.reports import NewReport, ReportStore, report_private_key
-from storage.student import StudentSide
-from storage.thread import FileContent, message_field, open_file
+from storage import crypto
+from storage.crypto.keys import KeyStore
+from storage.crypto.thread import FileContent, message_field, open_file
+from storage.db.models import Attachment, Message, Notification, Report, ReportField, SealedKey
+from storage.repositories import audit
+from storage.repositories.reports import NewReport, ReportStore, report_private_key
+from storage.repositories.student import StudentSide
 from tests import storage_backends
 from tests.storage_backends import Backend, Clock
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from storage.conversations import ChatRef, ConversationStore
-from storage.draft_keys import DraftKeys
-from storage.updates import AlreadyHandled, UpdateLog
+from storage.crypto.draft_keys import DraftKeys
+from storage.repositories.conversations import ChatRef, ConversationStore
+from storage.repositories.updates import AlreadyHandled, UpdateLog
 from tests import storage_backends
 from tests.storage_backends import Backend, Clock
 

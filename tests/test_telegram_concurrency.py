@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from bot.config import Settings
-from bot.telegram.respond import TelegramResponder
+from bot.app.settings import Settings
+from bot.channels.telegram.respond import TelegramResponder
+from standins import BotAPIStandIn
 from tests.harness import TOKEN, RunningService
-from tests.standin import BotAPIStandIn
 
 LIMIT = 2
 CHATS = [7001 + i for i in range(6)]

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from bot.config import Settings
+from bot.app.settings import Settings
+from standins import BotAPIStandIn
 from tests.conftest import ADVISER_CHAT
 from tests.harness import RECEIPT, TOKEN, RunningService, Student, V, file_report
-from tests.standin import BotAPIStandIn
 from tests.storage_helpers import filed_channels
 
 CHAT = 4242

@@ -11,13 +11,13 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import select
 
-from bot.config import Settings
-from bot.container import Container
-from storage.accounts import LoggedIn, make_credentials
-from storage.feedback import quotable_feedback
-from storage.models import Feedback, Report
+from bot.app.container import Container
+from bot.app.settings import Settings
+from standins import BotAPIStandIn
+from storage.db.models import Feedback, Report
+from storage.repositories.accounts import LoggedIn, make_credentials
+from storage.repositories.feedback import quotable_feedback
 from tests.harness import TOKEN, RunningService, Student, file_report
-from tests.standin import BotAPIStandIn
 
 CHAT = 6262
 PASSPHRASE = "een lange wachtzin voor de console"

@@ -11,16 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Settings
+from bot.app.settings import Settings
 from dialogues.texts import load_texts
+from standins import BotAPIStandIn
 from storage import crypto
 from storage.crypto import KdfParams
-from storage.keys import KeyStore
+from storage.crypto.keys import KeyStore
 from tests.conftest import FAST_ARGON2
 from tests.followup_helpers import Adviser, grouped
 from tests.harness import TOKEN, RunningService, Student, file_report
 from tests.media_files import PHONE, gps_of, gps_photo
-from tests.standin import BotAPIStandIn
 
 CHAT = 6161
 

@@ -18,10 +18,10 @@ from aiogram.exceptions import (
 from aiogram.methods import GetChat, Response, SendMessage
 from aiogram.types import Chat, Message
 
-from bot.logs import RedactingFormatter
-from bot.telegram.middlewares import FloodControl, OneTurnPerChat
-from bot.telegram.response_models import KeepResponseModels
-from bot.telegram.retry import RetryMiddleware
+from bot.app.logs import RedactingFormatter
+from bot.channels.telegram.middlewares import FloodControl, OneTurnPerChat
+from bot.channels.telegram.response_models import KeepResponseModels
+from bot.channels.telegram.retry import RetryMiddleware
 
 METHOD = SendMessage(chat_id=1, text="hi")
 
@@ -97,14 +97,14 @@ async def test_while_stopping_a_cut_off_request_is_neither_retried_nor_warned(
 
     retry = RetryMiddleware(attempts=5, base_delay=0.5, sleep=sleep, stopping=lambda: stopping)
     flaky = Flaky(TelegramNetworkError(METHOD, "Connection closed"))
-    with caplog.at_level(logging.DEBUG, logger="bot.telegram.retry"):
+    with caplog.at_level(logging.DEBUG, logger="bot.channels.telegram.retry"):
         assert await retry(flaky, None, METHOD) == "ok"  # type: ignore[arg-type]
     assert any(r.levelno == logging.WARNING for r in caplog.records)  # running: warned
     caplog.clear()
     stopping = True
     flaky = Flaky(TelegramNetworkError(METHOD, "Connection closed"))
     with (
-        caplog.at_level(logging.DEBUG, logger="bot.telegram.retry"),
+        caplog.at_level(logging.DEBUG, logger="bot.channels.telegram.retry"),
         pytest.raises(TelegramNetworkError),
     ):
         await retry(flaky, None, METHOD)  # type: ignore[arg-type]

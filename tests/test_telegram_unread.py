@@ -1,4 +1,4 @@
-"""bot/telegram/unread.py: answers nobody reads are not parsed; errors still are."""
+"""bot/channels/telegram/unread.py: answers nobody reads are not parsed; errors still are."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from aiogram.exceptions import (
 )
 from aiogram.methods import Response, SendMessage
 
-from bot.telegram.unread import _UNREAD, UnreadAwareSession, unread
+from bot.channels.telegram.unread import _UNREAD, UnreadAwareSession, unread
 
 TOKEN = "42:TEST"
 # ok, but no Message at all: only a caller who reads nothing can accept it

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from bot.config import Settings
-from bot.container import build_container
-from bot.terminal import chat, parse, plain
-from bot.turns import Turns
+from bot.app.container import build_container
+from bot.app.settings import Settings
+from bot.channels.terminal import chat, parse, plain
+from bot.intake.turns import Turns
 from dialogues import Button, Command, Press, Text
 from tests.storage_helpers import filed_channels
 

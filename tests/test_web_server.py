@@ -7,9 +7,9 @@ from collections.abc import Callable
 
 import aiohttp
 
-from bot.config import Settings
-from bot.runtime import serve
-from bot.web.headers import CSP
+from bot.app.runtime import serve
+from bot.app.settings import Settings
+from bot.channels.http.headers import CSP
 
 
 async def test_the_service_serves_http_with_security_headers_everywhere(

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from playwright.async_api import Page, Response
 
-from bot.config import Settings
-from bot.web.headers import CSP
+from bot.app.settings import Settings
+from bot.channels.http.headers import CSP
 from tests.browser import chromium
 from tests.harness import free_port
 from tests.webchat_browser import NL, Guard, Student, dump, neutral_site

@@ -26,10 +26,10 @@ from collections.abc import Awaitable, Callable
 import pytest
 from playwright.async_api import BrowserContext, Locator, Page
 
-from bot.config import Settings
+from bot.app.settings import Settings
 from storage import crypto
 from storage.crypto import KdfParams
-from storage.keys import KeyStore
+from storage.crypto.keys import KeyStore
 from tests.browser import chromium
 from tests.conftest import FAST_ARGON2
 from tests.followup_helpers import Adviser

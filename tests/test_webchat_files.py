@@ -11,9 +11,9 @@ from collections.abc import Callable
 from PIL import Image
 from sqlalchemy import func, select
 
-from bot.config import Settings
-from bot.container import build_container
-from storage.models import Attachment
+from bot.app.container import build_container
+from bot.app.settings import Settings
+from storage.db.models import Attachment
 from tests.media_files import PHONE, authored_pdf, gps_of, gps_photo
 from tests.webchat_harness import (
     chat,

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Page
 
-from bot.config import Settings
+from bot.app.settings import Settings
 from tests.browser import chromium
 from tests.media_files import PHONE, gps_of, gps_photo
 from tests.webchat_browser import NL, Student

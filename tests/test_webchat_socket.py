@@ -15,11 +15,11 @@ from sqlalchemy import func, select
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from bot.config import Settings
-from bot.turns import Turns
-from bot.web.headers import CSP
-from storage.db import make_engine, session_factory
-from storage.models import Conversation
+from bot.app.settings import Settings
+from bot.channels.http.headers import CSP
+from bot.intake.turns import Turns
+from storage.db.engine import make_engine, session_factory
+from storage.db.models import Conversation
 from tests.storage_helpers import filed_channels
 from tests.webchat_harness import (
     buttons,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.webchat import frames
-from bot.webchat.limits import Flood
-from bot.webchat.markup import receipt_code, runs
+from bot.channels.webchat import frames
+from bot.channels.webchat.markup import receipt_code, runs
+from bot.intake.limits import Flood
 from dialogues import Command, Press, Reply, Text
 
 

@@ -11,10 +11,10 @@ from collections.abc import Callable
 
 import pytest
 
-from bot.config import Settings
-from bot.webchat import frames
-from bot.webchat.lengths import Box, Lengths
-from bot.webchat.markup import runs
+from bot.app.settings import Settings
+from bot.channels.webchat import frames
+from bot.channels.webchat.lengths import Box, Lengths
+from bot.channels.webchat.markup import runs
 from dialogues import Button, Reply
 from dialogues.flow import load_flow
 from dialogues.keys import WEB_KEYS

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from standins.whatsapp import CloudAPIStandIn
 from tests.conftest import base_config
 from tests.faults import check_reports
 from tests.harness import Process
-from tests.standin.whatsapp import CloudAPIStandIn
 from tests.whatsapp_faults import WaWanderer
 from tests.whatsapp_harness import whatsapp_section
 

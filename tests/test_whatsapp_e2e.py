@@ -9,17 +9,17 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 
-from bot.config import Settings
-from bot.whatsapp.markup import whatsapp_text
+from bot.app.settings import Settings
+from bot.channels.whatsapp.markup import whatsapp_text
 from dialogues.texts import load_texts
+from standins.whatsapp import CloudAPIStandIn
 from storage import crypto
 from storage.crypto import KdfParams
-from storage.keys import KeyStore
+from storage.crypto.keys import KeyStore
 from tests.conftest import FAST_ARGON2
 from tests.followup_helpers import Adviser, grouped
 from tests.harness import RECEIPT
 from tests.media_files import PHONE, gps_of, gps_photo
-from tests.standin.whatsapp import CloudAPIStandIn
 from tests.whatsapp_harness import (
     FILED,
     RunningWhatsApp,

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from bot.whatsapp.labels import BUTTON_TITLE, ROW_TITLE, Labels
-from bot.whatsapp.markup import split, whatsapp_text
-from bot.whatsapp.render import Renderer, press_of
+from bot.channels.whatsapp.labels import BUTTON_TITLE, ROW_TITLE, Labels
+from bot.channels.whatsapp.markup import split, whatsapp_text
+from bot.channels.whatsapp.render import Renderer, press_of
 from dialogues import (
     Button,
     Command,
@@ -24,9 +24,9 @@ from dialogues import (
     Text,
 )
 from dialogues.texts import load_texts
+from standins.whatsapp.limits import limit_errors
+from standins.whatsapp.schema import schema_errors
 from tests.dialogue_driver import ENGINE, Chat, start
-from tests.standin.whatsapp.limits import limit_errors
-from tests.standin.whatsapp.schema import schema_errors
 
 TEXTS = load_texts()
 LABEL_PREFIXES = ("btn_", "opt_", "lang_name_")

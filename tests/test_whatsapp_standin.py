@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.standin.whatsapp.limits import limit_errors
-from tests.standin.whatsapp.schema import schema_errors, spec_copy
-from tests.standin.whatsapp.spec.trim import load_full, trimmed
+from standins.whatsapp.limits import limit_errors
+from standins.whatsapp.schema import schema_errors, spec_copy
+from standins.whatsapp.spec.trim import load_full, trimmed
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "whatsapp-cloud-api" / "business-messaging-api_v23.0.yaml"

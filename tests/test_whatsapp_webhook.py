@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Settings
-from tests.standin.whatsapp import VERIFY_TOKEN, CloudAPIStandIn, sign
+from bot.app.settings import Settings
+from standins.whatsapp import VERIFY_TOKEN, CloudAPIStandIn, sign
 from tests.whatsapp_harness import (
     RunningWhatsApp,
     WaStudent,

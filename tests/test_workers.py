@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
+from standins import BotAPIStandIn
 from tests.harness import TOKEN, Student, file_report, free_port, stagemeld
 from tests.proxy_harness import HOOK, Deliverer, Replica, replica_config, wait_until_up
-from tests.standin import BotAPIStandIn
 from tests.storage_backends import postgres_database
 
 SECRET = "workers-webhook-secret-0123456789"

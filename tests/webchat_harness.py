@@ -13,9 +13,9 @@ from typing import Any
 import aiohttp
 from websockets.asyncio.client import ClientConnection, connect
 
-from bot.config import Settings
-from bot.container import build_container
-from bot.runtime import serve
+from bot.app.container import build_container
+from bot.app.runtime import serve
+from bot.app.settings import Settings
 from tests.case_helpers import Enrolled
 from tests.console_client import make_world
 

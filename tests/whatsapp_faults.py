@@ -12,9 +12,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from standins.whatsapp import CloudAPIStandIn, options_of, shown_text
 from tests.faults import ANSWERS, FILED, STORY
 from tests.harness import RECEIPT
-from tests.standin.whatsapp import CloudAPIStandIn, options_of, shown_text
 
 
 @dataclass

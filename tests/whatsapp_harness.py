@@ -12,13 +12,12 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-from bot.config import Settings
-from bot.container import Container
-from bot.runtime import serve
-from bot.whatsapp.markup import whatsapp_text
+from bot.app.container import Container
+from bot.app.runtime import serve
+from bot.app.settings import Settings
+from bot.channels.whatsapp.markup import whatsapp_text
 from dialogues.texts import load_texts
-from tests.harness import RECEIPT, free_port
-from tests.standin.whatsapp import (
+from standins.whatsapp import (
     APP_SECRET,
     PHONE_NUMBER_ID,
     TOKEN,
@@ -26,6 +25,7 @@ from tests.standin.whatsapp import (
     CloudAPIStandIn,
     options_of,
 )
+from tests.harness import RECEIPT, free_port
 
 # The first line of the "filed" message as WhatsApp shows it, per language.
 FILED = {lang: whatsapp_text(t.get("filed")).splitlines()[0] for lang, t in load_texts().items()}

@@ -16,12 +16,12 @@ import segno
 from starlette.requests import Request
 from starlette.responses import Response
 
+from escalation.casework.directory import Adviser
 from escalation.console.sessions import COOKIE, ConsoleSession
 from escalation.console.throttle import Throttled
 from escalation.console.web import anonymous, context, page, posted, redirect, root, set_cookie
-from escalation.directory import Adviser
 from storage import crypto
-from storage.accounts import LoggedIn, LoginRefused, NewCredentials
+from storage.repositories.accounts import LoggedIn, LoginRefused, NewCredentials
 
 ISSUER = "stagemeld"
 

@@ -12,14 +12,14 @@ from datetime import datetime, timedelta
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from starlette.requests import Request
 
-from escalation.directory import Directory
+from escalation.casework.directory import Directory
 from escalation.figures.service import FigureService
-from storage.accounts import Accounts
-from storage.advisers import AdviserKeys
-from storage.cases import Cases
-from storage.clock import Clock, utcnow
-from storage.console_sessions import ConsoleSessions
-from storage.feedback import FeedbackStore
+from storage.db.clock import Clock, utcnow
+from storage.repositories.accounts import Accounts
+from storage.repositories.advisers import AdviserKeys
+from storage.repositories.cases import Cases
+from storage.repositories.console_sessions import ConsoleSessions
+from storage.repositories.feedback import FeedbackStore
 
 
 def _peer(request: Request) -> str:
@@ -50,7 +50,8 @@ class ConsoleConfig:
     source: Callable[[Request], str] = _peer
 
 
-# The reflection report's quotes (storage/feedback.py): (adviser id, their unlocked key,
+# The reflection report's quotes (storage/repositories/feedback.py): (adviser id, their
+# unlocked key,
 # period start, period end) -> what students allowed to be quoted anonymously.
 QuoteSource = Callable[[str, X25519PrivateKey, datetime, datetime], Awaitable[Sequence[str]]]
 

@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from starlette.requests import Request
 from starlette.responses import Response
 
+from escalation.casework.directory import Adviser
 from escalation.console.texts import ConsoleTexts
 from escalation.console.web import SignedIn, context, login_required, not_found, page
-from escalation.directory import Adviser
 from escalation.figures import charts, export, report_pdf
 from escalation.figures.rows import year_label, year_start
 from escalation.figures.service import SPANS, FigureService, Period

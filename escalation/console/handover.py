@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from escalation.directory import Directory, Organization
+from escalation.casework.directory import Directory, Organization
 
 
 def allowed_organizations(

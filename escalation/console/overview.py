@@ -16,7 +16,7 @@ from starlette.responses import Response
 from escalation.console.feedback import reads_feedback
 from escalation.console.pages import is_network_coordinator
 from escalation.console.web import SignedIn, context, login_required, not_found, page
-from storage.cases import CaseSummary
+from storage.repositories.cases import CaseSummary
 
 STEPS = ("0", "1", "2", "3")  # escalation levels: none, reminder, organization, network
 SORTS = ("due", "org", "step", "date", "reference")

@@ -15,6 +15,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from escalation.casework.directory import Adviser
 from escalation.console import pdf, sheet, transfers
 from escalation.console.present import audit_lines
 from escalation.console.texts import ConsoleTexts
@@ -27,8 +28,7 @@ from escalation.console.web import (
     page,
     redirect,
 )
-from escalation.directory import Adviser
-from storage.cases import OUTCOMES, SETTABLE, CaseSummary
+from storage.repositories.cases import OUTCOMES, SETTABLE, CaseSummary
 from vocabulary import OPEN_STATUSES
 
 REPORT_ID = re.compile(r"^[0-9a-f]{32}$")

@@ -25,8 +25,8 @@ from escalation.console.web import (
     page,
     redirect,
 )
-from storage.cases import CaseRefused
-from storage.reports import Recipient
+from storage.repositories.cases import CaseRefused
+from storage.repositories.reports import Recipient
 
 SMALL = 5  # like the statistics: fewer than this is shown as "< 5"
 TARGETS = ("network", "sbb")

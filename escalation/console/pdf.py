@@ -27,7 +27,7 @@ from fpdf import FPDF
 from escalation.console import sheet
 from escalation.console.present import local
 from escalation.console.texts import ConsoleTexts
-from storage.cases import CaseView
+from storage.repositories.cases import CaseView
 
 # Font subsetting is chatty ("subsetting 123 glyphs", "… not found in font"): nothing an
 # operator can act on, once per download.

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from storage.audit import AuditRecord
+from storage.repositories.audit import AuditRecord
 
 DUTCH_TIME = ZoneInfo("Europe/Amsterdam")
 ORDER = (

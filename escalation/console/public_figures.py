@@ -13,8 +13,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
+from escalation.casework.directory import Directory
 from escalation.console.texts import LANGUAGES, ConsoleTexts
-from escalation.directory import Directory
 from escalation.figures import charts
 from escalation.figures.service import FigureService, Period
 from escalation.figures.sheet import period_label, sections

@@ -1,7 +1,7 @@
 """Console sessions: the cookie's token, this process's cache, and the database.
 
 The cookie holds only a random 256-bit token. With the shared store (the service always
-has one: `storage.console_sessions`), a signed-in session is a database row holding the
+has one: `storage.repositories.console_sessions`), a signed-in session is a database row holding the
 adviser's private key sealed under a key derived from that token, so any replica opens
 it for the adviser's browser and nobody opens it without: no sticky sessions. Every
 request reads the row (`SharedSessions`), so a logout on one replica ends the session
@@ -27,9 +27,9 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from escalation.directory import Adviser
+from escalation.casework.directory import Adviser
 from storage import crypto
-from storage.console_sessions import ConsoleSessions, Expired
+from storage.repositories.console_sessions import ConsoleSessions, Expired
 
 COOKIE = "stagemeld_console"
 _PURGE_EVERY = timedelta(minutes=1)

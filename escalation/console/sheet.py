@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from escalation.console.present import local, present
-from storage.cases import CaseThreadItem, CaseView, DeadlineView
+from storage.repositories.cases import CaseThreadItem, CaseView, DeadlineView
 
 Texts = Callable[..., str]
 

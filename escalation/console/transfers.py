@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from starlette.requests import Request
 from starlette.responses import Response
 
+from escalation.casework.directory import Adviser, Organization
 from escalation.console.handover import allowed_organizations
 from escalation.console.web import (
     SignedIn,
@@ -23,9 +24,8 @@ from escalation.console.web import (
     not_found,
     redirect,
 )
-from escalation.directory import Adviser, Organization
-from storage.cases import CaseRefused, CaseView, ReportMeta
-from storage.reports import Recipient
+from storage.repositories.cases import CaseRefused, CaseView, ReportMeta
+from storage.repositories.reports import Recipient
 
 REPORT_ID = re.compile(r"^[0-9a-f]{32}$")
 

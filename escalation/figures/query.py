@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from escalation.figures.rows import DeadlineFacts, StatRow
-from storage.models import AuditEntry, Deadline, Report
+from storage.db.models import AuditEntry, Deadline, Report
 
 DEMO_PREFIX = "DEMO-"  # references of the synthetic reports `run --demo` seeds
 HANDOVER_ACTIONS = ("handover_org",)

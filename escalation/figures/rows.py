@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from escalation.deadlines import DUTCH_TIME, is_working_day
+from escalation.casework.deadlines import DUTCH_TIME, is_working_day
 
 
 @dataclass(frozen=True)

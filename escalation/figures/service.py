@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from escalation.directory import Directory
+from escalation.casework.directory import Directory
 from escalation.figures.query import optional_columns, read_rows
 from escalation.figures.rows import last_completed_year, year_start
 from escalation.figures.tables import Figures, compute
-from storage.clock import Clock, utcnow
+from storage.db.clock import Clock, utcnow
 
 SPANS = (2, 1)  # the two-yearly measurement (default) or the yearly reflection
 YEARS_BACK = 8  # how far back a period may end

@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from storage import crypto
-from storage.keys import KeyStore
+from storage.crypto.keys import KeyStore
 
 ROOT = Path(__file__).resolve().parents[2]
 CHANNELS = ("telegram", "web", "terminal", "whatsapp")
@@ -188,12 +188,12 @@ def sealed_value(blob: bytes, ctx: Context) -> Iterator[Opened]:
 
 def _draft_key_candidates(secret: bytes, chat_hash: str, chat_id: str) -> Iterator[bytes]:
     """The design's derivation (HKDF(secret, info=aad("draft", chat hash, chat id))), and
-    whatever `storage.draft_keys` itself offers when it exists."""
+    whatever `storage.crypto.draft_keys` itself offers when it exists."""
     aad = crypto._aad
     yield HKDF(
         hashes.SHA256(), crypto.KEY_LEN, salt=None, info=aad("draft", chat_hash, chat_id)
     ).derive(secret)
-    module = _optional("storage.draft_keys")
+    module = _optional("storage.crypto.draft_keys")
     if module is None:
         return
     for name in dir(module):

@@ -26,7 +26,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.config import load_settings
+from bot.app.settings import load_settings
+from standins import BotAPIStandIn
+from standins.whatsapp import CloudAPIStandIn
 from tests.harness import RunningService, Student
 from tests.seizure.service import (
     Process,
@@ -39,8 +41,6 @@ from tests.seizure.service import (
     wa_start_draft,
     write_config,
 )
-from tests.standin import BotAPIStandIn
-from tests.standin.whatsapp import CloudAPIStandIn
 from tests.whatsapp_harness import WaStudent
 
 CHAT_RANGE = range(7_000_000, 7_000_401)

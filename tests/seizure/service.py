@@ -12,12 +12,12 @@ from typing import Any
 import yaml
 from sqlalchemy import update
 
-from bot.container import Container
-from storage.models import Report
+from bot.app.container import Container
+from standins.whatsapp import CloudAPIStandIn
+from storage.db.models import Report
 from tests.conftest import base_config
 from tests.harness import RECEIPT, Student
 from tests.harness import Process as HarnessProcess
-from tests.standin.whatsapp import CloudAPIStandIn
 from tests.whatsapp_harness import WaStudent, whatsapp_section
 
 TOKEN = "123456:TEST-token"

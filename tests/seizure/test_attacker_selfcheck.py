@@ -12,8 +12,8 @@ from pathlib import Path
 
 from storage import crypto
 from storage.crypto import KdfParams
-from storage.draft_keys import DraftKeys
-from storage.keys import KeyStore
+from storage.crypto.draft_keys import DraftKeys
+from storage.crypto.keys import KeyStore
 from tests.seizure.analysis import Subject, attack_sqlite
 from tests.seizure.attacker import needle
 

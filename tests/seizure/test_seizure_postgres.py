@@ -18,11 +18,11 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from standins import BotAPIStandIn
 from tests.seizure import pg_versions
 from tests.seizure.analysis import attack_pg, save_pg
 from tests.seizure.scenario import play
 from tests.seizure.verdict import judge, report_of, summary
-from tests.standin import BotAPIStandIn
 from tests.storage_backends import postgres_database
 
 pytestmark = pytest.mark.postgres

@@ -24,10 +24,10 @@ from pathlib import Path
 
 import pytest
 
+from standins import BotAPIStandIn
 from tests.seizure.analysis import attack_sqlite, copy_sqlite
 from tests.seizure.scenario import play
 from tests.seizure.verdict import judge, report_of, summary
-from tests.standin import BotAPIStandIn
 
 TOKEN = "123456:TEST-token"
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from storage import crypto
-from storage.keys import KeyStore
+from storage.crypto.keys import KeyStore
 from tests.seizure.analysis import Findings, Subject
 from tests.seizure.attacker import Needle, needle, receipt_needles
 from tests.seizure.scenario import CHAT_RANGE, Moment, Run

@@ -1,0 +1,242 @@
+"""Carrying out what a student does after filing: status with the thread, answering,
+sending a file, withdrawing — and turning the outcome into the engine's result values.
+
+Wrong receipt codes count towards the same lock-out as /status, whichever command they
+came with, so /withdraw is no side door for guessing. Beyond the chat's own lock-out a
+code also counts per client address and for everyone (`bot.intake.guessing`), checked before
+any Argon2id work; the derivation itself queues behind filing and logins
+(`storage.crypto.kdf_thread`), and a full queue says "busy" instead of waiting.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from bot.app.container import Container
+from bot.intake.guessing import Claim
+from bot.intake.media_strip import KINDS, Clean, strip
+from bot.intake.reply_token import FEEDBACK, TTL, make_token, open_token, read_token, refresh
+from dialogues import (
+    MAX_ATTACHMENT,
+    FeedbackResult,
+    ReplyResult,
+    StatusExpired,
+    StatusFound,
+    StatusLocked,
+    StatusNotFound,
+    StatusResult,
+    ThreadEntry,
+    WithdrawResult,
+)
+from escalation.casework.deadlines import DUTCH_TIME
+from storage.crypto.kdf_thread import KdfBusy, low_priority
+from storage.repositories.reports import Recipient
+from storage.repositories.student import StudentView
+from vocabulary import OPEN_STATUSES
+
+log = logging.getLogger(__name__)
+
+FetchFile = Callable[[str], Awaitable[bytes]]
+
+
+class FollowUpActions:
+    """The student's follow-up actions carried out against storage (the engine decides
+    them, in `dialogues/followup.py`; this class does them)."""
+
+    def __init__(self, container: Container) -> None:
+        self.container = container
+
+    async def status(self, chat_key: str, code: str, client: str = "") -> StatusResult:
+        """`client`: the web chat's client address ("" for Telegram: its chat is its
+        client); counted in memory only."""
+        found = await self._view(chat_key, code, client)
+        if not isinstance(found, StudentView):
+            return found
+        return self._found(found)
+
+    async def status_opened(self, token: str) -> StatusResult:
+        """The report this visit already opened (issue 11): no code, no lock-out count;
+        an expired token (idle too long, or a restart) asks for the code again."""
+        opened = open_token(self.container.ephemeral, token, self.container.reports.clock())
+        if opened is None or not opened.data_key:
+            return StatusExpired()
+        view = await self.container.student.view_opened(opened.report_id, opened.data_key)
+        return StatusExpired() if view is None else self._found(view)
+
+    def keep_open(self, token: str) -> str:
+        """Another turn in this visit: the report stays open `TTL` from now ("" once
+        the token ran out or the service restarted since it was made)."""
+        return refresh(self.container.ephemeral, token, self.container.reports.clock())
+
+    def _found(self, view: StudentView) -> StatusFound:
+        now = self.container.reports.clock()
+        due = view.next_due
+        return StatusFound(
+            status=view.status,
+            changed_on=view.changed_at.date(),
+            reference=view.reference,
+            thread=tuple(
+                ThreadEntry(e.author, e.text, e.event, e.at.date(), e.file) for e in view.thread
+            ),
+            reply_token=self._token(view),
+            expect_by=due.astimezone(DUTCH_TIME).date() if due is not None else None,
+            overdue=due is not None and due <= now,
+            open_minutes=int(TTL.total_seconds() // 60),
+            feedback_token=self._feedback_token(view),
+            pattern=view.pattern,
+            may_share=view.may_share,
+        )
+
+    async def feedback(self, token: str, score: int, text: str, quote: bool) -> FeedbackResult:
+        """Saves the feedback on a closed report once, the text sealed to the network's
+        coordinators (those with a key; and the recovery key, always)."""
+        now = self.container.reports.clock()
+        report_id = read_token(self.container.ephemeral, token, now, purpose=FEEDBACK)
+        if report_id is None:
+            return "expired"
+        readers = [a.id for a in self.container.directory.network_coordinators]
+        keys = await self.container.advisers.public_keys(readers)
+        saved = await self.container.feedback.save(
+            report_id,
+            score=score or None,
+            text=text,
+            quote=quote,
+            readers=tuple(Recipient(a, k) for a, k in keys.items()),
+        )
+        if saved == "saved":
+            log.info("a student gave feedback on a closed report")
+        return "expired" if saved == "not_closed" else saved
+
+    async def allow_share(self, token: str, target: str) -> bool:
+        """The student lets their adviser share the report (in a company pattern) with
+        the network or SBB: recorded and audit-logged; the adviser re-seals it."""
+        report_id = self._report(token)
+        if report_id is None:
+            return False
+        return await self.container.student.allow_share(report_id, target)
+
+    async def answer(self, token: str, text: str) -> ReplyResult:
+        report_id = self._report(token)
+        if report_id is None:
+            return "expired"
+        sent = await self.container.student.answer(report_id, text, await self._notices(report_id))
+        return "sent" if sent else "expired"
+
+    async def send_file(
+        self,
+        token: str,
+        ref: str,
+        kind: str,
+        name: str,
+        fetch: FetchFile | None,
+        allowed: tuple[str, ...] = KINDS,
+    ) -> ReplyResult:
+        """Every channel's files go through here: stripped of their metadata (GPS,
+        author) and then sealed; a file that is not a readable JPEG, PNG or PDF (of the
+        `allowed` kinds) is refused and nothing is stored."""
+        report_id = self._report(token)
+        if report_id is None:
+            return "expired"
+        if fetch is None:
+            return "failed"
+        data = await fetch(ref)
+        if len(data) > MAX_ATTACHMENT:
+            return "failed"
+        clean = strip(data, allowed)
+        if not isinstance(clean, Clean):
+            return "wrong_type" if clean.key == "attachment_wrong_type" else "unreadable"
+        notices = await self._notices(report_id)
+        sent = await self.container.student.send_file(
+            report_id, _named(name, clean), kind, clean.data, notices
+        )
+        return "sent" if sent else "expired"
+
+    async def withdraw(
+        self, chat_key: str, token: str, code: str, client: str = ""
+    ) -> WithdrawResult:
+        if token:
+            report_id = self._report(token)
+            if report_id is None:
+                return "expired"
+        else:
+            found = await self._view(chat_key, code, client)
+            if not isinstance(found, StudentView):
+                return found
+            report_id = found.report_id
+        if not await self.container.student.withdraw(report_id):
+            return "failed"
+        log.info("a report was withdrawn by the student")
+        return "withdrawn"
+
+    async def _view(
+        self, chat_key: str, code: str, client: str
+    ) -> StudentView | StatusNotFound | StatusLocked:
+        attempts = self.container.attempts
+        locked = await attempts.locked_for(chat_key)
+        if locked is not None:
+            return StatusLocked(minutes=_minutes(locked))
+        claim = self.container.guessing.claim(client)
+        if not isinstance(claim, Claim):
+            log.warning("receipt guessing bound reached (%s); status checks wait", claim.why)
+            minutes = _minutes(timedelta(seconds=claim.wait))
+            if claim.why == "client":
+                return StatusLocked(minutes=minutes)
+            return StatusLocked(minutes=minutes, why="busy")
+        # The loop work before the derivation is done: the next code check may start its
+        # own while this one waits for Argon2id (bot/intake/receipt_gate.py).
+        self.container.receipt_gate.leave()
+        try:
+            with low_priority():
+                view = await self.container.student.view(code)
+        except KdfBusy:
+            self.container.guessing.refund(claim)
+            return StatusLocked(minutes=1, why="busy")
+        except BaseException:
+            self.container.guessing.refund(claim)
+            raise
+        if view is not None:
+            self.container.guessing.refund(claim)
+            return view
+        left = await attempts.record_failure(chat_key)
+        if left <= 0:
+            return StatusLocked(minutes=self.container.settings.status.lock_minutes)
+        return StatusNotFound(attempts_left=left)
+
+    def _token(self, view: StudentView) -> str:
+        if view.status not in OPEN_STATUSES:
+            return ""
+        clock = self.container.reports.clock()
+        return make_token(self.container.ephemeral, view.report_id, clock, view.data_key)
+
+    def _feedback_token(self, view: StudentView) -> str:
+        if not view.feedback_due:
+            return ""
+        now = self.container.reports.clock()
+        return make_token(self.container.ephemeral, view.report_id, now, purpose=FEEDBACK)
+
+    def _report(self, token: str) -> str | None:
+        return read_token(self.container.ephemeral, token, self.container.reports.clock())
+
+    async def _notices(self, report_id: str) -> tuple[tuple[str, str], ...]:
+        advisers = map(
+            self.container.directory.adviser, await self.container.student.recipients(report_id)
+        )
+        return tuple(
+            (a.id, channel)
+            for a in advisers
+            if a is not None
+            for channel in a.channels
+            if channel in self.container.channels
+        )
+
+
+def _named(name: str, clean: Clean) -> str:
+    """The student's file name with the extension of what the file really is."""
+    stem = name.rsplit(".", 1)[0].strip() or "bestand"
+    return f"{stem}.{'jpg' if clean.kind == 'jpeg' else clean.kind}"
+
+
+def _minutes(delta: timedelta) -> int:
+    return max(1, -(-int(delta.total_seconds()) // 60))
