@@ -11,7 +11,7 @@ from bench import kdf_storm, replicas
 BEGIN = "<!-- bench:begin (written by `make bench`; edit outside the markers) -->"
 END = "<!-- bench:end -->"
 LOADED = 0.25  # cores used by other processes on average: the numbers are then noisy
-BORING = ("asyncio/", "<frozen runpy>", "threading.py", "bot/app/cli.py", "concurrent/futures")
+BORING = ("asyncio/", "<frozen runpy>", "threading.py", "bot/app/cli/", "concurrent/futures")
 
 
 def _n(value: Any, digits: int = 0) -> str:

@@ -391,6 +391,3 @@ def _read_passphrase(from_stdin: bool) -> str | None:
         return None
     return passphrase
 
-
-if __name__ == "__main__":
-    raise SystemExit(main())
