@@ -18,7 +18,7 @@ from bot.app.container import Container, build_container
 from bot.app.settings import load_settings
 from bot.channels.http.server import make_app
 from escalation.console import Console, ConsoleConfig, console_app
-from storage import crypto
+from storage.crypto import second_factor
 from storage.repositories.accounts import Accounts
 from storage.repositories.cases import Cases
 from storage.repositories.console_sessions import ConsoleSessions
@@ -62,7 +62,7 @@ class ConsoleWorld:
         form |= {
             "email": adviser.email,
             "passphrase": PASSPHRASE,
-            "code": crypto.totp_code(who.totp_secret, self.clock()),
+            "code": second_factor.totp_code(who.totp_secret, self.clock()),
         }
         form |= changes
         return await client.post("/console/login", data=form)

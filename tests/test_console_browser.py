@@ -19,7 +19,7 @@ from bot.app.container import build_container
 from bot.app.runtime import serve
 from bot.app.settings import Settings, load_settings
 from standins import BotAPIStandIn
-from storage import crypto
+from storage.crypto import second_factor
 from tests import browser as browser_fixture
 from tests.case_helpers import PASSPHRASE as PASSPHRASE_CASES
 from tests.conftest import base_config
@@ -48,7 +48,7 @@ def settings_for(tmp_path: Path, api: BotAPIStandIn) -> Settings:
 
 
 def code(secret: str, offset: int = 0) -> str:
-    return crypto.totp_code(secret, datetime.now(UTC) + timedelta(seconds=30 * offset))
+    return second_factor.totp_code(secret, datetime.now(UTC) + timedelta(seconds=30 * offset))
 
 
 async def only_loopback(route: Route, request: Request) -> None:
@@ -245,7 +245,7 @@ async def test_the_header_fits_at_1366_pixels(browser: Browser, tmp_path: Path) 
                 await page.goto(f"{web.url}/console/login")
                 await page.get_by_label("E-mailadres").fill(email)
                 await page.get_by_label("Wachtzin").fill(PASSPHRASE_CASES)
-                totp = crypto.totp_code(who.totp_secret, world.clock())
+                totp = second_factor.totp_code(who.totp_secret, world.clock())
                 await page.get_by_label("Code uit je authenticator-app").fill(totp)
                 await page.get_by_role("button", name="Inloggen").click()
                 await page.wait_for_url(f"{web.url}/console/reports")

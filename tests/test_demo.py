@@ -11,7 +11,7 @@ from pathlib import Path
 from bot.app.container import build_container
 from bot.app.demo import enrol_demo_advisers, is_loopback
 from bot.app.settings import Settings
-from storage import crypto
+from storage.crypto import second_factor
 from storage.repositories.accounts import LoggedIn
 from tests.harness import cli
 
@@ -42,7 +42,7 @@ async def test_demo_advisers_can_log_in(make_settings: Callable[..., Settings]) 
         accounts = container.accounts
         by_email = {a.email: a.id for o in settings.organizations for a in o.advisers}
         for email, passphrase, secret in found:
-            code = crypto.totp_code(secret, datetime.now(UTC))
+            code = second_factor.totp_code(secret, datetime.now(UTC))
             result = await accounts.login(by_email[email], passphrase, code)
             assert isinstance(result, LoggedIn), email
     finally:

@@ -6,6 +6,7 @@ turn the test keeps the conversation row's blob, as a copy of the WAL would."""
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -20,7 +21,7 @@ from bot.intake.reply_token import TTL, make_token, read_token
 from bot.intake.turns import TurnResult, Turns
 from bot.intake.visits import GRACE, Visits
 from dialogues import Command, Draft, Input, Press, Text
-from storage import crypto
+from storage.crypto import aead, ephemeral, sealed_drafts, server_key
 from storage.db.models import Conversation
 from storage.repositories.conversations import ChatRef
 from tests.storage_helpers import opens_under_the_old_draft_scheme
@@ -68,11 +69,11 @@ def _opens(container: Container, chat: ChatRef, blob: bytes) -> bool:
         return True
     drafts = container.keys.dir / "drafts"
     for path in drafts.iterdir() if drafts.is_dir() else ():
-        key = crypto.draft_key(path.read_bytes(), chat.key, chat.secret)
+        key = sealed_drafts.draft_key(path.read_bytes(), chat.key, chat.secret)
         try:
-            crypto.open_draft(key, blob, chat_key=chat.key)
+            sealed_drafts.open_draft(key, blob, chat_key=chat.key)
             return True
-        except crypto.CryptoError:
+        except aead.CryptoError:
             continue
     return False
 
@@ -180,16 +181,16 @@ def test_a_reply_token_does_not_open_in_a_new_process() -> None:
     """Finding 3: the reply token (a report id) is sealed with a key drawn per process
     and never written: neither keys.dir's server key nor a restarted service opens it."""
     now = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-    this_process = crypto.EphemeralKey()
+    this_process = ephemeral.EphemeralKey()
     token = make_token(this_process, "report-123", now)
     assert read_token(this_process, token, now) == "report-123"
-    assert read_token(crypto.EphemeralKey(), token, now) is None  # after a restart
-    server = crypto.ServerKey(b"k" * 32)
-    sealed = crypto.base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+    assert read_token(ephemeral.EphemeralKey(), token, now) is None  # after a restart
+    server = server_key.ServerKey(b"k" * 32)
+    sealed = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
     for purpose in ("reply-token", "ephemeral"):
         try:
             server.open_value(sealed, purpose=purpose)
-        except crypto.CryptoError:
+        except aead.CryptoError:
             continue
         raise AssertionError("the server key opened a reply token")
 
@@ -228,7 +229,7 @@ async def test_the_visit_keeps_the_report_open_until_idle_or_a_restart(
         now[0] += TTL + timedelta(minutes=1)
         assert _keys(await turns.run(chat, Command("status"))) == ["unlock_expired"]
         assert _keys(await turns.run(chat, Text(code))) == ["status_received"]
-        container.ephemeral = crypto.EphemeralKey()  # the service restarted: a new key,
+        container.ephemeral = ephemeral.EphemeralKey()  # the service restarted: a new key,
         container.visits = Visits(container.visits.clock)  # and nothing in memory
         assert _keys(await turns.run(chat, Command("status"))) == ["ask_code"]
     finally:

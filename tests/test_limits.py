@@ -22,8 +22,7 @@ from bot.intake.student_actions import FollowUpActions
 from dialogues import StatusLocked, StatusNotFound
 from escalation.casework.directory import Adviser
 from escalation.console.sessions import SessionStore
-from storage import crypto
-from storage.crypto import kdf_thread
+from storage.crypto import hpke_seal, kdf_thread, private_keys, receipt_keys, second_factor
 from storage.crypto.kdf_thread import KdfBusy, KdfQueue, Priority
 from storage.repositories.accounts import Accounts, LoginRefused
 from tests import storage_backends
@@ -56,13 +55,13 @@ async def container(tmp_path: Path) -> AsyncIterator[Container]:
 
 def _count_derivations(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     seen: list[str] = []
-    real = crypto.derive_receipt_keys
+    real = receipt_keys.derive_receipt_keys
 
-    def counting(code: str, *args: Any) -> crypto.ReceiptKeys:
+    def counting(code: str, *args: Any) -> receipt_keys.ReceiptKeys:
         seen.append(code)
         return real(code, *args)
 
-    monkeypatch.setattr(crypto, "derive_receipt_keys", counting)
+    monkeypatch.setattr(receipt_keys, "derive_receipt_keys", counting)
     return seen
 
 
@@ -202,14 +201,14 @@ async def test_parallel_wrong_logins_evaluate_at_most_max_failures_passphrases(
     accounts = Accounts(backend.sessions, keys[0], clock, max_failures=5)
     who = await enrol(accounts, "hhs-vp", "hhs")
     evaluated: list[str] = []
-    real = crypto.unprotect_private_key
+    real = private_keys.unprotect_private_key
 
     def counting(blob: bytes, secret: str) -> Any:
         evaluated.append(secret)
         return real(blob, secret)
 
-    monkeypatch.setattr(crypto, "unprotect_private_key", counting)
-    code = crypto.totp_code(who.totp_secret, clock())
+    monkeypatch.setattr(private_keys, "unprotect_private_key", counting)
+    code = second_factor.totp_code(who.totp_secret, clock())
     results = await asyncio.gather(
         *(accounts.login("hhs-vp", f"wrong passphrase {i}", code) for i in range(20))
     )
@@ -269,7 +268,7 @@ def test_anonymous_sessions_cannot_evict_a_signed_in_one() -> None:
     store = SessionStore(timedelta(minutes=30), max_sessions=5000)
     clock = Clock()
     adviser = Adviser("hhs-vp", "VP", "hhs", "vp@hhs.example.nl", None, "adviser")
-    key, _ = crypto.generate_keypair()
+    key, _ = hpke_seal.generate_keypair()
     signed_in = store.sign_in(clock(), "nl", adviser, key)
     for _ in range(5000):
         clock.advance(timedelta(milliseconds=1))

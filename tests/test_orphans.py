@@ -20,7 +20,7 @@ from bot.app.container import Container, build_container
 from bot.app.recover import ALREADY, OTHER_ORG, RESEALED, recover
 from bot.app.runtime import serve
 from bot.app.settings import load_settings
-from storage.crypto import private_key_from_text
+from storage.crypto.private_keys import private_key_from_text
 from storage.crypto.sealed_keys import orphan_counts
 from storage.db.models import AuditEntry, Report
 from tests.case_helpers import PASSPHRASE, enrol, file_for

@@ -9,8 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from storage import crypto
-from storage.crypto import thread
+from storage.crypto import private_keys, thread
 from storage.crypto.keys import KeyStore
 from storage.db.models import (
     Attachment,
@@ -225,7 +224,9 @@ async def test_hand_over_to_another_organization_reseals_the_key(
     ]
     assert events == ["handover_org"]
     # The recovery key still opens it.
-    recovered = await w.reports.read_with_recovery(report_id, crypto.private_key_from_text(keys[1]))
+    recovered = await w.reports.read_with_recovery(
+        report_id, private_keys.private_key_from_text(keys[1])
+    )
     assert recovered["story"] == "Ze lachten om mijn hoofddoek."
 
 

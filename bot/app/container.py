@@ -27,8 +27,9 @@ from escalation.casework.deadlines import DeadlinePolicy, reply_due
 from escalation.casework.directory import Adviser, Directory, Organization
 from escalation.casework.email import SmtpConfig
 from escalation.casework.routing import Rule, Rules
-from storage.crypto import EphemeralKey, KdfParams
 from storage.crypto.draft_keys import DraftKeys
+from storage.crypto.ephemeral import EphemeralKey
+from storage.crypto.kdf import KdfParams
 from storage.crypto.kdf_thread import set_max_queued_checks
 from storage.crypto.keys import KeysMissing, KeyStore
 from storage.crypto.matching_keys import MatchingKeys

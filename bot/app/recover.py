@@ -18,12 +18,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-
 from bot.app.container import Container
 from escalation.casework.directory import Adviser, Directory
 from escalation.console.handover import allowed_organizations
-from storage.crypto import CryptoError
+from storage.crypto.aead import CryptoError
+from storage.crypto.private_keys import X25519PrivateKey
 from storage.crypto.sealed_keys import KeyNotAuthentic, orphan_ids
 from storage.repositories.reports import (
     Placement,

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import BaseRoute, Mount, Route
@@ -17,6 +16,7 @@ from escalation.console import Console, ConsoleConfig, console_app
 from escalation.console.config import QuoteSource
 from escalation.console.public_figures import public_routes
 from escalation.figures.service import FigureService
+from storage.crypto.private_keys import X25519PrivateKey
 from storage.repositories.accounts import LoggedIn
 from storage.repositories.console_sessions import ConsoleSessions
 from storage.repositories.feedback import quotable_feedback

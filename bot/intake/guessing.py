@@ -17,14 +17,13 @@ the windows (an attacker gains at most one window per restart, which they cannot
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import hmac
-import secrets
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
+
+from storage.crypto.ephemeral import EphemeralHash
 
 FORGET_AFTER = 10_000  # addresses remembered before quiet ones are swept
 
@@ -55,14 +54,14 @@ class GuessLimits:
         self.overall = overall
         self.window = window
         self.clock = clock
-        self._key = secrets.token_bytes(32)
+        self._names = EphemeralHash()
         self._clients: dict[str, deque[float]] = {}
         self._all: deque[float] = deque()
 
     def _name(self, address: str) -> str:
         if not address:
             return ""
-        return hmac.new(self._key, address.encode(), hashlib.sha256).hexdigest()
+        return self._names.name(address.encode())
 
     def claim(self, address: str) -> Claim | Refused:
         """Count one code from `address` ("" when the channel has none), or refuse."""

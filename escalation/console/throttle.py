@@ -18,12 +18,11 @@ never written or logged.
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import hmac
-import secrets
 from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+from storage.crypto.ephemeral import EphemeralHash
 
 FORGET_AFTER = 10_000
 
@@ -46,13 +45,13 @@ class LoginThrottle:
         self.per_pair = per_pair
         self.per_source = per_source
         self.window = window
-        self._key = secrets.token_bytes(32)
+        self._names = EphemeralHash()
         self._pairs: dict[str, deque[datetime]] = {}
         self._sources: dict[str, deque[datetime]] = {}
 
     def _name(self, *parts: str) -> str:
         raw = "\x00".join(parts).encode()
-        return hmac.new(self._key, raw, hashlib.sha256).hexdigest()
+        return self._names.name(raw)
 
     def claim(self, account: str, source: str, now: datetime) -> Attempt | Throttled:
         """Count one attempt before its work, or say until when this one must wait."""

@@ -11,13 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from sqlalchemy import or_, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage import crypto
+from storage.crypto import aead, hpke_seal, kdf, private_keys, second_factor, tokens
 from storage.crypto.kdf_thread import in_kdf_thread
 from storage.crypto.keys import KeyStore
+from storage.crypto.private_keys import X25519PrivateKey
 from storage.db.clock import Clock, utcnow
 from storage.db.models import AdviserAccount, AdviserKey, Enrolment
 from storage.db.rows import rowcount
@@ -62,18 +62,18 @@ class LoggedIn:
 
 
 def make_credentials(
-    passphrase: str, params: crypto.KdfParams, private: X25519PrivateKey | None = None
+    passphrase: str, params: kdf.KdfParams, private: X25519PrivateKey | None = None
 ) -> NewCredentials:
     """Blocking (two Argon2id runs): call it from a thread. A new key pair unless one is
     given (recovery keeps the old pair, because reports are sealed to it)."""
     if private is None:
-        private, _ = crypto.generate_keypair()
-    recovery_code = crypto.new_recovery_code()
+        private, _ = hpke_seal.generate_keypair()
+    recovery_code = second_factor.new_recovery_code()
     return NewCredentials(
-        public_key=crypto.public_bytes(private),
-        protected_private_key=crypto.protect_private_key(private, passphrase, params),
-        recovery_protected_key=crypto.protect_private_key(private, recovery_code, params),
-        totp_secret=crypto.new_totp_secret(),
+        public_key=hpke_seal.public_bytes(private),
+        protected_private_key=private_keys.protect_private_key(private, passphrase, params),
+        recovery_protected_key=private_keys.protect_private_key(private, recovery_code, params),
+        totp_secret=second_factor.new_totp_secret(),
         recovery_code=recovery_code,
     )
 
@@ -120,7 +120,7 @@ class Accounts:
     async def link_adviser(self, token: str) -> str | None:
         """Whose link this is, if it is unused and unexpired."""
         async with self.sessions() as session:
-            row = await session.get(Enrolment, crypto.token_hash(token))
+            row = await session.get(Enrolment, tokens.token_hash(token))
             return row.adviser_id if row is not None and self._usable(row) else None
 
     def _usable(self, row: Enrolment) -> bool:
@@ -176,10 +176,10 @@ class Accounts:
     def _add_link(self, session: AsyncSession, adviser_id: str, now: datetime) -> str:
         """A new one-time enrolment link in the caller's transaction: only its hash is
         stored; the token goes to whoever hands the link to the adviser."""
-        token = crypto.new_token()
+        token = tokens.new_token()
         session.add(
             Enrolment(
-                token_hash=crypto.token_hash(token),
+                token_hash=tokens.token_hash(token),
                 adviser_id=adviser_id,
                 expires_at=now + self.link_valid,
             )
@@ -191,11 +191,11 @@ class Accounts:
     ) -> str | LoginRefused:
         """Uses the link, stores key pair and account; returns the adviser id."""
         now = self.clock()
-        step = crypto.totp_step(new.totp_secret, code, now)
+        step = second_factor.totp_step(new.totp_secret, code, now)
         if step is None:
             return LoginRefused("wrong_code")
         async with self.sessions() as session, session.begin():
-            link = await session.get(Enrolment, crypto.token_hash(token), with_for_update=True)
+            link = await session.get(Enrolment, tokens.token_hash(token), with_for_update=True)
             if link is None or not self._usable(link):
                 return LoginRefused("bad_link")
             key = await session.get(AdviserKey, link.adviser_id, with_for_update=True)
@@ -306,7 +306,7 @@ class Accounts:
         refused = await self._claim(adviser_id, now)
         if refused is not None:
             return refused
-        step = crypto.totp_step(self._open_totp(account), code, now)
+        step = second_factor.totp_step(self._open_totp(account), code, now)
         private = await self._unlock(key.protected_private_key, passphrase)
         if step is None or step <= account.totp_last_step or private is None:
             return await self._failed(adviser_id, now)
@@ -336,17 +336,17 @@ class Accounts:
         as a wrong passphrase: response times must not tell who is an adviser."""
         if self._decoy is None:
             self._decoy = await in_kdf_thread(
-                crypto.protect_private_key,
-                crypto.generate_keypair()[0],
-                crypto.new_token(),
+                private_keys.protect_private_key,
+                hpke_seal.generate_keypair()[0],
+                tokens.new_token(),
                 self.keys.kdf,
             )
         await self._unlock(self._decoy, secret)
 
     async def _unlock(self, blob: bytes, secret: str) -> X25519PrivateKey | None:
         try:
-            return await in_kdf_thread(crypto.unprotect_private_key, blob, secret)
-        except crypto.CryptoError:
+            return await in_kdf_thread(private_keys.unprotect_private_key, blob, secret)
+        except aead.CryptoError:
             return None
 
     async def _claim(self, adviser_id: str, now: datetime) -> LoginRefused | None:
@@ -428,7 +428,7 @@ class Accounts:
         refused = await self._claim(adviser_id, now)
         if refused is not None:
             return refused
-        code = crypto.normalize_recovery_code(recovery_code)
+        code = second_factor.normalize_recovery_code(recovery_code)
         private = await self._unlock(account.recovery_protected_key, code)
         if private is None:
             return await self._failed(adviser_id, now)
@@ -438,7 +438,7 @@ class Accounts:
         self, adviser_id: str, new: NewCredentials, code: str
     ) -> LoginRefused | None:
         now = self.clock()
-        step = crypto.totp_step(new.totp_secret, code, now)
+        step = second_factor.totp_step(new.totp_secret, code, now)
         if step is None:
             return LoginRefused("wrong_code")
         async with self.sessions() as session, session.begin():

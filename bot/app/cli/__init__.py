@@ -14,9 +14,8 @@ from typing import TYPE_CHECKING
 from bot.app.settings import ConfigError, Settings, load_settings
 
 if TYPE_CHECKING:
-    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-
     from bot.app.container import Container
+    from storage.crypto.private_keys import X25519PrivateKey
 
 MIN_PASSPHRASE = 12
 
@@ -251,12 +250,12 @@ async def _enrol_now(
 ) -> int:
     """The key pair now, the account on the adviser's link: the operator sees neither the
     TOTP secret nor the recovery code (issue 10, finding 10)."""
-    from storage import crypto
+    from storage.crypto import hpke_seal, private_keys
     from storage.crypto.kdf_thread import in_kdf_thread
 
-    private, public = crypto.generate_keypair()
+    private, public = hpke_seal.generate_keypair()
     protected = await in_kdf_thread(
-        crypto.protect_private_key, private, passphrase, container.keys.kdf
+        private_keys.protect_private_key, private, passphrase, container.keys.kdf
     )
     token = await container.accounts.key_with_link(adviser_id, org_id, public, protected)
     if not isinstance(token, str):
@@ -348,7 +347,8 @@ async def _recover(settings: Settings, args: argparse.Namespace) -> int:
 def _read_recovery_key(path: Path | None) -> X25519PrivateKey | None:
     """From the file, or a prompt that does not echo; never printed or logged, and an
     error never quotes it."""
-    from storage.crypto import CryptoError, private_key_from_text
+    from storage.crypto.aead import CryptoError
+    from storage.crypto.private_keys import private_key_from_text
 
     if path is not None:
         try:
@@ -390,4 +390,3 @@ def _read_passphrase(from_stdin: bool) -> str | None:
         )
         return None
     return passphrase
-

@@ -20,7 +20,8 @@ from starlette.routing import Route
 
 from bot.app.settings import WhatsAppSettings
 from bot.channels.whatsapp.channel import WhatsAppChannel
-from storage.crypto import mac_matches, webhook_signature_matches
+from storage.crypto.server_key import mac_matches
+from storage.crypto.webhook_signature import webhook_signature_matches
 
 log = logging.getLogger(__name__)
 

@@ -8,10 +8,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage import crypto
+from storage.crypto import server_key
+from storage.crypto.private_keys import X25519PrivateKey
 from storage.crypto.sealed_keys import open_adviser_copy
 from storage.db.clock import Clock, utcnow
 from storage.db.models import Report
@@ -67,7 +67,7 @@ class CaseStore:
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
-        server: crypto.ServerKey,
+        server: server_key.ServerKey,
         clock: Clock = utcnow,
         *,
         news: NewsSink | None = None,

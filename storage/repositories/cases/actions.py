@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import crypto
-from storage.crypto import thread
+from storage.crypto import sealed_content, thread
+from storage.crypto.private_keys import X25519PrivateKey
 from storage.db.models import Report, ReportField
 from storage.repositories.cases.access import CaseStore, access, for_change
 from storage.repositories.cases.views import OUTCOMES, SETTABLE, CaseRefused
@@ -147,7 +146,7 @@ async def push_target(session: AsyncSession, report_id: str, data_key: bytes) ->
     )
     if blob is None:
         return None
-    return crypto.decrypt_field(
+    return sealed_content.decrypt_field(
         data_key, blob, report_id=report_id, field=PUSH_TARGET_FIELD
     ).decode()
 

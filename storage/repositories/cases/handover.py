@@ -12,12 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import crypto
-from storage.crypto import thread
+from storage.crypto import server_key, thread
+from storage.crypto.private_keys import X25519PrivateKey
 from storage.crypto.sealed_keys import (
     ADVISER,
     report_recipients,
@@ -236,7 +235,7 @@ async def _of_org(
 
 async def _seal_to(
     session: AsyncSession,
-    server: crypto.ServerKey,
+    server: server_key.ServerKey,
     report_id: str,
     data_key: bytes,
     recipients: Sequence[Recipient],

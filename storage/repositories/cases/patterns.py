@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from sqlalchemy import select
 
-from storage import crypto
+from storage.crypto import aead, matching
+from storage.crypto.private_keys import X25519PrivateKey
 from storage.crypto.sealed_keys import ADVISER, sealed_copy, sealed_copy_row, verified_recipients
 from storage.db.models import PatternMember, PatternName
 from storage.repositories import audit, patterns
@@ -172,8 +172,10 @@ def _opened(figures: patterns.PatternFigures, private: X25519PrivateKey) -> tupl
     for report_id, sealed in figures.names:
         try:
             names.append(
-                crypto.open_shared_name(sealed, private, pattern_id=figures.id, report_id=report_id)
+                matching.open_shared_name(
+                    sealed, private, pattern_id=figures.id, report_id=report_id
+                )
             )
-        except crypto.CryptoError:
+        except aead.CryptoError:
             continue  # sealed to an older key of this coordinator: not readable any more
     return tuple(sorted(set(names)))

@@ -10,12 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import crypto
-from storage.crypto import thread
+from storage.crypto import sealed_content, thread
+from storage.crypto.private_keys import X25519PrivateKey
 from storage.crypto.sealed_keys import ADVISER, is_sealed_to, orphan_counts, report_recipients
 from storage.db.models import (
     Attachment,
@@ -266,7 +265,7 @@ async def _content(session: AsyncSession, report_id: str, key: bytes) -> dict[st
         )
     )
     return {
-        f.field: crypto.decrypt_field(
+        f.field: sealed_content.decrypt_field(
             key, f.ciphertext, report_id=report_id, field=f.field
         ).decode()
         for f in fields
