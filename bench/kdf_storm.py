@@ -30,7 +30,7 @@ from bot.app.settings import load_settings
 from bot.intake.student_actions import FollowUpActions
 from storage.crypto import kdf, kdf_thread, receipt_keys, second_factor
 from storage.crypto.kdf_thread import in_kdf_thread
-from storage.repositories.accounts import LoggedIn, make_credentials
+from storage.repositories.accounts.credentials import LoggedIn, make_credentials
 from storage.repositories.reports import NewReport, Recipient
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -10,7 +10,8 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from storage.crypto import second_factor
 from storage.crypto.keys import KeyStore
-from storage.repositories.accounts import Accounts, LoggedIn, make_credentials
+from storage.repositories.accounts import Accounts
+from storage.repositories.accounts.credentials import LoggedIn, make_credentials
 from storage.repositories.reports import NewReport, Recipient, ReportStore
 
 PASSPHRASE = "een lange wachtzin voor de console"

@@ -20,7 +20,7 @@ from dialogues import Draft
 from storage.crypto import hpke_seal, second_factor, tokens
 from storage.crypto.private_keys import private_key_from_text
 from storage.db.models import AdviserAccount, AuditEntry, Enrolment
-from storage.repositories.accounts import LoggedIn, LoginRefused, NewCredentials
+from storage.repositories.accounts.credentials import LoggedIn, LoginRefused, NewCredentials
 from tests.harness import cli
 from tests.storage_helpers import read_as_adviser, unlock
 

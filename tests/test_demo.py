@@ -12,7 +12,7 @@ from bot.app.container import build_container
 from bot.app.demo import enrol_demo_advisers, is_loopback
 from bot.app.settings import Settings
 from storage.crypto import second_factor
-from storage.repositories.accounts import LoggedIn
+from storage.repositories.accounts.credentials import LoggedIn
 from tests.harness import cli
 
 

@@ -24,7 +24,8 @@ from escalation.casework.directory import Adviser
 from escalation.console.sessions import SessionStore
 from storage.crypto import hpke_seal, kdf_thread, private_keys, receipt_keys, second_factor
 from storage.crypto.kdf_thread import KdfBusy, KdfQueue, Priority
-from storage.repositories.accounts import Accounts, LoginRefused
+from storage.repositories.accounts import Accounts
+from storage.repositories.accounts.credentials import LoginRefused
 from tests import storage_backends
 from tests.case_helpers import enrol
 from tests.conftest import base_config

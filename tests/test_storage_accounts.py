@@ -11,7 +11,8 @@ from sqlalchemy import select
 from storage.crypto import hpke_seal, private_keys, second_factor, tokens
 from storage.crypto.keys import KeyStore
 from storage.db.models import AdviserAccount, Enrolment
-from storage.repositories.accounts import Accounts, LoggedIn, LoginRefused
+from storage.repositories.accounts import Accounts
+from storage.repositories.accounts.credentials import LoggedIn, LoginRefused
 from tests import storage_backends
 from tests.case_helpers import PASSPHRASE, Enrolled, enrol, login
 from tests.storage_backends import Backend, Clock

@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from storage.crypto import aead, hpke_seal, receipt_keys
 from storage.crypto.keys import KeyStore
 from storage.db.models import Feedback, FeedbackCopy, Report
-from storage.repositories.accounts import LoggedIn
+from storage.repositories.accounts.credentials import LoggedIn
 from storage.repositories.feedback import QUOTE_KEEP, FeedbackStore, Quote, quotable_feedback
 from storage.repositories.reports import NewReport, Recipient, ReportStore
 from storage.repositories.retention import Retention

@@ -15,7 +15,7 @@ from bot.app.container import Container
 from bot.app.settings import Settings
 from standins import BotAPIStandIn
 from storage.db.models import Feedback, Report
-from storage.repositories.accounts import LoggedIn, make_credentials
+from storage.repositories.accounts.credentials import LoggedIn, make_credentials
 from storage.repositories.feedback import quotable_feedback
 from tests.harness import TOKEN, RunningService, Student, file_report
 

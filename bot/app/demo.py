@@ -32,7 +32,7 @@ from storage.crypto import tokens
 from storage.crypto.kdf_thread import in_kdf_thread
 from storage.db.clock import student_time
 from storage.db.models import Deadline, Report
-from storage.repositories.accounts import make_credentials
+from storage.repositories.accounts.credentials import make_credentials
 from storage.repositories.reports import REFERENCE_ALPHABET
 
 DEMO_REPORTS = 480

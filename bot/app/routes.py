@@ -17,7 +17,7 @@ from escalation.console.config import QuoteSource
 from escalation.console.public_figures import public_routes
 from escalation.figures.service import FigureService
 from storage.crypto.private_keys import X25519PrivateKey
-from storage.repositories.accounts import LoggedIn
+from storage.repositories.accounts.credentials import LoggedIn
 from storage.repositories.console_sessions import ConsoleSessions
 from storage.repositories.feedback import quotable_feedback
 

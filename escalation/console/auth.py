@@ -21,7 +21,7 @@ from escalation.console.sessions import COOKIE, ConsoleSession
 from escalation.console.throttle import Throttled
 from escalation.console.web import anonymous, context, page, posted, redirect, root, set_cookie
 from storage.crypto import second_factor
-from storage.repositories.accounts import LoggedIn, LoginRefused, NewCredentials
+from storage.repositories.accounts.credentials import LoggedIn, LoginRefused, NewCredentials
 
 ISSUER = "stagemeld"
 

@@ -35,7 +35,7 @@ from storage.db.clock import Clock, student_time, utcnow
 from storage.db.models import Feedback, FeedbackCopy, Report
 from storage.db.rows import rowcount
 from storage.repositories import audit
-from storage.repositories.accounts import LoggedIn
+from storage.repositories.accounts.credentials import LoggedIn
 from storage.repositories.reports import Recipient
 from vocabulary import FEEDBACK_MAX_TEXT, FEEDBACK_SCORES, ReportStatus
 
