@@ -1,6 +1,6 @@
 """The threads Argon2id derivations run on, off the event loop, and their queue.
 
-Scheduling, not cryptography: the derivations themselves are in `crypto`.
+Scheduling, not cryptography: the derivations themselves are in `kdf`.
 
 A bounded pool: at most `workers` derivations at once (by default the machine's cores),
 each on a thread of its own. argon2-cffi releases the GIL for the whole derivation and

@@ -1,11 +1,12 @@
 """Meta's webhook: the subscription check (GET) and the deliveries (POST).
 
 Every POST is refused unless its X-Hub-Signature-256 is the HMAC of its exact raw bytes
-under the app secret (checked in constant time in storage/crypto.py), and unless it is
-small: Meta's deliveries are a few kB, so anything over `MAX_BODY` is refused before it
-is read whole. Refusals are counted and logged (without the body). An accepted delivery
-is handled before the 200 goes back, so a crash in between makes Meta deliver it again
-(and `processed_updates` keeps what was already handled from running twice).
+under the app secret (checked in constant time in storage/crypto/webhook_signature.py),
+and unless it is small: Meta's deliveries are a few kB, so anything over `MAX_BODY` is
+refused before it is read whole. Refusals are counted and logged (without the body). An
+accepted delivery is handled before the 200 goes back, so a crash in between makes Meta
+deliver it again (and `processed_updates` keeps what was already handled from running
+twice).
 """
 
 from __future__ import annotations
