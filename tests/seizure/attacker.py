@@ -85,7 +85,9 @@ class Keyring:
             files,
             chat_ids,
             _source_strings(r'PURPOSE\s*=\s*"([^"]+)"') | _source_strings(r'purpose="([^"]+)"'),
-            _source_strings(r'_aad\(\s*"([^"]+)"'),
+            # AAD labels, and the HKDF labels sub-keys are derived under
+            _source_strings(r'\bassociated_data\(\s*"([^"]+)"')
+            | _source_strings(r'\bsubkey\([^"\n]*?"([^"]+)"'),
         )
 
     def sub_keys(self) -> dict[str, bytes]:
