@@ -25,6 +25,8 @@ from storage.repositories.accounts.shared import AccountsBase
 
 
 class Enrolling(AccountsBase):
+    """Enrolment links, first credentials, and storing key pair and account."""
+
     async def create_link(self, adviser_id: str) -> str | LoginRefused:
         """A one-time token for the enrolment page; only its hash is stored. Also for an
         adviser keyed by the operator whose account is not set up yet (a new link)."""

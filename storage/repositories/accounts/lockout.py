@@ -18,6 +18,8 @@ from storage.repositories.accounts.shared import AccountsBase
 
 
 class LockOut(AccountsBase):
+    """Claiming an attempt before its work, and locking after the last allowed failure."""
+
     async def _claim(self, adviser_id: str, now: datetime) -> LoginRefused | None:
         """Count this attempt as a failure *before* its Argon2id work, in one statement:
         of any number of parallel attempts at most `max_failures` are evaluated (a

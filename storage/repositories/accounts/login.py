@@ -13,6 +13,8 @@ from storage.repositories.accounts.lockout import LockOut
 
 
 class LoggingIn(LockOut):
+    """Logging in and out; every attempt counted by `LockOut` first."""
+
     async def login(self, adviser_id: str, passphrase: str, code: str) -> LoggedIn | LoginRefused:
         """Passphrase and a TOTP code of a step not used before; both or nothing."""
         now = self.clock()

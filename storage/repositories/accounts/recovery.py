@@ -17,6 +17,8 @@ from storage.repositories.accounts.lockout import LockOut
 
 
 class Recovering(LockOut):
+    """Recovery by the recovery code; a wrong code counts as a failed login."""
+
     async def begin_recovery(
         self, adviser_id: str, recovery_code: str, new_passphrase: str
     ) -> NewCredentials | LoginRefused:
