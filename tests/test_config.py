@@ -9,23 +9,22 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
 from bot.app.settings import ConfigError, TelegramMode, load_settings, stale_contacts
 from dialogues.keys import ELSEWHERE_KINDS
+from tests.conftest import save_config, shipped_config
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "config.yaml"
 
 
-def write(tmp_path: Path, data: object) -> Path:
-    path = tmp_path / "config.yaml"
-    path.write_text(yaml.safe_dump(data), encoding="utf-8")
-    return path
+def write(tmp_path: Path, data: dict) -> Path:
+    """config.yaml and the network.yaml beside it, from one mapping of both."""
+    return save_config(tmp_path / "config.yaml", data)
 
 
 def shipped() -> dict:
-    return yaml.safe_load(SHIPPED.read_text(encoding="utf-8"))
+    return shipped_config()
 
 
 @pytest.fixture(autouse=True)
@@ -39,9 +38,9 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_shipped_config_describes_the_den_haag_network() -> None:
     s = load_settings(SHIPPED)
-    names = {o.name for o in s.organizations}
+    names = {o.name for o in s.directory.organizations}
     assert {"Hogeschool Inholland", "De Haagse Hogeschool", "ROC Mondriaan", "SBB"} <= names
-    assert s.network.name == "Gemeente Den Haag"
+    assert s.directory.network.name == "Gemeente Den Haag"
     assert s.database.url == "sqlite+aiosqlite:///var/stagemeld.db"
     assert s.telegram.active is False
     assert s.keys.dir == Path("var/keys")
@@ -56,7 +55,7 @@ def test_environment_overrides_the_file(monkeypatch: pytest.MonkeyPatch) -> None
     assert s.telegram.token is not None and s.telegram.token.get_secret_value() == "123:abc"
     assert s.telegram.api_base == "http://127.0.0.1:9999"
     assert s.database.url.startswith("postgresql+asyncpg://")
-    assert len(s.organizations) == 6  # the rest of the file is kept
+    assert len(s.directory.organizations) == 6  # the rest of the file is kept
 
 
 def error_for(tmp_path: Path, data: dict) -> ConfigError:
@@ -161,9 +160,7 @@ def test_the_update_limit_is_not_checked_where_nothing_polls(tmp_path: Path) -> 
     """Telegram off (or a webhook): the receipt gate's line cannot fill polling slots."""
     data = shipped()
     data["status"]["max_queued_checks"] = 1000
-    path = tmp_path / "config.yaml"
-    path.write_text(yaml.safe_dump(data), encoding="utf-8")
-    assert load_settings(path).status.max_queued_checks == 1000
+    assert load_settings(write(tmp_path, data)).status.max_queued_checks == 1000
 
 
 def test_broken_yaml_and_missing_file(tmp_path: Path) -> None:
@@ -189,7 +186,7 @@ def test_cli_prints_one_line_and_exits_2(tmp_path: Path) -> None:
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1, proc.stderr
-    assert lines[0].startswith("stagemeld: config error: organizations:")
+    assert lines[0].startswith("stagemeld: config error: network.yaml: organizations:")
 
 
 COMMANDS = (
@@ -247,11 +244,11 @@ def test_an_organization_may_have_aliases(tmp_path: Path) -> None:
     data = shipped()
     data["organizations"][1]["aliases"] = ["thuas"]
     settings = load_settings(write(tmp_path, data))
-    assert settings.organizations[1].aliases == ("thuas",)
+    assert settings.directory.organizations[1].aliases == ("thuas",)
 
 
 def test_the_shipped_contacts_are_den_haags() -> None:
-    routes = load_settings(SHIPPED).elsewhere
+    routes = load_settings(SHIPPED).directory.elsewhere
     assert {r.kind for r in routes} == set(ELSEWHERE_KINDS)
     phones = {r.name: r.phone for r in routes}
     assert phones["Den Haag Meldt"] == "070 752 82 00"
@@ -262,12 +259,12 @@ def test_the_shipped_contacts_are_den_haags() -> None:
 
 def test_patterns_threshold_below_two_is_refused_with_the_reason(tmp_path: Path) -> None:
     data = shipped()
-    assert load_settings(write(tmp_path, data)).patterns.threshold == 2
+    assert load_settings(write(tmp_path, data)).directory.patterns.threshold == 2
     data["patterns"]["threshold"] = 1
     err = error_for(tmp_path, data)
     assert err.key == "patterns.threshold" and "at least 2" in err.fix
     data["patterns"]["threshold"] = 3
-    assert load_settings(write(tmp_path, data)).patterns.threshold == 3
+    assert load_settings(write(tmp_path, data)).directory.patterns.threshold == 3
 
 
 def test_a_workplace_kvk_number_is_eight_digits(tmp_path: Path) -> None:
@@ -276,7 +273,7 @@ def test_a_workplace_kvk_number_is_eight_digits(tmp_path: Path) -> None:
     err = error_for(tmp_path, data)
     assert err.key == "organizations.4.kvk" and "8 digits" in err.fix
     data["organizations"][4]["kvk"] = "12345678"
-    assert load_settings(write(tmp_path, data)).organizations[4].kvk == "12345678"
+    assert load_settings(write(tmp_path, data)).directory.organizations[4].kvk == "12345678"
 
 
 # --- WhatsApp --------------------------------------------------------------------------------

@@ -205,7 +205,12 @@ async def _adviser_add(settings: Settings, adviser_id: str, *, from_stdin: bool)
     from bot.app.container import build_container
 
     org = next(
-        (o for o in settings.organizations if any(a.id == adviser_id for a in o.advisers)), None
+        (
+            o
+            for o in settings.directory.organizations
+            if any(a.id == adviser_id for a in o.advisers)
+        ),
+        None,
     )
     if org is None:
         print(
@@ -390,4 +395,3 @@ def _read_passphrase(from_stdin: bool) -> str | None:
         )
         return None
     return passphrase
-
