@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.app.settings import ConfigError, TelegramMode, load_settings, stale_contacts
 from dialogues.keys import ELSEWHERE_KINDS
@@ -332,3 +333,56 @@ def test_a_complete_whatsapp_section_loads(tmp_path: Path) -> None:
     data["whatsapp"].update(WHATSAPP, nudge_template="stagemeld_news")
     w = load_settings(write(tmp_path, data)).whatsapp
     assert w.active and w.nudge_template == "stagemeld_news"
+
+
+# --- two files: the service's config.yaml and the network's directory ----------------------
+
+
+def test_a_mistake_in_the_directory_names_its_file(tmp_path: Path) -> None:
+    data = shipped()
+    data["organizations"][1]["advisers"][0].update(email=None, telegram_chat_id="x")
+    err = error_for(tmp_path, data)
+    assert err.file == "network.yaml"
+    assert str(err).startswith("network.yaml: organizations.1.advisers.0.telegram_chat_id: ")
+    data["name"] = ""
+    assert str(error_for(tmp_path, data)).startswith("network.yaml: name: ")
+
+
+def test_the_directory_opens_with_the_networks_id_and_name(tmp_path: Path) -> None:
+    directory = load_settings(SHIPPED).directory
+    assert (directory.id, directory.name) == ("den-haag", "Stagemeld Den Haag")
+    data = shipped()
+    data.pop("id")
+    err = error_for(tmp_path, data)
+    assert (err.file, err.key) == ("network.yaml", "id") and "required" in err.fix
+
+
+def test_config_names_its_directory_beside_it(tmp_path: Path) -> None:
+    path = write(tmp_path, shipped())
+    (tmp_path / "network.yaml").rename(tmp_path / "den-haag.yaml")
+    with pytest.raises(ConfigError) as missing:
+        load_settings(path)
+    assert missing.value.key == "network"
+    assert f"{tmp_path / 'network.yaml'} does not exist" in missing.value.fix
+    service = yaml.safe_load(path.read_text(encoding="utf-8"))
+    path.write_text(yaml.safe_dump({**service, "network": "den-haag.yaml"}), encoding="utf-8")
+    assert load_settings(path).directory.network.name == "Gemeente Den Haag"
+
+
+def test_the_environment_overrides_only_the_service(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STAGEMELD_NETWORK", str(ROOT / "nowhere.yaml"))
+    with pytest.raises(ConfigError) as moved:
+        load_settings(SHIPPED)
+    assert moved.value.key == "network" and "nowhere.yaml does not exist" in moved.value.fix
+    monkeypatch.delenv("STAGEMELD_NETWORK")
+    monkeypatch.setenv("STAGEMELD_ORGANIZATIONS", "[]")
+    assert len(load_settings(SHIPPED).directory.organizations) == 6
+
+
+def test_a_config_from_before_the_split_says_where_its_sections_go(tmp_path: Path) -> None:
+    data = shipped()
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")  # one file, as it used to be
+    with pytest.raises(ConfigError) as old:
+        load_settings(path)
+    assert old.value.file is None and "network.yaml" in old.value.fix

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import datetime
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
-from bot.app.settings.errors import explain, read_yaml
+from bot.app.settings.errors import ConfigError, explain, read_yaml
 from bot.app.settings.help_lines import stale_routes
 from bot.app.settings.network import NetworkSettings
 from bot.app.settings.root import Settings
@@ -19,11 +20,21 @@ def load_settings(path: Path) -> Settings:
     data = read_yaml(
         path, "--config", "pass --config PATH to a config file", "database: and telegram:"
     )
+    _refuse_moved(data)
     try:
         service = Settings(**data)
     except ValidationError as exc:
         raise explain(exc) from None
     return service.with_directory(load_network(service.network_path(path), str(service.network)))
+
+
+def _refuse_moved(data: dict[str, Any]) -> None:
+    """A config.yaml from before the split still holds the directory's sections."""
+    for key in data:
+        if key in NetworkSettings.model_fields and key not in Settings.model_fields:
+            raise ConfigError(
+                key, "belongs in the network's directory now (network.yaml); move it there"
+            )
 
 
 def load_network(path: Path, label: str) -> NetworkSettings:
