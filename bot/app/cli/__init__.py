@@ -21,13 +21,16 @@ if TYPE_CHECKING:
 MIN_PASSPHRASE = 12
 
 
+CONFIG_HELP = "config.yaml (its network: names the network's directory, network.yaml)"
+
+
 def parser() -> argparse.ArgumentParser:
     """`--config` is accepted before the subcommand and after it (`stagemeld run --config
     x.yaml`): every subparser shares it with no default, so the top level's stands."""
     p = argparse.ArgumentParser(prog="stagemeld", description=__doc__)
-    p.add_argument("--config", type=Path, default=Path("config.yaml"), help="config file")
+    p.add_argument("--config", type=Path, default=Path("config.yaml"), help=CONFIG_HELP)
     config = argparse.ArgumentParser(add_help=False)
-    config.add_argument("--config", type=Path, default=argparse.SUPPRESS, help="config file")
+    config.add_argument("--config", type=Path, default=argparse.SUPPRESS, help=CONFIG_HELP)
 
     def commands(
         parent: argparse.ArgumentParser, dest: str
@@ -52,7 +55,7 @@ def parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--replica", type=int, default=None, help=argparse.SUPPRESS)
     command("chat", help="talk to the bot in this terminal")
-    command("check-config", help="validate the config and exit")
+    command("check-config", help="validate config.yaml and its network.yaml, and exit")
     keys = commands(command("keys", help="server and recovery keys"), "keys_command")
     keys("init", help="create the server key and the recovery key pair")
     adviser = commands(command("adviser", help="advisers' keys"), "adviser_command")
@@ -214,7 +217,8 @@ async def _adviser_add(settings: Settings, adviser_id: str, *, from_stdin: bool)
     )
     if org is None:
         print(
-            f"stagemeld: no adviser {adviser_id} in the config; add them under organizations first",
+            f"stagemeld: no adviser {adviser_id} in the config; add them under "
+            "organizations in network.yaml first",
             file=sys.stderr,
         )
         return 2
