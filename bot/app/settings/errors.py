@@ -61,7 +61,8 @@ def explain(exc: ValidationError, file: str | None = None) -> ConfigError:
             ".".join([*loc, *filter(None, [cause.key])]) or "config", cause.fix, file
         )
     key = ".".join(loc) or "config"
-    return ConfigError(key, _fix(key, err["type"], err["msg"], file or "config.yaml"), file)
+    shipped = "network.yaml" if file else "config.yaml"  # the example files in the repository
+    return ConfigError(key, _fix(key, err["type"], err["msg"], shipped), file)
 
 
 def _fix(key: str, kind: str, msg: str, shipped: str) -> str:
