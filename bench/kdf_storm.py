@@ -61,6 +61,7 @@ class StormResult:
 async def _container(tmp: Path) -> Container:
     data: dict[str, Any] = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
     data["database"]["url"] = f"sqlite+aiosqlite:///{tmp / 'storm.db'}"
+    data["network"] = str(ROOT / "network.yaml")  # the shipped directory, as it is
     data["keys"] = {"dir": str(tmp / "keys")}  # the default Argon2id cost
     data["logging"] = {"level": "WARNING", "file": str(tmp / "storm.log")}
     data["web"] = {"enabled": False}

@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
-import yaml
 from starlette.routing import Mount
 
 from bot.app.container import Container, build_container
@@ -24,7 +23,7 @@ from storage.repositories.cases import Cases
 from storage.repositories.console_sessions import ConsoleSessions
 from storage.repositories.feedback import FeedbackStore
 from tests.case_helpers import PASSPHRASE, Enrolled, enrol
-from tests.conftest import base_config
+from tests.conftest import base_config, save_config
 from tests.storage_backends import Clock
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -87,7 +86,7 @@ async def console_container(tmp_path: Path) -> AsyncIterator[Container]:
         {"id": "hhs-vp2", "name": "Tweede VP HHS", "email": "vp2@hhs.example.nl"}
     )
     path = tmp_path / "config.yaml"
-    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    save_config(path, data)
     container = await build_container(load_settings(path))
     try:
         yield container

@@ -12,7 +12,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import yaml
 from playwright.async_api import Browser, Page, Request, Route
 
 from bot.app.container import build_container
@@ -22,7 +21,7 @@ from standins import BotAPIStandIn
 from storage.crypto import second_factor
 from tests import browser as browser_fixture
 from tests.case_helpers import PASSPHRASE as PASSPHRASE_CASES
-from tests.conftest import base_config
+from tests.conftest import base_config, save_config
 from tests.harness import TOKEN, Student, cli, file_report
 
 browser = browser_fixture.browser
@@ -43,7 +42,7 @@ def settings_for(tmp_path: Path, api: BotAPIStandIn) -> Settings:
     hhs = next(o for o in data["organizations"] if o["id"] == "hhs")
     hhs["advisers"].append({"id": "hhs-vp2", "name": "Collega HHS", "email": "vp2@hhs.example.nl"})
     path = tmp_path / "config.yaml"
-    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    save_config(path, data)
     return load_settings(path)
 
 

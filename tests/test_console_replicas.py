@@ -17,7 +17,6 @@ from typing import Any
 
 import httpx
 import pytest
-import yaml
 from sqlalchemy import func, select
 
 from bot.app.container import Container, build_container
@@ -26,7 +25,7 @@ from escalation.console.sessions import COOKIE
 from storage.crypto import aead, console_session, hpke_seal, private_keys, tokens
 from storage.db.models import ConsoleSessionRow
 from tests.case_helpers import file_for
-from tests.conftest import base_config
+from tests.conftest import base_config, save_config
 from tests.console_client import BASE, ConsoleWorld, make_world, now_clock
 from tests.seizure.attacker import Keyring, Opener
 from tests.storage_backends import postgres_database
@@ -38,7 +37,7 @@ async def container(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIter
     async with _database(request.param, data["database"]["url"]) as url:
         data["database"]["url"] = url
         path = tmp_path / "config.yaml"
-        path.write_text(yaml.safe_dump(data), encoding="utf-8")
+        save_config(path, data)
         container = await build_container(load_settings(path))
         try:
             yield container

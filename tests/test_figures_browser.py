@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-import yaml
 from playwright.async_api import Browser, Page, Request, Route
 
 from bot.app.demo import enrol_demo_advisers
@@ -19,7 +18,7 @@ from bot.app.runtime import serve
 from bot.app.settings import load_settings
 from storage.crypto import second_factor
 from tests import browser as browser_fixture
-from tests.conftest import base_config
+from tests.conftest import base_config, save_config
 from tests.webchat_browser import AXE
 
 browser = browser_fixture.browser
@@ -61,7 +60,7 @@ async def test_the_demo_fills_the_figures_page_and_it_passes_axe(
     path = tmp_path / "config.yaml"
     data = base_config(tmp_path)
     data["statistics"] = {"min_cell": 5, "public": True}
-    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    save_config(path, data)
     settings = load_settings(path)
     printed = await enrol_demo_advisers(settings)
     assert "Demo figures:" in printed and "/console/figures" in printed

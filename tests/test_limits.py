@@ -12,7 +12,6 @@ from typing import Any
 
 import httpx
 import pytest
-import yaml
 
 from bot.app.container import Container, build_container
 from bot.app.settings import ConfigError, load_settings
@@ -28,7 +27,7 @@ from storage.repositories.accounts import Accounts
 from storage.repositories.accounts.credentials import LoginRefused
 from tests import storage_backends
 from tests.case_helpers import enrol
-from tests.conftest import base_config
+from tests.conftest import base_config, save_config
 from tests.console_client import BASE, ConsoleWorld, make_world
 from tests.storage_backends import Backend, Clock
 
@@ -41,7 +40,7 @@ async def _container(tmp_path: Path, **status: Any) -> Container:
     data = base_config(tmp_path)
     data["status"] = {**data.get("status", {}), **status}
     path = tmp_path / "config.yaml"
-    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    save_config(path, data)
     return await build_container(load_settings(path))
 
 
@@ -124,12 +123,12 @@ def test_the_numbers_are_validated(tmp_path: Path) -> None:
     data = base_config(tmp_path)
     data["status"] = {"per_address_per_hour": 700, "overall_per_hour": 600}
     path = tmp_path / "config.yaml"
-    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    save_config(path, data)
     with pytest.raises(ConfigError, match="per_address_per_hour"):
         load_settings(path)
     data["status"] = {}
     data["web"]["trusted_proxies"] = ["proxy.example.nl"]
-    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    save_config(path, data)
     with pytest.raises(ConfigError, match="trusted_proxies"):
         load_settings(path)
 

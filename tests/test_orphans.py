@@ -13,7 +13,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-import yaml
 from sqlalchemy import select
 
 from bot.app.container import Container, build_container
@@ -24,7 +23,7 @@ from storage.crypto.private_keys import private_key_from_text
 from storage.crypto.sealed_keys import orphan_counts
 from storage.db.models import AuditEntry, Report
 from tests.case_helpers import PASSPHRASE, enrol, file_for
-from tests.conftest import base_config
+from tests.conftest import base_config, save_config
 from tests.console_client import make_world
 from tests.storage_helpers import read_as_adviser, unlock
 
@@ -40,7 +39,7 @@ async def container(tmp_path: Path) -> AsyncIterator[Container]:
          "role": "coordinator"}
     )  # fmt: skip
     path = tmp_path / "config.yaml"
-    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    save_config(path, data)
     container = await build_container(load_settings(path))
     try:
         yield container

@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-import yaml
 from sqlalchemy import func, select
 
 from bot.app.container import Container, build_container
@@ -25,7 +24,7 @@ from storage.db.models import (
     PatternTag,
     SealedKey,
 )
-from tests.conftest import base_config
+from tests.conftest import base_config, save_config
 from tests.console_client import ConsoleWorld, make_world
 
 KVK = "35012085"
@@ -47,7 +46,7 @@ async def container(tmp_path: Path) -> AsyncIterator[Container]:
         },
     )
     path = tmp_path / "config.yaml"
-    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    save_config(path, data)
     built = await build_container(load_settings(path))
     try:
         yield built

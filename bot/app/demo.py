@@ -60,7 +60,7 @@ async def enrol_demo_advisers(settings: Settings) -> str:
         "",
     ]
     try:
-        for org in settings.organizations:
+        for org in settings.directory.organizations:
             if not org.advisers:
                 continue
             # The network's coordinator first of its advisers: the figures are theirs.

@@ -51,7 +51,7 @@ def console_for(container: Container, config: ConsoleConfig | None = None) -> Co
 
 
 def figure_service(container: Container) -> FigureService:
-    st = container.settings.statistics
+    st = container.settings.directory.statistics
     return FigureService(
         container.sessions, container.directory, min_cell=st.min_cell, public=st.public
     )

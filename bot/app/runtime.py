@@ -98,7 +98,7 @@ async def serve(
             _every(HOUSEKEEPING_EVERY, stop, _housekeeping(container)), name="housekeeping"
         ),
         asyncio.create_task(
-            _every(settings.deadlines.check_every_seconds, stop, _deadlines(container)),
+            _every(settings.directory.deadlines.check_every_seconds, stop, _deadlines(container)),
             name="deadlines",
         ),
     ]

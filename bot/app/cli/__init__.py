@@ -20,13 +20,16 @@ if TYPE_CHECKING:
 MIN_PASSPHRASE = 12
 
 
+CONFIG_HELP = "config.yaml (its network: names the network's directory, network.yaml)"
+
+
 def parser() -> argparse.ArgumentParser:
     """`--config` is accepted before the subcommand and after it (`stagemeld run --config
     x.yaml`): every subparser shares it with no default, so the top level's stands."""
     p = argparse.ArgumentParser(prog="stagemeld", description=__doc__)
-    p.add_argument("--config", type=Path, default=Path("config.yaml"), help="config file")
+    p.add_argument("--config", type=Path, default=Path("config.yaml"), help=CONFIG_HELP)
     config = argparse.ArgumentParser(add_help=False)
-    config.add_argument("--config", type=Path, default=argparse.SUPPRESS, help="config file")
+    config.add_argument("--config", type=Path, default=argparse.SUPPRESS, help=CONFIG_HELP)
 
     def commands(
         parent: argparse.ArgumentParser, dest: str
@@ -51,7 +54,7 @@ def parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--replica", type=int, default=None, help=argparse.SUPPRESS)
     command("chat", help="talk to the bot in this terminal")
-    command("check-config", help="validate the config and exit")
+    command("check-config", help="validate config.yaml and its network.yaml, and exit")
     keys = commands(command("keys", help="server and recovery keys"), "keys_command")
     keys("init", help="create the server key and the recovery key pair")
     adviser = commands(command("adviser", help="advisers' keys"), "adviser_command")
@@ -204,11 +207,17 @@ async def _adviser_add(settings: Settings, adviser_id: str, *, from_stdin: bool)
     from bot.app.container import build_container
 
     org = next(
-        (o for o in settings.organizations if any(a.id == adviser_id for a in o.advisers)), None
+        (
+            o
+            for o in settings.directory.organizations
+            if any(a.id == adviser_id for a in o.advisers)
+        ),
+        None,
     )
     if org is None:
         print(
-            f"stagemeld: no adviser {adviser_id} in the config; add them under organizations first",
+            f"stagemeld: no adviser {adviser_id} in the config; add them under "
+            "organizations in network.yaml first",
             file=sys.stderr,
         )
         return 2
