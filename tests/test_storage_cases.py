@@ -540,3 +540,32 @@ async def test_audit_entries_written_at_the_same_moment_keep_their_order(
         "bekeken", "interne notitie", "ontvangst bevestigd", "bericht aan student",
         "status gewijzigd",
     ]  # fmt: skip
+
+
+async def test_a_refused_change_leaves_no_trace(
+    backend: Backend, keys: tuple[KeyStore, str]
+) -> None:
+    """Every change goes through one context manager: a refusal, at the door or inside,
+    writes nothing (no audit entry, no event) and tells the student nothing."""
+    w = World(backend, keys[0])
+    hhs = await enrol(w.accounts, "hhs-vp", "hhs")
+    other = await enrol(w.accounts, "mondriaan-vp", "mondriaan")
+    report_id = await file_for(
+        w.keys, w.reports, "hhs", [hhs], w.clock(), extra={"push_target": "telegram:77:nl"}
+    )
+    hhs_key = await login(w.accounts, hhs, w.clock())
+    other_key = await login(w.accounts, other, w.clock())
+    before = await _audit(backend, report_id)
+    own = [Recipient("hhs-vp", hhs.public_key)]
+
+    refused = await w.cases.handovers.move("hhs-vp", hhs_key, report_id, "hhs", own)
+    assert refused == CaseRefused("same_org")
+    assert await w.cases.actions.acknowledge("mondriaan-vp", other_key, report_id) == (
+        CaseRefused("not_found")
+    )
+    assert await w.cases.actions.set_status("hhs-vp", hhs_key, report_id, "received") == (
+        CaseRefused("bad_status")
+    )
+    assert await _audit(backend, report_id) == before
+    assert await _events(backend, report_id) == []
+    assert w.news == []
