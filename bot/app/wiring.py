@@ -1,4 +1,4 @@
-"""The services a turn needs, built from the container's parts.
+"""The services (a turn, its follow-ups, filing, recovery) built from the container's parts.
 
 The container (`bot/app/container.py`) holds the stores and keys built once at start;
 this module hands each service exactly the collaborators it uses, so no service reaches
