@@ -3,11 +3,16 @@
 Our own log calls only ever pass references, ids of advisers and type names. Exception
 *messages* can echo data (a driver quoting a parameter, a KeyError quoting a key), so
 tracebacks are written with the exception's type but without its message.
+
+The log file is the operator's alone: created 0600 in a directory made 0700 (an existing
+file is narrowed to 0600). Students' acts are not lines of their own but counts per
+hour (`bot.intake.student_log`): a line's exact time would date the act.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -26,10 +31,17 @@ class RedactingFormatter(logging.Formatter):
         return f"Traceback (most recent call last):\n{frames}{name}: <message withheld>"
 
 
+def _private_file(file: Path) -> None:
+    """The log file exists, 0600, before the handler opens it for appending."""
+    file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.close(os.open(file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
+    os.chmod(file, 0o600)
+
+
 def setup_logging(level: str, file: Path | None) -> None:
     handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
     if file is not None:
-        file.parent.mkdir(parents=True, exist_ok=True)
+        _private_file(file)
         handlers.append(logging.FileHandler(file, encoding="utf-8"))
     formatter = RedactingFormatter(FORMAT)
     root = logging.getLogger()

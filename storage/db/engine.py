@@ -1,7 +1,14 @@
-"""Engine, sessions and migrations, the same for SQLite and PostgreSQL."""
+"""Engine, sessions and migrations, the same for SQLite and PostgreSQL.
+
+A SQLite database file is created 0600 (in a directory made 0700) before SQLite opens
+it: SQLite gives its `-wal` and `-shm` files the main file's mode, so all three are the
+service's alone. An existing file (and its -wal and -shm) is narrowed to 0600.
+"""
 
 from __future__ import annotations
 
+import os
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +33,7 @@ def make_engine(url: str) -> AsyncEngine:
     parsed = make_url(url)
     is_sqlite = parsed.get_backend_name() == "sqlite"
     if is_sqlite and parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        private_sqlite_file(Path(parsed.database))
     # hide_parameters: a driver error must never print ciphertexts or ids into a log.
     options: dict[str, Any] = {"hide_parameters": True}
     if is_sqlite:
@@ -46,6 +53,15 @@ def make_engine(url: str) -> AsyncEngine:
     if is_sqlite:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def private_sqlite_file(path: Path) -> None:
+    """The database file exists and is 0600, and so are its -wal and -shm if there."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        with suppress(FileNotFoundError):
+            os.chmod(file, 0o600)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

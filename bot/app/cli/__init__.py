@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import functools
 import getpass
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -103,6 +104,9 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Every file and directory the service makes (the database, its -wal and -shm, the
+    # log, keys.dir, var/) is its own alone: 0600 and 0700, whatever the shell's umask.
+    os.umask(0o077)
     args = parser().parse_args(argv)
     if args.command == "run" and args.workers < 1:
         print("stagemeld: --workers needs a number of processes, 1 or more", file=sys.stderr)
