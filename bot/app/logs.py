@@ -12,11 +12,12 @@ hour (`bot.intake.student_log`): a line's exact time would date the act.
 from __future__ import annotations
 
 import logging
-import os
 import sys
 import traceback
 from pathlib import Path
 from types import TracebackType
+
+from storage.db.private_files import private_file
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -31,17 +32,10 @@ class RedactingFormatter(logging.Formatter):
         return f"Traceback (most recent call last):\n{frames}{name}: <message withheld>"
 
 
-def _private_file(file: Path) -> None:
-    """The log file exists, 0600, before the handler opens it for appending."""
-    file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    os.close(os.open(file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
-    os.chmod(file, 0o600)
-
-
 def setup_logging(level: str, file: Path | None) -> None:
     handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
     if file is not None:
-        _private_file(file)
+        private_file(file)  # 0600 before the handler opens it for appending
         handlers.append(logging.FileHandler(file, encoding="utf-8"))
     formatter = RedactingFormatter(FORMAT)
     root = logging.getLogger()

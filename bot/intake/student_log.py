@@ -44,7 +44,7 @@ class StudentActs:
             counts, self._counts = self._counts, Counter()
         if not counts:
             return None
-        parts = ", ".join(f"{n} {act}" for act, n in sorted(counts.items()))
+        parts = ", ".join(f"{act}: {n}" for act, n in sorted(counts.items()))
         line = f"in the hour before {hour:%Y-%m-%d %H}:00 UTC: {parts}"
         log.info("%s", line)
         return line

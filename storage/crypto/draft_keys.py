@@ -126,6 +126,8 @@ class DraftKeys:
             (self.dir / name).unlink(missing_ok=True)
         if gone:
             self._fsync_dir()
+        else:
+            to_the_hour(self.dir)  # the listing set its access time
         return len(gone)
 
     def _remember(self, chat_key: str, identity: tuple[int, int], data: bytes) -> None:

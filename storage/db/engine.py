@@ -7,8 +7,6 @@ service's alone. An existing file (and its -wal and -shm) is narrowed to 0600.
 
 from __future__ import annotations
 
-import os
-from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +21,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from storage.db.private_files import private_file
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # Any constant will do: it only has to be the same for every replica of this service.
 _MIGRATION_LOCK = 0x5354_4D45_4C44  # "STMELD"
@@ -33,7 +33,7 @@ def make_engine(url: str) -> AsyncEngine:
     parsed = make_url(url)
     is_sqlite = parsed.get_backend_name() == "sqlite"
     if is_sqlite and parsed.database and parsed.database != ":memory:":
-        private_sqlite_file(Path(parsed.database))
+        private_file(Path(parsed.database), "-wal", "-shm")
     # hide_parameters: a driver error must never print ciphertexts or ids into a log.
     options: dict[str, Any] = {"hide_parameters": True}
     if is_sqlite:
@@ -53,15 +53,6 @@ def make_engine(url: str) -> AsyncEngine:
     if is_sqlite:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine
-
-
-def private_sqlite_file(path: Path) -> None:
-    """The database file exists and is 0600, and so are its -wal and -shm if there."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
-    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-        with suppress(FileNotFoundError):
-            os.chmod(file, 0o600)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
