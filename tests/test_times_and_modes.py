@@ -21,6 +21,7 @@ import pytest
 
 from bot.app.logs import setup_logging
 from bot.app.settings import Settings
+from bot.channels.http.clients import ClientAddress
 from bot.intake.guessing import GuessLimits, Refused
 from bot.intake.student_log import ACTS, FILED
 from escalation.console.throttle import LoginThrottle, Throttled
@@ -199,3 +200,12 @@ def test_addresses_are_counted_by_ipv4_or_ipv6_slash_64() -> None:
     assert bound_key(" 192.0.2.7 ") == "192.0.2.7"
     assert bound_key("testclient") == "testclient"
     assert bound_key("") == ""
+
+
+def test_a_proxy_on_a_dual_stack_socket_is_still_trusted() -> None:
+    """`::ffff:127.0.0.1` is the loopback proxy: its X-Forwarded-For names the client."""
+    clients = ClientAddress(["127.0.0.1"])
+    hops = {"x-forwarded-for": "203.0.113.9"}
+    assert clients.of("::ffff:127.0.0.1", hops) == "203.0.113.9"
+    assert clients.of("::ffff:203.0.113.5", hops) == "::ffff:203.0.113.5"
+    assert bound_key(clients.of("::ffff:203.0.113.5", hops)) == "203.0.113.5"
