@@ -239,8 +239,8 @@ async def test_the_public_page_is_off_unless_configured(container: Container) ->
 async def test_the_reflection_report_quotes_what_the_quote_source_gives(
     world: ConsoleWorld,
 ) -> None:
-    """The quotes come from an injected source (storage/repositories/feedback.py's quotable
-    feedback, wired by the service); only the network's coordinator gets them."""
+    """The quotes come from an injected source (storage/repositories/evaluations.py's
+    quotable evaluations, wired by the service); only the network's coordinator gets them."""
     asked: list[tuple[str, object, object]] = []
 
     async def quotes(adviser_id, key, start, end):  # type: ignore[no-untyped-def]

@@ -235,7 +235,7 @@ def test_did_you_mean_is_two_reply_buttons(lang: str) -> None:
 
 
 @pytest.mark.parametrize("lang", ["nl", "en"])
-def test_the_feedback_questions_fit(lang: str) -> None:
+def test_the_evaluation_questions_fit(lang: str) -> None:
     chat = Chat(lang_hint=lang)
     chat.cmd("status", CODE)
     found = StatusFound("closed", DAY, reference="SM-2026-0042", feedback_token="fb.tok")

@@ -5,21 +5,28 @@ and `storage` (which writes them in rows) can both depend on it without dependin
 each other. One module per word family: `status` (a report's status), `events` (the
 codes of a thread's event entries), `receipt` (how a receipt code looks), `sector` (the
 internship's sector), `channel` (what a report was filed through), `companies` (how a
-company's name and KvK number are written before they are matched), `feedback` (the
-score scale and text limit of the student's feedback after closing).
+company's name and KvK number are written before they are matched), `evaluation` (the
+score scale and text limit of the student's evaluation of the follow-up after closing).
 """
 
 from vocabulary.channel import CHANNELS
 from vocabulary.companies import KVK_DIGITS, normalize_company, normalize_kvk
+from vocabulary.evaluation import EVALUATION_MAX_TEXT, EVALUATION_SCORES
 from vocabulary.events import ThreadEvent
-from vocabulary.feedback import FEEDBACK_MAX_TEXT, FEEDBACK_SCORES
 from vocabulary.receipt import RECEIPT_DIGITS, RECEIPT_SEPARATORS, format_receipt, normalize_receipt
 from vocabulary.sector import SECTORS
 from vocabulary.status import ENDED_STATUSES, OPEN_STATUSES, ReportStatus
 
+# The names `dialogues` still imports the evaluation scale by; they go once it uses the
+# EVALUATION_ ones.
+FEEDBACK_SCORES = EVALUATION_SCORES
+FEEDBACK_MAX_TEXT = EVALUATION_MAX_TEXT
+
 __all__ = [
     "CHANNELS",
     "ENDED_STATUSES",
+    "EVALUATION_MAX_TEXT",
+    "EVALUATION_SCORES",
     "FEEDBACK_MAX_TEXT",
     "FEEDBACK_SCORES",
     "KVK_DIGITS",

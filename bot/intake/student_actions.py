@@ -17,7 +17,7 @@ from datetime import timedelta
 from bot.app.container import Container
 from bot.intake.guessing import Claim
 from bot.intake.media_strip import KINDS, Clean, strip
-from bot.intake.reply_token import FEEDBACK, TTL, make_token, open_token, read_token, refresh
+from bot.intake.reply_token import EVALUATION, TTL, make_token, open_token, read_token, refresh
 from dialogues import (
     MAX_ATTACHMENT,
     FeedbackResult,
@@ -84,21 +84,22 @@ class FollowUpActions:
             expect_by=due.astimezone(DUTCH_TIME).date() if due is not None else None,
             overdue=due is not None and due <= now,
             open_minutes=int(TTL.total_seconds() // 60),
-            feedback_token=self._feedback_token(view),
+            feedback_token=self._evaluation_token(view),
             pattern=view.pattern,
             may_share=view.may_share,
         )
 
-    async def feedback(self, token: str, score: int, text: str, quote: bool) -> FeedbackResult:
-        """Saves the feedback on a closed report once, the text sealed to the network's
-        coordinators (those with a key; and the recovery key, always)."""
+    async def evaluate(self, token: str, score: int, text: str, quote: bool) -> FeedbackResult:
+        """Saves the student's evaluation of a closed report's follow-up once, the text
+        sealed to the network's coordinators (those with a key; and the recovery key,
+        always)."""
         now = self.container.reports.clock()
-        report_id = read_token(self.container.ephemeral, token, now, purpose=FEEDBACK)
+        report_id = read_token(self.container.ephemeral, token, now, purpose=EVALUATION)
         if report_id is None:
             return "expired"
         readers = [a.id for a in self.container.directory.network_coordinators]
         keys = await self.container.advisers.public_keys(readers)
-        saved = await self.container.feedback.save(
+        saved = await self.container.evaluations.save(
             report_id,
             score=score or None,
             text=text,
@@ -106,7 +107,7 @@ class FollowUpActions:
             readers=tuple(Recipient(a, k) for a, k in keys.items()),
         )
         if saved == "saved":
-            log.info("a student gave feedback on a closed report")
+            log.info("a student evaluated the follow-up of a closed report")
         return "expired" if saved == "not_closed" else saved
 
     async def allow_share(self, token: str, target: str) -> bool:
@@ -210,11 +211,11 @@ class FollowUpActions:
         clock = self.container.reports.clock()
         return make_token(self.container.ephemeral, view.report_id, clock, view.data_key)
 
-    def _feedback_token(self, view: StudentView) -> str:
-        if not view.feedback_due:
+    def _evaluation_token(self, view: StudentView) -> str:
+        if not view.evaluation_due:
             return ""
         now = self.container.reports.clock()
-        return make_token(self.container.ephemeral, view.report_id, now, purpose=FEEDBACK)
+        return make_token(self.container.ephemeral, view.report_id, now, purpose=EVALUATION)
 
     def _report(self, token: str) -> str | None:
         return read_token(self.container.ephemeral, token, self.container.reports.clock())

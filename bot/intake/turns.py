@@ -263,7 +263,7 @@ class Turns:
             )
             told = engine.reply_result(state, sent)
         elif isinstance(action, GiveFeedback):
-            saved = await self.follow_up.feedback(
+            saved = await self.follow_up.evaluate(
                 action.token, action.score, action.text, action.quote
             )
             told = engine.feedback_result(state, saved)

@@ -296,28 +296,30 @@ def open_message(
     return unpad(padded)
 
 
-# --- the student's feedback after closing, sealed to the network's coordinators ----------
+# --- the student's evaluation after closing, sealed to the network's coordinators --------
 
 
-def _feedback_info(feedback_id: str, quote: bool) -> bytes:
-    return _aad("feedback", feedback_id, "quote" if quote else "private")
+def _evaluation_info(evaluation_id: str, quote: bool) -> bytes:
+    # "feedback": the label every stored copy was sealed under before the rename; a new
+    # one would leave them unopenable.
+    return _aad("feedback", evaluation_id, "quote" if quote else "private")
 
 
-def seal_feedback(text: bytes, public_key: bytes, *, feedback_id: str, quote: bool) -> bytes:
+def seal_evaluation(text: bytes, public_key: bytes, *, evaluation_id: str, quote: bool) -> bytes:
     """HPKE to one reader (a network coordinator, or the recovery key), padded. `info`
     binds the row and the student's quote consent: a copy moved to another row, or a
     consent flag flipped in the database, fails to open."""
     recipient = X25519PublicKey.from_public_bytes(public_key)
-    return _SUITE.encrypt(pad(text), recipient, info=_feedback_info(feedback_id, quote))
+    return _SUITE.encrypt(pad(text), recipient, info=_evaluation_info(evaluation_id, quote))
 
 
-def open_feedback(
-    sealed: bytes, private_key: X25519PrivateKey, *, feedback_id: str, quote: bool
+def open_evaluation(
+    sealed: bytes, private_key: X25519PrivateKey, *, evaluation_id: str, quote: bool
 ) -> bytes:
     try:
-        padded = _SUITE.decrypt(sealed, private_key, info=_feedback_info(feedback_id, quote))
+        padded = _SUITE.decrypt(sealed, private_key, info=_evaluation_info(evaluation_id, quote))
     except (InvalidTag, ValueError) as exc:
-        raise CryptoError("cannot open sealed feedback") from exc
+        raise CryptoError("cannot open a sealed evaluation") from exc
     return unpad(padded)
 
 

@@ -135,8 +135,8 @@ async def close_report(container: Container, code: str) -> None:
         )
 
 
-async def give_feedback(student: Student, code: str, text: str) -> None:
-    """/status with the code: the feedback questions; a score, the text, may be quoted."""
+async def give_evaluation(student: Student, code: str, text: str) -> None:
+    """/status with the code: the evaluation questions; a score, the text, may be quoted."""
     shown = await student.say(f"/status {grouped(code)}")
     assert "feedback.4" in student.offered(), shown
     await student.press("feedback.4")
