@@ -287,7 +287,7 @@ async def test_the_student_side_and_the_console_read_each_other(
     assert "Bel me" in texts and "Intern" not in texts
 
 
-# --- issue 11, items 15, 16, 18 -------------------------------------------------------
+# --- acknowledging, students' replies, hand-overs and the audit's order -----------------
 
 
 async def _events(backend: Backend, report_id: str) -> list[str | None]:

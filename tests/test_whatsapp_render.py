@@ -166,7 +166,7 @@ def test_button_ids_carry_the_turn() -> None:
     assert press_of("1:" + "x" * 200) == Press(-1, "-")
 
 
-# --- the questions issues 11–13 added -------------------------------------------------
+# --- the workplace, sector, did-you-mean, evaluation and sharing questions ------------
 
 DAY = datetime.date(2026, 3, 4)
 CODE = "4821093755218804"

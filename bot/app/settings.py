@@ -58,7 +58,7 @@ class TelegramSettings(_Section):
     polling_timeout: int = Field(default=30, ge=1, le=60)
     # Updates handled at once by one process (polling). Unbounded, a backlog of hundreds
     # of updates became hundreds of tasks queueing for the database at once, each costing
-    # more than it would alone (issue 15, docs/performance.md). Must stay above
+    # more than it would alone (docs/performance.md). Must stay above
     # status.max_queued_checks: code checks waiting at the receipt gate hold their slot.
     concurrent_updates: int = Field(default=64, ge=2, le=10_000)
 
@@ -215,8 +215,8 @@ class RetentionSettings(_Section):
 
 
 class PatternSettings(_Section):
-    """Company patterns (issue 13): reports whose students consented, naming the same
-    company, are released to the advisers and the network once `threshold` match."""
+    """Company patterns: reports whose students consented, naming the same company, are
+    released to the advisers and the network once `threshold` match."""
 
     enabled: bool = True
     # One report is one student's word: a pattern needs at least two.

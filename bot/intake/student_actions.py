@@ -57,8 +57,9 @@ class FollowUpActions:
         return self._found(found)
 
     async def status_opened(self, token: str) -> StatusResult:
-        """The report this visit already opened (issue 11): no code, no lock-out count;
-        an expired token (idle too long, or a restart) asks for the code again."""
+        """The report this visit already opened (the code once per visit): no code, no
+        lock-out count; an expired token (idle too long, or a restart) asks for the code
+        again."""
         opened = open_token(self.container.ephemeral, token, self.container.reports.clock())
         if opened is None or not opened.data_key:
             return StatusExpired()

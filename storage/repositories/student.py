@@ -126,7 +126,7 @@ class StudentSide:
         """Seals the student's message for the report's readers; False once it is closed.
 
         Raises `KeyNotAuthentic` (and seals nothing) when the report's stored public key
-        fails its MAC: swapped in the database (issue 10, finding 4)."""
+        fails its MAC: swapped in the database by someone without keys.dir."""
         return await self._add(report_id, text, None, notify)
 
     async def send_file(

@@ -21,8 +21,9 @@ from tests.harness import Process as HarnessProcess
 from tests.whatsapp_harness import WaStudent, whatsapp_section
 
 TOKEN = "123456:TEST-token"
-# Buttons that, in issue 10's design, confirm "I have saved the code — send my report"
-# after the code was shown (today the code comes after filing and no such button exists).
+# Buttons that, where the code is shown before filing, confirm "I have saved the code —
+# send my report" after the code was shown (today the code comes after filing and no
+# such button exists).
 CONFIRM_WORDS = ("confirm", "saved", "send", "file")
 
 
@@ -82,7 +83,7 @@ async def finish_and_file(
     texts = await student.press(submit)
     codes = [m for t in texts if (m := RECEIPT.search(t))]
     confirm = [v for v in student.offered() if any(w in v for w in CONFIRM_WORDS)]
-    if confirm:  # issue 10's "receipt before filing": confirm having saved it
+    if confirm:  # the receipt before filing: confirm having saved it
         texts += await student.press(confirm[0])
         codes += [m for t in texts if (m := RECEIPT.search(t))]
     assert codes, texts

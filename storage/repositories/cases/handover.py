@@ -1,12 +1,12 @@
 """Who else may read a report: a colleague, another organization instead of this one
 (move), another organization as well (add), and undoing a hand-over (hand back).
 
-Access is the sealed data key, so every hand-over seals the key to the new advisers (only
-those whose stored key checks out, finding 4) and, where an organization gives the
-report up, deletes its advisers' copies. Whether the student's choice allows the
-organization is the caller's policy; what happened to whom is the audit entry, and the
-student is told in words that fit (a thread event: moved, added, handed back).
-"""
+Access is the sealed data key, so every hand-over seals the key to the new advisers
+(only those whose stored key checks out: a key swapped in the database gets nothing)
+and, where an organization gives the report up, deletes its advisers' copies. Whether
+the student's choice allows the organization is the caller's policy; what happened to
+whom is the audit entry, and the student is told in words that fit (a thread event:
+moved, added, handed back)."""
 
 from __future__ import annotations
 
@@ -241,8 +241,8 @@ async def _seal_to(
     data_key: bytes,
     recipients: Sequence[Recipient],
 ) -> bool:
-    """Seal to those recipients whose stored key checks out (finding 4: a key swapped in
-    the database is refused and logged, never sealed to). False when none does."""
+    """Seal to those recipients whose stored key checks out (a key swapped in the
+    database is refused and logged, never sealed to). False when none does."""
     readers = await verified_recipients(
         session, server, [(r.adviser_id, r.public_key) for r in recipients]
     )
