@@ -37,7 +37,7 @@ browser:
 		-o DPkg::Lock::Timeout=600 chromium fonts-dejavu-core) >/dev/null 2>&1 || \
 		echo "could not install chromium: the browser tests will be skipped"; }
 
-# HAProxy from Debian: the replica test (tests/test_replicas_proxy.py) and the bench's
+# HAProxy from Debian: the replica test (tests/system/replicas/test_replicas_proxy.py) and the bench's
 # two-replica step put it in front of two `stagemeld run` on loopback. Like Chromium:
 # installed where missing, and where it cannot be the test is skipped with the reason.
 HAPROXY := /usr/sbin/haproxy
