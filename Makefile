@@ -22,9 +22,11 @@ run: $(STAMP)
 	$(BIN)/stagemeld run $(ARGS)
 
 # The tests come in three tiers (README, "Development"): tests/unit, tests/integration and
-# tests/system. `make test` runs all three on every core with pytest-xdist; a worker that
-# runs dry takes pending tests from a busy one (worksteal), as a system test lasts from a
-# second to minutes. TEST_WORKERS=0 runs them in one process; PYTEST_ARGS are added last.
+# tests/system. `make test` runs all three on every core with pytest-xdist, side by side:
+# each test has its own tmp_path, ports and PostgreSQL database, so none is pinned to a
+# worker. A worker that runs dry takes pending tests from a busy one (worksteal), as the
+# longest system tests take most of a minute. TEST_WORKERS=0 runs them in one process;
+# PYTEST_ARGS are added last.
 TEST_WORKERS ?= auto
 XDIST = -n $(TEST_WORKERS) --dist worksteal
 
