@@ -1,4 +1,4 @@
-"""A student's-eye driver for the dialogue engine, shared by the tests/test_dialogues_*
+"""A student's-eye driver for the dialogue engine, shared by the tests/unit/dialogues/
 files, plus the checks every single turn must pass (valid Telegram-HTML, at most 4096
 characters, well-formed buttons made for the new state, a state that survives JSON).
 
