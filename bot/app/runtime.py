@@ -14,9 +14,7 @@ import logging
 import signal
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-
-from aiogram import Bot
-from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramNotFound
+from typing import TYPE_CHECKING
 
 from bot.app.container import (
     Container,
@@ -29,7 +27,6 @@ from bot.app.container import (
 from bot.app.routes import web_routes
 from bot.app.settings import Settings, TelegramMode
 from bot.channels.http.server import WebServer, make_app
-from bot.channels.telegram.app import make_bot, run_telegram
 from bot.channels.terminal import chat
 from bot.channels.whatsapp.app import WhatsAppService
 from bot.intake.nudging import ChannelSend, GiveUp, deliver_nudges
@@ -41,6 +38,11 @@ from escalation.casework.notify import Notice, Sender, Undeliverable, deliver_du
 from escalation.casework.retention import apply_retention
 from storage.repositories.conversations import SWEEP_MIN_AGE
 from storage.repositories.outbox import PendingNotification
+
+# aiogram (its hundreds of pydantic models, about 125 MiB) is imported only when Telegram
+# is on: a service serving the web chat or WhatsApp alone never holds it.
+if TYPE_CHECKING:
+    from aiogram import Bot
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +82,7 @@ async def serve(
     # keys.dir may be running: a file written in the last minute may be one whose row is
     # on its way (the next housekeeping takes it if not).
     await container.conversations.sweep(min_age=SWEEP_MIN_AGE)
-    bot = make_bot(settings.telegram, stop.is_set) if settings.telegram.active else None
+    bot = _telegram_bot(settings, stop) if settings.telegram.active else None
     web = await _start_web(container, shared_port=replica is not None)
     whatsapp = await _start_whatsapp(container)
     alone = bot is None and whatsapp is None
@@ -103,6 +105,8 @@ async def serve(
         ),
     ]
     if bot is not None and _receives_updates(settings, replica):
+        from bot.channels.telegram.app import run_telegram
+
         telegram = run_telegram(container, bot, stop, shared_port=replica is not None)
         tasks.append(asyncio.create_task(telegram, name="telegram"))
     elif interactive and whatsapp is None:
@@ -120,6 +124,12 @@ async def serve(
             await whatsapp.stop()
         await container.close()
         log.info("stopped")
+
+
+def _telegram_bot(settings: Settings, stop: asyncio.Event) -> Bot:
+    from bot.channels.telegram.app import make_bot
+
+    return make_bot(settings.telegram, stop.is_set)
 
 
 async def _stop_tasks(tasks: list[asyncio.Task[None]]) -> None:
@@ -261,6 +271,8 @@ def _nudger(
 
 
 def telegram_nudge(bot: Bot, container: Container) -> ChannelSend:
+    from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramNotFound
+
     async def send(chat: str, lang: str) -> None:
         try:
             await bot.send_message(int(chat), container.dialogue.texts(lang).get("nudge_news"))

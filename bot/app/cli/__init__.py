@@ -390,4 +390,3 @@ def _read_passphrase(from_stdin: bool) -> str | None:
         )
         return None
     return passphrase
-
