@@ -6,7 +6,9 @@ from __future__ import annotations
 import datetime
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -24,8 +26,9 @@ def write(tmp_path: Path, data: object) -> Path:
     return path
 
 
-def shipped() -> dict:
-    return yaml.safe_load(SHIPPED.read_text(encoding="utf-8"))
+def shipped() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load(SHIPPED.read_text(encoding="utf-8"))
+    return data
 
 
 @pytest.fixture(autouse=True)
@@ -59,7 +62,7 @@ def test_environment_overrides_the_file(monkeypatch: pytest.MonkeyPatch) -> None
     assert len(s.organizations) == 6  # the rest of the file is kept
 
 
-def error_for(tmp_path: Path, data: dict) -> ConfigError:
+def error_for(tmp_path: Path, data: dict[str, Any]) -> ConfigError:
     with pytest.raises(ConfigError) as info:
         load_settings(write(tmp_path, data))
     return info.value
@@ -151,7 +154,9 @@ def test_webhook_needs_url_and_secret(tmp_path: Path) -> None:
         (lambda d: d["telegram"].update(concurrent_updates=1), "telegram.concurrent_updates"),
     ],
 )
-def test_other_mistakes_name_their_key(tmp_path: Path, mutate, key: str) -> None:
+def test_other_mistakes_name_their_key(
+    tmp_path: Path, mutate: Callable[[dict[str, Any]], object], key: str
+) -> None:
     data = shipped()
     mutate(data)
     assert error_for(tmp_path, data).key == key
@@ -324,7 +329,9 @@ def test_a_whatsapp_token_in_the_environment_needs_the_other_keys(
         ({"nudge_template": "Er is nieuws!"}, "whatsapp.nudge_template"),
     ],
 )
-def test_a_wrong_whatsapp_value_names_its_key(tmp_path: Path, change: dict, key: str) -> None:
+def test_a_wrong_whatsapp_value_names_its_key(
+    tmp_path: Path, change: dict[str, Any], key: str
+) -> None:
     data = shipped()
     data["whatsapp"].update({**WHATSAPP, **change})
     assert error_for(tmp_path, data).key == key

@@ -51,7 +51,7 @@ def _buttons(result: TurnResult) -> list[tuple[str, int]]:
 
 async def _blob(container: Container, chat: ChatRef) -> bytes | None:
     async with container.sessions() as session:
-        return await session.scalar(
+        return await session.scalar(  # type: ignore[no-any-return]
             select(Conversation.blob).where(Conversation.chat_key == chat.key)
         )
 
@@ -185,7 +185,7 @@ def test_a_reply_token_does_not_open_in_a_new_process() -> None:
     assert read_token(this_process, token, now) == "report-123"
     assert read_token(crypto.EphemeralKey(), token, now) is None  # after a restart
     server = crypto.ServerKey(b"k" * 32)
-    sealed = crypto.base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+    sealed = crypto.base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))  # type: ignore[attr-defined]
     for purpose in ("reply-token", "ephemeral"):
         try:
             server.open_value(sealed, purpose=purpose)

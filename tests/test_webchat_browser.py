@@ -72,7 +72,7 @@ async def test_a_student_files_a_report_and_checks_its_status(
 ) -> None:
     guard = Guard()
     async with running(make_settings()) as url, chromium() as browser:
-        context = await browser.new_context(viewport=viewport, locale="nl-NL")
+        context = await browser.new_context(viewport=viewport, locale="nl-NL")  # type: ignore[arg-type]
         await context.grant_permissions(["clipboard-read", "clipboard-write"], origin=url)
         await guard.install(context)
         page = await context.new_page()
@@ -96,7 +96,7 @@ async def test_quick_exit_leaves_nothing_in_page_history_or_storage(
         settings = make_settings(web={"quick_exit_url": elsewhere})
         async with running(settings) as url, chromium() as browser:
             phone = {"width": 360, "height": 640}
-            context = await browser.new_context(viewport=phone, locale="nl-NL")
+            context = await browser.new_context(viewport=phone, locale="nl-NL")  # type: ignore[arg-type]
             page = await context.new_page()
             student = Student(page)
             await page.goto(url + "/")
@@ -161,7 +161,7 @@ async def test_the_page_has_no_serious_accessibility_violations(
 ) -> None:
     async with running(make_settings()) as url, chromium() as browser:
         for viewport in ({"width": 1280, "height": 800}, {"width": 360, "height": 640}):
-            context = await browser.new_context(viewport=viewport, locale="nl-NL")
+            context = await browser.new_context(viewport=viewport, locale="nl-NL")  # type: ignore[arg-type]
             page = await context.new_page()
             student = Student(page)
             await page.goto(url + "/")
