@@ -199,7 +199,7 @@ async def profile(crowd: Crowd, child: procs.Child, plan: Plan, out: Path) -> di
     """py-spy on the service while full journeys run as fast as it answers."""
     spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
     if not Path(spy).exists():
-        return {"skipped": "py-spy not installed (pip install -e '.[dev]')"}
+        return {"skipped": "py-spy not installed (make installs it from requirements/dev.txt)"}
     raw = out / "profile.txt"
     # --gil: only the thread running Python code, i.e. what the CPU does for the bot.
     argv = [
