@@ -27,11 +27,10 @@ import yaml
 
 from bot.app.container import Container, build_container
 from bot.app.settings import load_settings
-from bot.intake.student_actions import FollowUpActions
-from storage import crypto
-from storage.crypto import kdf_thread
+from bot.app.wiring import follow_up
+from storage.crypto import kdf, kdf_thread, receipt_keys, second_factor
 from storage.crypto.kdf_thread import in_kdf_thread
-from storage.repositories.accounts import LoggedIn, make_credentials
+from storage.repositories.accounts.credentials import LoggedIn, make_credentials
 from storage.repositories.reports import NewReport, Recipient
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -62,6 +61,7 @@ class StormResult:
 async def _container(tmp: Path) -> Container:
     data: dict[str, Any] = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
     data["database"]["url"] = f"sqlite+aiosqlite:///{tmp / 'storm.db'}"
+    data["network"] = str(ROOT / "network.yaml")  # the shipped directory, as it is
     data["keys"] = {"dir": str(tmp / "keys")}  # the default Argon2id cost
     data["logging"] = {"level": "WARNING", "file": str(tmp / "storm.log")}
     data["web"] = {"enabled": False}
@@ -84,15 +84,17 @@ async def _timed(work: Callable[[], Awaitable[Any]]) -> float:
 async def argon2_bound(rounds: int = 3) -> tuple[float, float]:
     """(seconds for one derivation alone, derivations/s with the pool full): what the
     machine's cores derive at the shipped cost, the bound on filing and status checks."""
-    params, salt = crypto.KdfParams(), crypto.new_salt()
+    params, salt = kdf.KdfParams(), kdf.new_salt()
     alone = [
-        await _timed(lambda: in_kdf_thread(crypto.derive_receipt_keys, "0" * 16, salt, params))
+        await _timed(
+            lambda: in_kdf_thread(receipt_keys.derive_receipt_keys, "0" * 16, salt, params)
+        )
         for _ in range(rounds)
     ]
     batch = kdf_thread.workers() * rounds * 2
     jobs = [(f"{i:016d}", salt, params) for i in range(batch)]
     took = await _timed(
-        lambda: asyncio.gather(*(in_kdf_thread(crypto.derive_receipt_keys, *j) for j in jobs))
+        lambda: asyncio.gather(*(in_kdf_thread(receipt_keys.derive_receipt_keys, *j) for j in jobs))
     )
     return statistics.median(alone), batch / took
 
@@ -104,7 +106,7 @@ async def measure(rounds: int = 5, storm: int = 20) -> StormResult:
             adviser = next(a for o in c.directory.organizations for a in o.advisers)
             new = await in_kdf_thread(make_credentials, PASSPHRASE, c.keys.kdf)
             await c.accounts.enrol_directly(adviser.id, adviser.org_id, new)
-            actions = FollowUpActions(c)
+            actions = follow_up(c)
             step = [0]
 
             async def file() -> None:
@@ -125,7 +127,7 @@ async def measure(rounds: int = 5, storm: int = 20) -> StormResult:
             async def login() -> None:
                 step[0] += 1  # a fresh TOTP step each time: no replay refusal
                 at = datetime.now(UTC).timestamp() + 30 * step[0]
-                code = crypto.totp_code(new.totp_secret, datetime.fromtimestamp(at, UTC))
+                code = second_factor.totp_code(new.totp_secret, datetime.fromtimestamp(at, UTC))
                 c.accounts.clock = lambda: datetime.fromtimestamp(at, UTC)
                 result = await c.accounts.login(adviser.id, PASSPHRASE, code)
                 assert isinstance(result, LoggedIn), result

@@ -11,7 +11,9 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from bench.students import Record, Turn
-from storage.crypto import KdfParams, derive_receipt_keys, generate_receipt, kdf_thread
+from storage.crypto import kdf_thread
+from storage.crypto.kdf import KdfParams
+from storage.crypto.receipt_keys import derive_receipt_keys, generate_receipt
 
 
 def percentile(values: list[float], p: float) -> float:

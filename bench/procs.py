@@ -21,16 +21,21 @@ ADVISER_CHAT = 900001  # the hhs adviser gets the (content-free) new-report noti
 
 
 def service_config(workdir: Path, api_base: str, token: str, database_url: str | None) -> Path:
-    """The shipped config.yaml with only what a benchmark must change: where Telegram,
-    the database, keys and logs are. The Argon2id cost stays as shipped."""
+    """The shipped config.yaml and network.yaml with only what a benchmark must change:
+    where Telegram, the database, keys and logs are, and the adviser's chat. The
+    Argon2id cost stays as shipped."""
     data: dict[str, Any] = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
+    network: dict[str, Any] = yaml.safe_load((ROOT / "network.yaml").read_text(encoding="utf-8"))
     data["database"]["url"] = database_url or f"sqlite+aiosqlite:///{workdir / 'stagemeld.db'}"
     data["keys"]["dir"] = str(workdir / "keys")
     data["logging"]["file"] = str(workdir / "stagemeld.log")
     data["telegram"] |= {"token": token, "api_base": api_base, "polling_timeout": 10}
     data["web"] = {**data.get("web", {}), "host": "127.0.0.1", "port": 0}
-    hhs = next(o for o in data["organizations"] if o["id"] == "hhs")
+    hhs = next(o for o in network["organizations"] if o["id"] == "hhs")
     hhs["advisers"][0]["telegram_chat_id"] = ADVISER_CHAT
+    data["network"] = "bench-network.yaml"  # beside bench-config.yaml
+    text = yaml.safe_dump(network, allow_unicode=True)
+    (workdir / "bench-network.yaml").write_text(text, encoding="utf-8")
     path = workdir / "bench-config.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     return path

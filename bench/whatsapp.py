@@ -47,6 +47,7 @@ class TimedStandIn(CloudAPIStandIn):
 def config(workdir: Path, api: CloudAPIStandIn) -> Path:
     data: dict[str, Any] = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
     data["database"]["url"] = f"sqlite+aiosqlite:///{workdir / 'stagemeld.db'}"
+    data["network"] = str(ROOT / "network.yaml")  # the shipped directory, as it is
     data["keys"]["dir"] = str(workdir / "keys")
     data["logging"]["file"] = str(workdir / "stagemeld.log")
     data["web"] = {**data.get("web", {}), "host": "127.0.0.1", "port": 0}

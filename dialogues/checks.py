@@ -8,6 +8,7 @@ from dialogues.flow import CONTROL_VALUES, LEVELS, OPTION, Flow
 from dialogues.keys import ELSEWHERE_KINDS, required_keys
 from dialogues.texts import DEFAULT, Texts
 from dialogues.types import FlowContext
+from vocabulary.locales import missing
 
 
 def check_context(context: FlowContext) -> None:
@@ -52,6 +53,6 @@ def _check_unique(what: str, ids: list[str]) -> None:
 
 
 def check_texts(flow: Flow, context: FlowContext, texts: dict[str, Texts]) -> None:
-    missing = sorted(k for k in required_keys(flow, context) if not texts[DEFAULT].has(k))
-    if missing:
-        raise ValueError(f"locales/{DEFAULT}.yaml lacks: {', '.join(missing)}")
+    lacking = missing(texts, required_keys(flow, context))
+    if lacking:
+        raise ValueError(f"locales/{DEFAULT}.yaml lacks: {', '.join(lacking)}")

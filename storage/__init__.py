@@ -1,10 +1,14 @@
 """stagemeld storage: the database, the keys, and all of the cryptography.
 
 Imports nothing of bot, dialogues or escalation (only the shared words in `vocabulary`).
-One job per module:
+Three rooms, one job per module:
 
-Keys and cryptography
-- `crypto`: every cryptographic primitive; no other module touches one.
+`crypto/`: the key material and all of the cryptography (its `__init__` lists every
+module's job)
+- the primitives, one module each: `aead`, `padding`, `sealed_content`, `hpke_seal`,
+  `kdf`, `receipt_keys`, `private_keys`, `tokens`, `console_session`, `server_key`,
+  `webhook_signature`, `sealed_drafts`, `ephemeral`, `second_factor`, `matching`; no
+  module outside this room touches a primitive (tests/test_primitives.py).
 - `kdf_thread`: the bounded pool of threads Argon2id derivations run on, off the event loop.
 - `keys`: the server's key files (server secret, recovery public key, receipt salt).
 - `draft_keys`: one shreddable key file per live conversation (its end destroys every
@@ -15,20 +19,21 @@ Keys and cryptography
 - `sealed_keys`: copies of a report's data key sealed to its readers, and opening one.
 - `thread`: how a report's messages and files are sealed, for both sides.
 
-Schema and plumbing
+`db/`: the schema and its plumbing
 - `models` + `migrations`: the schema (Alembic).
-- `db`: engine, sessions and migrating, for SQLite and PostgreSQL alike.
+- `engine`: engine, sessions and migrating, for SQLite and PostgreSQL alike.
 - `upsert`: insert-or-update in one statement, in the session's dialect.
 - `clock`: time as a parameter; `rows`: small helpers over results.
 
-Repositories, one per concern
+`repositories/`, one per concern
 - `reports`: filing a report sealed, and finding it by its receipt.
 - `student`: the student's side after filing (thread, answer, file, withdraw).
 - `feedback`: the student's feedback after closing (score; text sealed to the network's
   coordinators; the quotable texts for the reflection report).
 - `cases`: the advisers' side (reading and acting on the reports sealed to them).
 - `console_sessions`: signed-in console sessions, the key sealed under the cookie's token.
-- `accounts`: advisers' console accounts (enrolment, login, lock-out, recovery).
+- `accounts`: advisers' console accounts (`enrolment`, `login`, `recovery`, and the
+  `lockout` and `credentials` they share).
 - `advisers`: advisers' key pairs as the bot's routing sees them.
 - `audit`: the append-only, MAC-chained audit log.
 - `deadlines`: overdue deadlines and their escalation steps.

@@ -8,9 +8,10 @@ from datetime import datetime, timedelta
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-from storage import crypto
+from storage.crypto import second_factor
 from storage.crypto.keys import KeyStore
-from storage.repositories.accounts import Accounts, LoggedIn, make_credentials
+from storage.repositories.accounts import Accounts
+from storage.repositories.accounts.credentials import LoggedIn, make_credentials
 from storage.repositories.reports import NewReport, Recipient, ReportStore
 
 PASSPHRASE = "een lange wachtzin voor de console"
@@ -32,7 +33,9 @@ async def enrol(accounts: Accounts, adviser_id: str, org_id: str) -> Enrolled:
 
 
 async def login(accounts: Accounts, who: Enrolled, at: datetime) -> X25519PrivateKey:
-    result = await accounts.login(who.adviser_id, PASSPHRASE, crypto.totp_code(who.totp_secret, at))
+    result = await accounts.login(
+        who.adviser_id, PASSPHRASE, second_factor.totp_code(who.totp_secret, at)
+    )
     assert isinstance(result, LoggedIn), result
     return result.private_key
 

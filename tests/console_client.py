@@ -11,20 +11,19 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
-import yaml
 from starlette.routing import Mount
 
 from bot.app.container import Container, build_container
 from bot.app.settings import load_settings
 from bot.channels.http.server import make_app
 from escalation.console import Console, ConsoleConfig, console_app
-from storage import crypto
+from storage.crypto import second_factor
 from storage.repositories.accounts import Accounts
 from storage.repositories.cases import Cases
 from storage.repositories.console_sessions import ConsoleSessions
 from storage.repositories.feedback import FeedbackStore
 from tests.case_helpers import PASSPHRASE, Enrolled, enrol
-from tests.conftest import base_config
+from tests.conftest import base_config, save_config
 from tests.storage_backends import Clock
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -62,7 +61,7 @@ class ConsoleWorld:
         form |= {
             "email": adviser.email,
             "passphrase": PASSPHRASE,
-            "code": crypto.totp_code(who.totp_secret, self.clock()),
+            "code": second_factor.totp_code(who.totp_secret, self.clock()),
         }
         form |= changes
         return await client.post("/console/login", data=form)
@@ -87,7 +86,7 @@ async def console_container(tmp_path: Path) -> AsyncIterator[Container]:
         {"id": "hhs-vp2", "name": "Tweede VP HHS", "email": "vp2@hhs.example.nl"}
     )
     path = tmp_path / "config.yaml"
-    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    save_config(path, data)
     container = await build_container(load_settings(path))
     try:
         yield container

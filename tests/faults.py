@@ -24,8 +24,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from standins import BotAPIStandIn
-from storage.crypto import derive_receipt_keys
 from storage.crypto.keys import KeyStore
+from storage.crypto.receipt_keys import derive_receipt_keys
 from storage.db.engine import make_engine, session_factory
 from storage.db.models import Report
 from storage.repositories.reports import ReportStore

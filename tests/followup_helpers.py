@@ -9,8 +9,7 @@ from collections.abc import Callable
 from sqlalchemy import select
 
 from bot.app.settings import Settings
-from storage import crypto
-from storage.crypto import thread
+from storage.crypto import hpke_seal, private_keys, sealed_content, thread
 from storage.crypto.thread import message_field
 from storage.db.engine import make_engine, session_factory
 from storage.db.models import Attachment, Message, Report, ReportField, SealedKey
@@ -21,7 +20,7 @@ class Adviser:
     """Does through storage what the console does: read with a key, answer, and after
     the commit hand the student's push target to the service's nudge queue."""
 
-    def __init__(self, settings: Settings, recovery: crypto.X25519PrivateKey) -> None:
+    def __init__(self, settings: Settings, recovery: private_keys.X25519PrivateKey) -> None:
         self.settings, self.recovery = settings, recovery
         self.files: list[bytes] = []  # the student's files, opened, after student_messages
 
@@ -36,7 +35,7 @@ class Adviser:
                 sealed = await session.scalar(
                     select(SealedKey.sealed).where(SealedKey.recipient_kind == "recovery")
                 )
-                key = crypto.open_key(sealed, self.recovery, report_id=report.id)  # type: ignore[arg-type]
+                key = hpke_seal.open_key(sealed, self.recovery, report_id=report.id)  # type: ignore[arg-type]
                 message_id = uuid.uuid4().hex
                 session.add(
                     Message(
@@ -46,7 +45,7 @@ class Adviser:
                         author_id="hhs-vp",
                         internal=False,
                         scheme="key",
-                        ciphertext=crypto.encrypt_field(
+                        ciphertext=sealed_content.encrypt_field(
                             key, text.encode(), report_id=report.id, field=message_field(message_id)
                         ),
                         created_at=report.created_at,
@@ -58,7 +57,7 @@ class Adviser:
                         select(ReportField.ciphertext).where(ReportField.field == "push_target")
                     )
                     assert push is not None, "the student asked to be told"
-                    target = crypto.decrypt_field(
+                    target = sealed_content.decrypt_field(
                         key, push, report_id=report.id, field="push_target"
                     )
             if news is not None:
@@ -76,7 +75,7 @@ class Adviser:
                 sealed = await session.scalar(
                     select(SealedKey.sealed).where(SealedKey.recipient_kind == "recovery")
                 )
-                key = crypto.open_key(sealed, self.recovery, report_id=report.id)  # type: ignore[arg-type]
+                key = hpke_seal.open_key(sealed, self.recovery, report_id=report.id)  # type: ignore[arg-type]
                 private = await report_private_key(session, report.id, key)
                 assert private is not None
                 rows = await session.scalars(

@@ -21,10 +21,9 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-import yaml
 
 from standins import BotAPIStandIn
-from tests.conftest import base_config
+from tests.conftest import base_config, save_config
 from tests.harness import TOKEN
 
 HAPROXY = "/usr/sbin/haproxy"
@@ -62,7 +61,7 @@ def replica_config(
         "webhook_port": replica.webhook_port,
     }
     path = tmp_path / f"replica-{replica.web_port}.yaml"
-    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    save_config(path, data)
     return path
 
 

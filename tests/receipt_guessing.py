@@ -25,7 +25,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from storage.crypto import KdfParams, derive_receipt_keys, generate_receipt
+from storage.crypto.kdf import KdfParams
+from storage.crypto.receipt_keys import derive_receipt_keys, generate_receipt
 from storage.db.engine import make_engine, migrate, session_factory
 from storage.repositories.attempts import StatusAttempts
 

@@ -20,7 +20,7 @@ import asyncpg
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from storage.crypto import KdfParams
+from storage.crypto.kdf import KdfParams
 from storage.crypto.keys import KeyStore
 from storage.db.engine import make_engine, migrate, session_factory
 

@@ -14,10 +14,12 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import select, update
 
-from storage import crypto
-from storage.crypto import KEY_LEN, NONCE_LEN, CryptoError, generate_keypair, unprotect_private_key
+from storage.crypto import aead
+from storage.crypto.aead import KEY_LEN, NONCE_LEN, CryptoError
+from storage.crypto.hpke_seal import generate_keypair
 from storage.crypto.kdf_thread import in_kdf_thread
 from storage.crypto.keys import KeyStore
+from storage.crypto.private_keys import unprotect_private_key
 from storage.crypto.sealed_keys import open_adviser_copy
 from storage.db.engine import make_engine, session_factory
 from storage.db.models import AdviserKey, Report
@@ -109,11 +111,15 @@ def opens_under_the_old_draft_scheme(keys: KeyStore, blob: bytes, chat_key: str)
     """Drafts before issue 10 were sealed with a server sub-key ("conversation-state"),
     which keys.dir alone gives: an attacker keeps that old code, so the tests try it."""
     secret = (keys.dir / "server.key").read_bytes()
-    state = HKDF(hashes.SHA256(), KEY_LEN, salt=None, info=crypto._aad("conversation-state"))
+    state = HKDF(
+        hashes.SHA256(), KEY_LEN, salt=None, info=aead.associated_data("conversation-state")
+    )
     key = state.derive(secret)
     for label in ("state", "state+pad"):
         try:
-            AESGCM(key).decrypt(blob[:NONCE_LEN], blob[NONCE_LEN:], crypto._aad(label, chat_key))
+            AESGCM(key).decrypt(
+                blob[:NONCE_LEN], blob[NONCE_LEN:], aead.associated_data(label, chat_key)
+            )
         except (InvalidTag, ValueError):
             continue
         return True

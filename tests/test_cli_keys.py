@@ -13,14 +13,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
+from bot.app import wiring
 from bot.app.container import build_container
 from bot.app.settings import Settings
 from bot.intake.filing import file_draft
 from dialogues import Draft
-from storage import crypto
-from storage.crypto import private_key_from_text
+from storage.crypto import hpke_seal, second_factor, tokens
+from storage.crypto.private_keys import private_key_from_text
 from storage.db.models import AdviserAccount, AuditEntry, Enrolment
-from storage.repositories.accounts import LoggedIn, LoginRefused, NewCredentials
+from storage.repositories.accounts.credentials import LoggedIn, LoginRefused, NewCredentials
 from tests.harness import cli
 from tests.storage_helpers import read_as_adviser, unlock
 
@@ -73,7 +74,7 @@ async def test_keys_then_adviser_then_the_adviser_reads_the_report(
 
     container = await build_container(settings)
     try:
-        filed = await file_draft(container, draft())
+        filed = await file_draft(wiring.filing(container), draft())
         assert await unlock(container.advisers, "hhs-vp", "verkeerde wachtzin") is None
         key = await unlock(container.advisers, "hhs-vp", PASSPHRASE)
         assert key is not None
@@ -95,12 +96,12 @@ async def test_keys_then_adviser_then_the_adviser_reads_the_report(
         wrong = await accounts.prepare(own, current="verkeerde wachtzin", adviser_id="hhs-vp")
         assert isinstance(wrong, LoginRefused) and wrong.code == "wrong_current"
         new = await accounts.prepare(own, current=PASSPHRASE, adviser_id="hhs-vp")
-        assert isinstance(new, NewCredentials) and new.public_key == crypto.public_bytes(key)
-        code = crypto.totp_code(new.totp_secret, datetime.now(UTC))
+        assert isinstance(new, NewCredentials) and new.public_key == hpke_seal.public_bytes(key)
+        code = second_factor.totp_code(new.totp_secret, datetime.now(UTC))
         assert await accounts.enrol(link.group(1), "hhs", new, code) == "hhs-vp"
         assert not await accounts.key_without_account("hhs-vp")
         container.accounts.clock = lambda: datetime.now(UTC) + timedelta(seconds=30)
-        later = crypto.totp_code(new.totp_secret, datetime.now(UTC) + timedelta(seconds=30))
+        later = second_factor.totp_code(new.totp_secret, datetime.now(UTC) + timedelta(seconds=30))
         assert isinstance(await accounts.login("hhs-vp", own, later), LoggedIn)
         # The report filed before still opens: same key pair, now under the adviser's own.
         key = await unlock(container.advisers, "hhs-vp", own)
@@ -152,7 +153,7 @@ async def test_adviser_add_prints_a_one_time_link_that_enrols(
         assert await accounts.link_adviser(link.group(1)) == "mondriaan-vp"
         async with container.sessions() as session:
             stored = (await session.scalars(select(Enrolment.token_hash))).all()
-        assert stored == [crypto.token_hash(link.group(1))]  # the hash, never the token
+        assert stored == [tokens.token_hash(link.group(1))]  # the hash, never the token
     finally:
         await container.close()
 

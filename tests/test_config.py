@@ -15,20 +15,19 @@ import yaml
 
 from bot.app.settings import ConfigError, TelegramMode, load_settings, stale_contacts
 from dialogues.keys import ELSEWHERE_KINDS
+from tests.conftest import save_config, shipped_config
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "config.yaml"
 
 
-def write(tmp_path: Path, data: object) -> Path:
-    path = tmp_path / "config.yaml"
-    path.write_text(yaml.safe_dump(data), encoding="utf-8")
-    return path
+def write(tmp_path: Path, data: dict[str, Any]) -> Path:
+    """config.yaml and the network.yaml beside it, from one mapping of both."""
+    return save_config(tmp_path / "config.yaml", data)
 
 
 def shipped() -> dict[str, Any]:
-    data: dict[str, Any] = yaml.safe_load(SHIPPED.read_text(encoding="utf-8"))
-    return data
+    return shipped_config()
 
 
 @pytest.fixture(autouse=True)
@@ -42,9 +41,9 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_shipped_config_describes_the_den_haag_network() -> None:
     s = load_settings(SHIPPED)
-    names = {o.name for o in s.organizations}
+    names = {o.name for o in s.directory.organizations}
     assert {"Hogeschool Inholland", "De Haagse Hogeschool", "ROC Mondriaan", "SBB"} <= names
-    assert s.network.name == "Gemeente Den Haag"
+    assert s.directory.network.name == "Gemeente Den Haag"
     assert s.database.url == "sqlite+aiosqlite:///var/stagemeld.db"
     assert s.telegram.active is False
     assert s.keys.dir == Path("var/keys")
@@ -59,7 +58,7 @@ def test_environment_overrides_the_file(monkeypatch: pytest.MonkeyPatch) -> None
     assert s.telegram.token is not None and s.telegram.token.get_secret_value() == "123:abc"
     assert s.telegram.api_base == "http://127.0.0.1:9999"
     assert s.database.url.startswith("postgresql+asyncpg://")
-    assert len(s.organizations) == 6  # the rest of the file is kept
+    assert len(s.directory.organizations) == 6  # the rest of the file is kept
 
 
 def error_for(tmp_path: Path, data: dict[str, Any]) -> ConfigError:
@@ -166,9 +165,7 @@ def test_the_update_limit_is_not_checked_where_nothing_polls(tmp_path: Path) -> 
     """Telegram off (or a webhook): the receipt gate's line cannot fill polling slots."""
     data = shipped()
     data["status"]["max_queued_checks"] = 1000
-    path = tmp_path / "config.yaml"
-    path.write_text(yaml.safe_dump(data), encoding="utf-8")
-    assert load_settings(path).status.max_queued_checks == 1000
+    assert load_settings(write(tmp_path, data)).status.max_queued_checks == 1000
 
 
 def test_broken_yaml_and_missing_file(tmp_path: Path) -> None:
@@ -194,7 +191,7 @@ def test_cli_prints_one_line_and_exits_2(tmp_path: Path) -> None:
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1, proc.stderr
-    assert lines[0].startswith("stagemeld: config error: organizations:")
+    assert lines[0].startswith("stagemeld: config error: network.yaml: organizations:")
 
 
 COMMANDS = (
@@ -252,11 +249,11 @@ def test_an_organization_may_have_aliases(tmp_path: Path) -> None:
     data = shipped()
     data["organizations"][1]["aliases"] = ["thuas"]
     settings = load_settings(write(tmp_path, data))
-    assert settings.organizations[1].aliases == ("thuas",)
+    assert settings.directory.organizations[1].aliases == ("thuas",)
 
 
 def test_the_shipped_contacts_are_den_haags() -> None:
-    routes = load_settings(SHIPPED).elsewhere
+    routes = load_settings(SHIPPED).directory.elsewhere
     assert {r.kind for r in routes} == set(ELSEWHERE_KINDS)
     phones = {r.name: r.phone for r in routes}
     assert phones["Den Haag Meldt"] == "070 752 82 00"
@@ -267,12 +264,12 @@ def test_the_shipped_contacts_are_den_haags() -> None:
 
 def test_patterns_threshold_below_two_is_refused_with_the_reason(tmp_path: Path) -> None:
     data = shipped()
-    assert load_settings(write(tmp_path, data)).patterns.threshold == 2
+    assert load_settings(write(tmp_path, data)).directory.patterns.threshold == 2
     data["patterns"]["threshold"] = 1
     err = error_for(tmp_path, data)
     assert err.key == "patterns.threshold" and "at least 2" in err.fix
     data["patterns"]["threshold"] = 3
-    assert load_settings(write(tmp_path, data)).patterns.threshold == 3
+    assert load_settings(write(tmp_path, data)).directory.patterns.threshold == 3
 
 
 def test_a_workplace_kvk_number_is_eight_digits(tmp_path: Path) -> None:
@@ -281,7 +278,7 @@ def test_a_workplace_kvk_number_is_eight_digits(tmp_path: Path) -> None:
     err = error_for(tmp_path, data)
     assert err.key == "organizations.4.kvk" and "8 digits" in err.fix
     data["organizations"][4]["kvk"] = "12345678"
-    assert load_settings(write(tmp_path, data)).organizations[4].kvk == "12345678"
+    assert load_settings(write(tmp_path, data)).directory.organizations[4].kvk == "12345678"
 
 
 # --- WhatsApp --------------------------------------------------------------------------------
@@ -342,3 +339,56 @@ def test_a_complete_whatsapp_section_loads(tmp_path: Path) -> None:
     data["whatsapp"].update(WHATSAPP, nudge_template="stagemeld_news")
     w = load_settings(write(tmp_path, data)).whatsapp
     assert w.active and w.nudge_template == "stagemeld_news"
+
+
+# --- two files: the service's config.yaml and the network's directory ----------------------
+
+
+def test_a_mistake_in_the_directory_names_its_file(tmp_path: Path) -> None:
+    data = shipped()
+    data["organizations"][1]["advisers"][0].update(email=None, telegram_chat_id="x")
+    err = error_for(tmp_path, data)
+    assert err.file == "network.yaml"
+    assert str(err).startswith("network.yaml: organizations.1.advisers.0.telegram_chat_id: ")
+    data["name"] = ""
+    assert str(error_for(tmp_path, data)).startswith("network.yaml: name: ")
+
+
+def test_the_directory_opens_with_the_networks_id_and_name(tmp_path: Path) -> None:
+    directory = load_settings(SHIPPED).directory
+    assert (directory.id, directory.name) == ("den-haag", "Stagemeld Den Haag")
+    data = shipped()
+    data.pop("id")
+    err = error_for(tmp_path, data)
+    assert (err.file, err.key) == ("network.yaml", "id") and "required" in err.fix
+
+
+def test_config_names_its_directory_beside_it(tmp_path: Path) -> None:
+    path = write(tmp_path, shipped())
+    (tmp_path / "network.yaml").rename(tmp_path / "den-haag.yaml")
+    with pytest.raises(ConfigError) as missing:
+        load_settings(path)
+    assert missing.value.key == "network"
+    assert f"{tmp_path / 'network.yaml'} does not exist" in missing.value.fix
+    service = yaml.safe_load(path.read_text(encoding="utf-8"))
+    path.write_text(yaml.safe_dump({**service, "network": "den-haag.yaml"}), encoding="utf-8")
+    assert load_settings(path).directory.network.name == "Gemeente Den Haag"
+
+
+def test_the_environment_overrides_only_the_service(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STAGEMELD_NETWORK", str(ROOT / "nowhere.yaml"))
+    with pytest.raises(ConfigError) as moved:
+        load_settings(SHIPPED)
+    assert moved.value.key == "network" and "nowhere.yaml does not exist" in moved.value.fix
+    monkeypatch.delenv("STAGEMELD_NETWORK")
+    monkeypatch.setenv("STAGEMELD_ORGANIZATIONS", "[]")
+    assert len(load_settings(SHIPPED).directory.organizations) == 6
+
+
+def test_a_config_from_before_the_split_says_where_its_sections_go(tmp_path: Path) -> None:
+    data = shipped()
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")  # one file, as it used to be
+    with pytest.raises(ConfigError) as old:
+        load_settings(path)
+    assert old.value.file is None and "network.yaml" in old.value.fix

@@ -12,17 +12,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import yaml
 from playwright.async_api import Browser, Page, Request, Route
 
 from bot.app.container import build_container
 from bot.app.runtime import serve
 from bot.app.settings import Settings, load_settings
 from standins import BotAPIStandIn
-from storage import crypto
+from storage.crypto import second_factor
 from tests import browser as browser_fixture
 from tests.case_helpers import PASSPHRASE as PASSPHRASE_CASES
-from tests.conftest import base_config
+from tests.conftest import base_config, save_config
 from tests.harness import TOKEN, Student, cli, file_report
 
 browser = browser_fixture.browser
@@ -43,12 +42,12 @@ def settings_for(tmp_path: Path, api: BotAPIStandIn) -> Settings:
     hhs = next(o for o in data["organizations"] if o["id"] == "hhs")
     hhs["advisers"].append({"id": "hhs-vp2", "name": "Collega HHS", "email": "vp2@hhs.example.nl"})
     path = tmp_path / "config.yaml"
-    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    save_config(path, data)
     return load_settings(path)
 
 
 def code(secret: str, offset: int = 0) -> str:
-    return crypto.totp_code(secret, datetime.now(UTC) + timedelta(seconds=30 * offset))
+    return second_factor.totp_code(secret, datetime.now(UTC) + timedelta(seconds=30 * offset))
 
 
 async def only_loopback(route: Route, request: Request) -> None:
@@ -228,7 +227,8 @@ async def test_the_header_fits_at_1366_pixels(browser: Browser, tmp_path: Path) 
         report_id = await file_for(
             container.keys, container.reports, "hhs", [hhs], world.clock(), visibility="network"
         )
-        web = WebServer(world.app, container.settings.web)  # type: ignore[arg-type]
+        at = container.settings.web
+        web = WebServer(world.app, at.host, at.port)  # type: ignore[arg-type]
         await web.start()
         try:
             context = await browser.new_context(viewport={"width": 1366, "height": 768})
@@ -245,7 +245,7 @@ async def test_the_header_fits_at_1366_pixels(browser: Browser, tmp_path: Path) 
                 await page.goto(f"{web.url}/console/login")
                 await page.get_by_label("E-mailadres").fill(email)
                 await page.get_by_label("Wachtzin").fill(PASSPHRASE_CASES)
-                totp = crypto.totp_code(who.totp_secret, world.clock())
+                totp = second_factor.totp_code(who.totp_secret, world.clock())
                 await page.get_by_label("Code uit je authenticator-app").fill(totp)
                 await page.get_by_role("button", name="Inloggen").click()
                 await page.wait_for_url(f"{web.url}/console/reports")

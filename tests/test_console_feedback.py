@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-import yaml
 from sqlalchemy import select
 
 from bot.app.container import Container, build_container
@@ -15,7 +14,7 @@ from bot.app.settings import load_settings
 from storage.db.models import AuditEntry, Report
 from storage.repositories.reports import Recipient
 from tests.case_helpers import file_for
-from tests.conftest import base_config
+from tests.conftest import base_config, save_config
 from tests.console_client import ConsoleWorld, make_world
 
 NASTY = "<script>alert(1)</script> Sneller terugbellen & eerlijk zeggen wat er kan."
@@ -24,7 +23,7 @@ NASTY = "<script>alert(1)</script> Sneller terugbellen & eerlijk zeggen wat er k
 @pytest.fixture
 async def container(tmp_path: Path) -> AsyncIterator[Container]:
     path = tmp_path / "config.yaml"
-    path.write_text(yaml.safe_dump(base_config(tmp_path)), encoding="utf-8")
+    save_config(path, base_config(tmp_path))
     container = await build_container(load_settings(path))
     try:
         yield container

@@ -18,8 +18,7 @@ from starlette.routing import Route
 
 from bot.app.container import Container
 from escalation.console import console_app
-from storage import crypto
-from storage.crypto import thread
+from storage.crypto import second_factor, thread
 from storage.db.models import Attachment, Deadline, Message, Report, SealedKey
 from tests.case_helpers import PASSPHRASE, file_for
 from tests.console_client import ConsoleWorld, console_container, make_world
@@ -212,7 +211,7 @@ async def test_a_missing_or_wrong_csrf_token_changes_nothing(world: ConsoleWorld
         login = await fresh.post(
             "/console/login",
             data={"email": "vertrouwenspersoon@hhs.example.nl", "passphrase": PASSPHRASE,
-                  "code": crypto.totp_code(hhs.totp_secret, world.clock())},
+                  "code": second_factor.totp_code(hhs.totp_secret, world.clock())},
         )  # fmt: skip
         assert login.status_code == 403
 
@@ -252,7 +251,7 @@ async def test_enrolment_from_the_one_time_link(world: ConsoleWorld) -> None:
         secret = found.group(1).replace(" ", "")
         done = await client.post(
             f"/console/enrol/{token}/confirm",
-            data={**form, "code": crypto.totp_code(secret, world.clock())},
+            data={**form, "code": second_factor.totp_code(secret, world.clock())},
         )
         assert done.status_code == 200
         code = re.search(r'id="recovery-code"[^>]*>([A-Z2-7-]+)<', done.text)

@@ -17,16 +17,15 @@ from typing import Any
 
 import httpx
 import pytest
-import yaml
 from sqlalchemy import func, select
 
 from bot.app.container import Container, build_container
 from bot.app.settings import load_settings
 from escalation.console.sessions import COOKIE
-from storage import crypto
+from storage.crypto import aead, console_session, hpke_seal, private_keys, tokens
 from storage.db.models import ConsoleSessionRow
 from tests.case_helpers import file_for
-from tests.conftest import base_config
+from tests.conftest import base_config, save_config
 from tests.console_client import BASE, ConsoleWorld, make_world, now_clock
 from tests.seizure.attacker import Keyring, Opener
 from tests.storage_backends import postgres_database
@@ -38,7 +37,7 @@ async def container(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIter
     async with _database(request.param, data["database"]["url"]) as url:
         data["database"]["url"] = url
         path = tmp_path / "config.yaml"
-        path.write_text(yaml.safe_dump(data), encoding="utf-8")
+        save_config(path, data)
         container = await build_container(load_settings(path))
         try:
             yield container
@@ -151,14 +150,14 @@ async def test_the_database_alone_opens_no_session(
         token = browser.cookies[COOKIE]
     async with a.container.sessions() as session:
         row = (await session.scalars(select(ConsoleSessionRow))).one()
-    assert row.lookup == crypto.session_lookup(token) and row.adviser_id == "hhs-vp"
+    assert row.lookup == console_session.session_lookup(token) and row.adviser_id == "hhs-vp"
     assert token.encode() not in row.key_sealed + row.lookup
-    private = crypto.open_session_key(token, row.key_sealed, adviser_id="hhs-vp")
-    assert crypto.public_bytes(private) == hhs.public_key
-    with pytest.raises(crypto.CryptoError):
-        crypto.open_session_key(crypto.new_token(), row.key_sealed, adviser_id="hhs-vp")
-    with pytest.raises(crypto.CryptoError):
-        crypto.open_session_key(token, row.key_sealed, adviser_id="hhs-vp2")
+    private = console_session.open_session_key(token, row.key_sealed, adviser_id="hhs-vp")
+    assert hpke_seal.public_bytes(private) == hhs.public_key
+    with pytest.raises(aead.CryptoError):
+        console_session.open_session_key(tokens.new_token(), row.key_sealed, adviser_id="hhs-vp")
+    with pytest.raises(aead.CryptoError):
+        console_session.open_session_key(token, row.key_sealed, adviser_id="hhs-vp2")
     # The seizure test's attacker: every key in keys.dir, every decryptor, every label.
     keyring = Keyring.load(a.container.settings.keys.dir, range(0))
     assert keyring.store is not None and "console-session" in keyring.labels
@@ -170,7 +169,7 @@ async def test_the_database_alone_opens_no_session(
             p.read_bytes() for p in Path(db.split("///", 1)[1]).parent.glob("stagemeld.db*")
         )
         assert token.encode() not in raw
-        assert crypto.private_key_bytes(private) not in raw
+        assert private_keys.private_key_bytes(private) not in raw
 
 
 async def test_a_forged_cookie_is_not_a_session(
@@ -178,6 +177,6 @@ async def test_a_forged_cookie_is_not_a_session(
 ) -> None:
     a, b = replicas
     async with _client(b.app) as browser:
-        browser.cookies.set(COOKIE, crypto.new_token())
+        browser.cookies.set(COOKIE, tokens.new_token())
         assert (await browser.get("/console/reports")).status_code == 303
     assert await _rows(a) == 0

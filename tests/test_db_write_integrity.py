@@ -16,7 +16,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from sqlalchemy import delete, select, update
 
-from storage import crypto
+from storage.crypto import aead, hpke_seal, server_key
 from storage.crypto.audit_anchor import read as read_anchor
 from storage.crypto.keys import KeyStore
 from storage.crypto.sealed_keys import KeyNotAuthentic
@@ -56,8 +56,8 @@ async def _opens_with(backend: Backend, report_id: str, private: X25519PrivateKe
     async with backend.sessions() as session:
         rows = await session.scalars(select(SealedKey).where(SealedKey.report_id == report_id))
         for row in rows:
-            with contextlib.suppress(crypto.CryptoError):
-                opened.append(crypto.open_key(row.sealed, private, report_id=report_id))
+            with contextlib.suppress(aead.CryptoError):
+                opened.append(hpke_seal.open_key(row.sealed, private, report_id=report_id))
     return opened
 
 
@@ -72,7 +72,7 @@ async def test_a_swapped_adviser_key_is_never_sealed_to(
     advisers = AdviserKeys(backend.sessions, keys[0].server)
     _, anna = await enrolled(store, "anna")
     bram_private, bram = await enrolled(store, "bram")
-    attacker_private, attacker_public = crypto.generate_keypair()
+    attacker_private, attacker_public = hpke_seal.generate_keypair()
     async with backend.sessions() as session, session.begin():
         await session.execute(
             update(AdviserKey)
@@ -124,7 +124,7 @@ async def test_a_swapped_report_key_refuses_the_students_answer(
     filed = await store.file(new_report())
     other = await store.file(new_report())
     assert await student.answer(filed.report_id, "een eerste antwoord")
-    attacker_private, attacker_public = crypto.generate_keypair()
+    attacker_private, attacker_public = hpke_seal.generate_keypair()
     async with backend.sessions() as session, session.begin():
         await session.execute(
             update(Report).where(Report.id == filed.report_id).values(public_key=attacker_public)
@@ -155,8 +155,8 @@ async def test_a_swapped_report_key_refuses_the_students_answer(
     assert len(messages) == 1  # the answer before the swap, and nothing after it
     for row in messages:
         assert row.ciphertext is not None
-        with pytest.raises(crypto.CryptoError):
-            crypto.open_message(
+        with pytest.raises(aead.CryptoError):
+            hpke_seal.open_message(
                 row.ciphertext,
                 attacker_private,
                 report_id=filed.report_id,
@@ -184,8 +184,11 @@ async def test_a_flipped_note_is_never_shown_to_the_student(
     filed = await reports.file(new_report(Recipient("hhs-vp", hhs.public_key)))
     del filed_id
     note = "NOTITIE: de student klinkt onbetrouwbaar"
-    assert await cases.write("hhs-vp", key, filed.report_id, note, internal=True) is None
-    assert await cases.write("hhs-vp", key, filed.report_id, "Dank je.", internal=False) is None
+    assert await cases.actions.write("hhs-vp", key, filed.report_id, note, internal=True) is None
+    assert (
+        await cases.actions.write("hhs-vp", key, filed.report_id, "Dank je.", internal=False)
+        is None
+    )
     async with backend.sessions() as session:
         note_id = await session.scalar(select(Message.id).where(Message.internal.is_(True)))
     assert note_id is not None
@@ -207,7 +210,7 @@ async def test_a_flipped_note_is_never_shown_to_the_student(
             await session.execute(update(Message).where(Message.id == note_id).values(**change))
         assert note not in await student_texts(), change
         assert await student_texts() == ["Dank je."], change
-        view = await cases.open("hhs-vp", key, filed.report_id)
+        view = await cases.reading.open("hhs-vp", key, filed.report_id)
         assert view is not None
         flagged = [item for item in view.thread if item.id == note_id]
         assert [(i.tampered, i.text) for i in flagged] == [(True, None)], change
@@ -224,14 +227,14 @@ async def test_a_flipped_note_is_never_shown_to_the_student(
             )
     assert "ThreadTampered" in caplog.text
     # Put back as it was, the note opens again — for the advisers only.
-    view = await cases.open("hhs-vp", key, filed.report_id)
+    view = await cases.reading.open("hhs-vp", key, filed.report_id)
     assert view is not None
     assert [(i.internal, i.text, i.tampered) for i in view.thread if i.id == note_id] == [
         (True, note, False)
     ]
 
 
-async def _append(backend: Backend, server: crypto.ServerKey, n: int) -> None:
+async def _append(backend: Backend, server: server_key.ServerKey, n: int) -> None:
     clock = Clock()
     for i in range(n):
         async with backend.sessions() as session, session.begin():

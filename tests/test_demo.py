@@ -11,8 +11,8 @@ from pathlib import Path
 from bot.app.container import build_container
 from bot.app.demo import enrol_demo_advisers, is_loopback
 from bot.app.settings import Settings
-from storage import crypto
-from storage.repositories.accounts import LoggedIn
+from storage.crypto import second_factor
+from storage.repositories.accounts.credentials import LoggedIn
 from tests.harness import cli
 
 
@@ -36,13 +36,13 @@ async def test_demo_advisers_can_log_in(make_settings: Callable[..., Settings]) 
     settings = make_settings()
     text = await enrol_demo_advisers(settings)
     found = re.findall(r"e-mail:\s+(\S+)\n\s+passphrase:\s+(\S+)\n\s+TOTP secret:\s+(\S+)", text)
-    assert len(found) == len([o for o in settings.organizations if o.advisers])
+    assert len(found) == len([o for o in settings.directory.organizations if o.advisers])
     container = await build_container(settings)
     try:
         accounts = container.accounts
-        by_email = {a.email: a.id for o in settings.organizations for a in o.advisers}
+        by_email = {a.email: a.id for o in settings.directory.organizations for a in o.advisers}
         for email, passphrase, secret in found:
-            code = crypto.totp_code(secret, datetime.now(UTC))
+            code = second_factor.totp_code(secret, datetime.now(UTC))
             result = await accounts.login(by_email[email], passphrase, code)
             assert isinstance(result, LoggedIn), email
     finally:

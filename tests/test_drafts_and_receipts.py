@@ -6,6 +6,7 @@ turn the test keeps the conversation row's blob, as a copy of the WAL would."""
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -13,14 +14,15 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from bot.app import wiring
 from bot.app.container import Container, build_container
 from bot.app.settings import Settings
 from bot.intake.filing import file_draft
 from bot.intake.reply_token import TTL, make_token, read_token
-from bot.intake.turns import TurnResult, Turns
+from bot.intake.turns import TurnResult
 from bot.intake.visits import GRACE, Visits
 from dialogues import Command, Draft, Input, Press, Text
-from storage import crypto
+from storage.crypto import aead, ephemeral, sealed_drafts, server_key
 from storage.db.models import Conversation
 from storage.repositories.conversations import ChatRef
 from tests.storage_helpers import opens_under_the_old_draft_scheme
@@ -68,11 +70,11 @@ def _opens(container: Container, chat: ChatRef, blob: bytes) -> bool:
         return True
     drafts = container.keys.dir / "drafts"
     for path in drafts.iterdir() if drafts.is_dir() else ():
-        key = crypto.draft_key(path.read_bytes(), chat.key, chat.secret)
+        key = sealed_drafts.draft_key(path.read_bytes(), chat.key, chat.secret)
         try:
-            crypto.open_draft(key, blob, chat_key=chat.key)
+            sealed_drafts.open_draft(key, blob, chat_key=chat.key)
             return True
-        except crypto.CryptoError:
+        except aead.CryptoError:
             continue
     return False
 
@@ -87,7 +89,7 @@ async def test_after_filing_no_row_no_version_and_no_receipt_opens(
     settings = make_settings()
     container = await build_container(settings)
     try:
-        turns = Turns(container)
+        turns = wiring.turns(container)
         chat = turns.chat_key("telegram", "4242")
         versions: list[bytes] = []
         pressed: set[str] = set()
@@ -162,7 +164,7 @@ async def test_a_version_written_while_the_draft_lived_did_open(
     id) opens the draft — the documented limit for unfinished drafts."""
     container = await build_container(make_settings())
     try:
-        turns = Turns(container)
+        turns = wiring.turns(container)
         chat = turns.chat_key("telegram", "4242")
         await turns.run(chat, Command("start"))
         blob = await _blob(container, chat)
@@ -180,16 +182,16 @@ def test_a_reply_token_does_not_open_in_a_new_process() -> None:
     """Finding 3: the reply token (a report id) is sealed with a key drawn per process
     and never written: neither keys.dir's server key nor a restarted service opens it."""
     now = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-    this_process = crypto.EphemeralKey()
+    this_process = ephemeral.EphemeralKey()
     token = make_token(this_process, "report-123", now)
     assert read_token(this_process, token, now) == "report-123"
-    assert read_token(crypto.EphemeralKey(), token, now) is None  # after a restart
-    server = crypto.ServerKey(b"k" * 32)
-    sealed = crypto.base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))  # type: ignore[attr-defined]
+    assert read_token(ephemeral.EphemeralKey(), token, now) is None  # after a restart
+    server = server_key.ServerKey(b"k" * 32)
+    sealed = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
     for purpose in ("reply-token", "ephemeral"):
         try:
             server.open_value(sealed, purpose=purpose)
-        except crypto.CryptoError:
+        except aead.CryptoError:
             continue
         raise AssertionError("the server key opened a reply token")
 
@@ -217,10 +219,10 @@ async def test_the_visit_keeps_the_report_open_until_idle_or_a_restart(
         now = [datetime.now(UTC)]
         container.reports.clock = lambda: now[0]
         container.visits.clock = lambda: now[0]
-        turns = Turns(container)
+        turns = wiring.turns(container)
         chat = turns.chat_key("telegram", "5151")
         code = container.reports.draw_receipt()
-        await file_draft(container, DRAFT, receipt=code)
+        await file_draft(wiring.filing(container), DRAFT, receipt=code)
         assert _keys(await turns.run(chat, Command("status", code))) == ["status_received"]
         for _ in range(3):  # 60 minutes after the code, never 30 idle
             now[0] += TTL - timedelta(minutes=10)
@@ -228,8 +230,9 @@ async def test_the_visit_keeps_the_report_open_until_idle_or_a_restart(
         now[0] += TTL + timedelta(minutes=1)
         assert _keys(await turns.run(chat, Command("status"))) == ["unlock_expired"]
         assert _keys(await turns.run(chat, Text(code))) == ["status_received"]
-        container.ephemeral = crypto.EphemeralKey()  # the service restarted: a new key,
+        container.ephemeral = ephemeral.EphemeralKey()  # the service restarted: a new key,
         container.visits = Visits(container.visits.clock)  # and nothing in memory
+        turns = wiring.turns(container)  # built again, as the restarted service does
         assert _keys(await turns.run(chat, Command("status"))) == ["ask_code"]
     finally:
         await container.close()

@@ -27,11 +27,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from standins import BotAPIStandIn
 from standins.records import Call, Fault
-from tests.conftest import base_config
+from tests.conftest import base_config, save_config
 from tests.faults import FILED, ChatWatch, Wanderer, check_reports
 from tests.harness import TOKEN, Process
 
@@ -68,7 +67,7 @@ class Killer:
         data["telegram"] = {"token": TOKEN, "api_base": api.base_url, "polling_timeout": 1}
         self.database_url = data["database"]["url"]
         self.config = workdir / "test-config.yaml"
-        self.config.write_text(yaml.safe_dump(data), encoding="utf-8")
+        save_config(self.config, data)
         self.processes: list[Process] = []
         self.at_receipt = asyncio.Event()
         self.aimed = False

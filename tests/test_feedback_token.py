@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.intake.reply_token import FEEDBACK, TTL, make_token, read_token
-from storage.crypto import EphemeralKey
+from storage.crypto.ephemeral import EphemeralKey
 
 NOW = datetime(2026, 3, 17, 14, 0, tzinfo=UTC)
 REPORT = "a" * 32

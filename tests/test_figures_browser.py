@@ -11,15 +11,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-import yaml
 from playwright.async_api import Browser, Page, Request, Route
 
 from bot.app.demo import enrol_demo_advisers
 from bot.app.runtime import serve
 from bot.app.settings import load_settings
-from storage import crypto
+from storage.crypto import second_factor
 from tests import browser as browser_fixture
-from tests.conftest import base_config
+from tests.conftest import base_config, save_config
 from tests.webchat_browser import AXE
 
 browser = browser_fixture.browser
@@ -61,7 +60,7 @@ async def test_the_demo_fills_the_figures_page_and_it_passes_axe(
     path = tmp_path / "config.yaml"
     data = base_config(tmp_path)
     data["statistics"] = {"min_cell": 5, "public": True}
-    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    save_config(path, data)
     settings = load_settings(path)
     printed = await enrol_demo_advisers(settings)
     assert "Demo figures:" in printed and "/console/figures" in printed
@@ -81,7 +80,7 @@ async def test_the_demo_fills_the_figures_page_and_it_passes_axe(
         await page.get_by_label("E-mailadres").fill(email)
         await page.get_by_label("Wachtzin").fill(passphrase)
         await page.get_by_label("Code uit je authenticator-app").fill(
-            crypto.totp_code(secret, datetime.now(UTC))
+            second_factor.totp_code(secret, datetime.now(UTC))
         )
         await page.get_by_role("button", name="Inloggen").click()
         await page.wait_for_url(f"{url}/console/reports")

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-import yaml
 from pypdf import PdfReader
 from sqlalchemy import select
 from starlette.routing import Mount
@@ -28,7 +27,7 @@ from escalation.figures.rows import last_completed_year
 from escalation.figures.service import FigureService, Period
 from escalation.figures.sheet import sections, summary
 from storage.db.models import AuditEntry
-from tests.conftest import base_config
+from tests.conftest import base_config, save_config
 from tests.console_client import ConsoleWorld, make_world
 from tests.figures_helpers import insert_rows, random_rows
 
@@ -49,7 +48,7 @@ async def container(tmp_path: Path) -> AsyncIterator[Container]:
          "role": "coordinator"}
     )  # fmt: skip
     path = tmp_path / "config.yaml"
-    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    save_config(path, data)
     container = await build_container(load_settings(path))
     try:
         yield container

@@ -158,5 +158,6 @@ def test_min_cell_below_three_is_refused_with_one_line(make_settings) -> None:  
     with pytest.raises(ConfigError) as refused:
         make_settings(statistics={"min_cell": 2})
     assert refused.value.key == "statistics.min_cell" and "at least 3" in str(refused.value)
-    assert make_settings(statistics={"min_cell": 3}).statistics.min_cell == 3
-    assert make_settings().statistics.min_cell == 5 and not make_settings().statistics.public
+    assert make_settings(statistics={"min_cell": 3}).directory.statistics.min_cell == 3
+    assert make_settings().directory.statistics.min_cell == 5
+    assert not make_settings().directory.statistics.public

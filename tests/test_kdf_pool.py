@@ -21,8 +21,8 @@ from typing import Any
 
 import pytest
 
-from storage import crypto
-from storage.crypto import KdfParams, kdf_thread
+from storage.crypto import aead, kdf, kdf_thread, private_keys, receipt_keys
+from storage.crypto.kdf import KdfParams
 from storage.crypto.kdf_thread import KdfBusy, KdfQueue, Priority
 
 FIXTURES = json.loads(
@@ -37,7 +37,9 @@ def _b(text: str) -> bytes:
 
 @pytest.mark.parametrize("case", FIXTURES["receipts"], ids=lambda c: str(c["kdf"]))
 def test_receipt_keys_are_those_the_old_code_made(case: dict[str, Any]) -> None:
-    keys = crypto.derive_receipt_keys(case["code"], _b(case["salt"]), KdfParams(**case["kdf"]))
+    keys = receipt_keys.derive_receipt_keys(
+        case["code"], _b(case["salt"]), KdfParams(**case["kdf"])
+    )
     assert keys.lookup == _b(case["lookup"])
     assert keys.wrap_key == _b(case["wrap_key"])
 
@@ -49,10 +51,10 @@ def test_the_fixtures_include_the_shipped_cost() -> None:
 
 @pytest.mark.parametrize("case", FIXTURES["protected_keys"], ids=lambda c: c["passphrase"])
 def test_advisers_keys_protected_by_the_old_code_still_open(case: dict[str, Any]) -> None:
-    private = crypto.unprotect_private_key(case["blob"].encode(), case["passphrase"])
+    private = private_keys.unprotect_private_key(case["blob"].encode(), case["passphrase"])
     assert private.private_bytes_raw() == _b(case["private_raw"])
-    with pytest.raises(crypto.CryptoError):
-        crypto.unprotect_private_key(case["blob"].encode(), case["passphrase"] + "x")
+    with pytest.raises(aead.CryptoError):
+        private_keys.unprotect_private_key(case["blob"].encode(), case["passphrase"] + "x")
 
 
 async def test_many_concurrent_derivations_all_finish_with_the_right_keys() -> None:
@@ -62,14 +64,17 @@ async def test_many_concurrent_derivations_all_finish_with_the_right_keys() -> N
     params = KdfParams(iterations=1, lanes=4, memory_kib=2048)
     codes = [f"{i:016d}" for i in range(24)]
     salt = bytes(16)
-    expected = [crypto.derive_receipt_keys(c, salt, params) for c in codes]
+    expected = [receipt_keys.derive_receipt_keys(c, salt, params) for c in codes]
     pooled = asyncio.gather(
-        *(kdf_thread.in_kdf_thread(crypto.derive_receipt_keys, c, salt, params) for c in codes)
+        *(
+            kdf_thread.in_kdf_thread(receipt_keys.derive_receipt_keys, c, salt, params)
+            for c in codes
+        )
     )
-    bare: dict[int, crypto.ReceiptKeys] = {}
+    bare: dict[int, receipt_keys.ReceiptKeys] = {}
 
     def derive(i: int) -> None:
-        bare[i] = crypto.derive_receipt_keys(codes[i], salt, params)
+        bare[i] = receipt_keys.derive_receipt_keys(codes[i], salt, params)
 
     threads = [threading.Thread(target=derive, args=(i,), daemon=True) for i in range(8)]
     for t in threads:
@@ -164,20 +169,22 @@ def test_status_checks_lanes_on_one_thread_give_the_same_keys(
 ) -> None:
     """Status checks' threads compute their lanes one after another (issue 15, the
     storm keeps to one core); the keys must be exactly those of all lanes at once."""
-    found: list[crypto.ReceiptKeys] = []
+    found: list[receipt_keys.ReceiptKeys] = []
     threads_asked: list[int] = []
-    real = crypto._argon2_on_threads
+    real = kdf._argon2_on_threads
 
     def spy(secret: bytes, salt: bytes, params: KdfParams, threads: int) -> bytes:
         threads_asked.append(threads)
         return real(secret, salt, params, threads)
 
-    monkeypatch.setattr(crypto, "_argon2_on_threads", spy)
+    monkeypatch.setattr(kdf, "_argon2_on_threads", spy)
 
     def on_one_thread() -> None:
-        crypto.argon2_on_one_thread()
+        kdf.argon2_on_one_thread()
         found.append(
-            crypto.derive_receipt_keys(case["code"], _b(case["salt"]), KdfParams(**case["kdf"]))
+            receipt_keys.derive_receipt_keys(
+                case["code"], _b(case["salt"]), KdfParams(**case["kdf"])
+            )
         )
 
     worker = threading.Thread(target=on_one_thread)

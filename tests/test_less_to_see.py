@@ -20,16 +20,15 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import LargeBinary, inspect, select
 
+from bot.app import wiring
 from bot.app.container import build_container
 from bot.app.settings import Settings
 from bot.intake.filing import file_draft
 from bot.intake.nudging import GiveUp, NudgeQueue, deliver_nudges
 from bot.intake.reply_token import open_token
-from bot.intake.turns import Turns
 from dialogues import Command, Draft, Text
 from escalation.casework.deadlines import due_dates
-from storage import crypto
-from storage.crypto import thread
+from storage.crypto import aead, ephemeral, hpke_seal, padding, sealed_content, server_key, thread
 from storage.crypto.keys import KeyStore
 from storage.db.clock import student_time
 from storage.db.models import (
@@ -69,16 +68,16 @@ CHAT_ID = "5550001987"
 def test_pad_uses_fixed_buckets_and_unpad_is_strict() -> None:
     """Finding 9: a 4-byte length, then zeros up to 64/256/1024/4096, then 4096s."""
     for size, bucket in ((0, 64), (60, 64), (61, 256), (252, 256), (253, 1024), (1021, 4096)):
-        padded = crypto.pad(b"x" * size)
-        assert len(padded) == bucket and crypto.unpad(padded) == b"x" * size
-    assert len(crypto.pad(b"x" * 4093)) == 8192 and len(crypto.pad(b"x" * 9000)) == 12288
-    assert len(crypto.pad(b"x" * 1000, coarse=True)) == 64 * 1024
-    assert len(crypto.pad(b"x" * 100_000, coarse=True)) == 128 * 1024
-    assert len(crypto.pad(b"x" * (10 * 1024 * 1024), coarse=True)) == 16 * 1024 * 1024
-    good = crypto.pad(b"ja")
+        padded = padding.pad(b"x" * size)
+        assert len(padded) == bucket and padding.unpad(padded) == b"x" * size
+    assert len(padding.pad(b"x" * 4093)) == 8192 and len(padding.pad(b"x" * 9000)) == 12288
+    assert len(padding.pad(b"x" * 1000, coarse=True)) == 64 * 1024
+    assert len(padding.pad(b"x" * 100_000, coarse=True)) == 128 * 1024
+    assert len(padding.pad(b"x" * (10 * 1024 * 1024), coarse=True)) == 16 * 1024 * 1024
+    good = padding.pad(b"ja")
     for bad in (good[:3], (1000).to_bytes(4, "big") + good[4:], good[:-1] + b"\x01"):
-        with pytest.raises(crypto.CryptoError):
-            crypto.unpad(bad)
+        with pytest.raises(aead.CryptoError):
+            padding.unpad(bad)
 
 
 def _file(store: ReportStore, school: str, danger: str) -> NewReport:
@@ -112,8 +111,8 @@ async def test_coded_answers_have_equal_ciphertext_lengths(
 def test_messages_and_files_are_padded() -> None:
     """Finding 9: a student's "ja" and "nee" seal to the same length, an adviser's short
     answers likewise, and two files of different sizes in one class too."""
-    _, public = crypto.generate_keypair()
-    key = crypto.new_data_key()
+    _, public = hpke_seal.generate_keypair()
+    key = sealed_content.new_data_key()
     now = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
 
     def student(text: str) -> int:
@@ -135,27 +134,27 @@ def test_messages_and_files_are_padded() -> None:
 def test_blobs_sealed_before_padding_still_open() -> None:
     """Finding 9: rows written before padding open as they were; a padded blob never
     passes for an unpadded one (its label differs), so a downgrade changes nothing."""
-    key = crypto.new_data_key()
-    aad = crypto._aad("field", "r1", "story")
+    key = sealed_content.new_data_key()
+    aad = aead.associated_data("field", "r1", "story")
     nonce = os.urandom(12)
     old = nonce + AESGCM(key).encrypt(nonce, b"oud verhaal", aad)
-    assert crypto.decrypt_field(key, old, report_id="r1", field="story") == b"oud verhaal"
-    with pytest.raises(crypto.CryptoError):
-        crypto.decrypt_field(key, old, report_id="r1", field="workplace")
-    new = crypto.encrypt_field(key, b"nieuw", report_id="r1", field="story")
+    assert sealed_content.decrypt_field(key, old, report_id="r1", field="story") == b"oud verhaal"
+    with pytest.raises(aead.CryptoError):
+        sealed_content.decrypt_field(key, old, report_id="r1", field="workplace")
+    new = sealed_content.encrypt_field(key, b"nieuw", report_id="r1", field="story")
     with pytest.raises(InvalidTag):  # not under the old label
         AESGCM(key).decrypt(new[:12], new[12:], aad)
 
-    private, public = crypto.generate_keypair()
+    private, public = hpke_seal.generate_keypair()
     recipient = X25519PublicKey.from_public_bytes(public)
-    info = crypto._aad("payload", "r1", "m1")
-    old_payload = crypto._SUITE.encrypt(b"oud antwoord", recipient, info=info)
-    opened = crypto.open_payload(old_payload, private, report_id="r1", purpose="m1")
+    info = aead.associated_data("payload", "r1", "m1")
+    old_payload = hpke_seal.SUITE.encrypt(b"oud antwoord", recipient, info=info)
+    opened = hpke_seal.open_payload(old_payload, private, report_id="r1", purpose="m1")
     assert opened == b"oud antwoord"
 
-    server = crypto.ServerKey(b"k" * 32)
-    value_aad = crypto._aad("value", "totp:hhs-vp")
-    old_value = crypto._seal(server._value, b"SECRET", value_aad)
+    server = server_key.ServerKey(b"k" * 32)
+    value_aad = aead.associated_data("value", "totp:hhs-vp")
+    old_value = aead.seal(server._value, b"SECRET", value_aad)
     assert server.open_value(old_value, purpose="totp:hhs-vp") == b"SECRET"
     assert len(server.seal_value(b"1", purpose="p")) == len(
         server.seal_value(b"22222", purpose="p")
@@ -220,9 +219,11 @@ async def test_an_answer_after_an_advisers_read_stays_unread_and_in_order(
     key = await login(accounts, hhs, clock())
     cases = Cases(backend.sessions, keys[0].server, clock)
     clock.advance(timedelta(minutes=20))
-    assert await cases.write("hhs-vp", key, report_id, "Hoe gaat het?", internal=False) is None
+    assert (
+        await cases.actions.write("hhs-vp", key, report_id, "Hoe gaat het?", internal=False) is None
+    )
     clock.advance(timedelta(minutes=10))
-    assert await cases.open("hhs-vp", key, report_id) is not None  # read at 14:30
+    assert await cases.reading.open("hhs-vp", key, report_id) is not None  # read at 14:30
     clock.advance(timedelta(minutes=7, seconds=12))
     side = StudentSide(backend.sessions, store, clock=clock)
     assert await side.answer(report_id, "Goed, dank je.")
@@ -231,8 +232,8 @@ async def test_an_answer_after_an_advisers_read_stays_unread_and_in_order(
         student = await session.scalar(select(Message).where(Message.author_kind == "student"))
     assert read_at == HOUR + timedelta(minutes=30) and student is not None
     assert student.created_at == read_at + timedelta(microseconds=1)
-    assert [c.unread for c in await cases.list_for("hhs-vp")] == [1]
-    view = await cases.open("hhs-vp", key, report_id)
+    assert [c.unread for c in await cases.reading.list_for("hhs-vp")] == [1]
+    view = await cases.reading.open("hhs-vp", key, report_id)
     assert view is not None and [e.text for e in view.thread][-1] == "Goed, dank je."
 
 
@@ -267,7 +268,7 @@ async def test_deadlines_count_from_the_stored_hour(
     container.reports.clock = lambda: AT
     policy = container.deadline_policy
     try:
-        filed = await file_draft(container, _draft())
+        filed = await file_draft(wiring.filing(container), _draft())
         async with container.sessions() as session:
             report = await session.get(Report, filed.report_id)
             due = (await session.scalars(select(Deadline.due_at))).all()
@@ -301,7 +302,9 @@ async def test_an_answer_leaves_no_sealed_chat_address_in_any_table(
     key = await login(accounts, hhs, clock())
     queue = NudgeQueue(clock)
     cases = Cases(backend.sessions, server, clock, news=queue.put)
-    assert await cases.write("hhs-vp", key, report_id, "Er is nieuws.", internal=False) is None
+    assert (
+        await cases.actions.write("hhs-vp", key, report_id, "Er is nieuws.", internal=False) is None
+    )
     assert [t for t, _ in queue.due()] == [target]
 
     async with backend.engine.connect() as connection:
@@ -317,7 +320,7 @@ async def test_an_answer_leaves_no_sealed_chat_address_in_any_table(
     for blob in cells:
         assert CHAT_ID.encode() not in blob
         for purpose in ("nudge-target", "push-target"):
-            with pytest.raises(crypto.CryptoError):
+            with pytest.raises(aead.CryptoError):
                 server.open_value(blob, purpose=purpose)
 
 
@@ -361,10 +364,10 @@ async def test_a_report_open_for_the_visit_leaves_no_link_on_the_disk(
     settings = make_settings()
     container = await build_container(settings)
     try:
-        turns = Turns(container)
+        turns = wiring.turns(container)
         chat = turns.chat_key("telegram", CHAT_ID)
         code = container.reports.draw_receipt()
-        filed = await file_draft(container, _draft(), receipt=code)
+        filed = await file_draft(wiring.filing(container), _draft(), receipt=code)
         await turns.run(chat, Command("start"))
         await turns.run(chat, Text("Nee"))  # a draft with an answer: it has a row
         shown = await turns.run(chat, Command("status", code))
@@ -382,9 +385,9 @@ async def test_a_report_open_for_the_visit_leaves_no_link_on_the_disk(
         sealed = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         server = container.keys.server
         for purpose in ("reply-token", "ephemeral", "conversation-state"):
-            with pytest.raises(crypto.CryptoError):
+            with pytest.raises(aead.CryptoError):
                 server.open_value(sealed, purpose=purpose)
-        assert open_token(crypto.EphemeralKey(), token, container.reports.clock()) is None
+        assert open_token(ephemeral.EphemeralKey(), token, container.reports.clock()) is None
         files = [p for p in Path(settings.keys.dir).rglob("*") if p.is_file()]
         db = Path(settings.database.url.split("///", 1)[1])
         files += [p for p in db.parent.iterdir() if p.name.startswith(db.name)]

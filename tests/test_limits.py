@@ -12,23 +12,22 @@ from typing import Any
 
 import httpx
 import pytest
-import yaml
 
+from bot.app import wiring
 from bot.app.container import Container, build_container
 from bot.app.settings import ConfigError, load_settings
 from bot.channels.http.clients import ClientAddress
 from bot.intake.guessing import Claim, GuessLimits, Refused
-from bot.intake.student_actions import FollowUpActions
 from dialogues import StatusLocked, StatusNotFound
 from escalation.casework.directory import Adviser
 from escalation.console.sessions import SessionStore
-from storage import crypto
-from storage.crypto import kdf_thread
+from storage.crypto import hpke_seal, kdf_thread, private_keys, receipt_keys, second_factor
 from storage.crypto.kdf_thread import KdfBusy, KdfQueue, Priority
-from storage.repositories.accounts import Accounts, LoginRefused
+from storage.repositories.accounts import Accounts
+from storage.repositories.accounts.credentials import LoginRefused
 from tests import storage_backends
 from tests.case_helpers import enrol
-from tests.conftest import base_config
+from tests.conftest import base_config, save_config
 from tests.console_client import BASE, ConsoleWorld, make_world
 from tests.storage_backends import Backend, Clock
 
@@ -41,7 +40,7 @@ async def _container(tmp_path: Path, **status: Any) -> Container:
     data = base_config(tmp_path)
     data["status"] = {**data.get("status", {}), **status}
     path = tmp_path / "config.yaml"
-    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    save_config(path, data)
     return await build_container(load_settings(path))
 
 
@@ -56,13 +55,13 @@ async def container(tmp_path: Path) -> AsyncIterator[Container]:
 
 def _count_derivations(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     seen: list[str] = []
-    real = crypto.derive_receipt_keys
+    real = receipt_keys.derive_receipt_keys
 
-    def counting(code: str, *args: Any) -> crypto.ReceiptKeys:
+    def counting(code: str, *args: Any) -> receipt_keys.ReceiptKeys:
         seen.append(code)
         return real(code, *args)
 
-    monkeypatch.setattr(crypto, "derive_receipt_keys", counting)
+    monkeypatch.setattr(receipt_keys, "derive_receipt_keys", counting)
     return seen
 
 
@@ -76,7 +75,7 @@ async def test_new_web_sessions_from_one_address_do_not_reset_the_guessing_bound
     alone let one address guess forever. Per address, after 3 wrong codes (here) the
     next new session is refused kindly, with no Argon2id work."""
     derived = _count_derivations(monkeypatch)
-    actions = FollowUpActions(container)
+    actions = wiring.follow_up(container)
     for session in range(3):
         found = await actions.status(f"web-session-{session}", WRONG, "203.0.113.9")
         assert isinstance(found, StatusNotFound)
@@ -124,12 +123,12 @@ def test_the_numbers_are_validated(tmp_path: Path) -> None:
     data = base_config(tmp_path)
     data["status"] = {"per_address_per_hour": 700, "overall_per_hour": 600}
     path = tmp_path / "config.yaml"
-    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    save_config(path, data)
     with pytest.raises(ConfigError, match="per_address_per_hour"):
         load_settings(path)
     data["status"] = {}
     data["web"]["trusted_proxies"] = ["proxy.example.nl"]
-    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    save_config(path, data)
     with pytest.raises(ConfigError, match="trusted_proxies"):
         load_settings(path)
 
@@ -165,7 +164,7 @@ async def test_a_full_queue_says_busy_instead_of_waiting(
         raise KdfBusy
 
     monkeypatch.setattr(container.student, "view", busy)
-    found = await FollowUpActions(container).status("chat", WRONG, "203.0.113.9")
+    found = await wiring.follow_up(container).status("chat", WRONG, "203.0.113.9")
     assert found == StatusLocked(minutes=1, why="busy")
     assert await container.attempts.locked_for("chat") is None
     text = container.dialogue.texts("en").get("status_busy", minutes=1)
@@ -184,7 +183,7 @@ async def test_status_checks_run_at_low_priority(
         return real(priority, *args)
 
     monkeypatch.setattr(kdf_thread._QUEUE, "submit", spy)
-    await FollowUpActions(container).status("chat", WRONG, "")
+    await wiring.follow_up(container).status("chat", WRONG, "")
     await kdf_thread.in_kdf_thread(len, "filing")
     assert seen == [Priority.LOW, Priority.HIGH]
 
@@ -202,14 +201,14 @@ async def test_parallel_wrong_logins_evaluate_at_most_max_failures_passphrases(
     accounts = Accounts(backend.sessions, keys[0], clock, max_failures=5)
     who = await enrol(accounts, "hhs-vp", "hhs")
     evaluated: list[str] = []
-    real = crypto.unprotect_private_key
+    real = private_keys.unprotect_private_key
 
     def counting(blob: bytes, secret: str) -> Any:
         evaluated.append(secret)
         return real(blob, secret)
 
-    monkeypatch.setattr(crypto, "unprotect_private_key", counting)
-    code = crypto.totp_code(who.totp_secret, clock())
+    monkeypatch.setattr(private_keys, "unprotect_private_key", counting)
+    code = second_factor.totp_code(who.totp_secret, clock())
     results = await asyncio.gather(
         *(accounts.login("hhs-vp", f"wrong passphrase {i}", code) for i in range(20))
     )
@@ -269,7 +268,7 @@ def test_anonymous_sessions_cannot_evict_a_signed_in_one() -> None:
     store = SessionStore(timedelta(minutes=30), max_sessions=5000)
     clock = Clock()
     adviser = Adviser("hhs-vp", "VP", "hhs", "vp@hhs.example.nl", None, "adviser")
-    key, _ = crypto.generate_keypair()
+    key, _ = hpke_seal.generate_keypair()
     signed_in = store.sign_in(clock(), "nl", adviser, key)
     for _ in range(5000):
         clock.advance(timedelta(milliseconds=1))

@@ -13,18 +13,18 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-import yaml
 from sqlalchemy import select
 
+from bot.app import wiring
 from bot.app.container import Container, build_container
 from bot.app.recover import ALREADY, OTHER_ORG, RESEALED, recover
 from bot.app.runtime import serve
 from bot.app.settings import load_settings
-from storage.crypto import private_key_from_text
+from storage.crypto.private_keys import private_key_from_text
 from storage.crypto.sealed_keys import orphan_counts
 from storage.db.models import AuditEntry, Report
 from tests.case_helpers import PASSPHRASE, enrol, file_for
-from tests.conftest import base_config
+from tests.conftest import base_config, save_config
 from tests.console_client import make_world
 from tests.storage_helpers import read_as_adviser, unlock
 
@@ -40,7 +40,7 @@ async def container(tmp_path: Path) -> AsyncIterator[Container]:
          "role": "coordinator"}
     )  # fmt: skip
     path = tmp_path / "config.yaml"
-    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    save_config(path, data)
     container = await build_container(load_settings(path))
     try:
         yield container
@@ -149,10 +149,12 @@ async def test_recover_reseals_orphans_to_an_enrolled_adviser_of_an_allowed_org(
 
     # Again: nothing to do. To an organization the student did not allow: refused.
     key = private_key_from_text(recovery_text)
-    again = await recover(container, key, "mondriaan-vp", [reference])
+    again = await recover(wiring.recovery(container), key, "mondriaan-vp", [reference])
     assert [o.result for o in again] == [ALREADY]
     (school_only,) = await orphans(container, "hhs", 1)
-    refused = await recover(container, key, "mondriaan-vp", [school_only])
+    refused = await recover(wiring.recovery(container), key, "mondriaan-vp", [school_only])
     assert [o.result for o in refused] == [OTHER_ORG]
-    forced = await recover(container, key, "mondriaan-vp", [school_only], force_org=True)
+    forced = await recover(
+        wiring.recovery(container), key, "mondriaan-vp", [school_only], force_org=True
+    )
     assert [o.result for o in forced] == [RESEALED]

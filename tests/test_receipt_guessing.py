@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from storage.crypto import KdfParams
+from storage.crypto.kdf import KdfParams
 from tests.receipt_guessing import Measured, argon2_cost, guesses_per_chat_per_hour, report
 
 

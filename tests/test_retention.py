@@ -9,7 +9,7 @@ from sqlalchemy import func, select, update
 
 from escalation.casework.directory import Adviser, Directory, Organization
 from escalation.casework.retention import apply_retention
-from storage import crypto
+from storage.crypto import hpke_seal
 from storage.crypto.keys import KeyStore
 from storage.crypto.sealed_keys import orphan_counts
 from storage.db.models import Message, Notification, Report, ReportField, SealedKey
@@ -116,7 +116,7 @@ async def test_an_orphan_is_erased_after_the_retention_period_though_nobody_clos
     retention period. A report an enrolled adviser can read, still open, is kept."""
     clock = Clock()
     store = ReportStore(backend.sessions, keys[0], clock=clock)
-    _, public = crypto.generate_keypair()
+    _, public = hpke_seal.generate_keypair()
     await AdviserKeys(backend.sessions, keys[0].server, clock=clock).register(
         "hhs-vp", "hhs", public, b"blob"
     )

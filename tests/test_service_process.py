@@ -17,10 +17,9 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-import yaml
 
 from standins import BotAPIStandIn
-from tests.conftest import ROOT, base_config
+from tests.conftest import ROOT, base_config, save_config
 from tests.harness import TOKEN, Process, Student, free_port
 
 CHAT = 777
@@ -29,6 +28,7 @@ CHAT = 777
 @pytest.fixture
 def workdir(tmp_path: Path) -> Path:
     shutil.copy(ROOT / "config.yaml", tmp_path / "config.yaml")
+    shutil.copy(ROOT / "network.yaml", tmp_path / "network.yaml")
     return tmp_path
 
 
@@ -67,7 +67,7 @@ def write_config(workdir: Path, telegram: dict[str, object]) -> Path:
     data = base_config(workdir)
     data["telegram"] = {"token": TOKEN, **telegram}
     path = workdir / "test-config.yaml"
-    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    save_config(path, data)
     return path
 
 

@@ -8,10 +8,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from storage import crypto
+from storage.crypto import hpke_seal, private_keys, second_factor, tokens
 from storage.crypto.keys import KeyStore
 from storage.db.models import AdviserAccount, Enrolment
-from storage.repositories.accounts import Accounts, LoggedIn, LoginRefused
+from storage.repositories.accounts import Accounts
+from storage.repositories.accounts.credentials import LoggedIn, LoginRefused
 from tests import storage_backends
 from tests.case_helpers import PASSPHRASE, Enrolled, enrol, login
 from tests.storage_backends import Backend, Clock
@@ -36,7 +37,7 @@ async def test_an_enrolment_link_works_once_and_only_its_hash_is_stored(
     assert isinstance(token, str) and len(token) >= 40
     async with backend.sessions() as session:
         row = await session.scalar(select(Enrolment))
-    assert row is not None and row.token_hash == crypto.token_hash(token)
+    assert row is not None and row.token_hash == tokens.token_hash(token)
     assert token.encode() not in row.token_hash
     assert await accounts.link_adviser(token) == "hhs-vp"
     assert await accounts.link_adviser("not-a-token") is None
@@ -45,9 +46,9 @@ async def test_an_enrolment_link_works_once_and_only_its_hash_is_stored(
     new = await accounts.prepare(PASSPHRASE)
     assert not isinstance(new, LoginRefused)
     wrong = await accounts.enrol(token, "hhs", new, "000000")
-    if crypto.totp_code(new.totp_secret, clock()) != "000000":
+    if second_factor.totp_code(new.totp_secret, clock()) != "000000":
         assert wrong == LoginRefused("wrong_code")
-    code = crypto.totp_code(new.totp_secret, clock())
+    code = second_factor.totp_code(new.totp_secret, clock())
     assert await accounts.enrol(token, "hhs", new, code) == "hhs-vp"
     assert await accounts.link_adviser(token) is None
     assert await accounts.enrol(token, "hhs", new, code) == LoginRefused("bad_link")
@@ -61,7 +62,7 @@ async def test_an_enrolment_link_works_once_and_only_its_hash_is_stored(
     assert isinstance(await accounts.login("hhs-vp", PASSPHRASE, code), LoginRefused)
     clock.advance(timedelta(seconds=30))
     who = Enrolled("hhs-vp", "hhs", new.totp_secret, new.recovery_code, new.public_key)
-    assert crypto.public_bytes(await login(accounts, who, clock())) == new.public_key
+    assert hpke_seal.public_bytes(await login(accounts, who, clock())) == new.public_key
 
 
 async def test_an_expired_link_opens_nothing(backend: Backend, keys: tuple[KeyStore, str]) -> None:
@@ -73,7 +74,7 @@ async def test_an_expired_link_opens_nothing(backend: Backend, keys: tuple[KeySt
     assert await accounts.link_adviser(token) is None
     new = await accounts.prepare(PASSPHRASE)
     assert not isinstance(new, LoginRefused)
-    code = crypto.totp_code(new.totp_secret, clock())
+    code = second_factor.totp_code(new.totp_secret, clock())
     assert await accounts.enrol(token, "hhs", new, code) == LoginRefused("bad_link")
 
 
@@ -83,11 +84,11 @@ async def test_login_needs_passphrase_and_a_fresh_code(
     clock = Clock()
     accounts = accounts_for(backend, keys[0], clock)
     who = await enrol(accounts, "hhs-vp", "hhs")
-    code = crypto.totp_code(who.totp_secret, clock())
+    code = second_factor.totp_code(who.totp_secret, clock())
     assert await accounts.login("hhs-vp", "verkeerde wachtzin!", code) == LoginRefused("wrong", 1)
     ok = await accounts.login("hhs-vp", PASSPHRASE, code)
     assert isinstance(ok, LoggedIn)
-    assert crypto.public_bytes(ok.private_key) == who.public_key
+    assert hpke_seal.public_bytes(ok.private_key) == who.public_key
     assert await accounts.login("hhs-vp", PASSPHRASE, code) == LoginRefused("wrong", 1)  # replay
     assert await accounts.login("nobody", PASSPHRASE, code) == LoginRefused("wrong")
 
@@ -98,7 +99,7 @@ async def test_repeated_failures_lock_the_account_for_a_while(
     clock = Clock()
     accounts = accounts_for(backend, keys[0], clock)
     who = await enrol(accounts, "hhs-vp", "hhs")
-    code = crypto.totp_code(who.totp_secret, clock())
+    code = second_factor.totp_code(who.totp_secret, clock())
     assert (await accounts.login("hhs-vp", "fout fout fout", code)).failures == 1  # type: ignore[union-attr]
     assert (await accounts.login("hhs-vp", "fout fout fout", code)).failures == 2  # type: ignore[union-attr]
     locked = await accounts.login("hhs-vp", "fout fout fout", code)
@@ -107,7 +108,7 @@ async def test_repeated_failures_lock_the_account_for_a_while(
     right = await accounts.login("hhs-vp", PASSPHRASE, code)
     assert isinstance(right, LoginRefused) and right.code == "locked"
     clock.advance(timedelta(minutes=16))
-    assert crypto.public_bytes(await login(accounts, who, clock())) == who.public_key
+    assert hpke_seal.public_bytes(await login(accounts, who, clock())) == who.public_key
 
 
 async def test_recovery_sets_a_new_passphrase_and_totp_and_keeps_the_key(
@@ -125,17 +126,19 @@ async def test_recovery_sets_a_new_passphrase_and_totp_and_keeps_the_key(
     assert not isinstance(new, LoginRefused)
     assert new.public_key == who.public_key and new.recovery_code != who.recovery_code
     assert await accounts.complete_recovery("hhs-vp", new, "12345") == LoginRefused("wrong_code")
-    code = crypto.totp_code(new.totp_secret, clock())
+    code = second_factor.totp_code(new.totp_secret, clock())
     assert await accounts.complete_recovery("hhs-vp", new, code) is None
     clock.advance(timedelta(seconds=30))
-    old = await accounts.login("hhs-vp", PASSPHRASE, crypto.totp_code(new.totp_secret, clock()))
+    old = await accounts.login(
+        "hhs-vp", PASSPHRASE, second_factor.totp_code(new.totp_secret, clock())
+    )
     assert isinstance(old, LoginRefused)
     clock.advance(timedelta(seconds=30))
     fresh = await accounts.login(
-        "hhs-vp", "nieuwe lange wachtzin", crypto.totp_code(new.totp_secret, clock())
+        "hhs-vp", "nieuwe lange wachtzin", second_factor.totp_code(new.totp_secret, clock())
     )
     assert isinstance(fresh, LoggedIn)
-    assert crypto.public_bytes(fresh.private_key) == who.public_key
+    assert hpke_seal.public_bytes(fresh.private_key) == who.public_key
     # The old recovery code no longer opens anything.
     again = await accounts.begin_recovery("hhs-vp", who.recovery_code, "nog een wachtzin!!")
     assert isinstance(again, LoginRefused)
@@ -146,13 +149,13 @@ async def test_an_unknown_adviser_costs_the_same_argon2id_as_a_wrong_passphrase(
 ) -> None:
     """Response time must not tell which e-mail addresses belong to advisers."""
     derived: list[str] = []
-    real = crypto.unprotect_private_key
+    real = private_keys.unprotect_private_key
 
     def counting(blob: bytes, secret: str) -> object:
         derived.append(secret)
         return real(blob, secret)
 
-    monkeypatch.setattr(crypto, "unprotect_private_key", counting)
+    monkeypatch.setattr(private_keys, "unprotect_private_key", counting)
     accounts = Accounts(backend.sessions, keys[0])
     assert isinstance(await accounts.login("nobody", "some passphrase", "123456"), LoginRefused)
     refused = await accounts.begin_recovery("nobody", "AAAA-BBBB", "a new passphrase!")

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from storage import crypto
+from storage.crypto import hpke_seal, private_keys
 from storage.crypto.keys import KeyStore
 from storage.repositories.advisers import AdviserAlreadyRegistered, AdviserKeys
 from storage.repositories.outbox import Outbox
@@ -24,15 +24,15 @@ PASSPHRASE = "correct horse battery staple"
 
 async def test_register_and_unlock(backend: Backend, keys: tuple[KeyStore, str]) -> None:
     advisers = AdviserKeys(backend.sessions, keys[0].server)
-    private, public = crypto.generate_keypair()
-    protected = crypto.protect_private_key(private, PASSPHRASE, FAST)
+    private, public = hpke_seal.generate_keypair()
+    protected = private_keys.protect_private_key(private, PASSPHRASE, FAST)
     assert not await advisers.has_key("anna")
     await advisers.register("anna", "hhs", public, protected)
     assert await advisers.has_key("anna")
     assert await advisers.public_keys(["anna", "bram"]) == {"anna": public}
     assert await advisers.public_keys([]) == {}
     unlocked = await unlock(advisers, "anna", PASSPHRASE)
-    assert unlocked is not None and crypto.public_bytes(unlocked) == public
+    assert unlocked is not None and hpke_seal.public_bytes(unlocked) == public
     assert await unlock(advisers, "anna", "wrong passphrase") is None
     assert await unlock(advisers, "nobody", PASSPHRASE) is None
     with pytest.raises(AdviserAlreadyRegistered):

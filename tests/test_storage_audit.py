@@ -81,7 +81,7 @@ async def test_a_rewritten_chain_without_the_server_key_fails(
 ) -> None:
     """Someone with only the database recomputes nothing: another key gives other MACs."""
     await _five(backend, keys[0])
-    from storage.crypto import ServerKey
+    from storage.crypto.server_key import ServerKey
 
     assert not (await _verify_with(backend, ServerKey(bytes(32)))).ok
     async with backend.sessions() as session:

@@ -10,10 +10,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, select, update
 
-from storage import crypto
-from storage.crypto import ServerKey
+from storage.crypto import aead, sealed_drafts
 from storage.crypto.draft_keys import DraftKeys
 from storage.crypto.keys import KeyStore
+from storage.crypto.server_key import ServerKey
 from storage.db.models import Conversation
 from storage.repositories.conversations import ChatRef, ConversationStore
 from tests import storage_backends
@@ -110,7 +110,7 @@ async def test_garbage_gives_none_not_an_exception(
         await session.execute(
             update(Conversation)
             .where(Conversation.chat_key == a.key)
-            .values(blob=crypto.seal_draft(_key_of(store, a), b"{not json", chat_key=a.key))
+            .values(blob=sealed_drafts.seal_draft(_key_of(store, a), b"{not json", chat_key=a.key))
         )
     assert await store.load(a) is None
 
@@ -141,7 +141,7 @@ async def test_a_draft_key_file_is_private_and_goes_with_the_conversation(
     await store.save(chat, {"step": "story"})
     path = keys[0].dir / "drafts" / chat.key
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert len(path.read_bytes()) == crypto.KEY_LEN
+    assert len(path.read_bytes()) == aead.KEY_LEN
     await store.delete(chat)
     assert not path.exists()
     # a file left by a crash between a commit and its unlink: the sweep takes it
@@ -170,7 +170,7 @@ def _openers(keys: KeyStore, chat: ChatRef) -> list[bytes]:
     out = []
     drafts = keys.dir / "drafts"
     for path in drafts.iterdir() if drafts.is_dir() else ():
-        out.append(crypto.draft_key(path.read_bytes(), chat.key, chat.secret))
+        out.append(sealed_drafts.draft_key(path.read_bytes(), chat.key, chat.secret))
     return out
 
 
@@ -179,9 +179,9 @@ def _opens(keys: KeyStore, chat: ChatRef, blob: bytes) -> bool:
         return True
     for key in _openers(keys, chat):
         try:
-            crypto.open_draft(key, blob, chat_key=chat.key)
+            sealed_drafts.open_draft(key, blob, chat_key=chat.key)
             return True
-        except crypto.CryptoError:
+        except aead.CryptoError:
             continue
     return False
 
@@ -211,4 +211,4 @@ async def test_old_versions_of_an_ended_draft_open_with_nothing_on_disk(
 
 def _key_of(store: ConversationStore, chat: ChatRef) -> bytes:
     """The key the store seals this chat's draft with (its file and the chat id)."""
-    return crypto.draft_key(store.draft_keys.create(chat.key), chat.key, chat.secret)
+    return sealed_drafts.draft_key(store.draft_keys.create(chat.key), chat.key, chat.secret)

@@ -11,10 +11,10 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from sqlalchemy import select, update
 
-from storage import crypto
+from storage.crypto import aead, hpke_seal, receipt_keys
 from storage.crypto.keys import KeyStore
 from storage.db.models import Feedback, FeedbackCopy, Report
-from storage.repositories.accounts import LoggedIn
+from storage.repositories.accounts.credentials import LoggedIn
 from storage.repositories.feedback import QUOTE_KEEP, FeedbackStore, Quote, quotable_feedback
 from storage.repositories.reports import NewReport, Recipient, ReportStore
 from storage.repositories.retention import Retention
@@ -133,7 +133,7 @@ async def test_only_a_closed_report_takes_feedback(world: World) -> None:
 
 
 async def test_the_status_view_says_when_feedback_is_due(world: World) -> None:
-    receipt = crypto.generate_receipt()
+    receipt = receipt_keys.generate_receipt()
     filed = await world.reports.file(
         NewReport(
             org_id="hhs", phase="during", grounds=("origin",), when_bucket="month",
@@ -179,29 +179,31 @@ async def test_the_text_is_sealed_to_the_coordinators_and_the_server_key_opens_n
         for path in world.backend.sqlite_path.parent.glob("stagemeld.db*"):
             assert b"FEEDBACKMARK" not in path.read_bytes(), path
     # The coordinator opens it; the server (keys.dir: its secret, every sub-key) cannot.
-    opened = crypto.open_feedback(
+    opened = hpke_seal.open_feedback(
         copies["denhaag-coordinator"], world.me.private_key, feedback_id=row.id, quote=False
     )
     assert opened.decode() == TEXT
     secret = (world.keys.dir / "server.key").read_bytes()
     as_private = X25519PrivateKey.from_private_bytes(secret[:32])
     for blob in copies.values():
-        with pytest.raises(crypto.CryptoError):
-            crypto.open_feedback(blob, as_private, feedback_id=row.id, quote=False)
-        with pytest.raises(crypto.CryptoError):
+        with pytest.raises(aead.CryptoError):
+            hpke_seal.open_feedback(blob, as_private, feedback_id=row.id, quote=False)
+        with pytest.raises(aead.CryptoError):
             world.keys.server.open_value(blob, purpose="feedback")
     # Another adviser's key, or the right key with the consent flipped, opens nothing.
-    other, _ = crypto.generate_keypair()
-    with pytest.raises(crypto.CryptoError):
-        crypto.open_feedback(copies["denhaag-coordinator"], other, feedback_id=row.id, quote=False)
-    with pytest.raises(crypto.CryptoError):
-        crypto.open_feedback(
+    other, _ = hpke_seal.generate_keypair()
+    with pytest.raises(aead.CryptoError):
+        hpke_seal.open_feedback(
+            copies["denhaag-coordinator"], other, feedback_id=row.id, quote=False
+        )
+    with pytest.raises(aead.CryptoError):
+        hpke_seal.open_feedback(
             copies["denhaag-coordinator"], world.me.private_key, feedback_id=row.id, quote=True
         )
 
 
 async def test_a_coordinator_key_swapped_in_the_database_gets_no_copy(world: World) -> None:
-    _, swapped = crypto.generate_keypair()
+    _, swapped = hpke_seal.generate_keypair()
     report_id = await world.closed_report()
     forged = (Recipient("denhaag-coordinator", swapped),)
     assert (
@@ -250,7 +252,7 @@ async def test_quotable_feedback_gives_only_consented_texts_of_the_period_with_t
     altered = [e for e in entries if e.text is None]
     assert len(altered) == 1 and altered[0].quote  # shown as altered, never as text
     # Another reader (no copy sealed to them) gets nothing.
-    stranger = LoggedIn("hhs-vp", crypto.generate_keypair()[0])
+    stranger = LoggedIn("hhs-vp", hpke_seal.generate_keypair()[0])
     async with world.backend.sessions() as session:
         assert await quotable_feedback(session, stranger, date(2025, 1, 1), date(2027, 1, 1)) == []
 

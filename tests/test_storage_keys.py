@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from storage import crypto
+from storage.crypto import hpke_seal, private_keys
 from storage.crypto.keys import KeysBroken, KeysMissing, KeyStore
 from tests.storage_backends import FAST
 
@@ -36,8 +36,8 @@ def test_init_creates_private_files_and_load_round_trips(tmp_path: Path) -> None
     assert loaded.server.chat_key("telegram", "1") == keys.server.chat_key("telegram", "1")
 
     # the printed recovery key is the private half of recovery.pub, and is not on disk
-    recovery = crypto.private_key_from_text(recovery_text)
-    assert crypto.public_bytes(recovery) == keys.recovery_public
+    recovery = private_keys.private_key_from_text(recovery_text)
+    assert hpke_seal.public_bytes(recovery) == keys.recovery_public
     raw = recovery.private_bytes_raw()
     for path in directory.iterdir():
         data = path.read_bytes()

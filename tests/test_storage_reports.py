@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from storage import crypto
-from storage.crypto import CryptoError
+from storage.crypto import hpke_seal, private_keys, receipt_keys
+from storage.crypto.aead import CryptoError
 from storage.crypto.keys import KeyStore
 from storage.db.models import Notification, Report, ReportField, SealedKey
 from storage.repositories.reports import (
@@ -89,7 +89,7 @@ async def test_file_then_status_and_every_reader(
     assert await helpers.read_with_receipt(store, filed.receipt) == CONTENT
     assert await helpers.read_as_adviser(store, filed.report_id, "anna", anna_private) == CONTENT
     assert await helpers.read_as_adviser(store, filed.report_id, "bram", bram_private) == CONTENT
-    recovery = crypto.private_key_from_text(recovery_text)
+    recovery = private_keys.private_key_from_text(recovery_text)
     assert await store.read_with_recovery(filed.report_id, recovery) == CONTENT
 
     async with backend.sessions() as session:
@@ -137,7 +137,7 @@ async def test_receipt_opens_only_its_own_report(
 async def test_another_adviser_cannot_read(backend: Backend, keys: tuple[KeyStore, str]) -> None:
     store = ReportStore(backend.sessions, keys[0])
     anna_private, anna = await helpers.enrolled(store, "anna")
-    eve_private, _ = crypto.generate_keypair()
+    eve_private, _ = hpke_seal.generate_keypair()
     filed = await store.file(new_report(recipients=(anna,)))
     assert await helpers.read_as_adviser(store, filed.report_id, "anna", anna_private) == CONTENT
     # not routed to eve at all
@@ -159,9 +159,9 @@ async def test_report_with_no_adviser_is_readable_with_recovery_only(
             await session.execute(select(SealedKey.recipient_kind, SealedKey.recipient_id))
         ).all()
     assert [tuple(k) for k in kinds] == [("recovery", "recovery")]
-    recovery = crypto.private_key_from_text(recovery_text)
+    recovery = private_keys.private_key_from_text(recovery_text)
     assert await store.read_with_recovery(filed.report_id, recovery) == CONTENT
-    not_recovery, _ = crypto.generate_keypair()
+    not_recovery, _ = hpke_seal.generate_keypair()
     with pytest.raises(CryptoError):
         await store.read_with_recovery(filed.report_id, not_recovery)
     with pytest.raises(ReportNotFound):
@@ -218,13 +218,13 @@ async def test_argon2id_runs_off_the_event_loop(
     backend: Backend, keys: tuple[KeyStore, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     threads: list[threading.Thread] = []
-    real = crypto.derive_receipt_keys
+    real = receipt_keys.derive_receipt_keys
 
-    def spy(*args: object) -> crypto.ReceiptKeys:
+    def spy(*args: object) -> receipt_keys.ReceiptKeys:
         threads.append(threading.current_thread())
         return real(*args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(crypto, "derive_receipt_keys", spy)
+    monkeypatch.setattr(receipt_keys, "derive_receipt_keys", spy)
     store = ReportStore(backend.sessions, keys[0])
     filed = await store.file(new_report())
     await helpers.status(store, filed.receipt)
@@ -253,7 +253,7 @@ async def test_programming_errors_are_refused_up_front(
     backend: Backend, keys: tuple[KeyStore, str]
 ) -> None:
     store = ReportStore(backend.sessions, keys[0])
-    _, public = crypto.generate_keypair()
+    _, public = hpke_seal.generate_keypair()
     with pytest.raises(ValueError):
         await store.file(new_report(recipients=(Recipient("a", public), Recipient("a", public))))
     with pytest.raises(ValueError):
@@ -278,7 +278,7 @@ async def test_each_report_has_its_own_key_pair_and_deadlines(
     due = Clock().now + timedelta(days=2)
     filed = await store.file(replace(new_report(), deadlines=(("acknowledge", due),)))
     other = await store.file(new_report())
-    recovery = crypto.private_key_from_text(recovery_text)
+    recovery = private_keys.private_key_from_text(recovery_text)
     assert "report_key" not in await store.read_with_recovery(filed.report_id, recovery)
     async with backend.sessions() as session:
         publics = {r.id: r.public_key for r in await session.scalars(select(Report))}
@@ -287,10 +287,10 @@ async def test_each_report_has_its_own_key_pair_and_deadlines(
                 SealedKey.report_id == filed.report_id, SealedKey.recipient_kind == "recovery"
             )
         )
-        data_key = crypto.open_key(sealed, recovery, report_id=filed.report_id)  # type: ignore[arg-type]
+        data_key = hpke_seal.open_key(sealed, recovery, report_id=filed.report_id)  # type: ignore[arg-type]
         private = await report_private_key(session, filed.report_id, data_key)
         deadlines = (await session.scalars(select(Deadline))).all()
-    assert private is not None and crypto.public_bytes(private) == publics[filed.report_id]
+    assert private is not None and hpke_seal.public_bytes(private) == publics[filed.report_id]
     assert publics[filed.report_id] != publics[other.report_id]
     assert [(d.report_id, d.kind, d.due_at, d.level) for d in deadlines] == [
         (filed.report_id, "acknowledge", due, 0)

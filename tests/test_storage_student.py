@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from storage import crypto
+from storage.crypto import aead, hpke_seal, private_keys, sealed_content
 from storage.crypto.keys import KeyStore
 from storage.crypto.thread import FileContent, message_field, open_file
 from storage.db.models import Attachment, Message, Notification, Report, ReportField, SealedKey
@@ -45,14 +45,16 @@ async def data_key(b: Backend, report_id: str, recovery_text: str) -> bytes:
             select(SealedKey.sealed).where(SealedKey.report_id == report_id)
         )
     assert sealed is not None
-    return crypto.open_key(sealed, crypto.private_key_from_text(recovery_text), report_id=report_id)
+    return hpke_seal.open_key(
+        sealed, private_keys.private_key_from_text(recovery_text), report_id=report_id
+    )
 
 
 async def adviser_writes(
     b: Backend, report_id: str, key: bytes, text: str, *, internal: bool
 ) -> None:
     message_id = uuid.uuid4().hex
-    blob = crypto.encrypt_field(
+    blob = sealed_content.encrypt_field(
         key, text.encode(), report_id=report_id, field=message_field(message_id)
     )
     async with b.sessions() as session, session.begin():
@@ -114,11 +116,13 @@ async def test_answers_and_files_open_only_for_the_reports_readers(
     assert open_file(attachment.sealed, private, report_id, attachment.id) == FileContent(
         "screenshot.png", "photo", b"\x89PNG bytes"
     )
-    stranger, _ = crypto.generate_keypair()
+    stranger, _ = hpke_seal.generate_keypair()
     try:
-        crypto.open_payload(attachment.sealed, stranger, report_id=report_id, purpose=attachment.id)
+        hpke_seal.open_payload(
+            attachment.sealed, stranger, report_id=report_id, purpose=attachment.id
+        )
         raise AssertionError("a stranger's key opened the file")
-    except crypto.CryptoError:
+    except aead.CryptoError:
         pass
 
 

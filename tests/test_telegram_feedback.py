@@ -15,7 +15,7 @@ from bot.app.container import Container
 from bot.app.settings import Settings
 from standins import BotAPIStandIn
 from storage.db.models import Feedback, Report
-from storage.repositories.accounts import LoggedIn, make_credentials
+from storage.repositories.accounts.credentials import LoggedIn, make_credentials
 from storage.repositories.feedback import quotable_feedback
 from tests.harness import TOKEN, RunningService, Student, file_report
 
@@ -65,7 +65,7 @@ async def test_closing_a_report_asks_its_student_for_feedback_at_status(
         async with container.sessions() as session:
             report_id = await session.scalar(select(Report.id))
         assert report_id is not None
-        closed = await container.cases.set_status(
+        closed = await container.cases.actions.set_status(
             adviser.adviser_id, adviser.private_key, report_id, "closed", "resolved"
         )
         assert closed is None

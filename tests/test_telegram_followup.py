@@ -14,8 +14,8 @@ import pytest
 from bot.app.settings import Settings
 from dialogues.texts import load_texts
 from standins import BotAPIStandIn
-from storage import crypto
-from storage.crypto import KdfParams
+from storage.crypto import private_keys
+from storage.crypto.kdf import KdfParams
 from storage.crypto.keys import KeyStore
 from tests.conftest import FAST_ARGON2
 from tests.followup_helpers import Adviser, grouped
@@ -37,17 +37,17 @@ async def api() -> AsyncIterator[BotAPIStandIn]:
 @pytest.fixture
 def setup(
     make_settings: Callable[..., Settings], api: BotAPIStandIn, tmp_path: Path
-) -> tuple[Settings, crypto.X25519PrivateKey]:
+) -> tuple[Settings, private_keys.X25519PrivateKey]:
     """Keys made beforehand, so the test holds the recovery key an adviser would use."""
     settings = make_settings(
         telegram={"token": TOKEN, "api_base": api.base_url, "polling_timeout": 1}
     )
     _, recovery = KeyStore.init(settings.keys.dir, KdfParams(**FAST_ARGON2))
-    return settings, crypto.private_key_from_text(recovery)
+    return settings, private_keys.private_key_from_text(recovery)
 
 
 async def test_answer_read_reply_nudge_photo_and_withdraw(
-    api: BotAPIStandIn, setup: tuple[Settings, crypto.X25519PrivateKey]
+    api: BotAPIStandIn, setup: tuple[Settings, private_keys.X25519PrivateKey]
 ) -> None:
     settings, recovery = setup
     adviser = Adviser(settings, recovery)
@@ -103,7 +103,7 @@ async def test_answer_read_reply_nudge_photo_and_withdraw(
 
 
 async def test_a_returning_student_sees_only_the_status_then_answers_without_the_code(
-    api: BotAPIStandIn, setup: tuple[Settings, crypto.X25519PrivateKey]
+    api: BotAPIStandIn, setup: tuple[Settings, private_keys.X25519PrivateKey]
 ) -> None:
     """Issue 11 items 1 and 7: back in the chat, /start, "check my report", the code once:
     the status and the adviser's message and nothing else; then answering, and looking

@@ -27,8 +27,8 @@ import pytest
 from playwright.async_api import BrowserContext, Locator, Page
 
 from bot.app.settings import Settings
-from storage import crypto
-from storage.crypto import KdfParams
+from storage.crypto import private_keys
+from storage.crypto.kdf import KdfParams
 from storage.crypto.keys import KeyStore
 from tests.browser import chromium
 from tests.conftest import FAST_ARGON2
@@ -256,16 +256,16 @@ async def test_danger_gives_tappable_help_lines_and_waits_for_go_on(
 
 
 @pytest.fixture
-def recovery(make_settings: Callable[..., Settings]) -> crypto.X25519PrivateKey:
+def recovery(make_settings: Callable[..., Settings]) -> private_keys.X25519PrivateKey:
     """The network's recovery key, made before the service starts, so the adviser in
     the test can open the report (the service would otherwise make its own)."""
     settings = make_settings()
     _, key = KeyStore.init(settings.keys.dir, KdfParams(**FAST_ARGON2))
-    return crypto.private_key_from_text(key)
+    return private_keys.private_key_from_text(key)
 
 
 async def test_a_returning_student_sees_only_the_status_and_answers_twice(
-    make_settings: Callable[..., Settings], recovery: crypto.X25519PrivateKey
+    make_settings: Callable[..., Settings], recovery: private_keys.X25519PrivateKey
 ) -> None:
     settings = make_settings()
     adviser = Adviser(settings, recovery)

@@ -12,10 +12,9 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-import yaml
 
 from standins.whatsapp import CloudAPIStandIn
-from tests.conftest import base_config
+from tests.conftest import base_config, save_config
 from tests.faults import check_reports
 from tests.harness import Process
 from tests.whatsapp_faults import WaWanderer
@@ -35,7 +34,7 @@ async def test_whatsapp_students_survive_kills(api: CloudAPIStandIn, tmp_path: P
     data = base_config(tmp_path)
     data["whatsapp"] = whatsapp_section(api)
     config = tmp_path / "test-config.yaml"
-    config.write_text(yaml.safe_dump(data), encoding="utf-8")
+    save_config(config, data)
     rng = random.Random(14)
     students = [
         WaWanderer(api, f"3161000{i:04d}", random.Random(rng.getrandbits(32)), start_within=4)

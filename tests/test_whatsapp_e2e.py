@@ -13,8 +13,8 @@ from bot.app.settings import Settings
 from bot.channels.whatsapp.markup import whatsapp_text
 from dialogues.texts import load_texts
 from standins.whatsapp import CloudAPIStandIn
-from storage import crypto
-from storage.crypto import KdfParams
+from storage.crypto import private_keys
+from storage.crypto.kdf import KdfParams
 from storage.crypto.keys import KeyStore
 from tests.conftest import FAST_ARGON2
 from tests.followup_helpers import Adviser, grouped
@@ -112,13 +112,13 @@ async def test_privacy_says_what_meta_sees_and_erase_says_how(
 
 
 @pytest.fixture
-def with_recovery(settings: Settings) -> crypto.X25519PrivateKey:
+def with_recovery(settings: Settings) -> private_keys.X25519PrivateKey:
     _, recovery = KeyStore.init(settings.keys.dir, KdfParams(**FAST_ARGON2))
-    return crypto.private_key_from_text(recovery)
+    return private_keys.private_key_from_text(recovery)
 
 
 async def test_answering_an_adviser_with_text_and_a_photo(
-    api: CloudAPIStandIn, settings: Settings, with_recovery: crypto.X25519PrivateKey
+    api: CloudAPIStandIn, settings: Settings, with_recovery: private_keys.X25519PrivateKey
 ) -> None:
     adviser = Adviser(settings, with_recovery)
     student = WaStudent(api, NUMBER)
@@ -148,7 +148,7 @@ async def test_answering_an_adviser_with_text_and_a_photo(
 
 
 async def test_a_nudge_outside_the_window_is_the_template(
-    api: CloudAPIStandIn, settings: Settings, with_recovery: crypto.X25519PrivateKey
+    api: CloudAPIStandIn, settings: Settings, with_recovery: private_keys.X25519PrivateKey
 ) -> None:
     adviser = Adviser(settings, with_recovery)
     student = WaStudent(api, NUMBER)
@@ -164,7 +164,7 @@ async def test_a_nudge_outside_the_window_is_the_template(
 
 
 async def test_a_nudge_inside_the_window_is_plain_text(
-    api: CloudAPIStandIn, settings: Settings, with_recovery: crypto.X25519PrivateKey
+    api: CloudAPIStandIn, settings: Settings, with_recovery: private_keys.X25519PrivateKey
 ) -> None:
     adviser = Adviser(settings, with_recovery)
     student = WaStudent(api, NUMBER)

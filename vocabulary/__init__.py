@@ -1,12 +1,18 @@
-"""Words the conversation and the database must spell the same way.
+"""The words and the small rules every package shares.
 
-A leaf: it imports nothing of ours, so `dialogues` (which words them for the student)
-and `storage` (which writes them in rows) can both depend on it without depending on
-each other. One module per word family: `status` (a report's status), `events` (the
-codes of a thread's event entries), `receipt` (how a receipt code looks), `sector` (the
-internship's sector), `channel` (what a report was filed through), `companies` (how a
-company's name and KvK number are written before they are matched), `feedback` (the
-score scale and text limit of the student's feedback after closing).
+A leaf: it imports nothing of ours, so `dialogues` (which words them for the student),
+`storage` (which writes them in rows) and `escalation` can all depend on it without
+depending on each other. One module per word family: `status` (a report's status),
+`events` (the codes of a thread's event entries), `receipt` (how a receipt code looks),
+`sector` (the internship's sector), `channel` (what a report was filed through),
+`companies` (how a company's name and KvK number are written before they are matched),
+`feedback` (the score scale and text limit of the student's feedback after closing).
+
+And one module per shared rule, small and pure, for a mechanism more than one package
+needs (one copy, so the copies cannot come to behave differently): `locales` (the one
+locale loader, for the students' texts and the console's), `window` (the sliding
+window every limiter counts in, and its rule: a refused arrival counts too), `retry`
+(the one retry schedule and loop: Telegram, WhatsApp, the outbox).
 """
 
 from vocabulary.channel import CHANNELS

@@ -27,8 +27,9 @@ from escalation.casework.deadlines import DeadlinePolicy, reply_due
 from escalation.casework.directory import Adviser, Directory, Organization
 from escalation.casework.email import SmtpConfig
 from escalation.casework.routing import Rule, Rules
-from storage.crypto import EphemeralKey, KdfParams
 from storage.crypto.draft_keys import DraftKeys
+from storage.crypto.ephemeral import EphemeralKey
+from storage.crypto.kdf import KdfParams
 from storage.crypto.kdf_thread import set_max_queued_checks
 from storage.crypto.keys import KeysMissing, KeyStore
 from storage.crypto.matching_keys import MatchingKeys
@@ -111,13 +112,13 @@ def directory_from(settings: Settings) -> Directory:
                 students=o.students,
                 kvk=o.kvk,
             )
-            for o in settings.organizations
+            for o in settings.directory.organizations
         )
     )
 
 
 def routing_rules(settings: Settings) -> Rules:
-    r = settings.routing
+    r = settings.directory.routing
     return Rules(
         rules=tuple(
             Rule(rule.to, {k: frozenset(v) for k, v in rule.when.items()}) for rule in r.rules
@@ -150,7 +151,7 @@ def notice_channels(settings: Settings) -> frozenset[str]:
 
 
 def deadline_policy(settings: Settings) -> DeadlinePolicy:
-    d = settings.deadlines
+    d = settings.directory.deadlines
     return DeadlinePolicy(
         acknowledge_working_days=d.acknowledge_working_days,
         acknowledge_urgent_hours=d.acknowledge_urgent_hours,
@@ -219,7 +220,7 @@ def hand_out_recovery_key(
 
 
 def help_routes(settings: Settings) -> tuple[HelpRoute, ...]:
-    """config.yaml's elsewhere: as the engine takes it (no dates: those are for operators)."""
+    """network.yaml's elsewhere: as the engine takes it (no dates: those are for operators)."""
     return tuple(
         HelpRoute(
             kind=r.kind,
@@ -228,7 +229,7 @@ def help_routes(settings: Settings) -> tuple[HelpRoute, ...]:
             web=r.web or "",
             when=tuple(r.when.items()),
         )
-        for r in settings.elsewhere
+        for r in settings.directory.elsewhere
     )
 
 
@@ -282,14 +283,14 @@ def recovery_banner(recovery_private: str) -> str:
 def pattern_policy(settings: Settings, directory: Directory) -> PatternPolicy | None:
     """Who hears of a release: the network's coordinators (all its advisers when none is
     marked coordinator) and SBB's advisers, each by every channel this service has."""
-    if not settings.patterns.enabled:
+    if not settings.directory.patterns.enabled:
         return None
     enabled = notice_channels(settings)
     coordinators = directory.network_coordinators
     sbb = directory.sbb_advisers
     everyone = [a for o in directory.organizations for a in o.advisers]
     return PatternPolicy(
-        threshold=settings.patterns.threshold,
+        threshold=settings.directory.patterns.threshold,
         coordinators=tuple(a.id for a in coordinators),
         sbb=tuple(a.id for a in sbb),
         channels={a.id: tuple(c for c in a.channels if c in enabled) for a in everyone},
@@ -304,10 +305,10 @@ async def build_container(settings: Settings) -> Container:
     directory = directory_from(settings)
     context = FlowContext(
         schools=tuple((o.id, o.name, o.level or "") for o in directory.schools),
-        visibility=settings.reporting.visibility,
+        visibility=settings.directory.reporting.visibility,
         workplaces=tuple((o.id, o.name) for o in directory.organizations if o.kind == "workplace"),
-        aliases=tuple((o.id, o.aliases) for o in settings.organizations if o.aliases),
-        network=settings.network.name,
+        aliases=tuple((o.id, o.aliases) for o in settings.directory.organizations if o.aliases),
+        network=settings.directory.network.name,
         elsewhere=help_routes(settings),
     )
     status = settings.status
@@ -333,8 +334,8 @@ async def build_container(settings: Settings) -> Container:
         retention=Retention(
             sessions,
             keys.server,
-            keep=timedelta(days=settings.retention.days),
-            warn_before=timedelta(days=settings.retention.warn_days),
+            keep=timedelta(days=settings.directory.retention.days),
+            warn_before=timedelta(days=settings.directory.retention.warn_days),
         ),
         dialogue=Engine(context),
         reports=reports,

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import ipaddress
 import random
-import secrets
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -29,10 +28,11 @@ from escalation.casework.deadlines import DeadlinePolicy, add_working_days, due_
 from escalation.casework.directory import Directory
 from escalation.figures.query import DEMO_PREFIX
 from escalation.figures.rows import last_completed_year, year_start
+from storage.crypto import tokens
 from storage.crypto.kdf_thread import in_kdf_thread
 from storage.db.clock import student_time
 from storage.db.models import Deadline, Report
-from storage.repositories.accounts import make_credentials
+from storage.repositories.accounts.credentials import make_credentials
 from storage.repositories.reports import REFERENCE_ALPHABET
 
 DEMO_REPORTS = 480
@@ -60,7 +60,7 @@ async def enrol_demo_advisers(settings: Settings) -> str:
         "",
     ]
     try:
-        for org in settings.organizations:
+        for org in settings.directory.organizations:
             if not org.advisers:
                 continue
             # The network's coordinator first of its advisers: the figures are theirs.
@@ -73,7 +73,7 @@ async def enrol_demo_advisers(settings: Settings) -> str:
             if await container.advisers.has_key(adviser.id):
                 lines.append(f"{org.name}: {adviser.email} — enrolled in an earlier demo run")
                 continue
-            passphrase = f"demo-{secrets.token_urlsafe(12)}"
+            passphrase = f"demo-{tokens.new_token(12)}"
             new = await in_kdf_thread(make_credentials, passphrase, kdf_params(settings))
             await container.accounts.enrol_directly(adviser.id, org.id, new)
             lines += [
@@ -152,7 +152,7 @@ def _demo_report(
     feedback = add_working_days(created, rnd.choice([3, 5, 7, 9, 10, 12, 16]))
     closed = status == "closed"
     report = Report(
-        id=secrets.token_hex(16),
+        id=tokens.new_hex_id(16),
         reference=_demo_reference(rnd),
         org_id=org_id,
         phase=_weighted(rnd, {"looking": 5, "interview": 3, "during": 4, "other": 0.6}),

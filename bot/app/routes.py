@@ -5,19 +5,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import BaseRoute, Mount, Route
 
+from bot.app.channel_wiring import web_chat_routes
 from bot.app.container import Container
 from bot.channels.http.clients import ClientAddress
-from bot.channels.webchat import chat_routes
 from escalation.console import Console, ConsoleConfig, console_app
 from escalation.console.config import QuoteSource
 from escalation.console.public_figures import public_routes
 from escalation.figures.service import FigureService
-from storage.repositories.accounts import LoggedIn
+from storage.crypto.private_keys import X25519PrivateKey
+from storage.repositories.accounts.credentials import LoggedIn
 from storage.repositories.console_sessions import ConsoleSessions
 from storage.repositories.feedback import quotable_feedback
 
@@ -51,7 +51,7 @@ def console_for(container: Container, config: ConsoleConfig | None = None) -> Co
 
 
 def figure_service(container: Container) -> FigureService:
-    st = container.settings.statistics
+    st = container.settings.directory.statistics
     return FigureService(
         container.sessions, container.directory, min_cell=st.min_cell, public=st.public
     )
@@ -88,5 +88,5 @@ def web_routes(container: Container) -> list[BaseRoute]:
         Route("/healthz", healthz),
         Mount("/console", app=console_app(console_for(container))),
         *public,
-        *chat_routes(container),
+        *web_chat_routes(container),
     ]

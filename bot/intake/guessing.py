@@ -7,7 +7,10 @@ client) and over all chats together, in sliding windows, before any Argon2id wor
 
 A code is claimed before it is checked, with no await in between, so parallel guesses
 cannot all pass the check; a code that opens a report is refunded (a student reading
-their own report spends nothing). Only wrong codes use up the windows.
+their own report spends nothing). Wrong codes use up the windows, and so does a code
+refused by one (the one rule of `vocabulary.window`: it is counted in the window that
+refused it, so a guesser who keeps going stays refused until quiet; a refusal for the
+client does not touch the overall window, so one address cannot use up everyone's).
 
 Memory only, and addresses are kept only as an HMAC under a key drawn at start and
 never written: nothing here reaches the database, a file or a log. A restart forgets
@@ -16,17 +19,15 @@ the windows (an attacker gains at most one window per restart, which they cannot
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import hmac
-import secrets
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-FORGET_AFTER = 10_000  # addresses remembered before quiet ones are swept
+from storage.crypto.ephemeral import EphemeralHash
+from vocabulary.window import SlidingWindows
+
+EVERYONE = ""  # the overall window's one key
 
 
 @dataclass(frozen=True)
@@ -55,51 +56,41 @@ class GuessLimits:
         self.overall = overall
         self.window = window
         self.clock = clock
-        self._key = secrets.token_bytes(32)
-        self._clients: dict[str, deque[float]] = {}
-        self._all: deque[float] = deque()
+        self._names = EphemeralHash()
+        self._clients: SlidingWindows[str, float] = SlidingWindows(per_client)
+        self._all: SlidingWindows[str, float] = SlidingWindows(overall)
 
     def _name(self, address: str) -> str:
         if not address:
             return ""
-        return hmac.new(self._key, address.encode(), hashlib.sha256).hexdigest()
+        return self._names.name(address.encode())
 
     def claim(self, address: str) -> Claim | Refused:
         """Count one code from `address` ("" when the channel has none), or refuse."""
         now = self.clock()
-        self._expire(self._all, now)
+        leaves = now + self.window
         client = self._name(address)
-        mine = self._clients.get(client) if client else None
-        if mine is not None:
-            self._expire(mine, now)
-            if len(mine) >= self.per_client:
-                return Refused("client", mine[0] + self.window - now)
-        if len(self._all) >= self.overall:
-            return Refused("everyone", self._all[0] + self.window - now)
         if client:
-            self._sweep(now)
-            self._clients.setdefault(client, deque()).append(now)
-        self._all.append(now)
+            self._clients.sweep(now)
+            if self._clients.full(client, now):
+                self._clients.count(client, leaves)  # refused, and counted: the one rule
+                return Refused("client", self._wait(self._clients, client, now))
+        if self._all.full(EVERYONE, now):
+            self._all.count(EVERYONE, leaves)
+            return Refused("everyone", self._wait(self._all, EVERYONE, now))
+        if client:
+            self._clients.count(client, leaves)
+        self._all.count(EVERYONE, leaves)
         return Claim(client, now)
 
     def refund(self, claim: Claim) -> None:
         """The code was right (or never checked): it does not count."""
-        _remove(self._all, claim.at)
-        mine = self._clients.get(claim.client)
-        if mine is not None:
-            _remove(mine, claim.at)
+        leaves = claim.at + self.window
+        self._all.uncount(EVERYONE, leaves)
+        if claim.client:
+            self._clients.uncount(claim.client, leaves)
 
-    def _expire(self, window: deque[float], now: float) -> None:
-        while window and now - window[0] >= self.window:
-            window.popleft()
-
-    def _sweep(self, now: float) -> None:
-        if len(self._clients) < FORGET_AFTER:
-            return
-        for client in [c for c, w in self._clients.items() if not w or now - w[-1] >= self.window]:
-            del self._clients[client]
-
-
-def _remove(window: deque[float], at: float) -> None:
-    with contextlib.suppress(ValueError):  # already left the window
-        window.remove(at)
+    @staticmethod
+    def _wait(windows: SlidingWindows[str, float], key: str, now: float) -> float:
+        opens = windows.opens(key)
+        return 0.0 if opens is None else opens - now

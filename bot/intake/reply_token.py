@@ -16,7 +16,8 @@ import binascii
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from storage.crypto import CryptoError, EphemeralKey
+from storage.crypto.aead import CryptoError
+from storage.crypto.ephemeral import EphemeralKey
 
 TTL = timedelta(minutes=30)  # idle time-out: said to the student in the status view
 PURPOSE = "reply-token"

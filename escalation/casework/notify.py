@@ -2,7 +2,9 @@
 
 The outbox row is written in the same transaction as what it announces (a new report, a
 missed deadline), so a crash never loses a notice; a failed send is retried with growing
-delays and stays visible (state, attempts, last error) instead of being dropped.
+delays and stays visible (state, attempts, last error) instead of being dropped. The
+delays are the service's one retry schedule (`vocabulary.retry`), without jitter: a row's
+next try is written down, not slept.
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ from typing import Protocol
 
 from escalation.casework.directory import Adviser, Directory, Organization
 from storage.repositories.outbox import Outbox, PendingNotification
+from vocabulary.retry import Backoff
 
 log = logging.getLogger(__name__)
 
 MAX_DELAY = timedelta(hours=1)
+SCHEDULE = Backoff(base=30.0, cap=MAX_DELAY.total_seconds(), jitter=0.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,4 +85,5 @@ async def _deliver(
 
 
 def retry_delay(attempts: int) -> timedelta:
-    return min(timedelta(seconds=30) * (1 << min(attempts, 10)), MAX_DELAY)
+    """After `attempts` failed sends: 30 s, doubling, an hour at most."""
+    return timedelta(seconds=SCHEDULE.delay(attempts + 1))

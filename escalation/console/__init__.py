@@ -30,6 +30,7 @@ from escalation.console import auth, feedback, figures, overview, pages, pattern
 from escalation.console.config import Console, ConsoleConfig
 from escalation.console.present import local
 from escalation.console.sessions import SessionStore, SharedSessions
+from escalation.console.texts import load as load_texts
 from escalation.console.throttle import LoginThrottle
 from escalation.console.web import HERE, Context, current, page
 
@@ -48,6 +49,7 @@ async def _error(request: Request, exc: Exception) -> Response:
 
 
 def console_app(console: Console) -> Starlette:
+    load_texts()  # a broken nl.yaml or en.yaml stops start-up here, not on a page
     r = "/reports/{report_id}"
     routes = [
         Route("/", pages.home),

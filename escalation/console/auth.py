@@ -19,8 +19,8 @@ from escalation.casework.directory import Adviser
 from escalation.console.sessions import COOKIE, ConsoleSession
 from escalation.console.throttle import Throttled
 from escalation.console.web import anonymous, context, page, posted, redirect, root, set_cookie
-from storage import crypto
-from storage.repositories.accounts import LoggedIn, LoginRefused, NewCredentials
+from storage.crypto import second_factor
+from storage.repositories.accounts.credentials import LoggedIn, LoginRefused, NewCredentials
 
 ISSUER = "stagemeld"
 
@@ -143,7 +143,7 @@ def _totp_page(
     request: Request, session: ConsoleSession, new: NewCredentials, action: str, error: str
 ) -> Response:
     account = session.adviser.email if session.adviser and session.adviser.email else ISSUER
-    uri = crypto.totp_uri(new.totp_secret, account, ISSUER)
+    uri = second_factor.totp_uri(new.totp_secret, account, ISSUER)
     import segno  # at enrolment only, not held by an idle service
 
     qr = segno.make(uri, error="m").svg_data_uri(scale=5, border=2)

@@ -9,11 +9,11 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from starlette.requests import Request
 
 from escalation.casework.directory import Directory
 from escalation.figures.service import FigureService
+from storage.crypto.private_keys import X25519PrivateKey
 from storage.db.clock import Clock, utcnow
 from storage.repositories.accounts import Accounts
 from storage.repositories.advisers import AdviserKeys

@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from escalation.console.web import SignedIn, context, login_required, not_found, page
-from storage.repositories.accounts import LoggedIn
+from storage.repositories.accounts.credentials import LoggedIn
 
 
 def reads_feedback(request: Request, adviser_id: str) -> bool:

@@ -17,18 +17,17 @@ the idle time (the row is deleted), or by `purge`.
 from __future__ import annotations
 
 import contextvars
-import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from escalation.casework.directory import Adviser
-from storage import crypto
+from storage.crypto import console_session, tokens
+from storage.crypto.private_keys import X25519PrivateKey
 from storage.repositories.console_sessions import ConsoleSessions, Expired
 
 COOKIE = "stagemeld_console"
@@ -91,14 +90,14 @@ class SessionStore:
         self._purged: datetime | None = None
 
     def _session(self, token: str, now: datetime, lang: str) -> ConsoleSession:
-        csrf = crypto.session_csrf(token) if self.shared else secrets.token_urlsafe(32)
+        csrf = console_session.session_csrf(token) if self.shared else tokens.new_token(32)
         return ConsoleSession(token, csrf, now, lang)
 
     def new(self, now: datetime, lang: str = "nl") -> ConsoleSession:
         """An anonymous session (before login)."""
         self._purge(now, force=len(self._sessions) >= self.max_sessions)
         _make_room(self._sessions, self.max_sessions, self.drop)
-        session = self._session(secrets.token_urlsafe(32), now, lang)
+        session = self._session(tokens.new_token(32), now, lang)
         self._sessions[session.id] = session
         return session
 
@@ -108,7 +107,7 @@ class SessionStore:
         """A fresh session (new id) holding the adviser's unlocked key."""
         self._purge(now, force=len(self._signed_in) >= self.max_signed_in)
         _make_room(self._signed_in, self.max_signed_in, self._forget)
-        session = self._session(secrets.token_urlsafe(32), now, lang)
+        session = self._session(tokens.new_token(32), now, lang)
         session.adviser, session.private_key = adviser, private_key
         self._signed_in[session.id] = session
         if self.shared is not None:
@@ -133,7 +132,7 @@ class SessionStore:
         return session
 
     def _adopt(self, token: str | None, now: datetime) -> ConsoleSession | None:
-        if self.shared is None or not token or len(token) != len(secrets.token_urlsafe(32)):
+        if self.shared is None or not token or len(token) != len(tokens.new_token(32)):
             return None
         _make_room(self._sessions, self.max_sessions, self.drop)
         session = self._session(token, now, "nl")

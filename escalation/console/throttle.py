@@ -9,7 +9,9 @@ so parallel attempts cannot all slip past the count):
 - per source, over all accounts: `per_source` failures within `window` stop that
   address from trying any account.
 
-A success clears its pair and does not count against its source. The database keeps a
+A success clears its pair and does not count against its source. An attempt a bound
+refuses counts in that bound (the one rule of `vocabulary.window`): a guesser who keeps
+going stays locked until they have been quiet for a window. The database keeps a
 third, account-wide lock-out (`Accounts.max_failures`, set higher) for guessing spread
 over many addresses. Addresses are kept as an HMAC under a key drawn at start, and
 never written or logged.
@@ -17,15 +19,11 @@ never written or logged.
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import hmac
-import secrets
-from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-FORGET_AFTER = 10_000
+from storage.crypto.ephemeral import EphemeralHash
+from vocabulary.window import SlidingWindows
 
 
 @dataclass(frozen=True)
@@ -46,55 +44,40 @@ class LoginThrottle:
         self.per_pair = per_pair
         self.per_source = per_source
         self.window = window
-        self._key = secrets.token_bytes(32)
-        self._pairs: dict[str, deque[datetime]] = {}
-        self._sources: dict[str, deque[datetime]] = {}
+        self._names = EphemeralHash()
+        self._pairs: SlidingWindows[str, datetime] = SlidingWindows(per_pair)
+        self._sources: SlidingWindows[str, datetime] = SlidingWindows(per_source)
 
     def _name(self, *parts: str) -> str:
         raw = "\x00".join(parts).encode()
-        return hmac.new(self._key, raw, hashlib.sha256).hexdigest()
+        return self._names.name(raw)
 
     def claim(self, account: str, source: str, now: datetime) -> Attempt | Throttled:
         """Count one attempt before its work, or say until when this one must wait."""
-        self._sweep(now)
+        self._pairs.sweep(now)
+        self._sources.sweep(now)
         pair = self._name("pair", account.strip().lower(), source)
         src = self._name("source", source)
-        for name, table, limit in (
-            (pair, self._pairs, self.per_pair),
-            (src, self._sources, self.per_source),
-        ):
-            window = table.get(name)
-            if window is None:
-                continue
-            while window and now - window[0] >= self.window:
-                window.popleft()
-            if len(window) >= limit:
-                return Throttled(window[0] + self.window, len(window))
-        self._pairs.setdefault(pair, deque()).append(now)
-        self._sources.setdefault(src, deque()).append(now)
+        leaves = now + self.window
+        for name, windows in ((pair, self._pairs), (src, self._sources)):
+            if windows.full(name, now):
+                windows.count(name, leaves)  # refused, and counted: the one rule
+                return Throttled(windows.opens(name) or leaves, windows.size(name))
+        self._pairs.count(pair, leaves)
+        self._sources.count(src, leaves)
         return Attempt(pair, src, now)
 
     def failures(self, attempt: Attempt) -> int:
         """Failures of this pair so far (this one included), for the answer's delay."""
-        return len(self._pairs.get(attempt.pair, ()))
+        return self._pairs.size(attempt.pair)
 
     def locked_now(self, attempt: Attempt) -> bool:
         """This failure used up the pair's or the source's last try."""
         return (
-            len(self._pairs.get(attempt.pair, ())) >= self.per_pair
-            or len(self._sources.get(attempt.source, ())) >= self.per_source
+            self._pairs.size(attempt.pair) >= self.per_pair
+            or self._sources.size(attempt.source) >= self.per_source
         )
 
     def succeeded(self, attempt: Attempt) -> None:
-        self._pairs.pop(attempt.pair, None)
-        window = self._sources.get(attempt.source)
-        if window is not None:
-            with contextlib.suppress(ValueError):
-                window.remove(attempt.at)
-
-    def _sweep(self, now: datetime) -> None:
-        for table in (self._pairs, self._sources):
-            if len(table) < FORGET_AFTER:
-                continue
-            for name in [n for n, w in table.items() if not w or now - w[-1] >= self.window]:
-                del table[name]
+        self._pairs.forget(attempt.pair)
+        self._sources.uncount(attempt.source, attempt.at + self.window)

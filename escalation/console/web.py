@@ -7,13 +7,11 @@ else. Whatever an adviser may not see answers 404, the same as what does not exi
 from __future__ import annotations
 
 import functools
-import hmac
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -24,6 +22,8 @@ from escalation.console.config import Console
 from escalation.console.sessions import COOKIE, ConsoleSession, SessionStore
 from escalation.console.texts import LANGUAGES, ConsoleTexts
 from escalation.console.throttle import LoginThrottle
+from storage.crypto.private_keys import X25519PrivateKey
+from storage.crypto.tokens import tokens_match
 
 HERE = Path(__file__).resolve().parent
 
@@ -105,7 +105,7 @@ async def checked_form(request: Request, session: ConsoleSession) -> dict[str, s
     """The POSTed fields, only if the CSRF token is this session's; else 403, no change."""
     form = await request.form()
     token = form.get("csrf")
-    if not isinstance(token, str) or not hmac.compare_digest(token.encode(), session.csrf.encode()):
+    if not isinstance(token, str) or not tokens_match(token, session.csrf):
         raise HTTPException(403, detail="csrf")
     return {k: v for k, v in form.items() if isinstance(v, str)}
 

@@ -38,8 +38,8 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from storage.crypto import ServerKey, mac_matches
 from storage.crypto.files import fsync_dir
+from storage.crypto.server_key import ServerKey, mac_matches
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """One shreddable key file per live conversation: `<keys.dir>/drafts/<chat hash>`.
 
 A draft is sealed with a key derived from its conversation's file and the chat id
-(`crypto.draft_key`). Ending the conversation (filing, /stop, erase, expiry) deletes its
+(`sealed_drafts.draft_key`). Ending the conversation (filing, /stop, erase, expiry) deletes its
 row and then unlinks the file, so every older version of that row — in SQLite's WAL, in
 PostgreSQL's dead tuples, in a backup — is sealed with a key that no longer exists.
 
@@ -24,7 +24,7 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from pathlib import Path
 
-from storage import crypto
+from storage.crypto import aead, sealed_drafts
 from storage.crypto.files import fsync_dir
 
 DRAFTS = "drafts"
@@ -60,7 +60,7 @@ class DraftKeys:
             data = path.read_bytes()
         except FileNotFoundError:
             return None
-        if len(data) != crypto.KEY_LEN:
+        if len(data) != aead.KEY_LEN:
             return None
         self._remember(chat_key, identity, data)
         return data
@@ -71,7 +71,7 @@ class DraftKeys:
         if found is not None:
             return found
         self._ensure_dir()
-        data = crypto.new_draft_secret()
+        data = sealed_drafts.new_draft_secret()
         path = self._path(chat_key)
         # Written whole to a temporary name, then linked in place (fails if taken): a
         # crash never leaves a short file under the chat's name.

@@ -1,6 +1,6 @@
 """The threads Argon2id derivations run on, off the event loop, and their queue.
 
-Scheduling, not cryptography: the derivations themselves are in `crypto`.
+Scheduling, not cryptography: the derivations themselves are in `kdf`.
 
 A bounded pool: at most `workers` derivations at once (by default the machine's cores),
 each on a thread of its own. argon2-cffi releases the GIL for the whole derivation and
@@ -16,7 +16,7 @@ filing student or a logging-in adviser starts deriving at once even during a sto
 receipt guesses; and status checks run on threads niced further than filing's
 (`LOW_NICENESS`), so the filing derivation gets most of the cores while both run;
 and they compute their lanes one after another on their own thread
-(`crypto.argon2_on_one_thread`: the same key), so a storm of them keeps to the one core
+(`kdf.argon2_on_one_thread`: the same key), so a storm of them keeps to the one core
 its slot is given and leaves the other to the event loop.
 (With one core there is one slot: then a high-priority job waits for at most the one
 derivation already running.) Queued status checks are bounded: beyond `max_low`
@@ -39,7 +39,7 @@ from concurrent.futures import Future
 from enum import IntEnum
 from typing import Any, TypeVar
 
-from storage import crypto
+from storage.crypto import kdf
 
 _T = TypeVar("_T")
 
@@ -177,7 +177,7 @@ class KdfQueue:
     def _work(self, priority: Priority) -> None:
         _lower_priority(KDF_NICENESS if priority is Priority.HIGH else LOW_NICENESS)
         if priority is Priority.LOW:  # a storm of status checks keeps to its one core
-            crypto.argon2_on_one_thread()
+            kdf.argon2_on_one_thread()
         while True:
             with self._ready:
                 self._idle[priority] += 1

@@ -14,16 +14,11 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from storage.crypto import (
-    KEY_LEN,
-    SALT_LEN,
-    KdfParams,
-    ServerKey,
-    generate_keypair,
-    new_salt,
-    new_server_secret,
-    private_key_to_text,
-)
+from storage.crypto.aead import KEY_LEN
+from storage.crypto.hpke_seal import generate_keypair
+from storage.crypto.kdf import SALT_LEN, KdfParams, new_salt
+from storage.crypto.private_keys import private_key_to_text
+from storage.crypto.server_key import ServerKey, new_server_secret
 
 SERVER = "server.key"
 RECOVERY = "recovery.pub"

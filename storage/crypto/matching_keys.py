@@ -1,7 +1,7 @@
 """The matching keys: `<keys.dir>/matching/k<n>.key`, one 32-byte secret per file.
 
 They key the hashes that let two reports naming the same company find each other
-(`crypto.MatchingKey`); they are not the server key and not the chat-hash key, so
+(`matching.MatchingKey`); they are not the server key and not the chat-hash key, so
 neither a copy of the database nor one of them alone confirms a company name.
 
 Rotation (docs/security.md, "Company patterns"): `rotate` adds a newer key, which hashes
@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from storage import crypto
+from storage.crypto import aead, matching
 from storage.crypto.files import fsync_dir
 
 MATCHING = "matching"
@@ -36,10 +36,10 @@ class MatchingKeys:
     """Every kept key, newest last; `current` hashes what is stored for a new report."""
 
     dir: Path
-    keys: tuple[crypto.MatchingKey, ...]
+    keys: tuple[matching.MatchingKey, ...]
 
     @property
-    def current(self) -> crypto.MatchingKey:
+    def current(self) -> matching.MatchingKey:
         return self.keys[-1]
 
     @property
@@ -88,15 +88,15 @@ def _numbers(directory: Path) -> list[int]:
     return sorted(int(m.group(1)) for m in found if m is not None)
 
 
-def _read(directory: Path, number: int) -> crypto.MatchingKey:
+def _read(directory: Path, number: int) -> matching.MatchingKey:
     path = directory / f"k{number}.key"
     try:
         secret = path.read_bytes()
     except OSError as exc:
         raise MatchingKeyError(f"cannot read {path}: {exc}") from exc
-    if len(secret) != crypto.KEY_LEN:
+    if len(secret) != aead.KEY_LEN:
         raise MatchingKeyError(f"{path} has the wrong length; restore it from the backup")
-    return crypto.MatchingKey(f"k{number}", secret)
+    return matching.MatchingKey(f"k{number}", secret)
 
 
 def _write_new(directory: Path, number: int) -> None:
@@ -107,7 +107,7 @@ def _write_new(directory: Path, number: int) -> None:
     path = directory / f"k{number}.key"
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as f:
-        f.write(crypto.new_matching_secret())
+        f.write(matching.new_matching_secret())
         f.flush()
         os.fsync(f.fileno())
     fsync_dir(directory)

@@ -16,34 +16,36 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import crypto
+from storage.crypto import aead, hpke_seal, server_key
+from storage.crypto.private_keys import X25519PrivateKey
 from storage.db.models import AdviserKey, Report, SealedKey
 
 log = logging.getLogger(__name__)
 
 
-class KeyNotAuthentic(crypto.CryptoError):
+class KeyNotAuthentic(aead.CryptoError):
     """A stored public key whose MAC does not check out: changed in the database, or
     written without one. Nothing is ever sealed to it. The message names the row (an
     adviser id, or "a report's key"), never a key or anything a student wrote."""
 
 
-def adviser_key_ok(server: crypto.ServerKey, row: AdviserKey) -> bool:
+def adviser_key_ok(server: server_key.ServerKey, row: AdviserKey) -> bool:
     expected = server.adviser_key_mac(row.adviser_id, row.org_id, row.public_key)
-    return crypto.mac_matches(expected, row.key_mac)
+    return server_key.mac_matches(expected, row.key_mac)
 
 
-def report_public_key(server: crypto.ServerKey, report: Report) -> bytes:
+def report_public_key(server: server_key.ServerKey, report: Report) -> bytes:
     """The report's own public key, only if its MAC checks out (KeyNotAuthentic if not).
 
     Logged without the report's id: the student's side must not leave a trace that
     names their report next to the time they wrote."""
     key = report.public_key
-    if key is None or not crypto.mac_matches(server.report_key_mac(report.id, key), report.key_mac):
+    if key is None or not server_key.mac_matches(
+        server.report_key_mac(report.id, key), report.key_mac
+    ):
         log.error(
             "KeyNotAuthentic: a report's public key fails its MAC (changed in the database?);"
             " nothing was sealed to it"
@@ -53,7 +55,7 @@ def report_public_key(server: crypto.ServerKey, report: Report) -> bytes:
 
 
 async def authentic_adviser_keys(
-    session: AsyncSession, server: crypto.ServerKey, adviser_ids: Iterable[str]
+    session: AsyncSession, server: server_key.ServerKey, adviser_ids: Iterable[str]
 ) -> dict[str, bytes]:
     """adviser id -> public key, for those whose stored key checks out. Every adviser
     whose key does not is logged (KeyNotAuthentic, by id) and left out."""
@@ -77,7 +79,7 @@ async def authentic_adviser_keys(
 
 async def verified_recipients(
     session: AsyncSession,
-    server: crypto.ServerKey,
+    server: server_key.ServerKey,
     recipients: Sequence[tuple[str, bytes]],
 ) -> list[tuple[str, bytes]]:
     """The (adviser id, public key) pairs it is safe to seal to: the adviser's stored key
@@ -110,7 +112,7 @@ def sealed_copy_row(
         report_id=report_id,
         recipient_kind=kind,
         recipient_id=recipient_id,
-        sealed=crypto.seal_key(data_key, public_key, report_id=report_id),
+        sealed=hpke_seal.seal_key(data_key, public_key, report_id=report_id),
     )
 
 
@@ -140,8 +142,8 @@ async def open_adviser_copy(
     if sealed is None:
         return None
     try:
-        return crypto.open_key(sealed, private, report_id=report_id)
-    except crypto.CryptoError:
+        return hpke_seal.open_key(sealed, private, report_id=report_id)
+    except aead.CryptoError:
         return None
 
 

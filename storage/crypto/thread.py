@@ -11,7 +11,7 @@ finding 4), and readers treat that as tampering, never as content. The older sch
 report and id; they are still opened under their own rules and never written.
 Attachments: HPKE-sealed likewise with the attachment id as purpose, holding a 4-byte
 length, a small JSON header (name, kind) and the bytes.
-Everything is padded before sealing (`crypto.pad`): texts to fixed buckets, files to
+Everything is padded before sealing (`padding.pad`): texts to fixed buckets, files to
 the next power of two (at least 64 KiB), so sizes say little about what was written.
 The console (`storage.repositories.cases`) and the student's side
 (`storage.repositories.student`) both use these.
@@ -24,9 +24,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-
-from storage import crypto
+from storage.crypto import aead, hpke_seal, sealed_content
+from storage.crypto.private_keys import X25519PrivateKey
 from storage.db.models import Message
 
 _LENGTH = 4
@@ -35,7 +34,7 @@ HPKE = "hpke2"  # student messages, sealed to the report's public key
 OLD_KEY, OLD_HPKE = "key", "hpke"  # before the flags were bound: read, never written
 
 
-class ThreadTampered(crypto.CryptoError):
+class ThreadTampered(aead.CryptoError):
     """A thread entry does not open with the flags its row carries: changed in the
     database. Readers leave it out of the student's view and flag it in the console."""
 
@@ -91,7 +90,7 @@ def adviser_message(
 ) -> Message:
     """An adviser's message or note, its flags bound into the ciphertext."""
     row = _row(report_id, new_id(), KEY, "adviser", adviser_id, internal, now)
-    row.ciphertext = crypto.encrypt_message(
+    row.ciphertext = sealed_content.encrypt_message(
         data_key, text.encode(), report_id=report_id, message_id=row.id, binding=_row_binding(row)
     )
     return row
@@ -102,7 +101,7 @@ def student_message(
 ) -> Message:
     """A student's message, sealed to the report's (authenticated) public key."""
     row = _row(report_id, message_id, HPKE, "student", None, False, now)
-    row.ciphertext = crypto.seal_message(
+    row.ciphertext = hpke_seal.seal_message(
         text.encode(), public_key, report_id=report_id, message_id=message_id,
         binding=_row_binding(row),
     )  # fmt: skip
@@ -141,7 +140,7 @@ def open_text(row: Message, data_key: bytes, report_private: X25519PrivateKey | 
         return None
     try:
         return _open_text(row, data_key, report_private)
-    except crypto.CryptoError as exc:
+    except aead.CryptoError as exc:
         raise ThreadTampered(f"thread entry {row.id} does not open") from exc
 
 
@@ -151,7 +150,7 @@ def _open_text(
     if row.ciphertext is None:
         raise ThreadTampered(f"thread entry {row.id} has no ciphertext")
     if row.scheme == KEY:
-        return crypto.decrypt_message(
+        return sealed_content.decrypt_message(
             data_key,
             row.ciphertext,
             report_id=row.report_id,
@@ -161,7 +160,7 @@ def _open_text(
     if row.scheme == HPKE:
         if report_private is None:
             return None
-        return crypto.open_message(
+        return hpke_seal.open_message(
             row.ciphertext,
             report_private,
             report_id=row.report_id,
@@ -170,16 +169,16 @@ def _open_text(
         ).decode()
     if row.scheme == OLD_KEY:
         field = message_field(row.id)
-        return crypto.decrypt_field(
+        return sealed_content.decrypt_field(
             data_key, row.ciphertext, report_id=row.report_id, field=field
         ).decode()
     if row.scheme == OLD_HPKE:
         if report_private is None:
             return None
-        return crypto.open_payload(
+        return hpke_seal.open_payload(
             row.ciphertext, report_private, report_id=row.report_id, purpose=row.id
         ).decode()
-    raise crypto.CryptoError(f"unknown scheme {row.scheme!r}")
+    raise aead.CryptoError(f"unknown scheme {row.scheme!r}")
 
 
 @dataclass(frozen=True)
@@ -192,7 +191,7 @@ class FileContent:
 def seal_file(public_key: bytes, report_id: str, attachment_id: str, file: FileContent) -> bytes:
     header = json.dumps({"name": file.name, "kind": file.media_type}).encode()
     payload = len(header).to_bytes(_LENGTH, "big") + header + file.data
-    return crypto.seal_payload(
+    return hpke_seal.seal_payload(
         payload,
         public_key,
         report_id=report_id,
@@ -204,7 +203,7 @@ def seal_file(public_key: bytes, report_id: str, attachment_id: str, file: FileC
 def open_file(
     sealed: bytes, report_private: X25519PrivateKey, report_id: str, attachment_id: str
 ) -> FileContent:
-    payload = crypto.open_payload(
+    payload = hpke_seal.open_payload(
         sealed, report_private, report_id=report_id, purpose=attachment_purpose(attachment_id)
     )
     size = int.from_bytes(payload[:_LENGTH], "big")

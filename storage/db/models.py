@@ -414,7 +414,7 @@ class PatternMember(Base):
 
 class PatternName(Base):
     """A company name an adviser chose to share with a coordinator: HPKE-sealed to that
-    coordinator's key (`crypto.seal_shared_name`), bound to the pattern and report."""
+    coordinator's key (`matching.seal_shared_name`), bound to the pattern and report."""
 
     __tablename__ = "pattern_names"
     __table_args__ = (UniqueConstraint("pattern_id", "report_id", "recipient_id"),)

@@ -8,8 +8,9 @@ from collections.abc import Iterable
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.crypto import KEY_LEN, ServerKey
+from storage.crypto.aead import KEY_LEN
 from storage.crypto.sealed_keys import authentic_adviser_keys
+from storage.crypto.server_key import ServerKey
 from storage.db.clock import Clock, utcnow
 from storage.db.models import AdviserKey
 

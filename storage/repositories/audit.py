@@ -25,8 +25,9 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.crypto import ServerKey, audit_anchor
+from storage.crypto import audit_anchor
 from storage.crypto.audit_anchor import Anchor, AnchorCheck
+from storage.crypto.server_key import ServerKey
 from storage.db.models import AuditEntry, AuditHead
 from storage.db.upsert import insert_if_absent
 

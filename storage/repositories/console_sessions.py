@@ -1,7 +1,7 @@
 """Signed-in console sessions in the database, so that any replica serves any request.
 
 Keyed by a hash of the cookie's token; the adviser's unlocked private key is sealed
-under a key derived from that token (`crypto.seal_session_key`), which only the
+under a key derived from that token (`console_session.seal_session_key`), which only the
 adviser's browser holds. A disk copy of the database learns which advisers have a
 session open and when they last used it, and opens nothing. Logout and the idle limit
 delete the row; `purge` removes rows nobody came back for.
@@ -12,11 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage import crypto
+from storage.crypto import aead, console_session
+from storage.crypto.private_keys import X25519PrivateKey
 from storage.db.models import ConsoleSessionRow
 from storage.db.rows import rowcount
 
@@ -50,9 +50,9 @@ class ConsoleSessions:
         self, token: str, adviser_id: str, private: X25519PrivateKey, lang: str, now: datetime
     ) -> None:
         row = ConsoleSessionRow(
-            lookup=crypto.session_lookup(token),
+            lookup=console_session.session_lookup(token),
             adviser_id=adviser_id,
-            key_sealed=crypto.seal_session_key(token, private, adviser_id=adviser_id),
+            key_sealed=console_session.seal_session_key(token, private, adviser_id=adviser_id),
             lang=lang,
             last_seen=now,
         )
@@ -62,7 +62,7 @@ class ConsoleSessions:
     async def load(self, token: str, now: datetime) -> StoredSession | Expired | None:
         """The live session for this cookie token (marking it used); `EXPIRED` when it
         was idle too long (then deleted); None: unknown, or not openable with this token."""
-        lookup = crypto.session_lookup(token)
+        lookup = console_session.session_lookup(token)
         async with self.sessions() as session, session.begin():
             row = await session.get(ConsoleSessionRow, lookup)
             if row is None:
@@ -71,8 +71,10 @@ class ConsoleSessions:
                 await session.delete(row)
                 return EXPIRED
             try:
-                private = crypto.open_session_key(token, row.key_sealed, adviser_id=row.adviser_id)
-            except crypto.CryptoError:
+                private = console_session.open_session_key(
+                    token, row.key_sealed, adviser_id=row.adviser_id
+                )
+            except aead.CryptoError:
                 return None
             if now - row.last_seen >= TOUCH_EVERY:
                 row.last_seen = now
@@ -82,7 +84,7 @@ class ConsoleSessions:
         async with self.sessions() as session, session.begin():
             await session.execute(
                 update(ConsoleSessionRow)
-                .where(ConsoleSessionRow.lookup == crypto.session_lookup(token))
+                .where(ConsoleSessionRow.lookup == console_session.session_lookup(token))
                 .values(lang=lang)
             )
 
@@ -90,7 +92,7 @@ class ConsoleSessions:
         async with self.sessions() as session, session.begin():
             await session.execute(
                 delete(ConsoleSessionRow).where(
-                    ConsoleSessionRow.lookup == crypto.session_lookup(token)
+                    ConsoleSessionRow.lookup == console_session.session_lookup(token)
                 )
             )
 

@@ -1,7 +1,7 @@
 """Unfinished conversations, encrypted and keyed by the chat hash, gone after a while.
 
 A draft holds what the student has typed so far, so it gets the same care as a report.
-It is sealed with its own key (`crypto.draft_key`): derived from the conversation's key
+It is sealed with its own key (`sealed_drafts.draft_key`): derived from the conversation's key
 file (`draft_keys`) and the chat id, which the database never holds (AAD: the chat
 hash, so a blob can't be moved to another chat). The row carries no time but its
 expiry, rounded up to the hour.
@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
-from storage import crypto
+from storage.crypto import aead, sealed_drafts
 from storage.crypto.draft_keys import DraftKeys
 from storage.db.clock import Clock, utcnow
 from storage.db.models import Conversation
@@ -68,10 +68,10 @@ class ConversationStore:
 
     def _existing_key(self, chat: ChatRef) -> bytes | None:
         secret = self.draft_keys.secret(chat.key)
-        return None if secret is None else crypto.draft_key(secret, chat.key, chat.secret)
+        return None if secret is None else sealed_drafts.draft_key(secret, chat.key, chat.secret)
 
     def _writing_key(self, chat: ChatRef) -> bytes:
-        return crypto.draft_key(self.draft_keys.create(chat.key), chat.key, chat.secret)
+        return sealed_drafts.draft_key(self.draft_keys.create(chat.key), chat.key, chat.secret)
 
     async def load(self, chat: ChatRef) -> dict[str, object] | None:
         """None if there is no draft, it expired, or it no longer decrypts."""
@@ -83,8 +83,8 @@ class ConversationStore:
         if blob is None:
             return None
         try:
-            data = json.loads(crypto.open_draft(key, blob, chat_key=chat.key))
-        except (crypto.CryptoError, ValueError):
+            data = json.loads(sealed_drafts.open_draft(key, blob, chat_key=chat.key))
+        except (aead.CryptoError, ValueError):
             return None
         return data if isinstance(data, dict) else None
 
@@ -95,7 +95,7 @@ class ConversationStore:
         key = self._writing_key(chat)
         values: dict[str, Any] = {
             "chat_key": chat.key,
-            "blob": crypto.seal_draft(key, json.dumps(data).encode(), chat_key=chat.key),
+            "blob": sealed_drafts.seal_draft(key, json.dumps(data).encode(), chat_key=chat.key),
             "expires_at": round_up_to_hour(self.clock() + self.ttl),
         }
         async with self.engine.begin() as connection:

@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.crypto import ServerKey
 from storage.crypto.sealed_keys import report_recipients
+from storage.crypto.server_key import ServerKey
 from storage.db.clock import Clock, utcnow
 from storage.db.models import Deadline, Report
 from storage.db.rows import rowcount

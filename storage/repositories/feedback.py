@@ -6,7 +6,7 @@ score is a statistics column (`reports.feedback_score`, with the month in
 `reports.feedback_at`, which also marks the question answered or declined). The text
 is never readable by the server: it is HPKE-sealed to each network coordinator's
 public key (only keys whose MAC checks out) and to the offline recovery key, with the
-quote consent bound into every copy (`crypto.seal_feedback`).
+quote consent bound into every copy (`hpke_seal.seal_feedback`).
 
 Retention: the score and month stay when the report is erased, like every statistics
 column. A text the student did not allow to be quoted is erased with its report; a
@@ -28,14 +28,14 @@ from typing import Literal
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage import crypto
+from storage.crypto import aead, hpke_seal
 from storage.crypto.keys import KeyStore
 from storage.crypto.sealed_keys import ADVISER, RECOVERY, verified_recipients
 from storage.db.clock import Clock, student_time, utcnow
 from storage.db.models import Feedback, FeedbackCopy, Report
 from storage.db.rows import rowcount
 from storage.repositories import audit
-from storage.repositories.accounts import LoggedIn
+from storage.repositories.accounts.credentials import LoggedIn
 from storage.repositories.reports import Recipient
 from vocabulary import FEEDBACK_MAX_TEXT, FEEDBACK_SCORES, ReportStatus
 
@@ -162,7 +162,7 @@ class FeedbackStore:
                 feedback_id=feedback_id,
                 recipient_kind=kind,
                 recipient_id=who,
-                sealed=crypto.seal_feedback(
+                sealed=hpke_seal.seal_feedback(
                     text.encode(), key, feedback_id=feedback_id, quote=quote
                 ),
             )
@@ -238,10 +238,10 @@ def _first_of_month(day: date) -> datetime:
 
 def _open(sealed: bytes, reader: LoggedIn, row: Feedback) -> str | None:
     try:
-        plain = crypto.open_feedback(
+        plain = hpke_seal.open_feedback(
             sealed, reader.private_key, feedback_id=row.id, quote=row.quote
         )
-    except crypto.CryptoError:
+    except aead.CryptoError:
         log.error("FeedbackTampered: a feedback copy for %s does not open", reader.adviser_id)
         return None
     return plain.decode()

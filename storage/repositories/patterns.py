@@ -1,7 +1,7 @@
 """Company patterns: reports whose students consented, naming the same company.
 
 Filing side (`match_new_report`, in the report's own transaction): the report's keyed
-hashes (`crypto.MatchingKey`, never a name) are stored; every other live report with an
+hashes (`matching.MatchingKey`, never a name) are stored; every other live report with an
 equal hash is a match. Once `threshold` reports match, they form a pattern; a later
 match joins it. Each time — exactly once per new matching report — the release is
 written with it: content-free notices to the advisers of every report in the pattern,
@@ -26,7 +26,7 @@ from datetime import datetime
 from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import crypto
+from storage.crypto import matching, server_key
 from storage.crypto.sealed_keys import ADVISER
 from storage.db.models import (
     Pattern,
@@ -71,7 +71,7 @@ class Release:
 
 async def match_new_report(
     session: AsyncSession,
-    server: crypto.ServerKey,
+    server: server_key.ServerKey,
     report_id: str,
     tags: Iterable[Tag],
     policy: PatternPolicy,
@@ -246,7 +246,7 @@ async def patterns_of(session: AsyncSession, report_ids: Iterable[str]) -> dict[
 
 
 async def allow_share(
-    session: AsyncSession, server: crypto.ServerKey, report: Report, target: str, now: datetime
+    session: AsyncSession, server: server_key.ServerKey, report: Report, target: str, now: datetime
 ) -> bool:
     """The student lets their adviser share the report itself with `target` (network |
     sbb); audit-logged. False when the report is in no pattern."""
@@ -331,7 +331,7 @@ async def pattern_figures(
 
 async def share_name(
     session: AsyncSession,
-    server: crypto.ServerKey,
+    server: server_key.ServerKey,
     *,
     adviser_id: str,
     report: Report,
@@ -354,7 +354,7 @@ async def share_name(
     for recipient_id, public_key in coordinators:
         if recipient_id in have:
             continue
-        sealed = crypto.seal_shared_name(
+        sealed = matching.seal_shared_name(
             name, public_key, pattern_id=pattern_id, report_id=report.id
         )
         session.add(

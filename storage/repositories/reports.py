@@ -8,20 +8,27 @@ is ever written in the clear.
 
 from __future__ import annotations
 
-import secrets
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage import crypto
+from storage.crypto import (
+    aead,
+    hpke_seal,
+    private_keys,
+    receipt_keys,
+    sealed_content,
+    server_key,
+    tokens,
+)
 from storage.crypto.kdf_thread import in_kdf_thread
 from storage.crypto.keys import KeyStore
+from storage.crypto.private_keys import X25519PrivateKey
 from storage.crypto.sealed_keys import (
     ADVISER,
     RECOVERY,
@@ -90,8 +97,8 @@ class Filed:
 
 def new_reference() -> str:
     """ "SM-7K3Q-XD9P": 40 bits, for people to quote; it opens nothing."""
-    chars = [secrets.choice(REFERENCE_ALPHABET) for _ in range(8)]
-    return f"SM-{''.join(chars[:4])}-{''.join(chars[4:])}"
+    chars = tokens.random_string(REFERENCE_ALPHABET, 8)
+    return f"SM-{chars[:4]}-{chars[4:]}"
 
 
 # Work the caller needs in the same transaction as the report (its conversation state,
@@ -114,14 +121,14 @@ class ReportStore:
         self.clock = clock
         self.patterns = patterns
 
-    async def _receipt_keys(self, code: str) -> crypto.ReceiptKeys:
+    async def _receipt_keys(self, code: str) -> receipt_keys.ReceiptKeys:
         return await in_kdf_thread(
-            crypto.derive_receipt_keys, code, self.keys.receipt_salt, self.keys.kdf
+            receipt_keys.derive_receipt_keys, code, self.keys.receipt_salt, self.keys.kdf
         )
 
     def draw_receipt(self) -> str:
         """A new receipt code, for the student to save before the report is filed."""
-        return crypto.generate_receipt()
+        return receipt_keys.generate_receipt()
 
     async def file(
         self,
@@ -139,7 +146,7 @@ class ReportStore:
         none is drawn silently here.
         """
         _check(new)
-        code = receipt if receipt is not None else crypto.generate_receipt()
+        code = receipt if receipt is not None else receipt_keys.generate_receipt()
         derived = await self._receipt_keys(code)
         for attempt in range(_FILE_TRIES):
             try:
@@ -153,15 +160,15 @@ class ReportStore:
         self,
         new: NewReport,
         receipt: str,
-        derived: crypto.ReceiptKeys,
+        derived: receipt_keys.ReceiptKeys,
         also: AlsoInTransaction | None,
     ) -> Filed:
         report_id = uuid.uuid4().hex
-        data_key = crypto.new_data_key()
-        report_private, report_public = crypto.generate_keypair()
+        data_key = sealed_content.new_data_key()
+        report_private, report_public = hpke_seal.generate_keypair()
         content = {
             **new.content,
-            REPORT_KEY_FIELD: crypto.private_key_bytes(report_private).hex(),
+            REPORT_KEY_FIELD: private_keys.private_key_bytes(report_private).hex(),
         }
         now = student_time(self.clock())  # filing is the student's act: to the hour
         report = Report(
@@ -178,7 +185,7 @@ class ReportStore:
             created_at=now,
             updated_at=now,
             receipt_lookup=derived.lookup,
-            receipt_wrapped_key=crypto.wrap_data_key(
+            receipt_wrapped_key=receipt_keys.wrap_data_key(
                 data_key, derived.wrap_key, report_id=report_id
             ),
             public_key=report_public,
@@ -232,10 +239,10 @@ class ReportStore:
         if report is None or report.receipt_wrapped_key is None:
             return None
         try:
-            key = crypto.unwrap_data_key(
+            key = receipt_keys.unwrap_data_key(
                 report.receipt_wrapped_key, derived.wrap_key, report_id=report.id
             )
-        except crypto.CryptoError:
+        except aead.CryptoError:
             return None
         return report, key
 
@@ -253,7 +260,7 @@ class ReportStore:
             sealed = await sealed_copy(session, report_id, RECOVERY, RECOVERY)
             if sealed is None:
                 raise ReportNotFound(report_id)
-            key = crypto.open_key(sealed, recovery_private, report_id=report_id)
+            key = hpke_seal.open_key(sealed, recovery_private, report_id=report_id)
             return await report_content(session, report_id, key)
 
 
@@ -284,7 +291,7 @@ async def placement(session: AsyncSession, report: str) -> Placement | None:
 
 async def reseal_with_recovery(
     session: AsyncSession,
-    server: crypto.ServerKey,
+    server: server_key.ServerKey,
     report_id: str,
     recovery_private: X25519PrivateKey,
     to: Recipient,
@@ -302,7 +309,7 @@ async def reseal_with_recovery(
     if report is None or report.erased_at is not None or sealed is None:
         raise ReportNotFound(report_id)
     org_id = report.org_id
-    data_key = crypto.open_key(sealed, recovery_private, report_id=report_id)
+    data_key = hpke_seal.open_key(sealed, recovery_private, report_id=report_id)
     if await sealed_copy(session, report_id, ADVISER, to.adviser_id) is not None:
         return False
     if not await verified_recipients(session, server, [(to.adviser_id, to.public_key)]):
@@ -346,7 +353,9 @@ def _fields(key: bytes, report_id: str, content: Mapping[str, str]) -> list[Repo
         ReportField(
             report_id=report_id,
             field=name,
-            ciphertext=crypto.encrypt_field(key, value.encode(), report_id=report_id, field=name),
+            ciphertext=sealed_content.encrypt_field(
+                key, value.encode(), report_id=report_id, field=name
+            ),
         )
         for name, value in content.items()
     ]
@@ -371,7 +380,7 @@ async def report_content(session: AsyncSession, report_id: str, key: bytes) -> d
         )
     )
     return {
-        row.field: crypto.decrypt_field(
+        row.field: sealed_content.decrypt_field(
             key, row.ciphertext, report_id=report_id, field=row.field
         ).decode()
         for row in rows
@@ -389,8 +398,8 @@ async def report_private_key(
     )
     if blob is None:
         return None
-    raw = crypto.decrypt_field(data_key, blob, report_id=report_id, field=REPORT_KEY_FIELD)
-    return crypto.private_key_from_bytes(bytes.fromhex(raw.decode()))
+    raw = sealed_content.decrypt_field(data_key, blob, report_id=report_id, field=REPORT_KEY_FIELD)
+    return private_keys.private_key_from_bytes(bytes.fromhex(raw.decode()))
 
 
 async def forget_push_target(session: AsyncSession, report_id: str) -> None:

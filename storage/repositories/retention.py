@@ -23,8 +23,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.crypto import ServerKey
 from storage.crypto.sealed_keys import orphaned, report_recipients
+from storage.crypto.server_key import ServerKey
 from storage.db.clock import Clock, utcnow
 from storage.db.models import (
     Attachment,

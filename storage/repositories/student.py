@@ -13,12 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage import crypto
-from storage.crypto import thread
+from storage.crypto import aead, thread
+from storage.crypto.private_keys import X25519PrivateKey
 from storage.crypto.sealed_keys import report_public_key, report_recipients
 from storage.db.clock import Clock, student_time, utcnow
 from storage.db.models import Attachment, Deadline, Message, PatternMember, ReadMark, Report
@@ -101,7 +100,7 @@ class StudentSide:
                 return None
             try:
                 return await _view(session, report, data_key)
-            except crypto.CryptoError:
+            except aead.CryptoError:
                 return None
 
     async def allow_share(self, report_id: str, target: str) -> bool:
@@ -295,6 +294,6 @@ def _entry(
         log.error("ThreadTampered: a thread entry fails to open with its flags; left out")
         return None
     if text is None:
-        raise crypto.CryptoError("a student message on a report without its own key")
+        raise aead.CryptoError("a student message on a report without its own key")
     # a file: its name is what the student recognises (worded by the locale files)
     return StudentThreadItem(row.author_kind, text, "", row.created_at, file_name or "")

@@ -25,13 +25,13 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from storage import crypto
+from storage.crypto import aead, padding, receipt_keys, sealed_content
 from storage.crypto.keys import KeyStore
 
 ROOT = Path(__file__).resolve().parents[2]
 CHANNELS = ("telegram", "web", "terminal", "whatsapp")
 MAX_DEPTH = 3
-MIN_BLOB = crypto.NONCE_LEN + crypto.TAG_LEN
+MIN_BLOB = aead.NONCE_LEN + aead.TAG_LEN
 B64_TOKEN = re.compile(rb"[A-Za-z0-9_\-+/]{40,}={0,2}")
 RECEIPT_CANDIDATE = re.compile(rb"(?<!\d)\d{4}[ \-.]?\d{4}[ \-.]?\d{4}[ \-.]?\d{4}(?!\d)")
 
@@ -85,7 +85,9 @@ class Keyring:
             files,
             chat_ids,
             _source_strings(r'PURPOSE\s*=\s*"([^"]+)"') | _source_strings(r'purpose="([^"]+)"'),
-            _source_strings(r'_aad\(\s*"([^"]+)"'),
+            # AAD labels, and the HKDF labels sub-keys are derived under
+            _source_strings(r'\bassociated_data\(\s*"([^"]+)"')
+            | _source_strings(r'\bsubkey\([^"\n]*?"([^"]+)"'),
         )
 
     def sub_keys(self) -> dict[str, bytes]:
@@ -96,7 +98,7 @@ class Keyring:
         return {
             name: value
             for name, value in vars(self.store.server).items()
-            if isinstance(value, bytes) and len(value) == crypto.KEY_LEN
+            if isinstance(value, bytes) and len(value) == aead.KEY_LEN
         }
 
     def draft_secrets(self) -> dict[str, bytes]:
@@ -143,34 +145,36 @@ def conversation_state(blob: bytes, ctx: Context) -> Iterator[Opened]:
     for chat_hash in _hashes(ctx):
         for label in ("state", "state+pad"):
             try:
-                plain = _aes_open(state, blob, crypto._aad(label, chat_hash))
-            except crypto.CryptoError:
+                plain = _aes_open(state, blob, aead.associated_data(label, chat_hash))
+            except aead.CryptoError:
                 continue
             if label.endswith("+pad"):
-                plain = crypto.unpad(plain)
+                plain = padding.unpad(plain)
             yield Opened(f"open_state(chat {_who(ctx, chat_hash)})", plain)
 
 
 def _unpadded(plain: bytes) -> bytes:
-    """Padded plaintext (`crypto.pad`) as the service reads it, so nested secrets parse."""
+    """Padded plaintext (`padding.pad`) as the service reads it, so nested secrets parse."""
     try:
-        return crypto.unpad(plain)
-    except crypto.CryptoError:
+        return padding.unpad(plain)
+    except aead.CryptoError:
         return plain
 
 
 def _server_sub_key(store: KeyStore, label: str) -> bytes:
     secret = (store.dir / "server.key").read_bytes()
-    return HKDF(hashes.SHA256(), crypto.KEY_LEN, salt=None, info=crypto._aad(label)).derive(secret)
+    return HKDF(hashes.SHA256(), aead.KEY_LEN, salt=None, info=aead.associated_data(label)).derive(
+        secret
+    )
 
 
 def _aes_open(key: bytes, blob: bytes, aad: bytes) -> bytes:
-    if len(blob) < crypto.NONCE_LEN + crypto.TAG_LEN:
-        raise crypto.CryptoError("too short")
+    if len(blob) < aead.NONCE_LEN + aead.TAG_LEN:
+        raise aead.CryptoError("too short")
     try:
-        return AESGCM(key).decrypt(blob[: crypto.NONCE_LEN], blob[crypto.NONCE_LEN :], aad)
+        return AESGCM(key).decrypt(blob[: aead.NONCE_LEN], blob[aead.NONCE_LEN :], aad)
     except Exception as exc:
-        raise crypto.CryptoError("cannot decrypt") from exc
+        raise aead.CryptoError("cannot decrypt") from exc
 
 
 def sealed_value(blob: bytes, ctx: Context) -> Iterator[Opened]:
@@ -181,7 +185,7 @@ def sealed_value(blob: bytes, ctx: Context) -> Iterator[Opened]:
     for purpose in sorted(ctx.keys.purposes):
         try:
             plain = ctx.keys.store.server.open_value(blob, purpose=purpose)
-        except crypto.CryptoError:
+        except aead.CryptoError:
             continue
         yield Opened(f"open_value({purpose})", plain)
 
@@ -189,9 +193,9 @@ def sealed_value(blob: bytes, ctx: Context) -> Iterator[Opened]:
 def _draft_key_candidates(secret: bytes, chat_hash: str, chat_id: str) -> Iterator[bytes]:
     """The design's derivation (HKDF(secret, info=aad("draft", chat hash, chat id))), and
     whatever `storage.crypto.draft_keys` itself offers when it exists."""
-    aad = crypto._aad
+    aad = aead.associated_data
     yield HKDF(
-        hashes.SHA256(), crypto.KEY_LEN, salt=None, info=aad("draft", chat_hash, chat_id)
+        hashes.SHA256(), aead.KEY_LEN, salt=None, info=aad("draft", chat_hash, chat_id)
     ).derive(secret)
     module = _optional("storage.crypto.draft_keys")
     if module is None:
@@ -204,14 +208,14 @@ def _draft_key_candidates(secret: bytes, chat_hash: str, chat_id: str) -> Iterat
                     key = function(*args)
                 except Exception:
                     continue
-                if isinstance(key, bytes) and len(key) == crypto.KEY_LEN:
+                if isinstance(key, bytes) and len(key) == aead.KEY_LEN:
                     yield key
 
 
 def draft_key_file(blob: bytes, ctx: Context) -> Iterator[Opened]:
     """A draft sealed with its own key file (keys.dir/drafts/<chat hash>) + the chat id,
     which the attacker brute-forces; every plausible associated data is tried."""
-    aad = crypto._aad
+    aad = aead.associated_data
     secrets_ = ctx.keys.draft_secrets()
     for chat_hash in _hashes(ctx):
         secret = secrets_.get(chat_hash)
@@ -234,7 +238,7 @@ def draft_key_file(blob: bytes, ctx: Context) -> Iterator[Opened]:
 def any_sub_key(blob: bytes, ctx: Context) -> Iterator[Opened]:
     """Anything else: every server sub-key with every AAD label in the code, alone or
     with an id from the same row (catches a new use nobody wrote a decryptor for)."""
-    aad = crypto._aad
+    aad = aead.associated_data
     extras: list[tuple[str, ...]] = [()] + [(h,) for h in ctx.hints]
     for key_name, key in ctx.keys.sub_keys().items():
         for label in sorted(ctx.keys.labels):
@@ -249,7 +253,7 @@ def _try(key: bytes, blob: bytes, aad: bytes) -> bytes | None:
     if len(blob) < MIN_BLOB:
         return None
     try:
-        return AESGCM(key).decrypt(blob[: crypto.NONCE_LEN], blob[crypto.NONCE_LEN :], aad)
+        return AESGCM(key).decrypt(blob[: aead.NONCE_LEN], blob[aead.NONCE_LEN :], aad)
     except Exception:
         return None
 
@@ -376,15 +380,15 @@ def open_reports_with_receipt(
     """Server key copy + a receipt found at rest = the report's content (finding 2)."""
     if keys.store is None:
         return
-    derived = crypto.derive_receipt_keys(receipt, keys.store.receipt_salt, keys.store.kdf)
+    derived = receipt_keys.derive_receipt_keys(receipt, keys.store.receipt_salt, keys.store.kdf)
     for report in reports:
         if as_bytes(report.get("receipt_lookup")) != derived.lookup:
             continue
         try:
-            data_key = crypto.unwrap_data_key(
+            data_key = receipt_keys.unwrap_data_key(
                 as_bytes(report["receipt_wrapped_key"]), derived.wrap_key, report_id=report["id"]
             )
-        except crypto.CryptoError:
+        except aead.CryptoError:
             continue
         for row in fields:
             if row.get("report_id") != report["id"]:
@@ -392,14 +396,14 @@ def open_reports_with_receipt(
             try:
                 yield (
                     row["field"],
-                    crypto.decrypt_field(
+                    sealed_content.decrypt_field(
                         data_key,
                         as_bytes(row["ciphertext"]),
                         report_id=report["id"],
                         field=row["field"],
                     ),
                 )
-            except crypto.CryptoError:
+            except aead.CryptoError:
                 continue
 
 

@@ -9,13 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy import update
 
 from bot.app.container import Container
 from standins.whatsapp import CloudAPIStandIn
 from storage.db.models import Report
-from tests.conftest import base_config
+from tests.conftest import base_config, save_config
 from tests.harness import RECEIPT, Student
 from tests.harness import Process as HarnessProcess
 from tests.whatsapp_harness import WaStudent, whatsapp_section
@@ -47,7 +46,7 @@ def write_config(
     if database_url is not None:
         data["database"]["url"] = database_url
     path = workdir / "seizure-config.yaml"
-    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    save_config(path, data)
     return path
 
 

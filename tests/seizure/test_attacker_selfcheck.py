@@ -10,9 +10,9 @@ import sqlite3
 import uuid
 from pathlib import Path
 
-from storage import crypto
-from storage.crypto import KdfParams
+from storage.crypto import sealed_drafts
 from storage.crypto.draft_keys import DraftKeys
+from storage.crypto.kdf import KdfParams
 from storage.crypto.keys import KeyStore
 from tests.seizure.analysis import Subject, attack_sqlite
 from tests.seizure.attacker import needle
@@ -23,8 +23,8 @@ CHATS = range(7_000_000, 7_000_401)
 def _sealed_draft(keys_dir: Path, chat_hash: str, chat_id: str, text: str) -> bytes:
     """A draft as the service seals it: its key file in keys.dir, and the chat id."""
     secret = DraftKeys(keys_dir).create(chat_hash)
-    key = crypto.draft_key(secret, chat_hash, chat_id.encode())
-    return crypto.seal_draft(key, text.encode(), chat_key=chat_hash)
+    key = sealed_drafts.draft_key(secret, chat_hash, chat_id.encode())
+    return sealed_drafts.seal_draft(key, text.encode(), chat_key=chat_hash)
 
 
 def test_the_attacker_finds_plain_wal_only_and_sealed_markers(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from storage import crypto
+from storage.crypto import receipt_keys
 from storage.crypto.keys import KeyStore
 from tests.seizure.analysis import Findings, Subject
 from tests.seizure.attacker import Needle, needle, receipt_needles
@@ -57,7 +57,7 @@ def company_needles(student: str, company: tuple[str, str, str]) -> list[Needle]
 def report_of(keys_dir: Path, reports: list[dict[str, object]], receipt: str) -> Filed:
     """The test's own knowledge (it saw the receipt): which report a student filed."""
     store = KeyStore.load(keys_dir)
-    lookup = crypto.derive_receipt_keys(receipt, store.receipt_salt, store.kdf).lookup
+    lookup = receipt_keys.derive_receipt_keys(receipt, store.receipt_salt, store.kdf).lookup
     for r in reports:
         if bytes(r["receipt_lookup"]) == lookup:  # type: ignore[call-overload]
             return Filed(str(r["id"]), str(r["reference"]))

@@ -14,20 +14,22 @@ from typing import TYPE_CHECKING
 from bot.app.settings import ConfigError, Settings, load_settings
 
 if TYPE_CHECKING:
-    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-
     from bot.app.container import Container
+    from storage.crypto.private_keys import X25519PrivateKey
 
 MIN_PASSPHRASE = 12
+
+
+CONFIG_HELP = "config.yaml (its network: names the network's directory, network.yaml)"
 
 
 def parser() -> argparse.ArgumentParser:
     """`--config` is accepted before the subcommand and after it (`stagemeld run --config
     x.yaml`): every subparser shares it with no default, so the top level's stands."""
     p = argparse.ArgumentParser(prog="stagemeld", description=__doc__)
-    p.add_argument("--config", type=Path, default=Path("config.yaml"), help="config file")
+    p.add_argument("--config", type=Path, default=Path("config.yaml"), help=CONFIG_HELP)
     config = argparse.ArgumentParser(add_help=False)
-    config.add_argument("--config", type=Path, default=argparse.SUPPRESS, help="config file")
+    config.add_argument("--config", type=Path, default=argparse.SUPPRESS, help=CONFIG_HELP)
 
     def commands(
         parent: argparse.ArgumentParser, dest: str
@@ -52,7 +54,7 @@ def parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--replica", type=int, default=None, help=argparse.SUPPRESS)
     command("chat", help="talk to the bot in this terminal")
-    command("check-config", help="validate the config and exit")
+    command("check-config", help="validate config.yaml and its network.yaml, and exit")
     keys = commands(command("keys", help="server and recovery keys"), "keys_command")
     keys("init", help="create the server key and the recovery key pair")
     adviser = commands(command("adviser", help="advisers' keys"), "adviser_command")
@@ -169,12 +171,12 @@ async def _run(
 
 async def _chat(settings: Settings) -> int:
     from bot.app.container import build_container
+    from bot.app.wiring import turns
     from bot.channels.terminal import chat
-    from bot.intake.turns import Turns
 
     container = await build_container(settings)
     try:
-        await chat(Turns(container))
+        await chat(turns(container))
     finally:
         await container.close()
     return 0
@@ -205,11 +207,17 @@ async def _adviser_add(settings: Settings, adviser_id: str, *, from_stdin: bool)
     from bot.app.container import build_container
 
     org = next(
-        (o for o in settings.organizations if any(a.id == adviser_id for a in o.advisers)), None
+        (
+            o
+            for o in settings.directory.organizations
+            if any(a.id == adviser_id for a in o.advisers)
+        ),
+        None,
     )
     if org is None:
         print(
-            f"stagemeld: no adviser {adviser_id} in the config; add them under organizations first",
+            f"stagemeld: no adviser {adviser_id} in the config; add them under "
+            "organizations in network.yaml first",
             file=sys.stderr,
         )
         return 2
@@ -251,12 +259,12 @@ async def _enrol_now(
 ) -> int:
     """The key pair now, the account on the adviser's link: the operator sees neither the
     TOTP secret nor the recovery code (issue 10, finding 10)."""
-    from storage import crypto
+    from storage.crypto import hpke_seal, private_keys
     from storage.crypto.kdf_thread import in_kdf_thread
 
-    private, public = crypto.generate_keypair()
+    private, public = hpke_seal.generate_keypair()
     protected = await in_kdf_thread(
-        crypto.protect_private_key, private, passphrase, container.keys.kdf
+        private_keys.protect_private_key, private, passphrase, container.keys.kdf
     )
     token = await container.accounts.key_with_link(adviser_id, org_id, public, protected)
     if not isinstance(token, str):
@@ -314,6 +322,7 @@ async def _audit_verify(settings: Settings) -> int:
 async def _recover(settings: Settings, args: argparse.Namespace) -> int:
     from bot.app.container import build_container
     from bot.app.recover import RecoverRefused, recover
+    from bot.app.wiring import recovery
 
     recovery_private = _read_recovery_key(args.recovery_key_file)
     if recovery_private is None:
@@ -321,7 +330,7 @@ async def _recover(settings: Settings, args: argparse.Namespace) -> int:
     container = await build_container(settings)
     try:
         outcomes = await recover(
-            container, recovery_private, args.to, args.report, force_org=args.force_org
+            recovery(container), recovery_private, args.to, args.report, force_org=args.force_org
         )
     except RecoverRefused as exc:
         print(f"stagemeld: {exc}; nothing changed", file=sys.stderr)
@@ -348,7 +357,8 @@ async def _recover(settings: Settings, args: argparse.Namespace) -> int:
 def _read_recovery_key(path: Path | None) -> X25519PrivateKey | None:
     """From the file, or a prompt that does not echo; never printed or logged, and an
     error never quotes it."""
-    from storage.crypto import CryptoError, private_key_from_text
+    from storage.crypto.aead import CryptoError
+    from storage.crypto.private_keys import private_key_from_text
 
     if path is not None:
         try:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import defaultdict, deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
 from typing import TYPE_CHECKING, Any
 
 from aiogram import BaseMiddleware
 from aiogram.types import CallbackQuery, Message, TelegramObject, Update
 
+from bot.intake.limits import Flood, OneAtATime
 from storage.repositories.updates import AlreadyHandled
 
 if TYPE_CHECKING:
@@ -106,64 +106,51 @@ class OncePerUpdate(BaseMiddleware):
 class OneTurnPerChat(BaseMiddleware):
     """aiogram handles updates as concurrent tasks; two quick messages from one student
     must not both load the same state and overwrite each other's answer. Turns of one chat
-    run in order; different chats still run side by side."""
+    run in order; different chats still run side by side (the keyed locks every channel
+    shares: `bot.intake.limits.OneAtATime`)."""
 
     def __init__(self) -> None:
-        self.locks: dict[int, asyncio.Lock] = {}
-        self.users: defaultdict[int, int] = defaultdict(int)
+        self.one = OneAtATime()
+
+    @property
+    def locks(self) -> dict[Hashable, asyncio.Lock]:
+        return self.one.locks
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         chat_id = _chat_id(event)
         if chat_id is None:
             return await handler(event, data)
-        lock = self.locks.setdefault(chat_id, asyncio.Lock())
-        self.users[chat_id] += 1
-        try:
-            async with lock:
-                return await handler(event, data)
-        finally:
-            self.users[chat_id] -= 1
-            if self.users[chat_id] == 0:  # nobody holds or awaits it: forget the chat
-                del self.users[chat_id]
-                del self.locks[chat_id]
+        async with self.one.hold(chat_id):
+            return await handler(event, data)
 
 
 class FloodControl(BaseMiddleware):
     """More than `limit` inputs a minute from one chat: warn once, then ignore until calm.
 
-    Kept in memory per replica: it protects the service, not a security boundary.
+    The flood control every channel shares (`bot.intake.limits.Flood`): a refused input
+    counts too. Kept in memory per replica: it protects the service, not a security
+    boundary.
     """
 
-    def __init__(self, limit: int, warn: Callable[[TelegramObject], Awaitable[None]]) -> None:
+    def __init__(
+        self,
+        limit: int,
+        warn: Callable[[TelegramObject], Awaitable[None]],
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.limit = limit
         self.warn = warn
-        self.seen: defaultdict[int, deque[float]] = defaultdict(deque)
-        self.warned: set[int] = set()
+        self.flood = Flood(limit, clock)
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         chat_id = _chat_id(event)
         if chat_id is None:
             return await handler(event, data)
-        now = time.monotonic()
-        self._forget_quiet_chats(now)
-        window = self.seen[chat_id]
-        while window and now - window[0] > 60:
-            window.popleft()
-        window.append(now)
-        if len(window) <= self.limit:
-            self.warned.discard(chat_id)
+        if self.flood.allow(chat_id):
             return await handler(event, data)
-        if chat_id not in self.warned:
-            self.warned.add(chat_id)
+        if self.flood.first_refusal(chat_id):
             await self.warn(event)
         return None
-
-    def _forget_quiet_chats(self, now: float) -> None:
-        if len(self.seen) < 10_000:
-            return
-        for chat_id in [c for c, w in self.seen.items() if not w or now - w[-1] > 60]:
-            del self.seen[chat_id]
-            self.warned.discard(chat_id)
 
 
 def _chat_id(event: TelegramObject) -> int | None:

@@ -2,7 +2,9 @@
 
 aiogram does not retry by itself. 429 carries `retry_after`, which Telegram expects us to
 honour exactly; 5xx, a garbled gateway page and network errors get exponential backoff.
-A 400 is our own mistake and is never retried.
+A 400 is our own mistake and is never retried. The schedule and the loop are the one
+retry policy of the service (`vocabulary.retry`); this module only says which Bot API
+errors are worth another try and how long Telegram asked us to wait.
 
 While the service stops (SIGTERM at a deploy), a request cut off by the closing session is
 not a fault: it is neither retried nor logged as a warning (operators alert on those).
@@ -12,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
@@ -27,6 +28,8 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 from aiogram.methods.base import TelegramType
+
+from vocabulary.retry import Backoff, retry
 
 if TYPE_CHECKING:
     from aiogram import Bot
@@ -47,8 +50,7 @@ class RetryMiddleware(BaseRequestMiddleware):
         stopping: Callable[[], bool] = lambda: False,
     ) -> None:
         self.attempts = attempts
-        self.base_delay = base_delay
-        self.max_delay = max_delay
+        self.backoff = Backoff(base_delay, max_delay)
         self.sleep = sleep
         self.stopping = stopping
 
@@ -58,34 +60,29 @@ class RetryMiddleware(BaseRequestMiddleware):
         bot: Bot,
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
-        for attempt in range(1, self.attempts + 1):
-            try:
-                return await make_request(bot, method)
-            except TelegramRetryAfter as exc:
-                if attempt == self.attempts:
-                    raise
-                delay = min(float(exc.retry_after), self.max_delay)
+        def wait(exc: Exception, attempt: int) -> float | None:
+            if isinstance(exc, TelegramRetryAfter):
+                delay = self.backoff.asked(exc.retry_after)
                 log.warning("Bot API rate limit on %s; retrying in %.1fs", _name(method), delay)
-            except TRANSIENT as exc:
-                if self.stopping():
-                    log.debug("Bot API %s on %s while stopping", type(exc).__name__, _name(method))
-                    raise
-                if attempt == self.attempts:
-                    raise
-                delay = self._backoff(attempt)
-                log.warning(
-                    "Bot API %s on %s; retry %d in %.1fs",
-                    type(exc).__name__,
-                    _name(method),
-                    attempt,
-                    delay,
-                )
-            await self.sleep(delay)
-        raise AssertionError("unreachable")
+                return delay
+            if not isinstance(exc, TRANSIENT):
+                return None
+            if self.stopping():
+                log.debug("Bot API %s on %s while stopping", type(exc).__name__, _name(method))
+                return None
+            delay = self.backoff.delay(attempt)
+            log.warning(
+                "Bot API %s on %s; retry %d in %.1fs",
+                type(exc).__name__,
+                _name(method),
+                attempt,
+                delay,
+            )
+            return delay
 
-    def _backoff(self, attempt: int) -> float:
-        delay = self.base_delay * 2.0 ** (attempt - 1)
-        return min(delay * (1 + random.random() / 2), self.max_delay)  # noqa: S311 - jitter
+        return await retry(
+            lambda: make_request(bot, method), wait, attempts=self.attempts, sleep=self.sleep
+        )
 
 
 def _name(method: object) -> str:

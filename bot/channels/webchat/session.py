@@ -8,17 +8,18 @@ as a Telegram chat is, so forgetting the cookie makes the conversation unreachab
 from __future__ import annotations
 
 import re
-import secrets
 from collections.abc import Mapping
 
 from starlette.responses import Response
+
+from storage.crypto.tokens import new_token
 
 COOKIE = "session"
 _ID = re.compile(r"^[A-Za-z0-9_-]{43}$")
 
 
 def new_id() -> str:
-    return secrets.token_urlsafe(32)  # 256 bits, 43 characters
+    return new_token(32)  # 256 bits, 43 characters
 
 
 def read(cookies: Mapping[str, str]) -> str | None:

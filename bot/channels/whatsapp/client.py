@@ -1,6 +1,7 @@
 """A thin Graph API client on aiohttp (already here through aiogram): send a message,
-look up and download a student's media. Retries live here, like aiogram's session
-middleware does it for Telegram.
+look up and download a student's media. Which answers are retried is said here; the
+schedule and the loop are the service's one retry policy (`vocabulary.retry`), as in
+Telegram's session middleware.
 
 Retried: HTTP 429 and the throttling codes (longer backoff), 5xx and Meta's transient
 codes, and a connection that could not be opened (nothing was sent). Not retried: a
@@ -12,14 +13,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 
-from bot.app.settings import WhatsAppSettings
 from bot.channels.whatsapp.errors import GraphError
+from vocabulary.retry import Backoff, retry
 
 log = logging.getLogger(__name__)
 
@@ -28,21 +29,32 @@ MAX_DELAY = 60.0
 TIMEOUT = aiohttp.ClientTimeout(total=30)
 
 
+@dataclass(frozen=True)
+class GraphAccount:
+    """The business number and how to reach Meta for it (`whatsapp.*`)."""
+
+    access_token: str  # a system user's permanent token
+    phone_number_id: str
+    api_base: str = "https://graph.facebook.com"
+    api_version: str = "v23.0"
+    retry_base_seconds: float = 1.0  # backoff on 429 / 5xx
+
+
 class GraphClient:
     def __init__(
         self,
-        settings: WhatsAppSettings,
+        account: GraphAccount,
         *,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         attempts: int = ATTEMPTS,
     ) -> None:
-        if settings.access_token is None or settings.phone_number_id is None:
-            raise ValueError("WhatsApp needs an access token and a phone number id")
-        self.base = f"{settings.api_base.rstrip('/')}/{settings.api_version}"
-        self.messages_url = f"{self.base}/{settings.phone_number_id}/messages"
-        self.phone_number_id = settings.phone_number_id
-        self._auth = {"Authorization": f"Bearer {settings.access_token.get_secret_value()}"}
-        self.base_delay = settings.retry_base_seconds
+        self.base = f"{account.api_base.rstrip('/')}/{account.api_version}"
+        self.messages_url = f"{self.base}/{account.phone_number_id}/messages"
+        self.phone_number_id = account.phone_number_id
+        self._auth = {"Authorization": f"Bearer {account.access_token}"}
+        self.base_delay = account.retry_base_seconds
+        self.backoff = Backoff(self.base_delay, MAX_DELAY)
+        self.throttled = Backoff(4 * self.base_delay, MAX_DELAY)  # 429 and Meta's throttling
         self.sleep = sleep
         self.attempts = attempts
         self._session: aiohttp.ClientSession | None = None
@@ -76,23 +88,22 @@ class GraphClient:
 
     async def download(self, url: str, limit: int) -> bytes:
         """At most `limit` + 1 bytes (one more says "too large" without reading it all)."""
-        for attempt in range(1, self.attempts + 1):
+
+        async def once() -> bytes:
             try:
                 async with self.session.get(url) as response:
                     if response.status == 200:
                         return await response.content.read(limit + 1)
-                    error = GraphError(response.status)
+                    raise GraphError(response.status)
             except aiohttp.ClientConnectionError:
-                error = GraphError(503)
-            if not error.retryable or attempt == self.attempts:
-                raise error
-            await self.sleep(self._backoff(attempt, error))
-        raise AssertionError("unreachable")
+                raise GraphError(503) from None  # retried like a 503
+
+        return await retry(once, self._wait, attempts=self.attempts, sleep=self.sleep)
 
     async def _call(
         self, method: str, url: str, body: dict[str, Any] | None, *, resend: bool = True
     ) -> dict[str, Any]:
-        for attempt in range(1, self.attempts + 1):
+        async def once() -> dict[str, Any]:
             try:
                 status, answer = await self._once(method, url, body)
             except aiohttp.ClientConnectorError:
@@ -103,13 +114,15 @@ class GraphClient:
                 status, answer = 503, None
             if status == 200 and isinstance(answer, dict):
                 return answer
-            error = GraphError.from_response(status, answer)
-            if not error.retryable or attempt == self.attempts:
-                raise error
-            delay = self._backoff(attempt, error)
-            log.warning("WhatsApp API %s; retry %d in %.1fs", error, attempt, delay)
-            await self.sleep(delay)
-        raise AssertionError("unreachable")
+            raise GraphError.from_response(status, answer)
+
+        def wait(error: Exception, attempt: int) -> float | None:
+            delay = self._wait(error, attempt)
+            if delay is not None:
+                log.warning("WhatsApp API %s; retry %d in %.1fs", error, attempt, delay)
+            return delay
+
+        return await retry(once, wait, attempts=self.attempts, sleep=self.sleep)
 
     async def _once(self, method: str, url: str, body: dict[str, Any] | None) -> tuple[int, object]:
         async with self.session.request(method, url, json=body) as response:
@@ -119,7 +132,7 @@ class GraphClient:
                 answer = None  # a gateway's HTML page
             return response.status, answer
 
-    def _backoff(self, attempt: int, error: GraphError) -> float:
-        base = self.base_delay * (4 if error.throttled else 1)
-        delay = base * 2.0 ** (attempt - 1)
-        return min(delay * (1 + random.random() / 2), MAX_DELAY)  # noqa: S311 - jitter
+    def _wait(self, error: Exception, attempt: int) -> float | None:
+        if not isinstance(error, GraphError) or not error.retryable:
+            return None
+        return (self.throttled if error.throttled else self.backoff).delay(attempt)
