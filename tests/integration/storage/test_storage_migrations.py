@@ -178,17 +178,19 @@ async def test_0006_fills_where_reports_were_filed_and_who_moved_them(tmp_path: 
         await engine.dispose()
 
 
-def _evaluation_rows(connection: Connection, texts: str, copies: str, text_id: str) -> object:
+Rows = list[list[tuple[object, ...]]]  # reports, texts, copies, report fields
+
+
+def _evaluation_rows(connection: Connection, texts: str, copies: str, text_id: str) -> Rows:
     """What an evaluation's rows hold, under either generation of names."""
     word = "feedback" if texts == "feedback" else "evaluation"  # the columns' prefix
-    return (
-        connection.execute(text(f"SELECT id, {word}_score, {word}_at FROM reports")).all(),
-        connection.execute(text(f"SELECT id, report_id, month, quote FROM {texts}")).all(),
-        connection.execute(
-            text(f"SELECT id, {text_id}, recipient_kind, recipient_id, sealed FROM {copies}")
-        ).all(),
-        connection.execute(text("SELECT report_id, field, ciphertext FROM report_fields")).all(),
+    queries = (
+        f"SELECT id, {word}_score, {word}_at FROM reports",
+        f"SELECT id, report_id, month, quote FROM {texts}",
+        f"SELECT id, {text_id}, recipient_kind, recipient_id, sealed FROM {copies}",
+        "SELECT report_id, field, ciphertext FROM report_fields",
     )
+    return [[tuple(row) for row in connection.execute(text(q))] for q in queries]
 
 
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
@@ -200,7 +202,7 @@ async def test_0011_renames_feedback_to_evaluation_and_keeps_every_row(
     and new copies get fresh ids after the moved ones."""
     at = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
-    def cycle(connection: Connection) -> list[object]:
+    def cycle(connection: Connection) -> tuple[Rows, Rows, object, Rows]:
         config = alembic_config()
         config.attributes["connection"] = connection
         command.upgrade(config, "0011_evaluation-1")
@@ -241,7 +243,7 @@ async def test_0011_renames_feedback_to_evaluation_and_keeps_every_row(
         connection.execute(text("DELETE FROM evaluation_copies WHERE recipient_id = 'other'"))
         command.downgrade(config, "0011_evaluation-1")
         back = _evaluation_rows(connection, "feedback", "feedback_copies", "feedback_id")
-        return [before, after, new_id, back]
+        return before, after, new_id, back
 
     async with _database(kind, tmp_path) as url:
         engine = make_engine(url)
@@ -251,8 +253,7 @@ async def test_0011_renames_feedback_to_evaluation_and_keeps_every_row(
         finally:
             await engine.dispose()
     assert before == after == back
-    reports, texts, copies, fields = before  # type: ignore[misc]
-    assert len(reports) == len(texts) == len(fields) == 1 and len(copies) == 2
+    assert [len(rows) for rows in before] == [1, 1, 2, 1]
     assert new_id == 3
 
 
