@@ -21,7 +21,7 @@ from bot.intake.receipt_gate import ReceiptGate
 from bot.intake.reply_token import EVALUATION, TTL, make_token, open_token, read_token, refresh
 from dialogues import (
     MAX_ATTACHMENT,
-    FeedbackResult,
+    EvaluationResult,
     ReplyResult,
     StatusExpired,
     StatusFound,
@@ -114,7 +114,7 @@ class FollowUpActions:
             may_share=view.may_share,
         )
 
-    async def evaluate(self, token: str, score: int, text: str, quote: bool) -> FeedbackResult:
+    async def evaluate(self, token: str, score: int, text: str, quote: bool) -> EvaluationResult:
         """Saves the student's evaluation of a closed report's follow-up once, the text
         sealed to the network's coordinators (those with a key; and the recovery key,
         always)."""
