@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from aiogram.types import Chat, Message
 
 from bot.app.container import Container, build_container
@@ -26,7 +25,7 @@ from bot.channels.whatsapp.channel import WhatsAppChannel
 from bot.intake.guessing import Claim, GuessLimits
 from bot.intake.turns import Turns
 from escalation.console.throttle import Attempt, LoginThrottle
-from tests.conftest import base_config
+from tests.conftest import base_config, save_config
 from vocabulary.window import SlidingWindows
 
 LIMIT = 3
@@ -80,7 +79,7 @@ async def container(tmp_path: Path) -> AsyncIterator[Container]:
     data["conversation"] = {**data.get("conversation", {}), "messages_per_minute": LIMIT}
     data["web"] = {**data.get("web", {}), "messages_per_minute": LIMIT}
     path = tmp_path / "config.yaml"
-    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    save_config(path, data)
     c = await build_container(load_settings(path))
     try:
         yield c
