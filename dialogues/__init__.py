@@ -3,7 +3,8 @@
 Channels code against the names exported here; everything else is the engine's own.
 """
 
-from dialogues.engine import AFTER_FILING, Engine
+from dialogues.engine import Engine
+from dialogues.filing import AFTER_FILING
 from dialogues.followup import MAX_ATTACHMENT
 from dialogues.keys import CHANNEL_KEYS, COMMANDS
 from dialogues.state import State

@@ -7,15 +7,21 @@ key by the channel, opaque here) for the rest of the visit, so the student reads
 answers without typing the code again; the turn runner drops it when it runs out.
 A returning student who checks the status sees the status and the adviser's messages
 and nothing else, until they ask for more.
+
+`AfterFiling` is the part of the engine that answers there; the screens it draws are
+`FollowUp`'s, the closed report's evaluation is `Evaluation`'s.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
-from dialogues.engine_base import INTENT_COMMANDS, forget_empty, in_draft
-from dialogues.feedback import AsksFeedback, giving_feedback
-from dialogues.followup import MAX_ATTACHMENT, MAX_REPLY
+from dialogues.evaluation import Evaluation, evaluating
+from dialogues.followup import MAX_ATTACHMENT, MAX_REPLY, FollowUp
+from dialogues.intents import INTENT_COMMANDS, IntentMatcher
+from dialogues.questions import Questions
+from dialogues.screens import Screens, forget_empty, in_draft
 from dialogues.state import State
 from dialogues.types import (
     AllowShare,
@@ -43,19 +49,37 @@ CANCELLED = {
     "reply": "reply_cancelled",
 }
 CODE_INTENT = {"code": "check_status", "withdraw_code": "withdraw"}
+# The engine's commands, for an intent typed where a code was asked for.
+Commands = Callable[[State, str], Outcome]
 
 
-class AfterFiling(AsksFeedback):
+class AfterFiling:
+    def __init__(
+        self,
+        questions: Questions,
+        followup: FollowUp,
+        intents: IntentMatcher,
+        screens: Screens,
+        evaluation: Evaluation,
+        command: Commands,
+    ) -> None:
+        self.q = questions
+        self.followup = followup
+        self.intents = intents
+        self.screens = screens
+        self.evaluation = evaluation
+        self.command = command
+
     def status_result(self, state: State | None, result: StatusResult) -> Outcome:
         """Found: the status and the newest messages, nothing else (an open draft waits
         behind the view's Done), with Reply and Withdraw while the report is open. Its
         token stays for the visit (`State.token`)."""
         current = State.new() if state is None else state
-        if isinstance(result, StatusFound) and self._asks_feedback(state, result):
-            return self._ask_feedback(current, result)  # closed, no feedback yet (issue 12)
+        if isinstance(result, StatusFound) and self.evaluation.due(state, result):
+            return self.evaluation.ask(current, result)  # closed, not evaluated yet
         if isinstance(result, StatusFound):
             share = result.may_share if result.pattern and result.reply_token else ()
-            base = self._without_empty_draft(current)
+            base = self.screens.without_empty_draft(current)
             viewing = base.advance(
                 menu="status", expecting="", token=result.reply_token, share=share
             )
@@ -66,7 +90,7 @@ class AfterFiling(AsksFeedback):
         if isinstance(result, StatusExpired):
             asking = current.advance(expecting="code", token="")
             return Outcome(asking, (self.followup.code_prompt(asking, "unlock_expired"),))
-        return self._then_draft(
+        return self.screens.then_draft(
             state, replace(current, expecting=""), self._locked(current, result)
         )
 
@@ -75,7 +99,7 @@ class AfterFiling(AsksFeedback):
         token gone stale, is not)."""
         current = State.new() if state is None else state
         key = "share_allowed" if allowed else "share_not_recorded"
-        return Outcome(state, (self._say(current, key), *self.reprompt(current)))
+        return Outcome(state, (self.screens.say(current, key), *self.screens.owed(current)))
 
     def reply_result(self, state: State | None, result: ReplyResult) -> Outcome:
         """After SendReply / SendAttachment. Sent: the view's buttons again, to send more
@@ -83,16 +107,16 @@ class AfterFiling(AsksFeedback):
         code opens it again. Failed: still replying, so the student simply sends again."""
         current = State.new() if state is None else state
         if result == "failed":
-            return Outcome(current, (self._say(current, "reply_failed"),))
+            return Outcome(current, (self.screens.say(current, "reply_failed"),))
         if result in ("wrong_type", "unreadable"):  # still replying: another file will do
-            return Outcome(current, (self._say(current, f"attachment_{result}"),))
+            return Outcome(current, (self.screens.say(current, f"attachment_{result}"),))
         if result == "sent":
             sent = current.advance(expecting="", menu="status")
             key = "reply_sent" if sent.token else "reply_sent_closed"
             text = self.q.t(sent).get(key)
             return Outcome(sent, (Reply(key, text, self.followup.buttons(sent)),))
         done = current.advance(expecting="", token="")
-        return self._then_draft(state, done, self._say(done, "reply_expired"))
+        return self.screens.then_draft(state, done, self.screens.say(done, "reply_expired"))
 
     def withdraw_result(self, state: State | None, result: WithdrawResult) -> Outcome:
         """After Withdraw. A wrong code asks again, as for /status; everything else ends
@@ -103,24 +127,24 @@ class AfterFiling(AsksFeedback):
             return Outcome(asking, (self._not_found(asking, result),))
         current = replace(current, expecting="")
         if isinstance(result, StatusLocked):
-            return self._then_draft(state, current, self._locked(current, result))
+            return self.screens.then_draft(state, current, self._locked(current, result))
         current = replace(current, token="")
         key = {"withdrawn": "withdraw_done", "expired": "withdraw_expired"}.get(
             result, "error_try_again"
         )
-        return self._then_draft(state, current, self._say(current, key))
+        return self.screens.then_draft(state, current, self.screens.say(current, key))
 
-    def _status(self, state: State, arg: str) -> Outcome:
+    def status(self, state: State, arg: str) -> Outcome:
         """With a code typed along: check it. Without one, the report this visit opened
         (no code needed again), else ask for the code."""
         asking = replace(state, expecting="code")
         if arg.strip():
-            return self._code_text(asking, arg)
+            return self.code_text(asking, arg)
         if state.token:
             return Outcome(state, (), CheckStatus(token=state.token))
         return Outcome(asking, (self.followup.code_prompt(asking, "ask_code"),))
 
-    def _code_text(self, state: State, text: str) -> Outcome:
+    def code_text(self, state: State, text: str) -> Outcome:
         """A code for /status or /withdraw: it leaves the engine in the action only."""
         purpose = state.expecting
         code = normalize_receipt(text)
@@ -129,14 +153,14 @@ class AfterFiling(AsksFeedback):
             return Outcome(replace(state, expecting=""), (), action)
         intent = self.intents.match(text)
         if intent is not None and intent != CODE_INTENT.get(purpose):
-            return self._command(state, INTENT_COMMANDS[intent])
+            return self.command(state, INTENT_COMMANDS[intent])
         return Outcome(state, (self.followup.code_prompt(state, "code_format"),))
 
-    def _ask_withdraw(self, state: State) -> Outcome:
+    def ask_withdraw(self, state: State) -> Outcome:
         asking = state.advance(menu="withdraw")
         return Outcome(asking, (self.followup.withdraw_prompt(asking),))
 
-    def _withdraw_press(self, state: State, choice: str) -> Outcome:
+    def withdraw_press(self, state: State, choice: str) -> Outcome:
         if choice == "no":
             kept = state.advance()
             return self._closed(kept, "withdraw_cancelled")
@@ -145,12 +169,12 @@ class AfterFiling(AsksFeedback):
         asking = state.advance(expecting="withdraw_code")
         return Outcome(asking, (self.followup.code_prompt(asking, "withdraw_ask_code"),))
 
-    def _status_press(self, state: State, choice: str) -> Outcome:
+    def status_press(self, state: State, choice: str) -> Outcome:
         if choice == "reply":
             replying = state.advance(expecting="reply")
             return Outcome(replying, (self.followup.reply_prompt(replying),))
         if choice == "withdraw":
-            return self._ask_withdraw(state)
+            return self.ask_withdraw(state)
         target = choice.removeprefix("share_")
         if target in state.share and state.token:
             return Outcome(state.advance(share=()), (), AllowShare(state.token, target))
@@ -162,42 +186,49 @@ class AfterFiling(AsksFeedback):
 
     def _closed(self, state: State, key: str) -> Outcome:
         """A follow-up screen closed: the draft where the student was, else a way on."""
-        said = self._say(state, key)
+        said = self.screens.say(state, key)
         if in_draft(state):
-            return Outcome(state, (said, self._say(state, "still_open"), *self.reprompt(state)))
-        return self._way_on(Outcome(state, (said,)))
+            return Outcome(
+                state, (said, self.screens.say(state, "still_open"), *self.screens.owed(state))
+            )
+        return self.screens.way_on(Outcome(state, (said,)))
 
-    def _lock(self, state: State) -> Outcome:
+    def lock(self, state: State) -> Outcome:
         """/stop with a report open for the visit and no draft: close it now."""
-        return self._way_on(Outcome(state.advance(token=""), (self._say(state, "locked"),)))
+        return self.screens.way_on(
+            Outcome(state.advance(token=""), (self.screens.say(state, "locked"),))
+        )
 
-    def _reply_text(self, state: State, text: str) -> Outcome:
+    def reply_text(self, state: State, text: str) -> Outcome:
         """Everything typed while replying is the message: no intents, no typed buttons.
         The words go out in the action; the state keeps nothing of them."""
         clean = text.strip()
         if not clean:
             return Outcome(state, (self.followup.reply_prompt(state),))
         if len(clean) > MAX_REPLY:
-            return Outcome(state, (self._say(state, "text_too_long", limit=MAX_REPLY),))
+            return Outcome(state, (self.screens.say(state, "text_too_long", limit=MAX_REPLY),))
         return Outcome(state, (), SendReply(state.token, clean))
 
-    def _attachment(self, state: State, att: Attachment) -> Outcome:
+    def attachment(self, state: State, att: Attachment) -> Outcome:
         if state.expecting != "reply" or not att.ref:
-            return Outcome(state, (self._say(state, "attachment_not_now"), *self._prompt(state)))
+            return Outcome(
+                state, (self.screens.say(state, "attachment_not_now"), *self.screens.prompt(state))
+            )
         if not 0 <= att.size <= MAX_ATTACHMENT:
             limit = MAX_ATTACHMENT // (1024 * 1024)
-            return Outcome(state, (self._say(state, "attachment_too_large", limit=limit),))
+            return Outcome(state, (self.screens.say(state, "attachment_too_large", limit=limit),))
         return Outcome(state, (), SendAttachment(state.token, att.ref, att.kind, att.name))
 
-    def _cancel(self, state: State) -> Outcome:
+    def cancel(self, state: State) -> Outcome:
         """/stop while a code, a reply or a follow-up screen is open closes just that;
         the report this visit opened stays open."""
-        if giving_feedback(state):
-            return self._feedback_cancel(state)
+        if evaluating(state):
+            return self.evaluation.cancel(state)
         if state.expecting:
             closed = state.advance(expecting="")
             return Outcome(
-                closed, (self._say(state, CANCELLED[state.expecting]), *self._prompt(closed))
+                closed,
+                (self.screens.say(state, CANCELLED[state.expecting]), *self.screens.prompt(closed)),
             )
         key = "withdraw_cancelled" if state.menu == "withdraw" else "status_done"
         return self._closed(state.advance(), key)
@@ -208,4 +239,4 @@ class AfterFiling(AsksFeedback):
 
     def _locked(self, state: State, result: StatusLocked) -> Reply:
         key = "status_busy" if result.why == "busy" else "status_locked"
-        return self._say(state, key, minutes=max(1, result.minutes))
+        return self.screens.say(state, key, minutes=max(1, result.minutes))

@@ -26,6 +26,28 @@ class Answers:
         self.q = questions
         self.summary = summary
 
+    def press(self, state: State, step: Step, value: str) -> Outcome:
+        """A button under a flow step's question."""
+        if step.kind == "choice" and value != "skip":
+            return self.choose(state, step, value)
+        if step.kind == "multi":
+            if value == "next":
+                return self.finish_multi(state, step)
+            return self.toggle(state, step, value)
+        if step.kind == "story":
+            return self.finish_story(state, step, "" if value == "done" else value)
+        if value == "skip":
+            return self.skip(state, step)
+        return self.pick(state, step, value)
+
+    def edit_press(self, state: State, value: str) -> Outcome:
+        """A button on the edit menu: back to the summary, add to the story, or a step."""
+        if value == "back":
+            return self.enter(state, "summary")
+        if value == "add.story":
+            return self.add_to_story(state)
+        return self.enter(replace(state, editing=True), value.removeprefix("edit."))
+
     def next_step(self, state: State) -> str:
         for step in self.q.flow.steps:
             if self.q.applies(step, state) and not answered(step, state):

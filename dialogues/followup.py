@@ -1,5 +1,5 @@
 """The screens after a report is filed: its status with the adviser's messages, replying,
-and withdrawing.
+withdrawing, and the student's evaluation of the follow-up.
 
 The thread holds words typed by people (the adviser, the student), so every one of them
 is escaped and clipped; the newest messages are shown first in line for the room, and
@@ -16,7 +16,7 @@ from dialogues.state import State
 from dialogues.summary import MESSAGE_LIMIT, clip
 from dialogues.texts import Texts
 from dialogues.types import Reply, StatusFound, ThreadEntry
-from vocabulary import ReportStatus
+from vocabulary import FEEDBACK_MAX_TEXT, FEEDBACK_SCORES, ReportStatus
 
 ENTRY_MAX = 3000  # characters of one escaped message at most, so older ones get a look in
 FILE_NAME_MAX = 120  # characters of an escaped file name shown in the thread
@@ -140,6 +140,28 @@ class FollowUp:
             (self.q.button(state, "btn_withdraw_no", "withdraw.no"),),
         )
         return Reply("withdraw_confirm", self.q.t(state).get("withdraw_confirm"), rows)
+
+    # --- the student's evaluation ------------------------------------------------------
+
+    def evaluation_prompt(self, state: State) -> Reply:
+        """The evaluation question on screen now (also drawn again after a stale press):
+        the score, what could be better, whether it may be quoted."""
+        t = self.q.t(state)
+        skip = (self.q.button(state, "btn_skip", "feedback.skip"),)
+        if state.menu == "feedback_text":
+            text = t.get("feedback_ask_text", limit=FEEDBACK_MAX_TEXT)
+            return Reply("feedback_ask_text", text, (skip,))
+        if state.menu == "feedback_quote":
+            rows = (
+                (self.q.button(state, "btn_feedback_quote", "feedback.quote"),),
+                (self.q.button(state, "btn_feedback_private", "feedback.private"),),
+            )
+            return Reply("feedback_ask_quote", t.get("feedback_ask_quote"), rows)
+        scores = tuple(
+            self.q.button(state, f"btn_feedback_score_{n}", f"feedback.{n}")
+            for n in FEEDBACK_SCORES
+        )
+        return Reply("feedback_ask_score", t.get("feedback_ask_score"), (scores, skip))
 
 
 def _date(day: datetime.date) -> str:

@@ -17,6 +17,18 @@ from rapidfuzz import fuzz, process
 NLU_FILE = Path(__file__).resolve().parent / "nlu.yml"
 THRESHOLD = 82.0
 MAX_LENGTH = 80
+# What each intent means: the command it stands for (the engine refuses an nlu.yml
+# with an intent missing here).
+INTENT_COMMANDS = {
+    "check_status": "status",
+    "start_report": "report",
+    "help": "help",
+    "privacy": "privacy",
+    "stop": "stop",
+    "greet": "start",
+    "change_language": "language",
+    "withdraw": "withdraw",
+}
 
 
 def normalise(text: str) -> str:

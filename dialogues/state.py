@@ -23,8 +23,9 @@ LANGS = ("nl", "en")
 #   withdraw  "really withdraw your report?" is on screen
 #   receipt   the receipt code is shown: "save it now, then send" (the code is `receipt`)
 #   confirm   a typed answer was a guess: "did you mean X?" (X is `guess`)
-#   feedback, feedback_text, feedback_quote   after a closed report's status: its score,
-#             what could be better, may we quote it (dialogues/feedback.py)
+#   feedback, feedback_text, feedback_quote   after a closed report's status, the
+#             student's evaluation: its score, what could be better, may we quote it
+#             (dialogues/evaluation.py)
 #   pause     "in danger now": the help lines are shown and the next question waits until
 #             the student taps "I want to go on"
 FEEDBACK_MENUS = ("feedback", "feedback_text", "feedback_quote")

@@ -184,8 +184,11 @@ async def test_a_flipped_note_is_never_shown_to_the_student(
     filed = await reports.file(new_report(Recipient("hhs-vp", hhs.public_key)))
     del filed_id
     note = "NOTITIE: de student klinkt onbetrouwbaar"
-    assert await cases.write("hhs-vp", key, filed.report_id, note, internal=True) is None
-    assert await cases.write("hhs-vp", key, filed.report_id, "Dank je.", internal=False) is None
+    assert await cases.actions.write("hhs-vp", key, filed.report_id, note, internal=True) is None
+    assert (
+        await cases.actions.write("hhs-vp", key, filed.report_id, "Dank je.", internal=False)
+        is None
+    )
     async with backend.sessions() as session:
         note_id = await session.scalar(select(Message.id).where(Message.internal.is_(True)))
     assert note_id is not None
@@ -207,7 +210,7 @@ async def test_a_flipped_note_is_never_shown_to_the_student(
             await session.execute(update(Message).where(Message.id == note_id).values(**change))
         assert note not in await student_texts(), change
         assert await student_texts() == ["Dank je."], change
-        view = await cases.open("hhs-vp", key, filed.report_id)
+        view = await cases.reading.open("hhs-vp", key, filed.report_id)
         assert view is not None
         flagged = [item for item in view.thread if item.id == note_id]
         assert [(i.tampered, i.text) for i in flagged] == [(True, None)], change
@@ -224,7 +227,7 @@ async def test_a_flipped_note_is_never_shown_to_the_student(
             )
     assert "ThreadTampered" in caplog.text
     # Put back as it was, the note opens again — for the advisers only.
-    view = await cases.open("hhs-vp", key, filed.report_id)
+    view = await cases.reading.open("hhs-vp", key, filed.report_id)
     assert view is not None
     assert [(i.internal, i.text, i.tampered) for i in view.thread if i.id == note_id] == [
         (True, note, False)

@@ -219,9 +219,11 @@ async def test_an_answer_after_an_advisers_read_stays_unread_and_in_order(
     key = await login(accounts, hhs, clock())
     cases = Cases(backend.sessions, keys[0].server, clock)
     clock.advance(timedelta(minutes=20))
-    assert await cases.write("hhs-vp", key, report_id, "Hoe gaat het?", internal=False) is None
+    assert (
+        await cases.actions.write("hhs-vp", key, report_id, "Hoe gaat het?", internal=False) is None
+    )
     clock.advance(timedelta(minutes=10))
-    assert await cases.open("hhs-vp", key, report_id) is not None  # read at 14:30
+    assert await cases.reading.open("hhs-vp", key, report_id) is not None  # read at 14:30
     clock.advance(timedelta(minutes=7, seconds=12))
     side = StudentSide(backend.sessions, store, clock=clock)
     assert await side.answer(report_id, "Goed, dank je.")
@@ -230,8 +232,8 @@ async def test_an_answer_after_an_advisers_read_stays_unread_and_in_order(
         student = await session.scalar(select(Message).where(Message.author_kind == "student"))
     assert read_at == HOUR + timedelta(minutes=30) and student is not None
     assert student.created_at == read_at + timedelta(microseconds=1)
-    assert [c.unread for c in await cases.list_for("hhs-vp")] == [1]
-    view = await cases.open("hhs-vp", key, report_id)
+    assert [c.unread for c in await cases.reading.list_for("hhs-vp")] == [1]
+    view = await cases.reading.open("hhs-vp", key, report_id)
     assert view is not None and [e.text for e in view.thread][-1] == "Goed, dank je."
 
 
@@ -300,7 +302,9 @@ async def test_an_answer_leaves_no_sealed_chat_address_in_any_table(
     key = await login(accounts, hhs, clock())
     queue = NudgeQueue(clock)
     cases = Cases(backend.sessions, server, clock, news=queue.put)
-    assert await cases.write("hhs-vp", key, report_id, "Er is nieuws.", internal=False) is None
+    assert (
+        await cases.actions.write("hhs-vp", key, report_id, "Er is nieuws.", internal=False) is None
+    )
     assert [t for t, _ in queue.due()] == [target]
 
     async with backend.engine.connect() as connection:

@@ -52,24 +52,24 @@ async def test_an_adviser_sees_and_opens_only_what_is_sealed_to_them(
     hhs_key = await login(w.accounts, hhs, w.clock())
     other_key = await login(w.accounts, other, w.clock())
 
-    listed = await w.cases.list_for("hhs-vp")
+    listed = await w.cases.reading.list_for("hhs-vp")
     assert [(c.id, c.status, c.grounds, c.phase) for c in listed] == [
         (report_id, "received", ("religion",), "interview")
     ]
     assert [d.kind for d in listed[0].deadlines] == ["acknowledge", "feedback"]
-    assert await w.cases.list_for("mondriaan-vp") == []
+    assert await w.cases.reading.list_for("mondriaan-vp") == []
 
-    view = await w.cases.open("hhs-vp", hhs_key, report_id)
+    view = await w.cases.reading.open("hhs-vp", hhs_key, report_id)
     assert view is not None and view.fields["story"] == "Ze lachten om mijn hoofddoek."
     assert "report_key" not in view.fields
-    assert await w.cases.open("mondriaan-vp", other_key, report_id) is None
+    assert await w.cases.reading.open("mondriaan-vp", other_key, report_id) is None
     # Someone else's private key does not open hhs-vp's seal either.
-    assert await w.cases.open("hhs-vp", other_key, report_id) is None
-    assert await w.cases.write("mondriaan-vp", other_key, report_id, "hoi", internal=False) == (
-        CaseRefused("not_found")
-    )
-    assert await w.cases.audit_entries("mondriaan-vp", report_id) is None
-    entries = await w.cases.audit_entries("hhs-vp", report_id)
+    assert await w.cases.reading.open("hhs-vp", other_key, report_id) is None
+    assert await w.cases.actions.write(
+        "mondriaan-vp", other_key, report_id, "hoi", internal=False
+    ) == (CaseRefused("not_found"))
+    assert await w.cases.reading.audit_entries("mondriaan-vp", report_id) is None
+    entries = await w.cases.reading.audit_entries("hhs-vp", report_id)
     assert entries is not None and [e.action for e in entries] == ["view"]
 
 
@@ -82,10 +82,13 @@ async def test_answering_acknowledges_gives_feedback_nudges_and_notes_stay_inter
         w.keys, w.reports, "hhs", [hhs], w.clock(), extra={"push_target": "telegram:77:nl"}
     )
     key = await login(w.accounts, hhs, w.clock())
-    assert await w.cases.write("hhs-vp", key, report_id, "   ", internal=False) == CaseRefused(
-        "empty"
+    assert await w.cases.actions.write(
+        "hhs-vp", key, report_id, "   ", internal=False
+    ) == CaseRefused("empty")
+    assert (
+        await w.cases.actions.write("hhs-vp", key, report_id, "Notitie: bellen", internal=True)
+        is None
     )
-    assert await w.cases.write("hhs-vp", key, report_id, "Notitie: bellen", internal=True) is None
     async with backend.sessions() as session:
         report = await session.get(Report, report_id)
         assert report is not None and report.acknowledged_at is None
@@ -93,7 +96,9 @@ async def test_answering_acknowledges_gives_feedback_nudges_and_notes_stay_inter
 
     w.clock.advance(timedelta(hours=1))
     assert (
-        await w.cases.write("hhs-vp", key, report_id, "Dank voor je melding.", internal=False)
+        await w.cases.actions.write(
+            "hhs-vp", key, report_id, "Dank voor je melding.", internal=False
+        )
         is None
     )
     async with backend.sessions() as session:
@@ -107,7 +112,7 @@ async def test_answering_acknowledges_gives_feedback_nudges_and_notes_stay_inter
     assert all(b"Dank" not in (m.ciphertext or b"") for m in rows)
     assert w.news == ["telegram:77:nl"]
 
-    view = await w.cases.open("hhs-vp", key, report_id)
+    view = await w.cases.reading.open("hhs-vp", key, report_id)
     assert view is not None
     assert [(e.author_kind, e.internal, e.text) for e in view.thread] == [
         ("adviser", True, "Notitie: bellen"),
@@ -142,17 +147,17 @@ async def test_student_messages_and_attachments_open_and_count_as_unread(
                 ),
             )
         )  # fmt: skip
-    assert [c.unread for c in await w.cases.list_for("hhs-vp")] == [1]
-    view = await w.cases.open("hhs-vp", key, report_id)
+    assert [c.unread for c in await w.cases.reading.list_for("hhs-vp")] == [1]
+    view = await w.cases.reading.open("hhs-vp", key, report_id)
     assert view is not None
     assert [e.text for e in view.thread] == ["Hier is de mail."]
     assert [(a.name, a.size) for a in view.attachments] == [("mail.txt", 13)]
-    assert [c.unread for c in await w.cases.list_for("hhs-vp")] == [0]
-    file = await w.cases.attachment("hhs-vp", key, report_id, "a1")
+    assert [c.unread for c in await w.cases.reading.list_for("hhs-vp")] == [0]
+    file = await w.cases.reading.attachment("hhs-vp", key, report_id, "a1")
     assert file is not None and file.data == b"Beste student"
     other = await enrol(w.accounts, "mondriaan-vp", "mondriaan")
     other_key = await login(w.accounts, other, w.clock())
-    assert await w.cases.attachment("mondriaan-vp", other_key, report_id, "a1") is None
+    assert await w.cases.reading.attachment("mondriaan-vp", other_key, report_id, "a1") is None
 
 
 async def test_status_changes_and_closing_erase_the_push_target(
@@ -164,18 +169,18 @@ async def test_status_changes_and_closing_erase_the_push_target(
         w.keys, w.reports, "hhs", [hhs], w.clock(), extra={"push_target": "telegram:77:nl"}
     )
     key = await login(w.accounts, hhs, w.clock())
-    assert await w.cases.set_status("hhs-vp", key, report_id, "received") == CaseRefused(
+    assert await w.cases.actions.set_status("hhs-vp", key, report_id, "received") == CaseRefused(
         "bad_status"
     )
-    assert await w.cases.set_status("hhs-vp", key, report_id, "in_progress") is None
+    assert await w.cases.actions.set_status("hhs-vp", key, report_id, "in_progress") is None
     async with backend.sessions() as session:
         report = await session.get(Report, report_id)
         assert report is not None and report.acknowledged_at == w.clock()
         assert report.first_feedback_at is None
-    assert await w.cases.set_status("hhs-vp", key, report_id, "closed") == CaseRefused(
+    assert await w.cases.actions.set_status("hhs-vp", key, report_id, "closed") == CaseRefused(
         "outcome_needed"
     )
-    assert await w.cases.set_status("hhs-vp", key, report_id, "closed", "advised") is None
+    assert await w.cases.actions.set_status("hhs-vp", key, report_id, "closed", "advised") is None
     async with backend.sessions() as session:
         report = await session.get(Report, report_id)
         assert report is not None and (report.status, report.outcome) == ("closed", "advised")
@@ -184,7 +189,7 @@ async def test_status_changes_and_closing_erase_the_push_target(
     assert "push_target" not in fields and "story" in fields
     assert events == ["status_in_progress", "status_closed"]
     assert w.news == ["telegram:77:nl"] * 2
-    assert await w.cases.write("hhs-vp", key, report_id, "nog iets", internal=False) == (
+    assert await w.cases.actions.write("hhs-vp", key, report_id, "nog iets", internal=False) == (
         CaseRefused("closed")
     )
 
@@ -202,18 +207,18 @@ async def test_hand_over_to_another_organization_reseals_the_key(
     hhs_key = await login(w.accounts, hhs, w.clock())
     hhs2_key = await login(w.accounts, hhs2, w.clock())
     work_key = await login(w.accounts, work, w.clock())
-    assert await w.cases.open("werk-vp", work_key, report_id) is None
+    assert await w.cases.reading.open("werk-vp", work_key, report_id) is None
 
-    result = await w.cases.hand_over_org(
+    result = await w.cases.handovers.move(
         "hhs-vp", hhs_key, report_id, "gemeente-werkgever",
         [Recipient("werk-vp", work.public_key)], [("werk-vp", "email")],
     )  # fmt: skip
     assert result is None
-    view = await w.cases.open("werk-vp", work_key, report_id)
+    view = await w.cases.reading.open("werk-vp", work_key, report_id)
     assert view is not None and view.fields["story"] == "Ze lachten om mijn hoofddoek."
-    assert await w.cases.open("hhs-vp", hhs_key, report_id) is None
-    assert await w.cases.open("hhs-vp2", hhs2_key, report_id) is None
-    assert await w.cases.list_for("hhs-vp") == []
+    assert await w.cases.reading.open("hhs-vp", hhs_key, report_id) is None
+    assert await w.cases.reading.open("hhs-vp2", hhs2_key, report_id) is None
+    assert await w.cases.reading.list_for("hhs-vp") == []
     async with backend.sessions() as session:
         report = await session.get(Report, report_id)
         notices = (await session.scalars(select(Notification))).all()
@@ -239,13 +244,13 @@ async def test_hand_over_to_a_colleague_adds_them(
     colleague = await enrol(w.accounts, "hhs-vp2", "hhs")
     hhs_key = await login(w.accounts, hhs, w.clock())
     colleague_key = await login(w.accounts, colleague, w.clock())
-    assert await w.cases.open("hhs-vp2", colleague_key, report_id) is None
-    result = await w.cases.hand_over_colleague(
+    assert await w.cases.reading.open("hhs-vp2", colleague_key, report_id) is None
+    result = await w.cases.handovers.to_colleague(
         "hhs-vp", hhs_key, report_id, Recipient("hhs-vp2", colleague.public_key), ["telegram"]
     )
     assert result is None
-    assert await w.cases.open("hhs-vp2", colleague_key, report_id) is not None
-    assert await w.cases.open("hhs-vp", hhs_key, report_id) is not None
+    assert await w.cases.reading.open("hhs-vp2", colleague_key, report_id) is not None
+    assert await w.cases.reading.open("hhs-vp", hhs_key, report_id) is not None
     async with backend.sessions() as session:
         verdict = await audit.verify(session, w.keys.server)
         actions = list(await session.scalars(select(audit.AuditEntry.action)))
@@ -273,15 +278,20 @@ async def test_the_student_side_and_the_console_read_each_other(
     assert await student.answer(filed.report_id, "Ik heb nog een vraag.")
     assert await student.send_file(filed.report_id, "foto.jpg", "image/jpeg", b"\xff\xd8jpeg")
     key = await login(w.accounts, hhs, w.clock())
-    view = await w.cases.open("hhs-vp", key, filed.report_id)
+    view = await w.cases.reading.open("hhs-vp", key, filed.report_id)
     assert view is not None
     assert "Ik heb nog een vraag." in [e.text for e in view.thread]
     assert [(a.name, a.media_type) for a in view.attachments] == [("foto.jpg", "image/jpeg")]
-    file = await w.cases.attachment("hhs-vp", key, filed.report_id, view.attachments[0].id)
+    file = await w.cases.reading.attachment("hhs-vp", key, filed.report_id, view.attachments[0].id)
     assert file is not None and file.data == b"\xff\xd8jpeg"
     w.clock.advance(timedelta(minutes=1))
-    assert await w.cases.write("hhs-vp", key, filed.report_id, "Intern", internal=True) is None
-    assert await w.cases.write("hhs-vp", key, filed.report_id, "Bel me", internal=False) is None
+    assert (
+        await w.cases.actions.write("hhs-vp", key, filed.report_id, "Intern", internal=True) is None
+    )
+    assert (
+        await w.cases.actions.write("hhs-vp", key, filed.report_id, "Bel me", internal=False)
+        is None
+    )
     seen = await student.view(filed.receipt)
     assert seen is not None
     texts = [e.text for e in seen.thread]
@@ -324,7 +334,7 @@ async def test_opening_does_not_acknowledge_the_explicit_action_does(
     )  # fmt: skip
     report_id = filed.report_id
     key = await login(w.accounts, hhs, w.clock())
-    assert await w.cases.open("hhs-vp", key, report_id) is not None
+    assert await w.cases.reading.open("hhs-vp", key, report_id) is not None
     async with backend.sessions() as session:
         report = await session.get(Report, report_id)
         deadline = await session.scalar(select(Deadline).where(Deadline.kind == "acknowledge"))
@@ -332,7 +342,7 @@ async def test_opening_does_not_acknowledge_the_explicit_action_does(
     assert deadline is not None and deadline.met_at is None
 
     w.clock.advance(timedelta(minutes=5))
-    assert await w.cases.acknowledge("hhs-vp", key, report_id) is None
+    assert await w.cases.actions.acknowledge("hhs-vp", key, report_id) is None
     async with backend.sessions() as session:
         report = await session.get(Report, report_id)
         deadline = await session.scalar(select(Deadline).where(Deadline.kind == "acknowledge"))
@@ -346,7 +356,7 @@ async def test_opening_does_not_acknowledge_the_explicit_action_does(
     assert seen is not None and seen.status == "in_progress"
     assert [e.event for e in seen.thread] == ["status_in_progress"]
     # Once is enough; nothing changes the second time.
-    assert await w.cases.acknowledge("hhs-vp", key, report_id) == CaseRefused(
+    assert await w.cases.actions.acknowledge("hhs-vp", key, report_id) == CaseRefused(
         "already_acknowledged"
     )
     assert await _events(backend, report_id) == ["status_in_progress"]
@@ -377,7 +387,7 @@ async def test_a_students_reply_gets_its_own_deadline_met_by_the_answer(
     stored = student_time(w.clock())  # the student's act, to the hour
     assert first is not None and first.met_at is None and first.due_at >= stored
     due = first.due_at
-    (summary,) = await w.cases.list_for("hhs-vp")
+    (summary,) = await w.cases.reading.list_for("hhs-vp")
     assert summary.reply_due() == due
     # A second message before the answer keeps the clock of the first.
     w.clock.advance(timedelta(hours=3))
@@ -385,12 +395,14 @@ async def test_a_students_reply_gets_its_own_deadline_met_by_the_answer(
     again = await reply()
     assert again is not None and again.due_at == due and again.met_at is None
     # An internal note is no answer; a message to the student is.
-    assert await w.cases.write("hhs-vp", key, report_id, "bellen", internal=True) is None
+    assert await w.cases.actions.write("hhs-vp", key, report_id, "bellen", internal=True) is None
     assert (await reply()).met_at is None  # type: ignore[union-attr]
-    assert await w.cases.write("hhs-vp", key, report_id, "Ik bel je.", internal=False) is None
+    assert (
+        await w.cases.actions.write("hhs-vp", key, report_id, "Ik bel je.", internal=False) is None
+    )
     met = await reply()
     assert met is not None and met.met_at == w.clock()
-    assert (await w.cases.list_for("hhs-vp"))[0].reply_due() is None
+    assert (await w.cases.reading.list_for("hhs-vp"))[0].reply_due() is None
     # The next message starts a new clock.
     w.clock.advance(timedelta(days=1))
     assert await student.answer(report_id, "Dank je.")
@@ -413,30 +425,30 @@ async def test_adding_an_organization_lets_both_read_and_the_added_one_hands_bac
     work_key = await login(w.accounts, work, w.clock())
     werk = [Recipient("werk-vp", work.public_key)]
 
-    assert await w.cases.add_org("hhs-vp", hhs_key, report_id, "hhs", werk) == CaseRefused(
+    assert await w.cases.handovers.add("hhs-vp", hhs_key, report_id, "hhs", werk) == CaseRefused(
         "same_org"
     )
-    added = await w.cases.add_org(
+    added = await w.cases.handovers.add(
         "hhs-vp", hhs_key, report_id, "gemeente-werkgever", werk, [("werk-vp", "email")]
     )
     assert added is None
-    assert await w.cases.open("werk-vp", work_key, report_id) is not None
-    assert await w.cases.open("hhs-vp", hhs_key, report_id) is not None
+    assert await w.cases.reading.open("werk-vp", work_key, report_id) is not None
+    assert await w.cases.reading.open("hhs-vp", hhs_key, report_id) is not None
     async with backend.sessions() as session:
         report = await session.get(Report, report_id)
         notices = [(n.kind, n.adviser_id) for n in await session.scalars(select(Notification))]
     assert report is not None and report.org_id == "hhs" and report.filed_org_id == "hhs"
     assert notices == [("handed_over", "werk-vp")]
-    again = await w.cases.add_org("hhs-vp", hhs_key, report_id, "gemeente-werkgever", werk)
+    again = await w.cases.handovers.add("hhs-vp", hhs_key, report_id, "gemeente-werkgever", werk)
     assert again == CaseRefused("already_reads")
     # The report's own organization has nothing to hand back.
-    assert await w.cases.hand_back("hhs-vp", hhs_key, report_id) == CaseRefused(
+    assert await w.cases.handovers.hand_back("hhs-vp", hhs_key, report_id) == CaseRefused(
         "nothing_to_hand_back"
     )
 
-    assert await w.cases.hand_back("werk-vp", work_key, report_id) is None
-    assert await w.cases.open("werk-vp", work_key, report_id) is None
-    assert await w.cases.open("hhs-vp", hhs_key, report_id) is not None
+    assert await w.cases.handovers.hand_back("werk-vp", work_key, report_id) is None
+    assert await w.cases.reading.open("werk-vp", work_key, report_id) is None
+    assert await w.cases.reading.open("hhs-vp", hhs_key, report_id) is not None
     assert await _events(backend, report_id) == ["handover_org_added", "handed_back"]
     assert ("handover_org_added", "gemeente-werkgever", "hhs") in await _audit(backend, report_id)
     assert ("handed_back", "hhs", "gemeente-werkgever") in await _audit(backend, report_id)
@@ -458,7 +470,7 @@ async def test_a_moved_report_is_handed_back_to_the_organization_that_moved_it(
     hhs2_key = await login(w.accounts, hhs2, w.clock())
     work_key = await login(w.accounts, work, w.clock())
     other_key = await login(w.accounts, other, w.clock())
-    moved = await w.cases.hand_over_org(
+    moved = await w.cases.handovers.move(
         "hhs-vp", hhs_key, report_id, "gemeente-werkgever", [Recipient("werk-vp", work.public_key)]
     )
     assert moved is None
@@ -473,11 +485,11 @@ async def test_a_moved_report_is_handed_back_to_the_organization_that_moved_it(
         Recipient("hhs-vp2", hhs2.public_key),
         Recipient("mondriaan-vp", other.public_key),
     ]
-    assert await w.cases.hand_back("werk-vp", work_key, report_id, back) is None
-    assert await w.cases.open("werk-vp", work_key, report_id) is None
-    assert await w.cases.open("hhs-vp", hhs_key, report_id) is not None
-    assert await w.cases.open("hhs-vp2", hhs2_key, report_id) is not None
-    assert await w.cases.open("mondriaan-vp", other_key, report_id) is None
+    assert await w.cases.handovers.hand_back("werk-vp", work_key, report_id, back) is None
+    assert await w.cases.reading.open("werk-vp", work_key, report_id) is None
+    assert await w.cases.reading.open("hhs-vp", hhs_key, report_id) is not None
+    assert await w.cases.reading.open("hhs-vp2", hhs2_key, report_id) is not None
+    assert await w.cases.reading.open("mondriaan-vp", other_key, report_id) is None
     async with backend.sessions() as session:
         report = await session.get(Report, report_id)
     assert report is not None and report.org_id == "hhs"
@@ -495,8 +507,10 @@ async def test_handing_back_never_leaves_a_report_nobody_reads(
         w.keys, w.reports, "hhs", [work], w.clock(), visibility="school_and_workplace"
     )
     work_key = await login(w.accounts, work, w.clock())
-    assert await w.cases.hand_back("werk-vp", work_key, report_id) == CaseRefused("last_reader")
-    assert await w.cases.open("werk-vp", work_key, report_id) is not None
+    assert await w.cases.handovers.hand_back("werk-vp", work_key, report_id) == CaseRefused(
+        "last_reader"
+    )
+    assert await w.cases.reading.open("werk-vp", work_key, report_id) is not None
 
 
 async def test_audit_entries_written_at_the_same_moment_keep_their_order(
@@ -511,12 +525,12 @@ async def test_audit_entries_written_at_the_same_moment_keep_their_order(
     hhs = await enrol(w.accounts, "hhs-vp", "hhs")
     report_id = await file_for(w.keys, w.reports, "hhs", [hhs], w.clock())
     key = await login(w.accounts, hhs, w.clock())
-    assert await w.cases.open("hhs-vp", key, report_id) is not None
-    assert await w.cases.write("hhs-vp", key, report_id, "Notitie", internal=True) is None
-    assert await w.cases.acknowledge("hhs-vp", key, report_id) is None
-    assert await w.cases.write("hhs-vp", key, report_id, "Hallo", internal=False) is None
-    assert await w.cases.set_status("hhs-vp", key, report_id, "waiting") is None
-    entries = await w.cases.audit_entries("hhs-vp", report_id)
+    assert await w.cases.reading.open("hhs-vp", key, report_id) is not None
+    assert await w.cases.actions.write("hhs-vp", key, report_id, "Notitie", internal=True) is None
+    assert await w.cases.actions.acknowledge("hhs-vp", key, report_id) is None
+    assert await w.cases.actions.write("hhs-vp", key, report_id, "Hallo", internal=False) is None
+    assert await w.cases.actions.set_status("hhs-vp", key, report_id, "waiting") is None
+    entries = await w.cases.reading.audit_entries("hhs-vp", report_id)
     assert entries is not None
     expected = ["view", "note", "acknowledge", "message", "status"]
     assert [e.action for e in entries] == expected
@@ -527,3 +541,32 @@ async def test_audit_entries_written_at_the_same_moment_keep_their_order(
         "bekeken", "interne notitie", "ontvangst bevestigd", "bericht aan student",
         "status gewijzigd",
     ]  # fmt: skip
+
+
+async def test_a_refused_change_leaves_no_trace(
+    backend: Backend, keys: tuple[KeyStore, str]
+) -> None:
+    """Every change goes through one context manager: a refusal, at the door or inside,
+    writes nothing (no audit entry, no event) and tells the student nothing."""
+    w = World(backend, keys[0])
+    hhs = await enrol(w.accounts, "hhs-vp", "hhs")
+    other = await enrol(w.accounts, "mondriaan-vp", "mondriaan")
+    report_id = await file_for(
+        w.keys, w.reports, "hhs", [hhs], w.clock(), extra={"push_target": "telegram:77:nl"}
+    )
+    hhs_key = await login(w.accounts, hhs, w.clock())
+    other_key = await login(w.accounts, other, w.clock())
+    before = await _audit(backend, report_id)
+    own = [Recipient("hhs-vp", hhs.public_key)]
+
+    refused = await w.cases.handovers.move("hhs-vp", hhs_key, report_id, "hhs", own)
+    assert refused == CaseRefused("same_org")
+    assert await w.cases.actions.acknowledge("mondriaan-vp", other_key, report_id) == (
+        CaseRefused("not_found")
+    )
+    assert await w.cases.actions.set_status("hhs-vp", hhs_key, report_id, "received") == (
+        CaseRefused("bad_status")
+    )
+    assert await _audit(backend, report_id) == before
+    assert await _events(backend, report_id) == []
+    assert w.news == []

@@ -65,7 +65,7 @@ async def test_closing_a_report_asks_its_student_for_feedback_at_status(
         async with container.sessions() as session:
             report_id = await session.scalar(select(Report.id))
         assert report_id is not None
-        closed = await container.cases.set_status(
+        closed = await container.cases.actions.set_status(
             adviser.adviser_id, adviser.private_key, report_id, "closed", "resolved"
         )
         assert closed is None

@@ -62,7 +62,7 @@ async def figures_page(request: Request, who: SignedIn) -> Response:
     names = _org_names(request)
     parts = sections(figures, t, names)
     images = await asyncio.to_thread(charts.svgs, parts, _names(figures))
-    await context(request).console.cases.log(who.adviser.id, "figures", who.adviser.org_id)
+    await context(request).console.cases.reading.log(who.adviser.id, "figures", who.adviser.org_id)
     return page(
         request, "figures.html", who.session, figures=figures, sections=parts, images=images,
         summary=summary(figures, t, names), chosen=chosen, spans=SPANS,
@@ -120,7 +120,7 @@ async def _logged(request: Request, who: SignedIn, action: str, chosen: Period) 
         if first == chosen.until
         else f"{year_label(first)}-{year_label(chosen.until)}"
     )
-    await cases.log(who.adviser.id, action, who.adviser.org_id, detail)
+    await cases.reading.log(who.adviser.id, action, who.adviser.org_id, detail)
 
 
 def _attachment(chosen: Period, ext: str) -> dict[str, str]:

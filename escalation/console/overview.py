@@ -72,11 +72,11 @@ async def overview(request: Request, who: SignedIn) -> Response:
         raise not_found()
     console = context(request).console
     scope = None if is_network_coordinator(request, me) else [me.org_id]
-    cases = await console.cases.overview(scope)
-    orphans = sorted((await console.cases.orphans(scope)).items(), key=lambda i: i[0] or "")
-    await console.cases.log(me.id, "overview", me.org_id)
+    cases = await console.cases.reading.overview(scope)
+    orphans = sorted((await console.cases.reading.orphans(scope)).items(), key=lambda i: i[0] or "")
+    await console.cases.reading.log(me.id, "overview", me.org_id)
     # After the log entry: the head shown includes this very view.
-    audit_head = await console.cases.audit_head()
+    audit_head = await console.cases.reading.audit_head()
     org_names = {o.id: o.name for o in console.directory.organizations}
     chosen = Chosen.of(request.query_params)
     now = console.clock()

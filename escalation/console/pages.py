@@ -58,8 +58,8 @@ async def home(request: Request) -> Response:
 async def reports(request: Request, who: SignedIn) -> Response:
     session, me = who.session, who.adviser
     console = context(request).console
-    cases = await console.cases.list_for(me.id)
-    await console.cases.log(me.id, "list", me.org_id)
+    cases = await console.cases.reading.list_for(me.id)
+    await console.cases.reading.log(me.id, "list", me.org_id)
     now = console.clock()
     q = request.query_params
     chosen = {name: q.get(name, "") for name in FILTERS}
@@ -80,8 +80,8 @@ async def reports(request: Request, who: SignedIn) -> Response:
         "phase": sorted({c.phase for c in cases}),
         "grounds": sorted({g for c in cases for g in c.grounds}),
     }
-    failed = await console.cases.failed_notices(_org_adviser_ids(request, me))
-    marks = await console.cases.pattern_marks([c.id for c in shown])
+    failed = await console.cases.reading.failed_notices(_org_adviser_ids(request, me))
+    marks = await console.cases.patterns.marks([c.id for c in shown])
     return page(
         request, "list.html", session, cases=shown, total=len(cases), chosen=chosen,
         options=options, sort=sort, descending=descending, urgent=bool(q.get("urgent")),
@@ -109,11 +109,11 @@ _is_network_coordinator = is_network_coordinator  # the name other pages may sti
 async def report(request: Request, who: SignedIn) -> Response:
     session, me, report_id = who.session, who.adviser, _report_id(request)
     console = context(request).console
-    view = await console.cases.open(me.id, who.key, report_id)
+    view = await console.cases.reading.open(me.id, who.key, report_id)
     if view is None:
         raise not_found()
     built = sheet.build(view, ConsoleTexts(session.lang), sheet_names(request), console.clock())
-    mark = await console.cases.pattern_mark(me.id, who.key, report_id)
+    mark = await console.cases.patterns.mark(me.id, who.key, report_id)
     return page(
         request, "report.html", session, view=view, sheet=built, mark=mark,
         handover=await transfers.choices(request, me, view), settable=SETTABLE,
@@ -148,7 +148,7 @@ _outcome = transfers.outcome
 async def acknowledge(request: Request, who: SignedIn) -> Response:
     await checked_form(request, who.session)
     me, report_id = who.adviser, _report_id(request)
-    result = await context(request).console.cases.acknowledge(me.id, who.key, report_id)
+    result = await context(request).console.cases.actions.acknowledge(me.id, who.key, report_id)
     return _outcome(request, report_id, result, "acknowledged_now")
 
 
@@ -165,7 +165,7 @@ async def write_note(request: Request, who: SignedIn) -> Response:
 async def _write(request: Request, who: SignedIn, *, internal: bool) -> Response:
     form = await checked_form(request, who.session)
     me, report_id = who.adviser, _report_id(request)
-    result = await context(request).console.cases.write(
+    result = await context(request).console.cases.actions.write(
         me.id, who.key, report_id, form.get("text", ""), internal=internal
     )
     return _outcome(request, report_id, result, "saved" if internal else "sent")
@@ -175,7 +175,7 @@ async def _write(request: Request, who: SignedIn, *, internal: bool) -> Response
 async def status(request: Request, who: SignedIn) -> Response:
     form = await checked_form(request, who.session)
     me, report_id = who.adviser, _report_id(request)
-    result = await context(request).console.cases.set_status(
+    result = await context(request).console.cases.actions.set_status(
         me.id, who.key, report_id, form.get("status", ""), form.get("outcome") or None
     )
     return _outcome(request, report_id, result, "saved")
@@ -185,7 +185,9 @@ async def status(request: Request, who: SignedIn) -> Response:
 async def attachment(request: Request, who: SignedIn) -> Response:
     me, report_id = who.adviser, _report_id(request)
     attachment_id = str(request.path_params["attachment_id"])
-    file = await context(request).console.cases.attachment(me.id, who.key, report_id, attachment_id)
+    file = await context(request).console.cases.reading.attachment(
+        me.id, who.key, report_id, attachment_id
+    )
     if file is None:
         raise not_found()
     # Always a download, never rendered: a student's file must not run in the console.
@@ -201,7 +203,7 @@ async def attachment(request: Request, who: SignedIn) -> Response:
 async def report_pdf(request: Request, who: SignedIn) -> Response:
     session, me, report_id = who.session, who.adviser, _report_id(request)
     console = context(request).console
-    view = await console.cases.open(me.id, who.key, report_id, action="pdf")
+    view = await console.cases.reading.open(me.id, who.key, report_id, action="pdf")
     if view is None:
         raise not_found()
     data = await asyncio.to_thread(
@@ -219,11 +221,13 @@ async def report_pdf(request: Request, who: SignedIn) -> Response:
 async def audit_log(request: Request, who: SignedIn) -> Response:
     session, me, report_id = who.session, who.adviser, _report_id(request)
     console = context(request).console
-    entries = await console.cases.audit_entries(me.id, report_id)
-    meta = await console.cases.meta(me.id, report_id)
+    entries = await console.cases.reading.audit_entries(me.id, report_id)
+    meta = await console.cases.reading.meta(me.id, report_id)
     if entries is None or meta is None:
         raise not_found()
-    summary = next((c for c in await console.cases.list_for(me.id) if c.id == report_id), None)
+    summary = next(
+        (c for c in await console.cases.reading.list_for(me.id) if c.id == report_id), None
+    )
     reference = summary.reference if summary else ""
     lines = audit_lines(entries, ConsoleTexts(session.lang), _names(request), _org_names(request))
     return page(
@@ -235,5 +239,5 @@ async def audit_log(request: Request, who: SignedIn) -> Response:
 async def notices(request: Request, who: SignedIn) -> Response:
     session, me = who.session, who.adviser
     console = context(request).console
-    failed = await console.cases.failed_notices(_org_adviser_ids(request, me))
+    failed = await console.cases.reading.failed_notices(_org_adviser_ids(request, me))
     return page(request, "notices.html", session, notices=failed, names=_names(request))

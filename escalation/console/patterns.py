@@ -48,7 +48,7 @@ async def patterns_page(request: Request, who: SignedIn) -> Response:
     viewer = console.directory.sees_patterns(who.adviser.id)
     if viewer is None:
         raise not_found()
-    found = await console.cases.pattern_page(who.adviser.id, who.key, sbb_only=viewer == "sbb")
+    found = await console.cases.patterns.page(who.adviser.id, who.key, sbb_only=viewer == "sbb")
     org_names = {o.id: o.name for o in console.directory.organizations}
     return page(
         request, "patterns.html", who.session, patterns=found, org_names=org_names,
@@ -63,7 +63,7 @@ async def share_name(request: Request, who: SignedIn) -> Response:
     console = context(request).console
     wanted = console.directory.network_coordinators
     keys = await console.advisers.public_keys([a.id for a in wanted])
-    result = await console.cases.share_company_name(
+    result = await console.cases.patterns.share_company_name(
         who.adviser.id, who.key, report_id, [(a, k) for a, k in keys.items()]
     )
     return _outcome(request, report_id, result, "name_shared")
@@ -81,7 +81,7 @@ async def share_report(request: Request, who: SignedIn) -> Response:
     people = directory.network_coordinators if target == "network" else directory.sbb_advisers
     keys = await console.advisers.public_keys([a.id for a in people])
     notify = [(a.id, c) for a in people if a.id in keys for c in a.channels]
-    result = await console.cases.share_pattern_report(
+    result = await console.cases.patterns.share_report(
         who.adviser.id, who.key, report_id, target,
         [Recipient(a, k) for a, k in keys.items()], notify,
     )  # fmt: skip

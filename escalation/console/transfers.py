@@ -90,7 +90,7 @@ async def colleague(request: Request, who: SignedIn) -> Response:
     form = await checked_form(request, who.session)
     me, report_id = who.adviser, _report_id(request)
     console = context(request).console
-    if await console.cases.meta(me.id, report_id) is None:
+    if await console.cases.reading.meta(me.id, report_id) is None:
         raise not_found()
     mate = console.directory.adviser(form.get("adviser", ""))
     if mate is None or mate.org_id != me.org_id:
@@ -98,7 +98,7 @@ async def colleague(request: Request, who: SignedIn) -> Response:
     keys = await console.advisers.public_keys([mate.id])
     if mate.id not in keys:
         return outcome(request, report_id, CaseRefused("no_recipients"), "")
-    result = await console.cases.hand_over_colleague(
+    result = await console.cases.handovers.to_colleague(
         me.id, who.key, report_id, Recipient(mate.id, keys[mate.id]), mate.channels
     )
     return outcome(request, report_id, result, "handed_over")
@@ -110,7 +110,7 @@ async def _target(
     """The organization chosen, if the student's choice allows it (404 if the report is
     not the adviser's)."""
     console = context(request).console
-    meta = await console.cases.meta(me.id, report_id)
+    meta = await console.cases.reading.meta(me.id, report_id)
     if meta is None:
         raise not_found()
     allowed = allowed_organizations(
@@ -139,7 +139,7 @@ async def move(request: Request, who: SignedIn) -> Response:
     if isinstance(target, CaseRefused):
         return outcome(request, report_id, target, "")
     recipients, notify = await _recipients(request, target)
-    result = await context(request).console.cases.hand_over_org(
+    result = await context(request).console.cases.handovers.move(
         me.id, who.key, report_id, target.id, recipients, notify
     )
     if result is None:  # the report has left this organization: back to the list
@@ -155,7 +155,7 @@ async def add(request: Request, who: SignedIn) -> Response:
     if isinstance(target, CaseRefused):
         return outcome(request, report_id, target, "")
     recipients, notify = await _recipients(request, target)
-    result = await context(request).console.cases.add_org(
+    result = await context(request).console.cases.handovers.add(
         me.id, who.key, report_id, target.id, recipients, notify
     )
     return outcome(request, report_id, result, "org_added")
@@ -166,11 +166,11 @@ async def back(request: Request, who: SignedIn) -> Response:
     await checked_form(request, who.session)
     me, report_id = who.adviser, _report_id(request)
     console = context(request).console
-    meta = await console.cases.meta(me.id, report_id)
+    meta = await console.cases.reading.meta(me.id, report_id)
     if meta is None:
         raise not_found()
     recipients, notify = await _back_recipients(request, me, meta)
-    result = await console.cases.hand_back(me.id, who.key, report_id, recipients, notify)
+    result = await console.cases.handovers.hand_back(me.id, who.key, report_id, recipients, notify)
     if result is None:  # this organization no longer reads it
         return redirect(request, "/reports?done=handed_back")
     return outcome(request, report_id, result, "")

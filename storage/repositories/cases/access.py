@@ -1,12 +1,17 @@
 """The rule every case method goes through: a report is reachable only by opening its
-data key sealed to this adviser; and what reading and acting both write (the audit
-entry)."""
+data key sealed to this adviser; what reading and acting both write (the audit entry);
+and how every change is made (`CaseStore.change`): found and locked, refused, or done in
+one transaction with the student's nudge after its commit.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from typing import ParamSpec
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -42,27 +47,56 @@ async def access(
     return None if report is None else Access(report, data_key)
 
 
-async def for_change(
-    session: AsyncSession, adviser_id: str, private: X25519PrivateKey, report_id: str
-) -> Access | CaseRefused:
-    """Locked for a change: not_found unless sealed to this adviser, closed once ended."""
-    found = await access(session, adviser_id, private, report_id, lock=True)
-    if found is None:
-        return CaseRefused("not_found")
-    if found.report.status not in OPEN_STATUSES:
-        return CaseRefused("closed")
-    return found
-
-
 # Takes a push target ("telegram:<chat id>:<lang>") once the news is committed: the
 # service's in-memory nudge queue. Never a table (see bot/intake/nudging.py).
 NewsSink = Callable[[str], None]
 
 
+class Refused(Exception):
+    """Raised inside a change: it does not happen (its transaction rolls back), and the
+    method (wrapped in `refusals`) answers the refusal instead."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.refusal = CaseRefused(code)
+
+
+@dataclass
+class Change:
+    """A change in progress: the report (locked), its data key, the time of the change,
+    and where to nudge the student once it is committed (`news`, set by the change)."""
+
+    session: AsyncSession
+    report: Report
+    data_key: bytes
+    now: datetime
+    news: str | None = None
+
+
+P = ParamSpec("P")
+
+
+def refusals(
+    method: Callable[P, Awaitable[None]],
+) -> Callable[P, Awaitable[CaseRefused | None]]:
+    """A case method's answer: None when it happened, else the `Refused` it raised."""
+
+    @functools.wraps(method)
+    async def answer(*args: P.args, **kwargs: P.kwargs) -> CaseRefused | None:
+        try:
+            await method(*args, **kwargs)
+        except Refused as refused:
+            return refused.refusal
+        return None
+
+    return answer
+
+
 class CaseStore:
-    """Shared by `CaseReading` and `CaseActions`: the sessions, the server key (it keys
-    the audit chain), the clock, where news for a student goes (`news`; None where no
-    channel can push, e.g. a command-line tool), and the audit entry both write."""
+    """What every part of `Cases` shares: the sessions, the server key (it keys the audit
+    chain), the clock, where news for a student goes (`news`; None where no channel can
+    push, e.g. a command-line tool), the audit entry they write, and how they change a
+    report (`change`)."""
 
     def __init__(
         self,
@@ -77,7 +111,31 @@ class CaseStore:
         self.clock = clock
         self.news = news
 
-    async def _audit(
+    @asynccontextmanager
+    async def change(
+        self,
+        adviser_id: str,
+        private: X25519PrivateKey,
+        report_id: str,
+        *,
+        open_only: bool = True,
+    ) -> AsyncIterator[Change]:
+        """The report locked for a change, in one transaction: refused not_found unless
+        sealed to this adviser (and opened by their key), closed once ended (unless
+        `open_only` is False). A `Refused` raised inside rolls it all back; after the
+        commit the student hears there is news, if the change says where."""
+        now = self.clock()
+        async with self.sessions() as session, session.begin():
+            found = await access(session, adviser_id, private, report_id, lock=True)
+            if found is None:
+                raise Refused("not_found")
+            if open_only and found.report.status not in OPEN_STATUSES:
+                raise Refused("closed")
+            change = Change(session, found.report, found.data_key, now)
+            yield change
+        self.tell(change.news)
+
+    async def write_audit(
         self,
         session: AsyncSession,
         adviser_id: str,
@@ -98,7 +156,7 @@ class CaseStore:
             detail=detail,
         )
 
-    def _tell(self, target: str | None) -> None:
+    def tell(self, target: str | None) -> None:
         """After the commit: a content-free "there is news" to a student who asked."""
         if target is not None and self.news is not None:
             self.news(target)

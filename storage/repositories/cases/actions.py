@@ -17,41 +17,40 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.crypto import sealed_content, thread
 from storage.crypto.private_keys import X25519PrivateKey
 from storage.db.models import Report, ReportField
-from storage.repositories.cases.access import CaseStore, access, for_change
-from storage.repositories.cases.views import OUTCOMES, SETTABLE, CaseRefused
+from storage.repositories.cases.access import CaseStore, Refused, refusals
+from storage.repositories.cases.views import OUTCOMES, SETTABLE
 from storage.repositories.deadlines import REPLY, mark_met
 from storage.repositories.reports import PUSH_TARGET_FIELD, forget_push_target
-from vocabulary import OPEN_STATUSES, ReportStatus, ThreadEvent
+from vocabulary import ReportStatus, ThreadEvent
 
 TEXT_MAX = 8000
 
 
-class CaseActions(CaseStore):
-    async def acknowledge(
-        self, adviser_id: str, private: X25519PrivateKey, report_id: str
-    ) -> CaseRefused | None:
+class CaseActions:
+    """`cases.actions`: acknowledging, writing, setting the status."""
+
+    def __init__(self, store: CaseStore) -> None:
+        self.store = store
+
+    @refusals
+    async def acknowledge(self, adviser_id: str, private: X25519PrivateKey, report_id: str) -> None:
         """The explicit "we have it": meets the acknowledgement deadline and, for a report
         still `received`, sets it in progress, which the student sees. Opening a report
         never acknowledges it; a message to the student or a status change does too."""
-        now = self.clock()
-        async with self.sessions() as session, session.begin():
-            found = await for_change(session, adviser_id, private, report_id)
-            if isinstance(found, CaseRefused):
-                return found
-            report = found.report
+        async with self.store.change(adviser_id, private, report_id) as change:
+            report, now = change.report, change.now
             if report.acknowledged_at is not None:
-                return CaseRefused("already_acknowledged")
-            await _acknowledge(session, report, now)
+                raise Refused("already_acknowledged")
+            await _acknowledge(change.session, report, now)
             if report.status == ReportStatus.RECEIVED:
                 report.status = ReportStatus.IN_PROGRESS
                 event = ThreadEvent.STATUS_IN_PROGRESS
-                session.add(thread.event_message(report_id, event, now, adviser_id))
+                change.session.add(thread.event_message(report_id, event, now, adviser_id))
             report.updated_at = now
-            news = await push_target(session, report_id, found.data_key)
-            await self._audit(session, adviser_id, report, "acknowledge", "", now)
-        self._tell(news)
-        return None
+            change.news = await push_target(change.session, report_id, change.data_key)
+            await self.store.write_audit(change.session, adviser_id, report, "acknowledge", "", now)
 
+    @refusals
     async def write(
         self,
         adviser_id: str,
@@ -60,34 +59,29 @@ class CaseActions(CaseStore):
         text: str,
         *,
         internal: bool,
-    ) -> CaseRefused | None:
-        """A message to the student, or an internal note (never shown to the student)."""
+    ) -> None:
+        """A message to the student (an open report only), or an internal note (never
+        shown to the student)."""
         text = text.strip()
         if not text:
-            return CaseRefused("empty")
+            raise Refused("empty")
         if len(text) > TEXT_MAX:
-            return CaseRefused("too_long")
-        now = self.clock()
-        async with self.sessions() as session, session.begin():
-            found = await access(session, adviser_id, private, report_id, lock=True)
-            if found is None:
-                return CaseRefused("not_found")
-            report = found.report
-            if not internal and report.status not in OPEN_STATUSES:
-                return CaseRefused("closed")
-            session.add(
+            raise Refused("too_long")
+        async with self.store.change(
+            adviser_id, private, report_id, open_only=not internal
+        ) as change:
+            report, now = change.report, change.now
+            change.session.add(
                 thread.adviser_message(
-                    found.data_key, report_id, adviser_id, text, internal=internal, now=now
+                    change.data_key, report_id, adviser_id, text, internal=internal, now=now
                 )
             )
-            news = None
             if not internal:
-                news = await self._answered(session, report, found.data_key, now)
+                change.news = await _answered(change.session, report, change.data_key, now)
             action = "note" if internal else "message"
-            await self._audit(session, adviser_id, report, action, "", now)
-        self._tell(news)
-        return None
+            await self.store.write_audit(change.session, adviser_id, report, action, "", now)
 
+    @refusals
     async def set_status(
         self,
         adviser_id: str,
@@ -95,46 +89,41 @@ class CaseActions(CaseStore):
         report_id: str,
         status: str,
         outcome: str | None = None,
-    ) -> CaseRefused | None:
+    ) -> None:
         """received → in_progress → waiting → closed (with an outcome code)."""
         if status not in SETTABLE:
-            return CaseRefused("bad_status")
+            raise Refused("bad_status")
         if status == ReportStatus.CLOSED and outcome not in OUTCOMES:
-            return CaseRefused("outcome_needed")
-        now = self.clock()
-        async with self.sessions() as session, session.begin():
-            found = await for_change(session, adviser_id, private, report_id)
-            if isinstance(found, CaseRefused):
-                return found
-            report = found.report
+            raise Refused("outcome_needed")
+        async with self.store.change(adviser_id, private, report_id) as change:
+            session, report, now = change.session, change.report, change.now
             if report.status == status:
-                return CaseRefused("same_status")
+                raise Refused("same_status")
             report.status, report.updated_at = status, now
             session.add(thread.event_message(report_id, f"status_{status}", now, adviser_id))
             await _acknowledge(session, report, now)
-            news = await push_target(session, report_id, found.data_key)
+            change.news = await push_target(session, report_id, change.data_key)
             detail = status
             if status == ReportStatus.CLOSED:
                 report.closed_at, report.outcome = now, outcome
                 detail = f"closed:{outcome}"
                 await forget_push_target(session, report_id)
-            await self._audit(session, adviser_id, report, "status", detail, now)
-        self._tell(news)
-        return None
+            await self.store.write_audit(session, adviser_id, report, "status", detail, now)
 
-    async def _answered(
-        self, session: AsyncSession, report: Report, data_key: bytes, now: datetime
-    ) -> str | None:
-        """A message to the student acknowledges the report, is its first feedback and
-        answers what the student wrote (the reply deadline); returns where to nudge the
-        student, if they asked."""
-        await _acknowledge(session, report, now)
-        await mark_met(session, report.id, REPLY, now)
-        if report.first_feedback_at is None:
-            report.first_feedback_at = now
-            await mark_met(session, report.id, "feedback", now)
-        report.updated_at = now
-        return await push_target(session, report.id, data_key)
+
+async def _answered(
+    session: AsyncSession, report: Report, data_key: bytes, now: datetime
+) -> str | None:
+    """A message to the student acknowledges the report, is its first feedback and
+    answers what the student wrote (the reply deadline); returns where to nudge the
+    student, if they asked."""
+    await _acknowledge(session, report, now)
+    await mark_met(session, report.id, REPLY, now)
+    if report.first_feedback_at is None:
+        report.first_feedback_at = now
+        await mark_met(session, report.id, "feedback", now)
+    report.updated_at = now
+    return await push_target(session, report.id, data_key)
 
 
 async def push_target(session: AsyncSession, report_id: str, data_key: bytes) -> str | None:

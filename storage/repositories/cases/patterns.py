@@ -19,8 +19,7 @@ from storage.crypto.private_keys import X25519PrivateKey
 from storage.crypto.sealed_keys import ADVISER, sealed_copy, sealed_copy_row, verified_recipients
 from storage.db.models import PatternMember, PatternName
 from storage.repositories import audit, patterns
-from storage.repositories.cases.access import CaseStore, access
-from storage.repositories.cases.views import CaseRefused
+from storage.repositories.cases.access import CaseStore, Refused, access, refusals
 from storage.repositories.outbox import notification_rows
 from storage.repositories.reports import Recipient, report_content
 
@@ -44,16 +43,22 @@ class PatternPage:
     names: tuple[str, ...]
 
 
-class PatternCases(CaseStore):
-    async def pattern_marks(self, report_ids: Iterable[str]) -> dict[str, str]:
+class PatternCases:
+    """`cases.patterns`: the marker, sharing a company's name or a report, the
+    coordinators' page."""
+
+    def __init__(self, store: CaseStore) -> None:
+        self.store = store
+
+    async def marks(self, report_ids: Iterable[str]) -> dict[str, str]:
         """report id → pattern id: the marker in an adviser's list (ids they hold)."""
-        async with self.sessions() as session:
+        async with self.store.sessions() as session:
             return await patterns.patterns_of(session, report_ids)
 
-    async def pattern_mark(
+    async def mark(
         self, adviser_id: str, private: X25519PrivateKey, report_id: str
     ) -> PatternMark | None:
-        async with self.sessions() as session:
+        async with self.store.sessions() as session:
             found = await access(session, adviser_id, private, report_id)
             if found is None:
                 return None
@@ -67,42 +72,40 @@ class PatternCases(CaseStore):
         allowed = tuple(filter(None, member.share_allowed.split(",")))
         return PatternMark(member.pattern_id, count, allowed, shared is not None)
 
+    @refusals
     async def share_company_name(
         self,
         adviser_id: str,
         private: X25519PrivateKey,
         report_id: str,
         coordinators: Sequence[tuple[str, bytes]],
-    ) -> CaseRefused | None:
+    ) -> None:
         """The company as the student named it (name, town, KvK number), sealed to each
         coordinator; the adviser decides, the audit log records it."""
-        now = self.clock()
-        async with self.sessions() as session, session.begin():
-            found = await access(session, adviser_id, private, report_id, lock=True)
-            if found is None:
-                return CaseRefused("not_found")
+        async with self.store.change(adviser_id, private, report_id, open_only=False) as change:
+            session = change.session
             member = await session.get(PatternMember, report_id)
             if member is None:
-                return CaseRefused("no_pattern")
+                raise Refused("no_pattern")
             if not coordinators:
-                return CaseRefused("no_recipients")
-            fields = await report_content(session, report_id, found.data_key)
+                raise Refused("no_recipients")
+            fields = await report_content(session, report_id, change.data_key)
             name = company_as_named(fields)
             if not name:
-                return CaseRefused("no_pattern")
+                raise Refused("no_pattern")
             await patterns.share_name(
                 session,
-                self.server,
+                self.store.server,
                 adviser_id=adviser_id,
-                report=found.report,
+                report=change.report,
                 pattern_id=member.pattern_id,
                 name=name,
                 coordinators=coordinators,
-                now=now,
+                now=change.now,
             )
-        return None
 
-    async def share_pattern_report(
+    @refusals
+    async def share_report(
         self,
         adviser_id: str,
         private: X25519PrivateKey,
@@ -110,20 +113,17 @@ class PatternCases(CaseStore):
         target: str,
         recipients: Sequence[Recipient],
         notify: Sequence[tuple[str, str]] = (),
-    ) -> CaseRefused | None:
+    ) -> None:
         """The report itself, to the network's coordinators or SBB's advisers: only what
         the student allowed (`/status`). The data key is sealed to them (re-sealed from
         this adviser's copy), with a hand-over notice and an audit entry."""
-        now = self.clock()
-        async with self.sessions() as session, session.begin():
-            found = await access(session, adviser_id, private, report_id, lock=True)
-            if found is None:
-                return CaseRefused("not_found")
+        async with self.store.change(adviser_id, private, report_id, open_only=False) as change:
+            session, now = change.session, change.now
             member = await session.get(PatternMember, report_id)
             if member is None or target not in member.share_allowed.split(","):
-                return CaseRefused("not_allowed")
+                raise Refused("not_allowed")
             readers = await verified_recipients(
-                session, self.server, [(r.adviser_id, r.public_key) for r in recipients]
+                session, self.store.server, [(r.adviser_id, r.public_key) for r in recipients]
             )
             new = [
                 (a, k)
@@ -131,27 +131,31 @@ class PatternCases(CaseStore):
                 if await sealed_copy(session, report_id, ADVISER, a) is None
             ]
             if not new:
-                return CaseRefused("no_recipients")
+                raise Refused("no_recipients")
             session.add_all(
-                sealed_copy_row(found.data_key, report_id, ADVISER, a, k) for a, k in new
+                sealed_copy_row(change.data_key, report_id, ADVISER, a, k) for a, k in new
             )
             fresh = {a for a, _ in new}
             targets = [(a, c) for a, c in notify if a in fresh]
             session.add_all(notification_rows(report_id, targets, "handed_over", now))
             detail = f"{target}:{','.join(sorted(fresh))}"
-            await self._audit(
-                session, adviser_id, found.report, "pattern_report_shared", detail, now
+            await self.store.write_audit(
+                session, adviser_id, change.report, "pattern_report_shared", detail, now
             )
-        return None
 
-    async def pattern_page(
+    async def page(
         self, coordinator_id: str, private: X25519PrivateKey, *, sbb_only: bool = False
     ) -> list[PatternPage]:
         """The patterns this coordinator may see; viewing is audit-logged."""
-        async with self.sessions() as session, session.begin():
+        store = self.store
+        async with store.sessions() as session, session.begin():
             found = await patterns.pattern_figures(session, coordinator_id, sbb_only=sbb_only)
             await audit.append(
-                session, self.server, at=self.clock(), actor=coordinator_id, action="patterns_view"
+                session,
+                store.server,
+                at=store.clock(),
+                actor=coordinator_id,
+                action="patterns_view",
             )
         return [PatternPage(f, _opened(f, private)) for f in found]
 

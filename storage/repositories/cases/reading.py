@@ -43,10 +43,16 @@ from storage.repositories.reports import PUSH_TARGET_FIELD, REPORT_KEY_FIELD, re
 HIDDEN_FIELDS = (REPORT_KEY_FIELD, PUSH_TARGET_FIELD)
 
 
-class CaseReading(CaseStore):
+class CaseReading:
+    """`cases.reading`: the list, a report, a file, audit entries; the coordinators'
+    overview."""
+
+    def __init__(self, store: CaseStore) -> None:
+        self.store = store
+
     async def list_for(self, adviser_id: str) -> list[CaseSummary]:
         """Every report sealed to this adviser: metadata only, nothing decrypted."""
-        async with self.sessions() as session:
+        async with self.store.sessions() as session:
             reports = (
                 await session.scalars(
                     select(Report)
@@ -66,8 +72,8 @@ class CaseReading(CaseStore):
         self, adviser_id: str, private: X25519PrivateKey, report_id: str, *, action: str = "view"
     ) -> CaseView | None:
         """The whole report, decrypted; logged as `action` (view, pdf) and marked read."""
-        now = self.clock()
-        async with self.sessions() as session, session.begin():
+        now = self.store.clock()
+        async with self.store.sessions() as session, session.begin():
             found = await access(session, adviser_id, private, report_id)
             if found is None:
                 return None
@@ -75,14 +81,14 @@ class CaseReading(CaseStore):
             view = await _view(session, report, key)
             if action == "view":
                 await _mark_read(session, adviser_id, report_id, now)
-            await self._audit(session, adviser_id, report, action, now=now)
+            await self.store.write_audit(session, adviser_id, report, action, now=now)
         return view
 
     async def attachment(
         self, adviser_id: str, private: X25519PrivateKey, report_id: str, attachment_id: str
     ) -> thread.FileContent | None:
-        now = self.clock()
-        async with self.sessions() as session, session.begin():
+        now = self.store.clock()
+        async with self.store.sessions() as session, session.begin():
             found = await access(session, adviser_id, private, report_id)
             row = await session.get(Attachment, attachment_id)
             if found is None or row is None or row.report_id != report_id:
@@ -91,12 +97,14 @@ class CaseReading(CaseStore):
             if report_private is None:
                 return None
             file = thread.open_file(row.sealed, report_private, report_id, attachment_id)
-            await self._audit(session, adviser_id, found.report, "download", attachment_id, now)
+            await self.store.write_audit(
+                session, adviser_id, found.report, "download", attachment_id, now
+            )
         return file
 
     async def meta(self, adviser_id: str, report_id: str) -> ReportMeta | None:
         """Plaintext columns of a report sealed to this adviser (None otherwise)."""
-        async with self.sessions() as session:
+        async with self.store.sessions() as session:
             report = await session.get(Report, report_id)
             if report is None or not await is_sealed_to(session, report_id, adviser_id):
                 return None
@@ -113,20 +121,20 @@ class CaseReading(CaseStore):
         self, adviser_id: str, report_id: str
     ) -> list[audit.AuditRecord] | None:
         """The report's audit entries, for those it is sealed to (and only them)."""
-        now = self.clock()
-        async with self.sessions() as session, session.begin():
+        now = self.store.clock()
+        async with self.store.sessions() as session, session.begin():
             report = await session.get(Report, report_id)
             if report is None or not await is_sealed_to(session, report_id, adviser_id):
                 return None
             entries = list(await audit.for_report(session, report_id))
-            await self._audit(session, adviser_id, report, "audit_view", now=now)
+            await self.store.write_audit(session, adviser_id, report, "audit_view", now=now)
         return entries
 
     # --- coordinators (metadata only) ----------------------------------------------------
 
     async def overview(self, org_ids: Sequence[str] | None) -> list[CaseSummary]:
         """Deadlines of the organizations' reports (all when None); nothing decrypted."""
-        async with self.sessions() as session:
+        async with self.store.sessions() as session:
             query = select(Report).where(Report.erased_at.is_(None))
             if org_ids is not None:
                 query = query.where(Report.org_id.in_(list(org_ids)))
@@ -136,11 +144,11 @@ class CaseReading(CaseStore):
 
     async def orphans(self, org_ids: Sequence[str] | None) -> dict[str | None, int]:
         """Reports no enrolled adviser can open, per organization (all when None)."""
-        async with self.sessions() as session:
+        async with self.store.sessions() as session:
             return await orphan_counts(session, org_ids)
 
     async def failed_notices(self, adviser_ids: Sequence[str]) -> list[FailedNotice]:
-        async with self.sessions() as session:
+        async with self.store.sessions() as session:
             rows = await session.execute(
                 select(Notification, Report.reference)
                 .join(Report, Report.id == Notification.report_id)
@@ -165,18 +173,18 @@ class CaseReading(CaseStore):
         """The audit chain's head compared with the one anchored in keys.dir (issue 10,
         finding 5), for the coordinators' page: a cut or rewritten tail is shown there,
         and the head itself so a coordinator can write it down or mail it."""
-        async with self.sessions() as session:
-            return await audit.check_anchor(session, self.server)
+        async with self.store.sessions() as session:
+            return await audit.check_anchor(session, self.store.server)
 
     async def log(
         self, adviser_id: str, action: str, org_id: str | None = None, detail: str = ""
     ) -> None:
         """An audit entry that names no report (the list, the overview, the figures)."""
-        async with self.sessions() as session, session.begin():
+        async with self.store.sessions() as session, session.begin():
             await audit.append(
                 session,
-                self.server,
-                at=self.clock(),
+                self.store.server,
+                at=self.store.clock(),
                 actor=adviser_id,
                 action=action,
                 org_id=org_id,

@@ -1,63 +1,42 @@
-"""What every part of the engine shares: the parts it is built of, the question the
-student owes an answer to now, and how a follow-up answer returns to an open draft.
+"""What the student has on screen: the question they owe an answer to now, the way on
+that every turn leaves, and how a follow-up answer returns to an open draft.
 
-`Engine` (engine.py) is built on `AfterFiling` (after_filing.py), built on this.
+Every part of the engine draws through one `Screens`, so "what is owed now" has one
+answer wherever a turn ends.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from dialogues.answers import Answers
 from dialogues.flow import Flow
 from dialogues.followup import FollowUp
-from dialogues.intents import IntentMatcher
 from dialogues.questions import Questions
 from dialogues.state import FEEDBACK_MENUS, State
 from dialogues.summary import Summary
-from dialogues.texts import Texts
 from dialogues.typed import Typed
 from dialogues.types import Outcome, Reply
+from vocabulary import format_receipt
 
 IDLE_STEPS = (None, "done")
-INTENT_COMMANDS = {
-    "check_status": "status",
-    "start_report": "report",
-    "help": "help",
-    "privacy": "privacy",
-    "stop": "stop",
-    "greet": "start",
-    "change_language": "language",
-    "withdraw": "withdraw",
-}
 
 
-class EngineBase:
-    """The parts `Engine.__init__` puts together, named here so each module of the
-    engine can use them."""
+class Screens:
+    def __init__(
+        self,
+        flow: Flow,
+        questions: Questions,
+        summary: Summary,
+        followup: FollowUp,
+        typed: Typed,
+    ) -> None:
+        self.flow = flow
+        self.q = questions
+        self.summary = summary
+        self.followup = followup
+        self.typed = typed
 
-    flow: Flow
-    q: Questions
-    summary: Summary
-    answers: Answers
-    followup: FollowUp
-    intents: IntentMatcher
-    typed: Typed
-    _texts: dict[str, Texts]
-
-    def _command(self, state: State, name: str, arg: str = "") -> Outcome:
-        """A command, typed or meant by an intent: `Engine`'s."""
-        raise NotImplementedError
-
-    def feedback_prompt(self, state: State) -> Reply:
-        """The feedback question on screen: `AsksFeedback`'s."""
-        raise NotImplementedError
-
-    def receipt_screen(self, state: State) -> Reply:
-        """The receipt code, to be saved before sending: `Engine`'s."""
-        raise NotImplementedError
-
-    def reprompt(self, state: State) -> tuple[Reply, ...]:
+    def owed(self, state: State) -> tuple[Reply, ...]:
         """The question the student owes an answer to now; nothing when idle."""
         if state.expecting == "reply":
             return (self.followup.reply_prompt(state),)
@@ -75,11 +54,11 @@ class EngineBase:
         if state.menu == "confirm" and state.guess:
             return (self.typed.confirm(state),)
         if state.menu in FEEDBACK_MENUS:
-            return (self.feedback_prompt(state),)
+            return (self.followup.evaluation_prompt(state),)
         if state.menu == "status":  # only the report, until the student asks for more
             return (self.followup.actions(state),)
         if state.menu == "receipt" and state.receipt:
-            return (self.receipt_screen(state),)
+            return (self.receipt(state),)
         if state.step == "summary":
             return (self.summary.render(state),)
         if state.step == "edit":
@@ -88,41 +67,50 @@ class EngineBase:
             return (self.q.ask(state),)
         return ()
 
-    def _prompt(self, state: State) -> tuple[Reply, ...]:
+    def prompt(self, state: State) -> tuple[Reply, ...]:
         """What to show after a reply that needs something to tap: the question, or when
         idle the two things one can start."""
-        return self.reprompt(state) or (self.q.idle_help(state),)
+        return self.owed(state) or (self.q.idle_help(state),)
 
-    def _say(self, state: State, key: str, **values: object) -> Reply:
+    def say(self, state: State, key: str, **values: object) -> Reply:
         return self.q.say(state, key, **values)
 
-    def _then_draft(self, before: State | None, state: State, reply: Reply) -> Outcome:
+    def receipt(self, state: State) -> Reply:
+        """The receipt code, to be saved before the report is sent."""
+        text = self.q.t(state).get("receipt", code=format_receipt(state.receipt))
+        rows = (
+            (self.q.button(state, "btn_receipt_saved", "receipt.saved"),),
+            (self.q.button(state, "btn_receipt_back", "receipt.back"),),
+        )
+        return Reply("receipt", text, rows, protect=True)
+
+    def then_draft(self, before: State | None, state: State, reply: Reply) -> Outcome:
         """A follow-up answer, then (with a draft open) where the student was in it. A
         draft with nothing in it yet (the welcome a returning student saw) is dropped:
         they came to check their report, not to be asked the first question again."""
-        state = self._without_empty_draft(state).tidy()
+        state = self.without_empty_draft(state).tidy()
         if not in_draft(state):
-            return forget_empty(before, self._way_on(Outcome(state, (reply,))))
-        return Outcome(state, (reply, self._say(state, "still_open"), *self.reprompt(state)))
+            return forget_empty(before, self.way_on(Outcome(state, (reply,))))
+        return Outcome(state, (reply, self.say(state, "still_open"), *self.owed(state)))
 
-    def _without_empty_draft(self, state: State) -> State:
+    def without_empty_draft(self, state: State) -> State:
         """The welcome's first question with nothing answered is no draft to keep."""
         untouched = not (state.answers or state.story or state.selected or state.rewrite)
         if untouched and state.step == self.flow.steps[0].id and not state.receipt:
             return replace(state, step=None, editing=False)
         return state
 
-    def _way_on(self, outcome: Outcome, lang: str = "nl") -> Outcome:
-        """No dead ends (issue 11): a turn that leaves nothing to tap gets the question
-        owed again, or when idle its last message gets the buttons of the two things one
-        can start ("make a report", "check my report"). A turn waiting for typed
-        words (a story, a code, a reply) needs none: typing is the way on."""
+    def way_on(self, outcome: Outcome, lang: str = "nl") -> Outcome:
+        """No dead ends: a turn that leaves nothing to tap gets the question owed again,
+        or when idle its last message gets the buttons of the two things one can start
+        ("make a report", "check my report"). A turn waiting for typed words (a story,
+        a code, a reply) needs none: typing is the way on."""
         if outcome.action is not None or any(r.buttons for r in outcome.replies):
             return outcome
         state = outcome.state if outcome.state is not None else State.new(lang)
         if self._waits_for_typing(state):
             return outcome
-        owed = self.reprompt(state)
+        owed = self.owed(state)
         if owed:
             return replace(outcome, replies=(*outcome.replies, *owed))
         if not outcome.replies:
