@@ -27,7 +27,7 @@ import yaml
 
 from bot.app.container import Container, build_container
 from bot.app.settings import load_settings
-from bot.intake.student_actions import FollowUpActions
+from bot.app.wiring import follow_up
 from storage.crypto import kdf, kdf_thread, receipt_keys, second_factor
 from storage.crypto.kdf_thread import in_kdf_thread
 from storage.repositories.accounts.credentials import LoggedIn, make_credentials
@@ -106,7 +106,7 @@ async def measure(rounds: int = 5, storm: int = 20) -> StormResult:
             adviser = next(a for o in c.directory.organizations for a in o.advisers)
             new = await in_kdf_thread(make_credentials, PASSPHRASE, c.keys.kdf)
             await c.accounts.enrol_directly(adviser.id, adviser.org_id, new)
-            actions = FollowUpActions(c)
+            actions = follow_up(c)
             step = [0]
 
             async def file() -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
+from bot.app import wiring
 from bot.app.container import build_container
 from bot.app.settings import Settings
 from bot.intake.filing import file_draft
@@ -73,7 +74,7 @@ async def test_keys_then_adviser_then_the_adviser_reads_the_report(
 
     container = await build_container(settings)
     try:
-        filed = await file_draft(container, draft())
+        filed = await file_draft(wiring.filing(container), draft())
         assert await unlock(container.advisers, "hhs-vp", "verkeerde wachtzin") is None
         key = await unlock(container.advisers, "hhs-vp", PASSPHRASE)
         assert key is not None

@@ -227,7 +227,8 @@ async def test_the_header_fits_at_1366_pixels(browser: Browser, tmp_path: Path) 
         report_id = await file_for(
             container.keys, container.reports, "hhs", [hhs], world.clock(), visibility="network"
         )
-        web = WebServer(world.app, container.settings.web)  # type: ignore[arg-type]
+        at = container.settings.web
+        web = WebServer(world.app, at.host, at.port)  # type: ignore[arg-type]
         await web.start()
         try:
             context = await browser.new_context(viewport={"width": 1366, "height": 768})

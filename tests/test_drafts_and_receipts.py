@@ -14,11 +14,12 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from bot.app import wiring
 from bot.app.container import Container, build_container
 from bot.app.settings import Settings
 from bot.intake.filing import file_draft
 from bot.intake.reply_token import TTL, make_token, read_token
-from bot.intake.turns import TurnResult, Turns
+from bot.intake.turns import TurnResult
 from bot.intake.visits import GRACE, Visits
 from dialogues import Command, Draft, Input, Press, Text
 from storage.crypto import aead, ephemeral, sealed_drafts, server_key
@@ -88,7 +89,7 @@ async def test_after_filing_no_row_no_version_and_no_receipt_opens(
     settings = make_settings()
     container = await build_container(settings)
     try:
-        turns = Turns(container)
+        turns = wiring.turns(container)
         chat = turns.chat_key("telegram", "4242")
         versions: list[bytes] = []
         pressed: set[str] = set()
@@ -163,7 +164,7 @@ async def test_a_version_written_while_the_draft_lived_did_open(
     id) opens the draft — the documented limit for unfinished drafts."""
     container = await build_container(make_settings())
     try:
-        turns = Turns(container)
+        turns = wiring.turns(container)
         chat = turns.chat_key("telegram", "4242")
         await turns.run(chat, Command("start"))
         blob = await _blob(container, chat)
@@ -218,10 +219,10 @@ async def test_the_visit_keeps_the_report_open_until_idle_or_a_restart(
         now = [datetime.now(UTC)]
         container.reports.clock = lambda: now[0]
         container.visits.clock = lambda: now[0]
-        turns = Turns(container)
+        turns = wiring.turns(container)
         chat = turns.chat_key("telegram", "5151")
         code = container.reports.draw_receipt()
-        await file_draft(container, DRAFT, receipt=code)
+        await file_draft(wiring.filing(container), DRAFT, receipt=code)
         assert _keys(await turns.run(chat, Command("status", code))) == ["status_received"]
         for _ in range(3):  # 60 minutes after the code, never 30 idle
             now[0] += TTL - timedelta(minutes=10)
@@ -231,6 +232,7 @@ async def test_the_visit_keeps_the_report_open_until_idle_or_a_restart(
         assert _keys(await turns.run(chat, Text(code))) == ["status_received"]
         container.ephemeral = ephemeral.EphemeralKey()  # the service restarted: a new key,
         container.visits = Visits(container.visits.clock)  # and nothing in memory
+        turns = wiring.turns(container)  # built again, as the restarted service does
         assert _keys(await turns.run(chat, Command("status"))) == ["ask_code"]
     finally:
         await container.close()

@@ -19,9 +19,9 @@ import pytest
 from aiogram import Bot, Dispatcher
 from hypothesis import HealthCheck, given, settings
 
+from bot.app.channel_wiring import telegram_bot, telegram_dispatcher
 from bot.app.container import Container, build_container
 from bot.app.settings import Settings
-from bot.channels.telegram.app import make_bot, make_dispatcher
 from bot.channels.telegram.respond import CHANNEL
 from standins import BotAPIStandIn
 from standins import updates as build
@@ -51,8 +51,8 @@ class Rig:
         self.loop.run_until_complete(self.api.start())
         self.settings = settings_for(self.api.base_url)
         self.container: Container = self.run(build_container(self.settings))
-        self.bot: Bot = make_bot(self.settings.telegram)
-        self.dp: Dispatcher = make_dispatcher(self.container)
+        self.bot: Bot = telegram_bot(self.settings.telegram)
+        self.dp: Dispatcher = telegram_dispatcher(self.container)
         self.next_update = 1
 
     def run(self, coro: Any) -> Any:

@@ -20,12 +20,12 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import LargeBinary, inspect, select
 
+from bot.app import wiring
 from bot.app.container import build_container
 from bot.app.settings import Settings
 from bot.intake.filing import file_draft
 from bot.intake.nudging import GiveUp, NudgeQueue, deliver_nudges
 from bot.intake.reply_token import open_token
-from bot.intake.turns import Turns
 from dialogues import Command, Draft, Text
 from escalation.casework.deadlines import due_dates
 from storage.crypto import aead, ephemeral, hpke_seal, padding, sealed_content, server_key, thread
@@ -268,7 +268,7 @@ async def test_deadlines_count_from_the_stored_hour(
     container.reports.clock = lambda: AT
     policy = container.deadline_policy
     try:
-        filed = await file_draft(container, _draft())
+        filed = await file_draft(wiring.filing(container), _draft())
         async with container.sessions() as session:
             report = await session.get(Report, filed.report_id)
             due = (await session.scalars(select(Deadline.due_at))).all()
@@ -364,10 +364,10 @@ async def test_a_report_open_for_the_visit_leaves_no_link_on_the_disk(
     settings = make_settings()
     container = await build_container(settings)
     try:
-        turns = Turns(container)
+        turns = wiring.turns(container)
         chat = turns.chat_key("telegram", CHAT_ID)
         code = container.reports.draw_receipt()
-        filed = await file_draft(container, _draft(), receipt=code)
+        filed = await file_draft(wiring.filing(container), _draft(), receipt=code)
         await turns.run(chat, Command("start"))
         await turns.run(chat, Text("Nee"))  # a draft with an answer: it has a row
         shown = await turns.run(chat, Command("status", code))

@@ -13,11 +13,11 @@ from typing import Any
 import httpx
 import pytest
 
+from bot.app import wiring
 from bot.app.container import Container, build_container
 from bot.app.settings import ConfigError, load_settings
 from bot.channels.http.clients import ClientAddress
 from bot.intake.guessing import Claim, GuessLimits, Refused
-from bot.intake.student_actions import FollowUpActions
 from dialogues import StatusLocked, StatusNotFound
 from escalation.casework.directory import Adviser
 from escalation.console.sessions import SessionStore
@@ -75,7 +75,7 @@ async def test_new_web_sessions_from_one_address_do_not_reset_the_guessing_bound
     alone let one address guess forever. Per address, after 3 wrong codes (here) the
     next new session is refused kindly, with no Argon2id work."""
     derived = _count_derivations(monkeypatch)
-    actions = FollowUpActions(container)
+    actions = wiring.follow_up(container)
     for session in range(3):
         found = await actions.status(f"web-session-{session}", WRONG, "203.0.113.9")
         assert isinstance(found, StatusNotFound)
@@ -164,7 +164,7 @@ async def test_a_full_queue_says_busy_instead_of_waiting(
         raise KdfBusy
 
     monkeypatch.setattr(container.student, "view", busy)
-    found = await FollowUpActions(container).status("chat", WRONG, "203.0.113.9")
+    found = await wiring.follow_up(container).status("chat", WRONG, "203.0.113.9")
     assert found == StatusLocked(minutes=1, why="busy")
     assert await container.attempts.locked_for("chat") is None
     text = container.dialogue.texts("en").get("status_busy", minutes=1)
@@ -183,7 +183,7 @@ async def test_status_checks_run_at_low_priority(
         return real(priority, *args)
 
     monkeypatch.setattr(kdf_thread._QUEUE, "submit", spy)
-    await FollowUpActions(container).status("chat", WRONG, "")
+    await wiring.follow_up(container).status("chat", WRONG, "")
     await kdf_thread.in_kdf_thread(len, "filing")
     assert seen == [Priority.LOW, Priority.HIGH]
 

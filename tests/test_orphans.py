@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from bot.app import wiring
 from bot.app.container import Container, build_container
 from bot.app.recover import ALREADY, OTHER_ORG, RESEALED, recover
 from bot.app.runtime import serve
@@ -148,10 +149,12 @@ async def test_recover_reseals_orphans_to_an_enrolled_adviser_of_an_allowed_org(
 
     # Again: nothing to do. To an organization the student did not allow: refused.
     key = private_key_from_text(recovery_text)
-    again = await recover(container, key, "mondriaan-vp", [reference])
+    again = await recover(wiring.recovery(container), key, "mondriaan-vp", [reference])
     assert [o.result for o in again] == [ALREADY]
     (school_only,) = await orphans(container, "hhs", 1)
-    refused = await recover(container, key, "mondriaan-vp", [school_only])
+    refused = await recover(wiring.recovery(container), key, "mondriaan-vp", [school_only])
     assert [o.result for o in refused] == [OTHER_ORG]
-    forced = await recover(container, key, "mondriaan-vp", [school_only], force_org=True)
+    forced = await recover(
+        wiring.recovery(container), key, "mondriaan-vp", [school_only], force_org=True
+    )
     assert [o.result for o in forced] == [RESEALED]

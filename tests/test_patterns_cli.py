@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from bot.app import wiring
 from bot.app.container import build_container
 from bot.app.settings import Settings
 from bot.intake.filing import file_draft
@@ -40,7 +41,7 @@ async def test_rotate_then_retire_the_old_key(
     config = tmp_path / "config.yaml"
     container = await build_container(settings)
     try:
-        await file_draft(container, draft("Bol.com"))
+        await file_draft(wiring.filing(container), draft("Bol.com"))
     finally:
         await container.close()
     matching = settings.keys.dir / "matching"
@@ -52,7 +53,7 @@ async def test_rotate_then_retire_the_old_key(
     container = await build_container(settings)
     try:
         assert container.matching is not None and container.matching.ids == ("k1", "k2")
-        await file_draft(container, draft("bol com"))  # hashed under both kept keys
+        await file_draft(wiring.filing(container), draft("bol com"))  # hashed under both kept keys
     finally:
         await container.close()
     assert await tags(settings) == ["k1", "k1", "k2"]

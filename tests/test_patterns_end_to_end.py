@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from bot.app import wiring
 from bot.app.container import Container, build_container
 from bot.app.settings import load_settings
 from bot.intake.filing import file_draft
@@ -89,15 +90,17 @@ async def test_three_students_two_schools_one_pattern_of_the_two_who_consented(
     coordinator, sbb = await world.enrol("denhaag-coordinator"), await world.enrol("sbb-adviseur")
     # 1: HHS (hbo), the network's button for Albert Heijn, yes to matching
     button = await file_draft(
-        container,
+        wiring.filing(container),
         draft("hhs", NAMES[0], workplace_org="albert-heijn", pattern_consent=True),
     )
     # 2: ROC Mondriaan (mbo), typed, no to matching
-    declined = await file_draft(container, draft("mondriaan", NAMES[1], pattern_consent=False))
+    declined = await file_draft(
+        wiring.filing(container), draft("mondriaan", NAMES[1], pattern_consent=False)
+    )
     assert await count(container, Pattern) == 0
     # 3: ROC Mondriaan, another name but the KvK number; SBB may see it
     numbered = await file_draft(
-        container,
+        wiring.filing(container),
         draft(
             "mondriaan", NAMES[2], workplace_town="Zaandam", workplace_kvk=KVK,
             pattern_consent=True, visibility="school_and_workplace", recognised="yes",

@@ -11,10 +11,10 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 
+from bot.app import wiring
 from bot.app.container import Container, build_container
 from bot.app.settings import Settings
 from bot.intake.receipt_gate import ReceiptGate, carries_receipt, input_text
-from bot.intake.turns import Turns
 from dialogues import Attachment, Command, Press, Text
 from storage.crypto.kdf_thread import KdfBusy, in_kdf_thread, low_priority
 from vocabulary import RECEIPT_DIGITS
@@ -200,7 +200,7 @@ async def container(make_settings: Callable[..., Settings]) -> AsyncIterator[Con
 async def test_turns_run_gates_a_code_and_not_a_question(container: Container) -> None:
     """The web chat's and WhatsApp's way in: a code waits while the gate is taken, a
     plain question is answered meanwhile, and the code is answered once it is free."""
-    turns = Turns(container)
+    turns = wiring.turns(container)
     gate = container.receipt_gate
     release = asyncio.Event()
     holder = asyncio.create_task(_gated(gate, release, []))
@@ -223,7 +223,7 @@ async def test_a_code_check_leaves_the_gate_before_its_derivation(
 ) -> None:
     """The derivation (student.view) starts with the slot given back: the next code
     check's loop work does not wait for this one's Argon2id."""
-    turns = Turns(container)
+    turns = wiring.turns(container)
     gate = container.receipt_gate
     inside_at_derivation: list[int] = []
     real_view = container.student.view
@@ -241,7 +241,7 @@ async def test_a_code_check_leaves_the_gate_before_its_derivation(
 
 async def test_turns_run_inside_a_task_already_let_through(container: Container) -> None:
     """What Telegram does: its middleware holds the only slot when Turns.run enters."""
-    turns = Turns(container)
+    turns = wiring.turns(container)
     gate = container.receipt_gate
     async with asyncio.timeout(30), gate.admit_if(f"/status {CODE}"):  # a guard, see above
         result = await turns.run(turns.chat_key("telegram", "1"), Command("status", CODE))

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from bot.app import wiring
 from bot.app.container import build_container
 from bot.app.settings import Settings
 from bot.channels.terminal import chat, parse, plain
-from bot.intake.turns import Turns
 from dialogues import Button, Command, Press, Text
 from tests.storage_helpers import filed_channels
 
@@ -51,7 +51,7 @@ async def test_a_whole_report_in_the_terminal(make_settings: Callable[..., Setti
         return "" if line is None else line + "\n"  # "" is end of input
 
     try:
-        await chat(Turns(container), read=read, write=screen.append)
+        await chat(wiring.turns(container), read=read, write=screen.append)
     finally:
         await container.close()
     shown = "\n".join(screen)

@@ -18,16 +18,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.app.container import Container
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
 from escalation.casework.directory import Adviser, Directory
 from escalation.console.handover import allowed_organizations
 from storage.crypto.aead import CryptoError
 from storage.crypto.private_keys import X25519PrivateKey
 from storage.crypto.sealed_keys import KeyNotAuthentic, orphan_ids
+from storage.crypto.server_key import ServerKey
+from storage.repositories.advisers import AdviserKeys
 from storage.repositories.reports import (
     Placement,
     Recipient,
     ReportNotFound,
+    ReportStore,
     placement,
     reseal_with_recovery,
 )
@@ -48,6 +52,19 @@ class Outcome:
         return self.result in (RESEALED, ALREADY)
 
 
+@dataclass(frozen=True)
+class Recovery:
+    """What re-sealing uses: who may receive (the directory, the advisers' keys), the
+    database, the server key the audit entry is chained with, and the reports' clock."""
+
+    directory: Directory
+    advisers: AdviserKeys
+    sessions: async_sessionmaker[AsyncSession]
+    server: ServerKey
+    reports: ReportStore  # its clock: when the hand-over happened
+    channels: frozenset[str]  # where notices can go: telegram, email
+
+
 class RecoverRefused(Exception):
     """Nothing done: the adviser is unknown or has no key yet."""
 
@@ -65,7 +82,7 @@ def may_go_to(directory: Directory, where: Placement, adviser: Adviser) -> bool:
 
 
 async def recover(
-    container: Container,
+    parts: Recovery,
     recovery_private: X25519PrivateKey,
     adviser_id: str,
     reports: Sequence[str] | None,
@@ -73,30 +90,28 @@ async def recover(
     force_org: bool = False,
 ) -> list[Outcome]:
     """Re-seals `reports` (ids or references; None: every orphan) to the adviser."""
-    adviser = container.directory.adviser(adviser_id)
+    adviser = parts.directory.adviser(adviser_id)
     if adviser is None:
         raise RecoverRefused(f"no adviser {adviser_id} in the config")
-    keys = await container.advisers.public_keys([adviser_id])
+    keys = await parts.advisers.public_keys([adviser_id])
     if adviser_id not in keys:
         raise RecoverRefused(
             f"adviser {adviser_id} has no key yet: `stagemeld adviser add --adviser "
             f"{adviser_id}` first (their key must exist to seal to it)"
         )
     to = Recipient(adviser_id, keys[adviser_id])
-    notify = tuple((adviser_id, c) for c in adviser.channels if c in container.channels)
+    notify = tuple((adviser_id, c) for c in adviser.channels if c in parts.channels)
     if reports is None:
-        async with container.sessions() as session:
+        async with parts.sessions() as session:
             reports = await orphan_ids(session)
     outcomes = []
     for asked in reports:
-        outcomes.append(
-            await _one(container, recovery_private, asked, adviser, to, notify, force_org)
-        )
+        outcomes.append(await _one(parts, recovery_private, asked, adviser, to, notify, force_org))
     return outcomes
 
 
 async def _one(
-    container: Container,
+    parts: Recovery,
     recovery_private: X25519PrivateKey,
     asked: str,
     adviser: Adviser,
@@ -104,16 +119,16 @@ async def _one(
     notify: tuple[tuple[str, str], ...],
     force_org: bool,
 ) -> Outcome:
-    async with container.sessions() as session, session.begin():
+    async with parts.sessions() as session, session.begin():
         where = await placement(session, asked.strip())
         if where is None:
             return Outcome(asked, "", NOT_FOUND)
-        if not force_org and not may_go_to(container.directory, where, adviser):
+        if not force_org and not may_go_to(parts.directory, where, adviser):
             return Outcome(asked, where.reference, OTHER_ORG)
         try:
             done = await reseal_with_recovery(
-                session, container.keys.server, where.report_id, recovery_private, to,
-                notify=notify, at=container.reports.clock(),
+                session, parts.server, where.report_id, recovery_private, to,
+                notify=notify, at=parts.reports.clock(),
             )  # fmt: skip
         except ReportNotFound:
             return Outcome(asked, where.reference, NOT_FOUND)

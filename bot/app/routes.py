@@ -9,9 +9,9 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import BaseRoute, Mount, Route
 
+from bot.app.channel_wiring import web_chat_routes
 from bot.app.container import Container
 from bot.channels.http.clients import ClientAddress
-from bot.channels.webchat import chat_routes
 from escalation.console import Console, ConsoleConfig, console_app
 from escalation.console.config import QuoteSource
 from escalation.console.public_figures import public_routes
@@ -88,5 +88,5 @@ def web_routes(container: Container) -> list[BaseRoute]:
         Route("/healthz", healthz),
         Mount("/console", app=console_app(console_for(container))),
         *public,
-        *chat_routes(container),
+        *web_chat_routes(container),
     ]

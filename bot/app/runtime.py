@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramNotFound
 
+from bot.app.channel_wiring import serve_telegram, telegram_bot, whatsapp_service
 from bot.app.container import (
     Container,
     build_container,
@@ -28,12 +29,11 @@ from bot.app.container import (
 )
 from bot.app.routes import web_routes
 from bot.app.settings import Settings, TelegramMode
+from bot.app.wiring import turns
 from bot.channels.http.server import WebServer, make_app
-from bot.channels.telegram.app import make_bot, run_telegram
 from bot.channels.terminal import chat
 from bot.channels.whatsapp.app import WhatsAppService
 from bot.intake.nudging import ChannelSend, GiveUp, deliver_nudges
-from bot.intake.turns import Turns
 from escalation.casework.deadlines import escalate_due
 from escalation.casework.directory import Adviser, Organization
 from escalation.casework.email import EmailSender
@@ -80,7 +80,7 @@ async def serve(
     # keys.dir may be running: a file written in the last minute may be one whose row is
     # on its way (the next housekeeping takes it if not).
     await container.conversations.sweep(min_age=SWEEP_MIN_AGE)
-    bot = make_bot(settings.telegram, stop.is_set) if settings.telegram.active else None
+    bot = telegram_bot(settings.telegram, stop.is_set) if settings.telegram.active else None
     web = await _start_web(container, shared_port=replica is not None)
     whatsapp = await _start_whatsapp(container)
     alone = bot is None and whatsapp is None
@@ -103,7 +103,7 @@ async def serve(
         ),
     ]
     if bot is not None and _receives_updates(settings, replica):
-        telegram = run_telegram(container, bot, stop, shared_port=replica is not None)
+        telegram = serve_telegram(container, bot, stop, shared_port=replica is not None)
         tasks.append(asyncio.create_task(telegram, name="telegram"))
     elif interactive and whatsapp is None:
         tasks.append(asyncio.create_task(_terminal(container, stop), name="terminal"))
@@ -144,7 +144,8 @@ async def _start_web(container: Container, *, shared_port: bool = False) -> WebS
         return None
     https = container.settings.web.base_url.startswith("https://")
     app = make_app(web_routes(container), hsts=https, container=container)
-    web = WebServer(app, container.settings.web, reuse_port=shared_port)
+    w = container.settings.web
+    web = WebServer(app, w.host, w.port, reuse_port=shared_port)
     await web.start()
     return web
 
@@ -152,7 +153,7 @@ async def _start_web(container: Container, *, shared_port: bool = False) -> WebS
 async def _start_whatsapp(container: Container) -> WhatsAppService | None:
     if not container.settings.whatsapp.active:
         return None
-    service = WhatsAppService(container)
+    service = whatsapp_service(container)
     await service.start()
     return service
 
@@ -295,7 +296,7 @@ def _housekeeping(container: Container) -> Callable[[], Awaitable[None]]:
 
 
 async def _terminal(container: Container, stop: asyncio.Event) -> None:
-    await chat(Turns(container))
+    await chat(turns(container))
     stop.set()
 
 

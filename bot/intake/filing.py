@@ -7,18 +7,42 @@ once, in memory, only to keep a named adviser from receiving the report.
 
 from __future__ import annotations
 
-from bot.app.container import Container
+from dataclasses import dataclass
+
 from dialogues import Draft
-from escalation.casework.deadlines import due_dates
-from escalation.casework.routing import Facts, Route, route
+from escalation.casework.deadlines import DeadlinePolicy, due_dates
+from escalation.casework.directory import Directory
+from escalation.casework.routing import Facts, Route, Rules, route
+from storage.crypto.matching_keys import MatchingKeys
 from storage.db.clock import student_time
+from storage.repositories.advisers import AdviserKeys
 from storage.repositories.patterns import Tag
-from storage.repositories.reports import AlsoInTransaction, Filed, NewReport, Recipient
+from storage.repositories.reports import (
+    AlsoInTransaction,
+    Filed,
+    NewReport,
+    Recipient,
+    ReportStore,
+)
 from vocabulary import normalize_company, normalize_kvk
 
 
+@dataclass(frozen=True)
+class Filing:
+    """What filing a draft uses: who receives it (directory, rules, their keys), when
+    it is due, how advisers hear of it, and where it is stored."""
+
+    directory: Directory
+    rules: Rules
+    advisers: AdviserKeys
+    reports: ReportStore
+    deadline_policy: DeadlinePolicy
+    channels: frozenset[str]  # where notices can go: telegram, email
+    matching: MatchingKeys | None = None  # None: company patterns are off
+
+
 async def file_draft(
-    container: Container,
+    filing: Filing,
     draft: Draft,
     *,
     push_target: str = "",
@@ -29,12 +53,12 @@ async def file_draft(
     """`push_target` (a chat address) is stored only encrypted, inside the report;
     `receipt` is the code the student saved; `also` runs in the filing's transaction
     (the conversation's deletion)."""
-    chosen = route(container.directory, container.rules, facts_of(draft))
-    keys = await container.advisers.public_keys([a.id for a in chosen.advisers])
+    chosen = route(filing.directory, filing.rules, facts_of(draft))
+    keys = await filing.advisers.public_keys([a.id for a in chosen.advisers])
     # As the report stores it (to the hour, cut down): a deadline is then due at most an
     # hour early, never late, and its due time gives away no finer filing time.
-    filed_at = student_time(container.reports.clock())
-    school = container.directory.organization(draft.school)
+    filed_at = student_time(filing.reports.clock())
+    school = filing.directory.organization(draft.school)
     new = NewReport(
         org_id=chosen.organization.id,
         phase=draft.phase,
@@ -45,30 +69,30 @@ async def file_draft(
         urgent=chosen.urgent,
         content=content_of(draft, push_target),
         recipients=tuple(Recipient(a, k) for a, k in keys.items()),
-        notify=notifications_for(chosen, container.channels),
+        notify=notifications_for(chosen, filing.channels),
         level=school.level if school is not None and school.kind == "school" else None,
         workplace_org_id=_received(chosen, draft.workplace_org),
-        deadlines=due_dates(filed_at, urgent=chosen.urgent, policy=container.deadline_policy),
+        deadlines=due_dates(filed_at, urgent=chosen.urgent, policy=filing.deadline_policy),
         sector=draft.sector or None,
-        matching=matching_tags(container, draft),
+        matching=matching_tags(filing, draft),
         channel=channel,
     )
-    return await container.reports.file(new, receipt=receipt, also=also)
+    return await filing.reports.file(new, receipt=receipt, also=also)
 
 
-def matching_tags(container: Container, draft: Draft) -> tuple[Tag, ...]:
+def matching_tags(filing: Filing, draft: Draft) -> tuple[Tag, ...]:
     """Keyed hashes of the company the student named, only when they said yes to
     matching: the normalised name, and the KvK number they typed or their pick's."""
-    if container.matching is None or not draft.pattern_consent:
+    if filing.matching is None or not draft.pattern_consent:
         return ()
-    picked = container.directory.organization(draft.workplace_org) if draft.workplace_org else None
+    picked = filing.directory.organization(draft.workplace_org) if draft.workplace_org else None
     kvk = draft.workplace_kvk or (picked.kvk if picked is not None else None) or ""
     values = [("name", normalize_company(draft.workplace)), ("kvk", normalize_kvk(kvk) or "")]
     return tuple(
         (key_id, kind, tag)
         for kind, value in values
         if value
-        for key_id, tag in container.matching.tags(kind, value)
+        for key_id, tag in filing.matching.tags(kind, value)
     )
 
 

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import timedelta
 
-from bot.app.container import Container
-from bot.intake.guessing import Claim
+from bot.intake.guessing import Claim, GuessLimits
 from bot.intake.media_strip import KINDS, Clean, strip
+from bot.intake.receipt_gate import ReceiptGate
 from bot.intake.reply_token import FEEDBACK, TTL, make_token, open_token, read_token, refresh
 from dialogues import (
     MAX_ATTACHMENT,
@@ -31,9 +32,14 @@ from dialogues import (
     WithdrawResult,
 )
 from escalation.casework.deadlines import DUTCH_TIME
+from escalation.casework.directory import Directory
+from storage.crypto.ephemeral import EphemeralKey
 from storage.crypto.kdf_thread import KdfBusy, low_priority
-from storage.repositories.reports import Recipient
-from storage.repositories.student import StudentView
+from storage.repositories.advisers import AdviserKeys
+from storage.repositories.attempts import StatusAttempts
+from storage.repositories.feedback import FeedbackStore
+from storage.repositories.reports import Recipient, ReportStore
+from storage.repositories.student import StudentSide, StudentView
 from vocabulary import OPEN_STATUSES
 
 log = logging.getLogger(__name__)
@@ -41,12 +47,30 @@ log = logging.getLogger(__name__)
 FetchFile = Callable[[str], Awaitable[bytes]]
 
 
+@dataclass(frozen=True)
+class FollowUpParts:
+    """What the follow-up actions use: the student's side of storage, the bounds on
+    guessing a code, the key that seals a visit's token, and who hears of an answer."""
+
+    student: StudentSide
+    attempts: StatusAttempts  # the per-chat lock-out
+    guessing: GuessLimits  # per client address and overall, in memory
+    receipt_gate: ReceiptGate
+    feedback: FeedbackStore
+    advisers: AdviserKeys
+    directory: Directory
+    channels: frozenset[str]  # where notices can go: telegram, email
+    ephemeral: EphemeralKey  # seals the reply token; drawn at start, never written
+    reports: ReportStore  # its clock: the time a token is made and read against
+    lock_minutes: int  # how long a chat stays locked after its last wrong code
+
+
 class FollowUpActions:
     """The student's follow-up actions carried out against storage (the engine decides
     them, in `dialogues/followup.py`; this class does them)."""
 
-    def __init__(self, container: Container) -> None:
-        self.container = container
+    def __init__(self, parts: FollowUpParts) -> None:
+        self.parts = parts
 
     async def status(self, chat_key: str, code: str, client: str = "") -> StatusResult:
         """`client`: the web chat's client address ("" for Telegram: its chat is its
@@ -59,19 +83,19 @@ class FollowUpActions:
     async def status_opened(self, token: str) -> StatusResult:
         """The report this visit already opened (issue 11): no code, no lock-out count;
         an expired token (idle too long, or a restart) asks for the code again."""
-        opened = open_token(self.container.ephemeral, token, self.container.reports.clock())
+        opened = open_token(self.parts.ephemeral, token, self.parts.reports.clock())
         if opened is None or not opened.data_key:
             return StatusExpired()
-        view = await self.container.student.view_opened(opened.report_id, opened.data_key)
+        view = await self.parts.student.view_opened(opened.report_id, opened.data_key)
         return StatusExpired() if view is None else self._found(view)
 
     def keep_open(self, token: str) -> str:
         """Another turn in this visit: the report stays open `TTL` from now ("" once
         the token ran out or the service restarted since it was made)."""
-        return refresh(self.container.ephemeral, token, self.container.reports.clock())
+        return refresh(self.parts.ephemeral, token, self.parts.reports.clock())
 
     def _found(self, view: StudentView) -> StatusFound:
-        now = self.container.reports.clock()
+        now = self.parts.reports.clock()
         due = view.next_due
         return StatusFound(
             status=view.status,
@@ -92,13 +116,13 @@ class FollowUpActions:
     async def feedback(self, token: str, score: int, text: str, quote: bool) -> FeedbackResult:
         """Saves the feedback on a closed report once, the text sealed to the network's
         coordinators (those with a key; and the recovery key, always)."""
-        now = self.container.reports.clock()
-        report_id = read_token(self.container.ephemeral, token, now, purpose=FEEDBACK)
+        now = self.parts.reports.clock()
+        report_id = read_token(self.parts.ephemeral, token, now, purpose=FEEDBACK)
         if report_id is None:
             return "expired"
-        readers = [a.id for a in self.container.directory.network_coordinators]
-        keys = await self.container.advisers.public_keys(readers)
-        saved = await self.container.feedback.save(
+        readers = [a.id for a in self.parts.directory.network_coordinators]
+        keys = await self.parts.advisers.public_keys(readers)
+        saved = await self.parts.feedback.save(
             report_id,
             score=score or None,
             text=text,
@@ -115,13 +139,13 @@ class FollowUpActions:
         report_id = self._report(token)
         if report_id is None:
             return False
-        return await self.container.student.allow_share(report_id, target)
+        return await self.parts.student.allow_share(report_id, target)
 
     async def answer(self, token: str, text: str) -> ReplyResult:
         report_id = self._report(token)
         if report_id is None:
             return "expired"
-        sent = await self.container.student.answer(report_id, text, await self._notices(report_id))
+        sent = await self.parts.student.answer(report_id, text, await self._notices(report_id))
         return "sent" if sent else "expired"
 
     async def send_file(
@@ -148,7 +172,7 @@ class FollowUpActions:
         if not isinstance(clean, Clean):
             return "wrong_type" if clean.key == "attachment_wrong_type" else "unreadable"
         notices = await self._notices(report_id)
-        sent = await self.container.student.send_file(
+        sent = await self.parts.student.send_file(
             report_id, _named(name, clean), kind, clean.data, notices
         )
         return "sent" if sent else "expired"
@@ -165,7 +189,7 @@ class FollowUpActions:
             if not isinstance(found, StudentView):
                 return found
             report_id = found.report_id
-        if not await self.container.student.withdraw(report_id):
+        if not await self.parts.student.withdraw(report_id):
             return "failed"
         log.info("a report was withdrawn by the student")
         return "withdrawn"
@@ -173,11 +197,11 @@ class FollowUpActions:
     async def _view(
         self, chat_key: str, code: str, client: str
     ) -> StudentView | StatusNotFound | StatusLocked:
-        attempts = self.container.attempts
+        attempts = self.parts.attempts
         locked = await attempts.locked_for(chat_key)
         if locked is not None:
             return StatusLocked(minutes=_minutes(locked))
-        claim = self.container.guessing.claim(client)
+        claim = self.parts.guessing.claim(client)
         if not isinstance(claim, Claim):
             log.warning("receipt guessing bound reached (%s); status checks wait", claim.why)
             minutes = _minutes(timedelta(seconds=claim.wait))
@@ -186,49 +210,47 @@ class FollowUpActions:
             return StatusLocked(minutes=minutes, why="busy")
         # The loop work before the derivation is done: the next code check may start its
         # own while this one waits for Argon2id (bot/intake/receipt_gate.py).
-        self.container.receipt_gate.leave()
+        self.parts.receipt_gate.leave()
         try:
             with low_priority():
-                view = await self.container.student.view(code)
+                view = await self.parts.student.view(code)
         except KdfBusy:
-            self.container.guessing.refund(claim)
+            self.parts.guessing.refund(claim)
             return StatusLocked(minutes=1, why="busy")
         except BaseException:
-            self.container.guessing.refund(claim)
+            self.parts.guessing.refund(claim)
             raise
         if view is not None:
-            self.container.guessing.refund(claim)
+            self.parts.guessing.refund(claim)
             return view
         left = await attempts.record_failure(chat_key)
         if left <= 0:
-            return StatusLocked(minutes=self.container.settings.status.lock_minutes)
+            return StatusLocked(minutes=self.parts.lock_minutes)
         return StatusNotFound(attempts_left=left)
 
     def _token(self, view: StudentView) -> str:
         if view.status not in OPEN_STATUSES:
             return ""
-        clock = self.container.reports.clock()
-        return make_token(self.container.ephemeral, view.report_id, clock, view.data_key)
+        clock = self.parts.reports.clock()
+        return make_token(self.parts.ephemeral, view.report_id, clock, view.data_key)
 
     def _feedback_token(self, view: StudentView) -> str:
         if not view.feedback_due:
             return ""
-        now = self.container.reports.clock()
-        return make_token(self.container.ephemeral, view.report_id, now, purpose=FEEDBACK)
+        now = self.parts.reports.clock()
+        return make_token(self.parts.ephemeral, view.report_id, now, purpose=FEEDBACK)
 
     def _report(self, token: str) -> str | None:
-        return read_token(self.container.ephemeral, token, self.container.reports.clock())
+        return read_token(self.parts.ephemeral, token, self.parts.reports.clock())
 
     async def _notices(self, report_id: str) -> tuple[tuple[str, str], ...]:
-        advisers = map(
-            self.container.directory.adviser, await self.container.student.recipients(report_id)
-        )
+        advisers = map(self.parts.directory.adviser, await self.parts.student.recipients(report_id))
         return tuple(
             (a.id, channel)
             for a in advisers
             if a is not None
             for channel in a.channels
-            if channel in self.container.channels
+            if channel in self.parts.channels
         )
 
 

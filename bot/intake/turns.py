@@ -26,15 +26,17 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app.container import Container
-from bot.intake.filing import file_draft
-from bot.intake.receipt_gate import input_text
+from bot.intake.filing import Filing, file_draft
+from bot.intake.ports import ChatKeys, Conversations, Receipts, UpdateMarks
+from bot.intake.receipt_gate import ReceiptGate, input_text
 from bot.intake.student_actions import FetchFile, FollowUpActions
+from bot.intake.visits import Visits
 from dialogues import (
     AllowShare,
     CheckStatus,
     Command,
     DrawReceipt,
+    Engine,
     EraseChat,
     GiveFeedback,
     Input,
@@ -48,6 +50,7 @@ from dialogues import (
     Texts,
     Withdraw,
 )
+from dialogues.flow import Flow
 from storage.repositories.conversations import ChatRef
 from storage.repositories.reports import ReceiptTaken
 
@@ -99,24 +102,44 @@ class Channel:
     name: str = ""  # telegram | web | whatsapp | terminal: counted in the figures
 
 
+@dataclass(frozen=True)
+class TurnParts:
+    """What a turn uses; the container hands in the real ones, a test may hand fakes."""
+
+    engine: Engine  # the pure conversation
+    chat_keys: ChatKeys  # the server key: a chat's hash at rest
+    conversations: Conversations
+    visits: Visits  # the report each visit opened: memory only
+    receipt_gate: ReceiptGate
+    updates: UpdateMarks  # marks the update handled before a turn acts beyond its chat
+    receipts: Receipts  # draws the code shown before filing
+    follow_up: FollowUpActions
+    filing: Filing
+
+
 class Turns:
-    def __init__(self, container: Container) -> None:
-        self.container = container
-        self.follow_up = FollowUpActions(container)
+    def __init__(self, parts: TurnParts) -> None:
+        self.parts = parts
+        self.follow_up = parts.follow_up
 
     def chat_key(self, channel: str, chat_id: str) -> ChatRef:
         """The chat as storage knows it: its keyed hash, and its id for the draft's key."""
-        key = self.container.keys.server.chat_key(channel, chat_id)
+        key = self.parts.chat_keys.chat_key(channel, chat_id)
         return ChatRef(key, chat_id.encode())
 
     def texts(self, lang: str) -> Texts:
         """The words a channel shows around the conversation (notices, page labels)."""
-        return self.container.dialogue.texts(lang)
+        return self.parts.engine.texts(lang)
+
+    @property
+    def flow(self) -> Flow:
+        """The conversation's steps, for a channel that sizes its input box by them."""
+        return self.parts.engine.flow
 
     async def load(self, chat: ChatRef) -> Record:
         """The stored conversation, with the report this visit opened (from memory)."""
-        visit = self.container.visits.get(chat.key)
-        data = await self.container.conversations.load(chat)
+        visit = self.parts.visits.get(chat.key)
+        data = await self.parts.conversations.load(chat)
         if data is None and visit is not None:
             data = visit.record
         if data is None:
@@ -143,7 +166,7 @@ class Turns:
 
         An input carrying a receipt code waits at the receipt gate first (Telegram's
         middleware may already have let this task through: then it goes straight on)."""
-        async with self.container.receipt_gate.admit_if(input_text(inp)):
+        async with self.parts.receipt_gate.admit_if(input_text(inp)):
             return await self._run(chat, inp, lang_hint, channel_notes, channel or Channel())
 
     async def _run(
@@ -157,14 +180,14 @@ class Turns:
         record = self._keep_open(await self.load(chat))
         if channel_notes:
             record.channel = {**channel_notes, **record.channel}
-        outcome = self.container.dialogue.handle(
+        outcome = self.parts.engine.handle(
             record.state, inp, lang_hint=lang_hint, can_push=bool(abilities.push_address)
         )
         previous_question = record.channel.get("question")
         if outcome.action is not None and not isinstance(outcome.action, DrawReceipt):
             # It acts beyond the conversation: the update is marked handled first, so a
             # second delivery of it never files, checks or sends twice.
-            await self.container.updates.claim()
+            await self.parts.updates.claim()
         if isinstance(outcome.action, Submit):
             outcome, notes = await self._submit(chat, record, outcome, outcome.action, abilities)
         else:
@@ -184,7 +207,7 @@ class Turns:
     def greeting(self, lang_hint: str | None = None) -> TurnResult:
         """What a first visit shows (the welcome), computed and not saved: a page that
         connects writes nothing until the student says something."""
-        outcome = self.container.dialogue.handle(None, Command(name="start"), lang_hint=lang_hint)
+        outcome = self.parts.engine.handle(None, Command(name="start"), lang_hint=lang_hint)
         return TurnResult(outcome.replies, lang=_lang(outcome.state))
 
     async def current(self, chat: ChatRef) -> TurnResult | None:
@@ -194,15 +217,15 @@ class Turns:
         state = record.state
         if state is None:
             return None
-        engine = self.container.dialogue
+        engine = self.parts.engine
         replies = engine.reprompt(state) or (engine.q.idle_help(state),)
         return TurnResult(replies, lang=state.lang, channel=record.channel)
 
     async def forget(self, chat: ChatRef) -> None:
         """Erase the stored conversation (an unfinished draft included) and shred its
         key, and close the report the visit opened; reports filed are not touched."""
-        self.container.visits.forget(chat.key)
-        await self.container.conversations.delete(chat)
+        self.parts.visits.forget(chat.key)
+        await self.parts.conversations.delete(chat)
 
     def _keep_open(self, record: Record) -> Record:
         """The report a visit opened stays open while the student keeps chatting: each
@@ -221,31 +244,31 @@ class Turns:
         open report never reaches the row: with no draft the whole state stays in
         memory, with one the row is saved without the token."""
         state = record.state
-        visits = self.container.visits
+        visits = self.parts.visits
         if state is None or not state.token:
             visits.forget(chat.key)
         elif state.step is None and not state.receipt:
             visits.keep(chat.key, state.token, record.to_json())
-            await self.container.conversations.delete(chat)
+            await self.parts.conversations.delete(chat)
             return
         else:
             visits.keep(chat.key, state.token, None)
             state = replace(state, token="")
         if state is None or state.idle:
-            await self.container.conversations.delete(chat)
+            await self.parts.conversations.delete(chat)
         else:
-            await self.container.conversations.save(chat, Record(state, record.channel).to_json())
+            await self.parts.conversations.save(chat, Record(state, record.channel).to_json())
 
     async def _act(
         self, chat: ChatRef, before: State | None, outcome: Outcome, channel: Channel
     ) -> Outcome:
         action = outcome.action
         state = outcome.state if outcome.state is not None else before
-        engine = self.container.dialogue
+        engine = self.parts.engine
         if isinstance(action, DrawReceipt):
             if state is None:
                 raise NothingToSubmit("the engine drew a code without a conversation")
-            code = self.container.reports.draw_receipt()
+            code = self.parts.receipts.draw_receipt()
             drawn = engine.receipt_drawn(state, code, push=action.push)
             return Outcome(drawn.state, outcome.replies + drawn.replies, action)
         if isinstance(action, CheckStatus) and action.token:
@@ -287,18 +310,18 @@ class Turns:
         state = record.state
         if state is None:
             raise NothingToSubmit("the engine asked to file a report without its conversation")
-        engine = self.container.dialogue
+        engine = self.parts.engine
         push = ""
         if action.push and channel.push_address:
             push = f"{channel.push_address}:{state.lang}"
-        conversations = self.container.conversations
+        conversations = self.parts.conversations
 
         async def also(session: AsyncSession, _filed: object) -> None:
             await conversations.delete_in(session, chat)
 
         try:
             filed = await file_draft(
-                self.container,
+                self.parts.filing,
                 action.draft,
                 push_target=push,
                 receipt=action.receipt,
@@ -308,7 +331,7 @@ class Turns:
         except ReceiptTaken:
             # Another report has this code's lookup id: the student saves a new code.
             again = engine.receipt_drawn(
-                state, self.container.reports.draw_receipt(), push=action.push, again=True
+                state, self.parts.receipts.draw_receipt(), push=action.push, again=True
             )
             notes = _remember_question(record.channel, again)
             await self._save(chat, Record(again.state, notes))
@@ -321,7 +344,7 @@ class Turns:
             log.exception("filing a report failed; the draft is kept")
             return engine.failure(state), dict(record.channel)
         conversations.shred(chat)  # synchronously after the commit: no await in between
-        self.container.visits.forget(chat.key)  # nothing of this chat stays, not in memory
+        self.parts.visits.forget(chat.key)  # nothing of this chat stays, not in memory
         # No reference: a log line's exact time next to it would undo the hour-rounding
         # of the report's stored times (security.md, "Less to see").
         log.info("a report was filed")

@@ -171,12 +171,12 @@ async def _run(
 
 async def _chat(settings: Settings) -> int:
     from bot.app.container import build_container
+    from bot.app.wiring import turns
     from bot.channels.terminal import chat
-    from bot.intake.turns import Turns
 
     container = await build_container(settings)
     try:
-        await chat(Turns(container))
+        await chat(turns(container))
     finally:
         await container.close()
     return 0
@@ -322,6 +322,7 @@ async def _audit_verify(settings: Settings) -> int:
 async def _recover(settings: Settings, args: argparse.Namespace) -> int:
     from bot.app.container import build_container
     from bot.app.recover import RecoverRefused, recover
+    from bot.app.wiring import recovery
 
     recovery_private = _read_recovery_key(args.recovery_key_file)
     if recovery_private is None:
@@ -329,7 +330,7 @@ async def _recover(settings: Settings, args: argparse.Namespace) -> int:
     container = await build_container(settings)
     try:
         outcomes = await recover(
-            container, recovery_private, args.to, args.report, force_org=args.force_org
+            recovery(container), recovery_private, args.to, args.report, force_org=args.force_org
         )
     except RecoverRefused as exc:
         print(f"stagemeld: {exc}; nothing changed", file=sys.stderr)

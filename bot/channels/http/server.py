@@ -18,7 +18,6 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
-from bot.app.settings import WebSettings
 from bot.channels.http.headers import SecurityHeaders
 
 STARTUP_TIMEOUT = 20.0
@@ -41,16 +40,18 @@ class _Uvicorn(uvicorn.Server):
 
 
 class WebServer:
-    def __init__(self, app: Starlette, web: WebSettings, *, reuse_port: bool = False) -> None:
-        """`reuse_port`: several workers of `stagemeld run --workers N` listen on the same
-        port (SO_REUSEPORT) and the kernel spreads connections over them."""
-        self.web = web
+    def __init__(self, app: Starlette, host: str, port: int, *, reuse_port: bool = False) -> None:
+        """`port` 0 picks a free one (tests). `reuse_port`: several workers of `stagemeld
+        run --workers N` listen on the same port (SO_REUSEPORT) and the kernel spreads
+        connections over them."""
+        self.host = host
+        self.asked_port = port
         self.reuse_port = reuse_port
         self.server = _Uvicorn(
             uvicorn.Config(
                 app,
-                host=web.host,
-                port=web.port,
+                host=host,
+                port=port,
                 log_config=None,
                 access_log=False,
                 lifespan="off",
@@ -62,29 +63,29 @@ class WebServer:
 
     async def start(self) -> None:
         """Returns once the socket is bound; raises if it could not be (port taken)."""
-        sockets = [_shared_socket(self.web.host, self.web.port)] if self.reuse_port else None
+        sockets = [_shared_socket(self.host, self.asked_port)] if self.reuse_port else None
         self.task = asyncio.create_task(self.server.serve(sockets=sockets))
         loop = asyncio.get_running_loop()
         deadline = loop.time() + STARTUP_TIMEOUT
         while not self.server.started:
             if self.task.done():
                 self.task.result()
-                raise OSError(f"could not listen on {self.web.host}:{self.web.port}")
+                raise OSError(f"could not listen on {self.host}:{self.asked_port}")
             if loop.time() > deadline:
                 raise TimeoutError("the web server did not start")
             await asyncio.sleep(0.01)
 
     @property
     def port(self) -> int:
-        """The port actually bound: web.port 0 picks a free one, as tests do."""
+        """The port actually bound: port 0 picks a free one, as tests do."""
         for server in self.server.servers:
             for sock in server.sockets:
                 return int(sock.getsockname()[1])
-        return self.web.port
+        return self.asked_port
 
     @property
     def url(self) -> str:
-        return f"http://{self.web.host}:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     async def stop(self) -> None:
         self.server.should_exit = True

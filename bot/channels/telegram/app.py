@@ -1,4 +1,8 @@
-"""Builds the aiogram bot and dispatcher, and runs them by polling or behind a webhook."""
+"""Builds the aiogram bot and dispatcher, and runs them by polling or behind a webhook.
+
+It is handed what it uses (the turns, the update log, the receipt gate, plain settings
+values); `bot/app` reads the settings and the container and wires them in.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from aiogram import Bot, Dispatcher
@@ -14,8 +19,6 @@ from aiogram.types import BotCommand, ErrorEvent, Message, TelegramObject
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 
-from bot.app.container import Container
-from bot.app.settings import ConfigError, TelegramMode, TelegramSettings
 from bot.channels.telegram.middlewares import (
     FloodControl,
     InFlight,
@@ -28,38 +31,58 @@ from bot.channels.telegram.response_models import KeepResponseModels
 from bot.channels.telegram.retry import RetryMiddleware
 from bot.channels.telegram.routers import all_routers
 from bot.channels.telegram.unread import UnreadAwareSession
+from bot.intake.receipt_gate import ReceiptGate
 from bot.intake.turns import Turns
-from dialogues import COMMANDS, lang_from_hint
+from dialogues import COMMANDS, Texts, lang_from_hint
+from storage.repositories.updates import UpdateLog
 
 log = logging.getLogger(__name__)
 
 DRAIN_SECONDS = 10.0  # on stopping, how long the updates being handled may take to finish
 
 
-def make_bot(t: TelegramSettings, stopping: Callable[[], bool] = lambda: False) -> Bot:
+@dataclass(frozen=True)
+class Polling:
+    """Long polling (`telegram.*`): the API's address, the poll's timeout, and how many
+    updates one process handles at once."""
+
+    api_base: str
+    timeout: int
+    concurrent_updates: int
+
+
+@dataclass(frozen=True)
+class Hook:
+    """Webhook mode (`telegram.webhook_*`): where Telegram delivers, and its secret."""
+
+    url: str
+    secret: str
+    host: str
+    port: int
+    path: str
+
+
+def make_bot(token: str, api_base: str, stopping: Callable[[], bool] = lambda: False) -> Bot:
     """`stopping`: true once the service stops; requests cut off then are not retried."""
-    if t.token is None:
-        raise ConfigError("telegram.token", "Telegram is enabled but has no token")
-    session = UnreadAwareSession(api=TelegramAPIServer.from_base(t.api_base.rstrip("/")))
+    session = UnreadAwareSession(api=TelegramAPIServer.from_base(api_base.rstrip("/")))
     session.middleware(RetryMiddleware(stopping=stopping))
     session.middleware(KeepResponseModels())
-    return Bot(t.token.get_secret_value(), session=session)
+    return Bot(token, session=session)
 
 
-def make_dispatcher(container: Container) -> Dispatcher:
-    responder = TelegramResponder(Turns(container))
+def make_dispatcher(
+    turns: Turns, updates: UpdateLog, gate: ReceiptGate, *, messages_per_minute: int
+) -> Dispatcher:
+    """`messages_per_minute`: the flood bound per chat (`conversation.*`)."""
+    responder = TelegramResponder(turns)
     # No FSM: the conversation's state is the service's own (bot/intake/turns.py), so aiogram's
     # FSM middleware would only look up an empty state on every update.
-    dp = Dispatcher(
-        responder=responder, container=container, in_flight=InFlight(), disable_fsm=True
-    )
+    dp = Dispatcher(responder=responder, update_log=updates, in_flight=InFlight(), disable_fsm=True)
     dp.update.outer_middleware(dp["in_flight"])  # first: it covers the other middlewares
     # Before the update log: a status check waiting its turn does no database work yet.
-    dp.update.outer_middleware(ReceiptGateMiddleware(container.receipt_gate))
-    dp.update.outer_middleware(OncePerUpdate(container.updates))
-    flood = FloodControl(
-        container.settings.conversation.messages_per_minute, _warn_flood(container)
-    )
+    dp.update.outer_middleware(ReceiptGateMiddleware(gate))
+    dp.update.outer_middleware(OncePerUpdate(updates))
+    flood = FloodControl(messages_per_minute, _warn_flood(turns, updates))
     serial = OneTurnPerChat()
     for observer in (dp.message, dp.edited_message, dp.callback_query):
         # Serial first: the flood check then runs in the chat's turn order, so the "slow
@@ -67,25 +90,25 @@ def make_dispatcher(container: Container) -> Dispatcher:
         observer.outer_middleware(serial)
         observer.outer_middleware(flood)
     dp.include_routers(*all_routers())
-    dp.errors.register(_on_error(container))
+    dp.errors.register(_on_error(turns))
     return dp
 
 
-def _warn_flood(container: Container) -> Any:
+def _warn_flood(turns: Turns, updates: UpdateLog) -> Any:
     async def warn(event: TelegramObject) -> None:
         if isinstance(event, Message):
-            await container.updates.claim()  # a second delivery stops here (OncePerUpdate)
-            await event.answer(_texts(container, event).get("rate_limited"))
+            await updates.claim()  # a second delivery stops here (OncePerUpdate)
+            await event.answer(_texts(turns, event).get("rate_limited"))
 
     return warn
 
 
-def _texts(container: Container, message: Message) -> Any:
+def _texts(turns: Turns, message: Message) -> Texts:
     hint = message.from_user.language_code if message.from_user else None
-    return container.dialogue.texts(lang_from_hint(hint))
+    return turns.texts(lang_from_hint(hint))
 
 
-def _on_error(container: Container) -> Any:
+def _on_error(turns: Turns) -> Any:
     async def on_error(event: ErrorEvent) -> bool:
         log.error(
             "handling an update failed: %s",
@@ -97,7 +120,7 @@ def _on_error(container: Container) -> Any:
         )
         if isinstance(message, Message):
             try:
-                await message.answer(_texts(container, message).get("error_try_again"))
+                await message.answer(_texts(turns, message).get("error_try_again"))
             except Exception:
                 log.warning("could not tell the student about the failure")
         return True
@@ -105,28 +128,32 @@ def _on_error(container: Container) -> Any:
     return on_error
 
 
-async def set_commands(bot: Bot, container: Container) -> None:
+async def set_commands(bot: Bot, turns: Turns) -> None:
     for lang in ("nl", "en"):
-        texts = container.dialogue.texts(lang)
+        texts = turns.texts(lang)
         commands = [BotCommand(command=c, description=texts.get(f"cmd_{c}")) for c in COMMANDS]
         await bot.set_my_commands(commands, language_code=None if lang == "nl" else lang)
 
 
 async def run_telegram(
-    container: Container, bot: Bot, stop: asyncio.Event, *, shared_port: bool = False
+    dp: Dispatcher,
+    bot: Bot,
+    turns: Turns,
+    way: Polling | Hook,
+    stop: asyncio.Event,
+    *,
+    shared_port: bool = False,
 ) -> None:
     """`shared_port`: one of several workers on this machine, which share the webhook's
     port (SO_REUSEPORT); the proxy or the kernel spreads deliveries over them."""
-    dp = make_dispatcher(container)
-    await set_commands(bot, container)
-    t = container.settings.telegram
-    if t.mode is TelegramMode.WEBHOOK:
-        await _run_webhook(dp, bot, t, stop, shared_port=shared_port)
+    await set_commands(bot, turns)
+    if isinstance(way, Hook):
+        await _run_webhook(dp, bot, way, stop, shared_port=shared_port)
     else:
-        await _run_polling(dp, bot, t, stop)
+        await _run_polling(dp, bot, way, stop)
 
 
-async def _run_polling(dp: Dispatcher, bot: Bot, t: TelegramSettings, stop: asyncio.Event) -> None:
+async def _run_polling(dp: Dispatcher, bot: Bot, t: Polling, stop: asyncio.Event) -> None:
     await bot.delete_webhook(drop_pending_updates=False)
     log.info("Telegram: polling %s", t.api_base)
     polling = asyncio.create_task(
@@ -134,7 +161,7 @@ async def _run_polling(dp: Dispatcher, bot: Bot, t: TelegramSettings, stop: asyn
             bot,
             handle_signals=False,
             close_bot_session=False,
-            polling_timeout=t.polling_timeout,
+            polling_timeout=t.timeout,
             allowed_updates=dp.resolve_used_update_types(),
             tasks_concurrency_limit=t.concurrent_updates,
         )
@@ -151,11 +178,9 @@ async def _run_polling(dp: Dispatcher, bot: Bot, t: TelegramSettings, stop: asyn
 
 
 async def _run_webhook(
-    dp: Dispatcher, bot: Bot, t: TelegramSettings, stop: asyncio.Event, *, shared_port: bool
+    dp: Dispatcher, bot: Bot, t: Hook, stop: asyncio.Event, *, shared_port: bool
 ) -> None:
-    if not t.webhook_url or t.webhook_secret is None:
-        raise ConfigError("telegram.webhook_url", "webhook mode needs its URL and secret")
-    secret = t.webhook_secret.get_secret_value()
+    secret = t.secret
     app = web.Application()
     # Answer the delivery only once its turn is done (committed, replied): aiogram's default
     # answers 200 first and handles in the background, so a replica that dies in between
@@ -163,15 +188,15 @@ async def _run_webhook(
     # Telegram (or the proxy) on any replica, and `OncePerUpdate` runs it once.
     SimpleRequestHandler(
         dispatcher=dp, bot=bot, secret_token=secret, handle_in_background=False
-    ).register(app, path=t.webhook_path)
+    ).register(app, path=t.path)
     setup_application(app, dp, bot=bot)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
-    await web.TCPSite(runner, t.webhook_host, t.webhook_port, reuse_port=shared_port).start()
+    await web.TCPSite(runner, t.host, t.port, reuse_port=shared_port).start()
     await bot.set_webhook(
-        t.webhook_url, secret_token=secret, allowed_updates=dp.resolve_used_update_types()
+        t.url, secret_token=secret, allowed_updates=dp.resolve_used_update_types()
     )
-    log.info("Telegram: webhook on %s:%d%s", t.webhook_host, t.webhook_port, t.webhook_path)
+    log.info("Telegram: webhook on %s:%d%s", t.host, t.port, t.path)
     try:
         await stop.wait()
     finally:

@@ -4,7 +4,8 @@ Modules: `page` (the HTML, its files, the quick exit), `channel` (the WebSocket:
 frame in, one turn, replies out), `frames` (the wire format), `markup` (Telegram-HTML
 into plain runs), `session` (the one cookie), `origin` (same-origin checks), `limits`
 (flood control, one turn at a time), `pending` (replies kept for a page that went away),
-`lengths` (what the text box takes), `upload` (a file for the adviser).
+`lengths` (what the text box takes), `upload` (a file for the adviser), `options`
+(what it reads of the `web:` settings).
 See docs/webchat.md.
 """
 
@@ -13,17 +14,15 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
-from bot.app.container import Container
 from bot.channels.webchat.channel import ChatSocket
+from bot.channels.webchat.options import WebOptions
 from bot.channels.webchat.page import STATIC, Page
 from bot.channels.webchat.upload import FileDrop
 from bot.intake.turns import Turns
 
 
-def chat_routes(container: Container) -> list[BaseRoute]:
-    turns = Turns(container)
-    web = container.settings.web
-    secure = web.base_url.startswith("https://")
+def chat_routes(turns: Turns, web: WebOptions, *, secure: bool) -> list[BaseRoute]:
+    """`secure`: the page is reached over https, so its cookie says so."""
     channel = ChatSocket(turns, web, secure=secure)
     page = Page(turns, channel, web, secure=secure)
     files = FileDrop(channel, web, secure=secure)

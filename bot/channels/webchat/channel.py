@@ -16,10 +16,10 @@ from collections import defaultdict
 from starlette.responses import PlainTextResponse
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
-from bot.app.settings import WebSettings
 from bot.channels.http.clients import ClientAddress
 from bot.channels.webchat import frames, session
 from bot.channels.webchat.lengths import Lengths
+from bot.channels.webchat.options import WebOptions
 from bot.channels.webchat.origin import same_origin
 from bot.channels.webchat.pending import Undelivered
 from bot.intake.limits import Flood, OneAtATime
@@ -35,7 +35,7 @@ SESSION_GONE = 4401  # close code: the page should not reconnect
 
 
 class ChatSocket:
-    def __init__(self, turns: Turns, web: WebSettings, *, secure: bool) -> None:
+    def __init__(self, turns: Turns, web: WebOptions, *, secure: bool) -> None:
         self.turns = turns
         self.web = web
         self.secure = secure
@@ -44,7 +44,7 @@ class ChatSocket:
         self.undelivered = Undelivered(time.monotonic)
         self.live: defaultdict[ChatRef, set[WebSocket]] = defaultdict(set)
         self.clients = ClientAddress(web.trusted_proxies)
-        self.lengths = Lengths(turns.container.dialogue.flow, web.max_text_chars)
+        self.lengths = Lengths(turns.flow, web.max_text_chars)
 
     def chat_key(self, session_id: str) -> ChatRef:
         return self.turns.chat_key(CHANNEL, session_id)

@@ -14,9 +14,9 @@ from string import Template
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from bot.app.settings import WebSettings
 from bot.channels.webchat import session
 from bot.channels.webchat.channel import CHANNEL, ChatSocket
+from bot.channels.webchat.options import WebOptions
 from bot.channels.webchat.origin import same_origin
 from bot.intake.media_strip import KINDS, MIME
 from bot.intake.turns import Turns
@@ -53,9 +53,7 @@ def render(
 
 
 class Page:
-    def __init__(
-        self, turns: Turns, channel: ChatSocket, web: WebSettings, *, secure: bool
-    ) -> None:
+    def __init__(self, turns: Turns, channel: ChatSocket, web: WebOptions, *, secure: bool) -> None:
         self.turns = turns
         self.channel = channel
         self.secure = secure

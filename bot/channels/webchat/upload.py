@@ -18,9 +18,9 @@ from urllib.parse import unquote
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from bot.app.settings import WebSettings
 from bot.channels.webchat import frames, session
 from bot.channels.webchat.channel import ChatSocket
+from bot.channels.webchat.options import WebOptions
 from bot.channels.webchat.origin import same_origin
 from bot.intake.media_strip import sniff
 from dialogues import Attachment, lang_from_hint
@@ -31,7 +31,7 @@ NAME_CHARS = 120
 
 
 class FileDrop:
-    def __init__(self, channel: ChatSocket, web: WebSettings, *, secure: bool) -> None:
+    def __init__(self, channel: ChatSocket, web: WebOptions, *, secure: bool) -> None:
         self.channel = channel
         self.web = web
         self.secure = secure

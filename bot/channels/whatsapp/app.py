@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import logging
 
-from bot.app.container import Container
-from bot.app.settings import WebSettings
 from bot.channels.http.server import WebServer, make_app
 from bot.channels.whatsapp.channel import WhatsAppChannel
 from bot.channels.whatsapp.client import GraphClient
@@ -19,19 +17,18 @@ DRAIN_SECONDS = 10.0
 
 
 class WhatsAppService:
-    def __init__(self, container: Container) -> None:
-        w = container.settings.whatsapp
-        self.settings = w
-        self.client = GraphClient(w)
-        self.channel = WhatsAppChannel(container, self.client)
-        self.webhook = Webhook(w, self.channel)
-        self.server = WebServer(
-            make_app(self.webhook.routes()), WebSettings(host=w.webhook_host, port=w.webhook_port)
-        )
+    def __init__(
+        self, client: GraphClient, channel: WhatsAppChannel, webhook: Webhook, host: str, port: int
+    ) -> None:
+        """`host`, `port`: the webhook's own address (`whatsapp.webhook_*`)."""
+        self.client = client
+        self.channel = channel
+        self.webhook = webhook
+        self.server = WebServer(make_app(self.webhook.routes()), host, port)
 
     @property
     def url(self) -> str:
-        return f"{self.server.url}{self.settings.webhook_path}"
+        return f"{self.server.url}{self.webhook.path}"
 
     async def start(self) -> None:
         await self.server.start()

@@ -16,11 +16,11 @@ import asyncio
 import logging
 import time
 from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 
-from bot.app.container import Container
 from bot.channels.whatsapp.client import GraphClient
 from bot.channels.whatsapp.errors import THROTTLED, TRANSIENT, UNDELIVERABLE, GraphError
 from bot.channels.whatsapp.inbound import Incoming, StatusUpdate, read_delivery
@@ -28,9 +28,11 @@ from bot.channels.whatsapp.render import Renderer, text_messages
 from bot.channels.whatsapp.sent import SentMessages
 from bot.intake.limits import Flood, OneAtATime
 from bot.intake.nudging import GiveUp
+from bot.intake.ports import ChatKeys
 from bot.intake.turns import Channel, TurnResult, Turns
 from dialogues import MAX_ATTACHMENT
 from storage.repositories.conversations import ChatRef
+from storage.repositories.updates import UpdateLog
 
 log = logging.getLogger(__name__)
 
@@ -43,22 +45,38 @@ WINDOW_SECONDS = 23 * 3600.0  # inside WhatsApp's 24 hours (with a margin): free
 TOO_OLD_SECONDS = 36 * 3600
 
 
+@dataclass(frozen=True)
+class WhatsAppRules:
+    """The settings the channel keeps to (`whatsapp.*`, `conversation.*`)."""
+
+    messages_per_minute: int  # the flood bound per chat
+    # The approved template for "there is news" outside the 24-hour window; None: no
+    # nudges are offered on WhatsApp.
+    nudge_template: str | None = None
+    retry_base_seconds: float = 1.0  # the first wait before a failed message is resent
+
+
 class WhatsAppChannel:
     def __init__(
         self,
-        container: Container,
+        turns: Turns,
+        updates: UpdateLog,
+        message_keys: ChatKeys,
         client: GraphClient,
+        rules: WhatsAppRules,
         *,
         clock: Any = time.monotonic,
         wall: Any = time.time,
     ) -> None:
-        self.container = container
+        """`message_keys`: the server key, which hashes a message id before it is stored."""
+        self.updates = updates
+        self.message_keys = message_keys
         self.client = client
-        self.turns = Turns(container)
-        self.settings = container.settings.whatsapp
+        self.turns = turns
+        self.settings = rules
         self.clock = clock
         self.wall = wall
-        self.flood = Flood(container.settings.conversation.messages_per_minute, clock)
+        self.flood = Flood(rules.messages_per_minute, clock)
         self.one = OneAtATime()
         self.sent = SentMessages(clock)
         self.last_seen: dict[str, float] = {}  # chat hash -> when it last wrote (memory)
@@ -88,7 +106,7 @@ class WhatsAppChannel:
             return
         chat = self.turns.chat_key(CHANNEL, m.sender)
         async with self.one.hold(chat.key):
-            if not await self.container.updates.first_time(CHANNEL, self._update_id(m)):
+            if not await self.updates.first_time(CHANNEL, self._update_id(m)):
                 self.counts["duplicate"] += 1
                 return
             self.last_seen[chat.key] = self.clock()
@@ -106,7 +124,7 @@ class WhatsAppChannel:
 
     def _update_id(self, m: Incoming) -> int:
         """A wamid encodes the sender's number: only its keyed hash is stored."""
-        return int(self.container.keys.server.chat_key("whatsapp-message", m.message_id)[:15], 16)
+        return int(self.message_keys.chat_key("whatsapp-message", m.message_id)[:15], 16)
 
     async def _turn(self, chat: ChatRef, m: Incoming, lang: str) -> TurnResult | None:
         if m.input is None:

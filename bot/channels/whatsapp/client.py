@@ -14,11 +14,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 
-from bot.app.settings import WhatsAppSettings
 from bot.channels.whatsapp.errors import GraphError
 from vocabulary.retry import Backoff, retry
 
@@ -29,21 +29,30 @@ MAX_DELAY = 60.0
 TIMEOUT = aiohttp.ClientTimeout(total=30)
 
 
+@dataclass(frozen=True)
+class GraphAccount:
+    """The business number and how to reach Meta for it (`whatsapp.*`)."""
+
+    access_token: str  # a system user's permanent token
+    phone_number_id: str
+    api_base: str = "https://graph.facebook.com"
+    api_version: str = "v23.0"
+    retry_base_seconds: float = 1.0  # backoff on 429 / 5xx
+
+
 class GraphClient:
     def __init__(
         self,
-        settings: WhatsAppSettings,
+        account: GraphAccount,
         *,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         attempts: int = ATTEMPTS,
     ) -> None:
-        if settings.access_token is None or settings.phone_number_id is None:
-            raise ValueError("WhatsApp needs an access token and a phone number id")
-        self.base = f"{settings.api_base.rstrip('/')}/{settings.api_version}"
-        self.messages_url = f"{self.base}/{settings.phone_number_id}/messages"
-        self.phone_number_id = settings.phone_number_id
-        self._auth = {"Authorization": f"Bearer {settings.access_token.get_secret_value()}"}
-        self.base_delay = settings.retry_base_seconds
+        self.base = f"{account.api_base.rstrip('/')}/{account.api_version}"
+        self.messages_url = f"{self.base}/{account.phone_number_id}/messages"
+        self.phone_number_id = account.phone_number_id
+        self._auth = {"Authorization": f"Bearer {account.access_token}"}
+        self.base_delay = account.retry_base_seconds
         self.backoff = Backoff(self.base_delay, MAX_DELAY)
         self.throttled = Backoff(4 * self.base_delay, MAX_DELAY)  # 429 and Meta's throttling
         self.sleep = sleep
