@@ -19,11 +19,11 @@ from aiogram.types import Chat, Message
 
 from bot.app.container import Container, build_container
 from bot.app.settings import load_settings
+from bot.app.wiring import turns
 from bot.channels.telegram.middlewares import FloodControl
 from bot.channels.webchat.channel import ChatSocket
-from bot.channels.whatsapp.channel import WhatsAppChannel
+from bot.channels.whatsapp.channel import WhatsAppChannel, WhatsAppRules
 from bot.intake.guessing import Claim, GuessLimits
-from bot.intake.turns import Turns
 from escalation.console.throttle import Attempt, LoginThrottle
 from tests.conftest import base_config, save_config
 from vocabulary.window import SlidingWindows
@@ -116,7 +116,7 @@ async def test_telegram(container: Container) -> None:
 
 async def test_web_chat(container: Container) -> None:
     def make() -> Allow:
-        socket = ChatSocket(Turns(container), container.settings.web, secure=False)
+        socket = ChatSocket(turns(container), container.settings.web, secure=False)
         clock = Clock()
         socket.flood.clock = clock
 
@@ -132,7 +132,9 @@ async def test_web_chat(container: Container) -> None:
 async def test_whatsapp(container: Container) -> None:
     def make() -> Allow:
         clock = Clock()
-        channel = WhatsAppChannel(container, None, clock=clock)  # type: ignore[arg-type]
+        rules = WhatsAppRules(messages_per_minute=LIMIT)
+        parts = (turns(container), container.updates, container.keys.server)
+        channel = WhatsAppChannel(*parts, None, rules, clock=clock)  # type: ignore[arg-type]
 
         async def allow(at: float) -> bool:
             clock.now = at
