@@ -132,9 +132,17 @@ async def test_web_chat(container: Container) -> None:
 async def test_whatsapp(container: Container) -> None:
     def make() -> Allow:
         clock = Clock()
-        rules = WhatsAppRules(messages_per_minute=LIMIT)
-        parts = (turns(container), container.updates, container.keys.server)
-        channel = WhatsAppChannel(*parts, None, rules, clock=clock)  # type: ignore[arg-type]
+        rules = WhatsAppRules(
+            messages_per_minute=container.settings.conversation.messages_per_minute
+        )
+        channel = WhatsAppChannel(
+            turns(container),
+            container.updates,
+            container.keys.server,
+            None,  # type: ignore[arg-type]  # nothing is sent here
+            rules,
+            clock=clock,
+        )
 
         async def allow(at: float) -> bool:
             clock.now = at
