@@ -137,7 +137,7 @@ class Wanderer:
     def _latest_with_buttons(self) -> dict[str, Any] | None:
         for message in reversed(self.api.bot_messages(self.chat_id)):
             if keyboard_of(message):
-                return message
+                return message  # type: ignore[no-any-return]
         return None
 
     async def answered(self, before: int, quiet: float = 0.3) -> bool:

@@ -127,7 +127,7 @@ class Student:
     def latest_with_buttons(self) -> dict[str, Any] | None:
         for message in reversed(self.api.bot_messages(self.chat_id)):
             if keyboard_of(message):
-                return message
+                return message  # type: ignore[no-any-return]
         return None
 
     def offered(self) -> list[str]:

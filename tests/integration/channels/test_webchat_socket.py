@@ -69,7 +69,7 @@ async def test_websocket_handshakes_carry_the_security_headers_and_foreign_origi
     async with running(make_settings()) as url:
         session_id = await new_session(url)
         async with chat(url, session_id) as client:
-            assert_guarded(client.ws.response.headers)
+            assert_guarded(client.ws.response.headers)  # type: ignore[union-attr]
             assert (await client.frame())["type"] == "texts"
         for origin in ("http://evil.example", None):
             headers = {"Cookie": f"session={session_id}"}

@@ -141,7 +141,7 @@ def test_a_filing_or_login_runs_before_every_queued_status_check() -> None:
     checks ahead of a filing student delayed them 20 derivations. Block the thread, queue
     20 low then 1 high, release: the high one runs second."""
     queue = KdfQueue(max_low=20, workers=1)  # one thread busy: the order is the queue's
-    release, order = threading.Event(), []
+    release, order = threading.Event(), list[Any]()
     blocker = queue.submit(Priority.HIGH, release.wait)
     lows = [queue.submit(Priority.LOW, order.append, f"low{i}") for i in range(20)]
     high = queue.submit(Priority.HIGH, order.append, "high")
@@ -149,7 +149,7 @@ def test_a_filing_or_login_runs_before_every_queued_status_check() -> None:
         queue.submit(Priority.LOW, order.append, "one too many")
     release.set()
     for future in [blocker, *lows, high]:
-        future.result(timeout=30)
+        future.result(timeout=30)  # type: ignore[attr-defined]
     assert order[0] == "high"
     assert order[1:] == [f"low{i}" for i in range(20)]
 

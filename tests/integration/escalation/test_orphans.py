@@ -56,7 +56,7 @@ def recovery_key_file(tmp_path: Path) -> Path:
 async def orphans(container: Container, org_id: str, n: int, **kw: str) -> list[str]:
     now = container.reports.clock()
     return [
-        await file_for(container.keys, container.reports, org_id, [], now, story=STORY, **kw)
+        await file_for(container.keys, container.reports, org_id, [], now, story=STORY, **kw)  # type: ignore[arg-type]
         for _ in range(n)
     ]
 

@@ -53,7 +53,7 @@ def _buttons(result: TurnResult) -> list[tuple[str, int]]:
 
 async def _blob(container: Container, chat: ChatRef) -> bytes | None:
     async with container.sessions() as session:
-        return await session.scalar(
+        return await session.scalar(  # type: ignore[no-any-return]
             select(Conversation.blob).where(Conversation.chat_key == chat.key)
         )
 

@@ -92,7 +92,7 @@ async def test_sqlite_engine_pragmas_and_parent_directory(tmp_path: Path) -> Non
                 name: await conn.scalar(text(f"PRAGMA {name}"))
                 for name in ("journal_mode", "busy_timeout", "foreign_keys", "secure_delete")
             }
-        assert engine.pool.size() == 1  # one connection per process: see make_engine
+        assert engine.pool.size() == 1  # type: ignore[attr-defined]  # one connection per process: see make_engine
     finally:
         await engine.dispose()
     assert path.parent.is_dir()

@@ -287,7 +287,7 @@ async def test_each_report_has_its_own_key_pair_and_deadlines(
                 SealedKey.report_id == filed.report_id, SealedKey.recipient_kind == "recovery"
             )
         )
-        data_key = hpke_seal.open_key(sealed, recovery, report_id=filed.report_id)
+        data_key = hpke_seal.open_key(sealed, recovery, report_id=filed.report_id)  # type: ignore[arg-type]
         private = await report_private_key(session, filed.report_id, data_key)
         deadlines = (await session.scalars(select(Deadline))).all()
     assert private is not None and hpke_seal.public_bytes(private) == publics[filed.report_id]

@@ -71,7 +71,7 @@ async def _inside(page: Page, box: dict[str, float] | None) -> bool:
 
 
 async def _on_screen(page: Page, element: Locator) -> bool:
-    return await _inside(page, await element.bounding_box())
+    return await _inside(page, await element.bounding_box())  # type: ignore[arg-type]
 
 
 TEXT_BOX = """([key, text]) => {
@@ -107,7 +107,7 @@ async def _new(student: Student, key: str, step: Awaitable[None]) -> None:
 
 def _ground(student: Student, key: str) -> Locator:
     question = student.asked("ask_grounds")
-    return question.get_by_role("button", name=NL.get(key), exact=True)
+    return question.get_by_role("button", name=NL.get(key), exact=True)  # type: ignore[no-any-return]
 
 
 async def _pressed(student: Student, key: str, want: str) -> None:
@@ -135,7 +135,7 @@ async def _school_to_summary(student: Student) -> None:
 async def _receipt_code(student: Student) -> str:
     code = (await student.asked("receipt").locator(".receipt .code").inner_text()).strip()
     assert CODE.match(code), code
-    return code
+    return code  # type: ignore[no-any-return]
 
 
 async def test_typed_answers_story_changes_receipt_where_else_and_no_dead_end(

@@ -59,7 +59,7 @@ def report_of(keys_dir: Path, reports: list[dict[str, object]], receipt: str) ->
     store = KeyStore.load(keys_dir)
     lookup = receipt_keys.derive_receipt_keys(receipt, store.receipt_salt, store.kdf).lookup
     for r in reports:
-        if bytes(r["receipt_lookup"]) == lookup:  # type: ignore[arg-type]
+        if bytes(r["receipt_lookup"]) == lookup:  # type: ignore[call-overload]
             return Filed(str(r["id"]), str(r["reference"]))
     raise AssertionError(f"no report opens with receipt {receipt}")
 

@@ -43,7 +43,7 @@ CONTEXT = FlowContext(
 
 def _valid(body: dict[str, object]) -> list[str]:
     full = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": "31600000000"}
-    full.update(body)
+    full.update(body)  # type: ignore[arg-type]
     return schema_errors(full) + limit_errors(full)
 
 

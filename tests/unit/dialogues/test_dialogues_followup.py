@@ -185,7 +185,7 @@ def test_changing_the_school_or_visibility_asks_or_drops_recognition() -> None:
     chat.press("edit")
     chat.press("edit.school")
     chat.press("hhs")  # hbo: the question no longer applies
-    assert chat.step == "summary" and "recognised" not in chat.state.answers  # type: ignore[union-attr]
+    assert chat.step == "summary" and "recognised" not in chat.state.answers
     chat.press("edit")
     assert "edit.recognised" not in chat.offered
     chat.press("edit.school")
@@ -355,7 +355,7 @@ def test_status_mid_report_shows_only_the_status_then_the_draft() -> None:
     assert chat.keys == ["status_done_draft", "still_open", "ask_when"]
     assert "/status" in chat.text  # no "check my report" button here: the draft's question
     chat.press("week")
-    assert chat.step == "school" and chat.state.token == TOKEN  # type: ignore[union-attr]
+    assert chat.step == "school" and chat.state.token == TOKEN
 
 
 @pytest.mark.parametrize("how", ["command", "button"])
@@ -606,7 +606,7 @@ def test_the_engine_never_keeps_a_receipt_code() -> None:
         lambda: chat._take(ENGINE.withdraw_result(chat.state, StatusNotFound(2))),
         lambda: chat.say("4821 0937 5521 8804"),
     ):
-        step()
+        step()  # type: ignore[no-untyped-call]
         seen.append(_stored(chat.state))
     for stored in seen:
         assert "4821" not in stored and "8804" not in stored

@@ -556,7 +556,7 @@ def test_a_new_story_replaces_the_old_only_when_done() -> None:
     chat.say("Nieuw begin.")
     chat.say("En meer.")
     chat.press("done")
-    assert chat.state is not None and chat.state.story == ("Nieuw begin.", "En meer.")
+    assert chat.state is not None and chat.state.story == ("Nieuw begin.", "En meer.")  # type: ignore[comparison-overlap]
 
 
 @pytest.mark.parametrize("field", list(EDITS))

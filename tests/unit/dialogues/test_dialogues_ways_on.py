@@ -42,7 +42,7 @@ def _with_token(found: StatusFound, token: str) -> StatusFound:
 
 # --- every end message offers a way on ------------------------------------------------------
 
-ENDINGS: dict[str, Callable[[Chat], None]] = {
+ENDINGS: dict[str, Callable[[Chat], object]] = {
     "kept": lambda c: (file_draft(c), c.submitted(), c.press("keep")),
     "erase": lambda c: (file_draft(c), c.submitted(), c.press("erase")),
     "stopped": lambda c: c.cmd("stop"),

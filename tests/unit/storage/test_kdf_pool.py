@@ -123,7 +123,7 @@ def test_a_high_priority_job_overtakes_every_queued_low_one() -> None:
     high = queue.submit(Priority.HIGH, order.append, "high")
     gate.set()
     for f in [*blockers, *lows, high]:
-        f.result(timeout=30)
+        f.result(timeout=30)  # type: ignore[attr-defined]
     assert order == ["high", *(f"low{i}" for i in range(5))]
     assert queue.low_waiting == 0
 
