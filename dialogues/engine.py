@@ -46,7 +46,7 @@ from dialogues.types import (
     Attachment,
     Command,
     DrawReceipt,
-    FeedbackResult,
+    EvaluationResult,
     FlowContext,
     Input,
     Outcome,
@@ -167,8 +167,8 @@ class Engine:
     def withdraw_result(self, state: State | None, result: WithdrawResult) -> Outcome:
         return self.after_filing.withdraw_result(state, result)
 
-    def feedback_result(self, state: State | None, result: FeedbackResult) -> Outcome:
-        """After GiveFeedback: the student's evaluation saved (or not)."""
+    def evaluation_result(self, state: State | None, result: EvaluationResult) -> Outcome:
+        """After GiveEvaluation: the student's evaluation saved (or not)."""
         return self.evaluation.result(state, result)
 
     def failure(self, state: State | None, *, key: str = "error_try_again") -> Outcome:

@@ -19,7 +19,7 @@ from escalation.figures.service import FigureService
 from storage.crypto.private_keys import X25519PrivateKey
 from storage.repositories.accounts.credentials import LoggedIn
 from storage.repositories.console_sessions import ConsoleSessions
-from storage.repositories.feedback import quotable_feedback
+from storage.repositories.evaluations import quotable_evaluations
 
 
 async def healthz(_: Request) -> PlainTextResponse:
@@ -42,7 +42,7 @@ def console_for(container: Container, config: ConsoleConfig | None = None) -> Co
         cases=container.cases,
         advisers=container.advisers,
         directory=container.directory,
-        feedback=container.feedback,
+        evaluations=container.evaluations,
         figures=figure_service(container),
         quotes=quote_source(container),
         config=config,
@@ -66,7 +66,7 @@ def quote_source(container: Container) -> QuoteSource:
     ) -> list[str]:
         reader = LoggedIn(adviser_id, key)
         async with container.sessions() as session:
-            found = await quotable_feedback(
+            found = await quotable_evaluations(
                 session, reader, start.date(), (end - timedelta(days=1)).date()
             )
         return [f"{q.text} ({q.month:%m-%Y})" for q in found]

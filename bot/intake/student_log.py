@@ -3,7 +3,7 @@
 A log line carries its time to the millisecond, and the n-th "a report was filed" is the
 n-th report: one line per act would undo the rounding of every stored time a student
 causes to the hour (docs/security.md, "Less to see"). So an act (a filing, a withdrawal,
-feedback) is only counted here, in memory, and `flush` — called by the service on the
+an evaluation) is only counted here, in memory, and `flush` — called by the service on the
 hour — writes one line with the hour's counts. Its time is the clock's, not a
 student's. What an operator keeps for debugging: that filings and withdrawals happen,
 and how many an hour; failures (a filing that failed, a broken conversation state) are
@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 FILED = "reports filed"
 WITHDRAWN = "reports withdrawn by the student"
-FEEDBACK_GIVEN = "feedback given on closed reports"
+EVALUATED = "follow-ups of closed reports evaluated"
 
 
 class StudentActs:

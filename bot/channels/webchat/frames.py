@@ -109,7 +109,7 @@ def reply(r: Reply, mark: Mark = NO_MARK) -> dict[str, Any]:
 
 def _around(all_runs: list[Run], code: str) -> tuple[list[Run], list[Run]]:
     """The receipt's runs before and after its code. The page shows the code once, in
-    its copy box between the two, never also in the text (issue 11, item 9)."""
+    its copy box between the two, never also in the text: one code, said once."""
     for i, (text, style) in enumerate(all_runs):
         if code in text:
             head, _, tail = text.partition(code)
