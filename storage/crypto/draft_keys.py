@@ -93,6 +93,7 @@ class DraftKeys:
             return again
         finally:
             temp.unlink(missing_ok=True)
+            to_the_hour(self.dir)  # the temporary name came and went, linked or not
         to_the_hour(path)
         self._fsync_dir()
         stat = path.stat()  # after the utime: it changed the change time
