@@ -149,10 +149,12 @@ def test_the_network_choice_reaches_the_network_and_says_it_may_be_passed_on(
     onward = allowed_organizations(
         directory, visibility="network", from_org=directory.network.id, workplace_org=None
     )
-    school_later = any(o.kind == "school" for o in onward)
+    later = {o.kind for o in onward}
     nl, en = NL["explain_visibility_network"], EN["explain_visibility_network"]
-    assert school_later == ("tenzij de coördinator hem doorgeeft" in nl)
-    assert school_later == ("unless the coordinator passes it on" in en)
+    assert ("school" in later) == ("school" in nl) == ("school" in en)
+    assert ("workplace" in later) == ("bedrijf" in nl) == ("company" in en)
+    assert bool(later) == ("tenzij de coördinator hem doorgeeft" in nl)
+    assert bool(later) == ("unless the coordinator passes it on" in en)
 
 
 def test_naming_the_company_alone_sends_it_nothing(shipped: Settings) -> None:
