@@ -7,9 +7,11 @@ reader must not learn it. So every channel hands the bytes here first:
 
 - JPEG and PNG are decoded and only the pixels are written again (orientation applied
   first, so the photo stays upright): no EXIF, GPS, XMP, ICC profile or comment survives.
-- PDF pages are copied into a new document (pypdf): no info dictionary (author,
-  creator, producer), no XMP stream, no per-page metadata, nothing of the old catalog;
-  a JPEG inside it (a photo "scanned to PDF") is re-encoded to its pixels as well.
+- PDF pages are rebuilt into a new document by a whitelist (`pdf_rebuild`): only what
+  draws the page is copied, so no info dictionary (author, creator, producer), XMP,
+  comments with their authors and dates, /PieceInfo, scripts, actions or embedded
+  files, nothing of the old catalog; a JPEG inside it (a photo "scanned to PDF") is
+  re-encoded to its pixels as well.
 
 Anything else, or a file that does not parse, is refused with a message key: it is
 never stored as it came. Pure functions, no I/O; the callers decide what to say.
@@ -28,6 +30,8 @@ from pypdf import PageObject, PdfReader, PdfWriter
 from pypdf.errors import PyPdfError
 from pypdf.generic import DictionaryObject, NameObject
 
+from bot.intake.pdf_rebuild import copy_page
+
 log = logging.getLogger(__name__)
 
 Kind = Literal["jpeg", "png", "pdf"]
@@ -36,7 +40,6 @@ MIME: Final[dict[Kind, str]] = {"jpeg": "image/jpeg", "png": "image/png", "pdf":
 NAMES: Final[dict[Kind, str]] = {"jpeg": "foto.jpg", "png": "afbeelding.png", "pdf": "document.pdf"}
 MAX_PIXELS: Final = 40_000_000  # a 40-megapixel photo; beyond it a file is a pixel bomb
 MAX_PAGES: Final = 500
-PAGE_METADATA: Final = ("/Metadata", "/PieceInfo", "/LastModified")
 
 
 @dataclass(frozen=True)
@@ -112,8 +115,8 @@ def _mode_for(image: Image.Image, kind: Kind) -> Image.Image:
 
 
 def _pdf(data: bytes) -> bytes:
-    """The pages alone, in a new document: the old catalog (XMP, outlines, scripts,
-    embedded files) and info dictionary are not carried over."""
+    """The pages alone, rebuilt by a whitelist in a new document: the old catalog (XMP,
+    outlines, scripts, embedded files, forms) and info dictionary are not carried over."""
     reader = PdfReader(io.BytesIO(data), strict=False)
     if reader.is_encrypted and not reader.decrypt(""):
         raise ValueError("encrypted with a password")
@@ -121,11 +124,7 @@ def _pdf(data: bytes) -> bytes:
         raise ValueError("no pages or too many")
     writer = PdfWriter()
     for page in reader.pages:
-        added = writer.add_page(page)
-        for key in PAGE_METADATA:
-            if NameObject(key) in added:
-                del added[NameObject(key)]
-        _page_images(added)
+        _page_images(copy_page(writer, page))
     writer.metadata = None
     writer.xmp_metadata = None
     out = io.BytesIO()
