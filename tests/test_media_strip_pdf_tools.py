@@ -1,0 +1,110 @@
+"""bot/intake/media_strip.py on PDFs as real tools write them: comment authors and dates,
+/PieceInfo, a placed graphic's XMP, keys pointing at the info dictionary, scripts,
+actions and embedded files are all gone, in the parsed file and in its raw and inflated
+bytes, while the page still draws what it drew."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from pypdf import PdfReader
+from pypdf.generic import StreamObject
+
+from bot.intake import pdf_rebuild
+from bot.intake.media_strip import Clean, Refused, strip
+from tests.media_files import AUTHOR
+from tests.tool_pdfs import (
+    DATE,
+    EMBEDDED,
+    LOGIN,
+    PATH,
+    PROGRAM,
+    SCRIPT,
+    VISIBLE,
+    commented_pdf,
+    drawn_text_pdf,
+    indesign_pdf,
+    info_linked_pdf,
+    nested_forms_pdf,
+    scripted_pdf,
+    traces,
+)
+
+MAKER = (AUTHOR, LOGIN, DATE, PATH)
+ACTIONS = (SCRIPT, PROGRAM, "/JavaScript", "/JS", "/Launch", "/OpenAction", "/AA")
+
+
+def rebuilt(original: bytes, planted: tuple[str, ...]) -> bytes:
+    for trace in planted:  # the test file really carries each of them
+        assert trace.encode() in traces(original), trace
+    result = strip(original)
+    assert isinstance(result, Clean), result
+    found = traces(result.data)
+    for trace in planted:
+        assert trace.encode() not in found, trace
+    return result.data
+
+
+def test_a_generated_pdf_keeps_its_text_and_font_but_not_its_author_or_date() -> None:
+    clean = rebuilt(drawn_text_pdf(), (AUTHOR,))
+    reader = PdfReader(io.BytesIO(clean))
+    assert VISIBLE in reader.pages[0].extract_text()
+    assert b"/CreationDate" not in traces(clean) and reader.metadata is None
+
+
+def test_comments_and_their_authors_and_dates_are_dropped() -> None:
+    clean = rebuilt(commented_pdf(), (*MAKER[:3], SCRIPT, "/URI"))
+    for key in (b"/Annots", b"/Annot", b"/T ", b"/M ", b"/Popup", b"/NM"):
+        assert key not in traces(clean), key
+    assert len(PdfReader(io.BytesIO(clean)).pages) == 1
+
+
+def test_indesign_piece_info_and_a_placed_graphics_xmp_are_dropped() -> None:
+    clean = rebuilt(indesign_pdf(), MAKER)
+    found = traces(clean)
+    for key in (b"/PieceInfo", b"/LastModified", b"/Metadata", b"xmpmeta", b"Illustrator"):
+        assert key not in found, key
+    page = PdfReader(io.BytesIO(clean)).pages[0]
+    graphic = page["/Resources"]["/XObject"]["/Fm0"].get_object()
+    assert isinstance(graphic, StreamObject)  # the graphic itself is still drawn
+    assert graphic["/Subtype"] == "/Form" and graphic.get_data() == b"0 0 1 rg 0 0 50 50 re f"
+    assert b"/Fm0 Do" in page.get_contents().get_data()  # type: ignore[union-attr]
+
+
+def test_a_page_key_pointing_at_the_info_dictionary_carries_nothing_over() -> None:
+    clean = rebuilt(info_linked_pdf(), (AUTHOR, DATE, PATH))
+    found = traces(clean)
+    for key in (b"/Author", b"/Title", b"/CreationDate", b"/Info", b"/SeparationInfo"):
+        assert key not in found, key
+
+
+def test_no_script_action_launch_embedded_file_or_form_survives() -> None:
+    original = scripted_pdf()
+    assert EMBEDDED in traces(original)
+    clean = rebuilt(original, ACTIONS)
+    found = traces(clean)
+    assert EMBEDDED not in found and b"bron.docx" not in found
+    for key in (b"/Names", b"/EmbeddedFiles", b"/AcroForm", b"/XFA", b"/Annots"):
+        assert key not in found, key
+    reader = PdfReader(io.BytesIO(clean))
+    assert set(reader.trailer["/Root"]) == {"/Type", "/Pages"}
+    assert "/Info" not in reader.trailer
+
+
+def test_a_cycle_of_placed_forms_is_copied_once_and_still_draws() -> None:
+    clean = strip(nested_forms_pdf(depth=5))
+    assert isinstance(clean, Clean)
+    form = PdfReader(io.BytesIO(clean.data)).pages[0]["/Resources"]["/XObject"]["/Fm"]
+    for _ in range(6):  # round the cycle and back to the first form
+        form = form.get_object()["/Resources"]["/XObject"]["/Fm"]
+    assert form.get_object()["/BBox"] == [0, 0, 10, 10]
+
+
+def test_a_graph_deeper_than_a_document_is_refused() -> None:
+    assert strip(nested_forms_pdf(depth=100)) == Refused("attachment_unreadable")
+
+
+def test_a_graph_larger_than_a_document_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pdf_rebuild, "MAX_NODES", 20)
+    assert strip(drawn_text_pdf()) == Refused("attachment_unreadable")
