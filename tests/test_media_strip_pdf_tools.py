@@ -15,12 +15,14 @@ from bot.intake import pdf_rebuild
 from bot.intake.media_strip import Clean, Refused, strip
 from tests.media_files import AUTHOR
 from tests.tool_pdfs import (
+    BOX,
     DATE,
     EMBEDDED,
     LOGIN,
     PATH,
     PROGRAM,
     SCRIPT,
+    TICK,
     VISIBLE,
     commented_pdf,
     drawn_text_pdf,
@@ -58,6 +60,25 @@ def test_comments_and_their_authors_and_dates_are_dropped() -> None:
     for key in (b"/Annots", b"/Annot", b"/T ", b"/M ", b"/Popup", b"/NM"):
         assert key not in traces(clean), key
     assert len(PdfReader(io.BytesIO(clean)).pages) == 1
+
+
+def test_how_a_shown_annotation_looks_is_painted_into_the_page() -> None:
+    page = PdfReader(io.BytesIO(strip_to_pdf(commented_pdf()))).pages[0]
+    content = page.get_contents().get_data()  # type: ignore[union-attr]
+    painted = {
+        name: xobject.get_object().get_data()
+        for name, xobject in page["/Resources"]["/XObject"].items()
+    }
+    assert sorted(painted.values()) == sorted([BOX, TICK])  # not the hidden one or "Off"
+    box = next(name for name, data in painted.items() if data == BOX)
+    assert f"1.0000 0.0000 0.0000 1.0000 100.0000 100.0000 cm {box} Do".encode() in content
+    assert content.startswith(b"q\n")  # the page's own drawing cannot change the boxes'
+
+
+def strip_to_pdf(original: bytes) -> bytes:
+    result = strip(original)
+    assert isinstance(result, Clean), result
+    return result.data
 
 
 def test_indesign_piece_info_and_a_placed_graphics_xmp_are_dropped() -> None:

@@ -18,6 +18,7 @@ from pypdf.generic import (
     FloatObject,
     IndirectObject,
     NameObject,
+    NumberObject,
     PdfObject,
     StreamObject,
     TextStringObject,
@@ -112,9 +113,49 @@ def drawn_text_pdf() -> bytes:
     return bytes(document.output())
 
 
+BOX = b"0 0 0 rg 0 0 50 20 re f"  # a black box drawn over a name, as students "redact"
+TICK = b"0 0 1 rg 0 0 10 10 re f"
+UNSEEN = b"1 0 0 rg 0 0 5 5 re f"
+
+
+def _appearance(writer: PdfWriter, drawing: bytes, *box: float) -> IndirectObject:
+    return _stream(
+        writer, drawing, Type=_name("/XObject"), Subtype=_name("/Form"), BBox=_rect(*box)
+    )
+
+
+def _shapes(writer: PdfWriter) -> list[DictionaryObject]:
+    """Preview's box, a ticked check box and a hidden shape, each with an appearance."""
+    box = _dict(
+        Type=_name("/Annot"),
+        Subtype=_name("/Square"),
+        Rect=_rect(100, 100, 150, 120),
+        T=_text(AUTHOR),
+        M=_text(PDF_DATE),
+        AP=_dict(N=_appearance(writer, BOX, 0, 0, 50, 20)),
+    )
+    states = _dict(Yes=_appearance(writer, TICK, 0, 0, 10, 10))
+    states[_name("/Off")] = _appearance(writer, UNSEEN, 0, 0, 10, 10)
+    tick = _dict(
+        Type=_name("/Annot"),
+        Subtype=_name("/Widget"),
+        Rect=_rect(20, 180, 40, 200),
+        AS=_name("/Yes"),
+        AP=_dict(N=states),
+    )
+    hidden = _dict(
+        Type=_name("/Annot"),
+        Subtype=_name("/Square"),
+        Rect=_rect(0, 0, 5, 5),
+        F=NumberObject(2),
+        AP=_dict(N=_appearance(writer, UNSEEN, 0, 0, 5, 5)),
+    )
+    return [box, tick, hidden]
+
+
 def commented_pdf() -> bytes:
     """A page with comments as Acrobat and Preview write them: a note and a highlight
-    signed with the user's name and dated, a popup, and a link."""
+    signed with the user's name and dated, a popup, a link, and shapes that show."""
     writer = PdfWriter()
     page = writer.add_blank_page(width=200, height=200)
     popup = writer._add_object(_dict(Type=_name("/Annot"), Subtype=_name("/Popup")))
@@ -143,7 +184,8 @@ def commented_pdf() -> bytes:
         Rect=_rect(0, 0, 200, 10),
         A=_dict(S=_name("/URI"), URI=_text(f"https://{SCRIPT}/{LOGIN}")),
     )
-    page[_name("/Annots")] = ArrayObject(writer._add_object(a) for a in (note, highlight, link))
+    annotations = [note, highlight, link, *_shapes(writer)]
+    page[_name("/Annots")] = ArrayObject(writer._add_object(a) for a in annotations)
     return _written(writer)
 
 

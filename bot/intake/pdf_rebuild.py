@@ -13,10 +13,11 @@ keys loses that race, so each page is built anew instead:
   for fonts, images, forms, colour spaces, patterns, shadings, functions and graphics
   states: no /Metadata, /PieceInfo, /LastModified, /OC, /AF, /OPI or anything unknown.
 
-Annotations are dropped whole (comments, links, form fields carry authors, dates, URIs
-and actions; a report attachment needs the page, not the comment thread), and so is the
-old catalog: no info dictionary, XMP, /OpenAction, /AA, /Names (JavaScript, embedded
-files), /AcroForm or outlines. Content streams and font programs are kept as bytes.
+Annotations (comments, links, form fields) carry authors, dates, URIs and actions: none
+is copied; only how a shown one looks is painted into the page (`pdf_flatten`). Nothing
+of the old catalog comes along either: no info dictionary, XMP, /OpenAction, /AA,
+/Names (JavaScript, embedded files), /AcroForm or outlines. Content streams and font
+programs are kept as bytes.
 
 The walk copies each reached object once (a cycle ends at its own copy) and refuses a
 file whose graph is deeper or larger than any real document's.
@@ -37,6 +38,8 @@ from pypdf.generic import (
     PdfObject,
     StreamObject,
 )
+
+from bot.intake.pdf_flatten import paint_annotations
 
 Context = Literal["drawing", "resources", "names", "contents"]
 
@@ -109,6 +112,7 @@ def copy_page(writer: PdfWriter, source: PageObject) -> PageObject:
             kept = copier.copy(value, _page_context(key), 1)
             if kept is not None:
                 page[NameObject(key)] = kept
+    paint_annotations(writer, page, source, lambda value: copier.copy(value, "drawing", 1))
     return page
 
 
