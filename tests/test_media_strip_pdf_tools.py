@@ -90,6 +90,7 @@ def test_indesign_piece_info_and_a_placed_graphics_xmp_are_dropped() -> None:
     graphic = page["/Resources"]["/XObject"]["/Fm0"].get_object()
     assert isinstance(graphic, StreamObject)  # the graphic itself is still drawn
     assert graphic["/Subtype"] == "/Form" and graphic.get_data() == b"0 0 1 rg 0 0 50 50 re f"
+    assert graphic["/Resources"]["/ColorSpace"]["/CS0"] == "/DeviceRGB"  # no ICC profile
     assert b"/Fm0 Do" in page.get_contents().get_data()  # type: ignore[union-attr]
 
 

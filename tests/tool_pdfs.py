@@ -191,18 +191,19 @@ def commented_pdf() -> bytes:
 
 def indesign_pdf() -> bytes:
     """A page as InDesign exports it: its own /PieceInfo (document id, file path, date)
-    and an Illustrator graphic placed as a form XObject that keeps its XMP and private
-    data."""
+    and an Illustrator graphic placed as a form XObject that keeps its XMP, private data
+    and an ICC profile from the user's own screen calibration."""
     writer = PdfWriter()
     page = writer.add_blank_page(width=200, height=200)
     private = _stream(writer, f"%%Creator: Adobe Illustrator\n%%For: ({LOGIN})\n".encode())
+    profile = _stream(writer, f"desc Kalibratie {LOGIN} {DATE}".encode(), N=NumberObject(3))
     graphic = _stream(
         writer,
         b"0 0 1 rg 0 0 50 50 re f",
         Type=_name("/XObject"),
         Subtype=_name("/Form"),
         BBox=_rect(0, 0, 50, 50),
-        Resources=DictionaryObject(),
+        Resources=_dict(ColorSpace=_dict(CS0=ArrayObject([_name("/ICCBased"), profile]))),
         Metadata=_stream(
             writer, XMP_OF_GRAPHIC.encode(), Type=_name("/Metadata"), Subtype=_name("/XML")
         ),

@@ -11,7 +11,8 @@ keys loses that race, so each page is built anew instead:
   spaces, patterns, shadings, procedure sets);
 - every dictionary reached from there keeps only the keys the drawing model defines
   for fonts, images, forms, colour spaces, patterns, shadings, functions and graphics
-  states: no /Metadata, /PieceInfo, /LastModified, /OC, /AF, /OPI or anything unknown.
+  states: no /Metadata, /PieceInfo, /LastModified, /OC, /AF, /OPI or anything unknown;
+  an ICC-based colour space becomes the device space (a profile names its screen).
 
 Annotations (comments, links, form fields) carry authors, dates, URIs and actions: none
 is copied; only how a shown one looks is painted into the page (`pdf_flatten`). Nothing
@@ -122,6 +123,21 @@ def _page_context(key: str) -> Context:
     return "contents" if key == "/Contents" else "drawing"
 
 
+DEVICE_SPACES: Final = {1: "/DeviceGray", 3: "/DeviceRGB", 4: "/DeviceCMYK"}
+
+
+def _device_space(space: ArrayObject) -> NameObject | None:
+    """An ICC profile names the screen, printer or calibration it came from (and when):
+    an ICC-based colour space becomes the device space with as many components, as a
+    photo's own profile is dropped too."""
+    if len(space) != 2 or space[0] != "/ICCBased":
+        return None
+    profile = space[1].get_object()
+    components = profile.get("/N") if isinstance(profile, DictionaryObject) else None
+    device = DEVICE_SPACES.get(components) if isinstance(components, int) else None
+    return NameObject(device) if device is not None else None
+
+
 @dataclass
 class _Copier:
     writer: PdfWriter
@@ -137,6 +153,9 @@ class _Copier:
         if isinstance(value, IndirectObject):
             return self._indirect(value, context, depth)
         if isinstance(value, ArrayObject):
+            device = _device_space(value)
+            if device is not None:
+                return device
             items = (self.copy(item, context, depth + 1) for item in value)
             return ArrayObject(item for item in items if item is not None)
         if context == "contents" and not isinstance(value, StreamObject):
