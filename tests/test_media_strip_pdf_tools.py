@@ -55,6 +55,19 @@ def test_a_generated_pdf_keeps_its_text_and_font_but_not_its_author_or_date() ->
     assert b"/CreationDate" not in traces(clean) and reader.metadata is None
 
 
+def test_what_pages_share_is_copied_once() -> None:
+    original = drawn_text_pdf(pages=3)
+    clean = strip_to_pdf(original)
+    reader = PdfReader(io.BytesIO(clean))
+    fonts = {
+        page["/Resources"]["/Font"].raw_get(name).idnum
+        for page in reader.pages
+        for name in page["/Resources"]["/Font"]
+    }
+    assert len(reader.pages) == 3 and len(fonts) == 1
+    assert len(clean) < len(original) * 1.2
+
+
 def test_comments_and_their_authors_and_dates_are_dropped() -> None:
     clean = rebuilt(commented_pdf(), (*MAKER[:3], SCRIPT, "/URI"))
     for key in (b"/Annots", b"/Annot", b"/T ", b"/M ", b"/Popup", b"/NM"):

@@ -97,19 +97,18 @@ def _written(writer: PdfWriter) -> bytes:
     return out.getvalue()
 
 
-def drawn_text_pdf() -> bytes:
-    """A page of text in an embedded TrueType font (the way fpdf2 and most generators
+def drawn_text_pdf(pages: int = 1) -> bytes:
+    """Pages of text in an embedded TrueType font (the way fpdf2 and most generators
     embed one: CID font, descriptor, font file, ToUnicode), with a creation date."""
     document = FPDF()
     document.set_author(AUTHOR)
-    document.add_page()
     font = unicode_font()
-    if font is None:
-        document.set_font("Helvetica", size=14)
-    else:
+    if font is not None:
         document.add_font("Doc", fname=str(font[0]))
-        document.set_font("Doc", size=14)
-    document.cell(text=VISIBLE)
+    for _ in range(pages):
+        document.add_page()
+        document.set_font("Helvetica" if font is None else "Doc", size=14)
+        document.cell(text=VISIBLE)
     return bytes(document.output())
 
 

@@ -30,7 +30,7 @@ from pypdf import PageObject, PdfReader, PdfWriter
 from pypdf.errors import PyPdfError
 from pypdf.generic import DictionaryObject, NameObject
 
-from bot.intake.pdf_rebuild import copy_page
+from bot.intake.pdf_rebuild import copy_pages
 
 log = logging.getLogger(__name__)
 
@@ -123,8 +123,8 @@ def _pdf(data: bytes) -> bytes:
     if not 0 < len(reader.pages) <= MAX_PAGES:
         raise ValueError("no pages or too many")
     writer = PdfWriter()
-    for page in reader.pages:
-        _page_images(copy_page(writer, page))
+    for page in copy_pages(writer, reader.pages):
+        _page_images(page)
     writer.metadata = None
     writer.xmp_metadata = None
     out = io.BytesIO()

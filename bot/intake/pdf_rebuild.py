@@ -26,6 +26,7 @@ file whose graph is deeper or larger than any real document's.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Final, Literal
 
@@ -103,17 +104,22 @@ DRAWING_KEYS: Final = frozenset(
 )
 
 
-def copy_page(writer: PdfWriter, source: PageObject) -> PageObject:
-    """A new page in `writer` drawing what `source` draws, and carrying nothing else."""
-    box = source.mediabox
-    page = writer.add_blank_page(width=abs(float(box.width)), height=abs(float(box.height)))
+def copy_pages(writer: PdfWriter, sources: Iterable[PageObject]) -> list[PageObject]:
+    """New pages in `writer` drawing what `sources` draw, and carrying nothing else; what
+    pages share (fonts, images) is copied once."""
     copier = _Copier(writer)
+    return [_copy_page(copier, source) for source in sources]
+
+
+def _copy_page(copier: _Copier, source: PageObject) -> PageObject:
+    box = source.mediabox
+    page = copier.writer.add_blank_page(abs(float(box.width)), abs(float(box.height)))
     for key, value in source.items():
         if key in PAGE_KEYS:
             kept = copier.copy(value, _page_context(key), 1)
             if kept is not None:
                 page[NameObject(key)] = kept
-    paint_annotations(writer, page, source, lambda value: copier.copy(value, "drawing", 1))
+    paint_annotations(copier.writer, page, source, lambda v: copier.copy(v, "drawing", 1))
     return page
 
 
