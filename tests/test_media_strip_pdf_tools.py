@@ -13,7 +13,7 @@ from pypdf.generic import StreamObject
 
 from bot.intake import pdf_rebuild
 from bot.intake.media_strip import Clean, Refused, strip
-from tests.media_files import AUTHOR
+from tests.media_files import AUTHOR, PHONE
 from tests.tool_pdfs import (
     BOX,
     DATE,
@@ -29,6 +29,7 @@ from tests.tool_pdfs import (
     indesign_pdf,
     info_linked_pdf,
     nested_forms_pdf,
+    photo_pattern_pdf,
     scripted_pdf,
     traces,
 )
@@ -125,6 +126,12 @@ def test_no_script_action_launch_embedded_file_or_form_survives() -> None:
     reader = PdfReader(io.BytesIO(clean))
     assert set(reader.trailer["/Root"]) == {"/Type", "/Pages"}
     assert "/Info" not in reader.trailer
+
+
+def test_a_photo_that_keeps_its_gps_deeper_in_the_file_is_refused() -> None:
+    original = photo_pattern_pdf()
+    assert PHONE.encode() in original
+    assert strip(original) == Refused("attachment_unreadable")
 
 
 def test_a_cycle_of_placed_forms_is_copied_once_and_still_draws() -> None:

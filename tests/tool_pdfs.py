@@ -25,7 +25,7 @@ from pypdf.generic import (
 )
 
 from escalation.console.pdf import unicode_font
-from tests.media_files import AUTHOR
+from tests.media_files import AUTHOR, gps_photo
 
 LOGIN = "fjansen"  # Acrobat signs comments with the account name, Preview with the full name
 DATE = "20261201093000"
@@ -283,4 +283,37 @@ def nested_forms_pdf(depth: int) -> bytes:
     last[_name("/Resources")] = _dict(XObject=_dict(Fm=first), ProcSet=ArrayObject())
     page[_name("/Resources")] = _dict(XObject=_dict(Fm=first))
     page[_name("/Contents")] = _stream(writer, b"/Fm Do")
+    return _written(writer)
+
+
+def photo_pattern_pdf() -> bytes:
+    """A phone photo used as a tiling pattern's fill, not as a page's image: the JPEG,
+    EXIF and GPS included."""
+    writer = PdfWriter()
+    page = writer.add_blank_page(width=40, height=20)
+    photo = _stream(
+        writer,
+        gps_photo(orientation=1),
+        Type=_name("/XObject"),
+        Subtype=_name("/Image"),
+        Width=NumberObject(40),
+        Height=NumberObject(20),
+        ColorSpace=_name("/DeviceRGB"),
+        BitsPerComponent=NumberObject(8),
+        Filter=_name("/DCTDecode"),
+    )
+    tile = _stream(
+        writer,
+        b"q 40 0 0 20 0 0 cm /Im0 Do Q",
+        Type=_name("/Pattern"),
+        PatternType=NumberObject(1),
+        PaintType=NumberObject(1),
+        TilingType=NumberObject(1),
+        BBox=_rect(0, 0, 40, 20),
+        XStep=NumberObject(40),
+        YStep=NumberObject(20),
+        Resources=_dict(XObject=_dict(Im0=photo)),
+    )
+    page[_name("/Resources")] = _dict(Pattern=_dict(P0=tile))
+    page[_name("/Contents")] = _stream(writer, b"/Pattern cs /P0 scn 0 0 40 20 re f")
     return _written(writer)

@@ -11,7 +11,8 @@ reader must not learn it. So every channel hands the bytes here first:
   draws the page is copied, so no info dictionary (author, creator, producer), XMP,
   comments with their authors and dates, /PieceInfo, scripts, actions or embedded
   files, nothing of the old catalog; a JPEG inside it (a photo "scanned to PDF") is
-  re-encoded to its pixels as well.
+  re-encoded to its pixels as well, and a file in which a photo still carries EXIF,
+  XMP or IPTC after that (one used as a pattern fill, say) is refused.
 
 Anything else, or a file that does not parse, is refused with a message key: it is
 never stored as it came. Pure functions, no I/O; the callers decide what to say.
@@ -28,7 +29,7 @@ from typing import Final, Literal
 from PIL import Image, ImageOps, UnidentifiedImageError
 from pypdf import PageObject, PdfReader, PdfWriter
 from pypdf.errors import PyPdfError
-from pypdf.generic import DictionaryObject, NameObject
+from pypdf.generic import DictionaryObject, NameObject, StreamObject
 
 from bot.intake.pdf_rebuild import copy_pages
 
@@ -40,6 +41,14 @@ MIME: Final[dict[Kind, str]] = {"jpeg": "image/jpeg", "png": "image/png", "pdf":
 NAMES: Final[dict[Kind, str]] = {"jpeg": "foto.jpg", "png": "afbeelding.png", "pdf": "document.pdf"}
 MAX_PIXELS: Final = 40_000_000  # a 40-megapixel photo; beyond it a file is a pixel bomb
 MAX_PAGES: Final = 500
+# How EXIF, XMP and IPTC blocks begin inside a JPEG or JPEG 2000 stream.
+PHOTO_METADATA: Final = (
+    b"Exif\x00\x00",
+    b"http://ns.adobe.com/xap/1.0/",
+    b"<x:xmpmeta",
+    b"Photoshop 3.0\x00",
+    b"JpgTiffExif->JP2",
+)
 
 
 @dataclass(frozen=True)
@@ -125,6 +134,7 @@ def _pdf(data: bytes) -> bytes:
     writer = PdfWriter()
     for page in copy_pages(writer, reader.pages):
         _page_images(page)
+    _no_photo_metadata_left(writer)
     writer.metadata = None
     writer.xmp_metadata = None
     out = io.BytesIO()
@@ -154,6 +164,17 @@ def _page_images(page: PageObject) -> None:
         raise
     except Exception as e:  # pypdf's image decoding raises many kinds; refuse, never keep
         raise ValueError(f"embedded image: {type(e).__name__}") from e
+
+
+def _no_photo_metadata_left(writer: PdfWriter) -> None:
+    """A photo reached other than as a page's image (a pattern fill, a soft mask, a
+    glyph) is not re-encoded: if one still carries EXIF, XMP or IPTC, the file is
+    refused rather than stored with it."""
+    for obj in writer._objects:
+        if isinstance(obj, StreamObject) and _compressed_photo(obj.get("/Filter")):
+            data = obj.get_data()
+            if any(marker in data for marker in PHOTO_METADATA):
+                raise ValueError("a photo whose metadata could not be removed")
 
 
 def _compressed_photo(filters: object) -> bool:
