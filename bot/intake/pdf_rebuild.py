@@ -47,6 +47,7 @@ Context = Literal["drawing", "resources", "names", "contents"]
 
 MAX_DEPTH: Final = 150  # a dozen nested placed graphics are about 60
 MAX_NODES: Final = 500_000
+DEVICE_SPACES: Final = {1: "/DeviceGray", 3: "/DeviceRGB", 4: "/DeviceCMYK"}
 
 PAGE_KEYS: Final = frozenset(
     {"/MediaBox", "/CropBox", "/BleedBox", "/TrimBox", "/ArtBox", "/Rotate", "/UserUnit"}
@@ -127,9 +128,6 @@ def _page_context(key: str) -> Context:
     if key == "/Resources":
         return "resources"
     return "contents" if key == "/Contents" else "drawing"
-
-
-DEVICE_SPACES: Final = {1: "/DeviceGray", 3: "/DeviceRGB", 4: "/DeviceCMYK"}
 
 
 def _device_space(space: ArrayObject) -> NameObject | None:
