@@ -24,18 +24,11 @@ from vocabulary.receipt import RECEIPT_DIGITS, RECEIPT_SEPARATORS, format_receip
 from vocabulary.sector import SECTORS
 from vocabulary.status import ENDED_STATUSES, OPEN_STATUSES, ReportStatus
 
-# The names `dialogues` still imports the evaluation scale by; they go once it uses the
-# EVALUATION_ ones.
-FEEDBACK_SCORES = EVALUATION_SCORES
-FEEDBACK_MAX_TEXT = EVALUATION_MAX_TEXT
-
 __all__ = [
     "CHANNELS",
     "ENDED_STATUSES",
     "EVALUATION_MAX_TEXT",
     "EVALUATION_SCORES",
-    "FEEDBACK_MAX_TEXT",
-    "FEEDBACK_SCORES",
     "KVK_DIGITS",
     "OPEN_STATUSES",
     "RECEIPT_DIGITS",

@@ -21,7 +21,7 @@ from bot.intake.receipt_gate import ReceiptGate
 from bot.intake.reply_token import EVALUATION, TTL, make_token, open_token, read_token, refresh
 from dialogues import (
     MAX_ATTACHMENT,
-    FeedbackResult,
+    EvaluationResult,
     ReplyResult,
     StatusExpired,
     StatusFound,
@@ -67,7 +67,7 @@ class FollowUpParts:
 
 class FollowUpActions:
     """The student's follow-up actions carried out against storage (the engine decides
-    them, in `dialogues/followup.py`; this class does them)."""
+    them, in `dialogues/status_screens.py`; this class does them)."""
 
     def __init__(self, parts: FollowUpParts) -> None:
         self.parts = parts
@@ -114,7 +114,7 @@ class FollowUpActions:
             may_share=view.may_share,
         )
 
-    async def evaluate(self, token: str, score: int, text: str, quote: bool) -> FeedbackResult:
+    async def evaluate(self, token: str, score: int, text: str, quote: bool) -> EvaluationResult:
         """Saves the student's evaluation of a closed report's follow-up once, the text
         sealed to the network's coordinators (those with a key; and the recovery key,
         always)."""
