@@ -35,7 +35,7 @@ RAMP_STEPS = 2  # /start and the safety question: a stored draft waiting for its
 @dataclass(frozen=True)
 class Plan:
     conversations: int = 1000  # live at once from the ramp on
-    rate: float = 100.0  # updates a second offered in the latency phases (issue 15)
+    rate: float = 100.0  # updates a second offered in the latency phases
     rate_seconds: float = 20.0
     baseline_seconds: float = 6.0  # of the status storm, before the 20 checks fire
     saturating: int = 50  # students doing whole journeys back to back, as fast as answered

@@ -166,8 +166,8 @@ def settle_garbage_collector() -> None:
     compiled locale texts, SQLAlchemy's mappings) lives as long as the process: moved
     out of the collector's reach, it is no longer walked by every full collection.
     Those walks were stalls of 100-500 ms in the middle of conversation turns, and
-    taking them away doubled the turns a process answers under load (issue 15,
-    docs/performance.md). Objects made afterwards are collected as before."""
+    taking them away doubled the turns a process answers under load
+    (docs/performance.md). Objects made afterwards are collected as before."""
     gc.collect()
     gc.freeze()
 

@@ -166,7 +166,7 @@ async def file_report(
     assert codes, texts
     filed = await student.press(V["saved"])  # the code first, then "I have saved it"
     assert filed and student.offered() == ["erase", "keep"], filed  # filed: delete or keep
-    assert not any("SM-" in t for t in filed)  # issue 11: no reference to mistake for the code
+    assert not any("SM-" in t for t in filed)  # no reference to mistake for the code
     assert not any(RECEIPT.search(t) for t in filed)  # the code is shown once, before
     return "".join(codes[0].groups())
 

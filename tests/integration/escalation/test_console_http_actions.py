@@ -22,6 +22,9 @@ container = console_fixtures.container
 world = console_fixtures.world
 
 
+# --- acknowledging, students' replies, hand-overs, words and the deadlines page ---------
+
+
 def _fact(page: str, key: str) -> str:
     found = re.search(rf'id="fact-{key}"[^>]*>([^<]*)<', page)
     assert found, f"no fact {key}"

@@ -86,7 +86,7 @@ def test_the_fallback_names_everything_beyond_latin_1() -> None:
     assert "Ł" in lost and "你" in lost and "«" not in lost and "é" not in pdf.missing("é", None)
 
 
-# --- issue 11, items 17 and 18 ---------------------------------------------------------
+# --- the PDF holds what the page shows, and logs nothing of it ------------------------
 
 FIELD = re.compile(r"<dt>(.*?)</dt>\s*<dd[^>]*>(.*?)</dd>", re.S)
 

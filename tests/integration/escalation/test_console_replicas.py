@@ -1,4 +1,4 @@
-"""Console sessions shared by replicas through the database (issue 15).
+"""Console sessions shared by replicas through the database.
 
 Two console apps over one database are two replicas; `RoundRobin` plays the proxy that
 sends each request to the next one. A session started on one is served by the other,

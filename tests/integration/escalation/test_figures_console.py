@@ -24,7 +24,7 @@ from escalation.console import console_app
 from escalation.console.public_figures import public_routes
 from escalation.console.texts import ConsoleTexts
 from escalation.figures.rows import last_completed_year
-from escalation.figures.service import FigureService, Period
+from escalation.figures.scope import FigureService, Period
 from escalation.figures.sheet import sections, summary
 from storage.db.models import AuditEntry
 from tests.conftest import base_config, save_config
@@ -238,8 +238,8 @@ async def test_the_public_page_is_off_unless_configured(container: Container) ->
 async def test_the_reflection_report_quotes_what_the_quote_source_gives(
     world: ConsoleWorld,
 ) -> None:
-    """The quotes come from an injected source (storage/repositories/feedback.py's quotable
-    feedback, wired by the service); only the network's coordinator gets them."""
+    """The quotes come from an injected source (storage/repositories/evaluations.py's
+    quotable evaluations, wired by the service); only the network's coordinator gets them."""
     asked: list[tuple[str, object, object]] = []
 
     async def quotes(adviser_id, key, start, end):  # type: ignore[no-untyped-def]

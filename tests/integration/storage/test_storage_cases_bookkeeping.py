@@ -27,6 +27,9 @@ backend = storage_backends.backend
 keys = storage_backends.keys
 
 
+# --- acknowledging, students' replies, hand-overs and the audit's order -----------------
+
+
 async def _events(backend: Backend, report_id: str) -> list[str | None]:
     async with backend.sessions() as session:
         rows = await session.scalars(

@@ -200,9 +200,9 @@ async def test_a_failure_inside_filing_leaves_nothing_behind(
 async def test_a_lookup_collision_asks_for_a_new_code_and_files_nothing(
     backend: Backend, keys: tuple[KeyStore, str]
 ) -> None:
-    """Issue 10 finding 2: the student saved the code before filing, so a taken code is
-    never swapped for another silently: `file` refuses (ReceiptTaken), writes nothing,
-    and the caller shows a new code to save."""
+    """The student saved the code before filing, so a taken code is never swapped for
+    another silently: `file` refuses (ReceiptTaken), writes nothing, and the caller
+    shows a new code to save."""
     store = ReportStore(backend.sessions, keys[0])
     first = await store.file(new_report(content={"story": "a"}), receipt="1111222233334444")
     with pytest.raises(ReceiptTaken):

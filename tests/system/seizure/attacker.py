@@ -93,7 +93,8 @@ def hints_of(row: Iterable[Any]) -> tuple[str, ...]:
 def open_reports_with_receipt(
     receipt: str, keys: Keyring, reports: list[dict[str, Any]], fields: list[dict[str, Any]]
 ) -> Iterator[tuple[str, bytes]]:
-    """Server key copy + a receipt found at rest = the report's content (finding 2)."""
+    """Server key copy + a receipt found at rest = the report's content: no receipt may
+    rest on disk."""
     if keys.store is None:
         return
     derived = receipt_keys.derive_receipt_keys(receipt, keys.store.receipt_salt, keys.store.kdf)

@@ -58,8 +58,8 @@ def _who(ctx: Context, chat_hash: str) -> str:
 
 
 def conversation_state(blob: bytes, ctx: Context) -> Iterator[Opened]:
-    """The draft encryption before issue 10 (a server sub-key, "conversation-state"),
-    under every chat hash, unpadded and padded: the attacker keeps the old code."""
+    """The drafts' old encryption (a server sub-key, "conversation-state"), under every
+    chat hash, unpadded and padded: the attacker keeps the old code."""
     if ctx.keys.store is None:
         return
     state = _server_sub_key(ctx.keys.store, "conversation-state")

@@ -73,7 +73,7 @@ class Keyring:
         }
 
     def draft_secrets(self) -> dict[str, bytes]:
-        """keys.dir/drafts/<chat hash> files (issue 10's shreddable draft keys)."""
+        """keys.dir/drafts/<chat hash> files (the drafts' shreddable keys)."""
         return {
             Path(name).name: data
             for name, data in self.files.items()

@@ -30,8 +30,8 @@ def needles_for(run: Run, filed: dict[str, Filed]) -> list[Needle]:
         out.append(needle("chat id", name, str(p.chat_id)))
         if p.reply_marker:
             out.append(needle("reply", name, p.reply_marker))
-        if p.feedback_marker:
-            out.append(needle("feedback", name, p.feedback_marker))
+        if p.evaluation_marker:
+            out.append(needle("evaluation", name, p.evaluation_marker))
         if p.receipt:
             out += receipt_needles(name, p.receipt)
         if name in filed:
@@ -90,7 +90,7 @@ def forbidden(moment: Moment, found: Findings) -> tuple[list[str], list[str]]:
             (bad if state in ("filed", "stopped") else noted).append(
                 f"{hit} (the student's draft is {state})"
             )
-        elif kind in ("receipt", "reply", "feedback"):
+        elif kind in ("receipt", "reply", "evaluation"):
             bad.append(str(hit))
         elif kind == "chat id":
             (bad if not decrypted or state == "filed" else noted).append(

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from bot.app.settings import ConfigError, TelegramMode, load_settings, stale_contacts
-from dialogues.keys import ELSEWHERE_KINDS
+from dialogues.required_keys import ELSEWHERE_KINDS
 from tests.conftest import save_config, shipped_config
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -135,7 +135,7 @@ def test_webhook_needs_url_and_secret(tmp_path: Path) -> None:
             lambda d: d["organizations"][0]["advisers"][0].update(role="boss"),
             "organizations.0.advisers.0.role",
         ),
-        # where else to go (issue 11)
+        # where else to go
         (lambda d: d["elsewhere"][4].update(kind="lawyer"), "elsewhere.4.kind"),
         (lambda d: d["elsewhere"][4].pop("checked"), "elsewhere.4.checked"),
         (lambda d: d["elsewhere"][4].update(checked="last week"), "elsewhere.4.checked"),
@@ -145,7 +145,7 @@ def test_webhook_needs_url_and_secret(tmp_path: Path) -> None:
         (lambda d: d["elsewhere"][4].update(when={"mood": ["x"]}), "elsewhere.4.when.mood"),
         (lambda d: d["elsewhere"][0].update(when={"school": ["nope"]}), "elsewhere.0.when.school"),
         (lambda d: d["elsewhere"][0].update(when={}), "elsewhere.0.when.school"),
-        # issue 15: the receipt gate's waiting checks must not hold every update slot
+        # the receipt gate's waiting checks must not hold every update slot
         (
             lambda d: d["telegram"].update(token="1:a", concurrent_updates=20),
             "telegram.concurrent_updates",

@@ -87,8 +87,8 @@ async def test_bad_request_is_never_retried() -> None:
 async def test_while_stopping_a_cut_off_request_is_neither_retried_nor_warned(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """Issue 11, item 18: SIGTERM closes the session under a long poll; the
-    TelegramNetworkError that follows is the stop itself, not a fault to alert on."""
+    """SIGTERM closes the session under a long poll; the TelegramNetworkError that
+    follows is the stop itself, not a fault to alert on."""
     stopping = False
     slept: list[float] = []
 

@@ -39,7 +39,7 @@ def test_reply_with_text_then_sent(lang: str) -> None:
     assert "dinsdag" not in _stored(out.state)  # the words travel only in the action
     chat._take(ENGINE.reply_result(chat.state, "sent"))
     assert chat.keys == ["reply_sent"]
-    # issue 11: send more, or close, without the code again
+    # send more, or close, without the code again
     assert chat.offered == ["status.reply", "status.withdraw", "status.close"]
     assert chat.state is not None and chat.state.token == TOKEN and chat.state.expecting == ""
     chat.press("status.reply")

@@ -108,7 +108,7 @@ def test_a_closed_report_offers_only_done() -> None:
 
 
 def test_done_closes_the_view_and_keeps_the_report_open_for_the_visit() -> None:
-    """Issue 11 item 7: after a correct code, no code again for the rest of the visit."""
+    """After a correct code, no code again for the rest of the visit."""
     chat = viewing()
     chat.press("status.close")
     assert chat.keys == ["status_done_open"]
@@ -145,8 +145,8 @@ def test_stop_with_nothing_but_the_open_report_closes_it() -> None:
 
 
 def test_status_mid_report_shows_only_the_status_then_the_draft() -> None:
-    """Issue 11 item 1: the status and the adviser's message, nothing else, until the
-    student asks for more (Done): then where they were in the draft."""
+    """A returning student sees the status and the adviser's message, nothing else,
+    until the student asks for more (Done): then where they were in the draft."""
     chat = start()
     chat.walk_to("when")
     answers = chat.state.answers if chat.state else {}
@@ -165,8 +165,8 @@ def test_status_mid_report_shows_only_the_status_then_the_draft() -> None:
 
 @pytest.mark.parametrize("how", ["command", "button"])
 def test_a_returning_student_sees_only_the_status(how: str) -> None:
-    """Issue 11 item 1: the welcome's first question, unanswered, is no draft to come
-    back to: after the status nothing about "the report you were filling in"."""
+    """The welcome's first question, unanswered, is no draft to come back to: after the
+    status nothing about "the report you were filling in"."""
     chat = start()
     if how == "button":
         chat.press("go.status")  # the welcome's "check my report"

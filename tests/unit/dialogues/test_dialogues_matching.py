@@ -1,6 +1,6 @@
-"""Typed answers to options (issue 11, item 5): a table of what students type and what it
-means (that option, "did you mean?" first, or nothing), the confirmation, and the status
-asked for in free text at any point."""
+"""Typed answers to options: a table of what students type and what it means (that
+option, "did you mean?" first, or nothing), the confirmation, and the status asked for
+in free text at any point."""
 
 from __future__ import annotations
 

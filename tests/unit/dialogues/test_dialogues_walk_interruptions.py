@@ -100,7 +100,7 @@ def test_status_mid_report_then_resume() -> None:
     assert chat.state is not None and not chat.state.awaiting_code
     found = ENGINE.status_result(chat.state, StatusFound("in_progress", datetime.date(2025, 3, 4)))
     chat._take(found)
-    # issue 11: the status and nothing else, until the student asks for more
+    # the status and nothing else, until the student asks for more
     assert chat.keys == ["status_in_progress"] and chat.offered == ["status.close"]
     assert found.replies[0].protect and "04-03-2025" in found.replies[0].text
     assert chat.state is not None and chat.state.answers == answers

@@ -217,7 +217,7 @@ def test_the_summary_is_protected_and_shows_every_answer() -> None:
     assert chat.offered == ["submit", "edit", "stop"]
 
 
-# --- the sector (issue 12), and the story's end that made room for it ---------------------
+# --- the sector, and the story's end that made room for it -------------------------------
 
 
 def test_the_sector_options_are_the_vocabulary_codes_and_it_may_be_skipped() -> None:

@@ -1,5 +1,5 @@
 """Suppression: no published figure, nor a sum or difference of published figures,
-pins down a count below the threshold (issue 12, "Nobody singled out")."""
+pins down a count below the threshold (docs/figures.md, "Nobody singled out")."""
 
 from __future__ import annotations
 
