@@ -32,13 +32,13 @@ from dialogues.elsewhere import Elsewhere
 from dialogues.evaluation import Evaluation
 from dialogues.filing import AFTER_FILING, Filing
 from dialogues.flow import FLOW_FILE, load_flow
-from dialogues.followup import FollowUp
 from dialogues.intents import INTENT_COMMANDS, IntentMatcher
-from dialogues.keys import COMMANDS
 from dialogues.questions import Questions
 from dialogues.repair import repair
+from dialogues.required_keys import COMMANDS
 from dialogues.screens import IDLE_STEPS, Screens, forget_empty, in_draft
 from dialogues.state import FEEDBACK_MENUS, State
+from dialogues.status_screens import FollowUp
 from dialogues.summary import Summary, check_draft_steps
 from dialogues.texts import LOCALES, Texts, lang_from_hint, load_texts
 from dialogues.typed import Typed

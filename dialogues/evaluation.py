@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from dialogues.followup import FollowUp
 from dialogues.screens import Screens, in_draft
 from dialogues.state import FEEDBACK_MENUS, State
+from dialogues.status_screens import FollowUp
 from dialogues.types import (
     EvaluationResult,
     GiveEvaluation,

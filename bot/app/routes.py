@@ -13,9 +13,9 @@ from bot.app.channel_wiring import web_chat_routes
 from bot.app.container import Container
 from bot.channels.http.clients import ClientAddress
 from escalation.console import Console, ConsoleConfig, console_app
-from escalation.console.config import QuoteSource
+from escalation.console.collaborators import QuoteSource
 from escalation.console.public_figures import public_routes
-from escalation.figures.service import FigureService
+from escalation.figures.scope import FigureService
 from storage.crypto.private_keys import X25519PrivateKey
 from storage.repositories.accounts.credentials import LoggedIn
 from storage.repositories.console_sessions import ConsoleSessions

@@ -68,7 +68,7 @@ class FollowUpParts:
 
 class FollowUpActions:
     """The student's follow-up actions carried out against storage (the engine decides
-    them, in `dialogues/followup.py`; this class does them)."""
+    them, in `dialogues/status_screens.py`; this class does them)."""
 
     def __init__(self, parts: FollowUpParts) -> None:
         self.parts = parts

@@ -26,8 +26,9 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from escalation.console import auth, evaluations, figures, overview, pages, patterns, transfers
-from escalation.console.config import Console, ConsoleConfig
+from escalation.console import auth, evaluations, figures, overview, pages, patterns
+from escalation.console import handover_forms as transfers
+from escalation.console.collaborators import Console, ConsoleConfig
 from escalation.console.present import local
 from escalation.console.sessions import SessionStore, SharedSessions
 from escalation.console.texts import load as load_texts

@@ -16,7 +16,7 @@ from escalation.console.texts import ConsoleTexts
 from escalation.console.web import SignedIn, context, login_required, not_found, page
 from escalation.figures import charts, export
 from escalation.figures.rows import year_label, year_start
-from escalation.figures.service import SPANS, FigureService, Period
+from escalation.figures.scope import SPANS, FigureService, Period
 from escalation.figures.sheet import period_label, sections, summary
 from escalation.figures.tables import Figures
 

@@ -16,7 +16,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from escalation.casework.directory import Adviser
-from escalation.console import sheet, transfers
+from escalation.console import handover_forms as transfers
+from escalation.console import sheet
 from escalation.console.present import audit_lines
 from escalation.console.texts import ConsoleTexts
 from escalation.console.web import (

@@ -22,7 +22,7 @@ from bot.channels.webchat.lengths import Box
 from bot.channels.webchat.markup import Run, receipt_code, runs
 from bot.intake.turns import TurnResult
 from dialogues import Button, Command, Input, Press, Reply, Text, Texts
-from dialogues.keys import WEB_KEYS
+from dialogues.required_keys import WEB_KEYS
 
 VALUE = re.compile(r"^[a-z0-9_.-]{1,32}$")
 MAX_TURN = 2**31 - 1

@@ -17,7 +17,7 @@ from bot.channels.webchat.lengths import Box, Lengths
 from bot.channels.webchat.markup import runs
 from dialogues import Button, Reply
 from dialogues.flow import load_flow
-from dialogues.keys import WEB_KEYS
+from dialogues.required_keys import WEB_KEYS
 from dialogues.texts import load_texts
 from tests.support.webchat_harness import chat, new_session, running
 

@@ -24,7 +24,7 @@ from escalation.console import console_app
 from escalation.console.public_figures import public_routes
 from escalation.console.texts import ConsoleTexts
 from escalation.figures.rows import last_completed_year
-from escalation.figures.service import FigureService, Period
+from escalation.figures.scope import FigureService, Period
 from escalation.figures.sheet import sections, summary
 from storage.db.models import AuditEntry
 from tests.conftest import base_config, save_config

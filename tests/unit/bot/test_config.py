@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from bot.app.settings import ConfigError, TelegramMode, load_settings, stale_contacts
-from dialogues.keys import ELSEWHERE_KINDS
+from dialogues.required_keys import ELSEWHERE_KINDS
 from tests.conftest import save_config, shipped_config
 
 ROOT = Path(__file__).resolve().parents[3]

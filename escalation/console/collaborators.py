@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from starlette.requests import Request
 
 from escalation.casework.directory import Directory
-from escalation.figures.service import FigureService
+from escalation.figures.scope import FigureService
 from storage.crypto.private_keys import X25519PrivateKey
 from storage.db.clock import Clock, utcnow
 from storage.repositories.accounts import Accounts
