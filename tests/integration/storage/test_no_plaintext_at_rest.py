@@ -9,7 +9,6 @@ the student's chat id.
 from __future__ import annotations
 
 import json
-import logging
 import sqlite3
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -17,7 +16,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.app.logs import setup_logging
 from bot.app.settings import Settings
 from standins import BotAPIStandIn
 from standins.whatsapp import CloudAPIStandIn
@@ -29,6 +27,7 @@ from tests.support.harness import (
     files_under,
     grep_files,
 )
+from tests.support.service_log import service_log
 from tests.support.whatsapp_harness import (
     RunningWhatsApp,
     WaStudent,
@@ -48,17 +47,8 @@ async def api() -> AsyncIterator[BotAPIStandIn]:
 @pytest.fixture
 def logged(tmp_path: Path) -> Iterator[Path]:
     """Log as the real service does (file under var/log), at DEBUG to be thorough."""
-    log_file = tmp_path / "var" / "log" / "stagemeld.log"
-    root = logging.getLogger()
-    saved = (list(root.handlers), root.level)
-    setup_logging("DEBUG", log_file)
-    yield log_file
-    for handler in list(root.handlers):
-        handler.close()
-        root.removeHandler(handler)
-    for handler in saved[0]:
-        root.addHandler(handler)
-    root.setLevel(saved[1])
+    with service_log(tmp_path, "DEBUG") as log_file:
+        yield log_file
 
 
 def rows(db: Path) -> Iterator[tuple[str, object]]:

@@ -8,7 +8,6 @@ these measures (docs/security.md, "Less to see" and "Logs and notifications").
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 import stat
@@ -18,12 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.app.logs import setup_logging
 from bot.app.settings import Settings
 from bot.intake.student_log import ACTS, FILED
 from standins import BotAPIStandIn
 from storage.crypto.files import HOUR_NS
 from tests.support.harness import TOKEN, RunningService, Student, file_report
+from tests.support.service_log import service_log
 
 CHAT = 55577788
 # A log line's time finer than the hour: "12:34:56" or ",789" milliseconds.
@@ -38,18 +37,11 @@ async def api() -> AsyncIterator[BotAPIStandIn]:
 
 @pytest.fixture
 def logged(tmp_path: Path) -> Iterator[Path]:
-    """Log as the service does by default (INFO, a file under var/log)."""
-    log_file = tmp_path / "var" / "log" / "stagemeld.log"
-    root = logging.getLogger()
-    saved = (list(root.handlers), root.level)
-    setup_logging("INFO", log_file)
-    yield log_file
-    for handler in list(root.handlers):
-        handler.close()
-        root.removeHandler(handler)
-    for handler in saved[0]:
-        root.addHandler(handler)
-    root.setLevel(saved[1])
+    """Log as the service does by default (INFO, a file under var/log). Counts another
+    test left in this process are flushed first, before this test's file is the log."""
+    ACTS.flush(datetime.now(UTC))
+    with service_log(tmp_path, "INFO") as log_file:
+        yield log_file
 
 
 async def _filed(api: BotAPIStandIn, settings: Settings) -> None:
@@ -71,7 +63,6 @@ def _tree(root: Path) -> list[Path]:
 async def test_a_filing_leaves_no_timed_line_in_the_log(
     api: BotAPIStandIn, make_settings: Callable[..., Settings], logged: Path
 ) -> None:
-    ACTS.flush(datetime.now(UTC))  # another test's counts are not this one's
     settings = make_settings(
         telegram={"token": TOKEN, "api_base": api.base_url, "polling_timeout": 1}
     )
