@@ -14,10 +14,7 @@ from typing import TYPE_CHECKING
 from bot.app.settings import ConfigError, Settings, load_settings
 
 if TYPE_CHECKING:
-    from bot.app.container import Container
     from storage.crypto.private_keys import X25519PrivateKey
-
-MIN_PASSPHRASE = 12
 
 
 CONFIG_HELP = "config.yaml (its network: names the network's directory, network.yaml)"
@@ -66,6 +63,13 @@ def parser() -> argparse.ArgumentParser:
         help="create the adviser's key now with a passphrase from standard input (reports "
         "are sealed to them from then on); prints the one-time link where the adviser sets "
         "up TOTP and gets their recovery code",
+    )
+    add.add_argument(
+        "--re-enrol",
+        action="store_true",
+        help="approve a new key pair for an adviser who held one before (the audit log "
+        "shows it; their key is no longer in the database): reports sealed to the old key "
+        "stay unreadable to them until `stagemeld recover`",
     )
     rec = command(
         "recover",
@@ -144,7 +148,11 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         if args.patterns_command == "rotate-key":
             return pattern_keys.rotate_key(settings)
         return await pattern_keys.retire_key(settings, args.key_id)
-    return await _adviser_add(settings, args.adviser, from_stdin=args.passphrase_stdin)
+    from bot.app.cli.adviser import adviser_add
+
+    return await adviser_add(
+        settings, args.adviser, from_stdin=args.passphrase_stdin, reenrol=args.re_enrol
+    )
 
 
 async def _run(
@@ -203,89 +211,12 @@ def _keys_init(settings: Settings) -> int:
     return 0
 
 
-async def _adviser_add(settings: Settings, adviser_id: str, *, from_stdin: bool) -> int:
-    from bot.app.container import build_container
-
-    org = next(
-        (
-            o
-            for o in settings.directory.organizations
-            if any(a.id == adviser_id for a in o.advisers)
-        ),
-        None,
-    )
-    if org is None:
-        print(
-            f"stagemeld: no adviser {adviser_id} in the config; add them under "
-            "organizations in network.yaml first",
-            file=sys.stderr,
-        )
-        return 2
-    passphrase = _read_passphrase(from_stdin) if from_stdin else ""
-    if passphrase is None:
-        return 2
-    container = await build_container(settings)
-    try:
-        pending = await container.accounts.key_without_account(adviser_id)
-        if pending and not from_stdin:
-            return await _print_link(container, adviser_id, org.name)
-        if await container.advisers.has_key(adviser_id):
-            print(
-                f"stagemeld: adviser {adviser_id} already has a key; a lost passphrase is "
-                "reset with their recovery code at /console/recover",
-                file=sys.stderr,
-            )
-            return 1
-        if from_stdin:
-            return await _enrol_now(container, adviser_id, org.id, org.name, passphrase)
-        return await _print_link(container, adviser_id, org.name)
-    finally:
-        await container.close()
-
-
-async def _print_link(container: Container, adviser_id: str, org_name: str) -> int:
-    token = await container.accounts.create_link(adviser_id)
-    if not isinstance(token, str):
-        print(f"stagemeld: adviser {adviser_id} is already enrolled", file=sys.stderr)
-        return 1
-    hours = container.settings.console.enrol_link_hours
-    print(f"enrolment link for {adviser_id} ({org_name}), valid {hours} hours, works once:")
-    print(f"{container.settings.web.base_url}/console/enrol/{token}")
-    return 0
-
-
-async def _enrol_now(
-    container: Container, adviser_id: str, org_id: str, org_name: str, passphrase: str
-) -> int:
-    """The key pair now, the account on the adviser's link: the operator sees neither the
-    TOTP secret nor the recovery code (issue 10, finding 10)."""
-    from storage.crypto import hpke_seal, private_keys
-    from storage.crypto.kdf_thread import in_kdf_thread
-
-    private, public = hpke_seal.generate_keypair()
-    protected = await in_kdf_thread(
-        private_keys.protect_private_key, private, passphrase, container.keys.kdf
-    )
-    token = await container.accounts.key_with_link(adviser_id, org_id, public, protected)
-    if not isinstance(token, str):
-        print(f"stagemeld: adviser {adviser_id} is already enrolled", file=sys.stderr)
-        return 1
-    hours = container.settings.console.enrol_link_hours
-    print(f"key created for adviser {adviser_id} ({org_name}); reports are sealed to it from now")
-    print(
-        f"send the adviser this one-time link (valid {hours} hours) and the passphrase, "
-        "separately: there they choose their own passphrase, connect their authenticator "
-        "app and receive their recovery code"
-    )
-    print(f"{container.settings.web.base_url}/console/enrol/{token}")
-    return 0
-
-
 async def _audit_verify(settings: Settings) -> int:
     """Walks the chain and compares its tail with the head anchored in keys.dir; prints
     the head (seq and the first 64 bits of its MAC) so it can be written down or sent."""
     from bot.app.container import build_container
     from storage.repositories import audit
+    from storage.repositories.audit_enrolments import WITHOUT_LINK
 
     container = await build_container(settings)
     try:
@@ -300,7 +231,14 @@ async def _audit_verify(settings: Settings) -> int:
         if head:
             print(head)
         return 0
-    if verdict.tail_cut:
+    if verdict.reason == WITHOUT_LINK:
+        print(
+            f"audit chain: the enrolment at seq {verdict.broken_seq} follows no enrolment "
+            "link issued by `stagemeld adviser add` for that adviser (a link written into "
+            f"the database?); check that adviser's key; {verdict.entries} entries check out",
+            file=sys.stderr,
+        )
+    elif verdict.tail_cut:
         print(
             f"audit tail cut or rewritten ({verdict.reason}): the chain in the database "
             f"does not match the head anchored in keys.dir"
@@ -384,19 +322,3 @@ def _read_recovery_key(path: Path | None) -> X25519PrivateKey | None:
             "stagemeld: that is not a recovery key, or it is mistyped (checksum)", file=sys.stderr
         )
         return None
-
-
-def _read_passphrase(from_stdin: bool) -> str | None:
-    if from_stdin:
-        passphrase = sys.stdin.readline().rstrip("\n")
-    else:
-        passphrase = getpass.getpass("passphrase for the adviser: ")
-        if getpass.getpass("again: ") != passphrase:
-            print("stagemeld: the passphrases differ", file=sys.stderr)
-            return None
-    if len(passphrase) < MIN_PASSPHRASE:
-        print(
-            f"stagemeld: a passphrase needs at least {MIN_PASSPHRASE} characters", file=sys.stderr
-        )
-        return None
-    return passphrase
