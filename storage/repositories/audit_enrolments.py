@@ -32,13 +32,16 @@ def link_action(*, reenrol: bool, keyed: bool) -> str:
 
 async def first_key_entry(session: AsyncSession, adviser_id: str) -> int | None:
     """The seq of the first entry that stored a key pair for this adviser, if any. Trust
-    its absence only as far as the chain verifies (`audit.verify`)."""
+    its absence only as far as the chain verifies (`audit.verify`). A scan of the log
+    (no index on action or detail): callers ask only for a link whose MAC checked out,
+    so nobody without a genuine link can make the server run it."""
     seq: int | None = await session.scalar(
         select(AuditEntry.seq)
         .where(
             or_(
                 (AuditEntry.action == ENROL) & (AuditEntry.actor == adviser_id),
-                AuditEntry.action.in_(KEYED_ACTIONS | {ENROL}) & (AuditEntry.detail == adviser_id),
+                AuditEntry.action.in_(sorted(KEYED_ACTIONS | {ENROL}))
+                & (AuditEntry.detail == adviser_id),
             )
         )
         .order_by(AuditEntry.seq)

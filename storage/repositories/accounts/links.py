@@ -104,6 +104,7 @@ class Linking(AccountsBase):
                 row.adviser_id,
             )
             return LoginRefused("not_authentic")
+        # Only now, for a link the operator issued, the audit log is consulted.
         if row.reenrol or await session.get(AdviserKey, row.adviser_id) is not None:
             return None  # approved by the operator, or their key is there (checked later)
         held = await audit_enrolments.first_key_entry(session, row.adviser_id)
