@@ -15,18 +15,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from aiogram.types import Chat, Message
 
 from bot.app.container import Container, build_container
 from bot.app.settings import load_settings
+from bot.app.wiring import turns
 from bot.channels.telegram.middlewares import FloodControl
 from bot.channels.webchat.channel import ChatSocket
-from bot.channels.whatsapp.channel import WhatsAppChannel
+from bot.channels.whatsapp.channel import WhatsAppChannel, WhatsAppRules
 from bot.intake.guessing import Claim, GuessLimits
-from bot.intake.turns import Turns
 from escalation.console.throttle import Attempt, LoginThrottle
-from tests.conftest import base_config
+from tests.conftest import base_config, save_config
 from vocabulary.window import SlidingWindows
 
 LIMIT = 3
@@ -80,7 +79,7 @@ async def container(tmp_path: Path) -> AsyncIterator[Container]:
     data["conversation"] = {**data.get("conversation", {}), "messages_per_minute": LIMIT}
     data["web"] = {**data.get("web", {}), "messages_per_minute": LIMIT}
     path = tmp_path / "config.yaml"
-    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    save_config(path, data)
     c = await build_container(load_settings(path))
     try:
         yield c
@@ -117,7 +116,7 @@ async def test_telegram(container: Container) -> None:
 
 async def test_web_chat(container: Container) -> None:
     def make() -> Allow:
-        socket = ChatSocket(Turns(container), container.settings.web, secure=False)
+        socket = ChatSocket(turns(container), container.settings.web, secure=False)
         clock = Clock()
         socket.flood.clock = clock
 
@@ -133,7 +132,17 @@ async def test_web_chat(container: Container) -> None:
 async def test_whatsapp(container: Container) -> None:
     def make() -> Allow:
         clock = Clock()
-        channel = WhatsAppChannel(container, None, clock=clock)  # type: ignore[arg-type]
+        rules = WhatsAppRules(
+            messages_per_minute=container.settings.conversation.messages_per_minute
+        )
+        channel = WhatsAppChannel(
+            turns(container),
+            container.updates,
+            container.keys.server,
+            None,  # type: ignore[arg-type]  # nothing is sent here
+            rules,
+            clock=clock,
+        )
 
         async def allow(at: float) -> bool:
             clock.now = at
