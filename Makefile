@@ -10,7 +10,7 @@ DEJAVU := /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
 TOOLS := .test-tools
 AXE := $(TOOLS)/node_modules/axe-core/axe.min.js
 
-.PHONY: run test test-long lint bench clean browser axe proxy
+.PHONY: run test test-fast test-long lint bench clean browser axe proxy
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -21,8 +21,22 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/stagemeld run $(ARGS)
 
+# The tests come in three tiers (README, "Development"): tests/unit, tests/integration and
+# tests/system. `make test` runs all three on every core with pytest-xdist, side by side:
+# each test has its own tmp_path, ports and PostgreSQL database, so none is pinned to a
+# worker. A worker that runs dry takes pending tests from a busy one (worksteal), as the
+# longest system tests take most of a minute. TEST_WORKERS=0 runs them in one process;
+# PYTEST_ARGS are added last.
+TEST_WORKERS ?= auto
+XDIST = -n $(TEST_WORKERS) --dist worksteal
+
 test: $(STAMP) browser axe proxy
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
+
+# Unit and integration only: no child processes, browser, proxy or faults; the quick
+# loop while changing code, `make test` before committing.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest $(XDIST) tests/unit tests/integration $(PYTEST_ARGS)
 
 # The heavy fault variants (see docs/robustness.md); several minutes on two cores.
 test-long: $(STAMP)
@@ -37,9 +51,10 @@ browser:
 		-o DPkg::Lock::Timeout=600 chromium fonts-dejavu-core) >/dev/null 2>&1 || \
 		echo "could not install chromium: the browser tests will be skipped"; }
 
-# HAProxy from Debian: the replica test (tests/test_replicas_proxy.py) and the bench's
-# two-replica step put it in front of two `stagemeld run` on loopback. Like Chromium:
-# installed where missing, and where it cannot be the test is skipped with the reason.
+# HAProxy from Debian: the replica test (tests/system/replicas/test_replicas_proxy.py) and
+# the bench's two-replica step put it in front of two `stagemeld run` on loopback. Like
+# Chromium: installed where missing, and where it cannot be the test is skipped with the
+# reason.
 HAPROXY := /usr/sbin/haproxy
 proxy:
 	@test -x $(HAPROXY) || { echo "installing haproxy (apt-get) for the replica test"; \

@@ -8,7 +8,7 @@ module's job)
 - the primitives, one module each: `aead`, `padding`, `sealed_content`, `hpke_seal`,
   `kdf`, `receipt_keys`, `private_keys`, `tokens`, `console_session`, `server_key`,
   `webhook_signature`, `sealed_drafts`, `ephemeral`, `second_factor`, `matching`; no
-  module outside this room touches a primitive (tests/test_primitives.py).
+  module outside this room touches a primitive (tests/unit/storage/test_primitives.py).
 - `kdf_thread`: the bounded pool of threads Argon2id derivations run on, off the event loop.
 - `keys`: the server's key files (server secret, recovery public key, receipt salt).
 - `draft_keys`: one shreddable key file per live conversation (its end destroys every

@@ -8,9 +8,9 @@ factor. Associated data binds every ciphertext to where it belongs, so nothing c
 moved from one report, field or chat to another without failing to decrypt.
 
 Only the modules of this room touch a primitive — no cipher, hash, MAC, KDF, random
-token or constant-time compare anywhere else (tests/test_primitives.py checks), and
+token or constant-time compare anywhere else (tests/unit/storage/test_primitives.py checks), and
 within the room only the primitive modules below do, the key files calling them
-(tests/test_crypto.py checks): a reviewer reads these to check every promise of the
+(tests/unit/storage/test_crypto.py checks): a reviewer reads these to check every promise of the
 security model. No names are re-exported here: callers import the module that does
 the job.
 
