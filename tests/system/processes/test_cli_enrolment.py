@@ -18,7 +18,7 @@ from storage.crypto import second_factor
 from storage.db.models import AdviserAccount, AdviserKey, AuditEntry, Enrolment
 from storage.repositories import audit
 from storage.repositories.accounts.credentials import LoginRefused
-from tests.harness import cli
+from tests.support.harness import cli
 
 PASSPHRASE = "een lange wachtzin voor de vertrouwenspersoon"
 LINK = re.compile(r"/console/enrol/([A-Za-z0-9_-]{40,})")

@@ -23,10 +23,10 @@ from storage.crypto import second_factor, tokens
 from storage.db.models import AdviserAccount, AdviserKey, Enrolment
 from storage.repositories import audit
 from storage.repositories.accounts.credentials import LoginRefused
-from tests.case_helpers import PASSPHRASE, Enrolled
 from tests.conftest import base_config, save_config
-from tests.console_client import ConsoleWorld, make_world
-from tests.storage_backends import postgres_database
+from tests.support.case_helpers import PASSPHRASE, Enrolled
+from tests.support.console_client import ConsoleWorld, make_world
+from tests.support.storage_backends import postgres_database
 
 NL = ConsoleTexts("nl")
 ATTACKER = "een wachtzin die de aanvaller zelf koos"
