@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.crypto import second_factor, tokens
@@ -102,6 +103,10 @@ class Enrolling(Linking):
                 key.protected_private_key = new.protected_private_key
                 self._store_account(session, link.adviser_id, new, step, now)
             else:
+                if link.reenrol:  # an account left without its key: useless, replaced
+                    await session.execute(
+                        delete(AdviserAccount).where(AdviserAccount.adviser_id == link.adviser_id)
+                    )
                 self._store(session, link.adviser_id, org_id, new, step, now)
             link.used_at = now
             await audit.append(

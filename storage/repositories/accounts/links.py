@@ -34,9 +34,12 @@ class Linking(AccountsBase):
     async def create_link(self, adviser_id: str, *, reenrol: bool = False) -> str | LoginRefused:
         """A one-time token for the enrolment page; only its hash is stored. Also for an
         adviser keyed by the operator whose account is not set up yet (a new link).
-        `reenrol`: the operator approved a new key pair for an adviser who held one."""
+        `reenrol`: the operator approved a new key pair for an adviser who held one (an
+        account left without its key is replaced when the link is used)."""
         async with self.sessions() as session, session.begin():
-            if await session.get(AdviserAccount, adviser_id) is not None:
+            if await session.get(AdviserAccount, adviser_id) is not None and not (
+                reenrol and await session.get(AdviserKey, adviser_id) is None
+            ):
                 return LoginRefused("exists")
             now = self.clock()
             token = self._add_link(session, adviser_id, now, reenrol)

@@ -241,3 +241,23 @@ async def test_audit_verify_flags_an_enrolment_without_a_link(world: ConsoleWorl
         rows = (await session.scalars(select(Enrolment.adviser_id))).all()
     assert not verdict.ok and verdict.reason == "enrol_without_link"
     assert verdict.broken_seq == planted and rows == ["hhs-vp"]
+
+
+async def test_re_enrolment_replaces_an_account_left_without_its_key(world: ConsoleWorld) -> None:
+    """The writer deletes only the key row: the adviser cannot log in, and the operator's
+    `--re-enrol` link still gives them a working account (the old one is replaced)."""
+    accounts = world.console.accounts
+    first = await accounts.create_link("hhs-vp")
+    assert isinstance(first, str)
+    assert (await _walk(world, first)).status_code == 200
+    async with world.container.sessions() as session, session.begin():
+        await session.execute(delete(AdviserKey).where(AdviserKey.adviser_id == "hhs-vp"))
+    assert await accounts.create_link("hhs-vp") == LoginRefused("exists")
+    approved = await accounts.create_link("hhs-vp", reenrol=True)
+    assert isinstance(approved, str)
+    done, secret = await _walk_secret(world, approved)
+    assert done.status_code == 200, done.text
+    world.step()
+    who = Enrolled("hhs-vp", "hhs", secret, "", b"")
+    async with world.client() as client:
+        assert (await world.login(client, who)).status_code == 303
