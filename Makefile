@@ -10,13 +10,29 @@ DEJAVU := /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
 TOOLS := .test-tools
 AXE := $(TOOLS)/node_modules/axe-core/axe.min.js
 
-.PHONY: run test test-fast test-long lint bench clean browser axe proxy
+.PHONY: run test test-fast test-long lint lock bench clean browser axe proxy
 
-$(STAMP): pyproject.toml
+# Installs exactly the pinned versions in requirements/dev.txt, each checked against its
+# hash (a service that holds keys does not install whatever is newest), then stagemeld
+# itself without resolving anything again. `make lock` regenerates the pins.
+$(STAMP): pyproject.toml requirements/dev.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/dev.txt
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
+
+# The lock files, from pyproject.toml's dependencies (main.txt: what a server installs;
+# dev.txt: that plus the dev extra), for Python 3.11, with every file's hash and the
+# build backend (setuptools) pinned too. Against PyPI alone: no machine's local mirrors
+# or wheel folders end up in the files. Run after changing a dependency and commit both;
+# pins stay where they are unless LOCK_ARGS=--upgrade (or --upgrade-package NAME).
+PIP_TOOLS := pip-tools==7.6.2
+LOCK := PIP_CONFIG_FILE=/dev/null $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe \
+	--strip-extras --no-emit-index-url --no-emit-find-links --all-build-deps $(LOCK_ARGS)
+lock: $(STAMP)
+	$(BIN)/python -m pip install --quiet $(PIP_TOOLS)
+	$(LOCK) -o requirements/main.txt pyproject.toml
+	$(LOCK) --extra dev -o requirements/dev.txt pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/stagemeld run $(ARGS)

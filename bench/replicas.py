@@ -1,4 +1,4 @@
-"""Two replicas behind HAProxy against one, on one PostgreSQL database (issue 15).
+"""Two replicas behind HAProxy against one, on one PostgreSQL database.
 
     .venv/bin/python -m bench.replicas [--seconds 20] [--students 200]
 

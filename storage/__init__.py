@@ -28,8 +28,8 @@ module's job)
 `repositories/`, one per concern
 - `reports`: filing a report sealed, and finding it by its receipt.
 - `student`: the student's side after filing (thread, answer, file, withdraw).
-- `feedback`: the student's feedback after closing (score; text sealed to the network's
-  coordinators; the quotable texts for the reflection report).
+- `evaluations`: the student's evaluation of the follow-up after closing (score; text
+  sealed to the network's coordinators; the quotable texts for the reflection report).
 - `cases`: the advisers' side (reading and acting on the reports sealed to them).
 - `console_sessions`: signed-in console sessions, the key sealed under the cookie's token.
 - `accounts`: advisers' console accounts (`links`, `enrolment`, `login`, `recovery`, and

@@ -21,12 +21,13 @@ import io
 import logging
 import warnings
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
-from PIL import Image, ImageOps, UnidentifiedImageError
-from pypdf import PageObject, PdfReader, PdfWriter
-from pypdf.errors import PyPdfError
-from pypdf.generic import DictionaryObject, NameObject
+# Pillow and pypdf are imported where a file is rebuilt, not at start: memory an idle
+# service would otherwise hold for the few reports that come with a file.
+if TYPE_CHECKING:
+    from PIL import Image
+    from pypdf import PageObject
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,9 @@ def strip(data: bytes, allowed: tuple[str, ...] = KINDS) -> Clean | Refused:
     kind = sniff(data)
     if kind is None or kind not in allowed:
         return Refused("attachment_wrong_type")
+    from PIL import Image
+    from pypdf.errors import PyPdfError
+
     try:
         cleaned = _pdf(data) if kind == "pdf" else _image(data, kind)
     except (OSError, ValueError, SyntaxError, PyPdfError, Image.DecompressionBombError):
@@ -79,6 +83,8 @@ def strip(data: bytes, allowed: tuple[str, ...] = KINDS) -> Clean | Refused:
 
 def _image(data: bytes, kind: Kind) -> bytes:
     """Pixels only: a fresh image gets the decoded pixels and nothing of `info`."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
@@ -114,6 +120,9 @@ def _mode_for(image: Image.Image, kind: Kind) -> Image.Image:
 def _pdf(data: bytes) -> bytes:
     """The pages alone, in a new document: the old catalog (XMP, outlines, scripts,
     embedded files) and info dictionary are not carried over."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import NameObject
+
     reader = PdfReader(io.BytesIO(data), strict=False)
     if reader.is_encrypted and not reader.decrypt(""):
         raise ValueError("encrypted with a password")
@@ -136,6 +145,9 @@ def _pdf(data: bytes) -> bytes:
 def _page_images(page: PageObject) -> None:
     """A photo inside a PDF ("scan to PDF") keeps its JPEG's EXIF and GPS: each JPEG
     image is re-encoded to its pixels, and any image's own XMP is dropped."""
+    from pypdf.errors import PyPdfError
+    from pypdf.generic import DictionaryObject, NameObject
+
     try:
         for image in page.images:
             if image.indirect_reference is None:
@@ -164,6 +176,8 @@ def _compressed_photo(filters: object) -> bool:
 
 
 def _pixels_of(image: Image.Image | None) -> Image.Image:
+    from PIL import Image
+
     if image is None:
         raise ValueError("an embedded photo that cannot be decoded")
     if image.mode not in ("L", "RGB", "CMYK"):

@@ -19,7 +19,7 @@ The primitives, one job per module
 - `padding`: content padding to fixed size buckets before anything is sealed.
 - `sealed_content`: a report's data key, its fields and the advisers' messages under it.
 - `hpke_seal`: HPKE to a public key: data keys, the student's payloads, messages and
-  feedback; key pairs.
+  evaluations; key pairs.
 - `kdf`: Argon2id (and on how many threads) and HKDF sub-keys.
 - `receipt_keys`: the receipt code and the two keys derived from it.
 - `private_keys`: private keys at rest: raw, on paper (recovery key), under a passphrase.

@@ -21,7 +21,7 @@ from storage.crypto import second_factor
 from storage.repositories.accounts import Accounts
 from storage.repositories.cases import Cases
 from storage.repositories.console_sessions import ConsoleSessions
-from storage.repositories.feedback import FeedbackStore
+from storage.repositories.evaluations import EvaluationStore
 from tests.conftest import base_config, save_config
 from tests.support.case_helpers import PASSPHRASE, Enrolled, enrol
 from tests.support.storage_backends import Clock
@@ -106,7 +106,7 @@ def make_world(container: Container, clock: Clock | None = None) -> ConsoleWorld
         directory=container.directory,
         config=ConsoleConfig(failure_delay=lambda _: 0.0, lock_minutes=15, login_max_failures=3),
         clock=clock,
-        feedback=FeedbackStore(container.sessions, container.keys, clock),
+        evaluations=EvaluationStore(container.sessions, container.keys, clock),
         sessions=ConsoleSessions(container.sessions, idle),
     )
     app = make_app([Mount("/console", app=console_app(console))])

@@ -80,9 +80,9 @@ COMMAND_NAMED = re.compile(r"/(start|report|status|withdraw|help|privacy|languag
 
 
 def has_way_on(outcome: Outcome) -> bool:
-    """Issue 11, dead ends: after every turn the student has a next step — a button, a
-    command named in the text, or (while typed words are awaited) typing itself. A turn
-    with an action is answered by the channel's result, checked in its own turn."""
+    """No dead ends: after every turn the student has a next step — a button, a command
+    named in the text, or (while typed words are awaited) typing itself. A turn with an
+    action is answered by the channel's result, checked in its own turn."""
     if outcome.action is not None or any(r.buttons for r in outcome.replies):
         return True
     state = outcome.state

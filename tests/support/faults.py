@@ -1,7 +1,7 @@
 """Helpers for the fault tests: a student who copes with a flaky bot, and the checks that
 no report was lost, doubled or left without a receipt.
 
-The receipt code is shown *before* filing (issue 10): the student saves it and presses
+The receipt code is shown *before* filing: the student saves it and presses
 "I have saved it"; only that files the report. So the invariant is: each chat was shown
 exactly one code, confirmed it, and that code opens exactly one report.
 
@@ -49,7 +49,7 @@ ANSWERS = (
     ("receipt.saved", "receipt.saved"),  # the code on screen: "I have saved it"
     ("yes", "no"),  # witnesses or evidence
 )
-# the "filed" message (it names no reference since issue 11)
+# the "filed" message (it names no reference: nothing to mistake for the code)
 FILED = re.compile(r"Je melding is verstuurd|Your report has been sent")
 
 
@@ -137,7 +137,7 @@ class Wanderer:
     def _latest_with_buttons(self) -> dict[str, Any] | None:
         for message in reversed(self.api.bot_messages(self.chat_id)):
             if keyboard_of(message):
-                return message
+                return message  # type: ignore[no-any-return]
         return None
 
     async def answered(self, before: int, quiet: float = 0.3) -> bool:

@@ -74,7 +74,7 @@ def recount(rows: Sequence[StatRow], year: int, dimension: str, key: str) -> int
             else key == f"closed_{r.outcome if r.outcome in OUTCOMES else 'unknown'}"
         ),
     }[dimension]
-    return sum(1 for r in mine if pick(r))
+    return sum(1 for r in mine if pick(r))  # type: ignore[misc,no-untyped-call]
 
 
 def feasible_values(
@@ -151,7 +151,7 @@ def _after(r: StatRow, status: str, days: int) -> datetime | None:
     return r.created_at + timedelta(days=days) if r.status == status else None
 
 
-def counts_of(figures) -> dict:  # type: ignore[no-untyped-def]
+def counts_of(figures) -> dict:  # type: ignore[no-untyped-def,type-arg]
     """Every cell of every year and period table: (count, hidden), for comparing."""
     out = {}
     for year, tables in figures.years.items():

@@ -35,7 +35,7 @@ class Adviser:
                 sealed = await session.scalar(
                     select(SealedKey.sealed).where(SealedKey.recipient_kind == "recovery")
                 )
-                key = hpke_seal.open_key(sealed, self.recovery, report_id=report.id)
+                key = hpke_seal.open_key(sealed, self.recovery, report_id=report.id)  # type: ignore[arg-type]
                 message_id = uuid.uuid4().hex
                 session.add(
                     Message(
@@ -75,7 +75,7 @@ class Adviser:
                 sealed = await session.scalar(
                     select(SealedKey.sealed).where(SealedKey.recipient_kind == "recovery")
                 )
-                key = hpke_seal.open_key(sealed, self.recovery, report_id=report.id)
+                key = hpke_seal.open_key(sealed, self.recovery, report_id=report.id)  # type: ignore[arg-type]
                 private = await report_private_key(session, report.id, key)
                 assert private is not None
                 rows = await session.scalars(

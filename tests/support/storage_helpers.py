@@ -108,8 +108,8 @@ async def enrolled(
 
 
 def opens_under_the_old_draft_scheme(keys: KeyStore, blob: bytes, chat_key: str) -> bool:
-    """Drafts before issue 10 were sealed with a server sub-key ("conversation-state"),
-    which keys.dir alone gives: an attacker keeps that old code, so the tests try it."""
+    """Drafts were once sealed with a server sub-key ("conversation-state"), which
+    keys.dir alone gives: an attacker keeps that old code, so the tests try it."""
     secret = (keys.dir / "server.key").read_bytes()
     state = HKDF(
         hashes.SHA256(), KEY_LEN, salt=None, info=aead.associated_data("conversation-state")

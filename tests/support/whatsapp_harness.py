@@ -67,7 +67,7 @@ class RunningWhatsApp:
         self.task = asyncio.create_task(
             serve(self.settings, self.stop, ready=ready, built=self.containers.append)
         )
-        await asyncio.wait({self.task, ready}, timeout=30, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait({self.task, ready}, timeout=30, return_when=asyncio.FIRST_COMPLETED)  # type: ignore[type-var]
         if self.task.done():
             self.task.result()
         assert ready.done(), "the service did not start"

@@ -14,7 +14,9 @@ def _lat(p99: float) -> dict[str, float]:
     return {"n": 100, "p50": p99 / 2, "p95": p99 * 0.9, "p99": p99, "max": p99 * 1.1}
 
 
-def _service(*, ramp: float, p99: float, reports: float, storm: float, kib: float) -> dict:
+def _service(
+    *, ramp: float, p99: float, reports: float, storm: float, kib: float
+) -> dict[str, Any]:
     cpu = {"bot_cores": 1.2, "harness_cores": 0.2, "other_cores": 0.0}
     return {
         "load_before": [0.5, 0.5, 0.5],

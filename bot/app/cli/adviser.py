@@ -123,7 +123,8 @@ async def _enrol_now(
     reenrol: bool,
 ) -> int:
     """The key pair now, the account on the adviser's link: the operator sees neither the
-    TOTP secret nor the recovery code."""
+    TOTP secret nor the recovery code, so a secret never passes through the operator's
+    terminal."""
     from storage.crypto import hpke_seal, private_keys
     from storage.crypto.kdf_thread import in_kdf_thread
 

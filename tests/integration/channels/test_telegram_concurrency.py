@@ -1,5 +1,5 @@
-"""telegram.concurrent_updates bounds the updates one process handles at once (issue 15):
-a backlog becomes a queue in front of the handlers, not hundreds of tasks at once."""
+"""telegram.concurrent_updates bounds the updates one process handles at once: a backlog
+becomes a queue in front of the handlers, not hundreds of tasks at once."""
 
 from __future__ import annotations
 

@@ -182,8 +182,8 @@ async def test_a_duplicate_update_is_handled_once(api: BotAPIStandIn, settings: 
 async def test_duplicates_of_a_press_and_an_edit_are_answered_once(
     api: BotAPIStandIn, settings: Settings
 ) -> None:
-    """Issue 15: no read before a turn; the marker stops a second delivery instead,
-    before anything is sent, for a turn and for the answers that are not turns."""
+    """No read before a turn; the marker stops a second delivery instead, before
+    anything is sent, for a turn and for the answers that are not turns."""
     student = Student(api, CHAT)
     async with RunningService(settings, api):
         await student.say("/start")

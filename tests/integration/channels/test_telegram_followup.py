@@ -1,7 +1,7 @@
 """After filing, in Telegram: the student reads the adviser's answer with /status, answers
 back, sends a photo, gets a content-free nudge when there is news, and withdraws — all
 through the real aiogram bot and the Bot API stand-in. The nudge goes through the
-service's in-memory queue (issue 10, finding 3): no table holds the chat address."""
+service's in-memory queue: no table holds the chat address."""
 
 from __future__ import annotations
 
@@ -105,9 +105,9 @@ async def test_answer_read_reply_nudge_photo_and_withdraw(
 async def test_a_returning_student_sees_only_the_status_then_answers_without_the_code(
     api: BotAPIStandIn, setup: tuple[Settings, private_keys.X25519PrivateKey]
 ) -> None:
-    """Issue 11 items 1 and 7: back in the chat, /start, "check my report", the code once:
-    the status and the adviser's message and nothing else; then answering, and looking
-    again, for the rest of the visit without typing the code again."""
+    """Back in the chat, /start, "check my report", the code once: the status and the
+    adviser's message and nothing else; then answering, and looking again, for the rest
+    of the visit without typing the code again."""
     settings, recovery = setup
     adviser = Adviser(settings, recovery)
     student = Student(api, CHAT)

@@ -41,8 +41,8 @@ async def test_the_service_serves_http_with_security_headers_everywhere(
 async def test_hsts_on_every_response_when_the_public_url_is_https(
     make_settings: Callable[..., Settings],
 ) -> None:
-    """Issue 10, "less to see": HSTS when `web.public_url` is https — on the chat, the
-    console, errors and the WebSocket handshake alike; never with `preload`."""
+    """Less to see: HSTS when `web.public_url` is https — on the chat, the console,
+    errors and the WebSocket handshake alike; never with `preload`."""
     settings = make_settings(web={"public_url": "https://meld.example.nl"})
     stop = asyncio.Event()
     ready: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()

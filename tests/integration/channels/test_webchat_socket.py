@@ -69,7 +69,7 @@ async def test_websocket_handshakes_carry_the_security_headers_and_foreign_origi
     async with running(make_settings()) as url:
         session_id = await new_session(url)
         async with chat(url, session_id) as client:
-            assert_guarded(client.ws.response.headers)
+            assert_guarded(client.ws.response.headers)  # type: ignore[union-attr]
             assert (await client.frame())["type"] == "texts"
         for origin in ("http://evil.example", None):
             headers = {"Cookie": f"session={session_id}"}
@@ -291,8 +291,8 @@ async def test_a_receipt_the_page_missed_is_shown_when_it_comes_back(
 async def test_a_websocket_writes_nothing_until_the_student_says_something(
     make_settings: Callable[..., Settings],
 ) -> None:
-    """Issue 10 finding 7: connecting (and reconnecting) shows the welcome without
-    writing a conversation row or a key file; the first input does, and its buttons work."""
+    """Connecting (and reconnecting) shows the welcome without writing a conversation
+    row or a key file; the first input does, and its buttons work."""
     settings = make_settings()
     engine = make_engine(settings.database.url)
     drafts = settings.keys.dir / "drafts"
@@ -323,10 +323,10 @@ async def test_a_websocket_writes_nothing_until_the_student_says_something(
 async def test_a_returning_student_sees_only_the_status_and_needs_the_code_once(
     make_settings: Callable[..., Settings],
 ) -> None:
-    """Issue 11 items 1, 6, 7 and 10 in the web chat: after filing, "delete this chat"
-    leaves a way on; a new visit's welcome has a "check my report" button; the code once
-    shows the status (with when to expect an answer) and nothing else; looking again in
-    that visit needs no code."""
+    """The way back in the web chat: after filing, "delete this chat" leaves a way on; a
+    new visit's welcome has a "check my report" button; the code once shows the status
+    (with when to expect an answer) and nothing else; looking again in that visit needs
+    no code."""
     settings = make_settings()
     async with running(settings) as url:
         session_id = await new_session(url)

@@ -201,8 +201,8 @@ async def test_a_restart_mid_conversation_resumes(api: CloudAPIStandIn, settings
 async def test_in_danger_the_help_lines_come_first_and_the_question_waits(
     api: CloudAPIStandIn, settings: Settings
 ) -> None:
-    """Issue 11's danger pause on WhatsApp: the help lines and one button, "Ik wil
-    verder"; anything typed meanwhile changes nothing; the tap brings the next question."""
+    """The danger pause on WhatsApp: the help lines and one button, "Ik wil verder";
+    anything typed meanwhile changes nothing; the tap brings the next question."""
     student = WaStudent(api, NUMBER)
     async with RunningWhatsApp(settings):
         await student.say("/start")
@@ -222,8 +222,8 @@ async def test_in_danger_the_help_lines_come_first_and_the_question_waits(
 async def test_the_report_stays_open_for_the_visit_without_the_code_again(
     api: CloudAPIStandIn, settings: Settings
 ) -> None:
-    """Issue 11 item 7 on WhatsApp: the code once; "Mijn melding bekijken" (the name the
-    text gives it, whole in a list row) and /status show the report without it."""
+    """The code once per visit on WhatsApp: "Mijn melding bekijken" (the name the text
+    gives it, whole in a list row) and /status show the report without it."""
     student = WaStudent(api, NUMBER)
     async with RunningWhatsApp(settings):
         code = await file_report_wa(student)
@@ -245,9 +245,9 @@ async def test_the_report_stays_open_for_the_visit_without_the_code_again(
 async def test_a_guess_confirmed_and_the_story_added_to_at_the_summary(
     api: CloudAPIStandIn, settings: Settings
 ) -> None:
-    """Issue 11 on WhatsApp: a typed answer it is not sure of is asked back ("did you
-    mean?", two reply buttons); at the summary the story is added to through the short
-    labels, and the report is still filed with both parts."""
+    """Typed answers on WhatsApp: a typed answer it is not sure of is asked back ("did
+    you mean?", two reply buttons); at the summary the story is added to through the
+    short labels, and the report is still filed with both parts."""
     student = WaStudent(api, NUMBER)
     async with RunningWhatsApp(settings):
         await student.say("/start")

@@ -282,9 +282,9 @@ async def test_coordinators_see_deadlines_without_content(world: ConsoleWorld) -
 
 
 async def test_the_overview_shows_the_audit_head_and_a_cut_tail(world: ConsoleWorld) -> None:
-    """Issue 10, finding 5: the coordinators' page shows the audit head (to write down or
-    mail), and says so when the database's tail no longer matches the anchor in keys.dir
-    (the last two entries deleted and `audit_head` rewritten with plain SQL)."""
+    """The coordinators' page shows the audit head (to write down or mail), and says so
+    when the database's tail no longer matches the anchor in keys.dir (the last two
+    entries deleted and `audit_head` rewritten with plain SQL)."""
     from sqlalchemy import delete, update
 
     from storage.db.models import AuditEntry, AuditHead
@@ -313,7 +313,7 @@ async def test_the_overview_shows_the_audit_head_and_a_cut_tail(world: ConsoleWo
         assert 'id="audit-broken"' in overview.text and "(cut)" in overview.text
 
 
-# --- issue 11, items 15, 16, 18 -------------------------------------------------------
+# --- acknowledging, students' replies, hand-overs, words and the deadlines page ---------
 
 
 def _fact(page: str, key: str) -> str:

@@ -1,4 +1,4 @@
-"""Console sessions shared by replicas through the database (issue 15).
+"""Console sessions shared by replicas through the database.
 
 Two console apps over one database are two replicas; `RoundRobin` plays the proxy that
 sends each request to the next one. A session started on one is served by the other,
@@ -98,7 +98,7 @@ async def test_one_session_is_served_by_either_replica_and_ends_on_both(
     a, b = replicas
     hhs = await a.enrol("hhs-vp")
     report_id = await file_for(
-        a.container.keys, a.container.reports, "hhs", [hhs], a.clock(),  # type: ignore[list-item]
+        a.container.keys, a.container.reports, "hhs", [hhs], a.clock(),
     )  # fmt: skip
     proxy = RoundRobin(a.app, b.app)
     async with _client(proxy) as browser:

@@ -77,7 +77,7 @@ async def test_a_new_report_mails_its_advisers_without_content(
                 await asyncio.sleep(0.1)
     assert len(inbox.messages) == 1
     mail = inbox.messages[0]
-    body = mail.get_payload(decode=True).decode()
+    body = mail.get_payload(decode=True).decode()  # type: ignore[union-attr]
     assert mail["To"] == "vertrouwenspersoon@hhs.example.nl"
     assert "SM-" in mail["Subject"] and "/console/" in body
     assert marker not in mail.as_string() and "lachten" not in mail.as_string()

@@ -24,7 +24,7 @@ from escalation.console import console_app
 from escalation.console.public_figures import public_routes
 from escalation.console.texts import ConsoleTexts
 from escalation.figures.rows import last_completed_year
-from escalation.figures.service import FigureService, Period
+from escalation.figures.scope import FigureService, Period
 from escalation.figures.sheet import sections, summary
 from storage.db.models import AuditEntry
 from tests.conftest import base_config, save_config
@@ -74,7 +74,7 @@ def page_cells(text: str) -> dict[tuple[str, str], tuple[str, str, str]]:
     for name, body in TABLE.findall(text):
         for key, label, now, before in ROW.findall(body):
             out[(name, key)] = tuple(html.unescape(v) for v in (label, now, before))
-    return out
+    return out  # type: ignore[return-value]
 
 
 def expected(world: ConsoleWorld, figures) -> dict[tuple[str, str], tuple[str, str, str]]:  # type: ignore[no-untyped-def]
@@ -211,7 +211,7 @@ async def test_the_public_page_shows_the_console_s_cells_behind_the_chat_s_heade
     )  # fmt: skip
     import httpx
 
-    transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+    transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
         nl = await client.get("/cijfers")
         en = await client.get("/cijfers?lang=en")
@@ -230,7 +230,7 @@ async def test_the_public_page_is_off_unless_configured(container: Container) ->
     import httpx
 
     app = make_app(web_routes(container))
-    transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+    transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
         assert (await client.get("/cijfers")).status_code == 404
 
@@ -238,8 +238,8 @@ async def test_the_public_page_is_off_unless_configured(container: Container) ->
 async def test_the_reflection_report_quotes_what_the_quote_source_gives(
     world: ConsoleWorld,
 ) -> None:
-    """The quotes come from an injected source (storage/repositories/feedback.py's quotable
-    feedback, wired by the service); only the network's coordinator gets them."""
+    """The quotes come from an injected source (storage/repositories/evaluations.py's
+    quotable evaluations, wired by the service); only the network's coordinator gets them."""
     asked: list[tuple[str, object, object]] = []
 
     async def quotes(adviser_id, key, start, end):  # type: ignore[no-untyped-def]
@@ -255,7 +255,7 @@ async def test_the_reflection_report_quotes_what_the_quote_source_gives(
     assert "Eindelijk luisterde iemand naar mij." in text
     last = last_completed_year(world.clock())
     assert asked and asked[0][0] == "denhaag-coordinator"
-    assert asked[0][1].year == last and asked[0][2].year == last + 1  # the one school year
+    assert asked[0][1].year == last and asked[0][2].year == last + 1  # type: ignore[attr-defined]  # the one school year
     world.step()
     async with world.client() as client:
         await world.login(client, school)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from escalation.casework.directory import Directory, Organization
 from escalation.figures.rows import school_year
-from escalation.figures.service import FigureService, Period
+from escalation.figures.scope import FigureService, Period
 from storage.repositories.retention import Retention
 from tests.support import storage_backends
 from tests.support.figures_helpers import ORGS, counts_of, insert_rows, random_rows, recount

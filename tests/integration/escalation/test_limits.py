@@ -1,5 +1,5 @@
-"""Guessing and starving (issue 10, findings 7 and 8): receipt guesses bounded across
-web sessions, Argon2id scheduled by priority, console logins throttled by source."""
+"""Guessing and starving: receipt guesses bounded across web sessions, Argon2id
+scheduled by priority, console logins throttled by source."""
 
 from __future__ import annotations
 
@@ -65,15 +65,15 @@ def _count_derivations(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return seen
 
 
-# --- finding 7a: receipt guessing across web sessions ----------------------------------
+# --- receipt guessing across web sessions ----------------------------------------------
 
 
 async def test_new_web_sessions_from_one_address_do_not_reset_the_guessing_bound(
     container: Container, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Finding 7a: every new web-chat cookie is a new chat, so the per-chat lock-out
-    alone let one address guess forever. Per address, after 3 wrong codes (here) the
-    next new session is refused kindly, with no Argon2id work."""
+    """Every new web-chat cookie is a new chat, so the per-chat lock-out alone let one
+    address guess forever. Per address, after 3 wrong codes (here) the next new session
+    is refused kindly, with no Argon2id work."""
     derived = _count_derivations(monkeypatch)
     actions = wiring.follow_up(container)
     for session in range(3):
@@ -93,8 +93,8 @@ async def test_new_web_sessions_from_one_address_do_not_reset_the_guessing_bound
 
 
 def test_parallel_claims_cannot_pass_the_bound_and_right_codes_are_refunded() -> None:
-    """Finding 7a: the code is counted before its check, so parallel guesses are bounded;
-    a right code is given back, and the windows slide."""
+    """The code is counted before its check, so parallel guesses are bounded; a right
+    code is given back, and the windows slide."""
     now = [0.0]
     limits = GuessLimits(per_client=2, overall=3, window=3600, clock=lambda: now[0])
     first, second = limits.claim("a"), limits.claim("a")
@@ -109,7 +109,7 @@ def test_parallel_claims_cannot_pass_the_bound_and_right_codes_are_refunded() ->
 
 
 def test_x_forwarded_for_is_believed_only_from_a_trusted_proxy() -> None:
-    """Finding 7a: a guesser cannot pick a new address per request with a header."""
+    """A guesser cannot pick a new address per request with a header."""
     clients = ClientAddress(["127.0.0.1", "::1", "10.0.0.0/8"])
     forged = {"x-forwarded-for": "1.1.1.1"}
     assert clients.of("203.0.113.9", forged) == "203.0.113.9"
@@ -133,15 +133,15 @@ def test_the_numbers_are_validated(tmp_path: Path) -> None:
         load_settings(path)
 
 
-# --- finding 7b: Argon2id scheduling -------------------------------------------------------
+# --- Argon2id scheduling ---------------------------------------------------------------
 
 
 def test_a_filing_or_login_runs_before_every_queued_status_check() -> None:
-    """Finding 7b: one thread ran every derivation first come, first served, so 20 status
-    checks ahead of a filing student delayed them 20 derivations. Block the thread, queue
-    20 low then 1 high, release: the high one runs second."""
+    """One thread ran every derivation first come, first served, so 20 status checks
+    ahead of a filing student delayed them 20 derivations. Block the thread, queue 20
+    low then 1 high, release: the high one runs second."""
     queue = KdfQueue(max_low=20, workers=1)  # one thread busy: the order is the queue's
-    release, order = threading.Event(), []
+    release, order = threading.Event(), list[Any]()
     blocker = queue.submit(Priority.HIGH, release.wait)
     lows = [queue.submit(Priority.LOW, order.append, f"low{i}") for i in range(20)]
     high = queue.submit(Priority.HIGH, order.append, "high")
@@ -149,7 +149,7 @@ def test_a_filing_or_login_runs_before_every_queued_status_check() -> None:
         queue.submit(Priority.LOW, order.append, "one too many")
     release.set()
     for future in [blocker, *lows, high]:
-        future.result(timeout=30)
+        future.result(timeout=30)  # type: ignore[attr-defined]
     assert order[0] == "high"
     assert order[1:] == [f"low{i}" for i in range(20)]
 
@@ -157,8 +157,8 @@ def test_a_filing_or_login_runs_before_every_queued_status_check() -> None:
 async def test_a_full_queue_says_busy_instead_of_waiting(
     container: Container, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Finding 7b: beyond the bound a status check is refused as a value ("busy, try
-    again in a minute"), and it does not count as a wrong guess."""
+    """Beyond the bound a status check is refused as a value ("busy, try again in a
+    minute"), and it does not count as a wrong guess."""
 
     async def busy(*_: Any) -> None:
         raise KdfBusy
@@ -174,7 +174,7 @@ async def test_a_full_queue_says_busy_instead_of_waiting(
 async def test_status_checks_run_at_low_priority(
     container: Container, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Finding 7b: the status check's derivation is queued as LOW, filing's as HIGH."""
+    """The status check's derivation is queued as LOW, filing's as HIGH."""
     seen: list[Priority] = []
     real = kdf_thread._QUEUE.submit
 
@@ -188,15 +188,15 @@ async def test_status_checks_run_at_low_priority(
     assert seen == [Priority.LOW, Priority.HIGH]
 
 
-# --- finding 8: console login ---------------------------------------------------------------
+# --- console login ---------------------------------------------------------------------
 
 
 async def test_parallel_wrong_logins_evaluate_at_most_max_failures_passphrases(
     backend: Backend, keys: tuple[Any, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Finding 8a: the lock-out was checked before Argon2id and counted after it, so 20
-    parallel wrong logins were all evaluated with max_failures=5. Now each attempt is
-    claimed in one statement before its work."""
+    """The lock-out was checked before Argon2id and counted after it, so 20 parallel
+    wrong logins were all evaluated with max_failures=5. Now each attempt is claimed in
+    one statement before its work."""
     clock = Clock()
     accounts = Accounts(backend.sessions, keys[0], clock, max_failures=5)
     who = await enrol(accounts, "hhs-vp", "hhs")
@@ -223,9 +223,9 @@ def _client(world: ConsoleWorld, address: str) -> httpx.AsyncClient:
 
 
 async def test_a_stranger_cannot_lock_an_adviser_out(tmp_path: Path) -> None:
-    """Finding 8b: anyone who knew an adviser's e-mail address could keep the account
-    locked. Now a stranger's failures lock the stranger's address (for this account and,
-    past a bound, any account); the adviser elsewhere still logs in."""
+    """Anyone who knew an adviser's e-mail address could keep the account locked. Now a
+    stranger's failures lock the stranger's address (for this account and, past a bound,
+    any account); the adviser elsewhere still logs in."""
     container = await _container(tmp_path)
     try:
         world = make_world(container)
@@ -247,7 +247,7 @@ async def test_a_stranger_cannot_lock_an_adviser_out(tmp_path: Path) -> None:
 
 
 async def test_a_source_is_throttled_over_all_accounts(tmp_path: Path) -> None:
-    """Finding 8b: one address trying many e-mail addresses is stopped too."""
+    """One address trying many e-mail addresses is stopped too."""
     container = await _container(tmp_path)
     try:
         world = make_world(container)
@@ -263,8 +263,8 @@ async def test_a_source_is_throttled_over_all_accounts(tmp_path: Path) -> None:
 
 
 def test_anonymous_sessions_cannot_evict_a_signed_in_one() -> None:
-    """Finding 8c: 5,000 anonymous login pages evicted a signed-in adviser's session
-    (one shared pool, oldest first). Now they have separate room."""
+    """5,000 anonymous login pages evicted a signed-in adviser's session (one shared
+    pool, oldest first). Now they have separate room."""
     store = SessionStore(timedelta(minutes=30), max_sessions=5000)
     clock = Clock()
     adviser = Adviser("hhs-vp", "VP", "hhs", "vp@hhs.example.nl", None, "adviser")

@@ -1,7 +1,7 @@
-"""Issue 10, finding 6 — orphaned reports: sealed to the recovery key alone because their
-organization's advisers had not enrolled. They are counted in the start-up log and on
-the coordinators' overview, with what to do, and `stagemeld recover` re-seals them to an
-enrolled adviser with the offline recovery key, which it never prints or logs."""
+"""Orphaned reports: sealed to the recovery key alone because their organization's
+advisers had not enrolled. They are counted in the start-up log and on the coordinators'
+overview, with what to do, and `stagemeld recover` re-seals them to an enrolled adviser
+with the offline recovery key, which it never prints or logs."""
 
 from __future__ import annotations
 
@@ -56,7 +56,7 @@ def recovery_key_file(tmp_path: Path) -> Path:
 async def orphans(container: Container, org_id: str, n: int, **kw: str) -> list[str]:
     now = container.reports.clock()
     return [
-        await file_for(container.keys, container.reports, org_id, [], now, story=STORY, **kw)
+        await file_for(container.keys, container.reports, org_id, [], now, story=STORY, **kw)  # type: ignore[arg-type]
         for _ in range(n)
     ]
 

@@ -111,9 +111,9 @@ def _new(**changes: object) -> NewReport:
 async def test_an_orphan_is_erased_after_the_retention_period_though_nobody_closed_it(
     backend: Backend, keys: tuple[KeyStore, str]
 ) -> None:
-    """Issue 10, finding 6: "retention never erases it". A report sealed to the recovery
-    key alone can never be closed by an adviser; it is erased once it is older than the
-    retention period. A report an enrolled adviser can read, still open, is kept."""
+    """An orphan is not kept for ever: a report sealed to the recovery key alone can
+    never be closed by an adviser; it is erased once it is older than the retention
+    period. A report an enrolled adviser can read, still open, is kept."""
     clock = Clock()
     store = ReportStore(backend.sessions, keys[0], clock=clock)
     _, public = hpke_seal.generate_keypair()

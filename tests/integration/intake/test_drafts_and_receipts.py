@@ -1,5 +1,5 @@
-"""Issue 10, findings 1–3: a filed conversation leaves nothing that opens — no draft
-version, no receipt, no row linking the chat to the report, no token naming it.
+"""A filed conversation leaves nothing that opens — no draft version, no receipt, no row
+linking the chat to the report, no token naming it.
 
 The whole conversation runs through `Turns` on a real container (SQLite); after every
 turn the test keeps the conversation row's blob, as a copy of the WAL would."""
@@ -53,7 +53,7 @@ def _buttons(result: TurnResult) -> list[tuple[str, int]]:
 
 async def _blob(container: Container, chat: ChatRef) -> bytes | None:
     async with container.sessions() as session:
-        return await session.scalar(
+        return await session.scalar(  # type: ignore[no-any-return]
             select(Conversation.blob).where(Conversation.chat_key == chat.key)
         )
 
@@ -82,10 +82,10 @@ def _opens(container: Container, chat: ChatRef, blob: bytes) -> bool:
 async def test_after_filing_no_row_no_version_and_no_receipt_opens(
     make_settings: Callable[..., Settings],
 ) -> None:
-    """Findings 1, 2, 3: every version of the draft (the code on the receipt screen
-    among them) opened while the conversation lived; after "I have saved it" the
-    conversation row is gone, its key file is gone, and none of the versions opens with
-    the copied keys.dir and the chat id. The code is nowhere in the database files."""
+    """Every version of the draft (the code on the receipt screen among them) opened
+    while the conversation lived; after "I have saved it" the conversation row is gone,
+    its key file is gone, and none of the versions opens with the copied keys.dir and
+    the chat id. The code is nowhere in the database files."""
     settings = make_settings()
     container = await build_container(settings)
     try:
@@ -122,9 +122,9 @@ async def test_after_filing_no_row_no_version_and_no_receipt_opens(
         digits = code.replace(" ", "")
         assert len(digits) == 16 and digits.isdigit(), code
         assert len(versions) > 10
-        assert await _rows(container) == 0  # finding 3: no row for the chat after filing
+        assert await _rows(container) == 0  # no row for the chat after filing
         assert not (container.keys.dir / "drafts" / chat.key).exists()
-        assert not any(_opens(container, chat, v) for v in versions)  # findings 1, 2
+        assert not any(_opens(container, chat, v) for v in versions)  # no version opens
         db = Path(settings.database.url.split("///", 1)[1])
         for suffix in ("", "-wal", "-shm"):
             path = db.with_name(db.name + suffix)
@@ -137,7 +137,7 @@ async def test_after_filing_no_row_no_version_and_no_receipt_opens(
         (erase,) = [(v, t) for v, t in _buttons(filed) if v == "erase"]
         erased = await turns.run(chat, Press(erase[1], "erase"))
         assert erased.erase_chat and await _rows(container) == 0
-        # a status check leaves no row: the report the visit opened (issue 11) is held
+        # a status check leaves no row: the report the visit opened is held
         # in memory only, with the view's state; /stop closes it there too
         view = await turns.run(chat, Command("status", digits))
         assert any(r.key == "status_received" for r in view.replies)
@@ -179,8 +179,8 @@ async def test_a_version_written_while_the_draft_lived_did_open(
 
 
 def test_a_reply_token_does_not_open_in_a_new_process() -> None:
-    """Finding 3: the reply token (a report id) is sealed with a key drawn per process
-    and never written: neither keys.dir's server key nor a restarted service opens it."""
+    """The reply token (a report id) is sealed with a key drawn per process and never
+    written: neither keys.dir's server key nor a restarted service opens it."""
     now = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
     this_process = ephemeral.EphemeralKey()
     token = make_token(this_process, "report-123", now)
@@ -210,10 +210,10 @@ def _keys(result: TurnResult) -> list[str]:
 async def test_the_visit_keeps_the_report_open_until_idle_or_a_restart(
     make_settings: Callable[..., Settings],
 ) -> None:
-    """Issue 11 item 7: the code once per visit. Each message moves the 30 minutes on;
-    30 minutes without one, or a restart (a new ephemeral key), and the code is asked
-    again: after the 30 minutes the student is told why; after a restart (nothing in
-    memory) simply asked."""
+    """The code once per visit. Each message moves the 30 minutes on; 30 minutes without
+    one, or a restart (a new ephemeral key), and the code is asked again: after the 30
+    minutes the student is told why; after a restart (nothing in memory) simply
+    asked."""
     container = await build_container(make_settings())
     try:
         now = [datetime.now(UTC)]

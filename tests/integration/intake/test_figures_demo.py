@@ -12,7 +12,7 @@ from bot.app.demo import DEMO_REPORTS, seed_demo_reports
 from bot.app.settings import Settings
 from escalation.figures.query import DEMO_PREFIX
 from escalation.figures.rows import last_completed_year, school_year
-from escalation.figures.service import FigureService
+from escalation.figures.scope import FigureService
 from storage.db.clock import utcnow
 from storage.db.models import Report, SealedKey
 

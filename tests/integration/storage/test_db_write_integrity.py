@@ -1,4 +1,5 @@
-"""Write access to the database alone (no keys.dir) — issue 10, findings 4 and 5.
+"""Write access to the database alone (no keys.dir): what it changes is noticed, not
+believed.
 
 The attacker here runs plain SQL against the live database: swaps a stored public key
 for their own, flips a message's flags, cuts the audit chain's tail and rewrites its
@@ -64,10 +65,10 @@ async def _opens_with(backend: Backend, report_id: str, private: X25519PrivateKe
 async def test_a_swapped_adviser_key_is_never_sealed_to(
     backend: Backend, keys: tuple[KeyStore, str], caplog: pytest.LogCaptureFixture
 ) -> None:
-    """Finding 4: `adviser_keys.public_key` swapped for an attacker's key with plain SQL
-    (alone, or together with another adviser's MAC) — the next report is not sealed to
-    it: the adviser is refused as a recipient (logged), the attacker's key opens nothing,
-    and the report still reaches the recovery key and the untouched adviser."""
+    """`adviser_keys.public_key` swapped for an attacker's key with plain SQL (alone, or
+    together with another adviser's MAC) — the next report is not sealed to it: the
+    adviser is refused as a recipient (logged), the attacker's key opens nothing, and
+    the report still reaches the recovery key and the untouched adviser."""
     store = ReportStore(backend.sessions, keys[0])
     advisers = AdviserKeys(backend.sessions, keys[0].server)
     _, anna = await enrolled(store, "anna")
@@ -115,9 +116,9 @@ async def test_a_swapped_adviser_key_is_never_sealed_to(
 async def test_a_swapped_report_key_refuses_the_students_answer(
     backend: Backend, keys: tuple[KeyStore, str], caplog: pytest.LogCaptureFixture
 ) -> None:
-    """Finding 4: `reports.public_key` swapped for an attacker's key with plain SQL —
-    the student's next answer and file are refused (KeyNotAuthentic, logged without the
-    report's id), nothing is sealed to the attacker's key."""
+    """`reports.public_key` swapped for an attacker's key with plain SQL — the student's
+    next answer and file are refused (KeyNotAuthentic, logged without the report's id),
+    nothing is sealed to the attacker's key."""
     clock = Clock()
     store = ReportStore(backend.sessions, keys[0], clock=clock)
     student = StudentSide(backend.sessions, store, clock=clock)
@@ -168,9 +169,9 @@ async def test_a_swapped_report_key_refuses_the_students_answer(
 async def test_a_flipped_note_is_never_shown_to_the_student(
     backend: Backend, keys: tuple[KeyStore, str], caplog: pytest.LogCaptureFixture
 ) -> None:
-    """Finding 4: an adviser's internal note made visible (`internal` flipped with SQL),
-    or its author or scheme changed — the student's view leaves it out, and the console
-    flags it as altered instead of showing it as genuine."""
+    """An adviser's internal note made visible (`internal` flipped with SQL), or its
+    author or scheme changed — the student's view leaves it out, and the console flags
+    it as altered instead of showing it as genuine."""
     clock = Clock()
     keystore = keys[0]
     accounts = Accounts(backend.sessions, keystore, clock)
@@ -246,10 +247,10 @@ async def _append(backend: Backend, server: server_key.ServerKey, n: int) -> Non
 async def test_a_cut_tail_with_a_rewritten_head_row_is_detected(
     backend: Backend, keys: tuple[KeyStore, str]
 ) -> None:
-    """Finding 5: the last two audit entries deleted and `audit_head` rewritten to match
-    the new end, with plain SQL — the chain is consistent within the database, but not
-    with the head anchored in keys.dir: verify names the cut, and so does the check
-    the coordinators' page makes."""
+    """The last two audit entries deleted and `audit_head` rewritten to match the new
+    end, with plain SQL — the chain is consistent within the database, but not with the
+    head anchored in keys.dir: verify names the cut, and so does the check the
+    coordinators' page makes."""
     server = keys[0].server
     await _append(backend, server, 6)
     anchor = read_anchor(server)
@@ -291,8 +292,8 @@ async def test_a_cut_tail_with_a_rewritten_head_row_is_detected(
 async def test_a_rewritten_tail_entry_is_detected_against_the_anchor(
     backend: Backend, keys: tuple[KeyStore, str]
 ) -> None:
-    """Finding 5: a replacement for the anchored entry cannot carry its MAC; and an
-    anchor that lags (a crash between commit and the anchor write) is no false alarm."""
+    """A replacement for the anchored entry cannot carry its MAC; and an anchor that
+    lags (a crash between commit and the anchor write) is no false alarm."""
     server = keys[0].server
     await _append(backend, server, 3)
     async with backend.sessions() as session, session.begin():
@@ -306,8 +307,8 @@ async def test_a_rewritten_tail_entry_is_detected_against_the_anchor(
 async def test_the_anchor_is_written_after_commit_only_and_checked_by_mac(
     backend: Backend, keys: tuple[KeyStore, str], tmp_path: Path
 ) -> None:
-    """Finding 5: a rolled-back append anchors nothing; an anchor edited without the
-    server key is refused (anchor_bad), never believed."""
+    """A rolled-back append anchors nothing; an anchor edited without the server key is
+    refused (anchor_bad), never believed."""
     server = keys[0].server
     await _append(backend, server, 2)
     with pytest.raises(RuntimeError):

@@ -1,8 +1,9 @@
-"""Issue 10, finding 9 (sizes and times) and the nudge part of finding 3: ciphertext
-lengths do not tell coded answers apart, a student's acts are stored to the hour, and
-no table holds a student's chat address next to the news it announces.
+"""Less to see (security.md): ciphertext lengths do not tell coded answers apart, a
+student's acts are stored to the hour, and no table holds a student's chat address next
+to the news it announces.
 
-Each test says which finding it covers; each fails on the code before issue 10.
+Each test says what a disk copy must not learn; each fails on code that stores exact
+sizes and times, or a chat address beside its news.
 """
 
 from __future__ import annotations
@@ -62,11 +63,11 @@ HOUR = datetime(2026, 3, 4, 14, 0, tzinfo=UTC)
 CHAT_ID = "5550001987"
 
 
-# --- sizes (finding 9) ------------------------------------------------------------------
+# --- sizes -----------------------------------------------------------------------------
 
 
 def test_pad_uses_fixed_buckets_and_unpad_is_strict() -> None:
-    """Finding 9: a 4-byte length, then zeros up to 64/256/1024/4096, then 4096s."""
+    """A 4-byte length, then zeros up to 64/256/1024/4096, then 4096s."""
     for size, bucket in ((0, 64), (60, 64), (61, 256), (252, 256), (253, 1024), (1021, 4096)):
         padded = padding.pad(b"x" * size)
         assert len(padded) == bucket and padding.unpad(padded) == b"x" * size
@@ -96,8 +97,8 @@ def _file(store: ReportStore, school: str, danger: str) -> NewReport:
 async def test_coded_answers_have_equal_ciphertext_lengths(
     backend: Backend, keys: tuple[KeyStore, str]
 ) -> None:
-    """Finding 9: two reports whose school answers differ in length, and yes vs no,
-    give ciphertexts of the same length for that field."""
+    """Two reports whose school answers differ in length, and yes vs no, give
+    ciphertexts of the same length for that field."""
     store = ReportStore(backend.sessions, keys[0], clock=Clock())
     one = await store.file(_file(store, "hhs", "yes"))
     two = await store.file(_file(store, "hoornbeeck-college-amersfoort", "no"))
@@ -109,8 +110,8 @@ async def test_coded_answers_have_equal_ciphertext_lengths(
 
 
 def test_messages_and_files_are_padded() -> None:
-    """Finding 9: a student's "ja" and "nee" seal to the same length, an adviser's short
-    answers likewise, and two files of different sizes in one class too."""
+    """A student's "ja" and "nee" seal to the same length, an adviser's short answers
+    likewise, and two files of different sizes in one class too."""
     _, public = hpke_seal.generate_keypair()
     key = sealed_content.new_data_key()
     now = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
@@ -132,8 +133,8 @@ def test_messages_and_files_are_padded() -> None:
 
 
 def test_blobs_sealed_before_padding_still_open() -> None:
-    """Finding 9: rows written before padding open as they were; a padded blob never
-    passes for an unpadded one (its label differs), so a downgrade changes nothing."""
+    """Rows written before padding open as they were; a padded blob never passes for an
+    unpadded one (its label differs), so a downgrade changes nothing."""
     key = sealed_content.new_data_key()
     aad = aead.associated_data("field", "r1", "story")
     nonce = os.urandom(12)
@@ -161,11 +162,11 @@ def test_blobs_sealed_before_padding_still_open() -> None:
     )
 
 
-# --- times (finding 9) ------------------------------------------------------------------
+# --- times -----------------------------------------------------------------------------
 
 
 def test_student_time_cuts_to_the_hour_and_keeps_the_order() -> None:
-    """Finding 9: the hour, cut down; never before what the report already holds."""
+    """The hour, cut down; never before what the report already holds."""
     assert student_time(AT) == HOUR
     after = datetime(2026, 3, 4, 14, 20, 5, tzinfo=UTC)
     assert student_time(AT, after=after) == after + timedelta(microseconds=1)
@@ -175,8 +176,8 @@ def test_student_time_cuts_to_the_hour_and_keeps_the_order() -> None:
 async def test_filing_answering_and_withdrawing_are_stored_to_the_hour(
     backend: Backend, keys: tuple[KeyStore, str]
 ) -> None:
-    """Finding 9: filing at 14:37:12.123456 stores 14:00:00; the student's answer, file,
-    withdrawal and their audit entries likewise."""
+    """Filing at 14:37:12.123456 stores 14:00:00; the student's answer, file, withdrawal
+    and their audit entries likewise."""
     clock = Clock(AT)
     store = ReportStore(backend.sessions, keys[0], clock=clock)
     filed = await store.file(_file(store, "hhs", "no"))
@@ -209,8 +210,8 @@ async def test_filing_answering_and_withdrawing_are_stored_to_the_hour(
 async def test_an_answer_after_an_advisers_read_stays_unread_and_in_order(
     backend: Backend, keys: tuple[KeyStore, str]
 ) -> None:
-    """Finding 9: an answer at 14:37 to a thread the adviser read at 14:30 is stored after
-    14:30 (not at 14:00), so the console still counts it unread and shows it last."""
+    """An answer at 14:37 to a thread the adviser read at 14:30 is stored after 14:30
+    (not at 14:00), so the console still counts it unread and shows it last."""
     clock = Clock(HOUR)
     accounts = Accounts(backend.sessions, keys[0], clock)
     hhs = await enrol(accounts, "hhs-vp", "hhs")
@@ -238,8 +239,8 @@ async def test_an_answer_after_an_advisers_read_stays_unread_and_in_order(
 
 
 async def test_updates_and_wrong_codes_are_stored_coarsely(backend: Backend) -> None:
-    """Finding 9: a Telegram update's time to the hour; a wrong receipt code's rounded
-    up to the lock-out window (it counts at least the whole window)."""
+    """A Telegram update's time to the hour; a wrong receipt code's rounded up to the
+    lock-out window (it counts at least the whole window)."""
     clock = Clock(AT)
     assert await UpdateLog(backend.sessions, clock).first_time("telegram", 42)
     attempts = StatusAttempts(backend.sessions, clock=clock)
@@ -262,8 +263,8 @@ def _draft() -> Draft:
 async def test_deadlines_count_from_the_stored_hour(
     make_settings: Callable[..., Settings], tmp_path: Path
 ) -> None:
-    """Finding 9: a due time computed from the exact filing moment would give that
-    moment away; it counts from the stored hour (at most an hour early, never late)."""
+    """A due time computed from the exact filing moment would give that moment away; it
+    counts from the stored hour (at most an hour early, never late)."""
     container = await build_container(make_settings())
     container.reports.clock = lambda: AT
     policy = container.deadline_policy
@@ -279,7 +280,7 @@ async def test_deadlines_count_from_the_stored_hour(
     assert all(d.minute == d.second == d.microsecond == 0 for d in due)
 
 
-# --- nudges (finding 3) -----------------------------------------------------------------
+# --- nudges ----------------------------------------------------------------------------
 
 
 def _binary_cells(rows: list[tuple[str, object]]) -> list[bytes]:
@@ -289,9 +290,9 @@ def _binary_cells(rows: list[tuple[str, object]]) -> list[bytes]:
 async def test_an_answer_leaves_no_sealed_chat_address_in_any_table(
     backend: Backend, keys: tuple[KeyStore, str]
 ) -> None:
-    """Finding 3: after an adviser answers a student who asked to be told, no table
-    holds the chat id (in the clear or sealed under the server key from keys.dir); the
-    target went to the in-memory queue, after the commit, and nowhere else."""
+    """After an adviser answers a student who asked to be told, no table holds the chat
+    id (in the clear or sealed under the server key from keys.dir); the target went to
+    the in-memory queue, after the commit, and nowhere else."""
     server = keys[0].server
     clock = Clock()
     accounts = Accounts(backend.sessions, keys[0], clock)
@@ -325,8 +326,8 @@ async def test_an_answer_leaves_no_sealed_chat_address_in_any_table(
 
 
 async def test_the_queue_sends_once_retries_and_gives_up() -> None:
-    """Finding 3: the in-memory queue delivers, retries a failure later, drops a chat
-    that blocked the bot, and keeps one pending nudge per chat."""
+    """The in-memory queue delivers, retries a failure later, drops a chat that blocked
+    the bot, and keeps one pending nudge per chat."""
     clock = Clock()
     queue = NudgeQueue(clock)
     queue.put("telegram:1:nl")
@@ -355,12 +356,12 @@ async def test_the_queue_sends_once_retries_and_gives_up() -> None:
 async def test_a_report_open_for_the_visit_leaves_no_link_on_the_disk(
     make_settings: Callable[..., Settings],
 ) -> None:
-    """Issue 11 item 7, as the disk-copy attacker at its strongest: every file (the
-    database with its -wal, keys.dir with the draft key files) and the chat id, which
-    opens an unfinished draft (the documented limit). A student with a draft open checks
-    a report and keeps it open for the visit: the draft's row holds no token and names
-    no report; the token lives in memory only, sealed under a key only the running
-    process holds (no key on the disk opens it, nor a restarted service's)."""
+    """The code once per visit, against the disk-copy attacker at its strongest: every
+    file (the database with its -wal, keys.dir with the draft key files) and the chat
+    id, which opens an unfinished draft (the documented limit). A student with a draft
+    open checks a report and keeps it open for the visit: the draft's row holds no token
+    and names no report; the token lives in memory only, sealed under a key only the
+    running process holds (no key on the disk opens it, nor a restarted service's)."""
     settings = make_settings()
     container = await build_container(settings)
     try:

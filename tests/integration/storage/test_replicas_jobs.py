@@ -1,4 +1,4 @@
-"""Background jobs run on every replica and still happen exactly once (issue 15).
+"""Background jobs run on every replica and still happen exactly once.
 
 Each replica here has an engine of its own (its own connection pool, as a separate
 process has) on one PostgreSQL database; the replicas run the deadline and outbox jobs

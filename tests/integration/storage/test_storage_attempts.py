@@ -37,8 +37,8 @@ async def test_locks_after_five_within_the_window_and_releases(backend: Backend)
 
 
 async def test_failures_spread_over_time_never_lock(backend: Backend) -> None:
-    """A failure is stored rounded up to the window's grain (issue 10, finding 9), so it
-    counts for one to two windows: one failure every seven minutes never locks."""
+    """A failure is stored rounded up to the window's grain (no finer time on disk), so
+    it counts for one to two windows: one failure every seven minutes never locks."""
     clock = Clock()
     attempts = StatusAttempts(backend.sessions, clock=clock)
     for _ in range(12):

@@ -48,7 +48,7 @@ async def test_save_load_overwrite_delete(backend: Backend, keys: tuple[KeyStore
     async with backend.sessions() as session:
         row = await session.get(Conversation, chat.key)
     assert row is not None
-    # 09:05 + 72 h, rounded up to the hour: no time finer than that (issue 10 finding 3)
+    # 09:05 + 72 h, rounded up to the hour: no time finer than that
     assert row.expires_at == datetime(2026, 3, 5, 10, 0, tzinfo=UTC)
     assert not hasattr(row, "updated_at")
     other = ref(server, "4343")
@@ -133,8 +133,8 @@ async def test_concurrent_saves_of_a_new_chat_do_not_collide(
 async def test_a_draft_key_file_is_private_and_goes_with_the_conversation(
     backend: Backend, keys: tuple[KeyStore, str]
 ) -> None:
-    """Issue 10 finding 1: each conversation has its own key file, 0600, unlinked when
-    the conversation ends; a sweep takes files whose row is gone (a crash residue)."""
+    """Each conversation has its own key file, 0600, unlinked when the conversation
+    ends; a sweep takes files whose row is gone (a crash residue)."""
     server = keys[0].server
     store = make(backend, keys[0], Clock())
     chat = ref(server, "4242")
@@ -189,9 +189,9 @@ def _opens(keys: KeyStore, chat: ChatRef, blob: bytes) -> bool:
 async def test_old_versions_of_an_ended_draft_open_with_nothing_on_disk(
     backend: Backend, keys: tuple[KeyStore, str]
 ) -> None:
-    """Issue 10 finding 1: every version of a draft that a WAL or a dead tuple still
-    holds, read with keys.dir and the chat id, opens nothing once the conversation has
-    ended (stopped, erased or filed) — while it was live, the same copy did open it."""
+    """Every version of a draft that a WAL or a dead tuple still holds, read with
+    keys.dir and the chat id, opens nothing once the conversation has ended (stopped,
+    erased or filed) — while it was live, the same copy did open it."""
     server = keys[0].server
     store = make(backend, keys[0], Clock())
     chat = ref(server, "4242")

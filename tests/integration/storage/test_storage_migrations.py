@@ -6,7 +6,9 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
-from datetime import datetime
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -92,7 +94,7 @@ async def test_sqlite_engine_pragmas_and_parent_directory(tmp_path: Path) -> Non
                 name: await conn.scalar(text(f"PRAGMA {name}"))
                 for name in ("journal_mode", "busy_timeout", "foreign_keys", "secure_delete")
             }
-        assert engine.pool.size() == 1  # one connection per process: see make_engine
+        assert engine.pool.size() == 1  # type: ignore[attr-defined]  # one connection per process: see make_engine
     finally:
         await engine.dispose()
     assert path.parent.is_dir()
@@ -174,3 +176,91 @@ async def test_0006_fills_where_reports_were_filed_and_who_moved_them(tmp_path: 
             assert await conn.run_sync(fill) == [("a", "hhs", None), ("b", "hhs", "hhs")]
     finally:
         await engine.dispose()
+
+
+Rows = list[list[tuple[object, ...]]]  # reports, texts, copies, report fields
+
+
+def _evaluation_rows(connection: Connection, texts: str, copies: str, text_id: str) -> Rows:
+    """What an evaluation's rows hold, under either generation of names."""
+    word = "feedback" if texts == "feedback" else "evaluation"  # the columns' prefix
+    queries = (
+        f"SELECT id, {word}_score, {word}_at FROM reports",
+        f"SELECT id, report_id, month, quote FROM {texts}",
+        f"SELECT id, {text_id}, recipient_kind, recipient_id, sealed FROM {copies}",
+        "SELECT report_id, field, ciphertext FROM report_fields",
+    )
+    return [[tuple(row) for row in connection.execute(text(q))] for q in queries]
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+async def test_0011_renames_feedback_to_evaluation_and_keeps_every_row(
+    kind: str, tmp_path: Path
+) -> None:
+    """The student's score and texts move to their new names, ids and all (the sealed
+    copies bind them), and back on downgrade; nothing that refers to a report is lost,
+    and new copies get fresh ids after the moved ones."""
+    at = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+    def cycle(connection: Connection) -> tuple[Rows, Rows, object, Rows]:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0011_evaluation-1")
+        connection.execute(
+            text(
+                "INSERT INTO reports (id, reference, org_id, phase, grounds, when_bucket,"
+                " wants, visibility, urgent, status, created_at, updated_at, feedback_score,"
+                " feedback_at) VALUES ('r1', 'SM-1', 'hhs', 'looking', 'origin', 'week',"
+                " 'talk', 'network', false, 'closed', :at, :at, 4, :at)"
+            ),
+            {"at": at},
+        )
+        connection.execute(
+            text("INSERT INTO report_fields VALUES ('r1', 'story', :c)"), {"c": b"sealed"}
+        )
+        connection.execute(text("INSERT INTO feedback VALUES ('f1', 'r1', :at, true)"), {"at": at})
+        for who in ("coordinator", "recovery"):
+            connection.execute(
+                text(
+                    "INSERT INTO feedback_copies (feedback_id, recipient_kind, recipient_id,"
+                    " sealed) VALUES ('f1', :who, :who, :sealed)"
+                ),
+                {"who": who, "sealed": who.encode()},
+            )
+        before = _evaluation_rows(connection, "feedback", "feedback_copies", "feedback_id")
+        command.upgrade(config, "0011_evaluation")
+        after = _evaluation_rows(connection, "evaluations", "evaluation_copies", "evaluation_id")
+        connection.execute(
+            text(
+                "INSERT INTO evaluation_copies (evaluation_id, recipient_kind, recipient_id,"
+                " sealed) VALUES ('f1', 'adviser', 'other', :s)"
+            ),
+            {"s": b"x"},
+        )
+        new_id = connection.execute(
+            text("SELECT id FROM evaluation_copies WHERE recipient_id = 'other'")
+        ).scalar()
+        connection.execute(text("DELETE FROM evaluation_copies WHERE recipient_id = 'other'"))
+        command.downgrade(config, "0011_evaluation-1")
+        back = _evaluation_rows(connection, "feedback", "feedback_copies", "feedback_id")
+        return before, after, new_id, back
+
+    async with _database(kind, tmp_path) as url:
+        engine = make_engine(url)
+        try:
+            async with engine.begin() as conn:
+                before, after, new_id, back = await conn.run_sync(cycle)
+        finally:
+            await engine.dispose()
+    assert before == after == back
+    assert [len(rows) for rows in before] == [1, 1, 2, 1]
+    assert new_id == 3
+
+
+@asynccontextmanager
+async def _database(kind: str, tmp_path: Path) -> AsyncIterator[str]:
+    if kind == "postgresql":
+        async with storage_backends.postgres_database() as url:
+            yield url
+    else:
+        yield f"sqlite+aiosqlite:///{tmp_path / 'rename.db'}"

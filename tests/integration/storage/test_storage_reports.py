@@ -200,9 +200,9 @@ async def test_a_failure_inside_filing_leaves_nothing_behind(
 async def test_a_lookup_collision_asks_for_a_new_code_and_files_nothing(
     backend: Backend, keys: tuple[KeyStore, str]
 ) -> None:
-    """Issue 10 finding 2: the student saved the code before filing, so a taken code is
-    never swapped for another silently: `file` refuses (ReceiptTaken), writes nothing,
-    and the caller shows a new code to save."""
+    """The student saved the code before filing, so a taken code is never swapped for
+    another silently: `file` refuses (ReceiptTaken), writes nothing, and the caller
+    shows a new code to save."""
     store = ReportStore(backend.sessions, keys[0])
     first = await store.file(new_report(content={"story": "a"}), receipt="1111222233334444")
     with pytest.raises(ReceiptTaken):
@@ -287,7 +287,7 @@ async def test_each_report_has_its_own_key_pair_and_deadlines(
                 SealedKey.report_id == filed.report_id, SealedKey.recipient_kind == "recovery"
             )
         )
-        data_key = hpke_seal.open_key(sealed, recovery, report_id=filed.report_id)
+        data_key = hpke_seal.open_key(sealed, recovery, report_id=filed.report_id)  # type: ignore[arg-type]
         private = await report_private_key(session, filed.report_id, data_key)
         deadlines = (await session.scalars(select(Deadline))).all()
     assert private is not None and hpke_seal.public_bytes(private) == publics[filed.report_id]

@@ -57,8 +57,8 @@ async def test_purge_forgets_old_updates(backend: Backend) -> None:
 async def test_a_turns_marker_is_written_with_its_conversation_in_one_commit(
     backend: Backend, tmp_path: Path
 ) -> None:
-    """Issue 15: the seen-once marker rides on the conversation's save; a second delivery
-    of the same update finds it there and its save rolls back whole."""
+    """One commit per turn: the seen-once marker rides on the conversation's save; a
+    second delivery of the same update finds it there and its save rolls back whole."""
     log = UpdateLog(backend.sessions)
     store = ConversationStore(backend.sessions, DraftKeys(tmp_path / "drafts"))
     chat = ChatRef("c" * 64, b"4242")

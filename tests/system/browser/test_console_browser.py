@@ -213,9 +213,9 @@ async def _adviser_flow(
 
 
 async def test_the_header_fits_at_1366_pixels(browser: Browser, tmp_path: Path) -> None:
-    """Issue 11, item 18: a laptop's 1,366 px: no page of the console scrolls sideways,
-    in Dutch or English, for the coordinator (the longest header: every link, the
-    longest name) or an adviser with a report open."""
+    """A laptop's 1,366 px: no page of the console scrolls sideways, in Dutch or
+    English, for the coordinator (the longest header: every link, the longest name) or
+    an adviser with a report open."""
     from bot.channels.http.server import WebServer
     from tests.support.case_helpers import file_for
     from tests.support.console_client import console_container, make_world

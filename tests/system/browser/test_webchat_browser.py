@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from playwright.async_api import Page, Response
+from playwright.async_api import Page, Response, ViewportSize
 
 from bot.app.settings import Settings
 from bot.channels.http.headers import CSP
@@ -68,7 +68,7 @@ async def _file_and_check(url: str, page: Page) -> None:
     "viewport", [{"width": 1280, "height": 800}, {"width": 360, "height": 640}], ids=str
 )
 async def test_a_student_files_a_report_and_checks_its_status(
-    make_settings: Callable[..., Settings], viewport: dict[str, int]
+    make_settings: Callable[..., Settings], viewport: ViewportSize
 ) -> None:
     guard = Guard()
     async with running(make_settings()) as url, chromium() as browser:
@@ -95,7 +95,7 @@ async def test_quick_exit_leaves_nothing_in_page_history_or_storage(
     async with neutral_site() as elsewhere:
         settings = make_settings(web={"quick_exit_url": elsewhere})
         async with running(settings) as url, chromium() as browser:
-            phone = {"width": 360, "height": 640}
+            phone: ViewportSize = {"width": 360, "height": 640}
             context = await browser.new_context(viewport=phone, locale="nl-NL")
             page = await context.new_page()
             student = Student(page)
@@ -161,7 +161,7 @@ async def test_the_page_has_no_serious_accessibility_violations(
 ) -> None:
     async with running(make_settings()) as url, chromium() as browser:
         for viewport in ({"width": 1280, "height": 800}, {"width": 360, "height": 640}):
-            context = await browser.new_context(viewport=viewport, locale="nl-NL")
+            context = await browser.new_context(viewport=viewport, locale="nl-NL")  # type: ignore[arg-type]
             page = await context.new_page()
             student = Student(page)
             await page.goto(url + "/")

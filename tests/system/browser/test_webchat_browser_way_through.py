@@ -1,21 +1,21 @@
-"""Issue 11, the student's way through, in a real browser on a 360×640 phone:
+"""The student's way through, in a real browser on a 360×640 phone:
 
-- items 1 + 7: a returning student taps "check my report" on the welcome, types the code
+- a returning student taps "check my report" on the welcome, types the code
   and sees the status and the adviser's message and nothing else (both on screen without
   scrolling), then answers twice without typing the code again; the adviser reads both;
-- item 5: typed answers ("afkomst", "vorige week", a school with a typo confirmed with
+- typed answers ("afkomst", "vorige week", a school with a typo confirmed with
   "did you mean?", "roc mondriaaan") and a typed status question after filing;
-- item 6: after "delete this chat" and after "keep", the page still offers a way on;
-- item 8: at the summary, add to the story, with "terug" going back instead of becoming
+- after "delete this chat" and after "keep", the page still offers a way on;
+- at the summary, add to the story, with "terug" going back instead of becoming
   story text;
-- item 9: the receipt shows its code once (in the copy box) and fits one screen;
-- item 10: the status says by which date the adviser answers;
-- item 11: "yes, I am in danger" gives tappable help lines and waits for "I want to go on";
-- item 12: "what else you can do" after filing, with tel: and web links;
-- item 14: "I don't know" and a ground exclude each other (aria-pressed flips);
+- the receipt shows its code once (in the copy box) and fits one screen;
+- the status says by which date the adviser answers;
+- "yes, I am in danger" gives tappable help lines and waits for "I want to go on";
+- "what else you can do" after filing, with tel: and web links;
+- "I don't know" and a ground exclude each other (aria-pressed flips);
 - axe-core clean on the receipt and on the status view.
 
-One service per test: each test walks several items in one conversation, as a student
+One service per test: each test walks several of these in one conversation, as a student
 would, so the suite starts the service three times, not twelve."""
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ async def _inside(page: Page, box: dict[str, float] | None) -> bool:
 
 
 async def _on_screen(page: Page, element: Locator) -> bool:
-    return await _inside(page, await element.bounding_box())
+    return await _inside(page, await element.bounding_box())  # type: ignore[arg-type]
 
 
 TEXT_BOX = """([key, text]) => {
@@ -107,7 +107,7 @@ async def _new(student: Student, key: str, step: Awaitable[None]) -> None:
 
 def _ground(student: Student, key: str) -> Locator:
     question = student.asked("ask_grounds")
-    return question.get_by_role("button", name=NL.get(key), exact=True)
+    return question.get_by_role("button", name=NL.get(key), exact=True)  # type: ignore[no-any-return]
 
 
 async def _pressed(student: Student, key: str, want: str) -> None:
@@ -135,7 +135,7 @@ async def _school_to_summary(student: Student) -> None:
 async def _receipt_code(student: Student) -> str:
     code = (await student.asked("receipt").locator(".receipt .code").inner_text()).strip()
     assert CODE.match(code), code
-    return code
+    return code  # type: ignore[no-any-return]
 
 
 async def test_typed_answers_story_changes_receipt_where_else_and_no_dead_end(
@@ -147,13 +147,13 @@ async def test_typed_answers_story_changes_receipt_where_else_and_no_dead_end(
         await page.goto(url + "/")
         await _story_to_school(student)
 
-        # Item 14: "I don't know" and a ground exclude each other, on the page.
+        # "I don't know" and a ground exclude each other, on the page.
         await _ground(student, "opt_grounds_unknown").click()
         await _pressed(student, "opt_grounds_unknown", "true")
         assert await _ground(student, "opt_grounds_origin").get_attribute("aria-pressed") == (
             "false"
         )
-        # Item 5: a typed ground ("afkomst") is the origin button, and it unpresses
+        # A typed ground ("afkomst") is the origin button, and it unpresses
         # "I don't know".
         await student.type("afkomst", "ask_grounds")
         await _pressed(student, "opt_grounds_origin", "true")
@@ -172,7 +172,7 @@ async def test_typed_answers_story_changes_receipt_where_else_and_no_dead_end(
         )
         await student.tap_key("btn_next", "ask_when")
 
-        # Item 5: "vorige week" is an answer; a school with a typo is a guess, confirmed.
+        # "vorige week" is an answer; a school with a typo is a guess, confirmed.
         await student.type("vorige week", "ask_school")
         await student.type("mondrain", "confirm_guess")
         assert "ROC Mondriaan" in await student.asked("confirm_guess").inner_text()
@@ -182,7 +182,7 @@ async def test_typed_answers_story_changes_receipt_where_else_and_no_dead_end(
         assert "Afkomst" in summary and "Weet ik niet" not in summary
         assert NL.get("opt_when_week") in summary and "ROC Mondriaan" in summary
 
-        # Item 8: add to the story; "terug" while writing goes back, it is no story text.
+        # Add to the story; "terug" while writing goes back, it is no story text.
         await student.tap_key("btn_edit", "ask_edit")
         await student.tap_key("btn_story_add", "story_add")
         await _new(student, "summary", student.type("terug", "summary"))
@@ -197,7 +197,7 @@ async def test_typed_answers_story_changes_receipt_where_else_and_no_dead_end(
         assert "Mijn begeleider negeerde me elke dag." in summary  # kept, not retyped
         assert "Ook zei hij iets over mijn naam." in summary
 
-        # Item 9: the receipt shows the code once, keeps its copy button, fits one screen.
+        # The receipt shows the code once, keeps its copy button, fits one screen.
         await student.tap_key("btn_submit", "receipt")
         receipt = student.asked("receipt")
         code = await _receipt_code(student)
@@ -209,7 +209,7 @@ async def test_typed_answers_story_changes_receipt_where_else_and_no_dead_end(
         assert box is not None and box["height"] <= bottom - top, (box, top, bottom)
         assert await student.axe() == []
 
-        # Item 12: what else the student can do, with numbers and sites to tap.
+        # What else the student can do, with numbers and sites to tap.
         await student.tap_key("btn_receipt_saved", "filed")
         elsewhere = student.asked("elsewhere")
         assert await elsewhere.count() == 1
@@ -217,7 +217,7 @@ async def test_typed_answers_story_changes_receipt_where_else_and_no_dead_end(
         assert any(h.startswith("tel:") for h in hrefs), hrefs
         assert any(h.startswith(("https://", "http://")) for h in hrefs), hrefs
 
-        # Item 6: "delete this chat" leaves a page with a way on, not a single line.
+        # "delete this chat" leaves a page with a way on, not a single line.
         await page.get_by_role("button", name=NL.get("btn_erase"), exact=True).click()
         report = page.get_by_role("button", name=NL.get("btn_go_report"), exact=True)
         status = page.get_by_role("button", name=NL.get("btn_go_status"), exact=True)
@@ -225,7 +225,7 @@ async def test_typed_answers_story_changes_receipt_where_else_and_no_dead_end(
         assert await report.last.is_visible() and await status.last.is_visible()
         assert code not in await page.locator(".log").inner_text()  # the chat is erased
 
-        # Item 5: asking in words how the report is doing leads to the status check.
+        # Asking in words how the report is doing leads to the status check.
         await student.type("hoe kan ik zien wat er met mijn melding gebeurt", "ask_code")
         assert await page.locator('.msg.bot[data-key="welcome"]').count() == 0
         await context.close()
@@ -285,12 +285,12 @@ async def test_a_returning_student_sees_only_the_status_and_answers_twice(
         await student.tap_key("btn_submit", "receipt")
         code = await _receipt_code(student)
         await student.tap_key("btn_receipt_saved", "filed")
-        # Item 6: "keep" leaves a way on too.
+        # "keep" leaves a way on too.
         await student.tap_key("btn_keep", "kept")
         kept = student.asked("kept")
         assert await kept.get_by_role("button", name=NL.get("btn_go_report")).is_visible()
         assert await kept.get_by_role("button", name=NL.get("btn_go_status")).is_visible()
-        # Item 5: asked in words, right after filing: the status check, no new welcome.
+        # Asked in words, right after filing: the status check, no new welcome.
         welcomes = await page.locator('.msg.bot[data-key="welcome"]').count()
         await student.type("hoe kan ik zien wat er met mijn melding gebeurt", "ask_code")
         assert await page.locator('.msg.bot[data-key="welcome"]').count() == welcomes
@@ -298,7 +298,7 @@ async def test_a_returning_student_sees_only_the_status_and_answers_twice(
 
         await adviser.answer(question)
 
-        # Items 1 + 7 + 10: days later, a new visit on the phone.
+        # Days later, a new visit on the phone.
         context, page = await _phone(browser)
         student = Student(page)
         await page.goto(url + "/")
@@ -311,7 +311,7 @@ async def test_a_returning_student_sees_only_the_status_and_answers_twice(
         shown = await status.inner_text()
         assert question in shown
         expect = NL.get("status_expect", date="@").split("@")[0]
-        assert re.search(re.escape(expect) + DATE, shown), shown  # by when (item 10)
+        assert re.search(re.escape(expect) + DATE, shown), shown  # by when the adviser answers
         # Nothing else follows the status: no open draft, no danger question.
         after = page.locator('.msg.bot[data-key="status_received"] ~ .msg.bot')
         assert await after.count() == 0

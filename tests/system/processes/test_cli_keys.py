@@ -47,7 +47,7 @@ async def test_keys_then_adviser_then_the_adviser_reads_the_report(
 
     init = cli(config, "keys", "init")
     assert init.returncode == 0, init.stderr
-    # Issue 10, finding 10: no terminal here, so the key went to a 0600 file, not stdout.
+    # No terminal here, so the key went to a 0600 file, not stdout.
     handed = tmp_path / "var" / "RECOVERY-KEY-move-offline.txt"
     assert str(handed) in init.stdout and "offline" in init.stdout
     assert "stagemeld-recovery-key-v1" not in init.stdout + init.stderr
@@ -115,9 +115,10 @@ async def test_keys_then_adviser_then_the_adviser_reads_the_report(
 async def test_adviser_add_passphrase_stdin_never_shows_the_operator_a_second_factor(
     make_settings: Callable[..., Settings], tmp_path: Path
 ) -> None:
-    """Issue 10, finding 10: `adviser add --passphrase-stdin` showed the operator the
-    adviser's TOTP secret (and recovery code). Now it prints neither: no secret of that
-    shape is in its output, and no account (TOTP) exists until the adviser's link."""
+    """A second factor never passes through the operator: `adviser add
+    --passphrase-stdin` prints neither the adviser's TOTP secret nor their recovery
+    code: no secret of that shape is in its output, and no account (TOTP) exists until
+    the adviser's link."""
     settings = make_settings()
     config = tmp_path / "config.yaml"
     added = cli(config, "adviser", "add", "--passphrase-stdin", "--adviser", "hhs-vp",
@@ -184,9 +185,9 @@ async def test_audit_verify_says_ok_then_names_the_broken_entry(
 def test_the_recovery_key_goes_to_a_terminal_or_to_a_new_0600_file_never_the_log(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """Issue 10, finding 10: the first start showed the recovery private key where a log
-    keeps it. On a terminal it is printed; otherwise a new 0600 file takes it (a second
-    one never overwrites the first) and the log names the file, not the key."""
+    """The recovery private key never goes where a log keeps it. On a terminal it is
+    printed; otherwise a new 0600 file takes it (a second one never overwrites the
+    first) and the log names the file, not the key."""
     import io
 
     from bot.app.container import hand_out_recovery_key
@@ -213,8 +214,8 @@ def test_the_recovery_key_goes_to_a_terminal_or_to_a_new_0600_file_never_the_log
 def test_every_start_warns_while_the_recovery_key_file_is_on_the_server(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """Issue 10, finding 10: the file is a copy of the key that opens every report; a
-    disk copy taken before the operator moves it offline would read everything."""
+    """The file is a copy of the key that opens every report; a disk copy taken before
+    the operator moves it offline would read everything."""
     import io
 
     from bot.app.container import hand_out_recovery_key, warn_about_recovery_file

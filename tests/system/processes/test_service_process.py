@@ -46,7 +46,7 @@ async def test_run_on_a_fresh_directory_creates_what_it_needs(workdir: Path) -> 
     assert oct((workdir / "var" / "keys" / "server.key").stat().st_mode)[-3:] == "600"
     log = (workdir / "var" / "log" / "stagemeld.log").read_text(encoding="utf-8")
     assert "stagemeld is running" in log
-    # Issue 10, finding 10: stdout is a file here, not a terminal, so the recovery private
+    # stdout is a file here, not a terminal, so the recovery private
     # key is in neither stdout nor the log but in a new 0600 file the log names.
     assert "stagemeld-recovery-key-v1" not in log
     assert "stagemeld-recovery-key-v1" not in out
@@ -187,8 +187,8 @@ async def test_webhook_refusals_leave_no_trace_and_a_racing_duplicate_runs_once(
 async def test_a_clean_stop_logs_no_network_retry_warning(
     api: BotAPIStandIn, workdir: Path, running: list[Process]
 ) -> None:
-    """Issue 11, item 18: SIGTERM while a long poll is open must not log
-    "TelegramNetworkError … retry" (operators alert on warnings at every deploy)."""
+    """SIGTERM while a long poll is open must not log "TelegramNetworkError … retry"
+    (operators alert on warnings at every deploy)."""
     config = write_config(workdir, {"api_base": api.base_url, "polling_timeout": 5})
     process = Process(workdir, config)
     running.append(process)

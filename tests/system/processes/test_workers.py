@@ -1,4 +1,4 @@
-"""`stagemeld run --workers 2`: two processes on one machine, one port (issue 15).
+"""`stagemeld run --workers 2`: two processes on one machine, one port.
 
 The supervisor starts two workers sharing the web and webhook ports (SO_REUSEPORT) on
 one PostgreSQL database; Telegram (the `Deliverer`) posts to the one webhook port. A

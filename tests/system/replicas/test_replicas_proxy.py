@@ -1,4 +1,4 @@
-"""Two replicas on one PostgreSQL database behind HAProxy, one killed mid-run (issue 15).
+"""Two replicas on one PostgreSQL database behind HAProxy, one killed mid-run.
 
 Real `stagemeld run` processes in webhook mode, a real HAProxy (Debian's; `make test`
 installs it) on loopback in front of them, and Telegram played by `Deliverer`, which

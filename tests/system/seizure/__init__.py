@@ -1,4 +1,4 @@
-"""Issue 10's attacker: someone who copies the server's disk (database files with
+"""The disk-copy attacker: someone who copies the server's disk (database files with
 SQLite's -wal/-shm, or PostgreSQL's row versions, and keys.dir) at any moment and uses
 every key in the copy with the project's own code.
 

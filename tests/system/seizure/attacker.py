@@ -102,7 +102,7 @@ class Keyring:
         }
 
     def draft_secrets(self) -> dict[str, bytes]:
-        """keys.dir/drafts/<chat hash> files (issue 10's shreddable draft keys)."""
+        """keys.dir/drafts/<chat hash> files (the drafts' shreddable keys)."""
         return {
             Path(name).name: data
             for name, data in self.files.items()
@@ -137,8 +137,8 @@ def _who(ctx: Context, chat_hash: str) -> str:
 
 
 def conversation_state(blob: bytes, ctx: Context) -> Iterator[Opened]:
-    """The draft encryption before issue 10 (a server sub-key, "conversation-state"),
-    under every chat hash, unpadded and padded: the attacker keeps the old code."""
+    """The drafts' old encryption (a server sub-key, "conversation-state"), under every
+    chat hash, unpadded and padded: the attacker keeps the old code."""
     if ctx.keys.store is None:
         return
     state = _server_sub_key(ctx.keys.store, "conversation-state")
@@ -377,7 +377,8 @@ def receipts_in(data: bytes) -> set[str]:
 def open_reports_with_receipt(
     receipt: str, keys: Keyring, reports: list[dict[str, Any]], fields: list[dict[str, Any]]
 ) -> Iterator[tuple[str, bytes]]:
-    """Server key copy + a receipt found at rest = the report's content (finding 2)."""
+    """Server key copy + a receipt found at rest = the report's content: no receipt may
+    rest on disk."""
     if keys.store is None:
         return
     derived = receipt_keys.derive_receipt_keys(receipt, keys.store.receipt_salt, keys.store.kdf)

@@ -11,7 +11,7 @@ second as a child process, so that it can be SIGKILLed.
 3. C types /stop; copy "after /stop".
 4. B follows up: /status with the code, and answers the adviser; copy "after follow-up".
    Then B's report is closed (as the console would) and B's next /status asks for
-   feedback, which B gives with its own marker; copy "after feedback" (issue 12).
+   an evaluation, which B gives with its own marker; copy "after evaluation".
 5. The service stops cleanly (SIGTERM); copy "after a clean stop".
 6. A second service: E writes a story and files, F writes a story and stays; SIGKILL;
    copy "after a crash".
@@ -36,7 +36,7 @@ from tests.system.seizure.service import (
     close_report,
     finish_and_file,
     follow_up,
-    give_feedback,
+    give_evaluation,
     start_draft,
     wa_finish_and_file,
     wa_start_draft,
@@ -52,7 +52,7 @@ class Pupil:
     chat_id: int
     marker: str
     reply_marker: str = ""
-    feedback_marker: str = ""
+    evaluation_marker: str = ""
     channel: str = "telegram"  # W writes over WhatsApp: its chat id is its phone number
     receipt: str = ""
     state: str = "not started"  # drafting / filed / stopped
@@ -89,7 +89,7 @@ def pupils() -> dict[str, Pupil]:
     out = {n: Pupil(n, chat, f"MARK{n}{uuid.uuid4().hex[:16]}") for n, chat in ids.items()}
     out["W"].channel = "whatsapp"
     out["B"].reply_marker = f"REPLY{uuid.uuid4().hex[:16]}"
-    out["B"].feedback_marker = f"FEEDBACK{uuid.uuid4().hex[:16]}"
+    out["B"].evaluation_marker = f"EVALUATION{uuid.uuid4().hex[:16]}"
     out["A"].company = COMPANIES[0]
     out["B"].company = COMPANIES[1]
     return out
@@ -180,9 +180,9 @@ async def _play(
         await snapshot("after follow-up")
 
         await close_report(first.containers[0], p["B"].receipt)
-        wish = f"Sneller terugbellen graag. {p['B'].feedback_marker}"
-        await give_feedback(chats["B"], p["B"].receipt, wish)
-        await snapshot("after feedback")
+        wish = f"Sneller terugbellen graag. {p['B'].evaluation_marker}"
+        await give_evaluation(chats["B"], p["B"].receipt, wish)
+        await snapshot("after evaluation")
 
         await first.__aexit__(None, None, None)
         first = None

@@ -20,8 +20,9 @@ from tests.support.harness import Process as HarnessProcess
 from tests.support.whatsapp_harness import WaStudent, whatsapp_section
 
 TOKEN = "123456:TEST-token"
-# Buttons that, in issue 10's design, confirm "I have saved the code — send my report"
-# after the code was shown (today the code comes after filing and no such button exists).
+# Buttons that, where the code is shown before filing, confirm "I have saved the code —
+# send my report" after the code was shown (today the code comes after filing and no
+# such button exists).
 CONFIRM_WORDS = ("confirm", "saved", "send", "file")
 
 
@@ -81,7 +82,7 @@ async def finish_and_file(
     texts = await student.press(submit)
     codes = [m for t in texts if (m := RECEIPT.search(t))]
     confirm = [v for v in student.offered() if any(w in v for w in CONFIRM_WORDS)]
-    if confirm:  # issue 10's "receipt before filing": confirm having saved it
+    if confirm:  # the receipt before filing: confirm having saved it
         texts += await student.press(confirm[0])
         codes += [m for t in texts if (m := RECEIPT.search(t))]
     assert codes, texts
@@ -134,8 +135,8 @@ async def close_report(container: Container, code: str) -> None:
         )
 
 
-async def give_feedback(student: Student, code: str, text: str) -> None:
-    """/status with the code: the feedback questions; a score, the text, may be quoted."""
+async def give_evaluation(student: Student, code: str, text: str) -> None:
+    """/status with the code: the evaluation questions; a score, the text, may be quoted."""
     shown = await student.say(f"/status {grouped(code)}")
     assert "feedback.4" in student.offered(), shown
     await student.press("feedback.4")

@@ -60,7 +60,7 @@ def read_wal(data: bytes) -> Wal | None:
     magic, _version, page_size, _seq, s1, s2 = struct.unpack(">IIIIII", data[:24])
     if magic not in (0x377F0682, 0x377F0683) or page_size < 512:
         return None
-    frames = []
+    frames: list[Any] = []
     offset = WAL_HEADER
     while offset + FRAME_HEADER + page_size <= len(data):
         page_no, commit, f1, f2 = struct.unpack(">IIII", data[offset : offset + 16])

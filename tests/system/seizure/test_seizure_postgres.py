@@ -1,12 +1,12 @@
-"""Issue 10, "How it is checked", on PostgreSQL: the same students against a fresh
-database; at each moment the attacker reads every tuple version still on the pages
-(dead ones included) with `pageinspect`, the raw bytes of every page of every table,
-index and TOAST table, and the copied keys.dir. Skipped with the reason when PostgreSQL
-does not answer on 127.0.0.1:5432.
+"""The disk-copy attacker (security.md, "How it is checked") on PostgreSQL: the same
+students against a fresh database; at each moment the attacker reads every tuple version
+still on the pages (dead ones included) with `pageinspect`, the raw bytes of every page
+of every table, index and TOAST table, and the copied keys.dir. Skipped with the reason
+when PostgreSQL does not answer on 127.0.0.1:5432.
 
-Fails on the code before issue 10 like the SQLite variant (findings 1-3: dead draft
-versions decrypt to filed stories, the receipt in the "done" state, the conversation row
-outliving filing).
+Fails, like the SQLite variant, on code without per-draft key files and the receipt
+before filing: dead draft versions decrypt to filed stories, the receipt is in the
+"done" state, the conversation row outlives filing.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Issue 10, "How it is checked": the disk-copy attacker against SQLite.
+"""The disk-copy attacker (security.md, "How it is checked") against SQLite.
 
 Students talk to the real service (a child process) through the Bot API stand-in; the
 database files (with -wal and -shm) and keys.dir are copied while it runs, right after
@@ -8,9 +8,9 @@ and every leaf cell of every page and WAL frame), loads every key, brute-forces 
 hashes over the test's chat-id range, opens every value with every decryptor and
 searches it all for the students' markers, receipts and chat ids.
 
-Fails on the code before issue 10 with its findings 1-3: old draft versions in the WAL
-decrypt to filed stories; the receipt sits in the "done" state after filing; the
-conversation row outlives filing and names the chat.
+Fails on code without per-draft key files and the receipt before filing: old draft
+versions in the WAL decrypt to filed stories; the receipt sits in the "done" state
+after filing; the conversation row outlives filing and names the chat.
 
 An unfinished draft (D, F; and everyone at "mid-conversation") may be read by someone who
 brute-forces its chat id: that is allowed and only printed.

@@ -30,8 +30,8 @@ def needles_for(run: Run, filed: dict[str, Filed]) -> list[Needle]:
         out.append(needle("chat id", name, str(p.chat_id)))
         if p.reply_marker:
             out.append(needle("reply", name, p.reply_marker))
-        if p.feedback_marker:
-            out.append(needle("feedback", name, p.feedback_marker))
+        if p.evaluation_marker:
+            out.append(needle("evaluation", name, p.evaluation_marker))
         if p.receipt:
             out += receipt_needles(name, p.receipt)
         if name in filed:
@@ -59,7 +59,7 @@ def report_of(keys_dir: Path, reports: list[dict[str, object]], receipt: str) ->
     store = KeyStore.load(keys_dir)
     lookup = receipt_keys.derive_receipt_keys(receipt, store.receipt_salt, store.kdf).lookup
     for r in reports:
-        if bytes(r["receipt_lookup"]) == lookup:  # type: ignore[arg-type]
+        if bytes(r["receipt_lookup"]) == lookup:  # type: ignore[call-overload]
             return Filed(str(r["id"]), str(r["reference"]))
     raise AssertionError(f"no report opens with receipt {receipt}")
 
@@ -90,7 +90,7 @@ def forbidden(moment: Moment, found: Findings) -> tuple[list[str], list[str]]:
             (bad if state in ("filed", "stopped") else noted).append(
                 f"{hit} (the student's draft is {state})"
             )
-        elif kind in ("receipt", "reply", "feedback"):
+        elif kind in ("receipt", "reply", "evaluation"):
             bad.append(str(hit))
         elif kind == "chat id":
             (bad if not decrypted or state == "filed" else noted).append(

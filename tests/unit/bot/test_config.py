@@ -6,25 +6,27 @@ from __future__ import annotations
 import datetime
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
 from bot.app.settings import ConfigError, TelegramMode, load_settings, stale_contacts
-from dialogues.keys import ELSEWHERE_KINDS
+from dialogues.required_keys import ELSEWHERE_KINDS
 from tests.conftest import save_config, shipped_config
 
 ROOT = Path(__file__).resolve().parents[3]
 SHIPPED = ROOT / "config.yaml"
 
 
-def write(tmp_path: Path, data: dict) -> Path:
+def write(tmp_path: Path, data: dict[str, Any]) -> Path:
     """config.yaml and the network.yaml beside it, from one mapping of both."""
     return save_config(tmp_path / "config.yaml", data)
 
 
-def shipped() -> dict:
+def shipped() -> dict[str, Any]:
     return shipped_config()
 
 
@@ -59,7 +61,7 @@ def test_environment_overrides_the_file(monkeypatch: pytest.MonkeyPatch) -> None
     assert len(s.directory.organizations) == 6  # the rest of the file is kept
 
 
-def error_for(tmp_path: Path, data: dict) -> ConfigError:
+def error_for(tmp_path: Path, data: dict[str, Any]) -> ConfigError:
     with pytest.raises(ConfigError) as info:
         load_settings(write(tmp_path, data))
     return info.value
@@ -133,7 +135,7 @@ def test_webhook_needs_url_and_secret(tmp_path: Path) -> None:
             lambda d: d["organizations"][0]["advisers"][0].update(role="boss"),
             "organizations.0.advisers.0.role",
         ),
-        # where else to go (issue 11)
+        # where else to go
         (lambda d: d["elsewhere"][4].update(kind="lawyer"), "elsewhere.4.kind"),
         (lambda d: d["elsewhere"][4].pop("checked"), "elsewhere.4.checked"),
         (lambda d: d["elsewhere"][4].update(checked="last week"), "elsewhere.4.checked"),
@@ -143,7 +145,7 @@ def test_webhook_needs_url_and_secret(tmp_path: Path) -> None:
         (lambda d: d["elsewhere"][4].update(when={"mood": ["x"]}), "elsewhere.4.when.mood"),
         (lambda d: d["elsewhere"][0].update(when={"school": ["nope"]}), "elsewhere.0.when.school"),
         (lambda d: d["elsewhere"][0].update(when={}), "elsewhere.0.when.school"),
-        # issue 15: the receipt gate's waiting checks must not hold every update slot
+        # the receipt gate's waiting checks must not hold every update slot
         (
             lambda d: d["telegram"].update(token="1:a", concurrent_updates=20),
             "telegram.concurrent_updates",
@@ -151,7 +153,9 @@ def test_webhook_needs_url_and_secret(tmp_path: Path) -> None:
         (lambda d: d["telegram"].update(concurrent_updates=1), "telegram.concurrent_updates"),
     ],
 )
-def test_other_mistakes_name_their_key(tmp_path: Path, mutate, key: str) -> None:
+def test_other_mistakes_name_their_key(
+    tmp_path: Path, mutate: Callable[[dict[str, Any]], object], key: str
+) -> None:
     data = shipped()
     mutate(data)
     assert error_for(tmp_path, data).key == key
@@ -322,7 +326,9 @@ def test_a_whatsapp_token_in_the_environment_needs_the_other_keys(
         ({"nudge_template": "Er is nieuws!"}, "whatsapp.nudge_template"),
     ],
 )
-def test_a_wrong_whatsapp_value_names_its_key(tmp_path: Path, change: dict, key: str) -> None:
+def test_a_wrong_whatsapp_value_names_its_key(
+    tmp_path: Path, change: dict[str, Any], key: str
+) -> None:
     data = shipped()
     data["whatsapp"].update({**WHATSAPP, **change})
     assert error_for(tmp_path, data).key == key

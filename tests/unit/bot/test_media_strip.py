@@ -65,7 +65,7 @@ def test_a_pdf_loses_author_creator_producer_and_xmp() -> None:
     assert AUTHOR.encode() not in clean.data  # not even in an unreferenced object
     reader = PdfReader(io.BytesIO(clean.data))
     assert len(reader.pages) == 1
-    info = reader.metadata or {}
+    info = reader.metadata or {}  # type: ignore[var-annotated]
     assert not {"/Author", "/Creator", "/Producer"} & set(info)
     assert reader.xmp_metadata is None
 

@@ -76,7 +76,7 @@ def fake_turns() -> tuple[Turns, MemoryConversations, CountedMarks]:
         visits=Visits(),
         receipt_gate=ReceiptGate(),
         updates=marks,
-        receipts=Untouched("receipts"),  # type: ignore[arg-type]
+        receipts=Untouched("receipts"),
         follow_up=Untouched("follow_up"),  # type: ignore[arg-type]
         filing=Untouched("filing"),  # type: ignore[arg-type]
     )

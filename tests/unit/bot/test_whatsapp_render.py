@@ -43,7 +43,7 @@ CONTEXT = FlowContext(
 
 def _valid(body: dict[str, object]) -> list[str]:
     full = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": "31600000000"}
-    full.update(body)
+    full.update(body)  # type: ignore[arg-type]
     return schema_errors(full) + limit_errors(full)
 
 
@@ -166,7 +166,7 @@ def test_button_ids_carry_the_turn() -> None:
     assert press_of("1:" + "x" * 200) == Press(-1, "-")
 
 
-# --- the questions issues 11–13 added -------------------------------------------------
+# --- the workplace, sector, did-you-mean, evaluation and sharing questions ------------
 
 DAY = datetime.date(2026, 3, 4)
 CODE = "4821093755218804"
@@ -235,7 +235,7 @@ def test_did_you_mean_is_two_reply_buttons(lang: str) -> None:
 
 
 @pytest.mark.parametrize("lang", ["nl", "en"])
-def test_the_feedback_questions_fit(lang: str) -> None:
+def test_the_evaluation_questions_fit(lang: str) -> None:
     chat = Chat(lang_hint=lang)
     chat.cmd("status", CODE)
     found = StatusFound("closed", DAY, reference="SM-2026-0042", feedback_token="fb.tok")

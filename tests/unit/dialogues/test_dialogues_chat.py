@@ -33,7 +33,7 @@ def test_the_welcome_is_one_message_with_safety_privacy_and_language(lang: str) 
     t = ENGINE.texts(lang)
     assert t.get("welcome") in welcome.text and t.get("ask_safety") in welcome.text
     other = {"nl": "lang.en", "en": "lang.nl"}[lang]
-    # issue 11: a returning student's way in, a button on the first screen
+    # a returning student's way in: a button on the first screen
     assert chat.offered == ["yes", "threat", "no", "go.status", "privacy", other]
     assert not welcome.protect
 

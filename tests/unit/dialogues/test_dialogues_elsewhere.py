@@ -1,5 +1,5 @@
-"""Where else a student can go (issue 11, item 12): after every filed report and under
-/help, chosen by the answers, with the contacts the operator configured."""
+"""Where else a student can go: after every filed report and under /help, chosen by the
+answers, with the contacts the operator configured."""
 
 from __future__ import annotations
 

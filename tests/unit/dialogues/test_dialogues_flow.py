@@ -26,7 +26,7 @@ def test_the_shipped_flow_is_the_cognitive_interview_order() -> None:
         "workplace_town",  # a typed name: where, and its KvK number
         "workplace_kvk",
         "pattern_consent",  # any workplace given: may it take part in matching?
-        "sector",  # optional, for the figures (issue 12)
+        "sector",  # optional, for the figures
         "evidence",
         "evidence_note",
         "wants",

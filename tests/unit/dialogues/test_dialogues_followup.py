@@ -185,7 +185,7 @@ def test_changing_the_school_or_visibility_asks_or_drops_recognition() -> None:
     chat.press("edit")
     chat.press("edit.school")
     chat.press("hhs")  # hbo: the question no longer applies
-    assert chat.step == "summary" and "recognised" not in chat.state.answers  # type: ignore[union-attr]
+    assert chat.step == "summary" and "recognised" not in chat.state.answers
     chat.press("edit")
     assert "edit.recognised" not in chat.offered
     chat.press("edit.school")
@@ -303,7 +303,7 @@ def test_a_closed_report_offers_only_done() -> None:
 
 
 def test_done_closes_the_view_and_keeps_the_report_open_for_the_visit() -> None:
-    """Issue 11 item 7: after a correct code, no code again for the rest of the visit."""
+    """After a correct code, no code again for the rest of the visit."""
     chat = viewing()
     chat.press("status.close")
     assert chat.keys == ["status_done_open"]
@@ -340,8 +340,8 @@ def test_stop_with_nothing_but_the_open_report_closes_it() -> None:
 
 
 def test_status_mid_report_shows_only_the_status_then_the_draft() -> None:
-    """Issue 11 item 1: the status and the adviser's message, nothing else, until the
-    student asks for more (Done): then where they were in the draft."""
+    """A returning student sees the status and the adviser's message, nothing else,
+    until the student asks for more (Done): then where they were in the draft."""
     chat = start()
     chat.walk_to("when")
     answers = chat.state.answers if chat.state else {}
@@ -355,13 +355,13 @@ def test_status_mid_report_shows_only_the_status_then_the_draft() -> None:
     assert chat.keys == ["status_done_draft", "still_open", "ask_when"]
     assert "/status" in chat.text  # no "check my report" button here: the draft's question
     chat.press("week")
-    assert chat.step == "school" and chat.state.token == TOKEN  # type: ignore[union-attr]
+    assert chat.step == "school" and chat.state.token == TOKEN
 
 
 @pytest.mark.parametrize("how", ["command", "button"])
 def test_a_returning_student_sees_only_the_status(how: str) -> None:
-    """Issue 11 item 1: the welcome's first question, unanswered, is no draft to come
-    back to: after the status nothing about "the report you were filling in"."""
+    """The welcome's first question, unanswered, is no draft to come back to: after the
+    status nothing about "the report you were filling in"."""
     chat = start()
     if how == "button":
         chat.press("go.status")  # the welcome's "check my report"
@@ -401,7 +401,7 @@ def test_reply_with_text_then_sent(lang: str) -> None:
     assert "dinsdag" not in _stored(out.state)  # the words travel only in the action
     chat._take(ENGINE.reply_result(chat.state, "sent"))
     assert chat.keys == ["reply_sent"]
-    # issue 11: send more, or close, without the code again
+    # send more, or close, without the code again
     assert chat.offered == ["status.reply", "status.withdraw", "status.close"]
     assert chat.state is not None and chat.state.token == TOKEN and chat.state.expecting == ""
     chat.press("status.reply")
@@ -606,7 +606,7 @@ def test_the_engine_never_keeps_a_receipt_code() -> None:
         lambda: chat._take(ENGINE.withdraw_result(chat.state, StatusNotFound(2))),
         lambda: chat.say("4821 0937 5521 8804"),
     ):
-        step()
+        step()  # type: ignore[no-untyped-call]
         seen.append(_stored(chat.state))
     for stored in seen:
         assert "4821" not in stored and "8804" not in stored

@@ -50,7 +50,7 @@ MATCHER = IntentMatcher()
         ("kan het in het Engels?", "change_language"),
         ("english please", "change_language"),
         ("Nederlands graag", "change_language"),
-        # issue 11: the ways students ask after their report, none of them an example
+        # the ways students ask after their report, none of them an example
         ("Hoe kan ik zien wat er met mijn melding gebeurt?", "check_status"),
         ("hoe kan ik zien wat er gebeurt met mijn melding", "check_status"),
         ("Hoe staat het met m'n melding?", "check_status"),

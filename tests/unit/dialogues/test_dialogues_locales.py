@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from dialogues import Engine, FlowContext
-from dialogues.keys import CHANNEL_KEYS, COMMANDS, ENGINE_KEYS, required_keys, synonym_keys
+from dialogues.required_keys import CHANNEL_KEYS, COMMANDS, ENGINE_KEYS, required_keys, synonym_keys
 from dialogues.texts import LOCALES, Texts, check_html, lang_from_hint, load_texts, placeholders
 from tests.support.dialogue_driver import CONTEXT, ENGINE
 

@@ -1,6 +1,6 @@
-"""Typed answers to options (issue 11, item 5): a table of what students type and what it
-means (that option, "did you mean?" first, or nothing), the confirmation, and the status
-asked for in free text at any point."""
+"""Typed answers to options: a table of what students type and what it means (that
+option, "did you mean?" first, or nothing), the confirmation, and the status asked for
+in free text at any point."""
 
 from __future__ import annotations
 
@@ -175,7 +175,7 @@ def test_several_grounds_in_one_message_toggle_each() -> None:
     chat.say("afkomst en geloof")
     assert chat.state is not None and chat.state.selected == ("origin", "religion")
     chat.say("geloof")  # a typed ground is a toggle, like its button
-    assert chat.state is not None and chat.state.selected == ("origin",)
+    assert chat.state is not None and chat.state.selected == ("origin",)  # type: ignore[comparison-overlap]
     chat.say("klaar")
     assert chat.step == "when" and chat.state is not None
     assert chat.state.answers["grounds"] == ("origin",)

@@ -94,7 +94,7 @@ def test_status_says_pattern_and_offers_sharing_which_becomes_an_action(lang: st
     assert {"status.share_network", "status.share_sbb"} <= set(chat.offered)
     out = chat.press("status.share_sbb")
     assert out.action == AllowShare(TOKEN, "sbb")
-    # the report stays open for the visit (issue 11); the offer to share is gone
+    # the report stays open for the visit (the code once); the offer to share is gone
     assert chat.state is not None and chat.state.token == TOKEN and chat.state.share == ()
     told = ENGINE.share_result(chat.state, True)
     assert told.replies[0].key == "share_allowed"

@@ -193,7 +193,7 @@ def _channel(out: Outcome, data: st.DataObject) -> Outcome | None:
         return ENGINE.reply_result(out.state, result)  # type: ignore[arg-type]
     if isinstance(out.action, Withdraw):
         assert out.state is None or out.state.token == ""  # used once, then gone
-        return ENGINE.withdraw_result(out.state, data.draw(withdraw_results))
+        return ENGINE.withdraw_result(out.state, data.draw(withdraw_results))  # type: ignore[arg-type]
     return None
 
 

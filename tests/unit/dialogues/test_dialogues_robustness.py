@@ -411,8 +411,8 @@ def test_a_channel_token_that_is_not_printable_ascii_is_refused() -> None:
 
 
 def test_a_stored_token_stays_for_the_visit() -> None:
-    """Issue 11 item 7: the report opened with a code stays open for the visit; only the
-    turn runner (clock, ephemeral key) drops the token when it runs out."""
+    """The code once per visit: the report opened with a code stays open for the visit;
+    only the turn runner (clock, ephemeral key) drops the token when it runs out."""
     state = State(step="when", turn=4, answers={"safety": "no"}, token=TOKEN)
     out = ENGINE.handle(state, Unsupported("sticker"))
     assert out.state is not None and out.state.token == TOKEN

@@ -67,7 +67,8 @@ REACH: dict[str, dict[str, object]] = {
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_from_start_to_submit_takes_at_most_15_inputs(lang: str) -> None:
-    """15: the 14 of old and "I have saved my code" (issue 10: the code before filing)."""
+    """15: the 14 of old and "I have saved my code" (the code is shown before
+    filing)."""
     chat = start(lang)
     submit = file_draft(chat)
     assert chat.inputs <= 15
@@ -103,21 +104,21 @@ def test_the_receipt_shows_the_code_in_groups_and_holds_no_report(lang: str) -> 
     assert chat.offered == ["receipt.saved", "receipt.back"]
     chat.press("receipt.saved")
     out = chat.submitted(reference="SM-2025-<X>")
-    elsewhere, filed = out.replies  # where else the student can go first (issue 11)
+    elsewhere, filed = out.replies  # where else the student can go first
     assert elsewhere.key == "elsewhere"
     assert filed.key == "filed" and filed.protect
-    # issue 11: the advisers' reference is not shown where it could be taken for the code
+    # the advisers' reference is not shown where it could be taken for the code
     assert "SM-2025" not in filed.text
     assert "4821" not in filed.text  # shown once, before filing
     assert len(receipt.text) + len(filed.text) < 800  # each fits on one phone screen
     assert chat.offered == ["erase", "keep"]
-    assert chat.state is None  # issue 10 finding 2: nothing of the conversation is kept
+    assert chat.state is None  # nothing of the conversation is kept
 
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_the_code_is_shown_before_filing_and_kept_only_on_that_screen(lang: str) -> None:
-    """Issue 10 finding 2: Submit draws a code and shows it with "save it now"; nothing
-    is filed until "I have saved it", and back to the summary forgets the code."""
+    """Submit draws a code and shows it with "save it now"; nothing is filed until "I
+    have saved it", and back to the summary forgets the code."""
     chat = start(lang)
     chat.walk_to("summary")
     out = chat.press("submit")
@@ -149,7 +150,7 @@ def test_delete_from_chat_after_the_receipt() -> None:
     chat.submitted()
     out = chat.press("erase")
     assert out.action == EraseChat() and out.state is None
-    # issue 11: after the channel's "deleted", a way on (not a bare line)
+    # after the channel's "deleted", a way on (not a bare line)
     assert chat.keys == ["idle_help"] and chat.offered == ["go.report", "go.status"]
 
 
@@ -159,7 +160,7 @@ def test_keep_the_chat_after_the_receipt() -> None:
     chat.submitted()
     out = chat.press("keep")
     assert out.state is None and chat.keys == ["kept"]
-    assert chat.offered == ["go.report", "go.status"]  # issue 11: a way on
+    assert chat.offered == ["go.report", "go.status"]  # a way on
 
 
 def test_submit_twice_is_stale_after_the_receipt() -> None:
@@ -207,7 +208,7 @@ def test_all_grounds_together_keep_the_flow_order() -> None:
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_dont_know_and_a_ground_exclude_each_other(lang: str) -> None:
-    """Issue 11 item 14: the console never shows "origin, the student doesn't know"."""
+    """The console never shows "origin, the student doesn't know"."""
     chat = start(lang)
     chat.walk_to("grounds")
     chat.press("origin")
@@ -250,7 +251,7 @@ def test_the_visibility_question_explains_each_choice_and_recommends_the_first()
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_safety_yes_gives_help_lines_and_waits_until_the_student_goes_on(lang: str) -> None:
-    """Issue 11 item 11: the next question waits for "I want to go on"."""
+    """In danger, the next question waits for "I want to go on"."""
     chat = start(lang)
     chat.press("yes")
     assert chat.keys == ["safety_help"] and chat.offered == ["pause.on"]
@@ -556,7 +557,7 @@ def test_a_new_story_replaces_the_old_only_when_done() -> None:
     chat.say("Nieuw begin.")
     chat.say("En meer.")
     chat.press("done")
-    assert chat.state is not None and chat.state.story == ("Nieuw begin.", "En meer.")
+    assert chat.state is not None and chat.state.story == ("Nieuw begin.", "En meer.")  # type: ignore[comparison-overlap]
 
 
 @pytest.mark.parametrize("field", list(EDITS))
@@ -674,7 +675,7 @@ def test_status_mid_report_then_resume() -> None:
     assert chat.state is not None and not chat.state.awaiting_code
     found = ENGINE.status_result(chat.state, StatusFound("in_progress", datetime.date(2025, 3, 4)))
     chat._take(found)
-    # issue 11: the status and nothing else, until the student asks for more
+    # the status and nothing else, until the student asks for more
     assert chat.keys == ["status_in_progress"] and chat.offered == ["status.close"]
     assert found.replies[0].protect and "04-03-2025" in found.replies[0].text
     assert chat.state is not None and chat.state.answers == answers
@@ -840,7 +841,7 @@ def test_a_draft_matches_what_the_defaults_say() -> None:
             assert _draft_value(draft, step_id) == value
 
 
-# --- the sector (issue 12), and the story's end that made room for it ---------------------
+# --- the sector, and the story's end that made room for it -------------------------------
 
 
 def test_the_sector_options_are_the_vocabulary_codes_and_it_may_be_skipped() -> None:

@@ -1,5 +1,5 @@
-"""Issue 11, the student's way through: no dead ends, the story changed without retyping
-it, "terug" understood, a receipt that fits one screen, and a status that says when to
+"""The student's way through: no dead ends, the story changed without retyping it,
+"terug" understood, a receipt that fits one screen, and a status that says when to
 expect an answer. Every turn of every test here (and of every test using the driver)
 also passes `has_way_on`."""
 
@@ -42,7 +42,7 @@ def _with_token(found: StatusFound, token: str) -> StatusFound:
 
 # --- every end message offers a way on ------------------------------------------------------
 
-ENDINGS: dict[str, Callable[[Chat], None]] = {
+ENDINGS: dict[str, Callable[[Chat], object]] = {
     "kept": lambda c: (file_draft(c), c.submitted(), c.press("keep")),
     "erase": lambda c: (file_draft(c), c.submitted(), c.press("erase")),
     "stopped": lambda c: c.cmd("stop"),
@@ -216,7 +216,7 @@ def test_the_shortest_way_is_still_at_most_15_inputs() -> None:
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_receipt_and_filed_fit_one_phone_screen_with_one_code(lang: str) -> None:
-    """Issue 11 item 9: one code, said once; no reference to write down instead."""
+    """One code, said once; no reference to write down instead."""
     chat = start(lang)
     chat.walk_to("summary")
     chat.press("submit")

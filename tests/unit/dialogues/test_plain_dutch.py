@@ -1,9 +1,9 @@
-"""Plain Dutch (issue 11, item 13): every Dutch text a student reads is scored with the
-Flesch-Douma reading ease, the Dutch version of Flesch's formula (Douma 1960:
-206.84 - 0.93 x words per sentence - 77 x syllables per word), as textstat computes it
-with pyphen's Dutch syllables. Higher is easier; 60 and up is "fairly easy", about the
-B1 level most students read comfortably. A text that scores lower fails the test, which
-prints the worst texts so they can be rewritten: short sentences, common words.
+"""Plain Dutch: every Dutch text a student reads is scored with the Flesch-Douma reading
+ease, the Dutch version of Flesch's formula (Douma 1960: 206.84 - 0.93 x words per
+sentence - 77 x syllables per word), as textstat computes it with pyphen's Dutch
+syllables. Higher is easier; 60 and up is "fairly easy", about the B1 level most
+students read comfortably. A text that scores lower fails the test, which prints the
+worst texts so they can be rewritten: short sentences, common words.
 
 The formula knows nothing of meaning, so the test helps, it does not judge: a short
 sentence of common words still needs a person to read it. Fragments under six words

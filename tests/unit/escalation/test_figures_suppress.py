@@ -1,5 +1,5 @@
 """Suppression: no published figure, nor a sum or difference of published figures,
-pins down a count below the threshold (issue 12, "Nobody singled out")."""
+pins down a count below the threshold (docs/figures.md, "Nobody singled out")."""
 
 from __future__ import annotations
 
@@ -7,14 +7,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from escalation.figures.rows import school_year
-from escalation.figures.suppress import LINKED, SMALL, combine, label, suppress
+from escalation.figures.suppress import LINKED, SMALL, Table, combine, label, suppress
 from escalation.figures.tables import compute
 from tests.support.figures_helpers import ORGS, feasible_values, random_rows, recount
 
 counts_st = st.lists(st.integers(0, 14), min_size=2, max_size=7)
 
 
-def _table(values: list[int], k: int, partition: bool = True):
+def _table(values: list[int], k: int, partition: bool = True) -> Table:
     counts = {f"c{i}": n for i, n in enumerate(values)}
     return suppress("d", counts, sum(values), k, partition=partition)
 

@@ -72,8 +72,9 @@ def test_server_key_chat_hash_and_state() -> None:
 
 
 def test_a_draft_needs_its_key_file_and_the_chat_id_and_hides_its_length() -> None:
-    """Issue 10, findings 1 and 9: the draft key binds the file's secret, the chat hash
-    and the chat id; drafts of different lengths in one bucket seal to one length."""
+    """A disk copy alone opens no draft, nor tells its length: the draft key binds the
+    file's secret, the chat hash and the chat id; drafts of different lengths in one
+    bucket seal to one length."""
     secret, chat_key = sealed_drafts.new_draft_secret(), "ab" * 32
     key = sealed_drafts.draft_key(secret, chat_key, b"4242")
     blob = sealed_drafts.seal_draft(key, b'{"step":"story"}', chat_key=chat_key)

@@ -135,7 +135,7 @@ def test_receipt_keys_are_independent_and_the_lookup_opens_nothing() -> None:
 
 
 def test_receipts_may_start_with_zeros(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(receipt_keys.secrets, "randbelow", lambda n: 42)
+    monkeypatch.setattr(receipt_keys.secrets, "randbelow", lambda n: 42)  # type: ignore[attr-defined]
     assert receipt_keys.generate_receipt() == "0000000000000042"
     assert format_receipt("0000000000000042") == "0000 0000 0000 0042"
 

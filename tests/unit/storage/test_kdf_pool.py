@@ -1,4 +1,4 @@
-"""Argon2id on argon2-cffi, derived by a bounded pool (issue 15).
+"""Argon2id on argon2-cffi, derived by a bounded pool.
 
 The keys of existing reports and advisers were made by `cryptography`'s Argon2id; the
 fixtures in tests/support/data/argon2id_cryptography.json were written by that code (commit
@@ -123,7 +123,7 @@ def test_a_high_priority_job_overtakes_every_queued_low_one() -> None:
     high = queue.submit(Priority.HIGH, order.append, "high")
     gate.set()
     for f in [*blockers, *lows, high]:
-        f.result(timeout=30)
+        f.result(timeout=30)  # type: ignore[attr-defined]
     assert order == ["high", *(f"low{i}" for i in range(5))]
     assert queue.low_waiting == 0
 
@@ -167,8 +167,8 @@ def test_the_pool_is_sized_by_the_cores_by_default() -> None:
 def test_status_checks_lanes_on_one_thread_give_the_same_keys(
     case: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Status checks' threads compute their lanes one after another (issue 15, the
-    storm keeps to one core); the keys must be exactly those of all lanes at once."""
+    """Status checks' threads compute their lanes one after another (a storm of
+    them keeps to one core); the keys must be exactly those of all lanes at once."""
     found: list[receipt_keys.ReceiptKeys] = []
     threads_asked: list[int] = []
     real = kdf._argon2_on_threads

@@ -36,7 +36,7 @@ def primitive_imports(source: str, where: str) -> list[str]:
         else:
             continue
         found.extend(
-            (node.lineno, name)
+            (node.lineno, name)  # type: ignore[attr-defined]
             for name in names
             if name == URANDOM or name.partition(".")[0] in PRIMITIVES
         )

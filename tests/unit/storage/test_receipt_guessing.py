@@ -11,8 +11,8 @@ from tests.support.receipt_guessing import Measured, argon2_cost, guesses_per_ch
 
 
 async def test_one_chat_gets_twenty_guesses_an_hour() -> None:
-    """At most 5 per 15 minutes. Since issue 10 (finding 9) a failure is stored rounded
-    up to the window, so it counts one to two windows: the replay gets 12, not 20."""
+    """At most 5 per 15 minutes. A failure is stored rounded up to the window (no finer
+    time on disk), so it counts one to two windows: the replay gets 12, not 20."""
     assert await guesses_per_chat_per_hour() == 12  # never more than 20
     assert await guesses_per_chat_per_hour(limit=3, window=timedelta(minutes=30)) == 4
 

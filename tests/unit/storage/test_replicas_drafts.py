@@ -1,4 +1,4 @@
-"""Draft key files shared by replicas on one keys.dir (issue 15).
+"""Draft key files shared by replicas on one keys.dir.
 
 Each process caches the key files it read. Another replica may end the conversation
 (unlink) or start a new one for the same chat (a new file, a new key) in between; a

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dialogues.flow import Flow
 from dialogues.types import EVENTS, FlowContext
-from vocabulary import FEEDBACK_SCORES, ReportStatus
+from vocabulary import EVALUATION_SCORES, ReportStatus
 
 LANGS = ("nl", "en")
 
@@ -114,7 +114,7 @@ ENGINE_KEYS = frozenset(
         "error_try_again",
         # issue 12: feedback after a closed report
         "feedback_ask_score",
-        *(f"btn_feedback_score_{n}" for n in FEEDBACK_SCORES),
+        *(f"btn_feedback_score_{n}" for n in EVALUATION_SCORES),
         "feedback_ask_text",
         "feedback_ask_quote",
         "btn_feedback_quote",

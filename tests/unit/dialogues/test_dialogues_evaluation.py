@@ -1,6 +1,6 @@
-"""Issue 12: after a closed report's status, the student is asked (once, everything
+"""The evaluation: after a closed report's status, the student is asked (once, everything
 optional) how the follow-up felt, what could be better, and whether that may be quoted
-anonymously. The engine asks; the channel saves (GiveFeedback) and reports back."""
+anonymously. The engine asks; the channel saves (GiveEvaluation) and reports back."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from dialogues import CheckStatus, GiveFeedback, Press, StatusFound
+from dialogues import CheckStatus, GiveEvaluation, Press, StatusFound
 from tests.support.dialogue_driver import ENGINE, Chat, start
 
 LANGS = ["nl", "en"]
@@ -55,8 +55,8 @@ def test_score_text_and_consent_go_out_in_one_action(lang: str) -> None:
     assert chat.offered == ["feedback.quote", "feedback.private"]
     out = chat.press("feedback.quote")
     assert out.replies == ()  # nothing is said before it is saved
-    assert out.action == GiveFeedback(FEEDBACK_TOKEN, 4, WISH, quote=True)
-    chat._take(ENGINE.feedback_result(chat.state, "saved"))
+    assert out.action == GiveEvaluation(FEEDBACK_TOKEN, 4, WISH, quote=True)
+    chat._take(ENGINE.evaluation_result(chat.state, "saved"))
     assert chat.keys == ["feedback_thanks"]
     assert chat.state is None or chat.state.idle  # nothing left: the channel keeps no row
 
@@ -66,7 +66,7 @@ def test_a_private_answer_is_not_quotable() -> None:
     chat.press("feedback.2")
     chat.say(WISH)
     out = chat.press("feedback.private")
-    assert out.action == GiveFeedback(FEEDBACK_TOKEN, 2, WISH, quote=False)
+    assert out.action == GiveEvaluation(FEEDBACK_TOKEN, 2, WISH, quote=False)
 
 
 def test_skipping_both_is_an_answer_too() -> None:
@@ -75,7 +75,7 @@ def test_skipping_both_is_an_answer_too() -> None:
     chat.press("feedback.skip")
     assert chat.keys == ["feedback_ask_text"]
     out = chat.press("feedback.skip")
-    assert out.action == GiveFeedback(FEEDBACK_TOKEN, 0, "", quote=False)
+    assert out.action == GiveEvaluation(FEEDBACK_TOKEN, 0, "", quote=False)
 
 
 def test_a_text_without_a_score() -> None:
@@ -83,7 +83,7 @@ def test_a_text_without_a_score() -> None:
     chat.press("feedback.skip")
     chat.say(WISH)
     out = chat.press("feedback.quote")
-    assert out.action == GiveFeedback(FEEDBACK_TOKEN, 0, WISH, quote=True)
+    assert out.action == GiveEvaluation(FEEDBACK_TOKEN, 0, WISH, quote=True)
 
 
 def test_a_score_typed_as_its_label_counts() -> None:
@@ -129,7 +129,7 @@ def test_a_second_attempt_is_refused_kindly() -> None:
     chat = asked()
     chat.press("feedback.1")
     chat.press("feedback.skip")
-    chat._take(ENGINE.feedback_result(chat.state, "already"))
+    chat._take(ENGINE.evaluation_result(chat.state, "already"))
     assert chat.keys == ["feedback_already"] and (chat.state is None or chat.state.idle)
 
 
@@ -137,7 +137,7 @@ def test_an_expired_token_says_how_to_answer_later() -> None:
     chat = asked()
     chat.press("feedback.5")
     chat.press("feedback.skip")
-    chat._take(ENGINE.feedback_result(chat.state, "expired"))
+    chat._take(ENGINE.evaluation_result(chat.state, "expired"))
     assert chat.keys == ["feedback_expired"] and "/status" in chat.text
     assert chat.state is None or chat.state.idle
 
@@ -147,10 +147,10 @@ def test_a_failed_save_keeps_everything_for_another_try() -> None:
     chat.press("feedback.5")
     chat.say(WISH)
     before = chat.state
-    chat._take(ENGINE.feedback_result(chat.state, "failed"))
+    chat._take(ENGINE.evaluation_result(chat.state, "failed"))
     assert chat.keys == ["error_try_again", "feedback_ask_quote"] and chat.state == before
     out = chat.press("feedback.quote")
-    assert out.action == GiveFeedback(FEEDBACK_TOKEN, 5, WISH, quote=True)
+    assert out.action == GiveEvaluation(FEEDBACK_TOKEN, 5, WISH, quote=True)
 
 
 def test_stop_cancels_and_forgets_the_token_and_text() -> None:
@@ -186,7 +186,7 @@ def test_the_text_is_held_only_while_the_consent_question_is_open() -> None:
     chat.say(WISH)
     assert chat.state is not None and chat.state.feedback_text == WISH
     chat.press("feedback.private")
-    chat._take(ENGINE.feedback_result(chat.state, "saved"))
+    chat._take(ENGINE.evaluation_result(chat.state, "saved"))
     assert chat.state is None or chat.state.idle
 
 

@@ -1,7 +1,8 @@
-"""Issue 12 end to end in Telegram: a report filed through the real bot (the sector
-skipped, within 15 taps), closed by its adviser through the console's storage, and the
-student's next /status asks for feedback; the answer is saved once, sealed to the
-network coordinator, and a second /status does not ask again."""
+"""The evaluation after closing, end to end in Telegram: a report filed through the real
+bot (the sector skipped, within 15 taps), closed by its adviser through the console's
+storage, and the student's next /status asks for an evaluation of the follow-up; the
+answer is saved once, sealed to the network coordinator, and a second /status does not
+ask again."""
 
 from __future__ import annotations
 
@@ -14,14 +15,14 @@ from sqlalchemy import select
 from bot.app.container import Container
 from bot.app.settings import Settings
 from standins import BotAPIStandIn
-from storage.db.models import Feedback, Report
+from storage.db.models import Evaluation, Report
 from storage.repositories.accounts.credentials import LoggedIn, make_credentials
-from storage.repositories.feedback import quotable_feedback
+from storage.repositories.evaluations import quotable_evaluations
 from tests.support.harness import TOKEN, RunningService, Student, file_report
 
 CHAT = 6262
 PASSPHRASE = "een lange wachtzin voor de console"
-WISH = "FEEDBACKMARK Bel sneller terug na een melding."
+WISH = "EVALUATIONMARK Bel sneller terug na een melding."
 
 
 @pytest.fixture
@@ -49,7 +50,7 @@ def grouped(code: str) -> str:
     return " ".join(code[i : i + 4] for i in range(0, 16, 4))
 
 
-async def test_closing_a_report_asks_its_student_for_feedback_at_status(
+async def test_closing_a_report_asks_its_student_for_an_evaluation_at_status(
     api: BotAPIStandIn, settings: Settings
 ) -> None:
     student = Student(api, CHAT)
@@ -81,16 +82,16 @@ async def test_closing_a_report_asks_its_student_for_feedback_at_status(
 
         async with container.sessions() as session:
             report = await session.get(Report, report_id)
-            rows = (await session.scalars(select(Feedback))).all()
-            assert report is not None and report.feedback_score == 4
+            rows = (await session.scalars(select(Evaluation))).all()
+            assert report is not None and report.evaluation_score == 4
             assert report.sector is None  # skipped on the shortest way
             assert [(r.report_id, r.quote) for r in rows] == [(report_id, True)]
             today = datetime.now(UTC).date()
-            quotes = await quotable_feedback(
+            quotes = await quotable_evaluations(
                 session, coordinator, date(today.year - 1, 1, 1), date(today.year + 1, 12, 31)
             )
         assert [q.text for q in quotes] == [WISH]
-        entries = await container.feedback.entries(coordinator)
+        entries = await container.evaluations.entries(coordinator)
         assert [(e.text, e.quote, e.score, e.org_id) for e in entries] == [(WISH, True, 4, "hhs")]
 
         # Asked once: the next /status shows the status only.
@@ -100,4 +101,4 @@ async def test_closing_a_report_asks_its_student_for_feedback_at_status(
     var = settings.keys.dir.parent
     for path in var.rglob("*"):
         if path.is_file():
-            assert b"FEEDBACKMARK" not in path.read_bytes(), path
+            assert b"EVALUATIONMARK" not in path.read_bytes(), path

@@ -1,10 +1,9 @@
-"""Issue 11 in a real browser on a 360×640 phone: a photo with GPS data sent to the
-adviser, downloaded in the console without it (and a file too large refused before
-upload); long text counted before sending
-and sent in parts, never cut; 40 fast messages all in the story, or visibly refused with
-their words back in the box; help-line numbers as tel: links; multi-select answers with
-aria-pressed and a "Next" that looks different; the welcome kept over a reload; axe-core
-clean with the new controls on screen."""
+"""The web chat page in a real browser on a 360×640 phone: a photo with GPS data sent to
+the adviser, downloaded in the console without it (and a file too large refused before
+upload); long text counted before sending and sent in parts, never cut; 40 fast messages
+all in the story, or visibly refused with their words back in the box; help-line numbers
+as tel: links; multi-select answers with aria-pressed and a "Next" that looks different;
+the welcome kept over a reload; axe-core clean with the new controls on screen."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""The console's feedback page (issue 12): the network coordinator reads every student's
-feedback text with its score and quote consent; nobody else reaches it."""
+"""The console's page of the students' evaluations: the network coordinator reads every
+student's evaluation text with its score and quote consent; nobody else reaches it."""
 
 from __future__ import annotations
 
@@ -36,11 +36,13 @@ def world(container: Container) -> ConsoleWorld:
     return make_world(container)
 
 
-async def test_the_network_coordinator_reads_feedback_and_nobody_else(world: ConsoleWorld) -> None:
+async def test_the_network_coordinator_reads_evaluations_and_nobody_else(
+    world: ConsoleWorld,
+) -> None:
     hhs = await world.enrol("hhs-vp")
     coordinator = await world.enrol("denhaag-coordinator")
-    feedback = world.console.feedback
-    assert feedback is not None
+    evaluations = world.console.evaluations
+    assert evaluations is not None
     readers = (Recipient(coordinator.adviser_id, coordinator.public_key),)
     saved = []
     for text, quote, score in ((NASTY, False, 2), ("Fijn geholpen.", True, 5)):
@@ -52,7 +54,7 @@ async def test_the_network_coordinator_reads_feedback_and_nobody_else(world: Con
             assert report is not None
             report.status = "closed"
         saved.append(
-            await feedback.save(report_id, score=score, text=text, quote=quote, readers=readers)
+            await evaluations.save(report_id, score=score, text=text, quote=quote, readers=readers)
         )
     assert saved == ["saved", "saved"]
 

@@ -1,7 +1,7 @@
 """enrolment links bound by a server MAC (enrolments.mac, enrolments.reenrol)
 
-Revision ID: 0011_enrolment_mac
-Revises: 0010_pace
+Revision ID: 0012_enrolment_mac
+Revises: 0011_evaluation
 
 No backfill, on purpose, as in 0003_integrity: the MAC is keyed with a sub-key of the
 server key in keys.dir, which migrations never read, and computing it later "for rows
@@ -16,8 +16,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0011_enrolment_mac"
-down_revision: str | None = "0010_pace"
+revision: str = "0012_enrolment_mac"
+down_revision: str | None = "0011_evaluation"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -12,14 +12,14 @@ from datetime import datetime, timedelta
 from starlette.requests import Request
 
 from escalation.casework.directory import Directory
-from escalation.figures.service import FigureService
+from escalation.figures.scope import FigureService
 from storage.crypto.private_keys import X25519PrivateKey
 from storage.db.clock import Clock, utcnow
 from storage.repositories.accounts import Accounts
 from storage.repositories.advisers import AdviserKeys
 from storage.repositories.cases import Cases
 from storage.repositories.console_sessions import ConsoleSessions
-from storage.repositories.feedback import FeedbackStore
+from storage.repositories.evaluations import EvaluationStore
 
 
 def _peer(request: Request) -> str:
@@ -50,9 +50,9 @@ class ConsoleConfig:
     source: Callable[[Request], str] = _peer
 
 
-# The reflection report's quotes (storage/repositories/feedback.py): (adviser id, their
-# unlocked key,
-# period start, period end) -> what students allowed to be quoted anonymously.
+# The reflection report's quotes (storage/repositories/evaluations.py): (adviser id, their
+# unlocked key, period start, period end) -> what students allowed to be quoted
+# anonymously.
 QuoteSource = Callable[[str, X25519PrivateKey, datetime, datetime], Awaitable[Sequence[str]]]
 
 
@@ -66,7 +66,7 @@ class Console:
     directory: Directory
     config: ConsoleConfig = field(default_factory=ConsoleConfig)
     clock: Clock = utcnow
-    feedback: FeedbackStore | None = None  # students' feedback after closing (issue 12)
+    evaluations: EvaluationStore | None = None  # students' evaluations after closing
     figures: FigureService | None = None  # the coordinators' figures page; None: off
     quotes: QuoteSource | None = None  # the reflection report's quotes; None: none yet
     # Signed-in sessions in the database (any replica serves any request); None keeps

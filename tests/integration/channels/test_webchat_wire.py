@@ -1,8 +1,8 @@
-"""The web chat's wire for issue 11, without a browser: help-line numbers become tel:
-runs (a receipt code never does); the text box's limits come from the flow; multi-select
-buttons say pressed and "Next" says advance; every frame the server does not take is
-named back (`refused`), every one it takes is acknowledged (`ack`); the page's own words
-carry no emoji."""
+"""The web chat's wire, without a browser: help-line numbers become tel: runs (a receipt
+code never does); the text box's limits come from the flow; multi-select buttons say
+pressed and "Next" says advance; every frame the server does not take is named back
+(`refused`), every one it takes is acknowledged (`ack`); the page's own words carry no
+emoji."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from bot.channels.webchat.lengths import Box, Lengths
 from bot.channels.webchat.markup import runs
 from dialogues import Button, Reply
 from dialogues.flow import load_flow
-from dialogues.keys import WEB_KEYS
+from dialogues.required_keys import WEB_KEYS
 from dialogues.texts import load_texts
 from tests.support.webchat_harness import chat, new_session, running
 

@@ -16,7 +16,7 @@ from dialogues.state import State
 from dialogues.summary import MESSAGE_LIMIT, clip
 from dialogues.texts import Texts
 from dialogues.types import Reply, StatusFound, ThreadEntry
-from vocabulary import FEEDBACK_MAX_TEXT, FEEDBACK_SCORES, ReportStatus
+from vocabulary import EVALUATION_MAX_TEXT, EVALUATION_SCORES, ReportStatus
 
 ENTRY_MAX = 3000  # characters of one escaped message at most, so older ones get a look in
 FILE_NAME_MAX = 120  # characters of an escaped file name shown in the thread
@@ -149,7 +149,7 @@ class FollowUp:
         t = self.q.t(state)
         skip = (self.q.button(state, "btn_skip", "feedback.skip"),)
         if state.menu == "feedback_text":
-            text = t.get("feedback_ask_text", limit=FEEDBACK_MAX_TEXT)
+            text = t.get("feedback_ask_text", limit=EVALUATION_MAX_TEXT)
             return Reply("feedback_ask_text", text, (skip,))
         if state.menu == "feedback_quote":
             rows = (
@@ -159,7 +159,7 @@ class FollowUp:
             return Reply("feedback_ask_quote", t.get("feedback_ask_quote"), rows)
         scores = tuple(
             self.q.button(state, f"btn_feedback_score_{n}", f"feedback.{n}")
-            for n in FEEDBACK_SCORES
+            for n in EVALUATION_SCORES
         )
         return Reply("feedback_ask_score", t.get("feedback_ask_score"), (scores, skip))
 
