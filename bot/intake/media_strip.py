@@ -7,9 +7,12 @@ reader must not learn it. So every channel hands the bytes here first:
 
 - JPEG and PNG are decoded and only the pixels are written again (orientation applied
   first, so the photo stays upright): no EXIF, GPS, XMP, ICC profile or comment survives.
-- PDF pages are copied into a new document (pypdf): no info dictionary (author,
-  creator, producer), no XMP stream, no per-page metadata, nothing of the old catalog;
-  a JPEG inside it (a photo "scanned to PDF") is re-encoded to its pixels as well.
+- PDF pages are rebuilt into a new document by a whitelist (`pdf_rebuild`): only what
+  draws the page is copied, so no info dictionary (author, creator, producer), XMP,
+  comments with their authors and dates, /PieceInfo, scripts, actions or embedded
+  files, nothing of the old catalog; a JPEG inside it (a photo "scanned to PDF") is
+  re-encoded to its pixels as well, and a file in which a photo still carries EXIF,
+  XMP or IPTC after that (one used as a pattern fill, say) is refused.
 
 Anything else, or a file that does not parse, is refused with a message key: it is
 never stored as it came. Pure functions, no I/O; the callers decide what to say.
@@ -23,11 +26,11 @@ import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, Literal
 
-# Pillow and pypdf are imported where a file is rebuilt, not at start: memory an idle
-# service would otherwise hold for the few reports that come with a file.
+# Pillow, pypdf and the PDF rebuild are imported where a file is rebuilt, not at start:
+# memory an idle service would otherwise hold for the few reports that come with a file.
 if TYPE_CHECKING:
     from PIL import Image
-    from pypdf import PageObject
+    from pypdf import PageObject, PdfWriter
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +40,14 @@ MIME: Final[dict[Kind, str]] = {"jpeg": "image/jpeg", "png": "image/png", "pdf":
 NAMES: Final[dict[Kind, str]] = {"jpeg": "foto.jpg", "png": "afbeelding.png", "pdf": "document.pdf"}
 MAX_PIXELS: Final = 40_000_000  # a 40-megapixel photo; beyond it a file is a pixel bomb
 MAX_PAGES: Final = 500
-PAGE_METADATA: Final = ("/Metadata", "/PieceInfo", "/LastModified")
+# How EXIF, XMP and IPTC blocks begin inside a JPEG or JPEG 2000 stream.
+PHOTO_METADATA: Final = (
+    b"Exif\x00\x00",
+    b"http://ns.adobe.com/xap/1.0/",
+    b"<x:xmpmeta",
+    b"Photoshop 3.0\x00",
+    b"JpgTiffExif->JP2",
+)
 
 
 @dataclass(frozen=True)
@@ -118,10 +128,11 @@ def _mode_for(image: Image.Image, kind: Kind) -> Image.Image:
 
 
 def _pdf(data: bytes) -> bytes:
-    """The pages alone, in a new document: the old catalog (XMP, outlines, scripts,
-    embedded files) and info dictionary are not carried over."""
+    """The pages alone, rebuilt by a whitelist in a new document: the old catalog (XMP,
+    outlines, scripts, embedded files, forms) and info dictionary are not carried over."""
     from pypdf import PdfReader, PdfWriter
-    from pypdf.generic import NameObject
+
+    from bot.intake.pdf_rebuild import copy_pages
 
     reader = PdfReader(io.BytesIO(data), strict=False)
     if reader.is_encrypted and not reader.decrypt(""):
@@ -129,12 +140,9 @@ def _pdf(data: bytes) -> bytes:
     if not 0 < len(reader.pages) <= MAX_PAGES:
         raise ValueError("no pages or too many")
     writer = PdfWriter()
-    for page in reader.pages:
-        added = writer.add_page(page)
-        for key in PAGE_METADATA:
-            if NameObject(key) in added:
-                del added[NameObject(key)]
-        _page_images(added)
+    for page in copy_pages(writer, reader.pages):
+        _page_images(page)
+    _no_photo_metadata_left(writer)
     writer.metadata = None
     writer.xmp_metadata = None
     out = io.BytesIO()
@@ -167,6 +175,19 @@ def _page_images(page: PageObject) -> None:
         raise
     except Exception as e:  # pypdf's image decoding raises many kinds; refuse, never keep
         raise ValueError(f"embedded image: {type(e).__name__}") from e
+
+
+def _no_photo_metadata_left(writer: PdfWriter) -> None:
+    """A photo reached other than as a page's image (a pattern fill, a soft mask, a
+    glyph) is not re-encoded: if one still carries EXIF, XMP or IPTC, the file is
+    refused rather than stored with it."""
+    from pypdf.generic import StreamObject
+
+    for obj in writer._objects:
+        if isinstance(obj, StreamObject) and _compressed_photo(obj.get("/Filter")):
+            data = obj.get_data()
+            if any(marker in data for marker in PHOTO_METADATA):
+                raise ValueError("a photo whose metadata could not be removed")
 
 
 def _compressed_photo(filters: object) -> bool:

@@ -14,6 +14,12 @@ commit that appended, the head (seq, newest MAC) is written to
 the anchored seq, or holds another MAC there, was cut or rewritten. `verify` also checks
 that every enrolment on the console followed a link the command line issued
 (`audit_enrolments`).
+
+A student's act is entered with its time to the hour (its caller passes
+`clock.student_time`), but in the chain's order: between the adviser entries before and
+after it, which keep their exact times. That order is a residual (docs/security.md,
+"Less to see"): deferring the entry to the hour would keep an act off the chain until
+then, lost in a crash, and the chain's whole point is that no act goes unrecorded.
 """
 
 from __future__ import annotations

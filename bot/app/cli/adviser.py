@@ -10,16 +10,44 @@ approval, which the link's MAC carries to the server.
 
 from __future__ import annotations
 
+import argparse
 import getpass
 import sys
 from typing import TYPE_CHECKING
 
+from bot.app.cli.parsing import Command, commands
 from bot.app.settings import Settings
 
 if TYPE_CHECKING:
     from bot.app.container import Container
 
 MIN_PASSPHRASE = 12
+
+
+def add(command: Command) -> None:
+    adviser = commands(command("adviser", help="advisers' keys"), "adviser_command")
+    add = adviser("add", help="print a one-time enrolment link for an adviser's console account")
+    add.add_argument("--adviser", required=True, help="adviser id from the config")
+    add.add_argument(
+        "--passphrase-stdin",
+        action="store_true",
+        help="create the adviser's key now with a passphrase from standard input (reports "
+        "are sealed to them from then on); prints the one-time link where the adviser sets "
+        "up TOTP and gets their recovery code",
+    )
+    add.add_argument(
+        "--re-enrol",
+        action="store_true",
+        help="approve a new key pair for an adviser who held one before (the audit log "
+        "shows it; their key is no longer in the database): reports sealed to the old key "
+        "stay unreadable to them until `stagemeld recover`",
+    )
+
+
+async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    return await adviser_add(
+        settings, args.adviser, from_stdin=args.passphrase_stdin, reenrol=args.re_enrol
+    )
 
 
 async def adviser_add(
