@@ -33,10 +33,12 @@ module's job)
   sealed to the network's coordinators; the quotable texts for the reflection report).
 - `cases`: the advisers' side (reading and acting on the reports sealed to them).
 - `console_sessions`: signed-in console sessions, the key sealed under the cookie's token.
-- `accounts`: advisers' console accounts (`enrolment`, `login`, `recovery`, and the
-  `lockout` and `credentials` they share).
+- `accounts`: advisers' console accounts (`links`, `enrolment`, `login`, `recovery`, and
+  the `lockout` and `credentials` they share).
 - `advisers`: advisers' key pairs as the bot's routing sees them.
 - `audit`: the append-only, MAC-chained audit log.
+- `audit_enrolments`: what the audit log says of enrolments (who ever held a key; every
+  enrolment follows an issued link).
 - `deadlines`: overdue deadlines and their escalation steps.
 - `retention`: warning about and erasing ended reports.
 - `conversations`: unfinished conversations, sealed with their draft key, by chat hash.

@@ -108,9 +108,9 @@ async def enrol_form(request: Request) -> Response:
     session, new = anonymous(request)
     token = request.path_params["token"]
     accounts = context(request).console.accounts
-    adviser_id = await accounts.link_adviser(token)
-    if adviser_id is None:
-        return page(request, "message.html", session, 404, new_session=new, key="enrol.bad_link")
+    adviser_id = await accounts.link_check(token)
+    if isinstance(adviser_id, LoginRefused):
+        return _bad_link(request, session, adviser_id, new_session=new)
     keyed = await accounts.key_without_account(adviser_id)
     return page(request, "enrol.html", session, new_session=new, token=token, keyed=keyed)
 
@@ -120,9 +120,9 @@ async def enrol(request: Request) -> Response:
     token = request.path_params["token"]
     console = context(request).console
     accounts = console.accounts
-    adviser_id = await accounts.link_adviser(token)
-    if adviser_id is None:
-        return page(request, "message.html", session, 404, key="enrol.bad_link")
+    adviser_id = await accounts.link_check(token)
+    if isinstance(adviser_id, LoginRefused):
+        return _bad_link(request, session, adviser_id)
     # Keyed by the operator (`adviser add --passphrase-stdin`): the passphrase they were
     # given opens the key; TOTP and recovery code are made here, for the adviser only.
     keyed = await accounts.key_without_account(adviser_id)
@@ -137,6 +137,17 @@ async def enrol(request: Request) -> Response:
         return page(request, "enrol.html", session, 400, token=token, keyed=keyed, error=new.code)
     session.pending["enrol"] = (token, new)
     return _totp_page(request, session, new, f"/enrol/{token}/confirm", "")
+
+
+def _bad_link(
+    request: Request, session: ConsoleSession, refused: LoginRefused, *, new_session: bool = False
+) -> Response:
+    """A link that enrols nobody: unknown, used or expired (404); or one whose row fails
+    its MAC, or a first-enrolment link for an adviser who held a key (403: the operator
+    has to issue a new one; the log says which, by adviser id)."""
+    status = 404 if refused.code == "bad_link" else 403
+    key = f"enrol.{refused.code}"
+    return page(request, "message.html", session, status, new_session=new_session, key=key)
 
 
 def _totp_page(
@@ -162,8 +173,11 @@ async def enrol_confirm(request: Request) -> Response:
         return redirect(request, f"/enrol/{token}")
     new: NewCredentials = pending[1]
     console = context(request).console
-    adviser_id = await console.accounts.link_adviser(token)
-    adviser = console.directory.adviser(adviser_id) if adviser_id else None
+    adviser_id = await console.accounts.link_check(token)
+    if isinstance(adviser_id, LoginRefused):
+        session.pending.pop("enrol", None)
+        return _bad_link(request, session, adviser_id)
+    adviser = console.directory.adviser(adviser_id)
     if adviser is None:
         return page(request, "message.html", session, 404, key="enrol.bad_link")
     result = await console.accounts.enrol(token, adviser.org_id, new, form.get("code", ""))

@@ -25,7 +25,8 @@ The primitives, one job per module
 - `private_keys`: private keys at rest: raw, on paper (recovery key), under a passphrase.
 - `tokens`: random tokens, ids and references; a token's stored hash; comparing tokens.
 - `console_session`: a console session's lookup, CSRF token and sealed key, from its cookie.
-- `server_key`: the server's own key (chat hash, audit MACs, key bindings, small values).
+- `server_key`: the server's own key (chat hash, audit MACs, key bindings, enrolment
+  links, small values).
 - `webhook_signature`: Meta's webhook signature, checked in constant time.
 - `sealed_drafts`: a draft's key, from its shreddable key file, and sealing the draft.
 - `ephemeral`: keys held in memory only (the reply token, in-memory counters' names).

@@ -1,11 +1,13 @@
-"""The server's own key: it keys the chat hash, the audit chain and the public-key
-bindings, and seals the small secrets the server reads back itself; it opens no report.
+"""The server's own key: it keys the chat hash, the audit chain, the public-key
+bindings and the enrolment links, and seals the small secrets the server reads back
+itself; it opens no report.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+from datetime import UTC, datetime
 from pathlib import Path
 
 from storage.crypto.aead import KEY_LEN, associated_data, new_key
@@ -35,6 +37,7 @@ class ServerKey:
         self._audit = subkey(secret, "audit-chain")
         self._binding = subkey(secret, "public-key-binding")
         self._anchor = subkey(secret, "audit-anchor")
+        self._enrolment = subkey(secret, "enrolment-link")
         self.audit_anchor = audit_anchor
 
     def chat_key(self, channel: str, chat_id: str) -> str:
@@ -64,6 +67,17 @@ class ServerKey:
         """Binds a report's own public key (what the student's answers are sealed to)."""
         data = associated_data("report-public-key", report_id, public_key)
         return hmac.new(self._binding, data, hashlib.sha256).digest()
+
+    def enrolment_mac(
+        self, token_hash: bytes, adviser_id: str, expires_at: datetime, reenrol: bool
+    ) -> bytes:
+        """Binds a one-time enrolment link's row to whom it enrols, until when, and whether
+        the operator approved a new key pair for an adviser who held one before: a row
+        written in the database (by someone without keys.dir) enrols nobody."""
+        kind = "reenrol" if reenrol else "first"
+        moment = expires_at.astimezone(UTC).isoformat()
+        data = associated_data("enrolment-link", token_hash, adviser_id, moment, kind)
+        return hmac.new(self._enrolment, data, hashlib.sha256).digest()
 
     def anchor_mac(self, seq: int, head: bytes) -> bytes:
         """The audit chain's head as anchored in keys.dir: (seq, newest entry's MAC)."""

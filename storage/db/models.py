@@ -20,6 +20,7 @@ from sqlalchemy import (
     MetaData,
     String,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -349,6 +350,11 @@ class Enrolment(Base):
     adviser_id: Mapped[str] = mapped_column(String(64), index=True)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # The operator approved a new key pair for an adviser who held one before.
+    reenrol: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # HMAC (server sub-key) of (token_hash, adviser_id, expires_at, reenrol): a row
+    # without one (or a wrong one) enrols nobody.
+    mac: Mapped[bytes | None] = mapped_column(LargeBinary(32))
 
 
 class Deadline(Base):

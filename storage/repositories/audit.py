@@ -11,7 +11,9 @@ database could cut the tail and rewrite the head to match. Hence the anchor: aft
 commit that appended, the head (seq, newest MAC) is written to
 `<keys.dir>/audit.head` (`storage.crypto.audit_anchor`) with a MAC under a server sub-key.
 `verify` and `check_anchor` compare the chain with it: a chain that no longer reaches
-the anchored seq, or holds another MAC there, was cut or rewritten.
+the anchored seq, or holds another MAC there, was cut or rewritten. `verify` also checks
+that every enrolment on the console followed a link the command line issued
+(`audit_enrolments`).
 
 A student's act is entered with its time to the hour (its caller passes
 `clock.student_time`), but in the chain's order: between the adviser entries before and
@@ -36,6 +38,7 @@ from storage.crypto.audit_anchor import Anchor, AnchorCheck
 from storage.crypto.server_key import ServerKey
 from storage.db.models import AuditEntry, AuditHead
 from storage.db.upsert import insert_if_absent
+from storage.repositories.audit_enrolments import WITHOUT_LINK, LinkRule
 
 log = logging.getLogger(__name__)
 HEAD_ID = 1
@@ -62,7 +65,9 @@ class Verdict:
     ok: bool
     entries: int
     broken_seq: int | None = None  # the first entry that does not check out
-    reason: str = ""  # a code: mac | gap | tail | cut | rewritten | anchor_missing | anchor_bad
+    # a code: mac | gap | tail | cut | rewritten | anchor_missing | anchor_bad |
+    # enrol_without_link (an enrolment on the console that no issued link explains)
+    reason: str = ""
     # The comparison with keys.dir's anchor (also the head to show); not part of ==.
     anchor: AnchorCheck | None = field(default=None, compare=False)
 
@@ -165,6 +170,7 @@ def _entry(row: AuditEntry) -> AuditRecord:
 async def verify(session: AsyncSession, server: ServerKey) -> Verdict:
     """Walks the whole chain from the start; the first entry that fails is named."""
     previous, expected, count = GENESIS, 1, 0
+    links = LinkRule()
     rows = await session.stream_scalars(select(AuditEntry).order_by(AuditEntry.seq))
     async for row in rows:
         if row.seq != expected:
@@ -174,6 +180,7 @@ async def verify(session: AsyncSession, server: ServerKey) -> Verdict:
         )
         if not _same(server.audit_mac(previous, data), row.mac):
             return Verdict(False, count, row.seq, "mac")
+        links.see(row.seq, row.actor, row.action, row.detail)
         previous, expected, count = row.mac, expected + 1, count + 1
     anchored = await check_anchor(session, server)
     head = await session.get(AuditHead, HEAD_ID)
@@ -183,6 +190,8 @@ async def verify(session: AsyncSession, server: ServerKey) -> Verdict:
     if not anchored.ok:  # the database agrees with itself, but not with keys.dir
         first = count + 1 if anchored.reason == audit_anchor.CUT else anchored.anchored_seq
         return Verdict(False, count, first, anchored.reason, anchored)
+    if links.broken is not None:  # every MAC holds, but the server was fooled once
+        return Verdict(False, count, links.broken, WITHOUT_LINK, anchored)
     return Verdict(True, count, anchor=anchored)
 
 

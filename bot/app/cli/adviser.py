@@ -1,4 +1,12 @@
-"""`stagemeld adviser add`: an adviser's one-time enrolment link, and their key if asked."""
+"""`stagemeld adviser add`: the operator's act that lets an adviser enrol.
+
+Only this command (it holds keys.dir) makes an enrolment link the server accepts: the
+row carries a MAC under a server sub-key. Whether the adviser ever held a key is read
+from the audit chain, verified from its start and against its head in keys.dir — not
+from `adviser_keys`, whose rows a database writer can delete. An adviser the chain
+shows with a key gets a new key pair only with `--re-enrol`, the operator's explicit
+approval, which the link's MAC carries to the server.
+"""
 
 from __future__ import annotations
 
@@ -27,13 +35,24 @@ def add(command: Command) -> None:
         "are sealed to them from then on); prints the one-time link where the adviser sets "
         "up TOTP and gets their recovery code",
     )
+    add.add_argument(
+        "--re-enrol",
+        action="store_true",
+        help="approve a new key pair for an adviser who held one before (the audit log "
+        "shows it; their key is no longer in the database): reports sealed to the old key "
+        "stay unreadable to them until `stagemeld recover`",
+    )
 
 
 async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
-    return await _adviser_add(settings, args.adviser, from_stdin=args.passphrase_stdin)
+    return await adviser_add(
+        settings, args.adviser, from_stdin=args.passphrase_stdin, reenrol=args.re_enrol
+    )
 
 
-async def _adviser_add(settings: Settings, adviser_id: str, *, from_stdin: bool) -> int:
+async def adviser_add(
+    settings: Settings, adviser_id: str, *, from_stdin: bool, reenrol: bool = False
+) -> int:
     from bot.app.container import build_container
 
     org = next(
@@ -51,14 +70,14 @@ async def _adviser_add(settings: Settings, adviser_id: str, *, from_stdin: bool)
             file=sys.stderr,
         )
         return 2
-    passphrase = _read_passphrase(from_stdin) if from_stdin else ""
+    passphrase = read_passphrase(from_stdin) if from_stdin else ""
     if passphrase is None:
         return 2
     container = await build_container(settings)
     try:
         pending = await container.accounts.key_without_account(adviser_id)
         if pending and not from_stdin:
-            return await _print_link(container, adviser_id, org.name)
+            return await _print_link(container, adviser_id, org.name, reenrol=False)
         if await container.advisers.has_key(adviser_id):
             print(
                 f"stagemeld: adviser {adviser_id} already has a key; a lost passphrase is "
@@ -66,26 +85,70 @@ async def _adviser_add(settings: Settings, adviser_id: str, *, from_stdin: bool)
                 file=sys.stderr,
             )
             return 1
+        if not reenrol and not await _never_held_a_key(container, adviser_id):
+            return 1
         if from_stdin:
-            return await _enrol_now(container, adviser_id, org.id, org.name, passphrase)
-        return await _print_link(container, adviser_id, org.name)
+            return await _enrol_now(
+                container, adviser_id, org.id, org.name, passphrase, reenrol=reenrol
+            )
+        return await _print_link(container, adviser_id, org.name, reenrol=reenrol)
     finally:
         await container.close()
 
 
-async def _print_link(container: Container, adviser_id: str, org_name: str) -> int:
-    token = await container.accounts.create_link(adviser_id)
+async def _never_held_a_key(container: Container, adviser_id: str) -> bool:
+    """The verified audit chain shows no key pair ever stored for this adviser; if it
+    does, or cannot be trusted, say why and what `--re-enrol` would do."""
+    from storage.repositories import audit, audit_enrolments
+
+    async with container.sessions() as session:
+        verdict = await audit.verify(session, container.keys.server)
+        held = await audit_enrolments.first_key_entry(session, adviser_id)
+    again = (
+        f"a new key pair for them leaves reports sealed to an old one unreadable to them "
+        f"until `stagemeld recover --to {adviser_id}`; if that is what you mean, run this "
+        "again with --re-enrol"
+    )
+    if not verdict.ok:
+        print(
+            f"stagemeld: the audit chain does not check out ({verdict.reason} at seq "
+            f"{verdict.broken_seq}; see `stagemeld audit verify`), so it cannot tell whether "
+            f"adviser {adviser_id} held a key before; {again}",
+            file=sys.stderr,
+        )
+        return False
+    if held is not None:
+        print(
+            f"stagemeld: adviser {adviser_id} held a key (audit entry no. {held}) that is no "
+            f"longer in the database (removed?); {again}",
+            file=sys.stderr,
+        )
+        return False
+    return True
+
+
+async def _print_link(
+    container: Container, adviser_id: str, org_name: str, *, reenrol: bool
+) -> int:
+    token = await container.accounts.create_link(adviser_id, reenrol=reenrol)
     if not isinstance(token, str):
         print(f"stagemeld: adviser {adviser_id} is already enrolled", file=sys.stderr)
         return 1
     hours = container.settings.console.enrol_link_hours
-    print(f"enrolment link for {adviser_id} ({org_name}), valid {hours} hours, works once:")
+    kind = "re-enrolment" if reenrol else "enrolment"
+    print(f"{kind} link for {adviser_id} ({org_name}), valid {hours} hours, works once:")
     print(f"{container.settings.web.base_url}/console/enrol/{token}")
     return 0
 
 
 async def _enrol_now(
-    container: Container, adviser_id: str, org_id: str, org_name: str, passphrase: str
+    container: Container,
+    adviser_id: str,
+    org_id: str,
+    org_name: str,
+    passphrase: str,
+    *,
+    reenrol: bool,
 ) -> int:
     """The key pair now, the account on the adviser's link: the operator sees neither the
     TOTP secret nor the recovery code, so a secret never passes through the operator's
@@ -97,7 +160,9 @@ async def _enrol_now(
     protected = await in_kdf_thread(
         private_keys.protect_private_key, private, passphrase, container.keys.kdf
     )
-    token = await container.accounts.key_with_link(adviser_id, org_id, public, protected)
+    token = await container.accounts.key_with_link(
+        adviser_id, org_id, public, protected, reenrol=reenrol
+    )
     if not isinstance(token, str):
         print(f"stagemeld: adviser {adviser_id} is already enrolled", file=sys.stderr)
         return 1
@@ -112,7 +177,7 @@ async def _enrol_now(
     return 0
 
 
-def _read_passphrase(from_stdin: bool) -> str | None:
+def read_passphrase(from_stdin: bool) -> str | None:
     if from_stdin:
         passphrase = sys.stdin.readline().rstrip("\n")
     else:

@@ -23,6 +23,7 @@ async def _audit_verify(settings: Settings) -> int:
     the head (seq and the first 64 bits of its MAC) so it can be written down or sent."""
     from bot.app.container import build_container
     from storage.repositories import audit
+    from storage.repositories.audit_enrolments import WITHOUT_LINK
 
     container = await build_container(settings)
     try:
@@ -37,7 +38,14 @@ async def _audit_verify(settings: Settings) -> int:
         if head:
             print(head)
         return 0
-    if verdict.tail_cut:
+    if verdict.reason == WITHOUT_LINK:
+        print(
+            f"audit chain: the enrolment at seq {verdict.broken_seq} follows no enrolment "
+            "link issued by `stagemeld adviser add` for that adviser (a link written into "
+            f"the database?); check that adviser's key; {verdict.entries} entries check out",
+            file=sys.stderr,
+        )
+    elif verdict.tail_cut:
         print(
             f"audit tail cut or rewritten ({verdict.reason}): the chain in the database "
             f"does not match the head anchored in keys.dir"

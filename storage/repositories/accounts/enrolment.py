@@ -1,58 +1,32 @@
-"""Enrolling an adviser: one-time enrolment links, the first credentials, storing them.
+"""Enrolling an adviser: the first credentials, and storing them.
 
-A link's token is shown once and only its hash is stored; the key pair, the protected
-private key and the account (TOTP, recovery code) are stored only once the adviser
-confirms a TOTP code, or at once by the operator's command line.
+The links themselves are `links`; the key pair, the protected private key and the
+account (TOTP, recovery code) are stored only once the adviser confirms a TOTP code on
+a link that checks out, or at once by the operator's command line.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.crypto import second_factor, tokens
 from storage.crypto.kdf_thread import in_kdf_thread
 from storage.db.models import AdviserAccount, AdviserKey, Enrolment
-from storage.repositories import audit
+from storage.repositories import audit, audit_enrolments
 from storage.repositories.accounts.credentials import (
     MIN_PASSPHRASE,
     LoginRefused,
     NewCredentials,
     make_credentials,
 )
-from storage.repositories.accounts.shared import AccountsBase
+from storage.repositories.accounts.links import Linking
 
 
-class Enrolling(AccountsBase):
-    """Enrolment links, first credentials, and storing key pair and account."""
-
-    async def create_link(self, adviser_id: str) -> str | LoginRefused:
-        """A one-time token for the enrolment page; only its hash is stored. Also for an
-        adviser keyed by the operator whose account is not set up yet (a new link)."""
-        async with self.sessions() as session, session.begin():
-            if await session.get(AdviserAccount, adviser_id) is not None:
-                return LoginRefused("exists")
-            now = self.clock()
-            token = self._add_link(session, adviser_id, now)
-            await audit.append(
-                session,
-                self.keys.server,
-                at=now,
-                actor="system",
-                action="enrol_link",
-                detail=adviser_id,
-            )
-        return token
-
-    async def link_adviser(self, token: str) -> str | None:
-        """Whose link this is, if it is unused and unexpired."""
-        async with self.sessions() as session:
-            row = await session.get(Enrolment, tokens.token_hash(token))
-            return row.adviser_id if row is not None and self._usable(row) else None
-
-    def _usable(self, row: Enrolment) -> bool:
-        return row.used_at is None and row.expires_at > self.clock()
+class Enrolling(Linking):
+    """First credentials, and storing key pair and account (links: `Linking`)."""
 
     async def prepare(
         self, passphrase: str, *, current: str | None = None, adviser_id: str = ""
@@ -78,7 +52,13 @@ class Enrolling(AccountsBase):
             return key is not None and await session.get(AdviserAccount, adviser_id) is None
 
     async def key_with_link(
-        self, adviser_id: str, org_id: str, public_key: bytes, protected_private_key: bytes
+        self,
+        adviser_id: str,
+        org_id: str,
+        public_key: bytes,
+        protected_private_key: bytes,
+        *,
+        reenrol: bool = False,
     ) -> str | LoginRefused:
         """`adviser add --passphrase-stdin`: the key pair now (reports are sealed to it from
         this moment), and a one-time link where the adviser alone sets up the account.
@@ -89,29 +69,16 @@ class Enrolling(AccountsBase):
             if await session.get(AdviserKey, adviser_id) is not None:
                 return LoginRefused("exists")
             self._store_key(session, adviser_id, org_id, public_key, protected_private_key, now)
-            token = self._add_link(session, adviser_id, now)
+            token = self._add_link(session, adviser_id, now, reenrol)
             await audit.append(
                 session,
                 self.keys.server,
                 at=now,
-                actor="system",
-                action="enrol_key",
+                actor=audit_enrolments.SYSTEM,
+                action=audit_enrolments.link_action(reenrol=reenrol, keyed=True),
                 org_id=org_id,
                 detail=adviser_id,
             )
-        return token
-
-    def _add_link(self, session: AsyncSession, adviser_id: str, now: datetime) -> str:
-        """A new one-time enrolment link in the caller's transaction: only its hash is
-        stored; the token goes to whoever hands the link to the adviser."""
-        token = tokens.new_token()
-        session.add(
-            Enrolment(
-                token_hash=tokens.token_hash(token),
-                adviser_id=adviser_id,
-                expires_at=now + self.link_valid,
-            )
-        )
         return token
 
     async def enrol(
@@ -124,8 +91,9 @@ class Enrolling(AccountsBase):
             return LoginRefused("wrong_code")
         async with self.sessions() as session, session.begin():
             link = await session.get(Enrolment, tokens.token_hash(token), with_for_update=True)
-            if link is None or not self._usable(link):
-                return LoginRefused("bad_link")
+            refused = await self._link_refused(session, link)
+            if refused is not None or link is None:
+                return refused or LoginRefused("bad_link")
             key = await session.get(AdviserKey, link.adviser_id, with_for_update=True)
             if key is not None:
                 # Keyed by the operator: only the account is new, for the same key pair.
@@ -135,6 +103,10 @@ class Enrolling(AccountsBase):
                 key.protected_private_key = new.protected_private_key
                 self._store_account(session, link.adviser_id, new, step, now)
             else:
+                if link.reenrol:  # an account left without its key: useless, replaced
+                    await session.execute(
+                        delete(AdviserAccount).where(AdviserAccount.adviser_id == link.adviser_id)
+                    )
                 self._store(session, link.adviser_id, org_id, new, step, now)
             link.used_at = now
             await audit.append(
@@ -142,7 +114,7 @@ class Enrolling(AccountsBase):
                 self.keys.server,
                 at=now,
                 actor=link.adviser_id,
-                action="enrol",
+                action=audit_enrolments.ENROL,
                 org_id=org_id,
             )
             return link.adviser_id
@@ -160,8 +132,8 @@ class Enrolling(AccountsBase):
                 session,
                 self.keys.server,
                 at=now,
-                actor="system",
-                action="enrol",
+                actor=audit_enrolments.SYSTEM,
+                action=audit_enrolments.ENROL,
                 org_id=org_id,
                 detail=adviser_id,
             )
