@@ -35,6 +35,7 @@ class ServerKey:
         self._audit = subkey(secret, "audit-chain")
         self._binding = subkey(secret, "public-key-binding")
         self._anchor = subkey(secret, "audit-anchor")
+        self._proof = subkey(secret, "stored-proof")
         self.audit_anchor = audit_anchor
 
     def chat_key(self, channel: str, chat_id: str) -> str:
@@ -64,6 +65,13 @@ class ServerKey:
         """Binds a report's own public key (what the student's answers are sealed to)."""
         data = associated_data("report-public-key", report_id, public_key)
         return hmac.new(self._binding, data, hashlib.sha256).digest()
+
+    def proof_mac(self, kind: str, report_id: str, *parts: str | bytes) -> bytes:
+        """Proof that the service itself wrote a row (a thread entry, a file, a consent):
+        keyed, so a database writer can neither forge one nor move it to another report
+        or item; what `parts` covers is fixed per kind by `storage.crypto.proofs`."""
+        data = associated_data("stored-proof", kind, report_id, *parts)
+        return hmac.new(self._proof, data, hashlib.sha256).digest()
 
     def anchor_mac(self, seq: int, head: bytes) -> bytes:
         """The audit chain's head as anchored in keys.dir: (seq, newest entry's MAC)."""

@@ -114,6 +114,10 @@ class Report(Base):
     feedback_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     # The channel it was filed through (vocabulary.CHANNELS; null: filed before 0009).
     channel: Mapped[str | None] = mapped_column(String(16))
+    # HMAC (server sub-key) of the student's choice of where the report may go
+    # (visibility, level, workplace: `storage.crypto.proofs.consent_mac`): checked before
+    # every hand-over, share or recovery that depends on it.
+    consent_mac: Mapped[bytes | None] = mapped_column(LargeBinary(32))
 
 
 class ReportField(Base):
@@ -268,6 +272,9 @@ class Message(Base):
     scheme: Mapped[str] = mapped_column(String(8))  # key2 | hpke2 | none (| key | hpke)
     ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # Proof the service wrote it (`storage.crypto.proofs.message_mac`): a row a database
+    # writer sealed or moved itself fails it and is shown "possibly altered".
+    mac: Mapped[bytes | None] = mapped_column(LargeBinary(32))
 
 
 class Attachment(Base):
@@ -280,6 +287,7 @@ class Attachment(Base):
     message_id: Mapped[str | None] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))
     sealed: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    mac: Mapped[bytes | None] = mapped_column(LargeBinary(32))  # `proofs.attachment_mac`
 
 
 class ReadMark(Base):
@@ -410,6 +418,8 @@ class PatternMember(Base):
     )
     joined_at: Mapped[datetime] = mapped_column(UtcDateTime())
     share_allowed: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    # HMAC (server sub-key) of (report, pattern, share_allowed): `proofs.share_mac`.
+    share_mac: Mapped[bytes | None] = mapped_column(LargeBinary(32))
 
 
 class PatternName(Base):
