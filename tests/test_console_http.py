@@ -18,7 +18,7 @@ from starlette.routing import Route
 
 from bot.app.container import Container
 from escalation.console import console_app
-from storage.crypto import second_factor, thread
+from storage.crypto import proofs, second_factor, thread
 from storage.db.models import Attachment, Deadline, Message, Report, SealedKey
 from tests.case_helpers import PASSPHRASE, file_for
 from tests.console_client import ConsoleWorld, console_container, make_world
@@ -43,15 +43,16 @@ async def _report_with_attachment(world: ConsoleWorld, readers: list[object]) ->
     async with world.container.sessions() as session, session.begin():
         report = await session.get(Report, report_id)
         assert report is not None and report.public_key is not None
-        session.add(
+        session.add(proofs.prove_attachment(
+            world.container.keys.server,
             Attachment(
                 id="a1", report_id=report_id, created_at=world.clock(),
                 sealed=thread.seal_file(
                     report.public_key, report_id, "a1",
                     thread.FileContent("bewijs.txt", "text/html", b"<script>x</script>"),
                 ),
-            )
-        )  # fmt: skip
+            ),
+        ))  # fmt: skip
     return report_id
 
 

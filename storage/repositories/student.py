@@ -273,7 +273,7 @@ async def _thread(
     files = await _file_names(session, server, report_id, private)
     # Without the service's proof an entry is a database writer's: never shown to the
     # student as what was said (the console marks it "possibly altered").
-    proven = [row for row in reversed(rows) if proofs.message_proven(server, row)]
+    proven = [row for row in reversed(rows) if _proven(server, row)]
     items = (_entry(row, data_key, private, files.get(row.id)) for row in proven)
     return tuple(item for item in items if item is not None)
 
@@ -289,6 +289,13 @@ async def _file_names(
         if row.message_id is not None and proofs.attachment_proven(server, row):
             names[row.message_id] = thread.open_file(row.sealed, private, report_id, row.id).name
     return names
+
+
+def _proven(server: ServerKey, row: Message) -> bool:
+    if proofs.message_proven(server, row):
+        return True
+    log.error("ThreadTampered: a thread entry lacks the service's proof; left out")
+    return False
 
 
 def _entry(
