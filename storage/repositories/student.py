@@ -217,17 +217,19 @@ async def _view(
         thread,
         feedback_due=feedback_due(report),
         pattern=member is not None,
-        may_share=_may_share(report, member),
+        may_share=_may_share(report, member, server),
         next_due=due,
         data_key=data_key,
     )
 
 
-def _may_share(report: Report, member: PatternMember | None) -> tuple[str, ...]:
-    """Whom the student may still let their adviser share a report in a pattern with."""
+def _may_share(report: Report, member: PatternMember | None, server: ServerKey) -> tuple[str, ...]:
+    """Whom the student may still let their adviser share a report in a pattern with
+    (a choice that fails its proof is a writer's, not theirs: offered again)."""
     if member is None:
         return ()
-    allowed = set(member.share_allowed.split(","))
+    proven = proofs.share_proven(server, member)
+    allowed = set(member.share_allowed.split(",")) if proven else set()
     offer = ("network", "sbb") if report.level == "mbo" else ("network",)
     return tuple(t for t in offer if t not in allowed)
 
