@@ -16,9 +16,13 @@ from pathlib import Path
 
 from sqlalchemy import select, update
 
-from bot.app.container import Container
-from storage.crypto import thread
+from bot.app import wiring
+from bot.app.container import Container, build_container
+from bot.app.recover import CONSENT_ALTERED, RESEALED, recover
+from bot.app.settings import load_settings
+from storage.crypto import proofs, thread
 from storage.crypto.keys import KeyStore
+from storage.crypto.private_keys import private_key_from_text
 from storage.db.models import Attachment, AuditEntry, Message, Pattern, PatternMember, Report
 from storage.repositories.cases import CaseRefused
 from storage.repositories.proofs import MARKER, backfill
@@ -26,6 +30,7 @@ from storage.repositories.reports import Recipient
 from storage.repositories.student import StudentSide
 from tests import storage_backends
 from tests.case_helpers import enrol, file_for, login
+from tests.conftest import base_config, save_config
 from tests.console_client import console_container, make_world
 from tests.storage_backends import Backend
 from tests.test_storage_cases import World
@@ -115,8 +120,6 @@ async def test_a_message_moved_to_another_report_is_marked(
 
 async def _in_pattern(backend: Backend, keystore: KeyStore, report_id: str) -> None:
     """The report in a pattern, as the service files it (nothing allowed yet)."""
-    from storage.crypto import proofs
-
     async with backend.sessions() as session, session.begin():
         report = await session.get(Report, report_id)
         assert report is not None
@@ -236,3 +239,37 @@ async def test_the_console_shows_a_forged_message_possibly_altered(tmp_path: Pat
     assert "mogelijk gewijzigd: Student" in page.text
     assert 'class="text altered"' in page.text
     assert "mogelijk gewijzigd: dit bestand" in page.text
+
+
+async def test_a_flipped_visibility_refuses_recovery_to_another_organization(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "config.yaml"
+    save_config(path, base_config(tmp_path))
+    container = await build_container(load_settings(path))
+    try:
+        text = (tmp_path / "var" / "RECOVERY-KEY-move-offline.txt").read_text("utf-8")
+        recovery = private_key_from_text(
+            next(ln for ln in text.splitlines() if ln.startswith("stagemeld-rec"))
+        )
+        now = container.reports.clock()
+        report_id = await file_for(container.keys, container.reports, "hhs", [], now)
+        await enrol(container.accounts, "mondriaan-vp", "mondriaan")
+        async with container.sessions() as session, session.begin():
+            await session.execute(
+                update(Report).where(Report.id == report_id).values(visibility="network")
+            )
+        parts = wiring.recovery(container)
+        refused = await recover(parts, recovery, "mondriaan-vp", [report_id])
+        assert [o.result for o in refused] == [CONSENT_ALTERED]
+        async with container.sessions() as session:
+            entries = await session.scalars(
+                select(AuditEntry).where(AuditEntry.report_id == report_id)
+            )
+            assert ("operator", "consent_altered", "recover:mondriaan-vp") in [
+                (e.actor, e.action, e.detail) for e in entries
+            ]
+        forced = await recover(parts, recovery, "mondriaan-vp", [report_id], force_org=True)
+        assert [o.result for o in forced] == [RESEALED]
+    finally:
+        await container.close()
