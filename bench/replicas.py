@@ -1,4 +1,4 @@
-"""Two replicas behind HAProxy against one, on one PostgreSQL database (issue 15).
+"""Two replicas behind HAProxy against one, on one PostgreSQL database.
 
     .venv/bin/python -m bench.replicas [--seconds 20] [--students 200]
 
@@ -26,8 +26,8 @@ from bench.measure import latency_ms
 from bench.run import postgres_database
 from bench.standin import BenchStandIn
 from bench.students import Crowd, Pacer, Record, flow_button
-from tests.harness import TOKEN, Process, free_port
-from tests.proxy_harness import (
+from tests.support.harness import TOKEN, Process, free_port
+from tests.support.proxy_harness import (
     HAPROXY,
     HOOK,
     Deliverer,

@@ -265,8 +265,8 @@ def _journey_cpu(run: dict[str, Any]) -> tuple[float, float] | None:
 
 
 def target_rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
-    """One row per target of issue 15: (target, SQLite, PostgreSQL, what bounds it),
-    each cell computed from this run's results."""
+    """One row per performance target (docs/performance.md): (target, SQLite,
+    PostgreSQL, what bounds it), each cell computed from this run's results."""
     echo = results.get("echo", {})
     plan = results["plan"]
     runs = {k: results.get(k, {}) for k in ("sqlite", "postgresql")}

@@ -9,6 +9,7 @@ import os
 import random
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -34,7 +35,7 @@ RAMP_STEPS = 2  # /start and the safety question: a stored draft waiting for its
 @dataclass(frozen=True)
 class Plan:
     conversations: int = 1000  # live at once from the ramp on
-    rate: float = 100.0  # updates a second offered in the latency phases (issue 15)
+    rate: float = 100.0  # updates a second offered in the latency phases
     rate_seconds: float = 20.0
     baseline_seconds: float = 6.0  # of the status storm, before the 20 checks fire
     saturating: int = 50  # students doing whole journeys back to back, as fast as answered
@@ -196,9 +197,9 @@ async def status_storm(
 
 async def profile(crowd: Crowd, child: procs.Child, plan: Plan, out: Path) -> dict[str, Any]:
     """py-spy on the service while full journeys run as fast as it answers."""
-    spy = shutil.which("py-spy") or str(Path(os.sys.executable).with_name("py-spy"))
+    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
     if not Path(spy).exists():
-        return {"skipped": "py-spy not installed (pip install -e '.[dev]')"}
+        return {"skipped": "py-spy not installed (make installs it from requirements/dev.txt)"}
     raw = out / "profile.txt"
     # --gil: only the thread running Python code, i.e. what the CPU does for the bot.
     argv = [
@@ -244,7 +245,10 @@ def top_of_profile(raw: str, top: int = 15) -> dict[str, Any]:
             own[frames[-1]] += n
         for name in set(frames):
             inclusive[name] += n
-    share = lambda c: [(name, n / total) for name, n in c.most_common(top)]  # noqa: E731
+
+    def share(c: Counter[str]) -> list[tuple[str, float]]:
+        return [(name, n / total) for name, n in c.most_common(top)]
+
     return {"samples": total, "self": share(own), "inclusive": share(inclusive)}
 
 

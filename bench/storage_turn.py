@@ -4,9 +4,9 @@
 
 One process, no Telegram, no dialogue: a draft is loaded and saved with its update's
 seen-once marker (as `OncePerUpdate` and `ConversationStore` do in a turn), three times
-for each of `--chats` chats, after a warm-up. Prints wall and CPU time per turn. Used to
-find and check issue 15's second pass (docs/performance.md): SQLAlchemy compiled the
-dialects' upserts anew every time.
+for each of `--chats` chats, after a warm-up. Prints wall and CPU time per turn. It showed
+(docs/performance.md) that SQLAlchemy compiled the dialects' upserts anew every time:
+a turn's storage must not cost more CPU than its statements.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from bench import procs
 from bench.measure import percentile
 from bench.run import Plan
 from standins.whatsapp import CloudAPIStandIn
-from tests.whatsapp_harness import WaStudent, file_report_wa, whatsapp_section
+from tests.support.whatsapp_harness import WaStudent, file_report_wa, whatsapp_section
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -5,9 +5,9 @@ Channels code against the names exported here; everything else is the engine's o
 
 from dialogues.engine import Engine
 from dialogues.filing import AFTER_FILING
-from dialogues.followup import MAX_ATTACHMENT
-from dialogues.keys import CHANNEL_KEYS, COMMANDS
+from dialogues.required_keys import CHANNEL_KEYS, COMMANDS
 from dialogues.state import State
+from dialogues.status_screens import MAX_ATTACHMENT
 from dialogues.texts import Texts, lang_from_hint
 from dialogues.types import (
     EVENTS,
@@ -20,9 +20,9 @@ from dialogues.types import (
     Draft,
     DrawReceipt,
     EraseChat,
-    FeedbackResult,
+    EvaluationResult,
     FlowContext,
-    GiveFeedback,
+    GiveEvaluation,
     HelpRoute,
     Input,
     Outcome,
@@ -60,9 +60,9 @@ __all__ = [
     "DrawReceipt",
     "Engine",
     "EraseChat",
-    "FeedbackResult",
+    "EvaluationResult",
     "FlowContext",
-    "GiveFeedback",
+    "GiveEvaluation",
     "HelpRoute",
     "Input",
     "Outcome",

@@ -18,11 +18,11 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from dialogues.evaluation import Evaluation, evaluating
-from dialogues.followup import MAX_ATTACHMENT, MAX_REPLY, FollowUp
 from dialogues.intents import INTENT_COMMANDS, IntentMatcher
 from dialogues.questions import Questions
 from dialogues.screens import Screens, forget_empty, in_draft
 from dialogues.state import State
+from dialogues.status_screens import MAX_ATTACHMENT, MAX_REPLY, FollowUp
 from dialogues.types import (
     AllowShare,
     Attachment,

@@ -5,7 +5,7 @@ surface as a broken button in a student's chat."""
 from __future__ import annotations
 
 from dialogues.flow import CONTROL_VALUES, LEVELS, OPTION, Flow
-from dialogues.keys import ELSEWHERE_KINDS, required_keys
+from dialogues.required_keys import ELSEWHERE_KINDS, required_keys
 from dialogues.texts import DEFAULT, Texts
 from dialogues.types import FlowContext
 from vocabulary.locales import missing

@@ -32,13 +32,13 @@ from dialogues.elsewhere import Elsewhere
 from dialogues.evaluation import Evaluation
 from dialogues.filing import AFTER_FILING, Filing
 from dialogues.flow import FLOW_FILE, load_flow
-from dialogues.followup import FollowUp
 from dialogues.intents import INTENT_COMMANDS, IntentMatcher
-from dialogues.keys import COMMANDS
 from dialogues.questions import Questions
 from dialogues.repair import repair
+from dialogues.required_keys import COMMANDS
 from dialogues.screens import IDLE_STEPS, Screens, forget_empty, in_draft
 from dialogues.state import FEEDBACK_MENUS, State
+from dialogues.status_screens import FollowUp
 from dialogues.summary import Summary, check_draft_steps
 from dialogues.texts import LOCALES, Texts, lang_from_hint, load_texts
 from dialogues.typed import Typed
@@ -46,7 +46,7 @@ from dialogues.types import (
     Attachment,
     Command,
     DrawReceipt,
-    FeedbackResult,
+    EvaluationResult,
     FlowContext,
     Input,
     Outcome,
@@ -167,8 +167,8 @@ class Engine:
     def withdraw_result(self, state: State | None, result: WithdrawResult) -> Outcome:
         return self.after_filing.withdraw_result(state, result)
 
-    def feedback_result(self, state: State | None, result: FeedbackResult) -> Outcome:
-        """After GiveFeedback: the student's evaluation saved (or not)."""
+    def evaluation_result(self, state: State | None, result: EvaluationResult) -> Outcome:
+        """After GiveEvaluation: the student's evaluation saved (or not)."""
         return self.evaluation.result(state, result)
 
     def failure(self, state: State | None, *, key: str = "error_try_again") -> Outcome:

@@ -4,7 +4,7 @@ Asked once, only when the channel's status result carries a `feedback_token` (th
 report is closed and not evaluated yet), and only when no draft is open. Three
 optional screens: a score from 1 to 5, what could be better (one message), and — only
 when something was written — whether it may be quoted anonymously. Everything goes out
-in one `GiveFeedback` action at the end; until then the state holds the token, the
+in one `GiveEvaluation` action at the end; until then the state holds the token, the
 score and (for the one question after it) the text, in the sealed draft that is
 shredded when the conversation ends. Skipping both questions is an answer too (saved
 as "declined", so the next /status does not ask again). The screens themselves are
@@ -15,17 +15,17 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from dialogues.followup import FollowUp
 from dialogues.screens import Screens, in_draft
 from dialogues.state import FEEDBACK_MENUS, State
+from dialogues.status_screens import FollowUp
 from dialogues.types import (
-    FeedbackResult,
-    GiveFeedback,
+    EvaluationResult,
+    GiveEvaluation,
     Outcome,
     Reply,
     StatusFound,
 )
-from vocabulary import FEEDBACK_MAX_TEXT
+from vocabulary import EVALUATION_MAX_TEXT
 
 RESULT_KEYS = {"saved": "feedback_thanks", "already": "feedback_already"}
 
@@ -64,14 +64,14 @@ class Evaluation:
         clean = text.strip()
         if not clean:
             return Outcome(state, (self.followup.evaluation_prompt(state),))
-        if len(clean) > FEEDBACK_MAX_TEXT:
-            too_long = self.screens.say(state, "text_too_long", limit=FEEDBACK_MAX_TEXT)
+        if len(clean) > EVALUATION_MAX_TEXT:
+            too_long = self.screens.say(state, "text_too_long", limit=EVALUATION_MAX_TEXT)
             return Outcome(state, (too_long,))
         asking = state.advance(menu="feedback_quote", expecting="", feedback_text=clean)
         return Outcome(asking, (self.followup.evaluation_prompt(asking),))
 
-    def result(self, state: State | None, result: FeedbackResult) -> Outcome:
-        """After GiveFeedback. Failed: the same question again, nothing lost; otherwise
+    def result(self, state: State | None, result: EvaluationResult) -> Outcome:
+        """After GiveEvaluation. Failed: the same question again, nothing lost; otherwise
         the evaluation screens close and the token and answers are gone."""
         current = State.new() if state is None else state
         if result == "failed":
@@ -94,5 +94,5 @@ def evaluating(state: State) -> bool:
 
 
 def _give(state: State, text: str, *, quote: bool) -> Outcome:
-    action = GiveFeedback(state.token, state.feedback_score, text, quote and bool(text))
+    action = GiveEvaluation(state.token, state.feedback_score, text, quote and bool(text))
     return Outcome(state, (), action)

@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from dialogues.flow import Flow
-from dialogues.followup import FollowUp
 from dialogues.questions import Questions
 from dialogues.state import FEEDBACK_MENUS, State
+from dialogues.status_screens import FollowUp
 from dialogues.summary import Summary
 from dialogues.typed import Typed
 from dialogues.types import Outcome, Reply

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from vocabulary import FEEDBACK_MAX_TEXT, FEEDBACK_SCORES
+from vocabulary import EVALUATION_MAX_TEXT, EVALUATION_SCORES
 
 LANGS = ("nl", "en")
 # Overlays on top of the current step, each with its own buttons:
@@ -58,7 +58,7 @@ _VALUE = re.compile(r"[a-z0-9_.-]{1,32}")  # an option's value, as a button carr
 Answer = str | tuple[str, ...]
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
-MAX_SCORE = max(FEEDBACK_SCORES)
+MAX_SCORE = max(EVALUATION_SCORES)
 MAX_TURN = 2**31 - 1  # turns travel in callback data; keep them a plain int
 
 
@@ -265,8 +265,8 @@ def _score(value: object) -> int:
 
 
 def _text(value: object) -> str:
-    if not isinstance(value, str) or len(value) > FEEDBACK_MAX_TEXT:
-        raise ValueError(f"feedback_text: expected at most {FEEDBACK_MAX_TEXT} characters")
+    if not isinstance(value, str) or len(value) > EVALUATION_MAX_TEXT:
+        raise ValueError(f"feedback_text: expected at most {EVALUATION_MAX_TEXT} characters")
     return value
 
 

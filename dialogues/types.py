@@ -157,7 +157,7 @@ class Withdraw:
 
 
 @dataclass(frozen=True, slots=True)
-class GiveFeedback:
+class GiveEvaluation:
     """The student's feedback on a closed report's follow-up (issue 12): saved once,
     the score in the clear for the figures, the text sealed to the network's
     coordinators. `token` comes from the status view (`StatusFound.feedback_token`)."""
@@ -185,7 +185,7 @@ Action = (
     | SendReply
     | SendAttachment
     | Withdraw
-    | GiveFeedback
+    | GiveEvaluation
     | AllowShare
 )
 
@@ -263,9 +263,9 @@ class StatusExpired:
 StatusResult = StatusFound | StatusNotFound | StatusLocked | StatusExpired
 # What the channel reports after SendReply / SendAttachment.
 ReplyResult = Literal["sent", "expired", "failed", "wrong_type", "unreadable"]
-# What the channel reports after GiveFeedback: saved, already given (another screen was
+# What the channel reports after GiveEvaluation: saved, already given (another screen was
 # quicker), expired (the token is too old: /status again), failed (try again).
-FeedbackResult = Literal["saved", "already", "expired", "failed"]
+EvaluationResult = Literal["saved", "already", "expired", "failed"]
 # What the channel reports after Withdraw: not found and locked as for a status check.
 WithdrawResult = Literal["withdrawn", "expired", "failed"] | StatusNotFound | StatusLocked
 

@@ -66,8 +66,8 @@ def array_item(expr: str) -> str | None:
 def default_spec_path() -> Path:
     """The copy of api.json kept in the repository, so a clean clone tests on its own.
 
-    `tests/test_standin.py` checks it against the project's shared copy when that is
-    present beside the checkout, so the two cannot drift apart unnoticed.
+    `tests/integration/channels/test_standin.py` checks it against the project's shared
+    copy when that is present beside the checkout, so the two cannot drift apart unnoticed.
     """
     return VENDORED
 

@@ -26,7 +26,7 @@ import random
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -83,7 +83,7 @@ class BotAPIStandIn:
 
     # --- lifecycle ------------------------------------------------------------------------
 
-    async def start(self) -> BotAPIStandIn:
+    async def start(self) -> Self:
         self.telegram.stopping = False
         app = make_app(self._handle, self._file)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=2)
@@ -100,7 +100,7 @@ class BotAPIStandIn:
             await self._runner.cleanup()
             self._runner = None
 
-    async def __aenter__(self) -> BotAPIStandIn:
+    async def __aenter__(self) -> Self:
         return await self.start()
 
     async def __aexit__(self, *exc: object) -> None:

@@ -8,7 +8,7 @@ module's job)
 - the primitives, one module each: `aead`, `padding`, `sealed_content`, `hpke_seal`,
   `kdf`, `receipt_keys`, `private_keys`, `tokens`, `console_session`, `server_key`,
   `webhook_signature`, `sealed_drafts`, `ephemeral`, `second_factor`, `matching`; no
-  module outside this room touches a primitive (tests/test_primitives.py).
+  module outside this room touches a primitive (tests/unit/storage/test_primitives.py).
 - `kdf_thread`: the bounded pool of threads Argon2id derivations run on, off the event loop.
 - `keys`: the server's key files (server secret, recovery public key, receipt salt).
 - `draft_keys`: one shreddable key file per live conversation (its end destroys every
@@ -28,8 +28,8 @@ module's job)
 `repositories/`, one per concern
 - `reports`: filing a report sealed, and finding it by its receipt.
 - `student`: the student's side after filing (thread, answer, file, withdraw).
-- `feedback`: the student's feedback after closing (score; text sealed to the network's
-  coordinators; the quotable texts for the reflection report).
+- `evaluations`: the student's evaluation of the follow-up after closing (score; text
+  sealed to the network's coordinators; the quotable texts for the reflection report).
 - `cases`: the advisers' side (reading and acting on the reports sealed to them).
 - `console_sessions`: signed-in console sessions, the key sealed under the cookie's token.
 - `accounts`: advisers' console accounts (`enrolment`, `login`, `recovery`, and the

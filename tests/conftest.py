@@ -1,4 +1,5 @@
-"""Shared fixtures: a config in a temporary directory with cheap Argon2 parameters.
+"""Shared fixtures: a config in a temporary directory with cheap Argon2 parameters; and
+each test marked by its tier, the folder under tests/ it lives in.
 
 Tests build one mapping with both kinds of section (the service's and the network
 directory's, as `base_config` returns it) and `write_config` splits it into config.yaml
@@ -20,6 +21,23 @@ ROOT = Path(__file__).resolve().parents[1]
 FAST_ARGON2 = {"iterations": 1, "lanes": 1, "memory_kib": 1024}
 ADVISER_CHAT = 900001
 NETWORK_KEYS = frozenset(NetworkSettings.model_fields)
+TESTS = Path(__file__).resolve().parent
+# A test's tier is its first folder under tests/; `-m unit` etc. select by it.
+TIERS = ("unit", "integration", "system")
+
+
+def tier_of(path: Path) -> str | None:
+    """The tier of a file under tests/<tier>/, or None for any other file."""
+    resolved = path.resolve()
+    parts = resolved.relative_to(TESTS).parts if resolved.is_relative_to(TESTS) else ()
+    return parts[0] if len(parts) > 1 and parts[0] in TIERS else None
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Marks every test `unit`, `integration` or `system` by the folder it lives in."""
+    for item in items:
+        if tier := tier_of(item.path):
+            item.add_marker(tier)
 
 
 @pytest.fixture(autouse=True)

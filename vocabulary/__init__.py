@@ -6,7 +6,8 @@ depending on each other. One module per word family: `status` (a report's status
 `events` (the codes of a thread's event entries), `receipt` (how a receipt code looks),
 `sector` (the internship's sector), `channel` (what a report was filed through),
 `companies` (how a company's name and KvK number are written before they are matched),
-`feedback` (the score scale and text limit of the student's feedback after closing).
+`evaluation` (the score scale and text limit of the student's evaluation of the
+follow-up after closing).
 
 And one module per shared rule, small and pure, for a mechanism more than one package
 needs (one copy, so the copies cannot come to behave differently): `locales` (the one
@@ -17,8 +18,8 @@ window every limiter counts in, and its rule: a refused arrival counts too), `re
 
 from vocabulary.channel import CHANNELS
 from vocabulary.companies import KVK_DIGITS, normalize_company, normalize_kvk
+from vocabulary.evaluation import EVALUATION_MAX_TEXT, EVALUATION_SCORES
 from vocabulary.events import ThreadEvent
-from vocabulary.feedback import FEEDBACK_MAX_TEXT, FEEDBACK_SCORES
 from vocabulary.receipt import RECEIPT_DIGITS, RECEIPT_SEPARATORS, format_receipt, normalize_receipt
 from vocabulary.sector import SECTORS
 from vocabulary.status import ENDED_STATUSES, OPEN_STATUSES, ReportStatus
@@ -26,8 +27,8 @@ from vocabulary.status import ENDED_STATUSES, OPEN_STATUSES, ReportStatus
 __all__ = [
     "CHANNELS",
     "ENDED_STATUSES",
-    "FEEDBACK_MAX_TEXT",
-    "FEEDBACK_SCORES",
+    "EVALUATION_MAX_TEXT",
+    "EVALUATION_SCORES",
     "KVK_DIGITS",
     "OPEN_STATUSES",
     "RECEIPT_DIGITS",

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from aiogram import Bot, Dispatcher
 from starlette.routing import BaseRoute
 
 from bot.app.container import Container
 from bot.app.settings import ConfigError, TelegramMode, TelegramSettings, WhatsAppSettings
 from bot.app.wiring import turns
-from bot.channels.telegram.app import Hook, Polling, make_bot, make_dispatcher, run_telegram
 from bot.channels.webchat import chat_routes
 from bot.channels.whatsapp.app import WhatsAppService
 from bot.channels.whatsapp.channel import WhatsAppChannel, WhatsAppRules
@@ -24,15 +23,26 @@ from bot.channels.whatsapp.client import GraphAccount, GraphClient
 from bot.channels.whatsapp.webhook import Webhook
 from bot.intake.turns import Turns
 
+# The Telegram channel (aiogram: about 125 MiB of pydantic models) is imported in the
+# functions that build it, so a service without Telegram never holds it.
+if TYPE_CHECKING:
+    from aiogram import Bot, Dispatcher
+
+    from bot.channels.telegram.app import Hook, Polling
+
 
 def telegram_bot(t: TelegramSettings, stopping: Callable[[], bool] = lambda: False) -> Bot:
     """`stopping`: true once the service stops; requests cut off then are not retried."""
+    from bot.channels.telegram.app import make_bot
+
     if t.token is None:
         raise ConfigError("telegram.token", "Telegram is enabled but has no token")
     return make_bot(t.token.get_secret_value(), t.api_base, stopping)
 
 
 def telegram_dispatcher(c: Container, chat: Turns | None = None) -> Dispatcher:
+    from bot.channels.telegram.app import make_dispatcher
+
     return make_dispatcher(
         chat or turns(c),
         c.updates,
@@ -45,6 +55,8 @@ async def serve_telegram(
     c: Container, bot: Bot, stop: asyncio.Event, *, shared_port: bool = False
 ) -> None:
     """Polling or the webhook, as `telegram.mode` says, until `stop` is set."""
+    from bot.channels.telegram.app import run_telegram
+
     way = telegram_way(c.settings.telegram)
     chat = turns(c)
     dp = telegram_dispatcher(c, chat)
@@ -52,6 +64,8 @@ async def serve_telegram(
 
 
 def telegram_way(t: TelegramSettings) -> Polling | Hook:
+    from bot.channels.telegram.app import Hook, Polling
+
     if t.mode is not TelegramMode.WEBHOOK:
         return Polling(t.api_base, t.polling_timeout, t.concurrent_updates)
     if not t.webhook_url or t.webhook_secret is None:

@@ -41,7 +41,7 @@ from storage.repositories.attempts import StatusAttempts
 from storage.repositories.cases import Cases
 from storage.repositories.conversations import ConversationStore
 from storage.repositories.deadlines import DeadlineStore
-from storage.repositories.feedback import FeedbackStore
+from storage.repositories.evaluations import EvaluationStore
 from storage.repositories.outbox import Outbox
 from storage.repositories.patterns import PatternPolicy
 from storage.repositories.proofs import backfill as backfill_proofs
@@ -66,7 +66,7 @@ class Container:
     smtp: SmtpConfig | None
     deadlines: DeadlineStore
     student: StudentSide
-    feedback: FeedbackStore  # the students' feedback after closing (issue 12)
+    evaluations: EvaluationStore  # the students' evaluations of the follow-up after closing
     nudges: NudgeQueue  # "there is news" for students who asked: in memory only
     retention: Retention
     dialogue: Engine
@@ -331,7 +331,7 @@ async def build_container(settings: Settings) -> Container:
         smtp=smtp_config(settings),
         deadlines=DeadlineStore(sessions, keys.server),
         student=StudentSide(sessions, reports, reply_due=reply_due(deadline_policy(settings))),
-        feedback=FeedbackStore(sessions, keys),
+        evaluations=EvaluationStore(sessions, keys),
         nudges=nudges,
         retention=Retention(
             sessions,

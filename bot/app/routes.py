@@ -13,13 +13,13 @@ from bot.app.channel_wiring import web_chat_routes
 from bot.app.container import Container
 from bot.channels.http.clients import ClientAddress
 from escalation.console import Console, ConsoleConfig, console_app
-from escalation.console.config import QuoteSource
+from escalation.console.collaborators import QuoteSource
 from escalation.console.public_figures import public_routes
-from escalation.figures.service import FigureService
+from escalation.figures.scope import FigureService
 from storage.crypto.private_keys import X25519PrivateKey
 from storage.repositories.accounts.credentials import LoggedIn
 from storage.repositories.console_sessions import ConsoleSessions
-from storage.repositories.feedback import quotable_feedback
+from storage.repositories.evaluations import quotable_evaluations
 
 
 async def healthz(_: Request) -> PlainTextResponse:
@@ -42,7 +42,7 @@ def console_for(container: Container, config: ConsoleConfig | None = None) -> Co
         cases=container.cases,
         advisers=container.advisers,
         directory=container.directory,
-        feedback=container.feedback,
+        evaluations=container.evaluations,
         figures=figure_service(container),
         quotes=quote_source(container),
         config=config,
@@ -66,7 +66,7 @@ def quote_source(container: Container) -> QuoteSource:
     ) -> list[str]:
         reader = LoggedIn(adviser_id, key)
         async with container.sessions() as session:
-            found = await quotable_feedback(
+            found = await quotable_evaluations(
                 session, reader, start.date(), (end - timedelta(days=1)).date()
             )
         return [f"{q.text} ({q.month:%m-%Y})" for q in found]

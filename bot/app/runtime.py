@@ -14,9 +14,7 @@ import logging
 import signal
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-
-from aiogram import Bot
-from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramNotFound
+from typing import TYPE_CHECKING
 
 from bot.app.channel_wiring import serve_telegram, telegram_bot, whatsapp_service
 from bot.app.container import (
@@ -41,6 +39,11 @@ from escalation.casework.notify import Notice, Sender, Undeliverable, deliver_du
 from escalation.casework.retention import apply_retention
 from storage.repositories.conversations import SWEEP_MIN_AGE
 from storage.repositories.outbox import PendingNotification
+
+# aiogram (its hundreds of pydantic models, about 125 MiB) is imported only when Telegram
+# is on: a service serving the web chat or WhatsApp alone never holds it.
+if TYPE_CHECKING:
+    from aiogram import Bot
 
 log = logging.getLogger(__name__)
 
@@ -163,8 +166,8 @@ def settle_garbage_collector() -> None:
     compiled locale texts, SQLAlchemy's mappings) lives as long as the process: moved
     out of the collector's reach, it is no longer walked by every full collection.
     Those walks were stalls of 100-500 ms in the middle of conversation turns, and
-    taking them away doubled the turns a process answers under load (issue 15,
-    docs/performance.md). Objects made afterwards are collected as before."""
+    taking them away doubled the turns a process answers under load
+    (docs/performance.md). Objects made afterwards are collected as before."""
     gc.collect()
     gc.freeze()
 
@@ -262,6 +265,8 @@ def _nudger(
 
 
 def telegram_nudge(bot: Bot, container: Container) -> ChannelSend:
+    from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramNotFound
+
     async def send(chat: str, lang: str) -> None:
         try:
             await bot.send_message(int(chat), container.dialogue.texts(lang).get("nudge_news"))

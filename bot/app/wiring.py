@@ -33,7 +33,7 @@ def follow_up(c: Container) -> FollowUpActions:
             attempts=c.attempts,
             guessing=c.guessing,
             receipt_gate=c.receipt_gate,
-            feedback=c.feedback,
+            evaluations=c.evaluations,
             advisers=c.advisers,
             directory=c.directory,
             channels=c.channels,

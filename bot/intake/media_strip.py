@@ -7,9 +7,12 @@ reader must not learn it. So every channel hands the bytes here first:
 
 - JPEG and PNG are decoded and only the pixels are written again (orientation applied
   first, so the photo stays upright): no EXIF, GPS, XMP, ICC profile or comment survives.
-- PDF pages are copied into a new document (pypdf): no info dictionary (author,
-  creator, producer), no XMP stream, no per-page metadata, nothing of the old catalog;
-  a JPEG inside it (a photo "scanned to PDF") is re-encoded to its pixels as well.
+- PDF pages are rebuilt into a new document by a whitelist (`pdf_rebuild`): only what
+  draws the page is copied, so no info dictionary (author, creator, producer), XMP,
+  comments with their authors and dates, /PieceInfo, scripts, actions or embedded
+  files, nothing of the old catalog; a JPEG inside it (a photo "scanned to PDF") is
+  re-encoded to its pixels as well, and a file in which a photo still carries EXIF,
+  XMP or IPTC after that (one used as a pattern fill, say) is refused.
 
 Anything else, or a file that does not parse, is refused with a message key: it is
 never stored as it came. Pure functions, no I/O; the callers decide what to say.
@@ -21,12 +24,13 @@ import io
 import logging
 import warnings
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
-from PIL import Image, ImageOps, UnidentifiedImageError
-from pypdf import PageObject, PdfReader, PdfWriter
-from pypdf.errors import PyPdfError
-from pypdf.generic import DictionaryObject, NameObject
+# Pillow, pypdf and the PDF rebuild are imported where a file is rebuilt, not at start:
+# memory an idle service would otherwise hold for the few reports that come with a file.
+if TYPE_CHECKING:
+    from PIL import Image
+    from pypdf import PageObject, PdfWriter
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +40,14 @@ MIME: Final[dict[Kind, str]] = {"jpeg": "image/jpeg", "png": "image/png", "pdf":
 NAMES: Final[dict[Kind, str]] = {"jpeg": "foto.jpg", "png": "afbeelding.png", "pdf": "document.pdf"}
 MAX_PIXELS: Final = 40_000_000  # a 40-megapixel photo; beyond it a file is a pixel bomb
 MAX_PAGES: Final = 500
-PAGE_METADATA: Final = ("/Metadata", "/PieceInfo", "/LastModified")
+# How EXIF, XMP and IPTC blocks begin inside a JPEG or JPEG 2000 stream.
+PHOTO_METADATA: Final = (
+    b"Exif\x00\x00",
+    b"http://ns.adobe.com/xap/1.0/",
+    b"<x:xmpmeta",
+    b"Photoshop 3.0\x00",
+    b"JpgTiffExif->JP2",
+)
 
 
 @dataclass(frozen=True)
@@ -69,6 +80,9 @@ def strip(data: bytes, allowed: tuple[str, ...] = KINDS) -> Clean | Refused:
     kind = sniff(data)
     if kind is None or kind not in allowed:
         return Refused("attachment_wrong_type")
+    from PIL import Image
+    from pypdf.errors import PyPdfError
+
     try:
         cleaned = _pdf(data) if kind == "pdf" else _image(data, kind)
     except (OSError, ValueError, SyntaxError, PyPdfError, Image.DecompressionBombError):
@@ -79,6 +93,8 @@ def strip(data: bytes, allowed: tuple[str, ...] = KINDS) -> Clean | Refused:
 
 def _image(data: bytes, kind: Kind) -> bytes:
     """Pixels only: a fresh image gets the decoded pixels and nothing of `info`."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
@@ -112,20 +128,21 @@ def _mode_for(image: Image.Image, kind: Kind) -> Image.Image:
 
 
 def _pdf(data: bytes) -> bytes:
-    """The pages alone, in a new document: the old catalog (XMP, outlines, scripts,
-    embedded files) and info dictionary are not carried over."""
+    """The pages alone, rebuilt by a whitelist in a new document: the old catalog (XMP,
+    outlines, scripts, embedded files, forms) and info dictionary are not carried over."""
+    from pypdf import PdfReader, PdfWriter
+
+    from bot.intake.pdf_rebuild import copy_pages
+
     reader = PdfReader(io.BytesIO(data), strict=False)
     if reader.is_encrypted and not reader.decrypt(""):
         raise ValueError("encrypted with a password")
     if not 0 < len(reader.pages) <= MAX_PAGES:
         raise ValueError("no pages or too many")
     writer = PdfWriter()
-    for page in reader.pages:
-        added = writer.add_page(page)
-        for key in PAGE_METADATA:
-            if NameObject(key) in added:
-                del added[NameObject(key)]
-        _page_images(added)
+    for page in copy_pages(writer, reader.pages):
+        _page_images(page)
+    _no_photo_metadata_left(writer)
     writer.metadata = None
     writer.xmp_metadata = None
     out = io.BytesIO()
@@ -136,6 +153,9 @@ def _pdf(data: bytes) -> bytes:
 def _page_images(page: PageObject) -> None:
     """A photo inside a PDF ("scan to PDF") keeps its JPEG's EXIF and GPS: each JPEG
     image is re-encoded to its pixels, and any image's own XMP is dropped."""
+    from pypdf.errors import PyPdfError
+    from pypdf.generic import DictionaryObject, NameObject
+
     try:
         for image in page.images:
             if image.indirect_reference is None:
@@ -157,6 +177,19 @@ def _page_images(page: PageObject) -> None:
         raise ValueError(f"embedded image: {type(e).__name__}") from e
 
 
+def _no_photo_metadata_left(writer: PdfWriter) -> None:
+    """A photo reached other than as a page's image (a pattern fill, a soft mask, a
+    glyph) is not re-encoded: if one still carries EXIF, XMP or IPTC, the file is
+    refused rather than stored with it."""
+    from pypdf.generic import StreamObject
+
+    for obj in writer._objects:
+        if isinstance(obj, StreamObject) and _compressed_photo(obj.get("/Filter")):
+            data = obj.get_data()
+            if any(marker in data for marker in PHOTO_METADATA):
+                raise ValueError("a photo whose metadata could not be removed")
+
+
 def _compressed_photo(filters: object) -> bool:
     """JPEG and JPEG 2000 streams keep the camera's own metadata inside them."""
     names = filters if isinstance(filters, list) else [filters]
@@ -164,6 +197,8 @@ def _compressed_photo(filters: object) -> bool:
 
 
 def _pixels_of(image: Image.Image | None) -> Image.Image:
+    from PIL import Image
+
     if image is None:
         raise ValueError("an embedded photo that cannot be decoded")
     if image.mode not in ("L", "RGB", "CMYK"):

@@ -2,7 +2,7 @@
 
 It names the report, its data key and an expiry, sealed with the process's ephemeral
 key (drawn at start, never written): the conversation state (itself encrypted) holds it,
-so the student reads and answers without typing the code again (issue 11). A copy of
+so the student reads and answers without typing the code again. A copy of
 the disk, keys.dir included, cannot open it or tell which report it names; after a
 restart no token opens and the student types their code again. It runs out after `TTL`
 without a message (`refresh` moves the expiry on each turn), so a phone left unlocked
@@ -21,9 +21,9 @@ from storage.crypto.ephemeral import EphemeralKey
 
 TTL = timedelta(minutes=30)  # idle time-out: said to the student in the status view
 PURPOSE = "reply-token"
-# The same kind of token for the feedback after a closed report (issue 12): another
+# The same kind of token for the student's evaluation after a closed report: another
 # purpose, so neither opens as the other.
-FEEDBACK = "feedback-token"
+EVALUATION = "evaluation-token"
 
 
 @dataclass(frozen=True)

@@ -18,10 +18,10 @@ from datetime import timedelta
 from bot.intake.guessing import Claim, GuessLimits
 from bot.intake.media_strip import KINDS, Clean, strip
 from bot.intake.receipt_gate import ReceiptGate
-from bot.intake.reply_token import FEEDBACK, TTL, make_token, open_token, read_token, refresh
+from bot.intake.reply_token import EVALUATION, TTL, make_token, open_token, read_token, refresh
 from dialogues import (
     MAX_ATTACHMENT,
-    FeedbackResult,
+    EvaluationResult,
     ReplyResult,
     StatusExpired,
     StatusFound,
@@ -37,7 +37,7 @@ from storage.crypto.ephemeral import EphemeralKey
 from storage.crypto.kdf_thread import KdfBusy, low_priority
 from storage.repositories.advisers import AdviserKeys
 from storage.repositories.attempts import StatusAttempts
-from storage.repositories.feedback import FeedbackStore
+from storage.repositories.evaluations import EvaluationStore
 from storage.repositories.reports import Recipient, ReportStore
 from storage.repositories.student import StudentSide, StudentView
 from vocabulary import OPEN_STATUSES
@@ -56,7 +56,7 @@ class FollowUpParts:
     attempts: StatusAttempts  # the per-chat lock-out
     guessing: GuessLimits  # per client address and overall, in memory
     receipt_gate: ReceiptGate
-    feedback: FeedbackStore
+    evaluations: EvaluationStore
     advisers: AdviserKeys
     directory: Directory
     channels: frozenset[str]  # where notices can go: telegram, email
@@ -67,7 +67,7 @@ class FollowUpParts:
 
 class FollowUpActions:
     """The student's follow-up actions carried out against storage (the engine decides
-    them, in `dialogues/followup.py`; this class does them)."""
+    them, in `dialogues/status_screens.py`; this class does them)."""
 
     def __init__(self, parts: FollowUpParts) -> None:
         self.parts = parts
@@ -81,8 +81,9 @@ class FollowUpActions:
         return self._found(found)
 
     async def status_opened(self, token: str) -> StatusResult:
-        """The report this visit already opened (issue 11): no code, no lock-out count;
-        an expired token (idle too long, or a restart) asks for the code again."""
+        """The report this visit already opened (the code once per visit): no code, no
+        lock-out count; an expired token (idle too long, or a restart) asks for the code
+        again."""
         opened = open_token(self.parts.ephemeral, token, self.parts.reports.clock())
         if opened is None or not opened.data_key:
             return StatusExpired()
@@ -108,21 +109,22 @@ class FollowUpActions:
             expect_by=due.astimezone(DUTCH_TIME).date() if due is not None else None,
             overdue=due is not None and due <= now,
             open_minutes=int(TTL.total_seconds() // 60),
-            feedback_token=self._feedback_token(view),
+            feedback_token=self._evaluation_token(view),
             pattern=view.pattern,
             may_share=view.may_share,
         )
 
-    async def feedback(self, token: str, score: int, text: str, quote: bool) -> FeedbackResult:
-        """Saves the feedback on a closed report once, the text sealed to the network's
-        coordinators (those with a key; and the recovery key, always)."""
+    async def evaluate(self, token: str, score: int, text: str, quote: bool) -> EvaluationResult:
+        """Saves the student's evaluation of a closed report's follow-up once, the text
+        sealed to the network's coordinators (those with a key; and the recovery key,
+        always)."""
         now = self.parts.reports.clock()
-        report_id = read_token(self.parts.ephemeral, token, now, purpose=FEEDBACK)
+        report_id = read_token(self.parts.ephemeral, token, now, purpose=EVALUATION)
         if report_id is None:
             return "expired"
         readers = [a.id for a in self.parts.directory.network_coordinators]
         keys = await self.parts.advisers.public_keys(readers)
-        saved = await self.parts.feedback.save(
+        saved = await self.parts.evaluations.save(
             report_id,
             score=score or None,
             text=text,
@@ -130,7 +132,7 @@ class FollowUpActions:
             readers=tuple(Recipient(a, k) for a, k in keys.items()),
         )
         if saved == "saved":
-            log.info("a student gave feedback on a closed report")
+            log.info("a student evaluated the follow-up of a closed report")
         return "expired" if saved == "not_closed" else saved
 
     async def allow_share(self, token: str, target: str) -> bool:
@@ -234,11 +236,11 @@ class FollowUpActions:
         clock = self.parts.reports.clock()
         return make_token(self.parts.ephemeral, view.report_id, clock, view.data_key)
 
-    def _feedback_token(self, view: StudentView) -> str:
-        if not view.feedback_due:
+    def _evaluation_token(self, view: StudentView) -> str:
+        if not view.evaluation_due:
             return ""
         now = self.parts.reports.clock()
-        return make_token(self.parts.ephemeral, view.report_id, now, purpose=FEEDBACK)
+        return make_token(self.parts.ephemeral, view.report_id, now, purpose=EVALUATION)
 
     def _report(self, token: str) -> str | None:
         return read_token(self.parts.ephemeral, token, self.parts.reports.clock())

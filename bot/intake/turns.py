@@ -38,7 +38,7 @@ from dialogues import (
     DrawReceipt,
     Engine,
     EraseChat,
-    GiveFeedback,
+    GiveEvaluation,
     Input,
     Outcome,
     Press,
@@ -285,11 +285,11 @@ class Turns:
                 action.token, action.ref, action.kind, action.name, channel.fetch_file
             )
             told = engine.reply_result(state, sent)
-        elif isinstance(action, GiveFeedback):
-            saved = await self.follow_up.feedback(
+        elif isinstance(action, GiveEvaluation):
+            saved = await self.follow_up.evaluate(
                 action.token, action.score, action.text, action.quote
             )
-            told = engine.feedback_result(state, saved)
+            told = engine.evaluation_result(state, saved)
         elif isinstance(action, AllowShare):
             allowed = await self.follow_up.allow_share(action.token, action.target)
             told = engine.share_result(state, allowed)

@@ -1,7 +1,7 @@
 """The report a visit opened with a correct code, held in the process's memory only.
 
 After `/status` and the code, the student reads and answers for the rest of the visit
-without typing the code again (issue 11). What makes that possible — the reply token,
+without typing the code again. What makes that possible — the reply token,
 itself sealed under the ephemeral key — never reaches the database: a draft's row is
 saved without it, and a chat with nothing but the open report (a status view, a reply
 being written) keeps its whole state here instead of in a row. So a copy of the disk

@@ -56,7 +56,7 @@ class Directory:
 
     @property
     def network_coordinators(self) -> tuple[Adviser, ...]:
-        """Who reads the students' feedback, is told of company patterns and gets the last
+        """Who reads the students' evaluations, is told of company patterns and gets the last
         escalation step: the network organization's coordinators, or all its advisers when
         none is marked."""
         network = self.network

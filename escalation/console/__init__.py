@@ -5,8 +5,8 @@ shared by replicas through the database), `web` (cookie, CSRF, page helpers), `a
 (enrol, login, logout, recover),
 `pages` (reports and actions), `patterns` (company patterns: the coordinators' page,
 sharing a name or a report), `figures` (the coordinators' figures, PDF,
-spreadsheet), `feedback` (the students' feedback, for the network's
-coordinators), `transfers` (the hand-over forms), `handover` (where a
+spreadsheet), `evaluations` (the students' evaluations of the follow-up, for the
+network's coordinators), `transfers` (the hand-over forms), `handover` (where a
 report may go), `overview` (the coordinators' deadlines), `sheet` (a report as one list
 of labelled fields: the page and the PDF both render it), `present` (answers, times and
 audit entries as an adviser reads them), `pdf`, `texts` (`ConsoleTexts`, from nl.yaml /
@@ -26,8 +26,9 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from escalation.console import auth, feedback, figures, overview, pages, patterns, transfers
-from escalation.console.config import Console, ConsoleConfig
+from escalation.console import auth, evaluations, figures, overview, pages, patterns
+from escalation.console import handover_forms as transfers
+from escalation.console.collaborators import Console, ConsoleConfig
 from escalation.console.present import local
 from escalation.console.sessions import SessionStore, SharedSessions
 from escalation.console.texts import load as load_texts
@@ -77,7 +78,7 @@ def console_app(console: Console) -> Starlette:
         Route(r + "/attachments/{attachment_id}", pages.attachment),
         Route("/overview", overview.overview),
         Route("/notices", pages.notices),
-        Route("/feedback", feedback.feedback_page),
+        Route("/feedback", evaluations.evaluations_page),
         Route("/figures", figures.figures_page),
         Route("/figures/report.pdf", figures.figures_pdf),
         Route("/figures/tables.xlsx", figures.figures_xlsx),

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 
-import segno
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -145,6 +144,8 @@ def _totp_page(
 ) -> Response:
     account = session.adviser.email if session.adviser and session.adviser.email else ISSUER
     uri = second_factor.totp_uri(new.totp_secret, account, ISSUER)
+    import segno  # at enrolment only, not held by an idle service
+
     qr = segno.make(uri, error="m").svg_data_uri(scale=5, border=2)
     secret = " ".join(new.totp_secret[i : i + 4] for i in range(0, len(new.totp_secret), 4))
     status = 400 if error else 200

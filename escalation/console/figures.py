@@ -14,9 +14,9 @@ from starlette.responses import Response
 from escalation.casework.directory import Adviser
 from escalation.console.texts import ConsoleTexts
 from escalation.console.web import SignedIn, context, login_required, not_found, page
-from escalation.figures import charts, export, report_pdf
+from escalation.figures import charts, export
 from escalation.figures.rows import year_label, year_start
-from escalation.figures.service import SPANS, FigureService, Period
+from escalation.figures.scope import SPANS, FigureService, Period
 from escalation.figures.sheet import period_label, sections, summary
 from escalation.figures.tables import Figures
 
@@ -87,6 +87,9 @@ async def figures_xlsx(request: Request, who: SignedIn) -> Response:
 
 @login_required
 async def figures_pdf(request: Request, who: SignedIn) -> Response:
+    # Imported at the first download, not at start: fpdf2 and fontTools (see pages).
+    from escalation.figures import report_pdf
+
     _, chosen, figures = await _load(request, who)
     console = context(request).console
     t = ConsoleTexts(who.session.lang)

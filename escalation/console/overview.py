@@ -13,7 +13,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from escalation.console.feedback import reads_feedback
+from escalation.console.evaluations import reads_evaluations
 from escalation.console.pages import is_network_coordinator
 from escalation.console.web import SignedIn, context, login_required, not_found, page
 from storage.repositories.cases import CaseSummary
@@ -92,5 +92,5 @@ async def overview(request: Request, who: SignedIn) -> Response:
     return page(
         request, "overview.html", session, cases=shown, total=len(cases), orphans=orphans,
         audit_head=audit_head, org_names=org_names, chosen=chosen, options=options, steps=STEPS,
-        feedback_link=reads_feedback(request, me.id),
+        evaluations_link=reads_evaluations(request, me.id),
     )  # fmt: skip

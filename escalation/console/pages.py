@@ -16,7 +16,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from escalation.casework.directory import Adviser
-from escalation.console import pdf, sheet, transfers
+from escalation.console import handover_forms as transfers
+from escalation.console import sheet
 from escalation.console.present import audit_lines
 from escalation.console.texts import ConsoleTexts
 from escalation.console.web import (
@@ -201,6 +202,10 @@ async def attachment(request: Request, who: SignedIn) -> Response:
 
 @login_required
 async def report_pdf(request: Request, who: SignedIn) -> Response:
+    # Imported at the first download, not at start: fpdf2 and fontTools are memory an
+    # idle service would otherwise hold.
+    from escalation.console import pdf
+
     session, me, report_id = who.session, who.adviser, _report_id(request)
     console = context(request).console
     view = await console.cases.reading.open(me.id, who.key, report_id, action="pdf")

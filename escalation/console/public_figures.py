@@ -16,7 +16,7 @@ from starlette.templating import Jinja2Templates
 from escalation.casework.directory import Directory
 from escalation.console.texts import LANGUAGES, ConsoleTexts
 from escalation.figures import charts
-from escalation.figures.service import FigureService, Period
+from escalation.figures.scope import FigureService, Period
 from escalation.figures.sheet import period_label, sections
 
 HERE = Path(__file__).resolve().parent

@@ -5,7 +5,7 @@ file stops start-up (`console_app` loads them before it serves a page), a key a
 translation lacks falls back to Dutch, and a text asked for by a key no language has
 raises KeyError — an adviser never reads a key in place of words. That every key is in
 both languages, and every key the templates and modules name exists, is checked in
-`tests/test_console_texts.py`.
+`tests/unit/escalation/test_console_texts.py`.
 
 One thing is not a text but data: the label of a code read from the database (a
 status, a grounds code, an audit action). A row may carry a code that is newer or older

@@ -18,7 +18,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
 from escalation.casework.directory import Adviser
-from escalation.console.config import Console
+from escalation.console.collaborators import Console
 from escalation.console.sessions import COOKIE, ConsoleSession, SessionStore
 from escalation.console.texts import LANGUAGES, ConsoleTexts
 from escalation.console.throttle import LoginThrottle

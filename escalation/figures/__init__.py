@@ -1,5 +1,5 @@
-"""The network's figures (issue 12): counts from the plaintext statistics columns,
-suppressed so that no figure singles out a student.
+"""The network's figures: counts from the plaintext statistics columns, suppressed so
+that no figure singles out a student.
 
 Modules: `rows` (a report as the figures see it; school years, months, working days),
 `query` (reading those rows: the only module that touches the database), `suppress`

@@ -13,16 +13,22 @@ import base64
 import io
 import threading
 from collections.abc import Sequence
-
-from matplotlib.figure import Figure
+from typing import TYPE_CHECKING
 
 from escalation.figures.sheet import Section
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 NOW, BEFORE = "#1f5f99", "#9cb9d6"  # contrast ≥ 3:1 on white for the bars
 _LOCK = threading.Lock()  # matplotlib's font cache and text layout are not thread-safe
 
 
 def _figure(section: Section, names: tuple[str, str]) -> Figure:
+    # Imported here, not at start: matplotlib and numpy are about 60 MiB that an idle
+    # service (most processes never draw a chart) would otherwise hold.
+    from matplotlib.figure import Figure
+
     lines = section.lines
     height = 1.2 + 0.42 * len(lines)
     fig = Figure(figsize=(6.4, height), dpi=100)

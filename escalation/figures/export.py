@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Sequence
-
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.worksheet.worksheet import Worksheet
+from typing import TYPE_CHECKING
 
 from escalation.figures.sheet import Line, Section, Summary
 
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
+
 Texts = Callable[..., str]
-BOLD = Font(bold=True)
 
 
 def _value(shown: str, number: int | None) -> int | str:
@@ -23,12 +22,14 @@ def _value(shown: str, number: int | None) -> int | str:
 
 
 def _line(ws: Worksheet, line: Line, bold: bool = False) -> None:
+    from openpyxl.styles import Font
+
     ws.append(
         [line.label, _value(line.current, line.current_n), _value(line.previous, line.previous_n)]
     )
     if bold:
         for cell in ws[ws.max_row]:
-            cell.font = BOLD
+            cell.font = Font(bold=True)
 
 
 def workbook(
@@ -38,6 +39,11 @@ def workbook(
     periods: tuple[str, str],
     k: int,
 ) -> bytes:
+    # Imported here, not at start: openpyxl (with lxml) is memory an idle service would
+    # hold for a download a coordinator makes a few times a year.
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
     book = Workbook()
     ws = book.active
     if ws is None:  # a new workbook always has one sheet
@@ -50,7 +56,7 @@ def workbook(
         ws.append([])
         ws.append([section.title, *periods])
         for cell in ws[ws.max_row]:
-            cell.font = BOLD
+            cell.font = Font(bold=True)
         for line in section.lines:
             _line(ws, line)
         _line(ws, section.total, bold=True)

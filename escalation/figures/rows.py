@@ -33,7 +33,7 @@ class StatRow:
     handed_over: bool = False  # to another organization, at least once
     acknowledge: DeadlineFacts | None = None
     feedback: DeadlineFacts | None = None
-    sector: str | None = None  # when the report stores one (issue 12's sector question)
+    sector: str | None = None  # when the report stores one (the optional question)
     channel: str | None = None  # when the report stores one
     demo: bool = False  # seeded by `stagemeld run --demo`
 

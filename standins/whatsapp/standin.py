@@ -24,7 +24,7 @@ import hmac
 import itertools
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
 import aiohttp
 from aiohttp import web
@@ -101,7 +101,7 @@ class CloudAPIStandIn:
 
     # --- lifecycle ------------------------------------------------------------------------
 
-    async def __aenter__(self) -> CloudAPIStandIn:
+    async def __aenter__(self) -> Self:
         app = web.Application(client_max_size=1024 * 1024)
         app.router.add_post("/{version}/{phone}/messages", self._messages)
         app.router.add_get("/{version}/{media_id}", self._media_url)

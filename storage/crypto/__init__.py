@@ -8,9 +8,9 @@ factor. Associated data binds every ciphertext to where it belongs, so nothing c
 moved from one report, field or chat to another without failing to decrypt.
 
 Only the modules of this room touch a primitive — no cipher, hash, MAC, KDF, random
-token or constant-time compare anywhere else (tests/test_primitives.py checks), and
+token or constant-time compare anywhere else (tests/unit/storage/test_primitives.py checks), and
 within the room only the primitive modules below do, the key files calling them
-(tests/test_crypto.py checks): a reviewer reads these to check every promise of the
+(tests/unit/storage/test_crypto.py checks): a reviewer reads these to check every promise of the
 security model. No names are re-exported here: callers import the module that does
 the job.
 
@@ -19,7 +19,7 @@ The primitives, one job per module
 - `padding`: content padding to fixed size buckets before anything is sealed.
 - `sealed_content`: a report's data key, its fields and the advisers' messages under it.
 - `hpke_seal`: HPKE to a public key: data keys, the student's payloads, messages and
-  feedback; key pairs.
+  evaluations; key pairs.
 - `kdf`: Argon2id (and on how many threads) and HKDF sub-keys.
 - `receipt_keys`: the receipt code and the two keys derived from it.
 - `private_keys`: private keys at rest: raw, on paper (recovery key), under a passphrase.

@@ -1,7 +1,7 @@
 """The audit chain's head, anchored outside the database: `<keys.dir>/audit.head`.
 
 Someone who can write the database but not keys.dir could otherwise delete the newest
-audit entries and rewrite the `audit_head` row to match (issue 10, finding 5). After
+audit entries and rewrite the `audit_head` row to match. After
 every transaction that appended to the chain commits, its head — the newest seq and that
 entry's MAC — is written here with a MAC under a server sub-key:
 

@@ -2,7 +2,7 @@
 
 Base mode, X25519 / HKDF-SHA256 / AES-256-GCM. Sealing needs only the public half, so
 the server seals a report's data key to its advisers and the recovery key, and what a
-student sends after filing (a message, a file, feedback) is sealed without the server
+student sends after filing (a message, a file, an evaluation) is sealed without the server
 holding any secret. `info` binds each sealed blob to its report and slot, so it cannot
 be moved; everything a person wrote is padded first (`padding`).
 """
@@ -100,20 +100,22 @@ def open_message(
     return unpad(hpke_open(sealed, private_key, info, what="message"))
 
 
-def _feedback_info(feedback_id: str, quote: bool) -> bytes:
-    return associated_data("feedback", feedback_id, "quote" if quote else "private")
+def _evaluation_info(evaluation_id: str, quote: bool) -> bytes:
+    # "feedback": the label every stored copy was sealed under before the rename; a new
+    # one would leave them unopenable.
+    return associated_data("feedback", evaluation_id, "quote" if quote else "private")
 
 
-def seal_feedback(text: bytes, public_key: bytes, *, feedback_id: str, quote: bool) -> bytes:
-    """The student's feedback after closing, HPKE to one reader (a network coordinator,
+def seal_evaluation(text: bytes, public_key: bytes, *, evaluation_id: str, quote: bool) -> bytes:
+    """The student's evaluation after closing, HPKE to one reader (a network coordinator,
     or the recovery key), padded. `info` binds the row and the student's quote consent:
     a copy moved to another row, or a consent flag flipped in the database, fails to
     open."""
-    return hpke_seal(pad(text), public_key, _feedback_info(feedback_id, quote))
+    return hpke_seal(pad(text), public_key, _evaluation_info(evaluation_id, quote))
 
 
-def open_feedback(
-    sealed: bytes, private_key: X25519PrivateKey, *, feedback_id: str, quote: bool
+def open_evaluation(
+    sealed: bytes, private_key: X25519PrivateKey, *, evaluation_id: str, quote: bool
 ) -> bytes:
-    info = _feedback_info(feedback_id, quote)
-    return unpad(hpke_open(sealed, private_key, info, what="feedback"))
+    info = _evaluation_info(evaluation_id, quote)
+    return unpad(hpke_open(sealed, private_key, info, what="evaluation"))

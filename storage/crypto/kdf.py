@@ -8,8 +8,8 @@ Argon2id, which ran lanes on OpenSSL's process-wide thread pool capped at the co
 count: two derivations at once each took part of that pool and waited forever for the
 rest (py-spy: every caller in ossl_crypto_thread_start), so they had to be serialised
 behind a lock. The output is the same function of the same inputs (RFC 9106, version
-0x13): tests/test_kdf_pool.py reproduces, byte for byte, keys made by the old code
-(tests/data/argon2id_cryptography.json). How many run at once is scheduling, bounded by
+0x13): tests/unit/storage/test_kdf_pool.py reproduces, byte for byte, keys made by the old code
+(tests/support/data/argon2id_cryptography.json). How many run at once is scheduling, bounded by
 `kdf_thread`.
 """
 
@@ -56,7 +56,7 @@ def argon2id(secret: bytes, salt: bytes, params: KdfParams) -> bytes:
 
 # How many threads a derivation in this thread spreads its lanes over (None: one per
 # lane). Threads are scheduling only: the lanes, and so the key, are the same (RFC 9106
-# section 3.4; tests/test_kdf_pool.py checks it against the recorded keys).
+# section 3.4; tests/unit/storage/test_kdf_pool.py checks it against the recorded keys).
 _ARGON2_THREADS: ContextVar[int | None] = ContextVar("argon2_threads", default=None)
 
 

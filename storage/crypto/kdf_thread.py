@@ -6,8 +6,8 @@ A bounded pool: at most `workers` derivations at once (by default the machine's 
 each on a thread of its own. argon2-cffi releases the GIL for the whole derivation and
 shares no pool between derivations, so they run side by side. (The old "one at a time"
 lock is gone with `cryptography`'s Argon2id, which deadlocked when two derived at once;
-tests/test_kdf_pool.py runs many at once to completion.) More than `cores` at once would
-only share the same cores and multiply the 64 MiB working areas.
+tests/unit/storage/test_kdf_pool.py runs many at once to completion.) More than `cores`
+at once would only share the same cores and multiply the 64 MiB working areas.
 
 Two priorities. Filing a report and an adviser's login (the default, `HIGH`) always
 start before any queued status check or withdraw-by-code (`LOW`, chosen by the caller

@@ -8,7 +8,7 @@ private key open it". Both ask here, so there is one lookup to review.
 Sealing to a stored public key goes through here too, and only after its MAC (a server
 sub-key over the key and who it belongs to) checks out: someone who can write the
 database but has no keys.dir cannot swap in a key of their own and read what is sealed
-afterwards (issue 10, finding 4).
+afterwards.
 """
 
 from __future__ import annotations

@@ -5,8 +5,8 @@ student opens them with the data key their receipt unwraps). Student messages (s
 "hpke2"): HPKE-sealed to the report's public key. Both bind the report, the message id
 and the row's plaintext flags — scheme, author kind, author id, internal, event — into
 the associated data / HPKE info (`binding`): flipping `internal` on a note, changing
-its author or downgrading its scheme in the database makes it fail to open (issue 10,
-finding 4), and readers treat that as tampering, never as content. The older schemes
+its author or downgrading its scheme in the database makes it fail to open, and
+readers treat that as tampering, never as content. The older schemes
 "key" (field `message/<id>`) and "hpke" (message id as purpose) bound nothing but the
 report and id; they are still opened under their own rules and never written.
 Attachments: HPKE-sealed likewise with the attachment id as purpose, holding a 4-byte

@@ -106,12 +106,13 @@ class Report(Base):
     withdrawn_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     retention_warned_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     erased_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
-    # Issue 12, statistics: the internship's sector (vocabulary.SECTORS; null: skipped),
-    # and the student's feedback after closing: the score 1-5 (null: not given) and the
-    # month it was answered or declined (set once; null: not asked yet). Kept on erasure.
+    # Statistics, kept on erasure: the internship's sector (vocabulary.SECTORS; null:
+    # skipped), and the student's evaluation of the follow-up after closing: the score
+    # 1-5 (null: not given) and the month it was answered or declined (set once; null:
+    # not asked yet). `first_feedback_at` above is the directive's deadline, not this.
     sector: Mapped[str | None] = mapped_column(String(32))
-    feedback_score: Mapped[int | None] = mapped_column(Integer)
-    feedback_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    evaluation_score: Mapped[int | None] = mapped_column(Integer)
+    evaluation_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     # The channel it was filed through (vocabulary.CHANNELS; null: filed before 0009).
     channel: Mapped[str | None] = mapped_column(String(16))
     # HMAC (server sub-key) of the student's choice of where the report may go
@@ -146,16 +147,16 @@ class SealedKey(Base):
     sealed: Mapped[bytes] = mapped_column(LargeBinary)
 
 
-class Feedback(Base):
+class Evaluation(Base):
     """What a student wrote about the follow-up of their closed report ("what could be
     better"), HPKE-sealed to each network coordinator (and the recovery key) in
-    `feedback_copies`. `quote`: the student allowed quoting it anonymously; it is bound
+    `evaluation_copies`. `quote`: the student allowed quoting it anonymously; it is bound
     into every copy's HPKE `info`, so a flag flipped in the database makes it fail to
     open. `report_id` is cleared when the report is erased and a quotable text is kept
     (unquotable ones are erased with their report); `month`: the first day of the month
     it was given, the finest time a quote is shown with."""
 
-    __tablename__ = "feedback"
+    __tablename__ = "evaluations"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)  # random; bound in info
     report_id: Mapped[str | None] = mapped_column(
@@ -165,15 +166,15 @@ class Feedback(Base):
     quote: Mapped[bool] = mapped_column(Boolean)
 
 
-class FeedbackCopy(Base):
-    """One reader's copy of a feedback text: HPKE-sealed to their public key."""
+class EvaluationCopy(Base):
+    """One reader's copy of an evaluation's text: HPKE-sealed to their public key."""
 
-    __tablename__ = "feedback_copies"
-    __table_args__ = (UniqueConstraint("feedback_id", "recipient_kind", "recipient_id"),)
+    __tablename__ = "evaluation_copies"
+    __table_args__ = (UniqueConstraint("evaluation_id", "recipient_kind", "recipient_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    feedback_id: Mapped[str] = mapped_column(
-        ForeignKey("feedback.id", ondelete="CASCADE"), index=True
+    evaluation_id: Mapped[str] = mapped_column(
+        ForeignKey("evaluations.id", ondelete="CASCADE"), index=True
     )
     recipient_kind: Mapped[str] = mapped_column(String(16))  # adviser | recovery
     recipient_id: Mapped[str] = mapped_column(String(64))

@@ -6,7 +6,7 @@ chain's head, the seen-once markers of updates.
 
 Written as text, not with the dialects' own `insert()`: SQLAlchemy 2.0 gives those no
 cache key (`inherit_cache = False`), so every execution compiled its statement anew,
-about half a millisecond of CPU each, twice in every conversation turn (issue 15). The
+about half a millisecond of CPU each, twice in every conversation turn. The
 text below is built once per table and column set, its binds typed from the model (so
 `UtcDateTime` still checks and converts every time), and SQLAlchemy caches its
 compilation like any other statement.
@@ -23,8 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from storage.db.models import Base
 
-# Where a statement runs: an ORM session, or a bare connection on a hot path (issue 15:
-# a conversation turn skips the Session's unit-of-work machinery it never uses).
+# Where a statement runs: an ORM session, or a bare connection on a hot path (a
+# conversation turn skips the Session's unit-of-work machinery it never uses).
 Executor = AsyncSession | AsyncConnection
 
 

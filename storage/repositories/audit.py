@@ -7,8 +7,8 @@ replicas writing at once still produce one unbroken sequence. `detail` carries c
 (a status, an adviser id), never anything a student or adviser wrote.
 
 The head row is in the same database as the chain, so someone who can write the
-database could cut the tail and rewrite the head to match. Hence the anchor (issue 10,
-finding 5): after every commit that appended, the head (seq, newest MAC) is written to
+database could cut the tail and rewrite the head to match. Hence the anchor: after every
+commit that appended, the head (seq, newest MAC) is written to
 `<keys.dir>/audit.head` (`storage.crypto.audit_anchor`) with a MAC under a server sub-key.
 `verify` and `check_anchor` compare the chain with it: a chain that no longer reaches
 the anchored seq, or holds another MAC there, was cut or rewritten.

@@ -31,7 +31,7 @@ from storage.repositories.updates import claim_pending_in
 SWEEP_MIN_AGE = 60.0  # seconds: a key file is written just before its first row
 
 # Every turn runs these two: built once, so a turn pays neither their construction nor
-# their cache-key walk (issue 15).
+# their cache-key walk.
 _LOAD = select(Conversation.blob).where(
     Conversation.chat_key == bindparam("chat_key"), Conversation.expires_at > bindparam("now")
 )

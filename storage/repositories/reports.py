@@ -207,7 +207,7 @@ class ReportStore:
             session.add(report)
             await session.flush()  # the parent row first, for the foreign keys
             session.add_all(_fields(data_key, report_id, content))
-            # Only to advisers whose stored key checks out (finding 4): a key swapped in the
+            # Only to advisers whose stored key checks out: a key swapped in the
             # database is refused and logged; the report then still reaches the others
             # and the recovery key, never the swapped-in key.
             readers = await verified_recipients(

@@ -2,10 +2,10 @@
 
 Erasure removes everything that is content or opens content — the encrypted fields, the
 sealed keys, the thread and files, the receipt's lookup and wrapped key — and keeps the
-statistics columns (organization, phase, grounds, sector, status, dates, the feedback
+statistics columns (organization, phase, grounds, sector, status, dates, the evaluation
 score) and the deadlines (due, met, escalation level) for the network's two-yearly
-measurement (`escalation/figures`). The student's feedback text goes with
-the report unless they allowed quoting it (`storage.repositories.feedback`). Advisers are warned
+measurement (`escalation/figures`). The student's evaluation text goes with the report
+unless they allowed quoting it (`storage.repositories.evaluations`). Advisers are warned
 first, once (compare-and-set).
 
 An orphan — a report no enrolled adviser can open, sealed to the recovery key alone —
@@ -38,7 +38,7 @@ from storage.db.models import (
     SealedKey,
 )
 from storage.db.rows import rowcount
-from storage.repositories import audit, feedback
+from storage.repositories import audit, evaluations
 from storage.repositories.outbox import notification_rows
 from vocabulary import ENDED_STATUSES
 
@@ -148,7 +148,7 @@ class Retention:
             ).all()
         erased = [ref for rid, ref in rows if await self.erase(rid)]
         async with self.sessions() as session, session.begin():
-            await feedback.purge_old_quotes(session, self.clock())
+            await evaluations.purge_old_quotes(session, self.clock())
         return erased
 
     async def erase(self, report_id: str) -> bool:
@@ -168,7 +168,7 @@ class Retention:
             )
             if rowcount(result) != 1:
                 return False
-            await feedback.erase_with_report(session, report_id)
+            await evaluations.erase_with_report(session, report_id)
             for table in CONTENT_TABLES:
                 await session.execute(delete(table).where(table.report_id == report_id))
             await self._audit(session, report_id, "erase")

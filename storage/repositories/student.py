@@ -24,7 +24,7 @@ from storage.db.clock import Clock, student_time, utcnow
 from storage.db.models import Attachment, Deadline, Message, PatternMember, ReadMark, Report
 from storage.repositories import audit
 from storage.repositories.deadlines import expect_answer
-from storage.repositories.feedback import feedback_due
+from storage.repositories.evaluations import evaluation_due
 from storage.repositories.outbox import notification_rows
 from storage.repositories.patterns import allow_share
 from storage.repositories.reports import ReportStore, forget_push_target, report_private_key
@@ -52,7 +52,7 @@ class StudentView:
     status: str
     changed_at: datetime
     thread: tuple[StudentThreadItem, ...]
-    feedback_due: bool = False  # closed, and the feedback question not answered yet
+    evaluation_due: bool = False  # closed, and the evaluation question not answered yet
     # Part of a company pattern, and whom the student may still let their adviser share
     # the report with (network, and sbb for an mbo report).
     pattern: bool = False
@@ -126,7 +126,7 @@ class StudentSide:
         """Seals the student's message for the report's readers; False once it is closed.
 
         Raises `KeyNotAuthentic` (and seals nothing) when the report's stored public key
-        fails its MAC: swapped in the database (issue 10, finding 4)."""
+        fails its MAC: swapped in the database by someone without keys.dir."""
         return await self._add(report_id, text, None, notify)
 
     async def send_file(
@@ -215,7 +215,7 @@ async def _view(
         report.status,
         report.updated_at,
         thread,
-        feedback_due=feedback_due(report),
+        evaluation_due=evaluation_due(report),
         pattern=member is not None,
         may_share=_may_share(report, member, server),
         next_due=due,

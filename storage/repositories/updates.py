@@ -4,7 +4,7 @@ The primary key does the deduplication: of two replicas inserting the same updat
 the same moment, the database lets exactly one succeed.
 
 A conversation turn writes its marker in the transaction that saves the conversation
-(issue 15, one commit per turn): the middleware opens a `pending` marker for the update,
+(one commit per turn): the middleware opens a `pending` marker for the update,
 `ConversationStore` inserts it with the state, and a marker that is already there turns
 the whole transaction back (`AlreadyHandled`: another delivery of the update won, so this
 one saves nothing and replies nothing). A turn that acts beyond its conversation (files

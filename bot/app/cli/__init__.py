@@ -258,7 +258,8 @@ async def _enrol_now(
     container: Container, adviser_id: str, org_id: str, org_name: str, passphrase: str
 ) -> int:
     """The key pair now, the account on the adviser's link: the operator sees neither the
-    TOTP secret nor the recovery code (issue 10, finding 10)."""
+    TOTP secret nor the recovery code, so a secret never passes through the operator's
+    terminal."""
     from storage.crypto import hpke_seal, private_keys
     from storage.crypto.kdf_thread import in_kdf_thread
 

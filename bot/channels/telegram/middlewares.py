@@ -77,7 +77,7 @@ class OncePerUpdate(BaseMiddleware):
     a turn that saved nothing (an error) gets it in a commit of its own afterwards, so an
     update that failed is not handled again either.
 
-    There is no read first (issue 15: it was one of three statements in every turn). A
+    There is no read first: it was one of three statements in every turn. A
     second delivery runs its handler, and the marker stops it before anything leaves:
     a turn's save (or its claim before acting) finds the marker and raises
     `AlreadyHandled` before any reply is sent, and the few answers that are not turns

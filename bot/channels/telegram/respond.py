@@ -110,7 +110,7 @@ class TelegramResponder:
                 ok = False
         texts = self.turns.texts(result.lang)
         await bot.send_message(chat_id, texts.get("chat_erased" if ok else "chat_erase_failed"))
-        for reply in result.replies:  # the ways on (issue 11: no dead end after deleting)
+        for reply in result.replies:  # the ways on: no dead end after deleting
             await send(bot, chat_id, reply)
 
 

@@ -22,7 +22,7 @@ from bot.channels.webchat.lengths import Box
 from bot.channels.webchat.markup import Run, receipt_code, runs
 from bot.intake.turns import TurnResult
 from dialogues import Button, Command, Input, Press, Reply, Text, Texts
-from dialogues.keys import WEB_KEYS
+from dialogues.required_keys import WEB_KEYS
 
 VALUE = re.compile(r"^[a-z0-9_.-]{1,32}$")
 MAX_TURN = 2**31 - 1
@@ -109,7 +109,7 @@ def reply(r: Reply, mark: Mark = NO_MARK) -> dict[str, Any]:
 
 def _around(all_runs: list[Run], code: str) -> tuple[list[Run], list[Run]]:
     """The receipt's runs before and after its code. The page shows the code once, in
-    its copy box between the two, never also in the text (issue 11, item 9)."""
+    its copy box between the two, never also in the text: one code, said once."""
     for i, (text, style) in enumerate(all_runs):
         if code in text:
             head, _, tail = text.partition(code)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from dialogues import Reply
 from dialogues.flow import Flow
-from dialogues.followup import MAX_REPLY
+from dialogues.status_screens import MAX_REPLY
 
 STORY_KEYS = ("story_more", "story_added", "story_rewrite", "story_empty")
 # While answering the adviser: the prompt, and the notes that leave the student there.

@@ -21,7 +21,7 @@ from bot.channels.webchat.origin import same_origin
 from bot.intake.media_strip import KINDS, MIME
 from bot.intake.turns import Turns
 from dialogues import Texts, lang_from_hint
-from dialogues.keys import WEB_KEYS
+from dialogues.required_keys import WEB_KEYS
 
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"

@@ -6,8 +6,9 @@ everything it refers to), copied verbatim from the 1 MB OpenAPI file.
 business-messaging-api_v23.0.yaml
 
 The quirks of the spec are handled where the copy is read (`standins/whatsapp/
-schema.py`), so this copy stays Meta's own words; `tests/test_whatsapp_standin.py` checks
-it still matches the shared full spec when that is present.
+schema.py`), so this copy stays Meta's own words;
+`tests/unit/standins/test_whatsapp_standin.py` checks it still matches the shared full spec
+when that is present.
 """
 
 from __future__ import annotations

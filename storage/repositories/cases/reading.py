@@ -174,9 +174,9 @@ class CaseReading:
             ]
 
     async def audit_head(self) -> audit.AnchorCheck:
-        """The audit chain's head compared with the one anchored in keys.dir (issue 10,
-        finding 5), for the coordinators' page: a cut or rewritten tail is shown there,
-        and the head itself so a coordinator can write it down or mail it."""
+        """The audit chain's head compared with the one anchored in keys.dir, for the
+        coordinators' page: a cut or rewritten tail is shown there, and the head itself
+        so a coordinator can write it down or mail it."""
         async with self.store.sessions() as session:
             return await audit.check_anchor(session, self.store.server)
 

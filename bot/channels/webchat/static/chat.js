@@ -163,7 +163,7 @@
     said.setAttribute("role", "status");
     copy.addEventListener("click", () => copyCode(code, shown, said));
     // No advice of its own: the receipt's text says how to keep the code (one advice,
-    // and the receipt fits one phone screen; issue 11, item 9).
+    // and the receipt fits one phone screen: one code, said once).
     box.append(shown, copy, said);
     return box;
   }

@@ -1,4 +1,4 @@
-"""feedback: the internship's sector and the student's feedback after closing (issue 12)
+"""feedback: the internship's sector and the student's feedback after closing
 
 Revision ID: 0006_feedback
 Revises: 0005_drafts

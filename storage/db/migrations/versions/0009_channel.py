@@ -1,4 +1,4 @@
-"""channel: the channel a report was filed through, for the figures (issue 12)
+"""channel: the channel a report was filed through, for the figures
 
 Revision ID: 0009_channel
 Revises: 0008_patterns

@@ -1,0 +1,1 @@
+"""The channels (Telegram, web chat, WhatsApp, terminal) against the stand-ins, in-process."""

@@ -1,0 +1,1 @@
+"""The intake layer (turns, filing, the receipt gate) on a real container."""

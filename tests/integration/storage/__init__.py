@@ -1,0 +1,1 @@
+"""The repositories, migrations and what lies at rest, on SQLite and PostgreSQL."""

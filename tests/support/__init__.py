@@ -1,0 +1,1 @@
+"""Helpers the tiers share: harnesses, drivers, stand-in wiring and recorded data. No tests."""

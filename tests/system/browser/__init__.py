@@ -1,0 +1,1 @@
+"""The console and the web chat driven by Debian's Chromium."""

@@ -1,0 +1,1 @@
+"""Faults: the service killed, its database or Telegram failing, a flood."""

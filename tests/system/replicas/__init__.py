@@ -1,0 +1,1 @@
+"""Two replicas behind HAProxy on one PostgreSQL database."""

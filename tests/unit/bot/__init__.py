@@ -1,0 +1,1 @@
+"""Unit tests of bot/: settings, the channels' pure parts, media stripping, tokens."""

@@ -1,0 +1,1 @@
+"""Unit tests of dialogues/: the pure conversation engine and its texts."""

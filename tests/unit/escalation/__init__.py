@@ -1,0 +1,1 @@
+"""Unit tests of escalation/: routing, the figures' arithmetic, the console's wording."""

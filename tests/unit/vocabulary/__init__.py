@@ -1,0 +1,1 @@
+"""Unit tests of vocabulary/: receipt codes, companies and the other shared words."""
