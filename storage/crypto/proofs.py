@@ -20,9 +20,10 @@ and from then on a row without one is as suspect as a row with a wrong one.
 from __future__ import annotations
 
 from storage.crypto.server_key import ServerKey, mac_matches
-from storage.db.models import Attachment, Message, PatternMember, Report
+from storage.db.models import Attachment, Evaluation, EvaluationCopy, Message, PatternMember, Report
 
 MESSAGE, ATTACHMENT, CONSENT, SHARE = "message", "attachment", "consent", "share"
+EVALUATION = "evaluation"
 
 
 def message_mac(server: ServerKey, row: Message) -> bytes:
@@ -46,6 +47,24 @@ def consent_mac(server: ServerKey, report: Report) -> bytes:
 def share_mac(server: ServerKey, member: PatternMember) -> bytes:
     """Whom the student let their adviser share a report in a pattern with."""
     return server.proof_mac(SHARE, member.report_id, member.pattern_id, member.share_allowed)
+
+
+def evaluation_mac(server: ServerKey, row: Evaluation, copy: EvaluationCopy) -> bytes:
+    """One reader's copy of the student's evaluation text: the evaluation (its id, month
+    and quote consent) and whose copy it is. Not its report: that link is cleared when
+    the report is erased and a quotable text outlives it."""
+    month, quote = row.month.date().isoformat(), "quote" if row.quote else "no-quote"
+    reader = (copy.recipient_kind, copy.recipient_id)
+    return server.proof_mac(EVALUATION, row.id, month, quote, *reader, copy.sealed)
+
+
+def prove_evaluation(server: ServerKey, row: Evaluation, copy: EvaluationCopy) -> EvaluationCopy:
+    copy.mac = evaluation_mac(server, row, copy)
+    return copy
+
+
+def evaluation_proven(server: ServerKey, row: Evaluation, copy: EvaluationCopy) -> bool:
+    return mac_matches(evaluation_mac(server, row, copy), copy.mac)
 
 
 def prove_message(server: ServerKey, row: Message) -> Message:

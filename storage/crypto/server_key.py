@@ -66,11 +66,12 @@ class ServerKey:
         data = associated_data("report-public-key", report_id, public_key)
         return hmac.new(self._binding, data, hashlib.sha256).digest()
 
-    def proof_mac(self, kind: str, report_id: str, *parts: str | bytes) -> bytes:
+    def proof_mac(self, kind: str, scope: str, *parts: str | bytes) -> bytes:
         """Proof that the service itself wrote a row (a thread entry, a file, a consent):
         keyed, so a database writer can neither forge one nor move it to another report
-        or item; what `parts` covers is fixed per kind by `storage.crypto.proofs`."""
-        data = associated_data("stored-proof", kind, report_id, *parts)
+        or item. `scope`: the report (an evaluation: its own id); what `parts` covers is
+        fixed per kind by `storage.crypto.proofs`."""
+        data = associated_data("stored-proof", kind, scope, *parts)
         return hmac.new(self._proof, data, hashlib.sha256).digest()
 
     def anchor_mac(self, seq: int, head: bytes) -> bytes:

@@ -179,6 +179,7 @@ class EvaluationCopy(Base):
     recipient_kind: Mapped[str] = mapped_column(String(16))  # adviser | recovery
     recipient_id: Mapped[str] = mapped_column(String(64))
     sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    mac: Mapped[bytes | None] = mapped_column(LargeBinary(32))  # `proofs.evaluation_mac`
 
 
 class AdviserKey(Base):

@@ -25,7 +25,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.crypto import proofs
 from storage.crypto.keys import KeyStore
-from storage.db.models import Attachment, Message, PatternMember, Report
+from storage.db.models import (
+    Attachment,
+    Evaluation,
+    EvaluationCopy,
+    Message,
+    PatternMember,
+    Report,
+)
 
 MARKER = "proofs.since"
 log = logging.getLogger(__name__)
@@ -52,6 +59,12 @@ async def backfill(sessions: async_sessionmaker[AsyncSession], keys: KeyStore) -
         members = select(PatternMember).where(PatternMember.share_mac.is_(None))
         for member in await session.scalars(members):
             proofs.prove_share(server, member)
+            count += 1
+        copies = select(Evaluation, EvaluationCopy).join(
+            EvaluationCopy, EvaluationCopy.evaluation_id == Evaluation.id
+        )
+        for row, copy in await session.execute(copies.where(EvaluationCopy.mac.is_(None))):
+            proofs.prove_evaluation(server, row, copy)
             count += 1
     _write_marker(marker)
     if count:

@@ -12,6 +12,7 @@ the reason in the audit log.
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sqlalchemy import select, update
@@ -20,20 +21,31 @@ from bot.app import wiring
 from bot.app.container import Container, build_container
 from bot.app.recover import CONSENT_ALTERED, RESEALED, recover
 from bot.app.settings import load_settings
-from storage.crypto import proofs, thread
+from storage.crypto import hpke_seal, proofs, thread
 from storage.crypto.keys import KeyStore
 from storage.crypto.private_keys import private_key_from_text
-from storage.db.models import Attachment, AuditEntry, Message, Pattern, PatternMember, Report
+from storage.db.models import (
+    Attachment,
+    AuditEntry,
+    Evaluation,
+    EvaluationCopy,
+    Message,
+    Pattern,
+    PatternMember,
+    Report,
+)
 from storage.repositories.cases import CaseRefused
+from storage.repositories.evaluations import quotable_evaluations
 from storage.repositories.proofs import MARKER, backfill
 from storage.repositories.reports import Recipient
 from storage.repositories.student import StudentSide
 from tests.conftest import base_config, save_config
 from tests.integration.storage.test_storage_cases import World
+from tests.integration.storage.test_storage_evaluations import World as EvaluationWorld
 from tests.support import storage_backends
 from tests.support.case_helpers import enrol, file_for, login
 from tests.support.console_client import console_container, make_world
-from tests.support.storage_backends import Backend
+from tests.support.storage_backends import Backend, Clock
 
 backend = storage_backends.backend
 keys = storage_backends.keys
@@ -273,3 +285,43 @@ async def test_a_flipped_visibility_refuses_recovery_to_another_organization(
         assert [o.result for o in forced] == [RESEALED]
     finally:
         await container.close()
+
+
+async def test_a_forged_evaluation_is_marked_and_never_quoted(
+    backend: Backend, keys: tuple[KeyStore, str]
+) -> None:
+    """The evaluation text is sealed to the coordinators' public keys (plain columns): a
+    writer can seal a quotable "student" text of their own; it carries no proof."""
+    w = EvaluationWorld(backend, keys[0], Clock(datetime(2026, 3, 17, 14, 37, tzinfo=UTC)))
+    await w.setup()
+    report_id = await w.closed_report()
+    saved = await w.evaluations.save(
+        report_id, score=4, text="Echt van de student.", quote=True, readers=w.readers
+    )
+    assert saved == "saved"
+    forged_report = await w.closed_report()
+    month = datetime(2026, 3, 1, tzinfo=UTC)
+    async with backend.sessions() as session, session.begin():
+        forged_id = uuid.uuid4().hex
+        session.add(Evaluation(id=forged_id, report_id=forged_report, month=month, quote=True))
+        await session.flush()
+        session.add(
+            EvaluationCopy(
+                evaluation_id=forged_id, recipient_kind="adviser",
+                recipient_id=w.me.adviser_id,
+                sealed=hpke_seal.seal_evaluation(
+                    b"Vertrouwenspersonen zijn nutteloos.", w.readers[0].public_key,
+                    evaluation_id=forged_id, quote=True,
+                ),
+            )
+        )  # fmt: skip
+    entries = await w.evaluations.entries(w.me)
+    assert sorted((e.text, e.altered) for e in entries) == [
+        ("Echt van de student.", False),
+        ("Vertrouwenspersonen zijn nutteloos.", True),
+    ]
+    async with backend.sessions() as session:
+        quotes = await quotable_evaluations(
+            session, keys[0].server, w.me, date(2026, 1, 1), date(2026, 12, 31)
+        )
+    assert [q.text for q in quotes] == ["Echt van de student."]

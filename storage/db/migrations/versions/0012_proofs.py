@@ -1,4 +1,4 @@
-"""proofs that the service wrote a thread entry, a file or a consent (server sub-key MACs)
+"""proofs that the service wrote a thread entry, file, consent or evaluation (sub-key MACs)
 
 Rows written before get no MAC here (the migration has no keys.dir): the first start
 with keys.dir computes theirs once (`storage.repositories.proofs.backfill`).
@@ -22,6 +22,7 @@ COLUMNS = (
     ("attachments", "mac"),
     ("reports", "consent_mac"),
     ("pattern_members", "share_mac"),
+    ("evaluation_copies", "mac"),
 )
 
 
