@@ -202,6 +202,9 @@ WHATSAPP_KEYS = frozenset(
 )
 WHATSAPP_LABEL_PREFIX = "wa_"
 
+# Telegram's own texts: what Telegram itself keeps, added to /privacy there only.
+TELEGRAM_KEYS = frozenset({"tg_privacy"})
+
 # For the channels: what they may look up through Engine.texts(lang).get(key).
 CHANNEL_KEYS = frozenset(
     {
@@ -231,6 +234,7 @@ CHANNEL_KEYS = frozenset(
         *(f"cmd_{c}" for c in COMMANDS),
         *WEB_KEYS,
         *WHATSAPP_KEYS,
+        *TELEGRAM_KEYS,
     }
 )
 

@@ -15,13 +15,14 @@ module's job)
   older copy of the draft).
 - `audit_anchor`: the audit chain's head, anchored in keys.dir outside the database.
 - `matching_keys`: the matching keys (keys.dir/matching) for company patterns, rotated.
-- `files`: durable steps on those files (flushing a directory).
+- `files`: durable steps on those files (flushing a directory, times set to the hour).
 - `sealed_keys`: copies of a report's data key sealed to its readers, and opening one.
 - `thread`: how a report's messages and files are sealed, for both sides.
 
 `db/`: the schema and its plumbing
 - `models` + `migrations`: the schema (Alembic).
 - `engine`: engine, sessions and migrating, for SQLite and PostgreSQL alike.
+- `private_files`: the service's files 0600, its directories 0700, whatever the umask.
 - `upsert`: insert-or-update in one statement, in the session's dialect.
 - `clock`: time as a parameter; `rows`: small helpers over results.
 

@@ -13,7 +13,8 @@ And one module per shared rule, small and pure, for a mechanism more than one pa
 needs (one copy, so the copies cannot come to behave differently): `locales` (the one
 locale loader, for the students' texts and the console's), `window` (the sliding
 window every limiter counts in, and its rule: a refused arrival counts too), `retry`
-(the one retry schedule and loop: Telegram, WhatsApp, the outbox).
+(the one retry schedule and loop: Telegram, WhatsApp, the outbox), `addresses` (which
+client an address counts as in every per-address bound: an IPv6 address by its /64).
 """
 
 from vocabulary.channel import CHANNELS

@@ -3,6 +3,10 @@
 Our own log calls only ever pass references, ids of advisers and type names. Exception
 *messages* can echo data (a driver quoting a parameter, a KeyError quoting a key), so
 tracebacks are written with the exception's type but without its message.
+
+The log file is the operator's alone: created 0600 in a directory made 0700 (an existing
+file is narrowed to 0600). Students' acts are not lines of their own but counts per
+hour (`bot.intake.student_log`): a line's exact time would date the act.
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ import sys
 import traceback
 from pathlib import Path
 from types import TracebackType
+
+from storage.db.private_files import private_file
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -29,7 +35,7 @@ class RedactingFormatter(logging.Formatter):
 def setup_logging(level: str, file: Path | None) -> None:
     handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
     if file is not None:
-        file.parent.mkdir(parents=True, exist_ok=True)
+        private_file(file)  # 0600 before the handler opens it for appending
         handlers.append(logging.FileHandler(file, encoding="utf-8"))
     formatter = RedactingFormatter(FORMAT)
     root = logging.getLogger()

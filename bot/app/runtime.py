@@ -32,6 +32,7 @@ from bot.channels.http.server import WebServer, make_app
 from bot.channels.terminal import chat
 from bot.channels.whatsapp.app import WhatsAppService
 from bot.intake.nudging import ChannelSend, GiveUp, deliver_nudges
+from bot.intake.student_log import ACTS
 from escalation.casework.deadlines import escalate_due
 from escalation.casework.directory import Adviser, Organization
 from escalation.casework.email import EmailSender
@@ -104,6 +105,7 @@ async def serve(
             _every(settings.directory.deadlines.check_every_seconds, stop, _deadlines(container)),
             name="deadlines",
         ),
+        asyncio.create_task(_on_the_hour(stop), name="student-acts"),
     ]
     if bot is not None and _receives_updates(settings, replica):
         telegram = serve_telegram(container, bot, stop, shared_port=replica is not None)
@@ -215,6 +217,18 @@ async def _every(seconds: float, stop: asyncio.Event, job: Callable[[], Awaitabl
             log.exception("background job failed; it runs again in %.0fs", seconds)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), seconds)
+
+
+async def _on_the_hour(stop: asyncio.Event) -> None:
+    """Writes the hour's counts of students' acts at the top of every hour (the log's
+    only trace of them, `bot.intake.student_log`)."""
+    while not stop.is_set():
+        hour = now().replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+        wait = (hour - now()).total_seconds()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), max(wait, 0.0))
+        if not stop.is_set():
+            ACTS.flush(hour)
 
 
 def _notifier(container: Container, bot: Bot | None) -> Callable[[], Awaitable[int]]:

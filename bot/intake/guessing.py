@@ -15,6 +15,8 @@ client does not touch the overall window, so one address cannot use up everyone'
 Memory only, and addresses are kept only as an HMAC under a key drawn at start and
 never written: nothing here reaches the database, a file or a log. A restart forgets
 the windows (an attacker gains at most one window per restart, which they cannot cause).
+An IPv6 address counts by its /64, an IPv4-mapped one as its IPv4 address
+(`vocabulary.addresses`): one home connection is one client, not 2^64.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from storage.crypto.ephemeral import EphemeralHash
+from vocabulary.addresses import bound_key
 from vocabulary.window import SlidingWindows
 
 EVERYONE = ""  # the overall window's one key
@@ -61,9 +64,10 @@ class GuessLimits:
         self._all: SlidingWindows[str, float] = SlidingWindows(overall)
 
     def _name(self, address: str) -> str:
-        if not address:
+        key = bound_key(address)  # an IPv6 address counts by its /64
+        if not key:
             return ""
-        return self._names.name(address.encode())
+        return self._names.name(key.encode())
 
     def claim(self, address: str) -> Claim | Refused:
         """Count one code from `address` ("" when the channel has none), or refuse."""

@@ -19,6 +19,7 @@ from bot.intake.guessing import Claim, GuessLimits
 from bot.intake.media_strip import KINDS, Clean, strip
 from bot.intake.receipt_gate import ReceiptGate
 from bot.intake.reply_token import EVALUATION, TTL, make_token, open_token, read_token, refresh
+from bot.intake.student_log import ACTS, EVALUATED, WITHDRAWN
 from dialogues import (
     MAX_ATTACHMENT,
     EvaluationResult,
@@ -132,7 +133,7 @@ class FollowUpActions:
             readers=tuple(Recipient(a, k) for a, k in keys.items()),
         )
         if saved == "saved":
-            log.info("a student evaluated the follow-up of a closed report")
+            ACTS.note(EVALUATED)  # counted per hour, never logged with its time
         return "expired" if saved == "not_closed" else saved
 
     async def allow_share(self, token: str, target: str) -> bool:
@@ -193,7 +194,7 @@ class FollowUpActions:
             report_id = found.report_id
         if not await self.parts.student.withdraw(report_id):
             return "failed"
-        log.info("a report was withdrawn by the student")
+        ACTS.note(WITHDRAWN)  # counted per hour, never logged with its time
         return "withdrawn"
 
     async def _view(

@@ -30,6 +30,7 @@ from bot.intake.filing import Filing, file_draft
 from bot.intake.ports import ChatKeys, Conversations, Receipts, UpdateMarks
 from bot.intake.receipt_gate import ReceiptGate, input_text
 from bot.intake.student_actions import FetchFile, FollowUpActions
+from bot.intake.student_log import ACTS, FILED
 from bot.intake.visits import Visits
 from dialogues import (
     AllowShare,
@@ -345,9 +346,9 @@ class Turns:
             return engine.failure(state), dict(record.channel)
         conversations.shred(chat)  # synchronously after the commit: no await in between
         self.parts.visits.forget(chat.key)  # nothing of this chat stays, not in memory
-        # No reference: a log line's exact time next to it would undo the hour-rounding
-        # of the report's stored times (security.md, "Less to see").
-        log.info("a report was filed")
+        # Counted, not logged: a line's exact time would undo the hour-rounding of the
+        # report's stored times (security.md, "Less to see").
+        ACTS.note(FILED)
         done = engine.submitted(state, reference=filed.reference)
         return Outcome(None, outcome.replies + done.replies, action), dict(record.channel)
 

@@ -80,7 +80,9 @@ async def _deliver(
         await outbox.mark_failed(item.id, type(exc).__name__, now() + delay)
         return False
     await outbox.mark_sent(item.id)
-    log.info("notified %s (%s) of report %s", adviser.id, item.kind, item.reference)
+    # DEBUG, not INFO: a notice goes out a second after the student's act that caused it,
+    # and its reference with an exact time would date that act (security.md, "Logs").
+    log.debug("notified %s (%s) of report %s", adviser.id, item.kind, item.reference)
     return True
 
 

@@ -14,7 +14,7 @@ refuses counts in that bound (the one rule of `vocabulary.window`): a guesser wh
 going stays locked until they have been quiet for a window. The database keeps a
 third, account-wide lock-out (`Accounts.max_failures`, set higher) for guessing spread
 over many addresses. Addresses are kept as an HMAC under a key drawn at start, and
-never written or logged.
+never written or logged. An IPv6 source counts by its /64 (`vocabulary.addresses`).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from storage.crypto.ephemeral import EphemeralHash
+from vocabulary.addresses import bound_key
 from vocabulary.window import SlidingWindows
 
 
@@ -56,6 +57,7 @@ class LoginThrottle:
         """Count one attempt before its work, or say until when this one must wait."""
         self._pairs.sweep(now)
         self._sources.sweep(now)
+        source = bound_key(source)  # an IPv6 address counts by its /64
         pair = self._name("pair", account.strip().lower(), source)
         src = self._name("source", source)
         leaves = now + self.window

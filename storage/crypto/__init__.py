@@ -37,7 +37,7 @@ The key files and their use
 - `draft_keys`: one shreddable key file per live conversation.
 - `matching_keys`: the matching keys (keys.dir/matching) for company patterns, rotated.
 - `audit_anchor`: the audit chain's head, anchored in keys.dir outside the database.
-- `files`: durable steps on those files (flushing a directory).
+- `files`: durable steps on those files (flushing a directory, times set to the hour).
 - `sealed_keys`: copies of a report's data key sealed to its readers, and opening one.
 - `thread`: how a report's messages and files are sealed, for both sides.
 - `kdf_thread`: which thread runs an Argon2id derivation — scheduling, not cryptography.

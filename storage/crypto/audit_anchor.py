@@ -10,6 +10,7 @@ entry's MAC — is written here with a MAC under a server sub-key:
 - monotonically: an anchor never moves back to a lower seq (two commits finishing in the
   other order, or a second process on the same keys.dir); writers are serialised by a
   lock within the process and an advisory `flock` across processes;
+- with the hour as its and keys.dir's modification time (`files.to_the_hour`);
 - after the commit, never before: an anchor that lags (a crash between the commit and
   the write) only leaves the newest entries unanchored until the next append, while an
   anchor ahead of the database would report every rollback as a cut.
@@ -38,7 +39,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from storage.crypto.files import fsync_dir
+from storage.crypto.files import fsync_dir, read_quietly, to_the_hour
 from storage.crypto.server_key import ServerKey, mac_matches
 
 log = logging.getLogger(__name__)
@@ -138,6 +139,9 @@ def write(server: ServerKey, seq: int, mac: bytes) -> None:
         finally:
             os.close(fd)
         os.replace(tmp, path)
+        # Its mtime and keys.dir's would give the newest append (a student's filing) to
+        # the nanosecond: both back to the hour.
+        to_the_hour(path, path.parent)
         fsync_dir(path.parent)
 
 
@@ -167,7 +171,7 @@ def read(server: ServerKey) -> Anchor | None:
     if path is None:
         return None
     try:
-        raw = path.read_bytes()
+        raw = read_quietly(path)
     except FileNotFoundError:
         return None
     except OSError as exc:

@@ -7,7 +7,10 @@ PostgreSQL's dead tuples, in a backup — is sealed with a key that no longer ex
 
 Files are created 0600, written whole under a temporary name and linked in place
 (never replacing one), and fsynced with their directory, so a crash never
-leaves a draft whose key did not reach the disk. Reads go through a small in-memory
+leaves a draft whose key did not reach the disk. The file's and the directory's times
+are set back to the hour after each change, and reads leave the access time alone
+(`files.to_the_hour`, `files.read_quietly`): they would date a conversation's start
+and end. Reads go through a small in-memory
 cache, checked against the file's identity (inode and change time, one `stat`) at every
 use: another replica on the same keys.dir may have ended the conversation (unlinked)
 or begun a new one for the chat (a new file, a new key) since this process cached it.
@@ -25,7 +28,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from storage.crypto import aead, sealed_drafts
-from storage.crypto.files import fsync_dir
+from storage.crypto.files import fsync_dir, read_quietly, to_the_hour
 
 DRAFTS = "drafts"
 CACHE_SIZE = 1024
@@ -57,7 +60,7 @@ class DraftKeys:
             self._cache.move_to_end(chat_key)
             return cached[1]
         try:
-            data = path.read_bytes()
+            data = read_quietly(path)
         except FileNotFoundError:
             return None
         if len(data) != aead.KEY_LEN:
@@ -90,8 +93,10 @@ class DraftKeys:
             return again
         finally:
             temp.unlink(missing_ok=True)
+            to_the_hour(self.dir)  # the temporary name came and went, linked or not
+        to_the_hour(path)
         self._fsync_dir()
-        stat = path.stat()
+        stat = path.stat()  # after the utime: it changed the change time
         self._remember(chat_key, (stat.st_ino, stat.st_ctime_ns), data)
         return data
 
@@ -115,13 +120,15 @@ class DraftKeys:
             return 0
         now = time.time()
         gone = [
-            p.name for p in self.dir.iterdir() if p.name not in live and now - _mtime(p) >= min_age
+            p.name for p in self.dir.iterdir() if p.name not in live and now - _made(p) >= min_age
         ]
         for name in gone:
             self._cache.pop(name, None)
             (self.dir / name).unlink(missing_ok=True)
         if gone:
             self._fsync_dir()
+        else:
+            to_the_hour(self.dir)  # the listing set its access time
         return len(gone)
 
     def _remember(self, chat_key: str, identity: tuple[int, int], data: bytes) -> None:
@@ -133,14 +140,19 @@ class DraftKeys:
     def _ensure_dir(self) -> None:
         if not self.dir.is_dir():
             self.dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+            to_the_hour(self.dir.parent)
             fsync_dir(self.dir.parent)
 
     def _fsync_dir(self) -> None:
+        # Every create or unlink changed the directory's mtime: back to the hour.
+        to_the_hour(self.dir)
         fsync_dir(self.dir)
 
 
-def _mtime(path: Path) -> float:
+def _made(path: Path) -> float:
+    """When the file was written: its change time, which the kernel sets (the mtime is
+    set back to the hour, so it would make a file written just now look an hour old)."""
     try:
-        return path.stat().st_mtime
+        return path.stat().st_ctime
     except FileNotFoundError:
         return 0.0

@@ -19,6 +19,7 @@ from storage.crypto.hpke_seal import generate_keypair
 from storage.crypto.kdf import SALT_LEN, KdfParams, new_salt
 from storage.crypto.private_keys import private_key_to_text
 from storage.crypto.server_key import ServerKey, new_server_secret
+from storage.db.private_files import private_dir
 
 SERVER = "server.key"
 RECOVERY = "recovery.pub"
@@ -87,7 +88,7 @@ class KeyStore:
         directory = Path(directory)
         if any((directory / name).exists() for name in FILES):
             raise FileExistsError(f"keys already exist in {directory}; nothing changed")
-        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_dir(directory)  # and every missing parent (var/): 0700
         os.chmod(directory, 0o700)
         recovery_private, recovery_public = generate_keypair()
         receipt = {"salt": base64.b64encode(new_salt()).decode(), "kdf": asdict(params)}

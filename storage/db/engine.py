@@ -1,4 +1,9 @@
-"""Engine, sessions and migrations, the same for SQLite and PostgreSQL."""
+"""Engine, sessions and migrations, the same for SQLite and PostgreSQL.
+
+A SQLite database file is created 0600 (in a directory made 0700) before SQLite opens
+it: SQLite gives its `-wal` and `-shm` files the main file's mode, so all three are the
+service's alone. An existing file (and its -wal and -shm) is narrowed to 0600.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +21,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from storage.db.private_files import private_file
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # Any constant will do: it only has to be the same for every replica of this service.
 _MIGRATION_LOCK = 0x5354_4D45_4C44  # "STMELD"
@@ -26,7 +33,7 @@ def make_engine(url: str) -> AsyncEngine:
     parsed = make_url(url)
     is_sqlite = parsed.get_backend_name() == "sqlite"
     if is_sqlite and parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        private_file(Path(parsed.database), "-wal", "-shm")
     # hide_parameters: a driver error must never print ciphertexts or ids into a log.
     options: dict[str, Any] = {"hide_parameters": True}
     if is_sqlite:

@@ -12,6 +12,12 @@ commit that appended, the head (seq, newest MAC) is written to
 `<keys.dir>/audit.head` (`storage.crypto.audit_anchor`) with a MAC under a server sub-key.
 `verify` and `check_anchor` compare the chain with it: a chain that no longer reaches
 the anchored seq, or holds another MAC there, was cut or rewritten.
+
+A student's act is entered with its time to the hour (its caller passes
+`clock.student_time`), but in the chain's order: between the adviser entries before and
+after it, which keep their exact times. That order is a residual (docs/security.md,
+"Less to see"): deferring the entry to the hour would keep an act off the chain until
+then, lost in a crash, and the chain's whole point is that no act goes unrecorded.
 """
 
 from __future__ import annotations

@@ -4,7 +4,9 @@ The connection's own address, unless it is one of `web.trusted_proxies` (loopbac
 default: a reverse proxy on the same machine); then X-Forwarded-For is read from the
 right, skipping trusted proxies, and the first address no trusted proxy vouches for is
 the client. Anyone else's X-Forwarded-For is ignored, so a guesser cannot pick a fresh
-address per request. Used in memory only; never stored or logged.
+address per request. An IPv4-mapped IPv6 peer (`::ffff:127.0.0.1`) is its IPv4 address.
+The bounds then count the address by `vocabulary.addresses.bound_key` (IPv6 per /64).
+Used in memory only; never stored or logged.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ class ClientAddress:
             ip = ipaddress.ip_address(address.strip())
         except ValueError:
             return False
+        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped  # a dual-stack socket's IPv4 peer is that IPv4 address
         return any(ip in net for net in self.trusted)
 
     def of(self, peer: str | None, headers: Mapping[str, str]) -> str:

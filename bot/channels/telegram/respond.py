@@ -16,12 +16,17 @@ from bot.channels.telegram.unread import unread
 from bot.intake.student_actions import FetchFile
 from bot.intake.turns import Channel, TurnResult, Turns
 from dialogues import AFTER_FILING, Input, Press, Reply
+from dialogues.texts import Texts
 from storage.repositories.conversations import ChatRef
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
 DELETE_BATCH = 100
+# The Bot API deletes a message only while it is younger than this (deleteMessage): "wipe
+# this conversation" cannot reach older ones. /privacy (tg_privacy) and chat_erase_failed
+# tell the student so, with this number.
+DELETE_WINDOW_HOURS = 48
 
 
 class TelegramResponder:
@@ -82,8 +87,9 @@ class TelegramResponder:
                 )
             )
         first = int(result.channel.get("first_msg", 0))
+        texts = self.turns.texts(result.lang)
         for reply in replies:
-            await send(bot, chat_id, _erase_from(reply, first))
+            await send(bot, chat_id, _erase_from(with_telegram_privacy(reply, texts), first))
 
     async def _replace(self, bot: Bot, pressed: Message, reply: Reply) -> None:
         """A multi-select toggle redraws its own message instead of adding a new one."""
@@ -112,6 +118,14 @@ class TelegramResponder:
         await bot.send_message(chat_id, texts.get("chat_erased" if ok else "chat_erase_failed"))
         for reply in result.replies:  # the ways on: no dead end after deleting
             await send(bot, chat_id, reply)
+
+
+def with_telegram_privacy(reply: Reply, texts: Texts) -> Reply:
+    """/privacy on Telegram adds what Telegram itself keeps (tg_privacy): bot chats are
+    not end-to-end encrypted, and deleting reaches back only DELETE_WINDOW_HOURS."""
+    if reply.key != "privacy":
+        return reply
+    return replace(reply, text=f"{reply.text}\n\n{texts.get('tg_privacy')}")
 
 
 def _erase_from(reply: Reply, first_msg: int) -> Reply:

@@ -28,7 +28,8 @@ from tests.conftest import base_config, save_config
 from tests.support.case_helpers import file_for
 from tests.support.console_client import BASE, ConsoleWorld, make_world, now_clock
 from tests.support.storage_backends import postgres_database
-from tests.system.seizure.attacker import Keyring, Opener
+from tests.system.seizure.attacker import Opener
+from tests.system.seizure.keyring import Keyring
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

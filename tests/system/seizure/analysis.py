@@ -16,17 +16,15 @@ from typing import Any
 
 from tests.system.seizure import pg_versions, sqlite_versions
 from tests.system.seizure.attacker import (
-    Hit,
-    Keyring,
-    Needle,
     Opener,
     as_bytes,
     blob_values,
     hints_of,
     json_or_text,
     open_reports_with_receipt,
-    receipts_in,
 )
+from tests.system.seizure.keyring import Keyring
+from tests.system.seizure.needles import Hit, Needle, receipts_in
 
 DB_NAME = "stagemeld.db"
 

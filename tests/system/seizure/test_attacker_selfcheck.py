@@ -15,7 +15,7 @@ from storage.crypto.draft_keys import DraftKeys
 from storage.crypto.kdf import KdfParams
 from storage.crypto.keys import KeyStore
 from tests.system.seizure.analysis import Subject, attack_sqlite
-from tests.system.seizure.attacker import needle
+from tests.system.seizure.needles import needle
 
 CHATS = range(7_000_000, 7_000_401)
 

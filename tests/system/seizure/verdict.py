@@ -10,7 +10,7 @@ from pathlib import Path
 from storage.crypto import receipt_keys
 from storage.crypto.keys import KeyStore
 from tests.system.seizure.analysis import Findings, Subject
-from tests.system.seizure.attacker import Needle, needle, receipt_needles
+from tests.system.seizure.needles import Needle, needle, receipt_needles
 from tests.system.seizure.scenario import CHAT_RANGE, Moment, Run
 from vocabulary import normalize_company
 

@@ -1,65 +1,33 @@
-"""Every path through the report flow, in both languages: every option of every step,
-both branches of the yes/no questions, a change to every field from the summary, and
-stopping, checking a status or switching language half-way."""
+"""Every path through the report flow, in both languages: the shortest way to the
+receipt, every option of every step, both branches of the yes/no questions, and the story.
+A change from the summary and the sector are in test_dialogues_walk_summary.py; stopping,
+a status or a language switch half-way in test_dialogues_walk_interruptions.py."""
 
 from __future__ import annotations
 
-import datetime
 import json
 import re
-from dataclasses import replace
 
 import pytest
 
 from dialogues import (
-    Button,
-    CheckStatus,
     Command,
     Draft,
     DrawReceipt,
     EraseChat,
     Press,
-    State,
-    StatusFound,
-    StatusLocked,
-    StatusNotFound,
     Submit,
 )
-from tests.support.dialogue_driver import DEFAULTS, ENGINE, SCHOOLS, STORY, Chat, file_draft, start
-from vocabulary import SECTORS
-
-LANGS = ["nl", "en"]
-
-
-def _options(step_id: str) -> list[str]:
-    step = ENGINE.flow.step(step_id)
-    assert step is not None
-    return list(ENGINE.q.options(step))
-
+from tests.support.dialogue_driver import ENGINE, SCHOOLS, STORY, file_draft, start
+from tests.support.walk_helpers import LANGS, REACH, draft_value, step_options
 
 CHOICES = [
     (step.id, option)
     for step in ENGINE.flow.steps
     if step.kind == "choice"
-    for option in _options(step.id)
+    for option in step_options(step.id)
     if option != step.explain  # it explains and asks again: it lands nowhere
 ]
-
-
-def _draft_value(draft: Draft, step_id: str) -> object:
-    if step_id == "safety":
-        return "yes" if draft.danger else "threat" if draft.threat else "no"
-    if step_id == "pattern_consent":
-        return "yes" if draft.pattern_consent else "no"
-    return getattr(draft, step_id)
-
-
-# What it takes to be asked a step that is not always asked.
-REACH: dict[str, dict[str, object]] = {
-    "recognised": {"school": "mondriaan", "visibility": "school_and_workplace"},
-    "evidence_note": {"evidence": "yes"},
-    "pattern_consent": {"workplace": "Albert Heijn B.V."},
-}
 
 
 # --- the shortest way, and the receipt -----------------------------------------------
@@ -189,19 +157,19 @@ def test_every_choice_lands_in_the_draft(lang: str, step_id: str, option: str) -
     if step_id == "evidence" and option == "yes":
         choices["evidence_note"] = "Mijn klasgenoot was erbij."
     draft = file_draft(chat, choices).draft
-    assert _draft_value(draft, step_id) == option
+    assert draft_value(draft, step_id) == option
     assert draft.lang == lang
 
 
 @pytest.mark.parametrize("lang", LANGS)
-@pytest.mark.parametrize("ground", _options("grounds"))
+@pytest.mark.parametrize("ground", step_options("grounds"))
 def test_every_ground_can_be_chosen_alone(lang: str, ground: str) -> None:
     draft = file_draft(start(lang), {"grounds": (ground,)}).draft
     assert draft.grounds == (ground,)
 
 
 def test_all_grounds_together_keep_the_flow_order() -> None:
-    specific = tuple(g for g in _options("grounds") if g != "unknown")
+    specific = tuple(g for g in step_options("grounds") if g != "unknown")
     draft = file_draft(start(), {"grounds": tuple(reversed(specific))}).draft
     assert draft.grounds == specific
 
@@ -315,7 +283,7 @@ def test_the_story_takes_several_messages_then_done() -> None:
     assert chat.keys == ["ask_story"]
     assert chat.outcome.replies[0].buttons == ()  # no Done before anything is told
     chat.say("Eerste deel.")
-    grounds = _options("grounds")
+    grounds = step_options("grounds")
     assert chat.keys == ["story_more"] and chat.offered == [*grounds, "done"]
     first_turn = chat.state.turn if chat.state else -1
     chat.say("Tweede deel.")
@@ -386,542 +354,3 @@ def test_grounds_need_one_choice_and_show_what_is_chosen() -> None:
     chat.press("age")
     assert all("Age (" not in b.label for b in chat.buttons)
     assert chat.state is not None and chat.state.selected == ()
-
-
-# --- changing answers from the summary ---------------------------------------------------
-
-EDITS: dict[str, object] = {
-    "phase": "during",
-    "story": ("Een heel nieuw verhaal.",),
-    "grounds": ("age", "gender"),
-    "when": "ongoing",
-    "school": "mondriaan",
-    "workplace": "Garage Jansen",
-    "sector": "hospitality",
-    "evidence": "yes",
-    "wants": "advice",
-    "visibility": "network",
-}
-
-
-def _at_summary(lang: str = "nl", choices: dict[str, object] | None = None) -> Chat:
-    chat = start(lang)
-    chat.walk_to("summary", choices or {})
-    return chat
-
-
-@pytest.mark.parametrize("lang", LANGS)
-@pytest.mark.parametrize("field", list(EDITS))
-def test_every_field_can_be_changed_from_the_summary(lang: str, field: str) -> None:
-    chat = _at_summary(lang)
-    before = dict(chat.state.answers) if chat.state else {}
-    chat.press("edit")
-    assert chat.keys == ["ask_edit"]
-    chat.press(f"edit.{field}")
-    assert chat.state is not None and chat.state.editing and chat.step == field
-    new = EDITS[field]
-    if field == "grounds":  # start from the current choice: take it away, then choose
-        chat.press("religion")
-    chat.answer_current({field: new})
-    if field == "evidence":  # yes now: the note is asked, then straight back
-        assert chat.step == "evidence_note"
-        chat.say("Een collega zag het.")
-    if field == "workplace":  # a name now: its town, KvK number and matching are asked
-        assert chat.step == "workplace_town"
-        chat.press("skip")
-        chat.say("1234 5678")
-        assert chat.step == "pattern_consent"
-        chat.press("no")
-    assert chat.step == "summary" and chat.keys[-1] == "summary"
-    assert chat.state is not None and not chat.state.editing
-    after = chat.state.answers
-    if field == "story":
-        assert chat.state.story == new
-    elif field == "grounds":
-        assert after["grounds"] == ("gender", "age")
-    else:
-        assert after[field] == new
-    unchanged = {k: v for k, v in before.items() if k != field}
-    assert {k: after[k] for k in unchanged} == unchanged
-    assert isinstance(chat.press("submit").action, DrawReceipt)
-    chat.receipt_drawn()
-    draft = chat.press("receipt.saved").action
-    assert isinstance(draft, Submit)
-
-
-def test_changing_evidence_to_yes_asks_the_note_then_returns() -> None:
-    chat = _at_summary()
-    chat.press("edit")
-    chat.press("edit.evidence")
-    chat.press("yes")
-    assert chat.step == "evidence_note"
-    chat.say("Mijn stagebegeleider was erbij.")
-    assert chat.step == "summary"
-    assert "Mijn stagebegeleider was erbij." in chat.text
-
-
-def test_changing_evidence_to_no_drops_the_note() -> None:
-    chat = _at_summary(choices={"evidence": "yes", "evidence_note": "Appjes"})
-    chat.press("edit")
-    assert "edit.evidence_note" in chat.offered
-    chat.press("edit.evidence")
-    chat.press("no")
-    assert chat.step == "summary"
-    assert chat.state is not None and "evidence_note" not in chat.state.answers
-    assert "Appjes" not in chat.text
-
-
-MBO_WITH_WORKPLACE = {**REACH["recognised"], "recognised": "yes"}
-
-
-def test_a_new_school_keeps_recognised_while_it_applies_and_drops_it_when_not() -> None:
-    chat = _at_summary(choices=MBO_WITH_WORKPLACE)
-    chat.press("edit")
-    chat.press("edit.school")
-    chat.press("mondriaan")  # the same mbo school: the answer still applies
-    assert chat.step == "summary"
-    assert chat.state is not None and chat.state.answers["recognised"] == "yes"
-    chat.press("edit")
-    chat.press("edit.school")
-    chat.press("hhs")  # hbo: the question is not asked, so its answer goes
-    assert chat.step == "summary"
-    assert chat.state is not None and "recognised" not in chat.state.answers
-    assert ENGINE.texts("nl").get("sum_recognised") not in chat.text
-    chat.press("edit")
-    assert "edit.recognised" not in chat.offered
-    chat.press("back")
-    draft = _confirm(chat)
-    assert draft.draft.recognised == ""
-
-
-def _confirm(chat: Chat) -> Submit:
-    """From the summary: Submit, the code shown, "I have saved it"; the filing action."""
-    assert isinstance(chat.press("submit").action, DrawReceipt)
-    chat.receipt_drawn()
-    action = chat.press("receipt.saved").action
-    assert isinstance(action, Submit)
-    return action
-
-
-def test_a_school_that_is_mbo_again_asks_recognised_again_and_it_cannot_be_skipped() -> None:
-    """Back on a question a change made necessary used to show a summary without its
-    answer (a KeyError rendering it): the question is owed, so it has no back button."""
-    chat = _at_summary(choices={**MBO_WITH_WORKPLACE, "school": "hhs"})
-    assert chat.state is not None and "recognised" not in chat.state.answers
-    chat.press("edit")
-    chat.press("edit.school")
-    assert "back" in chat.offered  # the school itself can still be left as it was
-    chat.press("mondriaan")
-    assert chat.step == "recognised" and chat.keys == ["ask_recognised"]
-    assert chat.offered == ["yes", "no", "unknown"]
-    chat.press("no")
-    assert chat.step == "summary"
-    draft = _confirm(chat)
-    assert (draft.draft.school, draft.draft.recognised) == ("mondriaan", "no")
-
-
-def test_back_on_a_question_still_owed_asks_it_again() -> None:
-    """A state saved while that question still had its back button."""
-    chat = _at_summary(choices={**MBO_WITH_WORKPLACE, "school": "hhs"})
-    assert chat.state is not None
-    answers = {**chat.state.answers, "school": "mondriaan"}
-    chat.state = replace(chat.state, step="recognised", answers=answers, editing=True)
-    chat.buttons = (Button("Terug", "back", chat.state.turn),)
-    chat.press("back")
-    assert chat.step == "recognised" and chat.keys == ["ask_recognised"]
-    assert chat.offered == ["yes", "no", "unknown"]
-
-
-def test_the_evidence_note_itself_can_be_changed() -> None:
-    chat = _at_summary(choices={"evidence": "yes", "evidence_note": "Appjes"})
-    chat.press("edit")
-    chat.press("edit.evidence_note")
-    chat.say("E-mails van de manager")
-    assert chat.step == "summary"
-    assert (
-        chat.state is not None and chat.state.answers["evidence_note"] == "E-mails van de manager"
-    )
-
-
-def test_a_new_story_replaces_the_old_only_when_done() -> None:
-    chat = _at_summary()
-    chat.press("edit")
-    chat.press("edit.story")
-    assert chat.keys == ["story_rewrite"]
-    chat.say("Nieuw begin.")
-    assert chat.state is not None and chat.state.story == (STORY,)  # not yet replaced
-    chat.press("back")  # changed my mind
-    assert chat.step == "summary" and chat.state.story == (STORY,)
-    chat.press("edit")
-    chat.press("edit.story")
-    chat.say("Nieuw begin.")
-    chat.say("En meer.")
-    chat.press("done")
-    assert chat.state is not None and chat.state.story == ("Nieuw begin.", "En meer.")  # type: ignore[comparison-overlap]
-
-
-@pytest.mark.parametrize("field", list(EDITS))
-def test_back_from_a_change_keeps_everything(field: str) -> None:
-    chat = _at_summary()
-    before = chat.state
-    chat.press("edit")
-    chat.press(f"edit.{field}")
-    if field == "grounds":
-        chat.press("age")  # toggled, then abandoned
-    chat.press("back")
-    assert chat.step == "summary"
-    assert chat.state is not None and before is not None
-    assert chat.state.answers == before.answers and chat.state.story == before.story
-
-
-def test_back_from_the_edit_menu() -> None:
-    chat = _at_summary()
-    chat.press("edit")
-    chat.press("back")
-    assert chat.keys == ["summary"]
-
-
-def test_the_summary_is_protected_and_shows_every_answer() -> None:
-    chat = _at_summary(
-        "en", {"workplace": "Garage Jansen", "evidence": "yes", "evidence_note": "Texts"}
-    )
-    (summary,) = [r for r in chat.outcome.replies if r.key == "summary"]
-    assert summary.protect
-    for shown in (STORY, "An application or interview", "Religion or belief", "This month"):
-        assert shown in summary.text
-    for shown in ("De Haagse Hogeschool", "Garage Jansen", "Texts", "Talk to a confidential"):
-        assert shown in summary.text
-    assert chat.offered == ["submit", "edit", "stop"]
-
-
-# --- stopping, starting again ----------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "where", ["safety", "phase", "story", "grounds", "evidence_note", "summary"]
-)
-def test_stop_erases_the_draft_anywhere(where: str) -> None:
-    chat = start()
-    chat.walk_to(where, {"evidence": "yes"})
-    out = chat.cmd("stop")
-    assert out.state is None and chat.keys == ["stopped"]
-
-
-def test_stop_from_the_summary_button() -> None:
-    chat = _at_summary()
-    out = chat.press("stop")
-    assert out.state is None and chat.keys == ["stopped"]
-
-
-def test_stop_with_nothing_in_progress_says_so() -> None:
-    chat = start()
-    file_draft(chat)
-    chat.submitted()
-    before = chat.state
-    chat.cmd("stop")
-    assert chat.keys == ["nothing_to_stop"] and chat.state == before
-
-
-@pytest.mark.parametrize("how", ["command", "greeting"])
-def test_start_during_a_draft_asks_before_dropping_it(how: str) -> None:
-    chat = start()
-    chat.walk_to("when")
-    answers = chat.state.answers if chat.state else {}
-    if how == "command":
-        chat.cmd("start")
-    else:
-        chat.say("hallo")
-    assert chat.keys == ["resume_or_restart"]
-    assert chat.offered == ["resume.continue", "resume.restart"]
-    assert chat.state is not None and chat.state.answers == answers
-    chat.press("resume.continue")
-    assert chat.keys == ["ask_when"] and chat.state.answers == answers
-
-
-def test_start_over_erases_the_draft_and_welcomes_again() -> None:
-    chat = start()
-    chat.walk_to("when")
-    chat.cmd("report")
-    chat.press("resume.restart")
-    assert chat.keys == ["welcome"]
-    assert chat.state is not None and chat.state.answers == {} and chat.state.story == ()
-
-
-def test_text_during_the_resume_question_continues_the_story() -> None:
-    chat = start()
-    chat.walk_to("story")
-    chat.say("Deel een.")
-    chat.cmd("start")
-    chat.say("Deel twee.")
-    assert chat.state is not None and chat.state.story == ("Deel een.", "Deel twee.")
-    assert chat.state.menu == ""
-    assert chat.offered == [*_options("grounds"), "done"]
-
-
-# --- status in the middle of a report ----------------------------------------------------
-
-
-def test_status_mid_report_then_resume() -> None:
-    chat = start()
-    chat.walk_to("when")
-    answers = chat.state.answers if chat.state else {}
-    chat.cmd("status")
-    assert chat.keys == ["ask_code"] and chat.state is not None and chat.state.awaiting_code
-    chat.say("1234")
-    assert chat.keys == ["code_format"] and chat.state.awaiting_code
-    out = chat.say("4821-0937.5521 8804")
-    assert out.action == CheckStatus("4821093755218804")
-    assert out.replies == ()
-    assert chat.state is not None and not chat.state.awaiting_code
-    found = ENGINE.status_result(chat.state, StatusFound("in_progress", datetime.date(2025, 3, 4)))
-    chat._take(found)
-    # the status and nothing else, until the student asks for more
-    assert chat.keys == ["status_in_progress"] and chat.offered == ["status.close"]
-    assert found.replies[0].protect and "04-03-2025" in found.replies[0].text
-    assert chat.state is not None and chat.state.answers == answers
-    chat.press("status.close")
-    assert chat.keys == ["status_done", "still_open", "ask_when"]
-    chat.press("earlier")
-    assert chat.step == "school"
-
-
-def test_status_with_the_code_inline() -> None:
-    chat = Chat()
-    out = chat.cmd("status", "4821 0937 5521 8804")
-    assert out.action == CheckStatus("4821093755218804")
-
-
-@pytest.mark.parametrize("lang", LANGS)
-@pytest.mark.parametrize("status", ["received", "in_progress", "waiting", "closed", "withdrawn"])
-def test_every_status_has_its_words(lang: str, status: str) -> None:
-    out = ENGINE.status_result(State.new(lang), StatusFound(status, datetime.date(2025, 1, 2)))
-    assert [r.key for r in out.replies] == [f"status_{status}"]
-    assert out.replies[0].protect and "02-01-2025" in out.replies[0].text
-    assert out.replies[0].text.startswith(ENGINE.texts(lang).get(f"status_{status}", date="")[:8])
-    # no token (nothing to reply to): only the neutral Done, and nothing kept but that
-    values = [b.value for row in out.replies[0].buttons for b in row]
-    assert values == ["status.close"]
-    assert out.state is not None and out.state.token == "" and out.state.answers == {}
-
-
-def test_a_wrong_code_keeps_asking_and_a_lock_stops_asking() -> None:
-    chat = start()
-    chat.walk_to("grounds")
-    chat.cmd("status")
-    chat.say("0000 0000 0000 0001")
-    chat._take(ENGINE.status_result(chat.state, StatusNotFound(attempts_left=3)))
-    assert chat.keys == ["status_not_found"] and "3" in chat.text
-    assert chat.state is not None and chat.state.awaiting_code
-    chat.say("0000 0000 0000 0002")
-    chat._take(ENGINE.status_result(chat.state, StatusLocked(minutes=15)))
-    assert chat.keys == ["status_locked", "still_open", "ask_grounds"] and "15" in chat.text
-    assert chat.state is not None and not chat.state.awaiting_code
-
-
-def test_stop_while_asked_for_a_code_only_cancels_the_check() -> None:
-    chat = start()
-    chat.walk_to("when")
-    chat.cmd("status")
-    out = chat.cmd("stop")
-    assert out.state is not None and not out.state.awaiting_code
-    assert chat.keys == ["code_cancelled", "ask_when"]
-    assert out.state.answers.get("phase") == "interview"
-
-
-def test_another_command_while_asked_for_a_code_cancels_the_check() -> None:
-    chat = start()
-    chat.walk_to("when")
-    chat.cmd("status")
-    chat.cmd("help")
-    assert chat.state is not None and not chat.state.awaiting_code
-    assert chat.keys == ["help", "elsewhere", "ask_when"]
-
-
-def test_a_button_while_asked_for_a_code_answers_the_question() -> None:
-    chat = start()
-    chat.walk_to("when")
-    assert chat.state is not None
-    turn = chat.state.turn
-    chat.cmd("status")
-    chat.send(Press(turn, "week"))  # the question's button, above the code prompt
-    assert chat.step == "school" and chat.state is not None and not chat.state.awaiting_code
-
-
-def test_asking_for_the_status_in_words() -> None:
-    chat = Chat()
-    chat.say("hoe staat mijn melding ervoor")
-    assert chat.keys == ["ask_code"]
-
-
-# --- switching language half-way ---------------------------------------------------------
-
-
-def test_switch_language_mid_report() -> None:
-    chat = start("nl")
-    chat.walk_to("wants")
-    answers = chat.state.answers if chat.state else {}
-    chat.cmd("language")
-    assert chat.keys == ["ask_language"] and chat.offered == ["lang.nl", "lang.en"]
-    chat.press("lang.en")
-    assert chat.keys == ["ask_wants"]
-    assert chat.text == ENGINE.texts("en").get("ask_wants")
-    assert chat.state is not None and chat.state.lang == "en" and chat.state.answers == answers
-    draft = file_draft(chat).draft
-    assert draft.lang == "en"
-
-
-def test_switch_language_from_the_welcome_resends_the_welcome() -> None:
-    chat = start("nl")
-    chat.press("lang.en")
-    assert chat.keys == ["welcome"]
-    assert ENGINE.texts("en").get("welcome") in chat.text
-    assert "lang.nl" in chat.offered
-
-
-def test_switch_language_when_idle_confirms() -> None:
-    chat = Chat()
-    chat.cmd("language")
-    chat.press("lang.en")
-    assert chat.keys == ["language_set"]
-    assert chat.state is not None and chat.state.lang == "en"
-
-
-def test_language_in_words_opens_the_picker() -> None:
-    chat = start("nl")
-    chat.walk_to("phase")
-    chat.say("english please")
-    assert chat.keys == ["ask_language"]
-
-
-# --- help and privacy re-ask the question --------------------------------------------------
-
-
-@pytest.mark.parametrize("name", ["help", "privacy"])
-def test_help_and_privacy_then_the_question_again(name: str) -> None:
-    chat = start()
-    chat.walk_to("when")
-    before = chat.state
-    chat.cmd(name)
-    told = [name, "elsewhere"] if name == "help" else [name]
-    assert chat.keys == [*told, "ask_when"] and chat.state == before
-
-
-def test_privacy_from_the_welcome_button() -> None:
-    chat = start()
-    chat.press("privacy")
-    assert chat.keys == ["privacy", "ask_safety"]
-    assert "privacy" in chat.offered  # the welcome row is still there
-    chat.press("no")
-    assert chat.step == "phase"
-
-
-def test_idle_text_gets_short_help_with_two_ways_on() -> None:
-    chat = Chat()
-    chat.cmd("status")
-    chat.cmd("stop")
-    chat.say("bedankt")
-    assert chat.keys == ["idle_help"]
-    assert chat.offered == ["go.report", "go.status"]
-    chat.press("go.status")
-    assert chat.keys == ["ask_code"]
-    chat.cmd("stop")
-    chat.say("bedankt")
-    chat.press("go.report")
-    assert chat.keys == ["welcome"]
-
-
-def test_a_draft_matches_what_the_defaults_say() -> None:
-    draft = file_draft(start()).draft
-    for step_id, value in DEFAULTS.items():
-        if step_id == "recognised":  # not asked on the shortest way
-            assert draft.recognised == ""
-        elif step_id == "story":
-            assert draft.story == "\n\n".join(value)  # type: ignore[arg-type]
-        else:
-            assert _draft_value(draft, step_id) == value
-
-
-# --- the sector, and the story's end that made room for it -------------------------------
-
-
-def test_the_sector_options_are_the_vocabulary_codes_and_it_may_be_skipped() -> None:
-    step = ENGINE.flow.step("sector")
-    assert step is not None and step.kind == "choice" and step.optional
-    assert step.options == SECTORS
-    chat = start()
-    chat.walk_to("sector")
-    assert chat.keys == ["ask_sector"]
-    assert chat.offered == [*SECTORS, "skip"]
-    chat.press("skip")
-    assert chat.step == "evidence"
-    assert chat.state is not None and chat.state.answers["sector"] == ""
-
-
-@pytest.mark.parametrize("lang", LANGS)
-def test_a_skipped_sector_reads_not_given_in_the_summary_and_files_empty(lang: str) -> None:
-    chat = start(lang)
-    chat.walk_to("summary")
-    label = ENGINE.texts(lang).get("sum_sector")
-    empty = ENGINE.texts(lang).get("sum_empty")
-    assert label in chat.text and empty in chat.text
-    submit = file_draft(chat)
-    assert submit.draft.sector == ""
-
-
-def test_a_sector_skipped_can_be_given_from_the_summary_and_back_keeps_it_skipped() -> None:
-    chat = _at_summary()
-    chat.press("edit")
-    chat.press("edit.sector")
-    assert chat.offered[-2:] == ["skip", "back"]  # a question from the summary: back too
-    chat.press("back")
-    assert chat.step == "summary" and chat.state is not None
-    assert chat.state.answers["sector"] == ""
-    chat.press("edit")
-    chat.press("edit.sector")
-    chat.press("care")
-    assert chat.step == "summary"
-    assert ENGINE.texts("nl").get("opt_sector_care") in chat.text
-    chat.press("edit")
-    chat.press("edit.sector")
-    chat.press("skip")  # and taken back out again
-    assert chat.step == "summary" and chat.state is not None
-    assert chat.state.answers["sector"] == ""
-
-
-def test_the_first_ground_tapped_under_the_story_ends_it_and_is_chosen() -> None:
-    """One tap fewer: the grounds question comes with "more, or done?", so tapping a
-    ground ends the story (kept whole) and selects it; Done still works as before."""
-    chat = start()
-    chat.walk_to("story")
-    chat.say("Eerste deel.")
-    chat.say("Tweede deel.")
-    assert chat.keys == ["story_added"]
-    assert ENGINE.texts("nl").get("ask_grounds") in chat.text
-    chat.press("origin")
-    assert chat.step == "grounds" and chat.keys == ["ask_grounds"]
-    assert chat.state is not None
-    assert chat.state.story == ("Eerste deel.", "Tweede deel.")
-    assert chat.state.selected == ("origin",)
-    chat.press("next")
-    assert chat.step == "when"
-    assert chat.state.answers["grounds"] == ("origin",)
-
-
-def test_a_rewritten_story_offers_only_done() -> None:
-    """From the summary the story goes back there: nothing to merge."""
-    chat = _at_summary()
-    chat.press("edit")
-    chat.press("edit.story")
-    chat.say("Nieuw.")
-    assert chat.offered == ["done", "back"]
-
-
-def test_a_ground_button_from_before_the_story_ended_is_stale_afterwards() -> None:
-    chat = start()
-    chat.walk_to("story")
-    chat.say("Wat er gebeurde.")
-    old = chat.button("age")
-    chat.press("done")
-    before = chat.state
-    out = chat.send(Press(old.turn, "age"))
-    assert out.replies[0].key == "button_stale" and chat.state == before
