@@ -37,6 +37,7 @@ module's job)
   `lockout` and `credentials` they share).
 - `advisers`: advisers' key pairs as the bot's routing sees them.
 - `audit`: the append-only, MAC-chained audit log.
+- `proofs`: proving, once at the first start, the rows written before proofs existed.
 - `deadlines`: overdue deadlines and their escalation steps.
 - `retention`: warning about and erasing ended reports.
 - `conversations`: unfinished conversations, sealed with their draft key, by chat hash.
