@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.crypto import proofs
+from storage.crypto.files import fsync_dir, to_the_hour
 from storage.crypto.keys import KeyStore
 from storage.db.models import (
     Attachment,
@@ -73,8 +74,12 @@ async def backfill(sessions: async_sessionmaker[AsyncSession], keys: KeyStore) -
 
 
 def _write_marker(marker: Path) -> None:
-    """Written after the commit: a crash in between only proves the same rows again."""
+    """Written after the commit: a crash in between only proves the same rows again.
+    Like every file in keys.dir it says no more than the hour (content and times)."""
     partial = marker.with_suffix(".tmp")
-    partial.write_text(datetime.now(UTC).isoformat() + "\n", encoding="utf-8")
+    hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    partial.write_text(hour.isoformat() + "\n", encoding="utf-8")
     os.chmod(partial, 0o600)
     os.replace(partial, marker)
+    fsync_dir(marker.parent)
+    to_the_hour(marker, marker.parent)
