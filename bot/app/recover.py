@@ -9,8 +9,10 @@ is never decrypted, and the recovery key is never logged, printed or written.
 
 A report goes only where the student allowed it to go, decided as the console's
 hand-over decides (`escalation.console.handover`): the report's own organization, and per
-its visibility the workplace, SBB or the network. `force_org` overrides that, for the
-operator who has checked with the student or the coordinators.
+its visibility the workplace, SBB or the network — and, outside its own organization,
+only while that visibility carries the proof the service stored it (`consent_altered`
+otherwise, audit-logged). `force_org` overrides both, for the operator who has checked
+with the student or the coordinators.
 """
 
 from __future__ import annotations
@@ -83,7 +85,7 @@ def may_go_to(directory: Directory, where: Placement, adviser: Adviser) -> bool:
     return any(o.id == adviser.org_id for o in allowed)
 
 
-def _consent_holds(directory: Directory, where: Placement, adviser: Adviser) -> bool:
+def _consent_holds(where: Placement, adviser: Adviser) -> bool:
     """Outside the report's own organization only the student's choice lets it go: that
     choice must be the one the service stored (its MAC), not one a writer put there."""
     return adviser.org_id == where.org_id or where.consent_proven
@@ -131,7 +133,7 @@ async def _one(
         where = await placement(session, parts.server, asked.strip())
         if where is None:
             return Outcome(asked, "", NOT_FOUND)
-        if not force_org and not _consent_holds(parts.directory, where, adviser):
+        if not force_org and not _consent_holds(where, adviser):
             await audit.append(
                 session, parts.server, at=parts.reports.clock(), actor="operator",
                 action=CONSENT_ALTERED, report_id=where.report_id, org_id=where.org_id,
