@@ -39,6 +39,7 @@ module's job)
 - `audit`: the append-only, MAC-chained audit log.
 - `audit_enrolments`: what the audit log says of enrolments (who ever held a key; every
   enrolment follows an issued link).
+- `proofs`: proving, once at the first start, the rows written before proofs existed.
 - `deadlines`: overdue deadlines and their escalation steps.
 - `retention`: warning about and erasing ended reports.
 - `conversations`: unfinished conversations, sealed with their draft key, by chat hash.

@@ -44,6 +44,7 @@ from storage.repositories.deadlines import DeadlineStore
 from storage.repositories.evaluations import EvaluationStore
 from storage.repositories.outbox import Outbox
 from storage.repositories.patterns import PatternPolicy
+from storage.repositories.proofs import backfill as backfill_proofs
 from storage.repositories.reports import ReportStore
 from storage.repositories.retention import Retention
 from storage.repositories.student import StudentSide
@@ -302,6 +303,7 @@ async def build_container(settings: Settings) -> Container:
     db = make_engine(settings.database.url)
     await migrate(db)
     sessions = session_factory(db)
+    await backfill_proofs(sessions, keys)  # once: rows from before proofs existed
     directory = directory_from(settings)
     context = FlowContext(
         schools=tuple((o.id, o.name, o.level or "") for o in directory.schools),

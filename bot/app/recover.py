@@ -9,8 +9,10 @@ is never decrypted, and the recovery key is never logged, printed or written.
 
 A report goes only where the student allowed it to go, decided as the console's
 hand-over decides (`escalation.console.handover`): the report's own organization, and per
-its visibility the workplace, SBB or the network. `force_org` overrides that, for the
-operator who has checked with the student or the coordinators.
+its visibility the workplace, SBB or the network — and, outside its own organization,
+only while that visibility carries the proof the service stored it (`consent_altered`
+otherwise, audit-logged). `force_org` overrides both, for the operator who has checked
+with the student or the coordinators.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from storage.crypto.aead import CryptoError
 from storage.crypto.private_keys import X25519PrivateKey
 from storage.crypto.sealed_keys import KeyNotAuthentic, orphan_ids
 from storage.crypto.server_key import ServerKey
+from storage.repositories import audit
 from storage.repositories.advisers import AdviserKeys
 from storage.repositories.reports import (
     Placement,
@@ -39,13 +42,14 @@ from storage.repositories.reports import (
 RESEALED, ALREADY, NOT_FOUND, OTHER_ORG, WRONG_KEY, KEY_NOT_AUTHENTIC = (
     "resealed", "already", "not_found", "other_org", "wrong_key", "adviser_key_not_authentic",
 )  # fmt: skip
+CONSENT_ALTERED = "consent_altered"  # the student's choice fails its MAC: changed in the db
 
 
 @dataclass(frozen=True)
 class Outcome:
     asked: str  # the id or reference the operator named
     reference: str  # "" when no such report
-    result: str  # one of the six above
+    result: str  # one of the seven above
 
     @property
     def ok(self) -> bool:
@@ -79,6 +83,12 @@ def may_go_to(directory: Directory, where: Placement, adviser: Adviser) -> bool:
         workplace_org=where.workplace_org_id,
     )  # fmt: skip
     return any(o.id == adviser.org_id for o in allowed)
+
+
+def _consent_holds(where: Placement, adviser: Adviser) -> bool:
+    """Outside the report's own organization only the student's choice lets it go: that
+    choice must be the one the service stored (its MAC), not one a writer put there."""
+    return adviser.org_id == where.org_id or where.consent_proven
 
 
 async def recover(
@@ -120,9 +130,16 @@ async def _one(
     force_org: bool,
 ) -> Outcome:
     async with parts.sessions() as session, session.begin():
-        where = await placement(session, asked.strip())
+        where = await placement(session, parts.server, asked.strip())
         if where is None:
             return Outcome(asked, "", NOT_FOUND)
+        if not force_org and not _consent_holds(where, adviser):
+            await audit.append(
+                session, parts.server, at=parts.reports.clock(), actor="operator",
+                action=CONSENT_ALTERED, report_id=where.report_id, org_id=where.org_id,
+                detail=f"recover:{adviser.id}",
+            )  # fmt: skip
+            return Outcome(asked, where.reference, CONSENT_ALTERED)
         if not force_org and not may_go_to(parts.directory, where, adviser):
             return Outcome(asked, where.reference, OTHER_ORG)
         try:

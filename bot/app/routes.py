@@ -67,7 +67,11 @@ def quote_source(container: Container) -> QuoteSource:
         reader = LoggedIn(adviser_id, key)
         async with container.sessions() as session:
             found = await quotable_evaluations(
-                session, reader, start.date(), (end - timedelta(days=1)).date()
+                session,
+                container.keys.server,
+                reader,
+                start.date(),
+                (end - timedelta(days=1)).date(),
             )
         return [f"{q.text} ({q.month:%m-%Y})" for q in found]
 

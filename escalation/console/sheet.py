@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from escalation.console.present import local, present
-from storage.repositories.cases import CaseThreadItem, CaseView, DeadlineView
+from storage.repositories.cases import AttachmentView, CaseThreadItem, CaseView, DeadlineView
 
 Texts = Callable[..., str]
 
@@ -44,6 +44,7 @@ class ThreadLine:
     who: str
     text: str
     tampered: bool
+    altered: bool = False  # opens, but without the service's proof: "possibly altered"
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ def build(view: CaseView, t: Texts, names: Names, now: datetime) -> Sheet:
         (
             Section("facts", t("report.facts"), tuple(_facts(view, t, names, now))),
             Section("content", t("report.content"), _answers(view, t, names)),
-            Section("attachments", t("report.attachments"), _attachments(view)),
+            Section("attachments", t("report.attachments"), _attachments(view, t)),
         ),
         tuple(_line(m, t, names) for m in view.thread),
     )
@@ -145,8 +146,13 @@ def _answers(view: CaseView, t: Texts, names: Names) -> tuple[Shown, ...]:
     return tuple(Shown(n, label, v) for n, label, v in present(view.fields, t, names.orgs))
 
 
-def _attachments(view: CaseView) -> tuple[Shown, ...]:
-    return tuple(Shown(a.id, a.name, f"{a.media_type}, {a.size} B") for a in view.attachments)
+def _attachments(view: CaseView, t: Texts) -> tuple[Shown, ...]:
+    return tuple(Shown(a.id, a.name, _file_line(a, t)) for a in view.attachments)
+
+
+def _file_line(a: AttachmentView, t: Texts) -> str:
+    line = f"{a.media_type}, {a.size} B"
+    return f"{t('report.altered')}: {t('report.altered_file')} {line}" if a.altered else line
 
 
 def _line(m: CaseThreadItem, t: Texts, names: Names) -> ThreadLine:
@@ -166,7 +172,10 @@ def _line(m: CaseThreadItem, t: Texts, names: Names) -> ThreadLine:
         text = t(f"event.{m.event}")
     else:
         text = m.text or ""
-    return ThreadLine(m.author_kind, m.internal, when(m.created_at), who, text, m.tampered)
+    if m.altered:
+        who = f"{t('report.altered')}: {who}"  # never shown as the author's plain word
+    at = when(m.created_at)
+    return ThreadLine(m.author_kind, m.internal, at, who, text, m.tampered, m.altered)
 
 
 def flat(sheet: Sheet) -> Sequence[tuple[str, str]]:

@@ -41,5 +41,6 @@ The key files and their use
 - `files`: durable steps on those files (flushing a directory, times set to the hour).
 - `sealed_keys`: copies of a report's data key sealed to its readers, and opening one.
 - `thread`: how a report's messages and files are sealed, for both sides.
+- `proofs`: MACs proving the service wrote a thread entry, file, evaluation or consent.
 - `kdf_thread`: which thread runs an Argon2id derivation — scheduling, not cryptography.
 """

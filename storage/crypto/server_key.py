@@ -38,6 +38,7 @@ class ServerKey:
         self._binding = subkey(secret, "public-key-binding")
         self._anchor = subkey(secret, "audit-anchor")
         self._enrolment = subkey(secret, "enrolment-link")
+        self._proof = subkey(secret, "stored-proof")
         self.audit_anchor = audit_anchor
 
     def chat_key(self, channel: str, chat_id: str) -> str:
@@ -78,6 +79,14 @@ class ServerKey:
         moment = expires_at.astimezone(UTC).isoformat()
         data = associated_data("enrolment-link", token_hash, adviser_id, moment, kind)
         return hmac.new(self._enrolment, data, hashlib.sha256).digest()
+
+    def proof_mac(self, kind: str, scope: str, *parts: str | bytes) -> bytes:
+        """Proof that the service itself wrote a row (a thread entry, a file, a consent):
+        keyed, so a database writer can neither forge one nor move it to another report
+        or item. `scope`: the report (an evaluation: its own id); what `parts` covers is
+        fixed per kind by `storage.crypto.proofs`."""
+        data = associated_data("stored-proof", kind, scope, *parts)
+        return hmac.new(self._proof, data, hashlib.sha256).digest()
 
     def anchor_mac(self, seq: int, head: bytes) -> bytes:
         """The audit chain's head as anchored in keys.dir: (seq, newest entry's MAC)."""

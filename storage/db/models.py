@@ -116,6 +116,10 @@ class Report(Base):
     evaluation_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     # The channel it was filed through (vocabulary.CHANNELS; null: filed before 0009).
     channel: Mapped[str | None] = mapped_column(String(16))
+    # HMAC (server sub-key) of the student's choice of where the report may go
+    # (visibility, level, workplace: `storage.crypto.proofs.consent_mac`): checked before
+    # every hand-over, share or recovery that depends on it.
+    consent_mac: Mapped[bytes | None] = mapped_column(LargeBinary(32))
 
 
 class ReportField(Base):
@@ -176,6 +180,7 @@ class EvaluationCopy(Base):
     recipient_kind: Mapped[str] = mapped_column(String(16))  # adviser | recovery
     recipient_id: Mapped[str] = mapped_column(String(64))
     sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    mac: Mapped[bytes | None] = mapped_column(LargeBinary(32))  # `proofs.evaluation_mac`
 
 
 class AdviserKey(Base):
@@ -270,6 +275,9 @@ class Message(Base):
     scheme: Mapped[str] = mapped_column(String(8))  # key2 | hpke2 | none (| key | hpke)
     ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # Proof the service wrote it (`storage.crypto.proofs.message_mac`): a row a database
+    # writer sealed or moved itself fails it and is shown "possibly altered".
+    mac: Mapped[bytes | None] = mapped_column(LargeBinary(32))
 
 
 class Attachment(Base):
@@ -282,6 +290,7 @@ class Attachment(Base):
     message_id: Mapped[str | None] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))
     sealed: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    mac: Mapped[bytes | None] = mapped_column(LargeBinary(32))  # `proofs.attachment_mac`
 
 
 class ReadMark(Base):
@@ -417,6 +426,8 @@ class PatternMember(Base):
     )
     joined_at: Mapped[datetime] = mapped_column(UtcDateTime())
     share_allowed: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    # HMAC (server sub-key) of (report, pattern, share_allowed): `proofs.share_mac`.
+    share_mac: Mapped[bytes | None] = mapped_column(LargeBinary(32))
 
 
 class PatternName(Base):

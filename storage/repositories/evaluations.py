@@ -31,9 +31,10 @@ from typing import Literal
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.crypto import aead, hpke_seal
+from storage.crypto import aead, hpke_seal, proofs
 from storage.crypto.keys import KeyStore
 from storage.crypto.sealed_keys import ADVISER, RECOVERY, verified_recipients
+from storage.crypto.server_key import ServerKey
 from storage.db.clock import Clock, student_time, utcnow
 from storage.db.models import Evaluation, EvaluationCopy, Report
 from storage.db.rows import rowcount
@@ -75,6 +76,9 @@ class EvaluationEntry:
     quote: bool
     score: int | None  # while the report row is linked; None once the text outlived it
     org_id: str | None  # the organization that followed the report up, while linked
+    # It opens, but lacks the service's proof (`storage.crypto.proofs`): possibly written
+    # by a database writer. Shown "possibly altered"; never quoted.
+    altered: bool = False
 
 
 def month_of(moment: datetime) -> datetime:
@@ -157,7 +161,8 @@ class EvaluationStore:
         readers: Sequence[Recipient],
     ) -> None:
         evaluation_id = uuid.uuid4().hex
-        session.add(Evaluation(id=evaluation_id, report_id=report_id, month=month, quote=quote))
+        row = Evaluation(id=evaluation_id, report_id=report_id, month=month, quote=quote)
+        session.add(row)
         await session.flush()
         checked = await verified_recipients(
             session, self.keys.server, [(r.adviser_id, r.public_key) for r in readers]
@@ -165,12 +170,16 @@ class EvaluationStore:
         copies = [(ADVISER, a, key) for a, key in checked]
         copies.append((RECOVERY, RECOVERY, self.keys.recovery_public))
         session.add_all(
-            EvaluationCopy(
-                evaluation_id=evaluation_id,
-                recipient_kind=kind,
-                recipient_id=who,
-                sealed=hpke_seal.seal_evaluation(
-                    text.encode(), key, evaluation_id=evaluation_id, quote=quote
+            proofs.prove_evaluation(
+                self.keys.server,
+                row,
+                EvaluationCopy(
+                    evaluation_id=evaluation_id,
+                    recipient_kind=kind,
+                    recipient_id=who,
+                    sealed=hpke_seal.seal_evaluation(
+                        text.encode(), key, evaluation_id=evaluation_id, quote=quote
+                    ),
                 ),
             )
             for kind, who, key in copies
@@ -182,9 +191,7 @@ class EvaluationStore:
         async with self.sessions() as session, session.begin():
             rows = (
                 await session.execute(
-                    select(
-                        Evaluation, EvaluationCopy.sealed, Report.evaluation_score, Report.org_id
-                    )
+                    select(Evaluation, EvaluationCopy, Report.evaluation_score, Report.org_id)
                     .join(EvaluationCopy, EvaluationCopy.evaluation_id == Evaluation.id)
                     .outerjoin(Report, Report.id == Evaluation.report_id)
                     .where(
@@ -202,30 +209,37 @@ class EvaluationStore:
                 action=AUDIT_READ,
                 org_id=org_id,
             )
+        server = self.keys.server
         return [
             EvaluationEntry(
                 month=row.month.date(),
-                text=_open(sealed, reader, row),
+                text=_open(copy.sealed, reader, row),
                 quote=row.quote,
                 score=score,
                 org_id=org,
+                altered=not proofs.evaluation_proven(server, row, copy),
             )
-            for row, sealed, score, org in rows
+            for row, copy, score, org in rows
         ]
 
 
 async def quotable_evaluations(
-    session: AsyncSession, reader: LoggedIn, period_start: date, period_end: date
+    session: AsyncSession,
+    server: ServerKey,
+    reader: LoggedIn,
+    period_start: date,
+    period_end: date,
 ) -> list[Quote]:
     """The texts students allowed to be quoted anonymously, given in the months that
     overlap `period_start`..`period_end` (both inclusive), oldest first, each with its
     month. Only copies sealed to `reader` (a network coordinator signed in to the
     console); a copy that does not open (altered in the database, e.g. its consent
-    flag flipped) is left out and logged. Reads only: the caller's export audits itself.
+    flag flipped) is left out and logged, as is one without the service's proof (a
+    database writer's). Reads only: the caller's export audits itself.
     """
     rows = (
         await session.execute(
-            select(Evaluation, EvaluationCopy.sealed)
+            select(Evaluation, EvaluationCopy)
             .join(EvaluationCopy, EvaluationCopy.evaluation_id == Evaluation.id)
             .where(
                 Evaluation.quote.is_(True),
@@ -237,7 +251,10 @@ async def quotable_evaluations(
             .order_by(Evaluation.month, Evaluation.id)
         )
     ).all()
-    quotes = [(row.month.date(), _open(sealed, reader, row)) for row, sealed in rows]
+    proven = [(row, copy) for row, copy in rows if proofs.evaluation_proven(server, row, copy)]
+    if len(proven) < len(rows):
+        log.error("EvaluationTampered: an evaluation copy lacks the service's proof; left out")
+    quotes = [(row.month.date(), _open(copy.sealed, reader, row)) for row, copy in proven]
     return [Quote(month, text) for month, text in quotes if text is not None]
 
 

@@ -26,7 +26,7 @@ from datetime import datetime
 from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.crypto import matching, server_key
+from storage.crypto import matching, proofs, server_key
 from storage.crypto.sealed_keys import ADVISER
 from storage.db.models import (
     Pattern,
@@ -111,10 +111,7 @@ async def match_new_report(
         formed = True
     else:
         return None
-    session.add_all(
-        PatternMember(report_id=r, pattern_id=pattern_id, joined_at=now, share_allowed="")
-        for r in (*loose, report_id)
-    )
+    session.add_all(_member(server, r, pattern_id, now) for r in (*loose, report_id))
     await session.flush()
     members = await pattern_members(session, pattern_id)
     await _notify(session, report_id, members, policy, now)
@@ -245,6 +242,16 @@ async def patterns_of(session: AsyncSession, report_ids: Iterable[str]) -> dict[
     return await _patterns_of(session, ids) if ids else {}
 
 
+def _member(
+    server: server_key.ServerKey, report_id: str, pattern_id: str, now: datetime
+) -> PatternMember:
+    """A report joining a pattern: nothing allowed yet, and the proof of that."""
+    member = PatternMember(report_id=report_id, pattern_id=pattern_id, joined_at=now)
+    member.share_allowed = ""
+    proofs.prove_share(server, member)
+    return member
+
+
 async def allow_share(
     session: AsyncSession, server: server_key.ServerKey, report: Report, target: str, now: datetime
 ) -> bool:
@@ -255,8 +262,11 @@ async def allow_share(
     member = await session.get(PatternMember, report.id, with_for_update=True)
     if member is None:
         return False
-    allowed = set(filter(None, member.share_allowed.split(","))) | {target}
+    # What a writer put there is no consent of the student's: only what checks out stays.
+    before = member.share_allowed if proofs.share_proven(server, member) else ""
+    allowed = set(filter(None, before.split(","))) | {target}
     member.share_allowed = ",".join(sorted(allowed))
+    proofs.prove_share(server, member)
     await audit.append(
         session,
         server,

@@ -21,6 +21,7 @@ from storage.crypto import (
     aead,
     hpke_seal,
     private_keys,
+    proofs,
     receipt_keys,
     sealed_content,
     server_key,
@@ -196,6 +197,7 @@ class ReportStore:
             channel=new.channel,
             filed_org_id=new.org_id,
         )
+        proofs.prove_consent(self.keys.server, report)
         async with self.sessions() as session, session.begin():
             taken = await session.scalar(
                 select(Report.id).where(Report.receipt_lookup == derived.lookup)
@@ -274,9 +276,12 @@ class Placement:
     org_id: str | None
     visibility: str
     workplace_org_id: str | None
+    consent_proven: bool  # the visibility and workplace are the student's (their MAC)
 
 
-async def placement(session: AsyncSession, report: str) -> Placement | None:
+async def placement(
+    session: AsyncSession, server: server_key.ServerKey, report: str
+) -> Placement | None:
     """A report by id or by reference (SM-…), unless erased; None when there is none."""
     row = await session.scalar(
         select(Report).where(
@@ -286,7 +291,9 @@ async def placement(session: AsyncSession, report: str) -> Placement | None:
     )
     if row is None:
         return None
-    return Placement(row.id, row.reference, row.org_id, row.visibility, row.workplace_org_id)
+    proven = proofs.consent_proven(server, row)
+    where = (row.org_id, row.visibility, row.workplace_org_id)
+    return Placement(row.id, row.reference, *where, proven)
 
 
 async def reseal_with_recovery(

@@ -16,9 +16,10 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.crypto import aead, thread
+from storage.crypto import aead, proofs, thread
 from storage.crypto.private_keys import X25519PrivateKey
 from storage.crypto.sealed_keys import report_public_key, report_recipients
+from storage.crypto.server_key import ServerKey
 from storage.db.clock import Clock, student_time, utcnow
 from storage.db.models import Attachment, Deadline, Message, PatternMember, ReadMark, Report
 from storage.repositories import audit
@@ -88,7 +89,7 @@ class StudentSide:
             if found is None:
                 return None
             report, data_key = found
-            return await _view(session, report, data_key)
+            return await _view(session, self.reports.keys.server, report, data_key)
 
     async def view_opened(self, report_id: str, data_key: bytes) -> StudentView | None:
         """The same view for a report this visit already opened with its receipt (the
@@ -99,7 +100,7 @@ class StudentSide:
             if report is None or report.receipt_wrapped_key is None:
                 return None
             try:
-                return await _view(session, report, data_key)
+                return await _view(session, self.reports.keys.server, report, data_key)
             except aead.CryptoError:
                 return None
 
@@ -152,10 +153,13 @@ class StudentSide:
                 return False
             now = await _student_now(session, report, self.clock())
             seal = report_public_key(self.reports.keys.server, report)
-            session.add(thread.student_message(seal, report_id, message_id, text, now))
+            server = self.reports.keys.server
+            row = thread.student_message(seal, report_id, message_id, text, now)
+            session.add(proofs.prove_message(server, row))
             await session.flush()
             if file is not None:
-                session.add(_attachment(report_id, message_id, file, seal, now))
+                attachment = _attachment(report_id, message_id, file, seal, now)
+                session.add(proofs.prove_attachment(server, attachment))
             if report.status == ReportStatus.WAITING:  # the adviser was waiting for this
                 report.status = ReportStatus.IN_PROGRESS
             report.updated_at = now
@@ -189,13 +193,16 @@ class StudentSide:
             report.status, report.withdrawn_at = ReportStatus.WITHDRAWN, now
             report.updated_at = now
             await forget_push_target(session, report_id)
-            session.add(thread.event_message(report_id, ThreadEvent.WITHDRAWN, now))
+            event = thread.event_message(report_id, ThreadEvent.WITHDRAWN, now)
+            session.add(proofs.prove_message(self.reports.keys.server, event))
             await self._audit(session, report, "withdraw", now)
         return True
 
 
-async def _view(session: AsyncSession, report: Report, data_key: bytes) -> StudentView:
-    thread = await _thread(session, report.id, data_key)
+async def _view(
+    session: AsyncSession, server: ServerKey, report: Report, data_key: bytes
+) -> StudentView:
+    thread = await _thread(session, server, report.id, data_key)
     due = await session.scalar(
         select(func.min(Deadline.due_at)).where(
             Deadline.report_id == report.id, Deadline.met_at.is_(None)
@@ -210,17 +217,19 @@ async def _view(session: AsyncSession, report: Report, data_key: bytes) -> Stude
         thread,
         evaluation_due=evaluation_due(report),
         pattern=member is not None,
-        may_share=_may_share(report, member),
+        may_share=_may_share(report, member, server),
         next_due=due,
         data_key=data_key,
     )
 
 
-def _may_share(report: Report, member: PatternMember | None) -> tuple[str, ...]:
-    """Whom the student may still let their adviser share a report in a pattern with."""
+def _may_share(report: Report, member: PatternMember | None, server: ServerKey) -> tuple[str, ...]:
+    """Whom the student may still let their adviser share a report in a pattern with
+    (a choice that fails its proof is a writer's, not theirs: offered again)."""
     if member is None:
         return ()
-    allowed = set(member.share_allowed.split(","))
+    proven = proofs.share_proven(server, member)
+    allowed = set(member.share_allowed.split(",")) if proven else set()
     offer = ("network", "sbb") if report.level == "mbo" else ("network",)
     return tuple(t for t in offer if t not in allowed)
 
@@ -252,7 +261,7 @@ def _attachment(
 
 
 async def _thread(
-    session: AsyncSession, report_id: str, data_key: bytes
+    session: AsyncSession, server: ServerKey, report_id: str, data_key: bytes
 ) -> tuple[StudentThreadItem, ...]:
     rows = (
         await session.scalars(
@@ -263,22 +272,32 @@ async def _thread(
         )
     ).all()
     private = await report_private_key(session, report_id, data_key)
-    files = await _file_names(session, report_id, private)
-    items = (_entry(row, data_key, private, files.get(row.id)) for row in reversed(rows))
+    files = await _file_names(session, server, report_id, private)
+    # Without the service's proof an entry is a database writer's: never shown to the
+    # student as what was said (the console marks it "possibly altered").
+    proven = [row for row in reversed(rows) if _proven(server, row)]
+    items = (_entry(row, data_key, private, files.get(row.id)) for row in proven)
     return tuple(item for item in items if item is not None)
 
 
 async def _file_names(
-    session: AsyncSession, report_id: str, private: X25519PrivateKey | None
+    session: AsyncSession, server: ServerKey, report_id: str, private: X25519PrivateKey | None
 ) -> dict[str, str]:
     """message id -> the name of the file sent with it, for the student's own thread."""
     if private is None:
         return {}
     names: dict[str, str] = {}
     for row in await session.scalars(select(Attachment).where(Attachment.report_id == report_id)):
-        if row.message_id is not None:
+        if row.message_id is not None and proofs.attachment_proven(server, row):
             names[row.message_id] = thread.open_file(row.sealed, private, report_id, row.id).name
     return names
+
+
+def _proven(server: ServerKey, row: Message) -> bool:
+    if proofs.message_proven(server, row):
+        return True
+    log.error("ThreadTampered: a thread entry lacks the service's proof; left out")
+    return False
 
 
 def _entry(

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.app.container import Container
-from storage.crypto import thread
+from storage.crypto import proofs, thread
 from storage.db.models import Attachment, Report
 from tests.support.case_helpers import file_for
 from tests.support.console_client import ConsoleWorld, console_container, make_world
@@ -35,13 +35,14 @@ async def report_with_attachment(world: ConsoleWorld, readers: list[object]) -> 
     async with world.container.sessions() as session, session.begin():
         report = await session.get(Report, report_id)
         assert report is not None and report.public_key is not None
-        session.add(
+        session.add(proofs.prove_attachment(
+            world.container.keys.server,
             Attachment(
                 id="a1", report_id=report_id, created_at=world.clock(),
                 sealed=thread.seal_file(
                     report.public_key, report_id, "a1",
                     thread.FileContent("bewijs.txt", "text/html", b"<script>x</script>"),
                 ),
-            )
-        )  # fmt: skip
+            ),
+        ))  # fmt: skip
     return report_id

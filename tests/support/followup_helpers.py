@@ -9,7 +9,8 @@ from collections.abc import Callable
 from sqlalchemy import select
 
 from bot.app.settings import Settings
-from storage.crypto import hpke_seal, private_keys, sealed_content, thread
+from storage.crypto import hpke_seal, private_keys, proofs, sealed_content, thread
+from storage.crypto.keys import KeyStore
 from storage.crypto.thread import message_field
 from storage.db.engine import make_engine, session_factory
 from storage.db.models import Attachment, Message, Report, ReportField, SealedKey
@@ -37,18 +38,25 @@ class Adviser:
                 )
                 key = hpke_seal.open_key(sealed, self.recovery, report_id=report.id)  # type: ignore[arg-type]
                 message_id = uuid.uuid4().hex
+                server = KeyStore.load(self.settings.keys.dir).server
                 session.add(
-                    Message(
-                        id=message_id,
-                        report_id=report.id,
-                        author_kind="adviser",
-                        author_id="hhs-vp",
-                        internal=False,
-                        scheme="key",
-                        ciphertext=sealed_content.encrypt_field(
-                            key, text.encode(), report_id=report.id, field=message_field(message_id)
+                    proofs.prove_message(
+                        server,
+                        Message(
+                            id=message_id,
+                            report_id=report.id,
+                            author_kind="adviser",
+                            author_id="hhs-vp",
+                            internal=False,
+                            scheme="key",
+                            ciphertext=sealed_content.encrypt_field(
+                                key,
+                                text.encode(),
+                                report_id=report.id,
+                                field=message_field(message_id),
+                            ),
+                            created_at=report.created_at,
                         ),
-                        created_at=report.created_at,
                     )
                 )
                 target = b""

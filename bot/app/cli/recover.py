@@ -75,6 +75,8 @@ async def _recover(settings: Settings, args: argparse.Namespace) -> int:
         "wrong_key": "the recovery key does not open it (not this installation's key?)",
         "adviser_key_not_authentic": f"not sent: {args.to}'s stored public key fails its "
         "check (changed in the database?); enrol them again with `stagemeld adviser add`",
+        "consent_altered": "not sent: the student's choice of who may see it fails its check "
+        "(changed in the database?); check with the student, then --force-org",
     }
     for outcome in outcomes:
         print(f"{outcome.reference or outcome.asked}: {said[outcome.result]}")

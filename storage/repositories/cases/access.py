@@ -15,11 +15,11 @@ from typing import ParamSpec
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.crypto import server_key
+from storage.crypto import proofs, server_key
 from storage.crypto.private_keys import X25519PrivateKey
 from storage.crypto.sealed_keys import open_adviser_copy
 from storage.db.clock import Clock, utcnow
-from storage.db.models import Report
+from storage.db.models import Message, Report
 from storage.repositories import audit
 from storage.repositories.cases.views import CaseRefused
 from vocabulary import OPEN_STATUSES
@@ -56,9 +56,21 @@ class Refused(Exception):
     """Raised inside a change: it does not happen (its transaction rolls back), and the
     method (wrapped in `refusals`) answers the refusal instead."""
 
-    def __init__(self, code: str) -> None:
+    def __init__(self, code: str, *, audited: str = "") -> None:
         super().__init__(code)
         self.refusal = CaseRefused(code)
+        # When set, the refusal itself is audit-logged (action = code, this as detail),
+        # in a transaction of its own after the change's has rolled back.
+        self.audited = audited
+
+
+CONSENT_ALTERED = "consent_altered"
+
+
+def consent_altered(what: str) -> Refused:
+    """The student's consent this action relies on fails its proof (changed in the
+    database): refused, and the audit log says so and what was tried."""
+    return Refused(CONSENT_ALTERED, audited=what)
 
 
 @dataclass
@@ -125,15 +137,29 @@ class CaseStore:
         `open_only` is False). A `Refused` raised inside rolls it all back; after the
         commit the student hears there is news, if the change says where."""
         now = self.clock()
-        async with self.sessions() as session, session.begin():
-            found = await access(session, adviser_id, private, report_id, lock=True)
-            if found is None:
-                raise Refused("not_found")
-            if open_only and found.report.status not in OPEN_STATUSES:
-                raise Refused("closed")
-            change = Change(session, found.report, found.data_key, now)
-            yield change
+        try:
+            async with self.sessions() as session, session.begin():
+                found = await access(session, adviser_id, private, report_id, lock=True)
+                if found is None:
+                    raise Refused("not_found")
+                if open_only and found.report.status not in OPEN_STATUSES:
+                    raise Refused("closed")
+                change = Change(session, found.report, found.data_key, now)
+                yield change
+        except Refused as refused:
+            if refused.audited:
+                await self._audit_refusal(adviser_id, report_id, refused, now)
+            raise
         self.tell(change.news)
+
+    async def _audit_refusal(
+        self, adviser_id: str, report_id: str, refused: Refused, now: datetime
+    ) -> None:
+        async with self.sessions() as session, session.begin():
+            report = await session.get(Report, report_id)
+            if report is not None:
+                code, detail = refused.refusal.code, refused.audited
+                await self.write_audit(session, adviser_id, report, code, detail, now)
 
     async def write_audit(
         self,
@@ -155,6 +181,10 @@ class CaseStore:
             org_id=org_id or report.org_id,
             detail=detail,
         )
+
+    def add_entry(self, session: AsyncSession, row: Message) -> None:
+        """A thread entry, with the proof that the service wrote it."""
+        session.add(proofs.prove_message(self.server, row))
 
     def tell(self, target: str | None) -> None:
         """After the commit: a content-free "there is news" to a student who asked."""

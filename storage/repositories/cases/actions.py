@@ -45,7 +45,9 @@ class CaseActions:
             if report.status == ReportStatus.RECEIVED:
                 report.status = ReportStatus.IN_PROGRESS
                 event = ThreadEvent.STATUS_IN_PROGRESS
-                change.session.add(thread.event_message(report_id, event, now, adviser_id))
+                self.store.add_entry(
+                    change.session, thread.event_message(report_id, event, now, adviser_id)
+                )
             report.updated_at = now
             change.news = await push_target(change.session, report_id, change.data_key)
             await self.store.write_audit(change.session, adviser_id, report, "acknowledge", "", now)
@@ -71,10 +73,11 @@ class CaseActions:
             adviser_id, private, report_id, open_only=not internal
         ) as change:
             report, now = change.report, change.now
-            change.session.add(
+            self.store.add_entry(
+                change.session,
                 thread.adviser_message(
                     change.data_key, report_id, adviser_id, text, internal=internal, now=now
-                )
+                ),
             )
             if not internal:
                 change.news = await _answered(change.session, report, change.data_key, now)
@@ -100,7 +103,9 @@ class CaseActions:
             if report.status == status:
                 raise Refused("same_status")
             report.status, report.updated_at = status, now
-            session.add(thread.event_message(report_id, f"status_{status}", now, adviser_id))
+            self.store.add_entry(
+                session, thread.event_message(report_id, f"status_{status}", now, adviser_id)
+            )
             await _acknowledge(session, report, now)
             change.news = await push_target(session, report_id, change.data_key)
             detail = status

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.crypto import thread
+from storage.crypto import proofs, thread
 from storage.crypto.private_keys import X25519PrivateKey
 from storage.crypto.sealed_keys import (
     ADVISER,
@@ -23,8 +23,14 @@ from storage.crypto.sealed_keys import (
     sealed_copy_row,
     verified_recipients,
 )
-from storage.db.models import AdviserKey, SealedKey
-from storage.repositories.cases.access import CaseStore, Change, Refused, refusals
+from storage.db.models import AdviserKey, Report, SealedKey
+from storage.repositories.cases.access import (
+    CaseStore,
+    Change,
+    Refused,
+    consent_altered,
+    refusals,
+)
 from storage.repositories.cases.actions import push_target
 from storage.repositories.outbox import notification_rows
 from storage.repositories.reports import Recipient
@@ -55,7 +61,7 @@ class CaseHandovers:
             session, report, now = change.session, change.report, change.now
             await self._seal_to(change, (colleague,))
             event = ThreadEvent.HANDOVER_COLLEAGUE
-            session.add(thread.event_message(report_id, event, now, adviser_id))
+            self.store.add_entry(session, thread.event_message(report_id, event, now, adviser_id))
             targets = [(colleague.adviser_id, c) for c in channels]
             session.add_all(notification_rows(report_id, targets, "handed_over", now))
             report.updated_at = now
@@ -85,6 +91,7 @@ class CaseHandovers:
             from_org = await _org_of(session, adviser_id)
             if from_org is None or from_org == org_id:
                 raise Refused("same_org")
+            self._consent_holds(report, f"handover_org:{org_id}")
             # Not one of them with a key that checks out: taking the report away from
             # this organization would leave it to no adviser at all.
             await self._seal_to(change, recipients)
@@ -114,6 +121,7 @@ class CaseHandovers:
             from_org = await _org_of(session, adviser_id)
             if from_org is None or from_org == org_id:
                 raise Refused("same_org")
+            self._consent_holds(change.report, f"handover_org_added:{org_id}")
             have = set(await report_recipients(session, report_id))
             if all(r.adviser_id in have for r in recipients):
                 raise Refused("already_reads")
@@ -160,6 +168,13 @@ class CaseHandovers:
             event = ThreadEvent.HANDED_BACK
             await self._handed(change, adviser_id, event, notify, back_to, mine)
 
+    def _consent_holds(self, report: Report, what: str) -> None:
+        """Another organization may read it only by the student's choice (which ones is
+        the caller's policy, read from `visibility`): that choice must carry the proof
+        the service wrote it, or nothing is re-sealed and the audit log says why."""
+        if not proofs.consent_proven(self.store.server, report):
+            raise consent_altered(what)
+
     async def _seal_to(self, change: Change, recipients: Sequence[Recipient]) -> None:
         """Seal to those recipients whose stored key checks out (a key swapped in the
         database is refused and logged, never sealed to); refused when none does."""
@@ -189,7 +204,7 @@ class CaseHandovers:
         and where to nudge the student."""
         session, report, now = change.session, change.report, change.now
         report.updated_at = now
-        session.add(thread.event_message(report.id, event, now, adviser_id))
+        self.store.add_entry(session, thread.event_message(report.id, event, now, adviser_id))
         session.add_all(notification_rows(report.id, notify, "handed_over", now))
         await self.store.write_audit(session, adviser_id, report, str(event), detail, now, from_org)
         change.news = await push_target(session, report.id, change.data_key)

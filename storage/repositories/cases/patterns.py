@@ -14,12 +14,18 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from storage.crypto import aead, matching
+from storage.crypto import aead, matching, proofs
 from storage.crypto.private_keys import X25519PrivateKey
 from storage.crypto.sealed_keys import ADVISER, sealed_copy, sealed_copy_row, verified_recipients
 from storage.db.models import PatternMember, PatternName
 from storage.repositories import audit, patterns
-from storage.repositories.cases.access import CaseStore, Refused, access, refusals
+from storage.repositories.cases.access import (
+    CaseStore,
+    Refused,
+    access,
+    consent_altered,
+    refusals,
+)
 from storage.repositories.outbox import notification_rows
 from storage.repositories.reports import Recipient, report_content
 
@@ -70,6 +76,8 @@ class PatternCases:
                 select(PatternName.id).where(PatternName.report_id == report_id).limit(1)
             )
         allowed = tuple(filter(None, member.share_allowed.split(",")))
+        if not proofs.share_proven(self.store.server, member):
+            allowed = ()  # not the student's: a writer's
         return PatternMark(member.pattern_id, count, allowed, shared is not None)
 
     @refusals
@@ -120,7 +128,12 @@ class PatternCases:
         async with self.store.change(adviser_id, private, report_id, open_only=False) as change:
             session, now = change.session, change.now
             member = await session.get(PatternMember, report_id)
-            if member is None or target not in member.share_allowed.split(","):
+            if member is None:
+                raise Refused("not_allowed")
+            # What the student allowed counts only with the proof the service wrote it.
+            if not proofs.share_proven(self.store.server, member):
+                raise consent_altered(f"pattern_report_shared:{target}")
+            if target not in member.share_allowed.split(","):
                 raise Refused("not_allowed")
             readers = await verified_recipients(
                 session, self.store.server, [(r.adviser_id, r.public_key) for r in recipients]

@@ -13,9 +13,10 @@ from datetime import datetime
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.crypto import sealed_content, thread
+from storage.crypto import proofs, sealed_content, thread
 from storage.crypto.private_keys import X25519PrivateKey
 from storage.crypto.sealed_keys import ADVISER, is_sealed_to, orphan_counts, report_recipients
+from storage.crypto.server_key import ServerKey
 from storage.db.models import (
     Attachment,
     Deadline,
@@ -78,7 +79,7 @@ class CaseReading:
             if found is None:
                 return None
             report, key = found.report, found.data_key
-            view = await _view(session, report, key)
+            view = await _view(session, self.store.server, report, key)
             if action == "view":
                 await _mark_read(session, adviser_id, report_id, now)
             await self.store.write_audit(session, adviser_id, report, action, now=now)
@@ -93,13 +94,16 @@ class CaseReading:
             row = await session.get(Attachment, attachment_id)
             if found is None or row is None or row.report_id != report_id:
                 return None
+            # Downloads are logged either way; an unproven file is marked in the list and
+            # in the detail of its audit entry.
             report_private = await report_private_key(session, report_id, found.data_key)
             if report_private is None:
                 return None
             file = thread.open_file(row.sealed, report_private, report_id, attachment_id)
-            await self.store.write_audit(
-                session, adviser_id, found.report, "download", attachment_id, now
-            )
+            detail = attachment_id
+            if not proofs.attachment_proven(self.store.server, row):
+                detail += ":unproven"
+            await self.store.write_audit(session, adviser_id, found.report, "download", detail, now)
         return file
 
     async def meta(self, adviser_id: str, report_id: str) -> ReportMeta | None:
@@ -241,15 +245,15 @@ async def _unread(session: AsyncSession, adviser_id: str, ids: list[str]) -> dic
     return {report_id: int(count) for report_id, count in rows.tuples()}
 
 
-async def _view(session: AsyncSession, report: Report, key: bytes) -> CaseView:
+async def _view(session: AsyncSession, server: ServerKey, report: Report, key: bytes) -> CaseView:
     rid = report.id
     report_private = await report_private_key(session, rid, key)
     deadlines = await _deadlines(session, [rid])
     return CaseView(
         summary=_summary(report, deadlines.get(rid, ())),
         fields=await _content(session, rid, key),
-        thread=await _thread(session, rid, key, report_private),
-        attachments=await _attachments(session, rid, report_private),
+        thread=await _thread(session, server, rid, key, report_private),
+        attachments=await _attachments(session, server, rid, report_private),
         visibility=report.visibility,
         wants=report.wants,
         when_bucket=report.when_bucket,
@@ -281,28 +285,40 @@ async def _content(session: AsyncSession, report_id: str, key: bytes) -> dict[st
 
 
 async def _thread(
-    session: AsyncSession, report_id: str, key: bytes, report_private: X25519PrivateKey | None
+    session: AsyncSession,
+    server: ServerKey,
+    report_id: str,
+    key: bytes,
+    report_private: X25519PrivateKey | None,
 ) -> tuple[CaseThreadItem, ...]:
     messages = await session.scalars(
         select(Message)
         .where(Message.report_id == report_id)
         .order_by(Message.created_at, Message.id)
     )
-    return tuple(_thread_item(m, key, report_private) for m in messages)
+    return tuple(_thread_item(server, m, key, report_private) for m in messages)
 
 
-def _thread_item(m: Message, key: bytes, report_private: X25519PrivateKey | None) -> CaseThreadItem:
+def _thread_item(
+    server: ServerKey, m: Message, key: bytes, report_private: X25519PrivateKey | None
+) -> CaseThreadItem:
     try:
         text = thread.open_text(m, key, report_private)
     except thread.ThreadTampered:
         return CaseThreadItem(
             m.id, m.created_at, m.author_kind, m.author_id, m.internal, m.event, None, True
         )
-    return CaseThreadItem(m.id, m.created_at, m.author_kind, m.author_id, m.internal, m.event, text)
+    altered = not proofs.message_proven(server, m)
+    return CaseThreadItem(
+        m.id, m.created_at, m.author_kind, m.author_id, m.internal, m.event, text, False, altered
+    )
 
 
 async def _attachments(
-    session: AsyncSession, report_id: str, report_private: X25519PrivateKey | None
+    session: AsyncSession,
+    server: ServerKey,
+    report_id: str,
+    report_private: X25519PrivateKey | None,
 ) -> tuple[AttachmentView, ...]:
     if report_private is None:
         return ()
@@ -312,9 +328,10 @@ async def _attachments(
     out = []
     for row in rows:
         file = thread.open_file(row.sealed, report_private, report_id, row.id)
+        size, altered = len(file.data), not proofs.attachment_proven(server, row)
         out.append(
             AttachmentView(
-                row.id, row.message_id, row.created_at, file.name, file.media_type, len(file.data)
+                row.id, row.message_id, row.created_at, file.name, file.media_type, size, altered
             )
         )
     return tuple(out)

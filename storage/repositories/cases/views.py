@@ -77,6 +77,9 @@ class CaseThreadItem:
     # The row does not open with the flags it carries (internal, author, scheme changed
     # in the database): shown to advisers as a warning, never its text.
     tampered: bool = False
+    # It opens, but lacks the proof the service wrote it (`storage.crypto.proofs`): sealed
+    # or moved here by a database writer. Shown "possibly altered", never as plain words.
+    altered: bool = False
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,7 @@ class AttachmentView:
     name: str
     media_type: str
     size: int
+    altered: bool = False  # no proof the service stored it (`storage.crypto.proofs`)
 
 
 @dataclass(frozen=True)

@@ -88,7 +88,11 @@ async def test_closing_a_report_asks_its_student_for_an_evaluation_at_status(
             assert [(r.report_id, r.quote) for r in rows] == [(report_id, True)]
             today = datetime.now(UTC).date()
             quotes = await quotable_evaluations(
-                session, coordinator, date(today.year - 1, 1, 1), date(today.year + 1, 12, 31)
+                session,
+                container.keys.server,
+                coordinator,
+                date(today.year - 1, 1, 1),
+                date(today.year + 1, 12, 31),
             )
         assert [q.text for q in quotes] == [WISH]
         entries = await container.evaluations.entries(coordinator)

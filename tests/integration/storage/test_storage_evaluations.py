@@ -243,7 +243,9 @@ async def test_quotable_evaluations_give_only_consented_texts_of_the_period_with
         )
         given.append(report_id)
     async with world.backend.sessions() as session:
-        quotes = await quotable_evaluations(session, world.me, date(2025, 8, 1), date(2026, 7, 31))
+        quotes = await quotable_evaluations(
+            session, world.keys.server, world.me, date(2025, 8, 1), date(2026, 7, 31)
+        )
     assert quotes == [
         Quote(date(2025, 9, 1), "Sneller antwoorden graag."),
         Quote(date(2026, 7, 1), "Fijn dat ik gehoord werd."),
@@ -254,7 +256,9 @@ async def test_quotable_evaluations_give_only_consented_texts_of_the_period_with
             update(Evaluation).where(Evaluation.report_id == given[1]).values(quote=True)
         )
     async with world.backend.sessions() as session:
-        quotes = await quotable_evaluations(session, world.me, date(2025, 8, 1), date(2026, 7, 31))
+        quotes = await quotable_evaluations(
+            session, world.keys.server, world.me, date(2025, 8, 1), date(2026, 7, 31)
+        )
     assert [q.text for q in quotes] == ["Sneller antwoorden graag.", "Fijn dat ik gehoord werd."]
     entries = await world.evaluations.entries(world.me)
     altered = [e for e in entries if e.text is None]
@@ -263,7 +267,10 @@ async def test_quotable_evaluations_give_only_consented_texts_of_the_period_with
     stranger = LoggedIn("hhs-vp", hpke_seal.generate_keypair()[0])
     async with world.backend.sessions() as session:
         assert (
-            await quotable_evaluations(session, stranger, date(2025, 1, 1), date(2027, 1, 1)) == []
+            await quotable_evaluations(
+                session, world.keys.server, stranger, date(2025, 1, 1), date(2027, 1, 1)
+            )
+            == []
         )
 
 
@@ -292,7 +299,9 @@ async def test_erasure_keeps_the_score_drops_a_private_text_and_unlinks_a_quotab
     assert [(r.report_id, r.quote) for r in rows] == [(None, True)]
     assert {c.evaluation_id for c in copies} == {rows[0].id}
     async with world.backend.sessions() as session:
-        quotes = await quotable_evaluations(session, world.me, date(2026, 1, 1), date(2026, 12, 31))
+        quotes = await quotable_evaluations(
+            session, world.keys.server, world.me, date(2026, 1, 1), date(2026, 12, 31)
+        )
     assert [q.text for q in quotes] == ["citeer"]
     world.clock.advance(QUOTE_KEEP)
     await retention.erase_due()
@@ -319,7 +328,8 @@ async def test_the_reflection_report_gets_the_quotes_of_its_school_year(world: W
         await world.evaluations.save(
             report_id, score=4, text=text, quote=quote, readers=world.readers
         )
-    quotes = quote_source(SimpleNamespace(sessions=world.backend.sessions))  # type: ignore[arg-type]
+    container = SimpleNamespace(sessions=world.backend.sessions, keys=world.keys)
+    quotes = quote_source(container)  # type: ignore[arg-type]
     got = await quotes(
         world.me.adviser_id, world.me.private_key, year_start(2025), year_start(2026)
     )

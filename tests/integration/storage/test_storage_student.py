@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from storage.crypto import aead, hpke_seal, private_keys, sealed_content
+from storage.crypto import aead, hpke_seal, private_keys, proofs, sealed_content
 from storage.crypto.keys import KeyStore
 from storage.crypto.thread import FileContent, message_field, open_file
 from storage.db.models import Attachment, Message, Notification, Report, ReportField, SealedKey
@@ -51,23 +51,28 @@ async def data_key(b: Backend, report_id: str, recovery_text: str) -> bytes:
 
 
 async def adviser_writes(
-    b: Backend, report_id: str, key: bytes, text: str, *, internal: bool
+    b: Backend, keystore: KeyStore, report_id: str, key: bytes, text: str, *, internal: bool
 ) -> None:
+    """An adviser's message in the older scheme, as the service wrote it then (and
+    proved at its first start since: `storage.repositories.proofs`)."""
     message_id = uuid.uuid4().hex
     blob = sealed_content.encrypt_field(
         key, text.encode(), report_id=report_id, field=message_field(message_id)
     )
     async with b.sessions() as session, session.begin():
         session.add(
-            Message(
-                id=message_id,
-                report_id=report_id,
-                author_kind="adviser",
-                author_id="hhs-vp",
-                internal=internal,
-                scheme="key",
-                ciphertext=blob,
-                created_at=Clock().now,
+            proofs.prove_message(
+                keystore.server,
+                Message(
+                    id=message_id,
+                    report_id=report_id,
+                    author_kind="adviser",
+                    author_id="hhs-vp",
+                    internal=internal,
+                    scheme="key",
+                    ciphertext=blob,
+                    created_at=Clock().now,
+                ),
             )
         )
 
@@ -83,8 +88,12 @@ async def test_the_receipt_reads_the_thread_without_internal_notes(
     assert view is not None and (view.status, view.thread) == ("received", ())
 
     key = await data_key(backend, report_id, keys[1])
-    await adviser_writes(backend, report_id, key, "Dank je, ik bel je school.", internal=False)
-    await adviser_writes(backend, report_id, key, "Interne notitie: bedrijf bekend", internal=True)
+    await adviser_writes(
+        backend, keys[0], report_id, key, "Dank je, ik bel je school.", internal=False
+    )
+    await adviser_writes(
+        backend, keys[0], report_id, key, "Interne notitie: bedrijf bekend", internal=True
+    )
     clock.advance(timedelta(minutes=5))
     assert await side.answer(report_id, f"{MARKER} graag", notify=(("hhs-vp", "email"),))
     view = await side.view(receipt)
