@@ -20,7 +20,8 @@ module's job)
 - `thread`: how a report's messages and files are sealed, for both sides.
 
 `db/`: the schema and its plumbing
-- `models` + `migrations`: the schema (Alembic).
+- `models/` (one module per concern: reports, thread, advisers, chats, audit, patterns)
+  + `migrations`: the schema (Alembic).
 - `engine`: engine, sessions and migrating, for SQLite and PostgreSQL alike.
 - `private_files`: the service's files 0600, its directories 0700, whatever the umask.
 - `upsert`: insert-or-update in one statement, in the session's dialect.
