@@ -29,6 +29,8 @@ module's job)
 
 `repositories/`, one per concern
 - `reports`: filing a report sealed, and finding it by its receipt.
+- `report_recovery`: the operator's `stagemeld recover`: where a report may go, and
+  sealing it to one more adviser with the recovery key.
 - `student`: the student's side after filing (thread, answer, file, withdraw).
 - `evaluations`: the student's evaluation of the follow-up after closing (score; text
   sealed to the network's coordinators; the quotable texts for the reflection report).

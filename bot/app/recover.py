@@ -30,14 +30,8 @@ from storage.crypto.sealed_keys import KeyNotAuthentic, orphan_ids
 from storage.crypto.server_key import ServerKey
 from storage.repositories import audit
 from storage.repositories.advisers import AdviserKeys
-from storage.repositories.reports import (
-    Placement,
-    Recipient,
-    ReportNotFound,
-    ReportStore,
-    placement,
-    reseal_with_recovery,
-)
+from storage.repositories.report_recovery import Placement, placement, reseal_with_recovery
+from storage.repositories.reports import Recipient, ReportNotFound, ReportStore
 
 RESEALED, ALREADY, NOT_FOUND, OTHER_ORG, WRONG_KEY, KEY_NOT_AUTHENTIC = (
     "resealed", "already", "not_found", "other_org", "wrong_key", "adviser_key_not_authentic",

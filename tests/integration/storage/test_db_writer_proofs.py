@@ -40,11 +40,11 @@ from storage.repositories.proofs import MARKER, backfill
 from storage.repositories.reports import Recipient
 from storage.repositories.student import StudentSide
 from tests.conftest import base_config, save_config
-from tests.integration.storage.test_storage_evaluations import World as EvaluationWorld
 from tests.support import storage_backends
 from tests.support.case_helpers import enrol, file_for, login
 from tests.support.case_world import World
 from tests.support.console_client import console_container, make_world
+from tests.support.evaluation_world import EvaluationWorld
 from tests.support.storage_backends import Backend, Clock
 
 backend = storage_backends.backend
