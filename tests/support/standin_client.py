@@ -9,8 +9,9 @@ import aiohttp
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from standins import BotAPIStandIn
+from tests.support.harness import TOKEN
 
-TOKEN = "123456:TEST-token"
+__all__ = ["CHAT", "TOKEN", "keyboard"]
 CHAT = 4242
 
 

@@ -4,9 +4,8 @@ report is part of a pattern and allows the adviser to share it with the network.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 
-import pytest
 from sqlalchemy import func, select
 
 from bot.app.settings import Settings
@@ -14,13 +13,6 @@ from standins import BotAPIStandIn
 from storage.db.engine import make_engine, session_factory
 from storage.db.models import AuditEntry, PatternMember
 from tests.support.harness import RECEIPT, TOKEN, RunningService, Student
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[BotAPIStandIn]:
-    async with BotAPIStandIn(TOKEN) as standin:
-        yield standin
-    assert standin.violations == [], standin.violations
 
 
 async def name_the_company(student: Student, name: str, kvk: str = "") -> str:

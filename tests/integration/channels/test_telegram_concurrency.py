@@ -4,7 +4,7 @@ becomes a queue in front of the handlers, not hundreds of tasks at once."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -16,13 +16,6 @@ from tests.support.harness import TOKEN, RunningService
 
 LIMIT = 2
 CHATS = [7001 + i for i in range(6)]
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[BotAPIStandIn]:
-    async with BotAPIStandIn(TOKEN) as standin:
-        yield standin
-    assert standin.violations == [], standin.violations
 
 
 async def test_no_more_updates_at_once_than_configured(

@@ -5,30 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator, Callable
 from typing import Any
-
-import pytest
 
 from bot.app.settings import Settings
 from standins import BotAPIStandIn
 from tests.conftest import ADVISER_CHAT
-from tests.support.harness import RECEIPT, TOKEN, RunningService, Student, V, file_report
+from tests.support.harness import RECEIPT, RunningService, Student, V, file_report
 from tests.support.storage_helpers import filed_channels
 
 CHAT = 4242
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[BotAPIStandIn]:
-    async with BotAPIStandIn(TOKEN) as standin:
-        yield standin
-    assert standin.violations == [], standin.violations
-
-
-@pytest.fixture
-def settings(make_settings: Callable[..., Settings], api: BotAPIStandIn) -> Settings:
-    return make_settings(telegram={"token": TOKEN, "api_base": api.base_url, "polling_timeout": 1})
 
 
 async def test_a_student_files_a_report_and_checks_its_status(

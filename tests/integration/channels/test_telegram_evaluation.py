@@ -6,10 +6,8 @@ ask again."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
 from datetime import UTC, date, datetime
 
-import pytest
 from sqlalchemy import select
 
 from bot.app.container import Container
@@ -18,23 +16,11 @@ from standins import BotAPIStandIn
 from storage.db.models import Evaluation, Report
 from storage.repositories.accounts.credentials import LoggedIn, make_credentials
 from storage.repositories.evaluations import quotable_evaluations
-from tests.support.harness import TOKEN, RunningService, Student, file_report
+from tests.support.harness import RunningService, Student, file_report
 
 CHAT = 6262
 PASSPHRASE = "een lange wachtzin voor de console"
 WISH = "EVALUATIONMARK Bel sneller terug na een melding."
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[BotAPIStandIn]:
-    async with BotAPIStandIn(TOKEN) as standin:
-        yield standin
-    assert standin.violations == [], standin.violations
-
-
-@pytest.fixture
-def settings(make_settings: Callable[..., Settings], api: BotAPIStandIn) -> Settings:
-    return make_settings(telegram={"token": TOKEN, "api_base": api.base_url, "polling_timeout": 1})
 
 
 async def enrol(container: Container, adviser_id: str, org_id: str) -> LoggedIn:

@@ -6,7 +6,7 @@ service's in-memory queue: no table holds the chat address."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -25,13 +25,6 @@ from tests.support.media_files import PHONE, gps_of, gps_photo
 CHAT = 6161
 
 TEXTS = load_texts()["nl"]
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[BotAPIStandIn]:
-    async with BotAPIStandIn(TOKEN) as standin:
-        yield standin
-    assert standin.violations == [], standin.violations
 
 
 @pytest.fixture

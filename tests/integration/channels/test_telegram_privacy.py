@@ -3,28 +3,12 @@ shared text plus what Telegram itself keeps, with the channel's deletion window.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-
-import pytest
-
 from bot.app.settings import Settings
 from bot.channels.telegram.respond import DELETE_WINDOW_HOURS
 from standins import BotAPIStandIn
-from tests.support.harness import TOKEN, RunningService, Student
+from tests.support.harness import RunningService, Student
 
 CHAT = 4343
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[BotAPIStandIn]:
-    async with BotAPIStandIn(TOKEN) as standin:
-        yield standin
-    assert standin.violations == [], standin.violations
-
-
-@pytest.fixture
-def settings(make_settings: Callable[..., Settings], api: BotAPIStandIn) -> Settings:
-    return make_settings(telegram={"token": TOKEN, "api_base": api.base_url, "polling_timeout": 1})
 
 
 async def test_privacy_on_telegram_says_what_telegram_keeps(
