@@ -38,6 +38,7 @@ from escalation.casework.directory import Adviser, Organization
 from escalation.casework.email import EmailSender
 from escalation.casework.notify import Notice, Sender, Undeliverable, deliver_due
 from escalation.casework.retention import apply_retention
+from storage.db.clock import STUDENT_PRECISION, floor_to
 from storage.repositories.conversations import SWEEP_MIN_AGE
 from storage.repositories.outbox import PendingNotification
 
@@ -223,7 +224,7 @@ async def _on_the_hour(stop: asyncio.Event) -> None:
     """Writes the hour's counts of students' acts at the top of every hour (the log's
     only trace of them, `bot.intake.student_log`)."""
     while not stop.is_set():
-        hour = now().replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+        hour = floor_to(now(), STUDENT_PRECISION) + STUDENT_PRECISION
         wait = (hour - now()).total_seconds()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), max(wait, 0.0))

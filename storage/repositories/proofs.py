@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from storage.crypto import proofs
 from storage.crypto.files import fsync_dir, to_the_hour
 from storage.crypto.keys import KeyStore
+from storage.db.clock import STUDENT_PRECISION, floor_to
 from storage.db.models import (
     Attachment,
     Evaluation,
@@ -77,7 +78,7 @@ def _write_marker(marker: Path) -> None:
     """Written after the commit: a crash in between only proves the same rows again.
     Like every file in keys.dir it says no more than the hour (content and times)."""
     partial = marker.with_suffix(".tmp")
-    hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    hour = floor_to(datetime.now(UTC), STUDENT_PRECISION)
     partial.write_text(hour.isoformat() + "\n", encoding="utf-8")
     os.chmod(partial, 0o600)
     os.replace(partial, marker)
