@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from aiogram import BaseMiddleware
@@ -111,10 +111,6 @@ class OneTurnPerChat(BaseMiddleware):
 
     def __init__(self) -> None:
         self.one = OneAtATime()
-
-    @property
-    def locks(self) -> dict[Hashable, asyncio.Lock]:
-        return self.one.locks
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         chat_id = _chat_id(event)

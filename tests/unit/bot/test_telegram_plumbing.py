@@ -156,7 +156,7 @@ async def test_turns_of_one_chat_run_in_order_other_chats_alongside() -> None:
     first_chat = [entry for entry in log if entry.endswith(" 1")]
     assert first_chat == ["start 1", "end 1", "start 1", "end 1"]
     assert log.index("start 2") < log.index("end 1")  # chat 2 did not wait for chat 1
-    assert serial.locks == {}  # nothing kept once idle
+    assert serial.one.locks == {}  # nothing kept once idle
 
 
 def test_tracebacks_in_logs_withhold_the_exception_message() -> None:
